@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: MIT
+# dq_add_plugin(<target> SOURCES <src>... [KIND solver|model]
+#               [OUTPUT_DIRECTORY <dir>] [NO_INSTALL] [ALLOW_UNDEFINED])
+#
+# Builds a dqhost plugin: a MODULE library named <target>.so (no "lib" prefix), compiled
+# with hidden visibility, linked with -Wl,-z,defs (a plugin may not depend on symbols it
+# does not link: it never links libdqcore) and a version script that exports only
+# dq_plugin_entry. Built into ${PROJECT_BINARY_DIR}/plugins unless OUTPUT_DIRECTORY is
+# given; installed into the dqhost plugin directory unless NO_INSTALL is given.
+# ALLOW_UNDEFINED drops -z defs (only test fixtures that must fail to load want that).
+#
+# The same file is installed with the SDK for third-party plugins.
+include_guard(GLOBAL)
+
+set(_DQ_ADD_PLUGIN_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
+function(dq_add_plugin target)
+  cmake_parse_arguments(ARG "NO_INSTALL;ALLOW_UNDEFINED" "KIND;OUTPUT_DIRECTORY;OUTPUT_NAME"
+                        "SOURCES" ${ARGN})
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "dq_add_plugin(${target}): SOURCES is required")
+  endif()
+  if(ARG_KIND AND NOT ARG_KIND MATCHES "^(solver|model)$")
+    message(FATAL_ERROR "dq_add_plugin(${target}): KIND must be solver or model")
+  endif()
+  if(NOT ARG_OUTPUT_DIRECTORY)
+    if(DEFINED PROJECT_BINARY_DIR)
+      set(ARG_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}/plugins")
+    else()
+      set(ARG_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/plugins")
+    endif()
+  endif()
+
+  add_library(${target} MODULE ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE dqhost::sdk)
+  set_target_properties(${target} PROPERTIES
+    PREFIX ""
+    C_VISIBILITY_PRESET hidden
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
+  if(ARG_OUTPUT_NAME)
+    set_target_properties(${target} PROPERTIES OUTPUT_NAME "${ARG_OUTPUT_NAME}")
+  endif()
+  set(_map "${_DQ_ADD_PLUGIN_DIR}/dq_plugin.map")
+  target_link_options(${target} PRIVATE "LINKER:--version-script=${_map}")
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${_map}")
+  if(NOT ARG_ALLOW_UNDEFINED)
+    target_link_options(${target} PRIVATE "LINKER:-z,defs")
+    # -z defs needs libm and libc named explicitly when a plugin uses them.
+    target_link_libraries(${target} PRIVATE m)
+  endif()
+  if(NOT ARG_NO_INSTALL)
+    if(NOT DEFINED DQ_PLUGIN_INSTALL_DIR)
+      include(GNUInstallDirs)
+      set(DQ_PLUGIN_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/dqhost/plugins")
+    endif()
+    install(TARGETS ${target} LIBRARY DESTINATION "${DQ_PLUGIN_INSTALL_DIR}")
+  endif()
+endfunction()

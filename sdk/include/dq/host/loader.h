@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* dq/host/loader.h -- finding, checking and registering plugin files (GNU libltdl).
+ *
+ * Every file the loader considers gets a load record saying how far it got and why it
+ * stopped. A bad plugin never stops the others: its record carries the error and the loader
+ * goes on. Plugins are opened with local binding and stay resident until the loader is
+ * freed, because the registry borrows their descriptors. */
+#ifndef DQ_HOST_LOADER_H
+#define DQ_HOST_LOADER_H
+
+#include <stddef.h>
+
+#include <dq/host/registry.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dq_loader dq_loader_t;
+
+/* How far a file got. */
+typedef enum dq_load_stage {
+    DQ_STAGE_FOUND = 0,  /* seen in a directory or named */
+    DQ_STAGE_OPENED,     /* the dynamic linker loaded it */
+    DQ_STAGE_ENTRY,      /* dq_plugin_entry found and returned an info block */
+    DQ_STAGE_CHECKED,    /* ABI and descriptors valid */
+    DQ_STAGE_REGISTERED  /* every descriptor registered */
+} dq_load_stage_t;
+
+#define DQ_LOAD_PATH_MAX 1024
+
+typedef struct dq_load_record {
+    char path[DQ_LOAD_PATH_MAX];     /* the file's real path */
+    dq_load_stage_t stage;           /* furthest stage reached */
+    int code;                        /* DQ_OK or the error that stopped it */
+    char message[DQ_ERROR_MESSAGE_MAX]; /* the error, or warnings ("; "-joined), or "" */
+    size_t n_integrators;            /* integrators registered from this file */
+    size_t n_models;                 /* models registered from this file */
+} dq_load_record_t;
+
+/* A loader that registers into `reg` (borrowed: must outlive every use of the loader;
+ * free the registry before the loader, since entries borrow plugin memory).
+ * [owned: free with dq_loader_free] */
+DQ_API dq_loader_t *dq_loader_new(dq_registry_t *reg, dq_error_t *err);
+/* Closes every plugin and frees the loader. NULL is a no-op. */
+DQ_API void dq_loader_free(dq_loader_t *loader);
+
+/* Loads every regular file named *.so in `dir`, sorted by name; a real path already
+ * seen is skipped. Returns DQ_OK when the directory could be read (whatever happened to
+ * its files: see the records), DQ_EIO when it could not. */
+DQ_API int dq_loader_load_dir(dq_loader_t *loader, const char *dir, dq_error_t *err);
+
+/* Loads one file and adds its record. Returns the record's code (DQ_OK when every
+ * descriptor was registered); err receives the same message. */
+DQ_API int dq_loader_load_file(dq_loader_t *loader, const char *path, dq_error_t *err);
+
+DQ_API size_t dq_loader_record_count(const dq_loader_t *loader);
+/* [borrowed: valid until the next load call or dq_loader_free] */
+DQ_API const dq_load_record_t *dq_loader_record_at(const dq_loader_t *loader, size_t i);
+/* Number of records whose code is not DQ_OK. */
+DQ_API size_t dq_loader_failure_count(const dq_loader_t *loader);
+/* "found", "opened", "entry", "checked", "registered". */
+DQ_API const char *dq_load_stage_name(dq_load_stage_t stage);
+
+/* The module suffix this platform uses (".so"). */
+DQ_API const char *dq_loader_suffix(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

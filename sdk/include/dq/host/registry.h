@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* dq/host/registry.h -- the integrator registry (and the model catalogue).
+ *
+ * Same rules as braincell.quad's IntegratorRegistry:
+ *  - canonical names and aliases share one namespace; lookups accept either;
+ *  - registering an existing canonical name fails unless the descriptor sets
+ *    DQ_INTEGRATOR_OVERRIDE; an override replaces the entry, drops the old entry's aliases
+ *    and warns naming the previous origin;
+ *  - a canonical name may not equal an existing alias; an alias may not equal another
+ *    entry's canonical name or alias; names are non-empty and made of [A-Za-z0-9_.-];
+ *  - unregister takes a canonical name only and removes its aliases;
+ *  - a deprecated entry warns on its first lookup by each name, once per registry;
+ *  - an unknown name fails with "Unknown integrator 'x'. Did you mean 'y'? Available: ...".
+ * Registries are independent; a program may keep as many as it likes.
+ *
+ * Models live in a second namespace of the same registry (no aliases, no override). */
+#ifndef DQ_HOST_REGISTRY_H
+#define DQ_HOST_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dq/host/error.h>
+#include <dq/integrator.h>
+#include <dq/model.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The origin of entries registered in-process, without a plugin file. */
+#define DQ_ORIGIN_BUILTIN "built into the program"
+
+typedef struct dq_registry dq_registry_t;
+
+/* A registered integrator: the descriptor's fields as this host reads them (fields a plugin
+ * built for an older ABI minor does not have are zero), plus where it came from. */
+typedef struct dq_integrator_entry {
+    const char *name;
+    const char *const *aliases; /* NULL-terminated, never NULL */
+    const char *category;       /* never NULL ("" when the descriptor gave none) */
+    int order;
+    const char *description;    /* never NULL */
+    uint32_t flags;
+    dq_step_fn step;
+    uint32_t work_vectors;
+    const char *origin;         /* plugin path, or DQ_ORIGIN_BUILTIN */
+} dq_integrator_entry_t;
+
+typedef struct dq_model_entry {
+    const dq_model_desc_t *desc; /* [borrowed: the plugin's static data] */
+    const char *origin;
+} dq_model_entry_t;
+
+/* A new, empty registry. Returns NULL when out of memory.
+ * [owned: free with dq_registry_free] */
+DQ_API dq_registry_t *dq_registry_new(void);
+/* Frees the registry and its entries. NULL is a no-op. */
+DQ_API void dq_registry_free(dq_registry_t *reg);
+
+/* Where warnings go (override, deprecated lookups). fn may be NULL to drop them. */
+DQ_API void dq_registry_set_warning_handler(dq_registry_t *reg, dq_warn_fn fn, void *user);
+DQ_API dq_warn_fn dq_registry_warning_handler(const dq_registry_t *reg, void **user);
+
+/* Registers an integrator. `desc` and its strings are borrowed and must outlive the entry
+ * (plugin data is static and the plugin stays resident). `origin` is copied; NULL means
+ * DQ_ORIGIN_BUILTIN. Errors: DQ_EABI (header), DQ_EDESC (names, missing step),
+ * DQ_EEXIST (name clash). */
+DQ_API int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc,
+                                const char *origin, dq_error_t *err);
+
+/* Removes an entry by canonical name, with its aliases. An alias or unknown name fails with
+ * DQ_ENOTFOUND. */
+DQ_API int dq_registry_unregister(dq_registry_t *reg, const char *name, dq_error_t *err);
+
+/* The entry for a canonical name or alias, or NULL with DQ_ENOTFOUND and the "Unknown
+ * integrator" message. Warns once per name when the entry is deprecated.
+ * [borrowed: valid until the entry is unregistered or overridden] */
+DQ_API const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *name,
+                                                       dq_error_t *err);
+
+/* The canonical name for a name or alias, or NULL. [borrowed] */
+DQ_API const char *dq_registry_resolve(const dq_registry_t *reg, const char *name);
+DQ_API int dq_registry_contains(const dq_registry_t *reg, const char *name);
+/* Number of entries (canonical names). */
+DQ_API size_t dq_registry_count(const dq_registry_t *reg);
+/* The i-th entry in canonical-name order, or NULL past the end. [borrowed] */
+DQ_API const dq_integrator_entry_t *dq_registry_at(const dq_registry_t *reg, size_t i);
+
+/* The following fill out[0..cap) with borrowed strings, sorted (bytewise), and return how
+ * many there are in all (which may exceed cap; call with cap 0 to count). */
+DQ_API size_t dq_registry_names(const dq_registry_t *reg, int with_aliases, const char **out,
+                                size_t cap);
+DQ_API size_t dq_registry_by_category(const dq_registry_t *reg, const char *category,
+                                      const char **out, size_t cap);
+/* Close matches for `name` among all names and aliases, best first: difflib's
+ * get_close_matches(name, names, n=cap, cutoff=0.6). Returns the number written. */
+DQ_API size_t dq_registry_suggest(const dq_registry_t *reg, const char *name, const char **out,
+                                  size_t cap);
+
+/* Models. Names follow the integrator rules; a second model of the same name fails with
+ * DQ_EEXIST naming both origins. */
+DQ_API int dq_registry_register_model(dq_registry_t *reg, const dq_model_desc_t *desc,
+                                      const char *origin, dq_error_t *err);
+/* NULL with DQ_ENOTFOUND and "Unknown model 'x'. Did you mean 'y'? Available: ..." */
+DQ_API const dq_model_entry_t *dq_registry_lookup_model(const dq_registry_t *reg,
+                                                        const char *name, dq_error_t *err);
+DQ_API size_t dq_registry_model_count(const dq_registry_t *reg);
+/* The i-th model in name order. [borrowed] */
+DQ_API const dq_model_entry_t *dq_registry_model_at(const dq_registry_t *reg, size_t i);
+
+/* difflib-style helpers over any list of strings, shared with the run-spec and parameter
+ * checks. dq_similarity is SequenceMatcher(None, a, b).ratio(). dq_suggest writes up to cap
+ * candidates with ratio >= cutoff, best first (ties: the larger string first, as difflib),
+ * and returns how many it wrote. */
+DQ_API double dq_similarity(const char *a, const char *b);
+DQ_API size_t dq_suggest(const char *name, const char *const *candidates, size_t n,
+                         double cutoff, const char **out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* dq/host/system.h -- the state model: one instance of a model with its solver(s).
+ *
+ * A system is built from a model descriptor and parameter values, given a solver, then
+ * prepared: the states the solver integrates are laid out in one contiguous arena in
+ * blocks of units (DESIGN.md), the solver's work vectors are allocated, and init_state
+ * runs. After that, dq_system_step() allocates nothing. */
+#ifndef DQ_HOST_SYSTEM_H
+#define DQ_HOST_SYSTEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dq/host/registry.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dq_system dq_system_t;
+
+/* Parameter values by name, for dq_system_new. */
+typedef struct dq_param_arg {
+    const char *name;
+    const double *v;
+    size_t len; /* 1, or one value per unit for a DQ_PARAM_PER_UNIT parameter */
+} dq_param_arg_t;
+
+/* Builds an instance of `model` (borrowed: must outlive the system). Parameters not given
+ * keep their defaults. Errors: DQ_EINVAL naming an unknown parameter (with "did you
+ * mean"), a wrong length, a non-integer or non-positive value; DQ_EDESC for an invalid
+ * model descriptor; DQ_EMODEL when the model's create() fails.
+ * [owned: free with dq_system_free] */
+DQ_API dq_system_t *dq_system_new(const dq_model_desc_t *model, const dq_param_arg_t *args,
+                                  size_t n_args, dq_error_t *err);
+DQ_API void dq_system_free(dq_system_t *sys);
+
+/* Sets the solver of the whole model (entry borrowed: must outlive the system). */
+DQ_API int dq_system_set_solver(dq_system_t *sys, const dq_integrator_entry_t *solver,
+                                dq_error_t *err);
+
+/* Block size in units (0 = the default). Must be called before dq_system_prepare. */
+DQ_API int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t *err);
+
+/* Lays out the arena, allocates work memory, runs init_state at t0. Requires a solver. */
+DQ_API int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err);
+
+/* Advances every state by one step of dt. Allocates nothing. On failure err names the
+ * solver, the state, the unit and t; the values are those of the failed step. */
+DQ_API int dq_system_step(dq_system_t *sys, dq_error_t *err);
+
+DQ_API double dq_system_time(const dq_system_t *sys);
+DQ_API uint64_t dq_system_step_count(const dq_system_t *sys);
+DQ_API size_t dq_system_units(const dq_system_t *sys);
+DQ_API size_t dq_system_state_count(const dq_system_t *sys);
+/* [borrowed: the model's static data] */
+DQ_API const char *dq_system_state_name(const dq_system_t *sys, size_t state);
+/* State index by name, or -1. */
+DQ_API long dq_system_state_index(const dq_system_t *sys, const char *name);
+/* The value of `state` for `unit` (after prepare). */
+DQ_API double dq_system_value(const dq_system_t *sys, size_t state, size_t unit);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
