@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* internal.h -- helpers shared across libdqcore's files (dq__ prefix, not exported). */
+#ifndef DQ_CORE_INTERNAL_H
+#define DQ_CORE_INTERNAL_H
+
+#include <stddef.h>
+
+#include <dq/host/error.h>
+#include <dq/integrator.h>
+#include <dq/model.h>
+#include <dq/plugin.h>
+
+/* True when name is non-empty and made of [A-Za-z0-9_.-]. */
+int dq__name_is_valid(const char *name);
+
+/* Checks an ABI header: same major, minor not newer, struct_size >= min_size. `what`
+ * names the struct in messages ("integrator descriptor 'euler'"); `source` is the plugin
+ * path or NULL for in-process data. Returns DQ_OK or DQ_EABI. */
+int dq__abi_check(const dq_abi_header_t *h, size_t min_size, const char *what,
+                  const char *source, dq_error_t *err);
+
+/* Reads a descriptor written for any compatible ABI into the host's layout: copies the
+ * fields that fit in its struct_size and zeroes the rest. */
+int dq__integrator_desc_read(const dq_integrator_desc_t *d, dq_integrator_desc_t *out,
+                             const char *source, dq_error_t *err);
+int dq__model_desc_read(const dq_model_desc_t *d, dq_model_desc_t *out, const char *source,
+                        dq_error_t *err);
+int dq__module_desc_read(const dq_module_desc_t *d, dq_module_desc_t *out,
+                         const char *source, dq_error_t *err);
+int dq__plugin_info_read(const dq_plugin_info_t *d, dq_plugin_info_t *out, const char *source,
+                         dq_error_t *err);
+
+/* Duplicates a string with malloc; NULL on failure or NULL input. */
+char *dq__strdup(const char *s);
+
+#endif
