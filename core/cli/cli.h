@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h -- shared state and helpers of the dqhost command line. */
+#ifndef DQ_CLI_H
+#define DQ_CLI_H
+
+#include <stddef.h>
+
+#include <dq/host/loader.h>
+#include <dq/host/registry.h>
+#include <dq/host/system.h>
+
+/* Exit statuses. */
+enum { DQ_EXIT_OK = 0, DQ_EXIT_FAILURE = 1, DQ_EXIT_USAGE = 2 };
+
+#define DQ_CLI_MAX_DIRS 64
+
+typedef struct dq_cli {
+    const char *argv0;
+    int strict;
+    const char *plugin_args[DQ_CLI_MAX_DIRS]; /* --plugins, in order */
+    size_t n_plugin_args;
+    /* Directories actually searched, in order; [owned] */
+    char *dirs[DQ_CLI_MAX_DIRS];
+    size_t n_dirs;
+    dq_registry_t *reg;
+    dq_loader_t *loader;
+} dq_cli_t;
+
+/* Prints "dqhost: error: <msg>" (with "<source>: " when the error has a source not already
+ * named in the message) to stderr. */
+void cli_print_error(const dq_error_t *err);
+void cli_errorf(const char *fmt, ...) DQ_PRINTF(1, 2);
+void cli_warnf(const char *fmt, ...) DQ_PRINTF(1, 2);
+
+/* Loads every plugin directory. Returns DQ_EXIT_OK, or DQ_EXIT_USAGE when no directory could
+ * be read at all. Warnings about missing directories go to stderr. */
+int cli_load_plugins(dq_cli_t *cli);
+/* Prints one stderr line per rejected plugin. */
+void cli_report_rejected(const dq_cli_t *cli);
+
+/* Parses a whole string as a finite double; on failure prints an error naming `what`. */
+int cli_parse_double(const char *text, const char *what, double *out);
+
+/* Joins a NULL-terminated list with ", " into buf ("" for an empty list). */
+void cli_join(const char *const *list, char *buf, size_t len);
+
+/* The model's parameter names joined with ", " into buf. */
+void cli_param_names(const dq_model_desc_t *d, char *buf, size_t len);
+
+int cmd_list(dq_cli_t *cli, int argc, char **argv);
+int cmd_info(dq_cli_t *cli, int argc, char **argv);
+int cmd_run(dq_cli_t *cli, int argc, char **argv);
+
+#endif

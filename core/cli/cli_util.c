@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* cli_util.c -- plugin path resolution, loading, messages and parsing for the CLI. */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void cli_print_error(const dq_error_t *err)
+{
+    if (err->source[0] && !strstr(err->message, err->source))
+        fprintf(stderr, "dqhost: error: %s: %s\n", err->source, err->message);
+    else
+        fprintf(stderr, "dqhost: error: %s\n", err->message);
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("dqhost: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_warnf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("dqhost: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static int cli_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void cli_add_dir(dq_cli_t *cli, const char *dir)
+{
+    if (cli->n_dirs < DQ_CLI_MAX_DIRS) {
+        char *copy = strdup(dir);
+        if (copy)
+            cli->dirs[cli->n_dirs++] = copy;
+    }
+}
+
+/* The built-in default: a binary run from its build tree (CMakeCache.txt beside it) uses
+ * the tree's plugins/; an installed binary uses the install dir. Never both, so a developer
+ * who also installed dqhost does not load every plugin twice. */
+static void cli_default_dir(char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            char probe[PATH_MAX + 32];
+            snprintf(probe, sizeof probe, "%s/CMakeCache.txt", exe);
+            if (access(probe, F_OK) == 0) {
+                snprintf(buf, len, "%s/plugins", exe);
+                return;
+            }
+        }
+    }
+    snprintf(buf, len, "%s", DQ_INSTALL_PLUGINDIR);
+}
+
+/* Forwards registry warnings (overrides, deprecated names) to stderr. */
+static void cli_on_warning(void *user, const char *source, const char *message)
+{
+    (void)user;
+    (void)source;
+    cli_warnf("%s", message);
+}
+
+int cli_load_plugins(dq_cli_t *cli)
+{
+    dq_error_t err = {0};
+    cli->reg = dq_registry_new();
+    if (!cli->reg) {
+        cli_errorf("out of memory");
+        return DQ_EXIT_FAILURE;
+    }
+    dq_registry_set_warning_handler(cli->reg, cli_on_warning, cli);
+    cli->loader = dq_loader_new(cli->reg, &err);
+    if (!cli->loader) {
+        cli_print_error(&err);
+        return DQ_EXIT_FAILURE;
+    }
+    for (size_t i = 0; i < cli->n_plugin_args; ++i)
+        cli_add_dir(cli, cli->plugin_args[i]);
+    const char *env = getenv("DQHOST_PLUGIN_PATH");
+    if (env && *env) {
+        char *copy = strdup(env), *save = NULL;
+        for (char *tok = copy ? strtok_r(copy, ":", &save) : NULL; tok;
+             tok = strtok_r(NULL, ":", &save))
+            cli_add_dir(cli, tok);
+        free(copy);
+    }
+    size_t explicit_dirs = cli->n_dirs;
+    char def[PATH_MAX + 16];
+    cli_default_dir(def, sizeof def);
+    cli_add_dir(cli, def);
+
+    size_t readable = 0;
+    for (size_t i = 0; i < cli->n_dirs; ++i) {
+        /* A missing default is normal (an uninstalled build); a missing directory the user
+         * named is worth a warning. */
+        if (i >= explicit_dirs && !cli_is_dir(cli->dirs[i]))
+            continue;
+        dq_error_clear(&err);
+        if (dq_loader_load_dir(cli->loader, cli->dirs[i], &err) == DQ_OK)
+            readable++;
+        else
+            cli_warnf("%s", err.message);
+    }
+    if (readable == 0) {
+        cli_errorf("no plugin directory could be read (searched: --plugins, "
+                   "DQHOST_PLUGIN_PATH, %s)", def);
+        return DQ_EXIT_USAGE;
+    }
+    return DQ_EXIT_OK;
+}
+
+void cli_report_rejected(const dq_cli_t *cli)
+{
+    size_t n = dq_loader_record_count(cli->loader);
+    for (size_t i = 0; i < n; ++i) {
+        const dq_load_record_t *r = dq_loader_record_at(cli->loader, i);
+        if (r->code != DQ_OK)
+            cli_warnf("skipped plugin '%s': %s", r->path, r->message);
+    }
+}
+
+int cli_parse_double(const char *text, const char *what, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = text ? strtod(text, &end) : 0.0;
+    if (!text || end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+        cli_errorf("%s: expected a finite number, got '%s'", what, text ? text : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+void cli_join(const char *const *list, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; list && list[i] && used < len; ++i)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", list[i]);
+}
+
+void cli_param_names(const dq_model_desc_t *d, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < d->n_params && used < len; ++k)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", k ? ", " : "",
+                                 d->params[k].name);
+}

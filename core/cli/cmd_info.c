@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_info.c -- `dqhost info NAME`: one integrator (name or alias) or model in full. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_json.h"
+
+static void info_integrator(const dq_integrator_entry_t *e)
+{
+    char aliases[512];
+    cli_join(e->aliases, aliases, sizeof aliases);
+    const char *words[8];
+    size_t n;
+    cli_flag_words(e->flags, words, &n);
+    printf("integrator %s\n", e->name);
+    printf("  aliases:      %s\n", aliases[0] ? aliases : "(none)");
+    printf("  category:     %s\n", e->category[0] ? e->category : "(none)");
+    if (e->order)
+        printf("  order:        %d\n", e->order);
+    else
+        printf("  order:        unknown\n");
+    printf("  description:  %s\n", e->description);
+    printf("  flags:        ");
+    for (size_t i = 0; i < n; ++i)
+        printf("%s%s", i ? ", " : "", words[i]);
+    printf("%s\n", n ? "" : "(none)");
+    printf("  work vectors: %u\n", (unsigned)e->work_vectors);
+    printf("  source:       %s\n", e->origin);
+}
+
+static void info_model(const dq_model_entry_t *m)
+{
+    const dq_model_desc_t *d = m->desc;
+    printf("model %s\n", d->name);
+    printf("  description:  %s\n", d->description ? d->description : "");
+    printf("  source:       %s\n", m->origin);
+    printf("  parameters:\n");
+    for (size_t i = 0; i < d->n_params; ++i) {
+        const dq_param_desc_t *p = &d->params[i];
+        printf("    %-12s default %-10.6g %-8s %s%s\n", p->name, p->def, p->unit ? p->unit : "",
+               p->doc ? p->doc : "",
+               (p->flags & DQ_PARAM_PER_UNIT) ? " (one value or one per unit)" : "");
+    }
+    printf("  states:\n");
+    for (size_t i = 0; d->modules[i]; ++i)
+        for (size_t k = 0; k < d->modules[i]->n_states; ++k) {
+            const dq_state_desc_t *s = &d->modules[i]->states[k];
+            printf("    %-12s %-8s %s%s\n", s->name, s->unit ? s->unit : "", s->doc ? s->doc : "",
+                   (s->flags & DQ_STATE_DIFFUSION) ? " (stochastic)" : "");
+        }
+}
+
+int cmd_info(dq_cli_t *cli, int argc, char **argv)
+{
+    const char *name = NULL;
+    int json = 0;
+    for (int i = 1; i < argc; ++i) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            printf("Usage: dqhost info NAME [--json]\n\nShows one integrator (by canonical "
+                   "name or alias) or one model in full.\n");
+            return DQ_EXIT_OK;
+        } else if (argv[i][0] == '-' || name) {
+            cli_errorf("info: unexpected argument '%s' (usage: dqhost info NAME [--json])",
+                       argv[i]);
+            return DQ_EXIT_USAGE;
+        } else
+            name = argv[i];
+    }
+    if (!name) {
+        cli_errorf("info: which integrator or model? (usage: dqhost info NAME [--json])");
+        return DQ_EXIT_USAGE;
+    }
+    dq_error_t ierr = {0}, merr = {0};
+    const dq_integrator_entry_t *e = dq_registry_lookup(cli->reg, name, &ierr);
+    if (e) {
+        if (json)
+            return cli_json_emit(json_pack("{s:s, s:o}", "kind", "integrator", "integrator",
+                                           cli_json_integrator(e)));
+        info_integrator(e);
+        return DQ_EXIT_OK;
+    }
+    const dq_model_entry_t *m = dq_registry_lookup_model(cli->reg, name, &merr);
+    if (m) {
+        if (json)
+            return cli_json_emit(
+                json_pack("{s:s, s:o}", "kind", "model", "model", cli_json_model(m)));
+        info_model(m);
+        return DQ_EXIT_OK;
+    }
+    /* Neither: the integrator message, unless only a model name is close. */
+    const char *close[1];
+    int model_close = strstr(merr.message, "Did you mean") != NULL;
+    int integrator_close = dq_registry_suggest(cli->reg, name, close, 1) > 0;
+    cli_print_error(model_close && !integrator_close ? &merr : &ierr);
+    return DQ_EXIT_USAGE;
+}

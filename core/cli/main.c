@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c -- dqhost: parse the global options, load the plugins, dispatch a command. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dq/version.h>
+
+#include "cli.h"
+
+static void main_usage(FILE *out)
+{
+    fputs("Usage: dqhost [--plugins DIR]... [--strict] [COMMAND [ARGS]]\n"
+          "\n"
+          "A host for numerical integrators of differential equations; every solver and\n"
+          "model is a plugin loaded at start-up.\n"
+          "\n"
+          "Commands:\n"
+          "  list [--json]          the integrators, models and plugin problems (default)\n"
+          "  info NAME [--json]     one integrator (by name or alias) or model in full\n"
+          "  run --model M --solver S --dt DT --t-end T [--param K=V]... [--json]\n"
+          "                         simulate and print the final values\n"
+          "  help                   this text\n"
+          "\n"
+          "Options:\n"
+          "  --plugins DIR   load plugins from DIR (repeatable; searched first)\n"
+          "  --strict        exit with status 2 when any plugin was rejected\n"
+          "  -h, --help      show this help\n"
+          "  --version       show the version and plugin ABI\n"
+          "\n"
+          "Plugin directories, in order: each --plugins DIR, then DQHOST_PLUGIN_PATH\n"
+          "(colon-separated), then the built-in default (the build tree's plugins/ for a\n"
+          "binary in its build tree, else " DQ_INSTALL_PLUGINDIR ").\n"
+          "\n"
+          "Exit status: 0 success, 1 failure while running, 2 usage or input error.\n",
+          out);
+}
+
+static void main_free(dq_cli_t *cli)
+{
+    /* Entries borrow plugin memory: the registry goes before the loader closes them. */
+    dq_registry_free(cli->reg);
+    dq_loader_free(cli->loader);
+    for (size_t i = 0; i < cli->n_dirs; ++i)
+        free(cli->dirs[i]);
+}
+
+int main(int argc, char **argv)
+{
+    dq_cli_t cli = {.argv0 = argv[0]};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; ++i) {
+        const char *a = argv[i];
+        if (strcmp(a, "--plugins") == 0 || strncmp(a, "--plugins=", 10) == 0) {
+            const char *dir = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!dir || !*dir) {
+                cli_errorf("--plugins needs a directory");
+                return DQ_EXIT_USAGE;
+            }
+            if (cli.n_plugin_args == DQ_CLI_MAX_DIRS) {
+                cli_errorf("too many --plugins options (at most %d)", DQ_CLI_MAX_DIRS);
+                return DQ_EXIT_USAGE;
+            }
+            cli.plugin_args[cli.n_plugin_args++] = dir;
+        } else if (strcmp(a, "--strict") == 0) {
+            cli.strict = 1;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            main_usage(stdout);
+            return DQ_EXIT_OK;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("dqhost %s (plugin ABI %d.%d)\n", DQ_VERSION_STRING, DQ_ABI_MAJOR,
+                   DQ_ABI_MINOR);
+            return DQ_EXIT_OK;
+        } else {
+            cli_errorf("unknown option '%s' (see dqhost --help)", a);
+            return DQ_EXIT_USAGE;
+        }
+    }
+    const char *cmd = i < argc ? argv[i] : "list";
+    int (*fn)(dq_cli_t *, int, char **) = NULL;
+    if (strcmp(cmd, "list") == 0)
+        fn = cmd_list;
+    else if (strcmp(cmd, "info") == 0)
+        fn = cmd_info;
+    else if (strcmp(cmd, "run") == 0)
+        fn = cmd_run;
+    else if (strcmp(cmd, "help") == 0) {
+        main_usage(stdout);
+        return DQ_EXIT_OK;
+    } else {
+        cli_errorf("unknown command '%s' (commands: list, info, run, help)", cmd);
+        return DQ_EXIT_USAGE;
+    }
+    int rc = cli_load_plugins(&cli);
+    if (rc == DQ_EXIT_OK) {
+        size_t rejected = dq_loader_failure_count(cli.loader);
+        /* `list` shows rejected plugins in its own output; other commands say so on stderr. */
+        if (rejected && fn != cmd_list)
+            cli_report_rejected(&cli);
+        int sub_argc = i < argc ? argc - i : 0;
+        char *none[] = {(char *)cmd, NULL};
+        if (cli.strict && rejected && fn != cmd_list) {
+            cli_errorf("%zu plugin(s) rejected (--strict)", rejected);
+            rc = DQ_EXIT_USAGE;
+        } else {
+            rc = fn(&cli, sub_argc ? sub_argc : 1, sub_argc ? argv + i : none);
+            /* --strict: packagers' CI wants a rejected plugin to fail the listing too. */
+            if (rc == DQ_EXIT_OK && cli.strict && rejected) {
+                cli_errorf("%zu plugin(s) rejected (--strict)", rejected);
+                rc = DQ_EXIT_USAGE;
+            }
+        }
+    }
+    main_free(&cli);
+    return rc;
+}
