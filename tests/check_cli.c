@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: MIT */
+/* check_cli.c -- the dqhost command line, run as a user runs it: output, messages and exit
+ * statuses of list, info and run. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <jansson.h>
+
+typedef struct run_result {
+    int status; /* exit status, or -1 when killed */
+    char out[65536];
+    char err[16384];
+} run_result_t;
+
+static run_result_t res;
+
+static void drain(int fd, char *buf, size_t cap)
+{
+    size_t used = 0;
+    ssize_t n;
+    while ((n = read(fd, buf + used, cap - 1 - used)) > 0) {
+        used += (size_t)n;
+        if (used == cap - 1)
+            break;
+    }
+    buf[used] = '\0';
+}
+
+/* Runs dqhost with the NULL-terminated arguments; `env` is "NAME=VALUE" or NULL. Output
+ * goes to files so that a large stdout cannot dead-lock the pipe. */
+static int dqhost_env(const char *env, const char *first, ...)
+{
+    const char *argv[64] = {DQ_TEST_DQHOST};
+    size_t argc = 1;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && argc < 63; a = va_arg(ap, const char *))
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    FILE *out = tmpfile(), *err = tmpfile();
+    pid_t pid = fork();
+    if (pid == 0) {
+        unsetenv("DQHOST_PLUGIN_PATH");
+        if (env)
+            putenv((char *)env);
+        dup2(fileno(out), 1);
+        dup2(fileno(err), 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    res.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    rewind(out);
+    rewind(err);
+    drain(fileno(out), res.out, sizeof res.out);
+    drain(fileno(err), res.err, sizeof res.err);
+    fclose(out);
+    fclose(err);
+    return res.status;
+}
+
+#define dqhost(...) dqhost_env(NULL, __VA_ARGS__, (const char *)NULL)
+#define ck_assert_contains(hay, needle)                                                       \
+    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (hay))
+
+START_TEST(test_cli_run_decay_with_euler_prints_seed_value)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.05",
+                            "--t-end", "10"),
+                     0);
+    ck_assert_contains(res.out, "y = 0.366958\n");
+    ck_assert_contains(res.out, "200 steps");
+    ck_assert_str_eq(res.err, "");
+}
+END_TEST
+
+START_TEST(test_cli_run_with_alias_explicit_gives_same_result)
+{
+    ck_assert_int_eq(dqhost("--plugins", DQ_TEST_PLUGIN_DIR, "run", "--model", "decay",
+                            "--solver", "explicit", "--dt", "0.05", "--t-end", "10"),
+                     0);
+    ck_assert_contains(res.out, "solver euler");
+    ck_assert_contains(res.out, "y = 0.366958\n");
+}
+END_TEST
+
+START_TEST(test_cli_run_json_prints_round_trip_doubles)
+{
+    ck_assert_int_eq(dqhost("run", "--model=decay", "--solver=euler", "--dt=0.05",
+                            "--t-end=10", "--json"),
+                     0);
+    json_error_t jerr;
+    json_t *doc = json_loads(res.out, 0, &jerr);
+    ck_assert_msg(doc != NULL, "invalid JSON: %s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "model")), "decay");
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "solver")), "euler");
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "steps")), 200);
+    ck_assert_double_eq(json_real_value(json_object_get(doc, "dt")), 0.05);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(doc, "t")), 10.0, 1e-12);
+    json_t *y = json_array_get(json_object_get(json_object_get(doc, "final"), "y"), 0);
+    ck_assert_double_eq(json_real_value(y), 0.36695782172616737);
+    ck_assert_contains(res.out, "0.36695782172616737");
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_cli_run_population_parameter)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--param", "n=3", "--param", "y0=2", "--json"),
+                     0);
+    json_t *doc = json_loads(res.out, 0, NULL);
+    json_t *y = json_object_get(json_object_get(doc, "final"), "y");
+    ck_assert_uint_eq(json_array_size(y), 3);
+    ck_assert_double_eq_tol(json_real_value(json_array_get(y, 2)), 2 * pow(0.99, 10), 1e-14);
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "units")), 3);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_cli_run_refuses_t_end_not_whole_number_of_steps)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.05",
+                            "--t-end", "10.01"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: --t-end 10.01 is not a whole number of steps "
+                              "of --dt 0.05 (200.2 steps)\n");
+    ck_assert_str_eq(res.out, "");
+}
+END_TEST
+
+START_TEST(test_cli_run_refuses_bad_dt)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0",
+                            "--t-end", "1"),
+                     2);
+    ck_assert_str_eq(res.err,
+                     "dqhost: error: run: --dt must be a positive finite number, got '0'\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "-0.1",
+                            "--t-end", "1"),
+                     2);
+    ck_assert_contains(res.err, "--dt must be a positive finite number, got '-0.1'");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "inf",
+                            "--t-end", "1"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: --dt: expected a finite number, got 'inf'\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "nan",
+                            "--t-end", "1"),
+                     2);
+    ck_assert_contains(res.err, "got 'nan'");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1x",
+                            "--t-end", "1"),
+                     2);
+    ck_assert_contains(res.err, "run: --dt: expected a finite number, got '0.1x'");
+}
+END_TEST
+
+START_TEST(test_cli_run_unknown_solver_suggests_and_exits_2)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "eulr", "--dt", "0.1",
+                            "--t-end", "1"),
+                     2);
+    ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'eulr'. Did you mean "
+                                "'euler'? Available: ");
+}
+END_TEST
+
+START_TEST(test_cli_run_unknown_model_and_parameter_exit_2)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "decai", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1"),
+                     2);
+    ck_assert_contains(res.err, "Unknown model 'decai'. Did you mean 'decay'?");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--param", "tua=3"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: model 'decay' has no parameter 'tua'. Did you "
+                              "mean 'tau'? Parameters: tau, y0, n.\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--param", "tau"),
+                     2);
+    ck_assert_contains(res.err, "--param expects NAME=VALUE, got 'tau'");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--param", "tau=ten"),
+                     2);
+    ck_assert_contains(res.err, "run: --param tau: expected a finite number, got 'ten'");
+}
+END_TEST
+
+START_TEST(test_cli_run_missing_option_is_usage_error)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--dt", "0.1", "--t-end", "1"), 2);
+    ck_assert_str_eq(res.err,
+                     "dqhost: error: run: --solver is required (see dqhost run --help)\n");
+    ck_assert_int_eq(dqhost("run", "--model"), 2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: --model needs a value\n");
+    ck_assert_int_eq(dqhost("run", "--frobnicate"), 2);
+    ck_assert_contains(res.err, "unknown argument '--frobnicate'");
+}
+END_TEST
+
+START_TEST(test_cli_list_shows_integrators_models_and_sources)
+{
+    ck_assert_int_eq(dqhost("list"), 0);
+    ck_assert_contains(res.out, "Integrators (");
+    ck_assert_contains(res.out, "euler");
+    ck_assert_contains(res.out, "explicit");
+    ck_assert_contains(res.out, "Forward (explicit) Euler method.");
+    ck_assert_contains(res.out, "/euler.so");
+    ck_assert_contains(res.out, "Models (");
+    ck_assert_contains(res.out, "decay");
+    ck_assert_contains(res.out, "tau, y0, n");
+    /* No command means list. */
+    char first[sizeof res.out];
+    memcpy(first, res.out, sizeof first);
+    ck_assert_int_eq(dqhost_env(NULL, NULL), 0);
+    ck_assert_str_eq(res.out, first);
+}
+END_TEST
+
+START_TEST(test_cli_list_json_has_entries_and_load_records)
+{
+    ck_assert_int_eq(dqhost("list", "--json"), 0);
+    json_t *doc = json_loads(res.out, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    json_t *ints = json_object_get(doc, "integrators");
+    json_t *euler = NULL;
+    for (size_t i = 0; i < json_array_size(ints); ++i)
+        if (strcmp(json_string_value(json_object_get(json_array_get(ints, i), "name")),
+                   "euler") == 0)
+            euler = json_array_get(ints, i);
+    ck_assert_ptr_nonnull(euler);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(euler, "aliases"), 0)),
+                     "explicit");
+    ck_assert_str_eq(json_string_value(json_object_get(euler, "category")), "explicit");
+    ck_assert_int_eq(json_integer_value(json_object_get(euler, "order")), 1);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(euler, "origin")),
+                                 "/euler.so"));
+    json_t *plugins = json_object_get(doc, "plugins");
+    ck_assert_uint_ge(json_array_size(plugins), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(plugins, 0), "status")),
+                     "ok");
+    ck_assert_uint_ge(json_array_size(json_object_get(doc, "models")), 1);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_cli_info_by_name_and_alias)
+{
+    ck_assert_int_eq(dqhost("info", "explicit"), 0);
+    ck_assert_contains(res.out, "integrator euler\n");
+    ck_assert_contains(res.out, "  order:        1\n");
+    ck_assert_contains(res.out, "  category:     explicit\n");
+    ck_assert_int_eq(dqhost("info", "euler", "--json"), 0);
+    json_t *doc = json_loads(res.out, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "integrator"),
+                                                       "description")),
+                     "Forward (explicit) Euler method.");
+    json_decref(doc);
+    ck_assert_int_eq(dqhost("info", "decay"), 0);
+    ck_assert_contains(res.out, "model decay\n");
+    ck_assert_contains(res.out, "tau");
+}
+END_TEST
+
+START_TEST(test_cli_info_unknown_name_says_did_you_mean_and_exits_2)
+{
+    ck_assert_int_eq(dqhost("info", "eulr"), 2);
+    ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'eulr'. Did you mean "
+                                "'euler'? Available: ");
+    ck_assert_int_eq(dqhost("info", "zzzzzz"), 2);
+    ck_assert_contains(res.err, "Unknown integrator 'zzzzzz'. Available: ");
+    ck_assert_int_eq(dqhost("info"), 2);
+}
+END_TEST
+
+START_TEST(test_cli_help_and_version)
+{
+    ck_assert_int_eq(dqhost("--help"), 0);
+    ck_assert_contains(res.out, "Usage: dqhost [--plugins DIR]...");
+    ck_assert_int_eq(dqhost("run", "--help"), 0);
+    ck_assert_contains(res.out, "Usage: dqhost run");
+    ck_assert_int_eq(dqhost("--version"), 0);
+    ck_assert_contains(res.out, "plugin ABI 1.");
+    ck_assert_int_eq(dqhost("frobnicate"), 2);
+    ck_assert_str_eq(res.err, "dqhost: error: unknown command 'frobnicate' (commands: list, "
+                              "info, run, help)\n");
+    ck_assert_int_eq(dqhost("--frobnicate"), 2);
+}
+END_TEST
+
+START_TEST(test_cli_missing_plugin_dir_warns_and_continues)
+{
+    ck_assert_int_eq(dqhost("--plugins", "/nonexistent/dqhost-plugins", "list"), 0);
+    ck_assert_contains(res.err, "dqhost: warning: cannot read plugin directory "
+                                "'/nonexistent/dqhost-plugins'");
+    ck_assert_contains(res.out, "euler");
+}
+END_TEST
+
+START_TEST(test_cli_plugin_path_environment_is_searched)
+{
+    ck_assert_int_eq(dqhost_env("DQHOST_PLUGIN_PATH=/nonexistent/a:" DQ_TEST_PLUGIN_DIR, "list",
+                                "--json", NULL),
+                     0);
+    ck_assert_contains(res.err, "'/nonexistent/a'");
+    json_t *doc = json_loads(res.out, 0, NULL);
+    json_t *dirs = json_object_get(doc, "plugin_dirs");
+    ck_assert_str_eq(json_string_value(json_array_get(dirs, 0)), "/nonexistent/a");
+    ck_assert_str_eq(json_string_value(json_array_get(dirs, 1)), DQ_TEST_PLUGIN_DIR);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_cli_no_readable_plugin_dir_is_an_error)
+{
+    /* A copy of the binary outside the build tree has only the install dir as default. */
+    char dir[] = "/tmp/dqhost-cli-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char copy[256], cmd[600];
+    snprintf(copy, sizeof copy, "%s/dqhost", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", DQ_TEST_DQHOST, copy);
+    ck_assert_int_eq(system(cmd), 0);
+    struct stat st;
+    int installed = stat(DQ_TEST_INSTALL_PLUGINDIR, &st) == 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        int errf = open("/tmp/dqhost-cli-err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(null, 1);
+        dup2(errf, 2);
+        unsetenv("DQHOST_PLUGIN_PATH");
+        execl(copy, copy, "--plugins", "/nonexistent/x", "list", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    FILE *f = fopen("/tmp/dqhost-cli-err.txt", "r");
+    char text[4096] = "";
+    size_t got = fread(text, 1, sizeof text - 1, f);
+    text[got] = '\0';
+    fclose(f);
+    unlink("/tmp/dqhost-cli-err.txt");
+    unlink(copy);
+    rmdir(dir);
+    if (!installed) {
+        ck_assert_int_eq(WEXITSTATUS(status), 2);
+        ck_assert_contains(text, "dqhost: error: no plugin directory could be read");
+    }
+}
+END_TEST
+
+Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_cli_run_decay_with_euler_prints_seed_value);
+    tcase_add_test(tc, test_cli_run_with_alias_explicit_gives_same_result);
+    tcase_add_test(tc, test_cli_run_json_prints_round_trip_doubles);
+    tcase_add_test(tc, test_cli_run_population_parameter);
+    tcase_add_test(tc, test_cli_run_refuses_t_end_not_whole_number_of_steps);
+    tcase_add_test(tc, test_cli_run_refuses_bad_dt);
+    tcase_add_test(tc, test_cli_run_unknown_solver_suggests_and_exits_2);
+    tcase_add_test(tc, test_cli_run_unknown_model_and_parameter_exit_2);
+    tcase_add_test(tc, test_cli_run_missing_option_is_usage_error);
+    tcase_add_test(tc, test_cli_list_shows_integrators_models_and_sources);
+    tcase_add_test(tc, test_cli_list_json_has_entries_and_load_records);
+    tcase_add_test(tc, test_cli_info_by_name_and_alias);
+    tcase_add_test(tc, test_cli_info_unknown_name_says_did_you_mean_and_exits_2);
+    tcase_add_test(tc, test_cli_help_and_version);
+    tcase_add_test(tc, test_cli_missing_plugin_dir_warns_and_continues);
+    tcase_add_test(tc, test_cli_plugin_path_environment_is_searched);
+    tcase_add_test(tc, test_cli_no_readable_plugin_dir_is_an_error);
+    suite_add_tcase(s, tc);
+    return s;
+}
