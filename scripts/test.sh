@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Sets up, builds and runs every test suite twice: a plain build with warnings as errors,
+# then a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup-debian.sh"
+
+echo "== plain build (-Wall -Wextra -Werror) =="
+"$root/scripts/build.sh" "$root/build" -DDQ_WERROR=ON
+ctest --test-dir "$root/build" --output-on-failure -j "$(nproc)"
+
+echo "== sanitizer build (ASan + UBSan) =="
+"$root/scripts/build.sh" "$root/build-sanitize" -DDQ_WERROR=ON -DDQ_SANITIZE=ON
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$root/build-sanitize" --output-on-failure -j "$(nproc)"
