@@ -51,7 +51,8 @@ typedef struct dq_integrator_desc {
     static const dq_integrator_desc_t ident = {.abi = DQ_ABI_HEADER_INIT(dq_integrator_desc_t), \
                                                __VA_ARGS__}
 
-/* A NULL-terminated alias list literal: .aliases = DQ_ALIASES("explicit", "fe") */
+/* A NULL-terminated alias list literal: .aliases = DQ_ALIASES("explicit", "fe"). A compound
+ * literal: use it in descriptors at file scope (static storage), as plugins do. */
 #define DQ_ALIASES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 #ifdef __cplusplus

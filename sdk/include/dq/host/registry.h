@@ -48,7 +48,10 @@ typedef struct dq_integrator_entry {
 } dq_integrator_entry_t;
 
 typedef struct dq_model_entry {
-    const dq_model_desc_t *desc; /* [borrowed: the plugin's static data] */
+    /* The registry's copy of the descriptor in this host's layout (a plugin built for an
+     * older ABI minor has a smaller struct); its strings, tables and functions are the
+     * plugin's static data. [borrowed: valid while the registry lives] */
+    const dq_model_desc_t *desc;
     const char *origin;
 } dq_model_entry_t;
 
@@ -99,7 +102,7 @@ DQ_API size_t dq_registry_suggest(const dq_registry_t *reg, const char *name, co
                                   size_t cap);
 
 /* Models. Names follow the integrator rules; a second model of the same name fails with
- * DQ_EEXIST naming both origins. */
+ * DQ_EEXIST naming the first origin in the message and the second in the error's source. */
 DQ_API int dq_registry_register_model(dq_registry_t *reg, const dq_model_desc_t *desc,
                                       const char *origin, dq_error_t *err);
 /* NULL with DQ_ENOTFOUND and "Unknown model 'x'. Did you mean 'y'? Available: ..." */

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: MIT */
+/* registry.c -- the integrator registry and the model catalogue.
+ *
+ * A registry holds tens of entries, so plain sorted arrays do: `items` (one per canonical
+ * name, in name order) and the namespace index `names`/`slots` (every canonical name and
+ * alias, in byte order, with what each refers to). Entries live in their own allocations so
+ * the pointers lookup hands out survive later insertions. A registration reserves all the
+ * memory it needs before it changes anything, so it either happens whole or not at all. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dq/host/registry.h>
+
+#include "internal.h"
+
+/* Enough for the unknown-name message; longer lists are cut, as dq_error_t would cut them. */
+#define REGISTRY_MESSAGE_MAX DQ_ERROR_MESSAGE_MAX
+#define REGISTRY_SUGGESTIONS 3
+
+typedef struct registry_item {
+    dq_integrator_entry_t entry; /* strings borrowed from the descriptor, but origin */
+    char *origin;                /* owned; entry.origin points here */
+    size_t n_aliases;
+} registry_item_t;
+
+/* What one name of the namespace refers to. */
+typedef struct registry_slot {
+    registry_item_t *item;
+    int is_alias;
+    int warned; /* the deprecation warning for this name was given */
+} registry_slot_t;
+
+typedef struct registry_model {
+    dq_model_entry_t entry;
+    dq_model_desc_t desc; /* the descriptor in this host's layout; entry.desc points here */
+    char *origin;
+} registry_model_t;
+
+struct dq_registry {
+    registry_item_t **items; /* sorted by canonical name */
+    size_t n_items, cap_items;
+    /* Parallel arrays so `names` can be handed to dq_suggest as is. */
+    const char **names; /* every name and alias, sorted */
+    registry_slot_t *slots;
+    size_t n_names, cap_names;
+    registry_model_t **models; /* sorted by name */
+    const char **model_names;  /* parallel to models */
+    size_t n_models, cap_models;
+    dq_warn_fn warn;
+    void *warn_user;
+};
+
+static const char *const registry_no_aliases[] = {NULL};
+
+dq_registry_t *dq_registry_new(void)
+{
+    return calloc(1, sizeof(dq_registry_t));
+}
+
+static void registry_item_free(registry_item_t *item)
+{
+    if (item) {
+        free(item->origin);
+        free(item);
+    }
+}
+
+void dq_registry_free(dq_registry_t *reg)
+{
+    if (!reg)
+        return;
+    for (size_t i = 0; i < reg->n_items; ++i)
+        registry_item_free(reg->items[i]);
+    for (size_t i = 0; i < reg->n_models; ++i) {
+        free(reg->models[i]->origin);
+        free(reg->models[i]);
+    }
+    free(reg->items);
+    free(reg->names);
+    free(reg->slots);
+    free(reg->models);
+    free(reg->model_names);
+    free(reg);
+}
+
+void dq_registry_set_warning_handler(dq_registry_t *reg, dq_warn_fn fn, void *user)
+{
+    if (reg) {
+        reg->warn = fn;
+        reg->warn_user = user;
+    }
+}
+
+dq_warn_fn dq_registry_warning_handler(const dq_registry_t *reg, void **user)
+{
+    if (user)
+        *user = reg ? reg->warn_user : NULL;
+    return reg ? reg->warn : NULL;
+}
+
+static void registry_warn(const dq_registry_t *reg, const char *source, const char *fmt, ...)
+    DQ_PRINTF(3, 4);
+
+static void registry_warn(const dq_registry_t *reg, const char *source, const char *fmt, ...)
+{
+    if (!reg->warn)
+        return;
+    char msg[REGISTRY_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    reg->warn(reg->warn_user, source ? source : "", msg);
+}
+
+/* Binary search in a sorted string array: the index of `name`, or where it would go. */
+static size_t registry_search(const char *const *sorted, size_t n, const char *name, int *found)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(sorted[mid], name);
+        if (c == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = 0;
+    return lo;
+}
+
+/* The namespace slot of a name or alias, or NULL. */
+static registry_slot_t *registry_find(const dq_registry_t *reg, const char *name)
+{
+    int found;
+    if (!name || !reg->n_names)
+        return NULL;
+    size_t i = registry_search(reg->names, reg->n_names, name, &found);
+    return found ? &reg->slots[i] : NULL;
+}
+
+/* Grows an array to hold `need` elements; the old block stays valid on failure. */
+static int registry_reserve(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 1;
+    size_t n = *cap ? *cap : 8;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*arr, n * size);
+    if (!p)
+        return 0;
+    *arr = p;
+    *cap = n;
+    return 1;
+}
+
+/* Reserves room in the namespace arrays for `need` names. */
+static int registry_reserve_names(dq_registry_t *reg, size_t need)
+{
+    size_t cap = reg->cap_names;
+    if (!registry_reserve((void **)&reg->names, &cap, need, sizeof *reg->names))
+        return 0;
+    /* Both arrays must reach the same capacity before it is recorded. */
+    size_t cap_slots = reg->cap_names;
+    if (!registry_reserve((void **)&reg->slots, &cap_slots, cap, sizeof *reg->slots))
+        return 0;
+    reg->cap_names = cap;
+    return 1;
+}
+
+/* Inserts a name; room must have been reserved and the name must be new. */
+static void registry_name_insert(dq_registry_t *reg, const char *name, registry_item_t *item,
+                                 int is_alias)
+{
+    int found;
+    size_t i = registry_search(reg->names, reg->n_names, name, &found);
+    memmove(&reg->names[i + 1], &reg->names[i], (reg->n_names - i) * sizeof *reg->names);
+    memmove(&reg->slots[i + 1], &reg->slots[i], (reg->n_names - i) * sizeof *reg->slots);
+    reg->names[i] = name;
+    reg->slots[i] = (registry_slot_t){item, is_alias, 0};
+    reg->n_names++;
+}
+
+static void registry_name_remove(dq_registry_t *reg, const char *name)
+{
+    int found;
+    size_t i = registry_search(reg->names, reg->n_names, name, &found);
+    if (!found)
+        return;
+    reg->n_names--;
+    memmove(&reg->names[i], &reg->names[i + 1], (reg->n_names - i) * sizeof *reg->names);
+    memmove(&reg->slots[i], &reg->slots[i + 1], (reg->n_names - i) * sizeof *reg->slots);
+}
+
+/* Index of the canonical entry `name` in items (found or insertion point). */
+static size_t registry_item_index(const dq_registry_t *reg, const char *name, int *found)
+{
+    size_t lo = 0, hi = reg->n_items;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(reg->items[mid]->entry.name, name);
+        if (c == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = 0;
+    return lo;
+}
+
+/* Takes an entry out of the registry, with its names; the caller frees it. */
+static void registry_item_detach(dq_registry_t *reg, registry_item_t *item)
+{
+    int found;
+    size_t i = registry_item_index(reg, item->entry.name, &found);
+    if (found) {
+        reg->n_items--;
+        memmove(&reg->items[i], &reg->items[i + 1], (reg->n_items - i) * sizeof *reg->items);
+    }
+    registry_name_remove(reg, item->entry.name);
+    for (size_t a = 0; a < item->n_aliases; ++a)
+        registry_name_remove(reg, item->entry.aliases[a]);
+}
+
+/* The descriptor checks that need no registry: names and the step function. */
+static int registry_validate(const dq_integrator_desc_t *d, const char *source, dq_error_t *err)
+{
+    if (!d->name || !*d->name)
+        return dq_error_set(err, DQ_EDESC, source, "Integrator name must be a non-empty string.");
+    if (!dq__name_is_valid(d->name))
+        return dq_error_set(err, DQ_EDESC, source,
+                            "Integrator name '%s' has characters outside [A-Za-z0-9_.-].", d->name);
+    if (!d->step)
+        return dq_error_set(err, DQ_EDESC, source, "Integrator '%s' has no step function.",
+                            d->name);
+    for (size_t a = 0; d->aliases && d->aliases[a]; ++a) {
+        const char *alias = d->aliases[a];
+        if (!*alias)
+            return dq_error_set(err, DQ_EDESC, source, "Integrator '%s' has an empty alias.",
+                                d->name);
+        if (!dq__name_is_valid(alias))
+            return dq_error_set(err, DQ_EDESC, source,
+                                "Integrator '%s' has alias '%s' with characters outside "
+                                "[A-Za-z0-9_.-].",
+                                d->name, alias);
+        if (strcmp(alias, d->name) == 0)
+            return dq_error_set(err, DQ_EDESC, source,
+                                "Integrator '%s' lists its own name as an alias.", d->name);
+        for (size_t b = 0; b < a; ++b)
+            if (strcmp(alias, d->aliases[b]) == 0)
+                return dq_error_set(err, DQ_EDESC, source,
+                                    "Integrator '%s' lists alias '%s' twice.", d->name, alias);
+    }
+    return DQ_OK;
+}
+
+/* Name clashes with other entries. `old` is the entry an override replaces: its aliases are
+ * about to go, so they do not clash. */
+static int registry_check_clashes(const dq_registry_t *reg, const dq_integrator_desc_t *d,
+                                  const registry_item_t *old, const char *source, dq_error_t *err)
+{
+    const registry_slot_t *s = registry_find(reg, d->name);
+    if (s && s->is_alias)
+        return dq_error_set(err, DQ_EEXIST, source,
+                            "Cannot register integrator '%s': the name is already an alias "
+                            "for '%s'.",
+                            d->name, s->item->entry.name);
+    for (size_t a = 0; d->aliases && d->aliases[a]; ++a) {
+        const char *alias = d->aliases[a];
+        s = registry_find(reg, alias);
+        if (!s || s->item == old)
+            continue;
+        if (s->is_alias)
+            return dq_error_set(err, DQ_EEXIST, source,
+                                "Cannot register integrator '%s': alias '%s' is already an "
+                                "alias for '%s'.",
+                                d->name, alias, s->item->entry.name);
+        return dq_error_set(err, DQ_EEXIST, source,
+                            "Cannot register integrator '%s': alias '%s' is already the name "
+                            "of an integrator registered by '%s'.",
+                            d->name, alias, s->item->entry.origin);
+    }
+    return DQ_OK;
+}
+
+int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, const char *origin,
+                         dq_error_t *err)
+{
+    if (!reg || !desc)
+        return dq_error_set(err, DQ_EINVAL, origin,
+                            "dq_registry_register needs a registry and a descriptor.");
+    dq_integrator_desc_t d;
+    int rc = dq__integrator_desc_read(desc, &d, origin, err);
+    if (rc)
+        return rc;
+    rc = registry_validate(&d, origin, err);
+    if (rc)
+        return rc;
+
+    registry_item_t *old = NULL;
+    int found;
+    size_t at = registry_item_index(reg, d.name, &found);
+    if (found) {
+        old = reg->items[at];
+        if (!(d.flags & DQ_INTEGRATOR_OVERRIDE))
+            return dq_error_set(err, DQ_EEXIST, origin,
+                                "Integrator '%s' is already registered by '%s'. Set override "
+                                "to replace it.",
+                                d.name, old->entry.origin);
+    }
+    rc = registry_check_clashes(reg, &d, old, origin, err);
+    if (rc)
+        return rc;
+
+    /* Reserve everything first: from here on nothing may fail half-way. */
+    size_t n_aliases = 0;
+    while (d.aliases && d.aliases[n_aliases])
+        ++n_aliases;
+    registry_item_t *item = calloc(1, sizeof *item);
+    char *own_origin = dq__strdup(origin ? origin : DQ_ORIGIN_BUILTIN);
+    if (!item || !own_origin ||
+        !registry_reserve((void **)&reg->items, &reg->cap_items, reg->n_items + 1,
+                          sizeof *reg->items) ||
+        !registry_reserve_names(reg, reg->n_names + 1 + n_aliases)) {
+        free(item);
+        free(own_origin);
+        return dq_error_set(err, DQ_ENOMEM, origin, "out of memory");
+    }
+    item->origin = own_origin;
+    item->n_aliases = n_aliases;
+    item->entry = (dq_integrator_entry_t){
+        .name = d.name,
+        .aliases = d.aliases ? d.aliases : registry_no_aliases,
+        .category = d.category ? d.category : "",
+        .order = d.order,
+        .description = d.description ? d.description : "",
+        .flags = d.flags,
+        .step = d.step,
+        .work_vectors = d.work_vectors,
+        .origin = own_origin,
+    };
+
+    if (old)
+        registry_item_detach(reg, old);
+    at = registry_item_index(reg, d.name, &found);
+    memmove(&reg->items[at + 1], &reg->items[at], (reg->n_items - at) * sizeof *reg->items);
+    reg->items[at] = item;
+    reg->n_items++;
+    registry_name_insert(reg, item->entry.name, item, 0);
+    for (size_t a = 0; a < n_aliases; ++a)
+        registry_name_insert(reg, item->entry.aliases[a], item, 1);
+
+    if (old) {
+        registry_warn(reg, item->origin,
+                      "integrator '%s' from '%s' replaces the one registered by '%s'",
+                      item->entry.name, item->origin, old->origin);
+        registry_item_free(old);
+    }
+    return DQ_OK;
+}
+
+int dq_registry_unregister(dq_registry_t *reg, const char *name, dq_error_t *err)
+{
+    if (!name)
+        name = "";
+    registry_slot_t *s = reg ? registry_find(reg, name) : NULL;
+    if (!s)
+        return dq_error_set(err, DQ_ENOTFOUND, NULL,
+                            "Cannot unregister '%s': no integrator of that name is registered.",
+                            name);
+    if (s->is_alias)
+        return dq_error_set(err, DQ_ENOTFOUND, NULL,
+                            "Cannot unregister '%s': it is an alias for '%s'; unregister the "
+                            "canonical name.",
+                            name, s->item->entry.name);
+    registry_item_t *item = s->item;
+    registry_item_detach(reg, item);
+    registry_item_free(item);
+    return DQ_OK;
+}
+
+/* Appends to a fixed buffer, cutting what does not fit. */
+static void registry_append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+    DQ_PRINTF(4, 5);
+
+static void registry_append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+    if (*len >= size - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *len = (size_t)n < size - *len ? *len + (size_t)n : size - 1;
+}
+
+static const char *registry_item_name(const dq_registry_t *reg, size_t i)
+{
+    return reg->items[i]->entry.name;
+}
+
+static const char *registry_model_name(const dq_registry_t *reg, size_t i)
+{
+    return reg->model_names[i];
+}
+
+/* "Unknown <kind> 'x'. Did you mean 'y'? Available: a, b." -- suggestions come from `all`;
+ * the list names the n_listed names given by listed(reg, i), in their (sorted) order. */
+static int registry_unknown(const dq_registry_t *reg, const char *kind, const char *name,
+                            const char *const *all, size_t n_all,
+                            const char *(*listed)(const dq_registry_t *, size_t), size_t n_listed,
+                            dq_error_t *err)
+{
+    char msg[REGISTRY_MESSAGE_MAX];
+    size_t len = 0;
+    msg[0] = '\0';
+    registry_append(msg, sizeof msg, &len, "Unknown %s '%s'.", kind, name);
+    const char *close[REGISTRY_SUGGESTIONS];
+    size_t n_close = dq_suggest(name, all, n_all, 0.6, close, REGISTRY_SUGGESTIONS);
+    for (size_t i = 0; i < n_close; ++i)
+        registry_append(msg, sizeof msg, &len, "%s'%s'%s", i ? ", " : " Did you mean ", close[i],
+                        i + 1 == n_close ? "?" : "");
+    if (n_listed == 0) {
+        registry_append(msg, sizeof msg, &len, " No %ss are registered.", kind);
+    } else {
+        for (size_t i = 0; i < n_listed; ++i)
+            registry_append(msg, sizeof msg, &len, "%s%s",
+                            i ? ", " : " Available: ", listed(reg, i));
+        registry_append(msg, sizeof msg, &len, ".");
+    }
+    return dq_error_set(err, DQ_ENOTFOUND, NULL, "%s", msg);
+}
+
+const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *name,
+                                                dq_error_t *err)
+{
+    if (!name)
+        name = "";
+    registry_slot_t *s = reg ? registry_find(reg, name) : NULL;
+    if (!s) {
+        registry_unknown(reg, "integrator", name, reg ? reg->names : NULL, reg ? reg->n_names : 0,
+                         registry_item_name, reg ? reg->n_items : 0, err);
+        return NULL;
+    }
+    const dq_integrator_entry_t *e = &s->item->entry;
+    if ((e->flags & DQ_INTEGRATOR_DEPRECATED) && !s->warned) {
+        s->warned = 1;
+        if (s->is_alias)
+            registry_warn(reg, e->origin, "integrator '%s' is deprecated (looked up as '%s')",
+                          e->name, name);
+        else
+            registry_warn(reg, e->origin, "integrator '%s' is deprecated", e->name);
+    }
+    return e;
+}
+
+const char *dq_registry_resolve(const dq_registry_t *reg, const char *name)
+{
+    const registry_slot_t *s = reg ? registry_find(reg, name) : NULL;
+    return s ? s->item->entry.name : NULL;
+}
+
+int dq_registry_contains(const dq_registry_t *reg, const char *name)
+{
+    return reg && registry_find(reg, name) != NULL;
+}
+
+size_t dq_registry_count(const dq_registry_t *reg)
+{
+    return reg ? reg->n_items : 0;
+}
+
+const dq_integrator_entry_t *dq_registry_at(const dq_registry_t *reg, size_t i)
+{
+    return reg && i < reg->n_items ? &reg->items[i]->entry : NULL;
+}
+
+size_t dq_registry_names(const dq_registry_t *reg, int with_aliases, const char **out, size_t cap)
+{
+    if (!reg)
+        return 0;
+    if (with_aliases) {
+        for (size_t i = 0; i < reg->n_names && i < cap; ++i)
+            out[i] = reg->names[i];
+        return reg->n_names;
+    }
+    for (size_t i = 0; i < reg->n_items && i < cap; ++i)
+        out[i] = reg->items[i]->entry.name;
+    return reg->n_items;
+}
+
+size_t dq_registry_by_category(const dq_registry_t *reg, const char *category, const char **out,
+                               size_t cap)
+{
+    size_t n = 0;
+    if (!reg)
+        return 0;
+    if (!category)
+        category = "";
+    for (size_t i = 0; i < reg->n_items; ++i) {
+        if (strcmp(reg->items[i]->entry.category, category) != 0)
+            continue;
+        if (n < cap)
+            out[n] = reg->items[i]->entry.name;
+        ++n;
+    }
+    return n;
+}
+
+size_t dq_registry_suggest(const dq_registry_t *reg, const char *name, const char **out, size_t cap)
+{
+    if (!reg)
+        return 0;
+    return dq_suggest(name, reg->names, reg->n_names, 0.6, out, cap);
+}
+
+int dq_registry_register_model(dq_registry_t *reg, const dq_model_desc_t *desc, const char *origin,
+                               dq_error_t *err)
+{
+    if (!reg || !desc)
+        return dq_error_set(err, DQ_EINVAL, origin,
+                            "dq_registry_register_model needs a registry and a descriptor.");
+    dq_model_desc_t d;
+    int rc = dq__model_desc_read(desc, &d, origin, err);
+    if (rc)
+        return rc;
+    if (!d.name || !*d.name)
+        return dq_error_set(err, DQ_EDESC, origin, "Model name must be a non-empty string.");
+    if (!dq__name_is_valid(d.name))
+        return dq_error_set(err, DQ_EDESC, origin,
+                            "Model name '%s' has characters outside [A-Za-z0-9_.-].", d.name);
+    int found;
+    size_t at = registry_search(reg->model_names, reg->n_models, d.name, &found);
+    if (found)
+        return dq_error_set(err, DQ_EEXIST, origin, "Model '%s' is already registered by '%s'.",
+                            d.name, reg->models[at]->origin);
+
+    registry_model_t *m = calloc(1, sizeof *m);
+    char *own_origin = dq__strdup(origin ? origin : DQ_ORIGIN_BUILTIN);
+    size_t cap = reg->cap_models;
+    size_t cap_names = reg->cap_models;
+    if (!m || !own_origin ||
+        !registry_reserve((void **)&reg->models, &cap, reg->n_models + 1, sizeof *reg->models) ||
+        !registry_reserve((void **)&reg->model_names, &cap_names, cap, sizeof *reg->model_names)) {
+        free(m);
+        free(own_origin);
+        return dq_error_set(err, DQ_ENOMEM, origin, "out of memory");
+    }
+    reg->cap_models = cap;
+    m->desc = d;
+    m->origin = own_origin;
+    m->entry.desc = &m->desc;
+    m->entry.origin = own_origin;
+    memmove(&reg->models[at + 1], &reg->models[at], (reg->n_models - at) * sizeof *reg->models);
+    memmove(&reg->model_names[at + 1], &reg->model_names[at],
+            (reg->n_models - at) * sizeof *reg->model_names);
+    reg->models[at] = m;
+    reg->model_names[at] = m->desc.name;
+    reg->n_models++;
+    return DQ_OK;
+}
+
+const dq_model_entry_t *dq_registry_lookup_model(const dq_registry_t *reg, const char *name,
+                                                 dq_error_t *err)
+{
+    if (!name)
+        name = "";
+    int found = 0;
+    size_t at = reg ? registry_search(reg->model_names, reg->n_models, name, &found) : 0;
+    if (!found) {
+        size_t n = reg ? reg->n_models : 0;
+        registry_unknown(reg, "model", name, reg ? reg->model_names : NULL, n, registry_model_name,
+                         n, err);
+        return NULL;
+    }
+    return &reg->models[at]->entry;
+}
+
+size_t dq_registry_model_count(const dq_registry_t *reg)
+{
+    return reg ? reg->n_models : 0;
+}
+
+const dq_model_entry_t *dq_registry_model_at(const dq_registry_t *reg, size_t i)
+{
+    return reg && i < reg->n_models ? &reg->models[i]->entry : NULL;
+}
