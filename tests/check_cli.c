@@ -317,8 +317,10 @@ START_TEST(test_cli_plugin_path_environment_is_searched)
     ck_assert_contains(res.err, "'/nonexistent/a'");
     json_t *doc = json_loads(res.out, 0, NULL);
     json_t *dirs = json_object_get(doc, "plugin_dirs");
-    ck_assert_str_eq(json_string_value(json_array_get(dirs, 0)), "/nonexistent/a");
-    ck_assert_str_eq(json_string_value(json_array_get(dirs, 1)), DQ_TEST_PLUGIN_DIR);
+    /* Registration order: the default (the build tree's plugins), then the variable. */
+    ck_assert_str_eq(json_string_value(json_array_get(dirs, 0)), DQ_TEST_PLUGIN_DIR);
+    ck_assert_str_eq(json_string_value(json_array_get(dirs, 1)), "/nonexistent/a");
+    ck_assert_str_eq(json_string_value(json_array_get(dirs, 2)), DQ_TEST_PLUGIN_DIR);
     json_decref(doc);
 }
 END_TEST
@@ -361,6 +363,69 @@ START_TEST(test_cli_no_readable_plugin_dir_is_an_error)
 }
 END_TEST
 
+/* A directory holding only the named fixtures, as symlinks; returns its path in dir. */
+static void fixture_dir(char *dir, const char *const *names)
+{
+    strcpy(dir, "/tmp/dqhost-fix-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    for (size_t i = 0; names[i]; ++i) {
+        char from[512], to[512];
+        snprintf(from, sizeof from, "%s/%s", DQ_TEST_FIXTURE_DIR, names[i]);
+        snprintf(to, sizeof to, "%s/%s", dir, names[i]);
+        ck_assert_int_eq(symlink(from, to), 0);
+    }
+}
+
+START_TEST(test_cli_override_plugin_replaces_builtin_with_warning)
+{
+    char dir[64];
+    fixture_dir(dir, (const char *const[]){"override_euler.so", NULL});
+    ck_assert_int_eq(dqhost("--plugins", dir, "info", "euler"), 0);
+    ck_assert_contains(res.out, "  description:  Euler, overridden by a fixture.\n");
+    ck_assert_contains(res.out, "/tests/fixtures/override_euler.so\n");
+    ck_assert_contains(res.err, "dqhost: warning: integrator 'euler' from '");
+    ck_assert_contains(res.err, "override_euler.so' replaces the one registered by '");
+    ck_assert_int_eq(dqhost("--plugins", dir, "list"), 0);
+    ck_assert_contains(res.out, "Euler, overridden by a fixture.");
+    ck_assert_contains(res.out, "note     ");
+    /* The built-in's alias went with it. */
+    ck_assert_int_eq(dqhost("--plugins", dir, "info", "explicit"), 2);
+}
+END_TEST
+
+START_TEST(test_cli_duplicate_without_override_names_both_files)
+{
+    char dir[64];
+    fixture_dir(dir, (const char *const[]){"dup_a.so", "dup_b.so", NULL});
+    ck_assert_int_eq(dqhost("--plugins", dir, "list"), 0);
+    ck_assert_contains(res.out, "Problems while loading:\n");
+    ck_assert_contains(res.out, "  rejected /");
+    ck_assert_contains(res.out, "dup_b.so (stopped at stage 'checked'): Integrator ");
+    ck_assert_contains(res.out, "dup_a.so'. Set override to replace it.");
+}
+END_TEST
+
+START_TEST(test_cli_bad_plugin_is_skipped_and_strict_fails)
+{
+    char dir[64];
+    fixture_dir(dir, (const char *const[]){"not_elf.so", NULL});
+    ck_assert_int_eq(dqhost("--plugins", dir, "run", "--model", "decay", "--solver", "euler",
+                            "--dt", "0.05", "--t-end", "10"),
+                     0);
+    ck_assert_contains(res.out, "y = 0.366958\n");
+    ck_assert_contains(res.err, "dqhost: warning: skipped plugin '");
+    ck_assert_contains(res.err, "not_elf.so': cannot open plugin '");
+    ck_assert_int_eq(dqhost("--plugins", dir, "--strict", "run", "--model", "decay",
+                            "--solver", "euler", "--dt", "0.05", "--t-end", "10"),
+                     2);
+    ck_assert_str_eq(res.out, "");
+    ck_assert_contains(res.err, "dqhost: error: 1 plugin(s) rejected (--strict)\n");
+    ck_assert_int_eq(dqhost("--strict", "--plugins", dir, "list"), 2);
+    ck_assert_contains(res.out, "Integrators (");
+    ck_assert_int_eq(dqhost("--strict", "list"), 0);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -383,6 +448,9 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_missing_plugin_dir_warns_and_continues);
     tcase_add_test(tc, test_cli_plugin_path_environment_is_searched);
     tcase_add_test(tc, test_cli_no_readable_plugin_dir_is_an_error);
+    tcase_add_test(tc, test_cli_override_plugin_replaces_builtin_with_warning);
+    tcase_add_test(tc, test_cli_duplicate_without_override_names_both_files);
+    tcase_add_test(tc, test_cli_bad_plugin_is_skipped_and_strict_fails);
     suite_add_tcase(s, tc);
     return s;
 }

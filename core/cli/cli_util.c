@@ -101,8 +101,14 @@ int cli_load_plugins(dq_cli_t *cli)
         cli_print_error(&err);
         return DQ_EXIT_FAILURE;
     }
-    for (size_t i = 0; i < cli->n_plugin_args; ++i)
-        cli_add_dir(cli, cli->plugin_args[i]);
+    /* Registration runs from the most general directory to the most specific: the
+     * built-in default, then DQHOST_PLUGIN_PATH, then each --plugins. A plugin that
+     * reuses a name already taken is refused unless it sets override, exactly as a
+     * braincell user's @register_integrator meets the built-ins registered at import. */
+    char def[PATH_MAX + 16];
+    cli_default_dir(def, sizeof def);
+    cli_add_dir(cli, def);
+    size_t first_explicit = cli->n_dirs;
     const char *env = getenv("DQHOST_PLUGIN_PATH");
     if (env && *env) {
         char *copy = strdup(env), *save = NULL;
@@ -111,16 +117,14 @@ int cli_load_plugins(dq_cli_t *cli)
             cli_add_dir(cli, tok);
         free(copy);
     }
-    size_t explicit_dirs = cli->n_dirs;
-    char def[PATH_MAX + 16];
-    cli_default_dir(def, sizeof def);
-    cli_add_dir(cli, def);
+    for (size_t i = 0; i < cli->n_plugin_args; ++i)
+        cli_add_dir(cli, cli->plugin_args[i]);
 
     size_t readable = 0;
     for (size_t i = 0; i < cli->n_dirs; ++i) {
         /* A missing default is normal (an uninstalled build); a missing directory the user
          * named is worth a warning. */
-        if (i >= explicit_dirs && !cli_is_dir(cli->dirs[i]))
+        if (i < first_explicit && !cli_is_dir(cli->dirs[i]))
             continue;
         dq_error_clear(&err);
         if (dq_loader_load_dir(cli->loader, cli->dirs[i], &err) == DQ_OK)
