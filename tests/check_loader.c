@@ -378,8 +378,11 @@ START_TEST(test_loader_older_minor_step_runs)
     load(&e, fixture("older_minor.so"), DQ_OK);
     const dq_integrator_entry_t *d = dq_registry_lookup(e.reg, "fixture_older_minor", NULL);
     ck_assert_ptr_nonnull(d);
-    static const dq_host_api_t host = {DQ_ABI_HEADER_INIT(dq_host_api_t), host_nop, host_decay,
-                                       host_nop, host_fail};
+    static const dq_host_api_t host = {.abi = DQ_ABI_HEADER_INIT(dq_host_api_t),
+                                       .pre_integral = host_nop,
+                                       .compute_derivative = host_decay,
+                                       .post_integral = host_nop,
+                                       .report = host_fail};
     double y[2] = {1.0, 2.0}, f[2] = {0.0, 0.0};
     dq_ctx_t ctx = {.abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
                     .host = &host,

@@ -31,12 +31,23 @@ json_t *cli_json_integrator(const dq_integrator_entry_t *e)
                    words, &n);
     for (size_t i = 0; i < n; ++i)
         json_array_append_new(caps, json_string(words[i]));
-    return json_pack("{s:s, s:o, s:s, s:i, s:s, s:b, s:b, s:o, s:i, s:s}", "name", e->name,
+    json_t *opts = json_array();
+    for (size_t i = 0; i < e->n_options; ++i) {
+        const dq_option_desc_t *o = &e->options[i];
+        json_t *opt = json_pack("{s:s, s:f, s:s?, s:b}", "name", o->name, "default", o->def,
+                                "doc", o->doc, "integer", (o->flags & DQ_OPTION_INTEGER) != 0);
+        if (opt && o->min < o->max) {
+            json_object_set_new(opt, "min", json_real(o->min));
+            json_object_set_new(opt, "max", json_real(o->max));
+        }
+        json_array_append_new(opts, opt);
+    }
+    return json_pack("{s:s, s:o, s:s, s:i, s:s, s:b, s:b, s:o, s:o, s:s}", "name", e->name,
                      "aliases", aliases, "category", e->category, "order", e->order,
                      "description", e->description, "override",
                      (e->flags & DQ_INTEGRATOR_OVERRIDE) != 0, "deprecated",
                      (e->flags & DQ_INTEGRATOR_DEPRECATED) != 0, "capabilities", caps,
-                     "work_vectors", (int)e->work_vectors, "origin", e->origin);
+                     "options", opts, "origin", e->origin);
 }
 
 json_t *cli_json_model(const dq_model_entry_t *m)

@@ -24,7 +24,14 @@ static void info_integrator(const dq_integrator_entry_t *e)
     for (size_t i = 0; i < n; ++i)
         printf("%s%s", i ? ", " : "", words[i]);
     printf("%s\n", n ? "" : "(none)");
-    printf("  work vectors: %u\n", (unsigned)e->work_vectors);
+    printf("  options:      %s\n", e->n_options ? "" : "(none)");
+    for (size_t i = 0; i < e->n_options; ++i) {
+        const dq_option_desc_t *o = &e->options[i];
+        printf("    %-16s default %-8g %s", o->name, o->def, o->doc ? o->doc : "");
+        if (o->min < o->max)
+            printf(" [%g, %g]", o->min, o->max);
+        printf("%s\n", (o->flags & DQ_OPTION_INTEGER) ? " (whole number)" : "");
+    }
     printf("  source:       %s\n", e->origin);
 }
 

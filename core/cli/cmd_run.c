@@ -18,6 +18,8 @@ typedef struct run_opts {
     const char *t_end_text;
     const char *param_text[RUN_MAX_PARAMS];
     size_t n_params;
+    const char *opt_text[RUN_MAX_PARAMS];
+    size_t n_opts;
     size_t block_units;
     int json;
 } run_opts_t;
@@ -35,6 +37,7 @@ static void run_usage(FILE *out)
           "  --t-end T         end time (> 0), a whole number of steps of DT\n"
           "  --param K=V       set parameter K; V is a number, or for per-unit parameters a\n"
           "                    comma-separated list with one value per unit (repeatable)\n"
+          "  --solver-opt K=V  set a solver option (see dqhost info SOLVER; repeatable)\n"
           "  --block-units N   units per cache block (default 256)\n"
           "  --json            print one JSON object instead of text\n",
           out);
@@ -61,8 +64,9 @@ static const char *run_opt_value(const char *name, int argc, char **argv, int *i
 
 static int run_parse(run_opts_t *o, int argc, char **argv)
 {
-    static const char *const names[] = {"--model", "--solver", "--dt", "--t-end", "--param",
-                                        "--block-units"};
+    static const char *const names[] = {"--model", "--solver",      "--dt",
+                                        "--t-end", "--param",       "--block-units",
+                                        "--solver-opt"};
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--json") == 0) {
             o->json = 1;
@@ -97,6 +101,13 @@ static int run_parse(run_opts_t *o, int argc, char **argv)
                 return -1;
             }
             o->param_text[o->n_params++] = v;
+            break;
+        case 6:
+            if (o->n_opts == RUN_MAX_PARAMS) {
+                cli_errorf("run: too many --solver-opt options (at most %d)", RUN_MAX_PARAMS);
+                return -1;
+            }
+            o->opt_text[o->n_opts++] = v;
             break;
         default: {
             double b;
@@ -268,6 +279,27 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         cli_print_error(&err);
         rc = err.code == DQ_ENOMEM ? DQ_EXIT_FAILURE : DQ_EXIT_USAGE;
         goto done;
+    }
+    for (size_t i = 0; i < o.n_opts; ++i) {
+        const char *text = o.opt_text[i], *eq = strchr(text, '=');
+        if (!eq || eq == text) {
+            cli_errorf("run: --solver-opt expects NAME=VALUE, got '%s'", text);
+            rc = DQ_EXIT_USAGE;
+            goto done;
+        }
+        char name[128], what[160];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - text), text);
+        snprintf(what, sizeof what, "run: --solver-opt %s", name);
+        double value;
+        if (cli_parse_double(eq + 1, what, &value)) {
+            rc = DQ_EXIT_USAGE;
+            goto done;
+        }
+        if (dq_system_set_solver_option(sys, name, value, &err)) {
+            cli_print_error(&err);
+            rc = DQ_EXIT_USAGE;
+            goto done;
+        }
     }
     if (dq_system_prepare(sys, 0.0, dt, &err)) {
         cli_print_error(&err);

@@ -92,12 +92,108 @@ static int driver_report(dq_ctx_t *ctx, int code, size_t index, const char *mess
                         sys->solver->name, ctx->t, message ? message : dq_strerror(code));
 }
 
+/* Runs one analytic callback (jacobian or jacobian_diag) of every module, with the view
+ * at (t, y). */
+static int driver_analytic(dq_system_t *sys, double t, const double *y, int diag)
+{
+    dq__system_view_block(sys, sys->block, y, sys->jac_f);
+    sys->view.t = t;
+    for (size_t i = 0; i < sys->n_modules; ++i) {
+        dq_module_fn fn = diag ? sys->modules[i].jacobian_diag : sys->modules[i].jacobian;
+        if (!fn)
+            continue;
+        int rc = fn(&sys->view);
+        if (rc)
+            return driver_module_failed(sys, i, diag ? "jacobian_diag" : "jacobian", rc);
+    }
+    return DQ_OK;
+}
+
+/* A perturbation scaled to the value, h = sqrt(eps) * max(|y|, 1), rounded so that
+ * (y + h) - y == h exactly: the difference quotient then divides by the step taken. */
+static double driver_fd_step(double y)
+{
+    double h = 1.4901161193847656e-8 * (fabs(y) > 1.0 ? fabs(y) : 1.0);
+    volatile double yh = y + h;
+    return yh - y;
+}
+
+/* Finite differences, one column j at a time for every unit of the block at once: the
+ * units are independent, so perturbing component j of all of them costs one derivative
+ * evaluation and gives column j of every unit's block. With diag set, only d_j is kept. */
+static int driver_fd(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *out,
+                     int diag)
+{
+    dq_system_t *sys = driver_system(ctx);
+    const size_t m = ctx->m, units = ctx->units, n = ctx->n;
+    double *yp = sys->jac_y, *fp = sys->jac_f;
+    memcpy(yp, y, n * sizeof *yp);
+    for (size_t j = 0; j < m; ++j) {
+        const double *yj = y + j * units;
+        double *ypj = yp + j * units;
+        for (size_t u = 0; u < units; ++u)
+            ypj[u] = yj[u] + driver_fd_step(yj[u]);
+        int rc = driver_compute_derivative(ctx, t, yp, fp);
+        if (rc)
+            return rc;
+        for (size_t i = diag ? j : 0; i < (diag ? j + 1 : m); ++i) {
+            const double *fpi = fp + i * units, *fyi = fy + i * units;
+            double *col = diag ? out + j * units : out + (i * m + j) * units;
+            for (size_t u = 0; u < units; ++u)
+                col[u] = (fpi[u] - fyi[u]) / (ypj[u] - yj[u]);
+        }
+        memcpy(ypj, yj, units * sizeof *ypj);
+    }
+    return DQ_OK;
+}
+
+static int driver_jacobian(dq_ctx_t *ctx, double t, const double *y, const double *fy,
+                           double *J)
+{
+    dq_system_t *sys = driver_system(ctx);
+    const size_t m = ctx->m, units = ctx->units;
+    if (!sys->analytic_jac)
+        return driver_fd(ctx, t, y, fy, J, 0);
+    memset(J, 0, m * m * units * sizeof *J);
+    for (size_t r = 0; r < m; ++r)
+        for (size_t c = 0; c < m; ++c)
+            sys->view_jac[r * sys->n_states + c] = J + (r * m + c) * units;
+    sys->view.jacobian = sys->view_jac;
+    int rc = driver_analytic(sys, t, y, 0);
+    sys->view.jacobian = NULL;
+    return rc;
+}
+
+static int driver_jacobian_diag(dq_ctx_t *ctx, double t, const double *y, const double *fy,
+                                double *d)
+{
+    dq_system_t *sys = driver_system(ctx);
+    const size_t m = ctx->m, units = ctx->units;
+    if (sys->analytic_diag) {
+        for (size_t s = 0; s < m; ++s)
+            sys->view_jac_diag[s] = d + s * units;
+        sys->view.jacobian_diag = sys->view_jac_diag;
+        int rc = driver_analytic(sys, t, y, 1);
+        sys->view.jacobian_diag = NULL;
+        return rc;
+    }
+    if (sys->analytic_jac) {
+        int rc = driver_jacobian(ctx, t, y, fy, sys->jac_full);
+        for (size_t s = 0; rc == DQ_OK && s < m; ++s)
+            memcpy(d + s * units, sys->jac_full + (s * m + s) * units, units * sizeof *d);
+        return rc;
+    }
+    return driver_fd(ctx, t, y, fy, d, 1);
+}
+
 static const dq_host_api_t driver_api = {
     DQ_ABI_HEADER_INIT(dq_host_api_t),
     driver_pre_integral,
     driver_compute_derivative,
     driver_post_integral,
     driver_report,
+    driver_jacobian,
+    driver_jacobian_diag,
 };
 
 /* x - x is 0 for every finite x and NaN otherwise, so one vectorisable sum tells whether a
@@ -141,6 +237,8 @@ int dq_system_step(dq_system_t *sys, dq_error_t *err)
     ctx->step = sys->step;
     ctx->m = sys->m;
     ctx->work = sys->work;
+    ctx->options = sys->options;
+    ctx->has_jacobian = sys->analytic_jac;
     sys->step_err = err;
     sys->view.dt = sys->dt;
     sys->view.step = sys->step;
@@ -153,7 +251,8 @@ int dq_system_step(dq_system_t *sys, dq_error_t *err)
         ctx->y = sys->y + base;
         ctx->f = sys->f + base;
         ctx->g = sys->g ? sys->g + base : NULL;
-        ctx->work_len = (size_t)sys->solver->work_vectors * ctx->n;
+        ctx->work_len = sys->solver->work_size ? sys->solver->work_size(sys->m, ub)
+                                               : (size_t)sys->solver->work_vectors * ctx->n;
         sys->view_err[0] = '\0';
         int rc = sys->solver->step(ctx);
         if (rc) {

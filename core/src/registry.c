@@ -244,6 +244,23 @@ static int registry_validate(const dq_integrator_desc_t *d, const char *source, 
     if (!d->step)
         return dq_error_set(err, DQ_EDESC, source, "Integrator '%s' has no step function.",
                             d->name);
+    if (d->n_options && !d->options)
+        return dq_error_set(err, DQ_EDESC, source,
+                            "Integrator '%s' declares %zu options but no option table.", d->name,
+                            d->n_options);
+    for (size_t i = 0; i < d->n_options; ++i) {
+        const dq_option_desc_t *o = &d->options[i];
+        if (!o->name || !dq__name_is_valid(o->name) || strpbrk(o->name, ".-"))
+            return dq_error_set(err, DQ_EDESC, source,
+                                "Integrator '%s' has option %zu without a valid name "
+                                "([A-Za-z0-9_]+).",
+                                d->name, i);
+        if (o->min < o->max && !(o->def >= o->min && o->def <= o->max))
+            return dq_error_set(err, DQ_EDESC, source,
+                                "Integrator '%s' has option '%s' whose default %g is outside "
+                                "[%g, %g].",
+                                d->name, o->name, o->def, o->min, o->max);
+    }
     for (size_t a = 0; d->aliases && d->aliases[a]; ++a) {
         const char *alias = d->aliases[a];
         if (!*alias)
@@ -348,6 +365,9 @@ int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, c
         .flags = d.flags,
         .step = d.step,
         .work_vectors = d.work_vectors,
+        .options = d.n_options ? d.options : NULL,
+        .n_options = d.options ? d.n_options : 0,
+        .work_size = d.work_size,
         .origin = own_origin,
     };
 

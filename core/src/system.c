@@ -201,6 +201,12 @@ void dq_system_free(dq_system_t *sys)
     free(sys->f);
     free(sys->g);
     free(sys->work);
+    free(sys->options);
+    free(sys->view_jac);
+    free(sys->view_jac_diag);
+    free(sys->jac_y);
+    free(sys->jac_f);
+    free(sys->jac_full);
     free(sys->view_value);
     free(sys->view_derivative);
     free(sys->view_diffusion);
@@ -219,7 +225,63 @@ int dq_system_set_solver(dq_system_t *sys, const dq_integrator_entry_t *solver,
         return dq_error_set(err, DQ_EINVAL, NULL, "no solver given");
     if (sys->prepared)
         return dq_error_set(err, DQ_EUSAGE, NULL, "the solver is set before prepare");
+    double *opts = NULL;
+    if (solver->n_options) {
+        opts = malloc(solver->n_options * sizeof *opts);
+        if (!opts)
+            return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+        for (size_t i = 0; i < solver->n_options; ++i)
+            opts[i] = solver->options[i].def;
+    }
+    free(sys->options);
+    sys->options = opts;
     sys->solver = solver;
+    return DQ_OK;
+}
+
+int dq_system_set_solver_option(dq_system_t *sys, const char *name, double value,
+                                dq_error_t *err)
+{
+    const dq_integrator_entry_t *sv = sys->solver;
+    if (!sv)
+        return dq_error_set(err, DQ_EUSAGE, NULL, "set the solver before its options");
+    if (sys->prepared)
+        return dq_error_set(err, DQ_EUSAGE, NULL, "solver options are set before prepare");
+    size_t i = 0;
+    while (i < sv->n_options && strcmp(sv->options[i].name, name) != 0)
+        ++i;
+    if (i == sv->n_options) {
+        if (sv->n_options == 0)
+            return dq_error_set(err, DQ_EINVAL, NULL, "solver '%s' takes no options (got '%s')",
+                                sv->name, name);
+        const char *names[64], *best[1];
+        size_t n = sv->n_options < 64 ? sv->n_options : 64;
+        char list[512] = "", hint[160] = "";
+        size_t used = 0;
+        for (size_t k = 0; k < n; ++k) {
+            names[k] = sv->options[k].name;
+            if (used < sizeof list)
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
+                                         names[k]);
+        }
+        if (dq_suggest(name, names, n, 0.6, best, 1))
+            snprintf(hint, sizeof hint, " Did you mean '%s'?", best[0]);
+        return dq_error_set(err, DQ_EINVAL, NULL, "solver '%s' has no option '%s'.%s Options: %s.",
+                            sv->name, name, hint, list);
+    }
+    const dq_option_desc_t *o = &sv->options[i];
+    if (!isfinite(value))
+        return dq_error_set(err, DQ_EINVAL, NULL, "option '%s' of solver '%s' must be a finite "
+                                                  "number", o->name, sv->name);
+    if ((o->flags & DQ_OPTION_INTEGER) && value != floor(value))
+        return dq_error_set(err, DQ_EINVAL, NULL,
+                            "option '%s' of solver '%s' must be a whole number, got %.17g",
+                            o->name, sv->name, value);
+    if (o->min < o->max && !(value >= o->min && value <= o->max))
+        return dq_error_set(err, DQ_EINVAL, NULL,
+                            "option '%s' of solver '%s' must be in [%g, %g], got %.17g", o->name,
+                            sv->name, o->min, o->max, value);
+    sys->options[i] = value;
     return DQ_OK;
 }
 
@@ -273,7 +335,28 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
     int noisy = 0;
     for (size_t s = 0; s < sys->n_states; ++s)
         noisy |= (sys->states[s]->flags & DQ_STATE_DIFFUSION) != 0;
-    sys->work_len = (size_t)sys->solver->work_vectors * sys->m * sys->block_units;
+    const size_t mB = sys->m * sys->block_units;
+    sys->work_len = sys->solver->work_size
+                        ? sys->solver->work_size(sys->m, sys->block_units)
+                        : (size_t)sys->solver->work_vectors * mB;
+    sys->analytic_jac = sys->analytic_diag = 1;
+    for (size_t i = 0; i < sys->n_modules; ++i)
+        if (sys->modules[i].n_states) {
+            sys->analytic_jac &= sys->modules[i].jacobian != NULL;
+            sys->analytic_diag &= sys->modules[i].jacobian_diag != NULL;
+        }
+    /* Jacobian scratch is small next to the arena (two block vectors, and a full block
+     * Jacobian only when a diagonal must be read off an analytic one), so it is always
+     * there and a solver never triggers an allocation mid-run. */
+    sys->jac_y = calloc(mB, sizeof(double));
+    sys->jac_f = calloc(mB, sizeof(double));
+    if (sys->analytic_jac && !sys->analytic_diag)
+        sys->jac_full = calloc(sys->m * mB, sizeof(double));
+    sys->view_jac = calloc(sys->n_states * sys->n_states, sizeof(double *));
+    sys->view_jac_diag = calloc(sys->n_states, sizeof(double *));
+    if (!sys->jac_y || !sys->jac_f || (sys->analytic_jac && !sys->analytic_diag && !sys->jac_full) ||
+        !sys->view_jac || !sys->view_jac_diag)
+        return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
     sys->y = calloc(total, sizeof(double));
     sys->f = calloc(total, sizeof(double));
     sys->g = noisy ? calloc(total, sizeof(double)) : NULL;

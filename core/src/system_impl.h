@@ -22,6 +22,7 @@ struct dq_system {
     size_t units;                 /* population size */
 
     const dq_integrator_entry_t *solver;
+    double *options;              /* [solver->n_options] values, defaults first */
 
     /* Layout: the population is cut into blocks of block_units units (the last may be
      * shorter). Block b starts at b * m * block_units; inside it component k of unit u is
@@ -32,7 +33,7 @@ struct dq_system {
     double *y;                    /* values */
     double *f;                    /* derivatives */
     double *g;                    /* diffusion, NULL when every state is deterministic */
-    double *work;                 /* work_vectors * m * block_units */
+    double *work;                 /* the solver's work memory for the largest block */
     size_t work_len;
     int prepared;
 
@@ -40,6 +41,13 @@ struct dq_system {
     double **view_value;          /* [n_states] */
     double **view_derivative;     /* [n_states] */
     double **view_diffusion;      /* [n_states] */
+    double **view_jac;            /* [n_states * n_states], for jacobian callbacks */
+    double **view_jac_diag;       /* [n_states], for jacobian_diag callbacks */
+    int analytic_jac;             /* every module with states has a jacobian callback */
+    int analytic_diag;            /* ... a jacobian_diag callback */
+    double *jac_y;                /* finite-difference scratch: perturbed values (m*B) */
+    double *jac_f;                /* ... and their derivatives (m*B) */
+    double *jac_full;             /* m*m*B: a full analytic Jacobian read for its diagonal */
     dq_view_t view;
     char view_err[512];
 

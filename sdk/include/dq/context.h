@@ -39,6 +39,15 @@ typedef struct dq_host_api {
     /* Reports a failure with a one-line message; `index` is the flat index (into y) of the
      * offending value, or (size_t)-1 when no single value is at fault. Returns `code`. */
     int (*report)(dq_ctx_t *ctx, int code, size_t index, const char *message);
+    /* The per-unit Jacobian of the drift at (t, y), given fy = F(t, y): for every unit u
+     * of the block, J[(i*m + j)*units + u] = dF_i/dy_j (m*m*units doubles). Uses the model's
+     * analytic Jacobian when it has one, else finite differences that perturb component j
+     * of all units at once (m derivative evaluations; units are independent). */
+    int (*jacobian)(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *J);
+    /* Only the diagonal: d[i*units + u] = dF_i/dy_i (n doubles); analytic when the model
+     * has it (or its full Jacobian), else finite differences. */
+    int (*jacobian_diag)(dq_ctx_t *ctx, double t, const double *y, const double *fy,
+                         double *d);
 } dq_host_api_t;
 
 struct dq_ctx {
@@ -56,6 +65,8 @@ struct dq_ctx {
     const double *g;           /* the diffusion slot, or NULL when the block is deterministic */
     double *work;              /* work_vectors * n doubles, allocated once per run */
     size_t work_len;           /* length of work in doubles */
+    const double *options;     /* the solver's option values, in declaration order */
+    int has_jacobian;          /* the model supplies an analytic Jacobian */
 };
 
 static inline int dq_pre_integral(dq_ctx_t *ctx) { return ctx->host->pre_integral(ctx); }
@@ -70,6 +81,18 @@ static inline int dq_post_integral(dq_ctx_t *ctx) { return ctx->host->post_integ
 static inline int dq_fail(dq_ctx_t *ctx, int code, size_t index, const char *message)
 {
     return ctx->host->report(ctx, code, index, message);
+}
+
+static inline int dq_jacobian(dq_ctx_t *ctx, double t, const double *y, const double *fy,
+                              double *J)
+{
+    return ctx->host->jacobian(ctx, t, y, fy, J);
+}
+
+static inline int dq_jacobian_diag(dq_ctx_t *ctx, double t, const double *y, const double *fy,
+                                   double *d)
+{
+    return ctx->host->jacobian_diag(ctx, t, y, fy, d);
 }
 
 /* The k-th work vector (length ctx->n); the solver declared how many it needs. */

@@ -33,6 +33,23 @@ enum dq_integrator_flags {
  * ctx->work. Returns DQ_OK or a negative DQ_E* code (see dq_fail()). */
 typedef int (*dq_step_fn)(dq_ctx_t *ctx);
 
+/* A numeric option a solver accepts (`--solver-opt name=value`, the run spec's
+ * solver_options). The host checks min <= value <= max (when min < max) and, for integer
+ * options, that the value is whole; the step reads ctx->options[i] in declaration order. */
+typedef struct dq_option_desc {
+    const char *name; /* [A-Za-z0-9_]+ */
+    double def;       /* default */
+    const char *doc;  /* one line */
+    double min, max;  /* accepted range; ignored when min >= max */
+    uint32_t flags;   /* DQ_OPTION_INTEGER */
+} dq_option_desc_t;
+
+enum dq_option_flags { DQ_OPTION_INTEGER = 1u << 0 };
+
+/* Work memory a solver needs per block of `units` units with `m` components each (so
+ * n = m*units), in doubles; used instead of work_vectors*n when given. */
+typedef size_t (*dq_work_size_fn)(size_t m, size_t units);
+
 typedef struct dq_integrator_desc {
     dq_abi_header_t abi;
     const char *name;                /* canonical name, [A-Za-z0-9_.-]+ */
@@ -43,6 +60,9 @@ typedef struct dq_integrator_desc {
     uint32_t flags;                  /* enum dq_integrator_flags */
     dq_step_fn step;                 /* required */
     uint32_t work_vectors;           /* work vectors of length n the step needs */
+    const dq_option_desc_t *options; /* [n_options], or NULL */
+    size_t n_options;
+    dq_work_size_fn work_size;       /* may be NULL: work_vectors * n doubles */
 } dq_integrator_desc_t;
 
 /* Declares `static const dq_integrator_desc_t ident` with its ABI header filled in:

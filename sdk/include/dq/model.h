@@ -49,6 +49,12 @@ typedef struct dq_view {
     void *data;                  /* the model instance from create() */
     char *errbuf;                /* a callback that fails may write a one-line reason here */
     size_t errlen;
+    /* Only in the jacobian callback: jacobian[r*n_states + c][i] receives dF_r/dy_c for
+     * unit unit0 + i; an entry is NULL when state c is not integrated with r (write only
+     * the rows of your own states, skipping NULL entries; entries not written are 0). */
+    double *const *jacobian;
+    /* Only in the jacobian_diag callback: jacobian_diag[s][i] receives dF_s/dy_s. */
+    double *const *jacobian_diag;
 } dq_view_t;
 
 /* Returns DQ_OK or a negative DQ_E* code (with a reason in v->errbuf). */
@@ -74,6 +80,9 @@ typedef struct dq_module_desc {
     dq_module_fn pre_integral;        /* may be NULL */
     dq_module_fn compute_derivative;  /* required when the module has states */
     dq_module_fn post_integral;       /* may be NULL */
+    dq_module_fn jacobian;            /* analytic Jacobian rows of this module's states, or
+                                         NULL (finite differences) */
+    dq_module_fn jacobian_diag;       /* their diagonal only, or NULL */
 } dq_module_desc_t;
 
 typedef struct dq_param_desc {

@@ -44,6 +44,9 @@ typedef struct dq_integrator_entry {
     uint32_t flags;
     dq_step_fn step;
     uint32_t work_vectors;
+    const dq_option_desc_t *options; /* [n_options] */
+    size_t n_options;
+    dq_work_size_fn work_size;  /* NULL: work_vectors * n */
     const char *origin;         /* plugin path, or DQ_ORIGIN_BUILTIN */
 } dq_integrator_entry_t;
 

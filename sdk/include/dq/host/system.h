@@ -39,6 +39,12 @@ DQ_API void dq_system_free(dq_system_t *sys);
 DQ_API int dq_system_set_solver(dq_system_t *sys, const dq_integrator_entry_t *solver,
                                 dq_error_t *err);
 
+/* Sets a solver option (after dq_system_set_solver, before prepare). Errors (DQ_EINVAL):
+ * an unknown name (with "did you mean" and the list of options), a value outside the
+ * option's range, a non-integer value for an integer option, a non-finite value. */
+DQ_API int dq_system_set_solver_option(dq_system_t *sys, const char *name, double value,
+                                       dq_error_t *err);
+
 /* Block size in units (0 = the default). Must be called before dq_system_prepare. */
 DQ_API int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t *err);
 
