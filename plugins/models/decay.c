@@ -52,6 +52,26 @@ static int decay_derivative(const dq_view_t *v)
     return DQ_OK;
 }
 
+/* dF/dy = -1/tau: exact, so exponential and implicit solvers are exact on this problem. */
+static int decay_jacobian(const dq_view_t *v)
+{
+    const decay_t *d = v->data;
+    double *restrict j = v->jacobian[S_Y * 1 + S_Y];
+    if (j)
+        for (size_t i = 0; i < v->units; ++i)
+            j[i] = -1.0 / d->tau;
+    return DQ_OK;
+}
+
+static int decay_jacobian_diag(const dq_view_t *v)
+{
+    const decay_t *d = v->data;
+    double *restrict j = v->jacobian_diag[S_Y];
+    for (size_t i = 0; i < v->units; ++i)
+        j[i] = -1.0 / d->tau;
+    return DQ_OK;
+}
+
 static const dq_state_desc_t decay_states[] = {
     {.name = "y", .unit = NULL, .doc = "the decaying quantity"},
 };
@@ -62,7 +82,9 @@ DQ_MODULE(decay_root,
           .states = decay_states,
           .n_states = 1,
           .init_state = decay_init,
-          .compute_derivative = decay_derivative);
+          .compute_derivative = decay_derivative,
+          .jacobian = decay_jacobian,
+          .jacobian_diag = decay_jacobian_diag);
 
 static const dq_param_desc_t decay_params[] = {
     {.name = "tau", .def = 10.0, .unit = "s", .doc = "time constant",

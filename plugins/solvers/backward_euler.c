@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* backward_euler.c -- linearly implicit (Rosenbrock) backward Euler: per unit,
+ *   (I - dt*J) delta = dt * f(t0, y0),   y1 = y0 + delta,   J = dF/dy at (t0, y0).
+ * One linear solve per unit and step; A-stable, first order; for a linear system it is the
+ * backward Euler step exactly: y1 = (I - dt*A)^-1 y0. */
+#include <dq/dq.h>
+#include <dq/linalg.h>
+
+static size_t backward_euler_work(size_t m, size_t units) { return m * m * units + m * m + m; }
+
+static int backward_euler_step(dq_ctx_t *ctx)
+{
+    int rc = dq_pre_integral(ctx);
+    if (rc == DQ_OK)
+        rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
+    const size_t m = ctx->m, units = ctx->units;
+    double *J = ctx->work, *A = J + m * m * units, *b = A + m * m;
+    if (rc == DQ_OK)
+        rc = dq_jacobian(ctx, ctx->t, ctx->y, ctx->f, J);
+    if (rc)
+        return rc;
+    const double dt = ctx->dt;
+    for (size_t u = 0; u < units; ++u) {
+        for (size_t i = 0; i < m; ++i) {
+            for (size_t j = 0; j < m; ++j)
+                A[i * m + j] = (i == j) - dt * J[(i * m + j) * units + u];
+            b[i] = dt * ctx->f[i * units + u];
+        }
+        if (dq_linalg_solve(A, m, b, 1))
+            return dq_fail(ctx, DQ_ESOLVER, u, "the matrix I - dt*J is singular");
+        for (size_t i = 0; i < m; ++i)
+            ctx->y[i * units + u] += b[i];
+    }
+    return dq_post_integral(ctx);
+}
+
+DQ_INTEGRATOR(backward_euler_desc,
+              .name = "backward_euler",
+              .category = "implicit",
+              .order = 1,
+              .description = "Backward (implicit) Euler method via local Jacobian linearization.",
+              .flags = DQ_CAP_JACOBIAN,
+              .step = backward_euler_step,
+              .work_size = backward_euler_work);
+
+DQ_PLUGIN_INTEGRATOR(backward_euler_desc)
