@@ -8,8 +8,10 @@
 #include <dq/error.h>
 #include <dq/export.h>
 #include <dq/integrator.h>
+#include <dq/linalg.h>
 #include <dq/model.h>
 #include <dq/plugin.h>
+#include <dq/rk.h>
 #include <dq/version.h>
 
 #endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* midpoint.c -- the explicit midpoint method: k2 at the midpoint, y1 = y0 + dt*k2. Order 2. */
+#include <dq/dq.h>
+#include <dq/rk.h>
+
+#include "tableaux/midpoint.h"
+
+static int midpoint_step(dq_ctx_t *ctx)
+{
+    return dq_rk_step(ctx, &midpoint_tableau);
+}
+
+DQ_INTEGRATOR(midpoint_desc,
+              .name = "midpoint",
+              .category = "explicit",
+              .order = 2,
+              .description = "Explicit midpoint method (second-order Runge-Kutta, c2 = 1/2).",
+              .step = midpoint_step,
+              .work_vectors = DQ_RK_WORK_VECTORS(2));
+
+DQ_PLUGIN_INTEGRATOR(midpoint_desc)

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* ralston2.c -- Ralston's second-order method, the minimum-error two-stage method. Order 2. */
+#include <dq/dq.h>
+#include <dq/rk.h>
+
+#include "tableaux/ralston2.h"
+
+static int ralston2_step(dq_ctx_t *ctx)
+{
+    return dq_rk_step(ctx, &ralston2_tableau);
+}
+
+DQ_INTEGRATOR(ralston2_desc,
+              .name = "ralston2",
+              .category = "explicit",
+              .order = 2,
+              .description = "Ralston's second-order method with minimum error bound (c2 = 2/3).",
+              .step = ralston2_step,
+              .work_vectors = DQ_RK_WORK_VECTORS(2));
+
+DQ_PLUGIN_INTEGRATOR(ralston2_desc)
