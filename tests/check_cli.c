@@ -172,7 +172,7 @@ START_TEST(test_cli_run_unknown_solver_suggests_and_exits_2)
                             "--t-end", "1"),
                      2);
     ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'eulr'. Did you mean "
-                                "'euler'? Available: ");
+                                "'euler', 'exp_euler'? Available: backward_euler, euler, ");
 }
 END_TEST
 
@@ -278,7 +278,7 @@ START_TEST(test_cli_info_unknown_name_says_did_you_mean_and_exits_2)
 {
     ck_assert_int_eq(dqhost("info", "eulr"), 2);
     ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'eulr'. Did you mean "
-                                "'euler'? Available: ");
+                                "'euler', 'exp_euler'? Available: backward_euler, euler, ");
     ck_assert_int_eq(dqhost("info", "zzzzzz"), 2);
     ck_assert_contains(res.err, "Unknown integrator 'zzzzzz'. Available: ");
     ck_assert_int_eq(dqhost("info"), 2);
@@ -426,6 +426,64 @@ START_TEST(test_cli_bad_plugin_is_skipped_and_strict_fails)
 }
 END_TEST
 
+START_TEST(test_cli_solver_options_are_listed_set_and_checked)
+{
+    ck_assert_int_eq(dqhost("info", "implicit_euler"), 0);
+    ck_assert_contains(res.out, "    newton_tol       default 1e-10");
+    ck_assert_contains(res.out, "    newton_max_iter  default 50");
+    ck_assert_int_eq(dqhost("run", "--model", "stiff_linear", "--solver", "implicit_euler",
+                            "--dt", "0.01", "--t-end", "1", "--solver-opt", "newton_tol=1e-12"),
+                     0);
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "implicit_euler", "--dt",
+                            "0.1", "--t-end", "1", "--solver-opt", "newton_tl=1e-12"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: solver 'implicit_euler' has no option "
+                              "'newton_tl'. Did you mean 'newton_tol'? Options: newton_tol, "
+                              "newton_max_iter.\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "implicit_euler", "--dt",
+                            "0.1", "--t-end", "1", "--solver-opt", "newton_max_iter=2.5"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: option 'newton_max_iter' of solver "
+                              "'implicit_euler' must be a whole number, got 2.5\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "implicit_euler", "--dt",
+                            "0.1", "--t-end", "1", "--solver-opt", "newton_tol=0"),
+                     2);
+    ck_assert_contains(res.err, "option 'newton_tol' of solver 'implicit_euler' must be in "
+                                "[1e-300, 1], got 0");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--solver-opt", "x=1"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: solver 'euler' takes no options (got 'x')\n");
+}
+END_TEST
+
+START_TEST(test_cli_newton_failure_names_solver_state_unit_and_time)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "stiff_linear", "--solver", "implicit_euler",
+                            "--dt", "0.5", "--t-end", "1", "--solver-opt", "newton_max_iter=1"),
+                     1);
+    ck_assert_str_eq(res.err,
+                     "dqhost: error: solver 'implicit_euler' failed on state 'y0' of unit 0 at "
+                     "t = 0: Newton iteration did not converge in 1 iterations (residual 2.5e+05, "
+                     "newton_tol 1e-10); try a smaller dt or a larger newton_max_iter\n");
+}
+END_TEST
+
+START_TEST(test_cli_list_shows_fifteen_solvers)
+{
+    ck_assert_int_eq(dqhost("list"), 0);
+    ck_assert_contains(res.out, "Integrators (15):\n");
+    const char *names[] = {"euler", "midpoint", "rk2", "heun2", "ralston2", "rk3", "heun3",
+                           "ssprk3", "ralston3", "rk4", "ralston4", "exp_euler",
+                           "ind_exp_euler", "backward_euler", "implicit_euler"};
+    for (size_t i = 0; i < 15; ++i) {
+        char so[64];
+        snprintf(so, sizeof so, "/%s.so\n", names[i]);
+        ck_assert_contains(res.out, so);
+    }
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -451,6 +509,9 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_override_plugin_replaces_builtin_with_warning);
     tcase_add_test(tc, test_cli_duplicate_without_override_names_both_files);
     tcase_add_test(tc, test_cli_bad_plugin_is_skipped_and_strict_fails);
+    tcase_add_test(tc, test_cli_solver_options_are_listed_set_and_checked);
+    tcase_add_test(tc, test_cli_newton_failure_names_solver_state_unit_and_time);
+    tcase_add_test(tc, test_cli_list_shows_fifteen_solvers);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -375,6 +375,7 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
     sys->view.derivative = sys->view_derivative;
     sys->view.diffusion = sys->view_diffusion;
     sys->view.data = sys->data;
+    sys->view.n_states = sys->n_states;
     sys->view.errbuf = sys->view_err;
     sys->view.errlen = sizeof sys->view_err;
     sys->view.t = t0;

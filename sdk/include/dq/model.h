@@ -55,6 +55,7 @@ typedef struct dq_view {
     double *const *jacobian;
     /* Only in the jacobian_diag callback: jacobian_diag[s][i] receives dF_s/dy_s. */
     double *const *jacobian_diag;
+    size_t n_states;             /* states in the model: the row length of `jacobian` */
 } dq_view_t;
 
 /* Returns DQ_OK or a negative DQ_E* code (with a reason in v->errbuf). */

@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: MIT */
+/* check_models.c -- the built-in models: parameters, initial values, per-unit parameters,
+ * analytic Jacobians against finite differences, and each model's own behaviour. */
+#include <fenv.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include <dq/dq.h>
+#include <dq/host/loader.h>
+#include <dq/host/registry.h>
+#include <dq/host/system.h>
+
+static dq_registry_t *reg;
+static dq_loader_t *loader;
+
+static void setup_builtins(void)
+{
+    dq_error_t err = {0};
+    reg = dq_registry_new();
+    loader = dq_loader_new(reg, &err);
+    ck_assert_ptr_nonnull(loader);
+    ck_assert_int_eq(dq_loader_load_dir(loader, DQ_TEST_PLUGIN_DIR, &err), DQ_OK);
+}
+
+static void teardown_builtins(void)
+{
+    dq_registry_free(reg);
+    dq_loader_free(loader);
+}
+
+static const dq_model_desc_t *model_desc(const char *name)
+{
+    dq_error_t err = {0};
+    const dq_model_entry_t *e = dq_registry_lookup_model(reg, name, &err);
+    ck_assert_msg(e != NULL, "%s", err.message);
+    return e->desc;
+}
+
+static const dq_integrator_entry_t *euler(void)
+{
+    dq_error_t err = {0};
+    const dq_integrator_entry_t *e = dq_registry_lookup(reg, "euler", &err);
+    ck_assert_msg(e != NULL, "%s", err.message);
+    return e;
+}
+
+/* ---- what each model declares --------------------------------------------------------------- */
+
+#define MAX_PARAMS 12
+#define MAX_STATES 4
+
+typedef struct param_expect {
+    const char *name;
+    double def;
+    const char *unit; /* NULL: dimensionless */
+    uint32_t flags;
+} param_expect_t;
+
+#define POP_N {"n", 1, NULL, DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE}
+
+typedef struct model_case {
+    const char *name;
+    param_expect_t params[MAX_PARAMS];
+    size_t n_params;
+    const char *states[MAX_STATES]; /* model-wide order */
+    size_t n_states;
+    size_t n_modules;
+} model_case_t;
+
+static const model_case_t model_cases[] = {
+    {"oscillator",
+     {{"omega", 1, "rad/s", 0}, {"x0", 1, NULL, 0}, {"v0", 0, "1/s", 0}, POP_N},
+     4,
+     {"x", "v"},
+     2,
+     1},
+    {"hh",
+     {{"C", 1, "uF/cm^2", DQ_PARAM_POSITIVE},
+      {"gNa", 120, "mS/cm^2", 0},
+      {"gK", 36, "mS/cm^2", 0},
+      {"gL", 0.3, "mS/cm^2", 0},
+      {"ENa", 50, "mV", 0},
+      {"EK", -77, "mV", 0},
+      {"EL", -54.387, "mV", 0},
+      {"I_ext", 0, "uA/cm^2", DQ_PARAM_PER_UNIT},
+      {"V0", -65, "mV", 0},
+      POP_N},
+     10,
+     {"V", "m", "h", "n"},
+     4,
+     2},
+    {"van_der_pol",
+     {{"mu", 1, NULL, 0}, {"x0", 2, NULL, 0}, {"y0", 0, NULL, 0}, POP_N},
+     4,
+     {"x", "y"},
+     2,
+     1},
+    {"stiff_linear", {{"a0", 1, NULL, 0}, {"b0", 0, NULL, 0}, POP_N}, 3, {"y0", "y1"}, 2, 1},
+    {"lorenz",
+     {{"sigma", 10, NULL, 0},
+      {"rho", 28, NULL, 0},
+      {"beta", 8.0 / 3.0, NULL, 0},
+      {"x0", 1, NULL, 0},
+      {"y0", 1, NULL, 0},
+      {"z0", 1, NULL, 0},
+      POP_N},
+     7,
+     {"x", "y", "z"},
+     3,
+     1},
+    {"fitzhugh_nagumo",
+     {{"a", 0.7, NULL, 0},
+      {"b", 0.8, NULL, 0},
+      {"tau", 12.5, NULL, DQ_PARAM_POSITIVE},
+      {"I", 0.5, NULL, DQ_PARAM_PER_UNIT},
+      {"v0", -1, NULL, 0},
+      {"w0", 1, NULL, 0},
+      POP_N},
+     7,
+     {"v", "w"},
+     2,
+     1},
+    {"izhikevich",
+     {{"a", 0.02, "1/ms", 0},
+      {"b", 0.2, "1/ms", 0},
+      {"c", -65, "mV", 0},
+      {"d", 8, "mV/ms", 0},
+      {"I", 10, "mV/ms", DQ_PARAM_PER_UNIT},
+      {"v0", -65, "mV", 0},
+      POP_N},
+     7,
+     {"v", "u"},
+     2,
+     1},
+};
+
+#define N_MODEL_CASES (int)(sizeof model_cases / sizeof model_cases[0])
+
+START_TEST(test_models_register_parameters_with_defaults_units_and_docs)
+{
+    const model_case_t *mc = &model_cases[_i];
+    const dq_model_desc_t *d = model_desc(mc->name);
+    ck_assert_str_eq(d->name, mc->name);
+    ck_assert_ptr_nonnull(d->description);
+    ck_assert_ptr_null(strchr(d->description, '\n'));
+    ck_assert_uint_eq(d->n_params, mc->n_params);
+    for (size_t k = 0; k < mc->n_params; ++k) {
+        const dq_param_desc_t *p = &d->params[k];
+        const param_expect_t *e = &mc->params[k];
+        ck_assert_str_eq(p->name, e->name);
+        ck_assert_msg(p->def == e->def, "%s.%s default %.17g, expected %.17g", mc->name,
+                      p->name, p->def, e->def);
+        if (e->unit)
+            ck_assert_msg(p->unit && strcmp(p->unit, e->unit) == 0, "%s.%s unit '%s'",
+                          mc->name, p->name, p->unit ? p->unit : "(null)");
+        else
+            ck_assert_ptr_null(p->unit);
+        ck_assert_msg(p->doc && p->doc[0] && !strchr(p->doc, '\n'), "%s.%s doc", mc->name,
+                      p->name);
+        ck_assert_uint_eq(p->flags, e->flags);
+    }
+    size_t n_modules = 0, n_states = 0;
+    for (; d->modules[n_modules]; ++n_modules) {
+        const dq_module_desc_t *m = d->modules[n_modules];
+        ck_assert_int_eq(m->parent, n_modules == 0 ? -1 : 0);
+        ck_assert_ptr_nonnull(m->compute_derivative);
+        ck_assert_ptr_nonnull(m->jacobian);
+        ck_assert_ptr_nonnull(m->jacobian_diag);
+        for (size_t s = 0; s < m->n_states; ++s, ++n_states) {
+            ck_assert_uint_lt(n_states, mc->n_states);
+            ck_assert_str_eq(m->states[s].name, mc->states[n_states]);
+            ck_assert_ptr_nonnull(m->states[s].doc);
+        }
+    }
+    ck_assert_uint_eq(n_modules, mc->n_modules);
+    ck_assert_uint_eq(n_states, mc->n_states);
+}
+END_TEST
+
+/* ---- initial values through the host -------------------------------------------------------- */
+
+/* With the default parameters, C dV/dt at V = -65 mV and the gates at steady state is
+ * 0.0042237 uA/cm^2 (computed to 30 digits with mpmath): EL = -54.387 puts the true rest at
+ * -64.99638 mV (EL = -54.4011 would put it at -65). */
+#define HH_DVDT_AT_MINUS_65 0.0042237091824964433
+#define HH_REST -64.996379331192057
+
+/* x_inf(V) = alpha/(alpha + beta) for the HH gates, written out independently of hh.c (the
+ * singular points are not at -65 mV). */
+static void hh_steady_reference(double V, double x[3])
+{
+    double am = 0.1 * (V + 40) / (1 - exp(-(V + 40) / 10)), bm = 4 * exp(-(V + 65) / 18);
+    double ah = 0.07 * exp(-(V + 65) / 20), bh = 1 / (1 + exp(-(V + 35) / 10));
+    double an = 0.01 * (V + 55) / (1 - exp(-(V + 55) / 10)), bn = 0.125 * exp(-(V + 65) / 80);
+    x[0] = am / (am + bm);
+    x[1] = ah / (ah + bh);
+    x[2] = an / (an + bn);
+}
+
+START_TEST(test_models_initial_values_after_prepare_follow_the_parameters)
+{
+    const model_case_t *mc = &model_cases[_i];
+    double init[MAX_STATES];
+    const char *name = mc->name;
+    if (strcmp(name, "oscillator") == 0) {
+        init[0] = 1, init[1] = 0;
+    } else if (strcmp(name, "hh") == 0) {
+        init[0] = -65;
+        hh_steady_reference(-65, init + 1);
+    } else if (strcmp(name, "van_der_pol") == 0) {
+        init[0] = 2, init[1] = 0;
+    } else if (strcmp(name, "stiff_linear") == 0) {
+        init[0] = 1, init[1] = 0;
+    } else if (strcmp(name, "lorenz") == 0) {
+        init[0] = init[1] = init[2] = 1;
+    } else if (strcmp(name, "fitzhugh_nagumo") == 0) {
+        init[0] = -1, init[1] = 1;
+    } else {
+        init[0] = -65, init[1] = 0.2 * -65; /* u(0) = b v0 */
+    }
+    dq_error_t err = {0};
+    double n = 5;
+    dq_param_arg_t args[] = {{"n", &n, 1}};
+    dq_system_t *sys = dq_system_new(model_desc(name), args, 1, &err);
+    ck_assert_msg(sys != NULL, "%s", err.message);
+    ck_assert_int_eq(dq_system_set_solver(sys, euler(), &err), DQ_OK);
+    ck_assert_int_eq(dq_system_set_block_units(sys, 2, &err), DQ_OK);
+    ck_assert_msg(dq_system_prepare(sys, 0.0, 0.01, &err) == DQ_OK, "%s", err.message);
+    ck_assert_uint_eq(dq_system_units(sys), 5);
+    ck_assert_uint_eq(dq_system_state_count(sys), mc->n_states);
+    for (size_t s = 0; s < mc->n_states; ++s) {
+        ck_assert_str_eq(dq_system_state_name(sys, s), mc->states[s]);
+        for (size_t u = 0; u < 5; ++u)
+            ck_assert_msg(fabs(dq_system_value(sys, s, u) - init[s]) <= 1e-14 * fabs(init[s]),
+                          "%s.%s[%zu] = %.17g, expected %.17g", name, mc->states[s], u,
+                          dq_system_value(sys, s, u), init[s]);
+    }
+    dq_system_free(sys);
+}
+END_TEST
+
+START_TEST(test_models_hh_gates_start_at_steady_state_of_a_given_V0)
+{
+    dq_error_t err = {0};
+    double V0 = -50; /* between the two singular points, on the way up */
+    dq_param_arg_t args[] = {{"V0", &V0, 1}};
+    dq_system_t *sys = dq_system_new(model_desc("hh"), args, 1, &err);
+    ck_assert_ptr_nonnull(sys);
+    dq_system_set_solver(sys, euler(), &err);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.01, &err), DQ_OK);
+    double x[3];
+    hh_steady_reference(V0, x);
+    ck_assert_double_eq(dq_system_value(sys, 0, 0), -50);
+    for (int g = 0; g < 3; ++g)
+        ck_assert_double_eq_tol(dq_system_value(sys, 1 + g, 0), x[g], 1e-14);
+    dq_system_free(sys);
+}
+END_TEST
+
+/* ---- per-unit parameters -------------------------------------------------------------------- */
+
+/* One Euler step with block size 2 (so unit 2 is the first of the second block, unit0 = 2)
+ * and `values` for the per-unit parameter; returns state 0 of each unit. */
+static void one_step_per_unit(const char *model, const char *param, const double values[3],
+                              double dt, double out[3])
+{
+    dq_error_t err = {0};
+    double n = 3;
+    dq_param_arg_t args[] = {{"n", &n, 1}, {param, values, 3}};
+    dq_system_t *sys = dq_system_new(model_desc(model), args, 2, &err);
+    ck_assert_msg(sys != NULL, "%s", err.message);
+    dq_system_set_solver(sys, euler(), &err);
+    ck_assert_int_eq(dq_system_set_block_units(sys, 2, &err), DQ_OK);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, dt, &err), DQ_OK);
+    ck_assert_msg(dq_system_step(sys, &err) == DQ_OK, "%s", err.message);
+    for (size_t u = 0; u < 3; ++u)
+        out[u] = dq_system_value(sys, 0, u);
+    dq_system_free(sys);
+}
+
+START_TEST(test_models_hh_I_ext_given_per_neuron_drives_each_neuron)
+{
+    const double I[3] = {0, 10, 20};
+    double V[3];
+    one_step_per_unit("hh", "I_ext", I, 0.01, V);
+    /* V' = (I_ext + resting current)/C: the step differs by dt*dI/C between neurons. */
+    ck_assert_double_eq_tol(V[1] - V[0], 0.1, 1e-12);
+    ck_assert_double_eq_tol(V[2] - V[0], 0.2, 1e-12);
+    ck_assert_double_eq_tol(V[0], -65 + 0.01 * HH_DVDT_AT_MINUS_65, 1e-12);
+}
+END_TEST
+
+START_TEST(test_models_fitzhugh_nagumo_I_given_per_unit_drives_each_unit)
+{
+    const double I[3] = {0, 0.5, 1.5};
+    double v[3];
+    one_step_per_unit("fitzhugh_nagumo", "I", I, 0.1, v);
+    /* From (v, w) = (-1, 1): v' = -1 + 1/3 - 1 + I. */
+    for (int u = 0; u < 3; ++u)
+        ck_assert_double_eq_tol(v[u], -1 + 0.1 * (-5.0 / 3.0 + I[u]), 1e-14);
+}
+END_TEST
+
+START_TEST(test_models_izhikevich_I_given_per_unit_drives_each_unit)
+{
+    const double I[3] = {0, 10, 20};
+    double v[3];
+    one_step_per_unit("izhikevich", "I", I, 0.1, v);
+    /* From (v, u) = (-65, -13): v' = 169 - 325 + 140 + 13 + I = I - 3. */
+    for (int u = 0; u < 3; ++u)
+        ck_assert_double_eq_tol(v[u], -65 + 0.1 * (I[u] - 3), 1e-12);
+}
+END_TEST
+
+START_TEST(test_models_per_unit_parameter_of_wrong_length_is_refused)
+{
+    dq_error_t err = {0};
+    double n = 3, I[2] = {1, 2};
+    dq_param_arg_t args[] = {{"n", &n, 1}, {"I_ext", I, 2}};
+    ck_assert_ptr_null(dq_system_new(model_desc("hh"), args, 2, &err));
+    ck_assert_int_eq(err.code, DQ_EINVAL);
+    ck_assert_str_eq(err.message,
+                     "model 'hh': parameter 'I_ext' has 2 values but the model has 3 units");
+}
+END_TEST
+
+/* ---- calling a model's callbacks directly --------------------------------------------------- */
+
+#define MAX_UNITS 8
+
+/* A model instance with hand-built views: value/derivative/jacobian slots for every state. */
+typedef struct bench {
+    const dq_model_desc_t *desc;
+    void *data;
+    size_t n_states, units;
+    double value[MAX_STATES][MAX_UNITS];
+    double deriv[MAX_STATES][MAX_UNITS];
+    double jac[MAX_STATES * MAX_STATES][MAX_UNITS];
+    double diag[MAX_STATES][MAX_UNITS];
+    double *value_tab[MAX_STATES], *deriv_tab[MAX_STATES], *diff_tab[MAX_STATES];
+    double *jac_tab[MAX_STATES * MAX_STATES], *diag_tab[MAX_STATES];
+    char errbuf[256];
+    dq_view_t view;
+} bench_t;
+
+/* Creates `model` with its defaults, except the parameters in `args`. */
+static void bench_init(bench_t *b, const char *model, const dq_param_arg_t *args, size_t n_args)
+{
+    memset(b, 0, sizeof *b);
+    b->desc = model_desc(model);
+    dq_param_value_t pv[MAX_PARAMS];
+    ck_assert_uint_le(b->desc->n_params, MAX_PARAMS);
+    for (size_t k = 0; k < b->desc->n_params; ++k) {
+        pv[k] = (dq_param_value_t){&b->desc->params[k].def, 1};
+        for (size_t a = 0; a < n_args; ++a)
+            if (strcmp(args[a].name, b->desc->params[k].name) == 0)
+                pv[k] = (dq_param_value_t){args[a].v, args[a].len};
+    }
+    char msg[256] = "";
+    ck_assert_msg(b->desc->create(pv, &b->units, &b->data, msg, sizeof msg) == DQ_OK, "%s",
+                  msg);
+    ck_assert_uint_le(b->units, MAX_UNITS);
+    for (size_t m = 0; b->desc->modules[m]; ++m)
+        b->n_states += b->desc->modules[m]->n_states;
+    for (size_t s = 0; s < b->n_states; ++s) {
+        b->value_tab[s] = b->value[s];
+        b->deriv_tab[s] = b->deriv[s];
+        b->diag_tab[s] = b->diag[s];
+    }
+    for (size_t k = 0; k < b->n_states * b->n_states; ++k)
+        b->jac_tab[k] = b->jac[k];
+    b->view = (dq_view_t){.t = 0.0,
+                          .dt = 0.01,
+                          .unit0 = 0,
+                          .units = b->units,
+                          .value = b->value_tab,
+                          .derivative = b->deriv_tab,
+                          .diffusion = b->diff_tab,
+                          .data = b->data,
+                          .errbuf = b->errbuf,
+                          .errlen = sizeof b->errbuf,
+                          .jacobian = b->jac_tab,
+                          .jacobian_diag = b->diag_tab};
+}
+
+static void bench_cleanup(bench_t *b)
+{
+    if (b->desc->destroy)
+        b->desc->destroy(b->data);
+}
+
+/* Calls `which` callback of every module, parents first. */
+enum bench_call { CALL_INIT, CALL_DERIV, CALL_JAC, CALL_DIAG, CALL_POST };
+
+static void bench_call(bench_t *b, enum bench_call which)
+{
+    for (size_t m = 0; b->desc->modules[m]; ++m) {
+        const dq_module_desc_t *md = b->desc->modules[m];
+        dq_module_fn fn = which == CALL_INIT    ? md->init_state
+                          : which == CALL_DERIV ? md->compute_derivative
+                          : which == CALL_JAC   ? md->jacobian
+                          : which == CALL_DIAG  ? md->jacobian_diag
+                                                : md->post_integral;
+        if (fn)
+            ck_assert_int_eq(fn(&b->view), DQ_OK);
+    }
+}
+
+/* ---- analytic Jacobians against central differences ----------------------------------------- */
+
+typedef struct jac_case {
+    const char *model;
+    dq_param_arg_t args[2]; /* besides n = 4 */
+    size_t n_args;
+    double y[4][MAX_STATES]; /* the state of each of 4 units */
+} jac_case_t;
+
+static const double omega17 = 1.7, mu5 = 5.0, I_per_unit[4] = {0.1, -0.3, 2.0, 0.0};
+
+static const jac_case_t jac_cases[] = {
+    {"oscillator", {{"omega", &omega17, 1}}, 1, {{1, 0}, {0.3, -2}, {-1.5, 0.7}, {0, 0}}},
+    /* Rest, the two removable singularities of alpha_m and alpha_n, and a spike peak. */
+    {"hh",
+     {{"I_ext", I_per_unit, 4}},
+     1,
+     {{-65, 0.05, 0.6, 0.32}, {-40, 0.3, 0.4, 0.5}, {-55, 0.9, 0.1, 0.7}, {30, 0.95, 0.2, 0.6}}},
+    {"van_der_pol", {{"mu", &mu5, 1}}, 1, {{2, 0}, {0.5, -1}, {-1.2, 3}, {0, 0.1}}},
+    {"stiff_linear", {{0}}, 0, {{1, 0}, {0.9, -0.1}, {-3, 2}, {0, 0}}},
+    {"lorenz", {{0}}, 0, {{1, 1, 1}, {-5, 3, 20}, {12, -7, 35}, {0, 0, 0}}},
+    {"fitzhugh_nagumo", {{"I", I_per_unit, 4}}, 1, {{-1, 1}, {1.5, -0.3}, {0, 0}, {2.2, 1.1}}},
+    {"izhikevich", {{"I", I_per_unit, 4}}, 1, {{-65, -13}, {-50, -10}, {20, 0}, {-70, 5}}},
+};
+
+#define N_JAC_CASES (int)(sizeof jac_cases / sizeof jac_cases[0])
+
+START_TEST(test_models_analytic_jacobian_matches_central_differences)
+{
+    const jac_case_t *jc = &jac_cases[_i];
+    double n = 4;
+    dq_param_arg_t args[3] = {{"n", &n, 1}};
+    for (size_t a = 0; a < jc->n_args; ++a)
+        args[1 + a] = jc->args[a];
+    bench_t *b = malloc(sizeof *b);
+    bench_init(b, jc->model, args, 1 + jc->n_args);
+    const size_t S = b->n_states, U = b->units;
+    ck_assert_uint_eq(U, 4);
+    for (size_t u = 0; u < U; ++u)
+        for (size_t s = 0; s < S; ++s)
+            b->value[s][u] = jc->y[u][s];
+    for (size_t k = 0; k < S * S; ++k)
+        for (size_t u = 0; u < U; ++u)
+            b->jac[k][u] = NAN; /* every entry must be written */
+    bench_call(b, CALL_JAC);
+    bench_call(b, CALL_DIAG);
+
+    double fp[MAX_STATES][MAX_UNITS], fm[MAX_STATES][MAX_UNITS], h[MAX_UNITS];
+    for (size_t c = 0; c < S; ++c) {
+        for (size_t u = 0; u < U; ++u) {
+            h[u] = 1e-6 * fmax(1.0, fabs(jc->y[u][c]));
+            b->value[c][u] = jc->y[u][c] + h[u];
+        }
+        bench_call(b, CALL_DERIV);
+        memcpy(fp, b->deriv, sizeof fp);
+        for (size_t u = 0; u < U; ++u)
+            b->value[c][u] = jc->y[u][c] - h[u];
+        bench_call(b, CALL_DERIV);
+        memcpy(fm, b->deriv, sizeof fm);
+        for (size_t u = 0; u < U; ++u)
+            b->value[c][u] = jc->y[u][c];
+        for (size_t r = 0; r < S; ++r)
+            for (size_t u = 0; u < U; ++u) {
+                const double fd = (fp[r][u] - fm[r][u]) / (2 * h[u]);
+                const double J = b->jac[r * S + c][u];
+                ck_assert_msg(fabs(J - fd) <= 1e-6 * fmax(fabs(J), 1e-3),
+                              "%s: dF_%zu/dy_%zu of unit %zu: analytic %.17g, central "
+                              "difference %.17g",
+                              jc->model, r, c, u, J, fd);
+            }
+    }
+    for (size_t s = 0; s < S; ++s)
+        for (size_t u = 0; u < U; ++u)
+            ck_assert_msg(b->diag[s][u] == b->jac[s * S + s][u],
+                          "%s: diagonal %zu of unit %zu: %.17g, full Jacobian %.17g", jc->model,
+                          s, u, b->diag[s][u], b->jac[s * S + s][u]);
+    bench_cleanup(b);
+    free(b);
+}
+END_TEST
+
+START_TEST(test_models_jacobian_skips_entries_the_host_leaves_null)
+{
+    /* As when the gates have a solver of their own: only the within-module blocks exist. */
+    bench_t *b = malloc(sizeof *b);
+    bench_init(b, "hh", NULL, 0);
+    const double y[4] = {-60, 0.1, 0.5, 0.4};
+    for (size_t s = 0; s < 4; ++s)
+        b->value[s][0] = y[s];
+    for (size_t r = 0; r < 4; ++r)
+        for (size_t c = 0; c < 4; ++c) {
+            b->jac[r * 4 + c][0] = 42.0;
+            if ((r == 0) != (c == 0))
+                b->jac_tab[r * 4 + c] = NULL;
+        }
+    bench_call(b, CALL_JAC);
+    bench_call(b, CALL_DIAG);
+    for (size_t r = 0; r < 4; ++r)
+        for (size_t c = 0; c < 4; ++c)
+            if ((r == 0) != (c == 0))
+                ck_assert_double_eq(b->jac[r * 4 + c][0], 42.0); /* left alone */
+    for (size_t s = 0; s < 4; ++s)
+        ck_assert_double_eq(b->jac[s * 4 + s][0], b->diag[s][0]);
+    ck_assert_double_eq(b->jac[1 * 4 + 2][0], 0.0);
+    bench_cleanup(b);
+    free(b);
+}
+END_TEST
+
+/* ---- Hodgkin-Huxley ------------------------------------------------------------------------- */
+
+START_TEST(test_models_hh_rests_near_minus_65_mV_with_gates_at_steady_state)
+{
+    double n = 2;
+    const double V0[2] = {-65.0, HH_REST};
+    bench_t *b = malloc(sizeof *b);
+    for (int k = 0; k < 2; ++k) {
+        dq_param_arg_t args[] = {{"n", &n, 1}, {"V0", &V0[k], 1}};
+        bench_init(b, "hh", args, 2);
+        bench_call(b, CALL_INIT);
+        ck_assert_double_eq(b->value[0][1], V0[k]);
+        bench_call(b, CALL_DERIV);
+        if (k == 0)
+            ck_assert_double_eq_tol(b->deriv[0][1], HH_DVDT_AT_MINUS_65, 1e-13);
+        else
+            ck_assert_msg(fabs(b->deriv[0][1]) < 1e-12, "dV/dt = %g mV/ms", b->deriv[0][1]);
+        for (int g = 1; g <= 3; ++g)
+            ck_assert_msg(fabs(b->deriv[g][1]) < 1e-15, "gate %d: %g /ms", g, b->deriv[g][1]);
+        bench_cleanup(b);
+    }
+    free(b);
+}
+END_TEST
+
+START_TEST(test_models_hh_rates_are_finite_and_continuous_at_the_singular_points)
+{
+    double n = 8;
+    dq_param_arg_t args[] = {{"n", &n, 1}};
+    bench_t *b = malloc(sizeof *b);
+    bench_init(b, "hh", args, 1);
+    /* With every gate at 0, x' = alpha_x(V) and d(x')/dV = alpha_x'(V); at 1, x' = -beta. */
+    const double d = 1e-7;
+    const double V[8] = {-40, -40 - d, -40 + d, -55, -55 - d, -55 + d, -39.9 + 1e-9,
+                         -39.9 - 1e-9};
+    for (size_t u = 0; u < 8; ++u) {
+        b->value[0][u] = V[u];
+        b->value[1][u] = b->value[2][u] = b->value[3][u] = 0.0;
+    }
+    feclearexcept(FE_ALL_EXCEPT);
+    bench_call(b, CALL_DERIV);
+    bench_call(b, CALL_JAC);
+    bench_call(b, CALL_DIAG);
+    ck_assert_msg(!fetestexcept(FE_INVALID | FE_DIVBYZERO), "0/0 or x/0 evaluated");
+    double (*dm)[MAX_UNITS] = &b->deriv[1], (*dn)[MAX_UNITS] = &b->deriv[3];
+    double (*jm)[MAX_UNITS] = &b->jac[1 * 4 + 0], (*jn)[MAX_UNITS] = &b->jac[3 * 4 + 0];
+    for (size_t u = 0; u < 8; ++u)
+        ck_assert(isfinite((*dm)[u]) && isfinite((*dn)[u]) && isfinite((*jm)[u]) &&
+                  isfinite((*jn)[u]));
+    /* The limits: alpha_m(-40) = 1, alpha_n(-55) = 0.1, slopes 0.05 and 0.005. */
+    ck_assert_double_eq((*dm)[0], 1.0);
+    ck_assert_double_eq_tol((*dn)[3], 0.1, 1e-16);
+    ck_assert_double_eq_tol((*jm)[0], 0.05, 1e-16);
+    ck_assert_double_eq_tol((*jn)[3], 0.005, 1e-17);
+    /* Continuous: neighbours 1e-7 away differ by slope * 1e-7 (to first order). */
+    for (int k = 1; k <= 2; ++k) {
+        const double sign = k == 1 ? -1 : 1;
+        ck_assert_double_eq_tol((*dm)[k], 1.0 + sign * 0.05 * d, 1e-14);
+        ck_assert_double_eq_tol((*dn)[3 + k], 0.1 + sign * 0.005 * d, 1e-15);
+        ck_assert_double_eq_tol((*jm)[k], 0.05, 1e-9);
+        ck_assert_double_eq_tol((*jn)[3 + k], 0.005, 1e-10);
+    }
+    /* The slope switches from its series to its closed form at V = -40 +- 0.1 mV: both sides
+     * agree with the closed form in long double, which does not cancel there. */
+    for (size_t u = 6; u < 8; ++u) {
+        const long double y = ((long double)V[u] + 40) / 10;
+        const long double ref = (1 - y / expm1l(y)) / -expm1l(-y); /* g'(y); alpha_m = g */
+        ck_assert_msg(fabsl((*jm)[u] - 0.1L * ref) < 1e-16L, "V = %.17g: %.17g, %.17Lg", V[u],
+                      (*jm)[u], 0.1L * ref);
+    }
+    bench_cleanup(b);
+    free(b);
+}
+END_TEST
+
+START_TEST(test_models_hh_fires_with_10_uA_injected)
+{
+    dq_error_t err = {0};
+    double I = 10;
+    dq_param_arg_t args[] = {{"I_ext", &I, 1}};
+    dq_system_t *sys = dq_system_new(model_desc("hh"), args, 1, &err);
+    ck_assert_ptr_nonnull(sys);
+    dq_system_set_solver(sys, euler(), &err);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.01, &err), DQ_OK);
+    double vmax = -INFINITY, vmin = INFINITY;
+    int rc = DQ_OK;
+    for (int k = 0; k < 5000 && rc == DQ_OK; ++k) { /* 50 ms */
+        rc = dq_system_step(sys, &err);
+        const double V = dq_system_value(sys, 0, 0);
+        vmax = fmax(vmax, V);
+        vmin = fmin(vmin, V);
+    }
+    ck_assert_msg(rc == DQ_OK, "%s", err.message);
+    ck_assert_msg(vmax > 20 && vmax < 60, "peak %g mV", vmax);     /* overshoot below ENa */
+    ck_assert_msg(vmin > -80 && vmin < -65, "trough %g mV", vmin); /* undershoot above EK */
+    dq_system_free(sys);
+}
+END_TEST
+
+/* ---- Izhikevich ----------------------------------------------------------------------------- */
+
+START_TEST(test_models_izhikevich_resets_after_every_step_and_spikes)
+{
+    dq_error_t err = {0};
+    dq_system_t *sys = dq_system_new(model_desc("izhikevich"), NULL, 0, &err);
+    ck_assert_ptr_nonnull(sys);
+    dq_system_set_solver(sys, euler(), &err);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
+    double vmax = -INFINITY, v_prev = dq_system_value(sys, 0, 0);
+    double u_prev = dq_system_value(sys, 1, 0);
+    int rc = DQ_OK, spikes = 0, bad_resets = 0;
+    for (int k = 0; k < 1000 && rc == DQ_OK; ++k) { /* 100 ms at I = 10 */
+        rc = dq_system_step(sys, &err);
+        const double v = dq_system_value(sys, 0, 0), u = dq_system_value(sys, 1, 0);
+        vmax = fmax(vmax, v);
+        if (v == -65.0 && v_prev > -60.0) { /* reset to c */
+            spikes++;
+            /* u jumped by d = 8, less what a(bv - u) moved it in one step. */
+            bad_resets += fabs(u - u_prev - 8.0) > 0.5;
+        }
+        v_prev = v;
+        u_prev = u;
+    }
+    ck_assert_msg(rc == DQ_OK, "%s", err.message);
+    ck_assert_msg(vmax < 30.0, "v reached %g mV after a step", vmax);
+    ck_assert_msg(spikes >= 3, "%d spikes in 100 ms", spikes);
+    ck_assert_int_eq(bad_resets, 0);
+    dq_system_free(sys);
+}
+END_TEST
+
+START_TEST(test_models_izhikevich_reset_applies_only_where_v_reached_30_mV)
+{
+    double n = 4;
+    dq_param_arg_t args[] = {{"n", &n, 1}};
+    bench_t *b = malloc(sizeof *b);
+    bench_init(b, "izhikevich", args, 1);
+    const double v[4] = {29.999, 30.0, 45.0, -70.0}, u[4] = {1, 2, 3, 4};
+    for (size_t i = 0; i < 4; ++i)
+        b->value[0][i] = v[i], b->value[1][i] = u[i];
+    bench_call(b, CALL_POST);
+    const double v_after[4] = {29.999, -65, -65, -70}, u_after[4] = {1, 10, 11, 4};
+    for (size_t i = 0; i < 4; ++i) {
+        ck_assert_double_eq(b->value[0][i], v_after[i]);
+        ck_assert_double_eq(b->value[1][i], u_after[i]);
+    }
+    bench_cleanup(b);
+    free(b);
+}
+END_TEST
+
+/* ---- exact solutions ------------------------------------------------------------------------ */
+
+START_TEST(test_models_oscillator_with_euler_stays_within_first_order_of_cos_t)
+{
+    dq_error_t err = {0};
+    dq_system_t *sys = dq_system_new(model_desc("oscillator"), NULL, 0, &err);
+    ck_assert_ptr_nonnull(sys);
+    dq_system_set_solver(sys, euler(), &err);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 1e-4, &err), DQ_OK);
+    int rc = DQ_OK;
+    for (int k = 0; k < 10000; ++k)
+        rc |= dq_system_step(sys, &err);
+    ck_assert_int_eq(rc, DQ_OK);
+    ck_assert_double_eq_tol(dq_system_time(sys), 1.0, 1e-12);
+    ck_assert_double_eq_tol(dq_system_value(sys, 0, 0), cos(1.0), 1e-4);
+    ck_assert_double_eq_tol(dq_system_value(sys, 1, 0), -sin(1.0), 1e-4);
+    dq_system_free(sys);
+}
+END_TEST
+
+/* The exact solutions the descriptions state satisfy the equations: F(y(t)) = y'(t). */
+START_TEST(test_models_exact_solutions_satisfy_the_equations)
+{
+    const double t[4] = {0.0, 1e-3, 0.37, 2.5};
+    double omega = 1.7, x0 = 0.4, v0 = -1.1, n = 4;
+    dq_param_arg_t oargs[] = {{"n", &n, 1}, {"omega", &omega, 1}, {"x0", &x0, 1},
+                              {"v0", &v0, 1}};
+    bench_t *b = malloc(sizeof *b);
+    bench_init(b, "oscillator", oargs, 4);
+    for (size_t u = 0; u < 4; ++u) {
+        const double c = cos(omega * t[u]), s = sin(omega * t[u]);
+        b->value[0][u] = x0 * c + v0 / omega * s;
+        b->value[1][u] = -x0 * omega * s + v0 * c;
+    }
+    bench_call(b, CALL_DERIV);
+    for (size_t u = 0; u < 4; ++u) {
+        const double c = cos(omega * t[u]), s = sin(omega * t[u]);
+        ck_assert_double_eq_tol(b->deriv[0][u], b->value[1][u], 1e-15);
+        ck_assert_double_eq_tol(b->deriv[1][u], -x0 * omega * omega * c - v0 * omega * s,
+                                1e-14);
+    }
+    bench_cleanup(b);
+
+    dq_param_arg_t sargs[] = {{"n", &n, 1}};
+    bench_init(b, "stiff_linear", sargs, 1);
+    bench_call(b, CALL_INIT);
+    ck_assert_double_eq(b->value[0][0], 1.0);
+    ck_assert_double_eq(b->value[1][0], 0.0);
+    for (size_t u = 0; u < 4; ++u) {
+        const double e1 = exp(-t[u]), e1000 = exp(-1000 * t[u]);
+        b->value[0][u] = 2 * e1 - e1000;
+        b->value[1][u] = -e1 + e1000;
+    }
+    bench_call(b, CALL_DERIV);
+    for (size_t u = 0; u < 4; ++u) {
+        const double e1 = exp(-t[u]), e1000 = exp(-1000 * t[u]);
+        ck_assert_double_eq_tol(b->deriv[0][u], -2 * e1 + 1000 * e1000, 1e-11);
+        ck_assert_double_eq_tol(b->deriv[1][u], e1 - 1000 * e1000, 1e-11);
+    }
+    bench_cleanup(b);
+    free(b);
+}
+END_TEST
+
+Suite *models_suite(void)
+{
+    Suite *s = suite_create("models");
+    TCase *tc = tcase_create("models");
+    tcase_add_checked_fixture(tc, setup_builtins, teardown_builtins);
+    tcase_add_loop_test(tc, test_models_register_parameters_with_defaults_units_and_docs, 0,
+                        N_MODEL_CASES);
+    tcase_add_loop_test(tc, test_models_initial_values_after_prepare_follow_the_parameters, 0,
+                        N_MODEL_CASES);
+    tcase_add_test(tc, test_models_hh_gates_start_at_steady_state_of_a_given_V0);
+    tcase_add_test(tc, test_models_hh_I_ext_given_per_neuron_drives_each_neuron);
+    tcase_add_test(tc, test_models_fitzhugh_nagumo_I_given_per_unit_drives_each_unit);
+    tcase_add_test(tc, test_models_izhikevich_I_given_per_unit_drives_each_unit);
+    tcase_add_test(tc, test_models_per_unit_parameter_of_wrong_length_is_refused);
+    tcase_add_loop_test(tc, test_models_analytic_jacobian_matches_central_differences, 0,
+                        N_JAC_CASES);
+    tcase_add_test(tc, test_models_jacobian_skips_entries_the_host_leaves_null);
+    tcase_add_test(tc, test_models_hh_rests_near_minus_65_mV_with_gates_at_steady_state);
+    tcase_add_test(tc, test_models_hh_rates_are_finite_and_continuous_at_the_singular_points);
+    tcase_add_test(tc, test_models_hh_fires_with_10_uA_injected);
+    tcase_add_test(tc, test_models_izhikevich_resets_after_every_step_and_spikes);
+    tcase_add_test(tc, test_models_izhikevich_reset_applies_only_where_v_reached_30_mV);
+    tcase_add_test(tc, test_models_oscillator_with_euler_stays_within_first_order_of_cos_t);
+    tcase_add_test(tc, test_models_exact_solutions_satisfy_the_equations);
+    suite_add_tcase(s, tc);
+    return s;
+}
