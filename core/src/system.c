@@ -400,6 +400,15 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
     return DQ_OK;
 }
 
+const char *dq_system_model_name(const dq_system_t *sys) { return sys->model.name; }
+
+const char *dq_system_solver_name(const dq_system_t *sys)
+{
+    return sys->solver ? sys->solver->name : NULL;
+}
+
+double dq_system_dt(const dq_system_t *sys) { return sys->dt; }
+
 double dq_system_time(const dq_system_t *sys) { return sys->t0 + (double)sys->step * sys->dt; }
 uint64_t dq_system_step_count(const dq_system_t *sys) { return sys->step; }
 size_t dq_system_units(const dq_system_t *sys) { return sys->units; }

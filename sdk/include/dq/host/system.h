@@ -55,6 +55,10 @@ DQ_API int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t 
  * solver, the state, the unit and t; the values are those of the failed step. */
 DQ_API int dq_system_step(dq_system_t *sys, dq_error_t *err);
 
+/* [borrowed] names of the model and of the root's solver (NULL before set_solver). */
+DQ_API const char *dq_system_model_name(const dq_system_t *sys);
+DQ_API const char *dq_system_solver_name(const dq_system_t *sys);
+DQ_API double dq_system_dt(const dq_system_t *sys);
 DQ_API double dq_system_time(const dq_system_t *sys);
 DQ_API uint64_t dq_system_step_count(const dq_system_t *sys);
 DQ_API size_t dq_system_units(const dq_system_t *sys);

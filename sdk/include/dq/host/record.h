@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* dq/host/record.h -- recording trajectories to CSV or JSON.
+ *
+ * A recorder samples chosen states of chosen units of a prepared system every k steps
+ * (and at the start) and writes them to a stdio stream it does not own:
+ *   CSV:  t,V[0],V[1],...,m[0],...      one row per sample
+ *   JSON: {"model": ..., "solver": ..., "dt": ..., "every": k, "states": [...],
+ *          "units": [...], "samples": [{"t": 0, "V": [..], "m": [..]}, ...]}
+ * Numbers are printed with 17 significant digits so they read back to the same double. */
+#ifndef DQ_HOST_RECORD_H
+#define DQ_HOST_RECORD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <dq/host/spec.h>
+#include <dq/host/system.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dq_recorder dq_recorder_t;
+
+typedef struct dq_record_opts {
+    const char *const *states; /* names; NULL or n_states 0: every state */
+    size_t n_states;
+    const char *states_where;  /* JSON path or flag named in messages, e.g. ".record.states" */
+    const size_t *units;       /* NULL or n_units 0: every unit */
+    size_t n_units;
+    const char *units_where;
+    uint64_t every;            /* 0 or 1: every step */
+    dq_output_format_t format; /* DQ_FORMAT_DEFAULT means CSV here */
+} dq_record_opts_t;
+
+/* Checks the choice against the system (unknown state: DQ_EINVAL with "did you mean" and
+ * the path; unit out of range) and writes the header. `sys` and `out` are borrowed and must
+ * outlive the recorder. [owned: free with dq_recorder_free] */
+DQ_API dq_recorder_t *dq_recorder_new(const dq_system_t *sys, const dq_record_opts_t *opts,
+                                      FILE *out, dq_error_t *err);
+/* Call after prepare (records the initial state) and after every step; writes a sample
+ * when the step count is a multiple of `every`. DQ_EIO when writing fails. */
+DQ_API int dq_recorder_sample(dq_recorder_t *rec, dq_error_t *err);
+/* Writes what closes the document (JSON) and flushes. DQ_EIO when writing fails. */
+DQ_API int dq_recorder_finish(dq_recorder_t *rec, dq_error_t *err);
+/* Samples written so far. */
+DQ_API uint64_t dq_recorder_samples(const dq_recorder_t *rec);
+DQ_API void dq_recorder_free(dq_recorder_t *rec);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
