@@ -224,7 +224,7 @@ START_TEST(test_models_initial_values_after_prepare_follow_the_parameters)
     }
     dq_error_t err = {0};
     double n = 5;
-    dq_param_arg_t args[] = {{"n", &n, 1}};
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
     dq_system_t *sys = dq_system_new(model_desc(name), args, 1, &err);
     ck_assert_msg(sys != NULL, "%s", err.message);
     ck_assert_int_eq(dq_system_set_solver(sys, euler(), &err), DQ_OK);
@@ -247,7 +247,7 @@ START_TEST(test_models_hh_gates_start_at_steady_state_of_a_given_V0)
 {
     dq_error_t err = {0};
     double V0 = -50; /* between the two singular points, on the way up */
-    dq_param_arg_t args[] = {{"V0", &V0, 1}};
+    dq_param_arg_t args[] = {{"V0", &V0, 1, NULL}};
     dq_system_t *sys = dq_system_new(model_desc("hh"), args, 1, &err);
     ck_assert_ptr_nonnull(sys);
     dq_system_set_solver(sys, euler(), &err);
@@ -270,7 +270,7 @@ static void one_step_per_unit(const char *model, const char *param, const double
 {
     dq_error_t err = {0};
     double n = 3;
-    dq_param_arg_t args[] = {{"n", &n, 1}, {param, values, 3}};
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}, {param, values, 3, NULL}};
     dq_system_t *sys = dq_system_new(model_desc(model), args, 2, &err);
     ck_assert_msg(sys != NULL, "%s", err.message);
     dq_system_set_solver(sys, euler(), &err);
@@ -320,7 +320,7 @@ START_TEST(test_models_per_unit_parameter_of_wrong_length_is_refused)
 {
     dq_error_t err = {0};
     double n = 3, I[2] = {1, 2};
-    dq_param_arg_t args[] = {{"n", &n, 1}, {"I_ext", I, 2}};
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}, {"I_ext", I, 2, NULL}};
     ck_assert_ptr_null(dq_system_new(model_desc("hh"), args, 2, &err));
     ck_assert_int_eq(err.code, DQ_EINVAL);
     ck_assert_str_eq(err.message,
@@ -422,17 +422,17 @@ typedef struct jac_case {
 static const double omega17 = 1.7, mu5 = 5.0, I_per_unit[4] = {0.1, -0.3, 2.0, 0.0};
 
 static const jac_case_t jac_cases[] = {
-    {"oscillator", {{"omega", &omega17, 1}}, 1, {{1, 0}, {0.3, -2}, {-1.5, 0.7}, {0, 0}}},
+    {"oscillator", {{"omega", &omega17, 1, NULL}}, 1, {{1, 0}, {0.3, -2}, {-1.5, 0.7}, {0, 0}}},
     /* Rest, the two removable singularities of alpha_m and alpha_n, and a spike peak. */
     {"hh",
-     {{"I_ext", I_per_unit, 4}},
+     {{"I_ext", I_per_unit, 4, NULL}},
      1,
      {{-65, 0.05, 0.6, 0.32}, {-40, 0.3, 0.4, 0.5}, {-55, 0.9, 0.1, 0.7}, {30, 0.95, 0.2, 0.6}}},
-    {"van_der_pol", {{"mu", &mu5, 1}}, 1, {{2, 0}, {0.5, -1}, {-1.2, 3}, {0, 0.1}}},
+    {"van_der_pol", {{"mu", &mu5, 1, NULL}}, 1, {{2, 0}, {0.5, -1}, {-1.2, 3}, {0, 0.1}}},
     {"stiff_linear", {{0}}, 0, {{1, 0}, {0.9, -0.1}, {-3, 2}, {0, 0}}},
     {"lorenz", {{0}}, 0, {{1, 1, 1}, {-5, 3, 20}, {12, -7, 35}, {0, 0, 0}}},
-    {"fitzhugh_nagumo", {{"I", I_per_unit, 4}}, 1, {{-1, 1}, {1.5, -0.3}, {0, 0}, {2.2, 1.1}}},
-    {"izhikevich", {{"I", I_per_unit, 4}}, 1, {{-65, -13}, {-50, -10}, {20, 0}, {-70, 5}}},
+    {"fitzhugh_nagumo", {{"I", I_per_unit, 4, NULL}}, 1, {{-1, 1}, {1.5, -0.3}, {0, 0}, {2.2, 1.1}}},
+    {"izhikevich", {{"I", I_per_unit, 4, NULL}}, 1, {{-65, -13}, {-50, -10}, {20, 0}, {-70, 5}}},
 };
 
 #define N_JAC_CASES (int)(sizeof jac_cases / sizeof jac_cases[0])
@@ -441,7 +441,7 @@ START_TEST(test_models_analytic_jacobian_matches_central_differences)
 {
     const jac_case_t *jc = &jac_cases[_i];
     double n = 4;
-    dq_param_arg_t args[3] = {{"n", &n, 1}};
+    dq_param_arg_t args[3] = {{"n", &n, 1, NULL}};
     for (size_t a = 0; a < jc->n_args; ++a)
         args[1 + a] = jc->args[a];
     bench_t *b = malloc(sizeof *b);
@@ -527,7 +527,7 @@ START_TEST(test_models_hh_rests_near_minus_65_mV_with_gates_at_steady_state)
     const double V0[2] = {-65.0, HH_REST};
     bench_t *b = malloc(sizeof *b);
     for (int k = 0; k < 2; ++k) {
-        dq_param_arg_t args[] = {{"n", &n, 1}, {"V0", &V0[k], 1}};
+        dq_param_arg_t args[] = {{"n", &n, 1, NULL}, {"V0", &V0[k], 1, NULL}};
         bench_init(b, "hh", args, 2);
         bench_call(b, CALL_INIT);
         ck_assert_double_eq(b->value[0][1], V0[k]);
@@ -547,7 +547,7 @@ END_TEST
 START_TEST(test_models_hh_rates_are_finite_and_continuous_at_the_singular_points)
 {
     double n = 8;
-    dq_param_arg_t args[] = {{"n", &n, 1}};
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
     bench_t *b = malloc(sizeof *b);
     bench_init(b, "hh", args, 1);
     /* With every gate at 0, x' = alpha_x(V) and d(x')/dV = alpha_x'(V); at 1, x' = -beta. */
@@ -598,7 +598,7 @@ START_TEST(test_models_hh_fires_with_10_uA_injected)
 {
     dq_error_t err = {0};
     double I = 10;
-    dq_param_arg_t args[] = {{"I_ext", &I, 1}};
+    dq_param_arg_t args[] = {{"I_ext", &I, 1, NULL}};
     dq_system_t *sys = dq_system_new(model_desc("hh"), args, 1, &err);
     ck_assert_ptr_nonnull(sys);
     dq_system_set_solver(sys, euler(), &err);
@@ -653,7 +653,7 @@ END_TEST
 START_TEST(test_models_izhikevich_reset_applies_only_where_v_reached_30_mV)
 {
     double n = 4;
-    dq_param_arg_t args[] = {{"n", &n, 1}};
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
     bench_t *b = malloc(sizeof *b);
     bench_init(b, "izhikevich", args, 1);
     const double v[4] = {29.999, 30.0, 45.0, -70.0}, u[4] = {1, 2, 3, 4};
@@ -695,8 +695,8 @@ START_TEST(test_models_exact_solutions_satisfy_the_equations)
 {
     const double t[4] = {0.0, 1e-3, 0.37, 2.5};
     double omega = 1.7, x0 = 0.4, v0 = -1.1, n = 4;
-    dq_param_arg_t oargs[] = {{"n", &n, 1}, {"omega", &omega, 1}, {"x0", &x0, 1},
-                              {"v0", &v0, 1}};
+    dq_param_arg_t oargs[] = {{"n", &n, 1, NULL}, {"omega", &omega, 1, NULL}, {"x0", &x0, 1, NULL},
+                              {"v0", &v0, 1, NULL}};
     bench_t *b = malloc(sizeof *b);
     bench_init(b, "oscillator", oargs, 4);
     for (size_t u = 0; u < 4; ++u) {
@@ -713,7 +713,7 @@ START_TEST(test_models_exact_solutions_satisfy_the_equations)
     }
     bench_cleanup(b);
 
-    dq_param_arg_t sargs[] = {{"n", &n, 1}};
+    dq_param_arg_t sargs[] = {{"n", &n, 1, NULL}};
     bench_init(b, "stiff_linear", sargs, 1);
     bench_call(b, CALL_INIT);
     ck_assert_double_eq(b->value[0][0], 1.0);

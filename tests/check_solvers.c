@@ -173,7 +173,7 @@ START_TEST(test_solvers_measured_order_matches_declared_order)
     /* Nonlinear: van der Pol, mu = 0.5. */
     double xr, yr, mu = 0.5;
     vdp_reference(&xr, &yr);
-    dq_param_arg_t vdp[] = {{"mu", &mu, 1}};
+    dq_param_arg_t vdp[] = {{"mu", &mu, 1, NULL}};
     double h0 = e->order >= 3 ? 0.04 : 0.02;
     p = measured_order("van_der_pol", vdp, 1, e, h0, 2.0, "x", xr, &fin);
     ck_assert_msg(fabs(p - e->order) <= 0.2, "%s on van der Pol: measured order %.3f, declared %d "
@@ -181,7 +181,7 @@ START_TEST(test_solvers_measured_order_matches_declared_order)
     /* Linear: the oscillator (omega = 2) and decay; exponential methods are exact on linear
      * problems, which is checked instead of an order. */
     double omega = 2.0;
-    dq_param_arg_t osc[] = {{"omega", &omega, 1}};
+    dq_param_arg_t osc[] = {{"omega", &omega, 1, NULL}};
     p = measured_order("oscillator", osc, 1, e, 0.02, 2.0, "x", cos(4.0), &fin);
     if (strcmp(e->name, "exp_euler") == 0)
         ck_assert_msg(fin < 1e-12, "exp_euler is exact on the oscillator, error %.3g", fin);
@@ -253,7 +253,7 @@ START_TEST(test_solvers_call_pre_and_post_integral_once_per_step)
     const dq_integrator_entry_t *e = solver(all_solvers[_i]);
     dq_error_t err = {0};
     double n = 5;
-    dq_param_arg_t args[] = {{"n", &n, 1}};
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
     dq_system_t *sys = run(&lc_model, args, 1, e, 0.01, 20, &err);
     ck_assert_msg(sys != NULL, "%s", err.message);
     ck_assert_int_eq(n_pre, 20);
@@ -334,7 +334,7 @@ START_TEST(test_solvers_hh_with_exponential_solvers_fires_repetitively)
     for (int i = 0; i < 2; ++i) {
         dq_error_t err = {0};
         double I = 10.0, n = 4;
-        dq_param_arg_t args[] = {{"I_ext", &I, 1}, {"n", &n, 1}};
+        dq_param_arg_t args[] = {{"I_ext", &I, 1, NULL}, {"n", &n, 1, NULL}};
         dq_system_t *sys = dq_system_new(model("hh"), args, 2, &err);
         ck_assert_ptr_nonnull(sys);
         dq_system_set_solver(sys, solver(names[i]), &err);
@@ -373,7 +373,7 @@ static void hh_jacobian(const dq_model_desc_t *md, double *J)
 {
     dq_error_t err = {0};
     double I[] = {0.0, 10.0, 30.0}, V0[] = {-65.0, -40.0, 20.0}, n = 3;
-    dq_param_arg_t args[] = {{"I_ext", I, 3}, {"n", &n, 1}, {"V0", V0, 3}};
+    dq_param_arg_t args[] = {{"I_ext", I, 3, NULL}, {"n", &n, 1, NULL}, {"V0", V0, 3, NULL}};
     size_t n_args = 3;
     dq_system_t *sys = dq_system_new(md, args, n_args, &err);
     if (!sys) { /* V0 may be a scalar parameter: start every unit at rest then */

@@ -3,6 +3,7 @@
  * parameters, non-finite detection, and the seed's tutorial_euler reproduced in-process. */
 #define _GNU_SOURCE
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,7 +203,7 @@ START_TEST(test_system_blocks_of_any_size_give_identical_bits)
     dq_error_t err = {0};
     const dq_integrator_entry_t *euler = dq_registry_lookup(reg, "euler", &err);
     double n = 1000;
-    dq_param_arg_t args[] = {{"n", &n, 1}};
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
     double ref[1000];
     size_t block_sizes[] = {1000, 1, 7, 256, 999};
     for (size_t k = 0; k < sizeof block_sizes / sizeof block_sizes[0]; ++k) {
@@ -232,7 +233,7 @@ START_TEST(test_system_lifecycle_runs_once_per_block_and_step)
     dq_error_t err = {0};
     const dq_integrator_entry_t *euler = dq_registry_lookup(reg, "euler", &err);
     double n = 10;
-    dq_param_arg_t args[] = {{"n", &n, 1}};
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
     dq_system_t *sys = dq_system_new(&counting_model, args, 1, &err);
     dq_system_set_solver(sys, euler, &err);
     dq_system_set_block_units(sys, 4, &err); /* blocks of 4, 4 and 2 units */
@@ -256,7 +257,7 @@ START_TEST(test_system_step_loop_allocates_nothing)
     dq_error_t err = {0};
     const dq_integrator_entry_t *euler = dq_registry_lookup(reg, "euler", &err);
     double n = 5000;
-    dq_param_arg_t args[] = {{"n", &n, 1}};
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
     dq_system_t *sys = dq_system_new(&counting_model, args, 1, &err);
     dq_system_set_solver(sys, euler, &err);
     ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.001, &err), DQ_OK);
@@ -277,7 +278,7 @@ START_TEST(test_system_unknown_parameter_suggests_the_close_one)
 {
     dq_error_t err = {0};
     double v = 3;
-    dq_param_arg_t args[] = {{"rat", &v, 1}};
+    dq_param_arg_t args[] = {{"rat", &v, 1, NULL}};
     ck_assert_ptr_null(dq_system_new(&counting_model, args, 1, &err));
     ck_assert_int_eq(err.code, DQ_EINVAL);
     ck_assert_str_eq(err.message, "model 'counting' has no parameter 'rat'. Did you mean "
@@ -289,27 +290,27 @@ START_TEST(test_system_parameter_values_are_checked)
 {
     dq_error_t err = {0};
     double half = 2.5, neg = -1, three[] = {1, 2, 3};
-    dq_param_arg_t a1[] = {{"n", &half, 1}};
+    dq_param_arg_t a1[] = {{"n", &half, 1, NULL}};
     ck_assert_ptr_null(dq_system_new(&counting_model, a1, 1, &err));
     ck_assert_str_eq(err.message, "parameter 'n' of model 'counting' must be a whole number, "
                                   "got 2.5");
     dq_error_clear(&err);
-    dq_param_arg_t a2[] = {{"n", &neg, 1}};
+    dq_param_arg_t a2[] = {{"n", &neg, 1, NULL}};
     ck_assert_ptr_null(dq_system_new(&counting_model, a2, 1, &err));
     ck_assert_str_eq(err.message, "parameter 'n' of model 'counting' must be positive, got -1");
     dq_error_clear(&err);
-    dq_param_arg_t a3[] = {{"rate", three, 3}};
+    dq_param_arg_t a3[] = {{"rate", three, 3, NULL}};
     ck_assert_ptr_null(dq_system_new(&counting_model, a3, 1, &err));
     ck_assert_str_eq(err.message, "parameter 'rate' of model 'counting' takes one value, got 3");
     dq_error_clear(&err);
-    dq_param_arg_t a4[] = {{"gain", three, 3}};
+    dq_param_arg_t a4[] = {{"gain", three, 3, NULL}};
     ck_assert_ptr_null(dq_system_new(&counting_model, a4, 1, &err));
     ck_assert_str_eq(err.message,
                      "parameter 'gain' of model 'counting' has 3 values but the model has 1 "
                      "units");
     dq_error_clear(&err);
     double nan_v = NAN;
-    dq_param_arg_t a5[] = {{"rate", &nan_v, 1}};
+    dq_param_arg_t a5[] = {{"rate", &nan_v, 1, NULL}};
     ck_assert_ptr_null(dq_system_new(&counting_model, a5, 1, &err));
     ck_assert_str_eq(err.message, "parameter 'rate' of model 'counting' must be a finite number");
 }
@@ -320,7 +321,7 @@ START_TEST(test_system_non_finite_value_stops_with_state_unit_time_and_solver)
     dq_error_t err = {0};
     const dq_integrator_entry_t *euler = dq_registry_lookup(reg, "euler", &err);
     double rate = 1e300, n = 3;
-    dq_param_arg_t args[] = {{"rate", &rate, 1}, {"n", &n, 1}};
+    dq_param_arg_t args[] = {{"rate", &rate, 1, NULL}, {"n", &n, 1, NULL}};
     dq_system_t *sys = dq_system_new(&counting_model, args, 2, &err);
     dq_system_set_solver(sys, euler, &err);
     ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.5, &err), DQ_OK);
@@ -352,6 +353,334 @@ START_TEST(test_system_prepare_requires_solver_and_valid_dt)
 }
 END_TEST
 
+
+/* ---- module trees and independent integration ----------------------------------------- */
+/* Root state a with da/dt = b; child "sub" with state b, db/dt = -a, and an aux counter. */
+static long tree_calls[2][3]; /* [module][pre, deriv, post] */
+
+static int tree_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
+                       size_t len)
+{
+    (void)p;
+    (void)msg;
+    (void)len;
+    *units = 3;
+    *data = NULL;
+    memset(tree_calls, 0, sizeof tree_calls);
+    return DQ_OK;
+}
+static int tree_init(const dq_view_t *v)
+{
+    for (size_t i = 0; i < v->units; ++i) {
+        v->value[0][i] = 1.0;
+        v->value[1][i] = 0.5 * (double)(v->unit0 + i);
+        v->value[2][i] = 0.0;
+    }
+    return DQ_OK;
+}
+static int tree_root_pre(const dq_view_t *v) { (void)v; tree_calls[0][0]++; return DQ_OK; }
+static int tree_root_post(const dq_view_t *v) { (void)v; tree_calls[0][2]++; return DQ_OK; }
+static int tree_root_deriv(const dq_view_t *v)
+{
+    tree_calls[0][1]++;
+    for (size_t i = 0; i < v->units; ++i)
+        v->derivative[0][i] = v->value[1][i];
+    return DQ_OK;
+}
+static int tree_sub_pre(const dq_view_t *v) { (void)v; tree_calls[1][0]++; return DQ_OK; }
+static int tree_sub_deriv(const dq_view_t *v)
+{
+    tree_calls[1][1]++;
+    for (size_t i = 0; i < v->units; ++i)
+        v->derivative[1][i] = -v->value[0][i];
+    return DQ_OK;
+}
+static int tree_sub_post(const dq_view_t *v)
+{
+    tree_calls[1][2]++;
+    for (size_t i = 0; i < v->units; ++i)
+        v->value[2][i] += 1.0; /* the aux counter: one per step (or substep) */
+    return DQ_OK;
+}
+static const dq_state_desc_t tree_root_states[] = {{.name = "a"}};
+static const dq_state_desc_t tree_sub_states[] = {
+    {.name = "b"}, {.name = "count", .flags = DQ_STATE_AUX | DQ_STATE_COUNT}};
+DQ_MODULE(tree_root, .name = "tree", .parent = -1, .states = tree_root_states, .n_states = 1,
+          .init_state = tree_init, .pre_integral = tree_root_pre,
+          .compute_derivative = tree_root_deriv, .post_integral = tree_root_post);
+DQ_MODULE(tree_sub, .name = "sub", .parent = 0, .states = tree_sub_states, .n_states = 2,
+          .pre_integral = tree_sub_pre, .compute_derivative = tree_sub_deriv,
+          .post_integral = tree_sub_post);
+DQ_MODEL(tree_model, .name = "tree", .description = "a parent and a child",
+         .modules = DQ_LIST(dq_module_desc_t, &tree_root, &tree_sub), .create = tree_create);
+
+static dq_system_t *tree_run(const char *sub_solver, unsigned substeps, long steps)
+{
+    dq_error_t err = {0};
+    dq_system_t *sys = dq_system_new(&tree_model, NULL, 0, &err);
+    ck_assert_ptr_nonnull(sys);
+    dq_system_set_solver(sys, dq_registry_lookup(reg, "euler", NULL), &err);
+    if (sub_solver || substeps)
+        ck_assert_int_eq(dq_system_set_module_solver(
+                             sys, "sub", sub_solver ? dq_registry_lookup(reg, sub_solver, NULL)
+                                                    : NULL,
+                             substeps, ".submodules.sub", &err),
+                         DQ_OK);
+    dq_system_set_block_units(sys, 2, &err); /* two blocks: 2 units and 1 */
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
+    for (long k = 0; k < steps; ++k)
+        ck_assert_msg(dq_system_step(sys, &err) == DQ_OK, "%s", err.message);
+    return sys;
+}
+
+START_TEST(test_system_one_solver_integrates_the_whole_tree)
+{
+    dq_system_t *sys = tree_run(NULL, 0, 10);
+    /* Plain Euler on (a, b): a' = b, b' = -a, both from the values at the start of the step. */
+    for (size_t u = 0; u < 3; ++u) {
+        double a = 1.0, b = 0.5 * (double)u;
+        for (int k = 0; k < 10; ++k) {
+            double na = a + 0.1 * b, nb = b + 0.1 * -a;
+            a = na;
+            b = nb;
+        }
+        ck_assert_double_eq(dq_system_value(sys, 0, u), a);
+        ck_assert_double_eq(dq_system_value(sys, 1, u), b);
+        ck_assert_double_eq(dq_system_value(sys, 2, u), 10.0);
+    }
+    /* One group: each module's lifecycle runs once per block and step (2 blocks). */
+    ck_assert_int_eq(tree_calls[0][0], 20);
+    ck_assert_int_eq(tree_calls[1][0], 20);
+    ck_assert_int_eq(tree_calls[1][2], 20);
+    ck_assert_ptr_eq(dq_system_module_solver(sys, 1), dq_registry_lookup(reg, "euler", NULL));
+    dq_system_free(sys);
+}
+END_TEST
+
+START_TEST(test_system_independent_submodule_steps_first_and_parent_sees_its_new_values)
+{
+    dq_system_t *sys = tree_run("euler", 0, 10);
+    /* Documented order: the sub-module's solver advances b from t (seeing a_n), then the
+     * parent's solver advances a seeing b_{n+1}: symplectic Euler, not plain Euler. */
+    for (size_t u = 0; u < 3; ++u) {
+        double a = 1.0, b = 0.5 * (double)u;
+        for (int k = 0; k < 10; ++k) {
+            b = b + 0.1 * -a;
+            a = a + 0.1 * b;
+        }
+        ck_assert_double_eq(dq_system_value(sys, 0, u), a);
+        ck_assert_double_eq(dq_system_value(sys, 1, u), b);
+    }
+    /* Each module is advanced once per step per block; the parent's solver no longer calls
+     * the sub-module's compute_derivative. */
+    ck_assert_int_eq(tree_calls[0][0], 20);
+    ck_assert_int_eq(tree_calls[0][1], 20);
+    ck_assert_int_eq(tree_calls[1][0], 20);
+    ck_assert_int_eq(tree_calls[1][1], 20);
+    ck_assert_int_eq(tree_calls[1][2], 20);
+    dq_system_free(sys);
+}
+END_TEST
+
+START_TEST(test_system_substeps_take_k_steps_of_dt_over_k)
+{
+    dq_system_t *sys = tree_run(NULL, 4, 5); /* the author's solver stays; only substeps */
+    /* Substeps alone do not make a module independent when it has no solver of its own. */
+    ck_assert_int_eq(tree_calls[1][0], 10);
+    dq_system_free(sys);
+    sys = tree_run("rk4", 4, 5);
+    for (size_t u = 0; u < 3; ++u) {
+        double a = 1.0, b = 0.5 * (double)u;
+        for (int k = 0; k < 5; ++k) {
+            for (int j = 0; j < 4; ++j)
+                b = b + 0.025 * -a; /* rk4 on b' = -a with a frozen: exact linear update */
+            a = a + 0.1 * b;
+        }
+        ck_assert_double_eq_tol(dq_system_value(sys, 0, u), a, 1e-15);
+        ck_assert_double_eq_tol(dq_system_value(sys, 1, u), b, 1e-15);
+        ck_assert_double_eq(dq_system_value(sys, 2, u), 20.0); /* post_integral per substep */
+    }
+    ck_assert_int_eq(tree_calls[1][0], 40); /* 5 steps x 4 substeps x 2 blocks */
+    ck_assert_int_eq(tree_calls[0][0], 10);
+    dq_system_free(sys);
+}
+END_TEST
+
+START_TEST(test_system_unknown_submodule_is_named_with_suggestion)
+{
+    dq_error_t err = {0};
+    dq_system_t *sys = dq_system_new(&tree_model, NULL, 0, &err);
+    dq_system_set_solver(sys, dq_registry_lookup(reg, "euler", NULL), &err);
+    ck_assert_int_eq(dq_system_set_module_solver(sys, "sbu", NULL, 2, ".submodules.sbu", &err),
+                     DQ_EINVAL);
+    ck_assert_str_eq(err.message, ".submodules.sbu: model 'tree' has no sub-module 'sbu'. Did "
+                                  "you mean 'sub'? Sub-modules: sub.");
+    dq_error_clear(&err);
+    ck_assert_int_eq(dq_system_set_module_solver(sys, "tree", NULL, 2, NULL, &err), DQ_EINVAL);
+    /* The root is not a sub-module; nothing is close to 'tree', so no suggestion. */
+    ck_assert_str_eq(err.message, "model 'tree' has no sub-module 'tree'. Sub-modules: sub.");
+    dq_system_free(sys);
+}
+END_TEST
+
+/* A model whose author gives a sub-module its own solver, and a noisy state. */
+static int noisy_deriv(const dq_view_t *v)
+{
+    for (size_t i = 0; i < v->units; ++i) {
+        v->derivative[0][i] = -v->value[0][i];
+        v->diffusion[0][i] = 0.1;
+    }
+    return DQ_OK;
+}
+static int noisy_init(const dq_view_t *v)
+{
+    v->value[0][0] = 1.0;
+    v->value[1][0] = 1.0;
+    return DQ_OK;
+}
+static int quiet_deriv(const dq_view_t *v)
+{
+    v->derivative[1][0] = -2.0 * v->value[1][0];
+    return DQ_OK;
+}
+static int noisy_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
+                        size_t len)
+{
+    (void)p;
+    (void)msg;
+    (void)len;
+    *units = 1;
+    *data = NULL;
+    return DQ_OK;
+}
+static const dq_state_desc_t noisy_states[] = {{.name = "x", .flags = DQ_STATE_DIFFUSION}};
+static const dq_state_desc_t quiet_states[] = {{.name = "q"}};
+DQ_MODULE(noisy_root, .name = "noisy", .parent = -1, .states = noisy_states, .n_states = 1,
+          .init_state = noisy_init, .compute_derivative = noisy_deriv);
+DQ_MODULE(quiet_sub, .name = "fast", .parent = 0, .states = quiet_states, .n_states = 1,
+          .solver = "exp_eulr", .compute_derivative = quiet_deriv);
+DQ_MODEL(noisy_model, .name = "noisy", .description = "noise and an author's solver",
+         .modules = DQ_LIST(dq_module_desc_t, &noisy_root, &quiet_sub), .create = noisy_create);
+
+static char warned[512];
+static int n_warned;
+static void on_warn(void *user, const char *source, const char *message)
+{
+    (void)user;
+    (void)source;
+    snprintf(warned, sizeof warned, "%s", message);
+    n_warned++;
+}
+
+START_TEST(test_system_author_solver_is_resolved_by_name)
+{
+    dq_error_t err = {0};
+    dq_system_t *sys = dq_system_new(&noisy_model, NULL, 0, &err);
+    dq_system_set_solver(sys, dq_registry_lookup(reg, "euler", NULL), &err);
+    ck_assert_int_eq(dq_system_prepare(sys, 0, 0.1, &err), DQ_EUSAGE);
+    dq_error_clear(&err);
+    ck_assert_int_eq(dq_system_resolve_solvers(sys, reg, &err), DQ_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.message, "model 'noisy', sub-module 'fast': Unknown "
+                                              "integrator 'exp_eulr'. Did you mean "));
+    dq_system_free(sys);
+}
+END_TEST
+
+START_TEST(test_system_diffusion_ignored_by_solver_is_warned_once)
+{
+    dq_error_t err = {0};
+    dq_system_t *sys = dq_system_new(&noisy_model, NULL, 0, &err);
+    dq_system_set_solver(sys, dq_registry_lookup(reg, "euler", NULL), &err);
+    dq_system_set_module_solver(sys, "fast", dq_registry_lookup(reg, "euler", NULL), 0, NULL,
+                                &err);
+    n_warned = 0;
+    dq_system_set_warning_handler(sys, on_warn, NULL);
+    ck_assert_int_eq(dq_system_prepare(sys, 0, 0.1, &err), DQ_OK);
+    for (int k = 0; k < 5; ++k)
+        ck_assert_int_eq(dq_system_step(sys, &err), DQ_OK);
+    ck_assert_int_eq(n_warned, 1);
+    ck_assert_str_eq(warned, "state 'x' has a diffusion coefficient, but solver 'euler' "
+                             "integrates the deterministic drift only");
+    /* The drift alone is integrated: x = 0.9^5 after five Euler steps of x' = -x. */
+    ck_assert_double_eq_tol(dq_system_value(sys, 0, 0), pow(0.9, 5), 1e-15);
+    ck_assert_double_eq_tol(dq_system_value(sys, 1, 0), pow(0.8, 5), 1e-15);
+    dq_system_free(sys);
+}
+END_TEST
+
+/* HH with its gates given their own solver: a different result, and the gates module is
+ * advanced exactly once per step (its lifecycle calls are counted through wrappers). */
+static dq_module_fn hh_gate_pre_orig, hh_gate_post_orig, hh_gate_deriv_orig;
+static long hh_gate_pre, hh_gate_post, hh_gate_deriv;
+static int hh_gate_pre_count(const dq_view_t *v)
+{
+    hh_gate_pre++;
+    return hh_gate_pre_orig ? hh_gate_pre_orig(v) : DQ_OK;
+}
+static int hh_gate_post_count(const dq_view_t *v)
+{
+    hh_gate_post++;
+    return hh_gate_post_orig ? hh_gate_post_orig(v) : DQ_OK;
+}
+static int hh_gate_deriv_count(const dq_view_t *v)
+{
+    hh_gate_deriv++;
+    return hh_gate_deriv_orig(v);
+}
+
+static double hh_run(const dq_model_desc_t *hh, const char *gates_solver, long steps)
+{
+    dq_error_t err = {0};
+    double I = 10.0;
+    dq_param_arg_t args[] = {{"I_ext", &I, 1, NULL}};
+    dq_system_t *sys = dq_system_new(hh, args, 1, &err);
+    ck_assert_msg(sys != NULL, "%s", err.message);
+    dq_system_set_solver(sys, dq_registry_lookup(reg, "rk4", NULL), &err);
+    if (gates_solver)
+        ck_assert_int_eq(dq_system_set_module_solver(
+                             sys, "gates", dq_registry_lookup(reg, gates_solver, NULL), 0, NULL,
+                             &err),
+                         DQ_OK);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.01, &err), DQ_OK);
+    for (long k = 0; k < steps; ++k)
+        ck_assert_msg(dq_system_step(sys, &err) == DQ_OK, "%s", err.message);
+    double v = dq_system_value(sys, (size_t)dq_system_state_index(sys, "V"), 0);
+    dq_system_free(sys);
+    return v;
+}
+
+START_TEST(test_system_hh_gates_with_own_solver_differ_and_advance_once_per_step)
+{
+    dq_error_t err = {0};
+    const dq_model_desc_t *hh = dq_registry_lookup_model(reg, "hh", &err)->desc;
+    dq_module_desc_t mods[2] = {*hh->modules[0], *hh->modules[1]};
+    ck_assert_str_eq(mods[1].name, "gates");
+    hh_gate_pre_orig = mods[1].pre_integral;
+    hh_gate_post_orig = mods[1].post_integral;
+    hh_gate_deriv_orig = mods[1].compute_derivative;
+    mods[1].pre_integral = hh_gate_pre_count;
+    mods[1].post_integral = hh_gate_post_count;
+    mods[1].compute_derivative = hh_gate_deriv_count;
+    const dq_module_desc_t *ptrs[] = {&mods[0], &mods[1], NULL};
+    dq_model_desc_t counted = *hh;
+    counted.modules = ptrs;
+
+    double v_single = hh_run(&counted, NULL, 1000);
+    /* Under one rk4 solver the gates are a part of every stage. */
+    ck_assert_int_eq(hh_gate_pre, 1000);
+    ck_assert_int_eq(hh_gate_deriv, 4000);
+    hh_gate_pre = hh_gate_post = hh_gate_deriv = 0;
+    double v_split = hh_run(&counted, "exp_euler", 1000);
+    ck_assert_int_eq(hh_gate_pre, 1000);
+    ck_assert_int_eq(hh_gate_post, 1000);
+    /* exp_euler evaluates f once; hh's analytic Jacobian costs no derivative call. */
+    ck_assert_int_eq(hh_gate_deriv, 1000);
+    ck_assert(isfinite(v_single) && isfinite(v_split));
+    ck_assert_msg(fabs(v_single - v_split) > 1e-6, "single %.17g split %.17g", v_single,
+                  v_split);
+}
+END_TEST
+
 Suite *system_suite(void)
 {
     Suite *s = suite_create("system");
@@ -366,6 +695,13 @@ Suite *system_suite(void)
     tcase_add_test(tc, test_system_parameter_values_are_checked);
     tcase_add_test(tc, test_system_non_finite_value_stops_with_state_unit_time_and_solver);
     tcase_add_test(tc, test_system_prepare_requires_solver_and_valid_dt);
+    tcase_add_test(tc, test_system_one_solver_integrates_the_whole_tree);
+    tcase_add_test(tc, test_system_independent_submodule_steps_first_and_parent_sees_its_new_values);
+    tcase_add_test(tc, test_system_substeps_take_k_steps_of_dt_over_k);
+    tcase_add_test(tc, test_system_unknown_submodule_is_named_with_suggestion);
+    tcase_add_test(tc, test_system_author_solver_is_resolved_by_name);
+    tcase_add_test(tc, test_system_diffusion_ignored_by_solver_is_warned_once);
+    tcase_add_test(tc, test_system_hh_gates_with_own_solver_differ_and_advance_once_per_step);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -171,6 +171,7 @@ static int run_parse_param(const char *text, dq_param_arg_t *arg, double **store
     arg->name = name;
     arg->v = v;
     arg->len = count;
+    arg->where = NULL;
     *store = v;
     return 0;
 }

@@ -41,7 +41,19 @@ static int system_check_model(dq_system_t *sys, const dq_model_desc_t *desc, dq_
                                 "model '%s': module %zu has parent %d; module 0 is the root "
                                 "(parent -1) and parents come before their children",
                                 m->name, i, md->parent);
-        if (md->n_states && (!md->states || !md->compute_derivative))
+        if (i > 0 && (!dq__name_is_valid(md->name) || strpbrk(md->name, ".-")))
+            return dq_error_set(err, DQ_EDESC, NULL,
+                                "model '%s': sub-module %zu needs a name of [A-Za-z0-9_]",
+                                m->name, i);
+        for (size_t k = 1; i > 0 && k < i; ++k)
+            if (strcmp(sys->modules[k].name, md->name) == 0)
+                return dq_error_set(err, DQ_EDESC, NULL,
+                                    "model '%s' declares sub-module '%s' twice", m->name,
+                                    md->name);
+        size_t integrated = 0;
+        for (size_t k = 0; md->states && k < md->n_states; ++k)
+            integrated += !(md->states[k].flags & DQ_STATE_AUX);
+        if (md->n_states && (!md->states || (integrated && !md->compute_derivative)))
             return dq_error_set(err, DQ_EDESC, NULL,
                                 "model '%s': module '%s' has states but no %s", m->name,
                                 md->name ? md->name : "?",
@@ -81,20 +93,31 @@ static void system_param_list(const dq_model_desc_t *m, char *buf, size_t len)
                                  m->params[i].name);
 }
 
-static int system_unknown_param(const dq_model_desc_t *m, const char *name, dq_error_t *err)
+/* "where: " for messages, or "". */
+static const char *system_where(const char *where, char *buf, size_t len)
+{
+    if (!where || !*where)
+        return "";
+    snprintf(buf, len, "%s: ", where);
+    return buf;
+}
+
+static int system_unknown_param(const dq_model_desc_t *m, const char *name, const char *where,
+                                dq_error_t *err)
 {
     const char *names[64];
     size_t n = m->n_params < 64 ? m->n_params : 64;
     for (size_t i = 0; i < n; ++i)
         names[i] = m->params[i].name;
     const char *best[1];
-    char list[512], hint[160] = "";
+    char list[512], hint[160] = "", w[256];
     system_param_list(m, list, sizeof list);
     if (dq_suggest(name, names, n, 0.6, best, 1))
         snprintf(hint, sizeof hint, " Did you mean '%s'?", best[0]);
-    return dq_error_set(err, DQ_EINVAL, NULL, "model '%s' has no parameter '%s'.%s "
+    return dq_error_set(err, DQ_EINVAL, NULL, "%smodel '%s' has no parameter '%s'.%s "
                                               "Parameters: %s.",
-                        m->name, name, hint, n ? list : "(none)");
+                        system_where(where, w, sizeof w), m->name, name, hint,
+                        n ? list : "(none)");
 }
 
 static int system_set_params(dq_system_t *sys, const dq_param_arg_t *args, size_t n_args,
@@ -115,30 +138,32 @@ static int system_set_params(dq_system_t *sys, const dq_param_arg_t *args, size_
         sys->params[i].len = 1;
     }
     for (size_t a = 0; a < n_args; ++a) {
+        char w[256];
+        const char *pre = system_where(args[a].where, w, sizeof w);
         size_t i = 0;
         while (i < m->n_params && strcmp(m->params[i].name, args[a].name) != 0)
             ++i;
         if (i == m->n_params)
-            return system_unknown_param(m, args[a].name, err);
+            return system_unknown_param(m, args[a].name, args[a].where, err);
         const dq_param_desc_t *p = &m->params[i];
         if (args[a].len == 0 || (args[a].len > 1 && !(p->flags & DQ_PARAM_PER_UNIT)))
             return dq_error_set(err, DQ_EINVAL, NULL,
-                                "parameter '%s' of model '%s' takes one value, got %zu",
+                                "%sparameter '%s' of model '%s' takes one value, got %zu", pre,
                                 p->name, m->name, args[a].len);
         for (size_t k = 0; k < args[a].len; ++k) {
             double v = args[a].v[k];
             if (!isfinite(v))
                 return dq_error_set(err, DQ_EINVAL, NULL,
-                                    "parameter '%s' of model '%s' must be a finite number",
-                                    p->name, m->name);
+                                    "%sparameter '%s' of model '%s' must be a finite number",
+                                    pre, p->name, m->name);
             if ((p->flags & DQ_PARAM_INTEGER) && (v != floor(v) || fabs(v) > 9.0e15))
                 return dq_error_set(err, DQ_EINVAL, NULL,
-                                    "parameter '%s' of model '%s' must be a whole number, "
-                                    "got %.17g", p->name, m->name, v);
+                                    "%sparameter '%s' of model '%s' must be a whole number, "
+                                    "got %.17g", pre, p->name, m->name, v);
             if ((p->flags & DQ_PARAM_POSITIVE) && !(v > 0.0))
                 return dq_error_set(err, DQ_EINVAL, NULL,
-                                    "parameter '%s' of model '%s' must be positive, got %.17g",
-                                    p->name, m->name, v);
+                                    "%sparameter '%s' of model '%s' must be positive, got "
+                                    "%.17g", pre, p->name, m->name, v);
             store[k] = v;
         }
         sys->params[i].v = store;
@@ -178,17 +203,43 @@ dq_system_t *dq_system_new(const dq_model_desc_t *model, const dq_param_arg_t *a
     sys->units = units;
     for (size_t i = 0; i < sys->model.n_params; ++i)
         if (sys->params[i].len > 1 && sys->params[i].len != units) {
+            const char *where = NULL;
+            for (size_t a = 0; a < n_args; ++a)
+                if (strcmp(args[a].name, sys->model.params[i].name) == 0)
+                    where = args[a].where;
+            char w[256];
             dq_error_set(err, DQ_EINVAL, NULL,
-                         "parameter '%s' of model '%s' has %zu values but the model has %zu "
+                         "%sparameter '%s' of model '%s' has %zu values but the model has %zu "
                          "units",
-                         sys->model.params[i].name, sys->model.name, sys->params[i].len, units);
+                         system_where(where, w, sizeof w), sys->model.params[i].name,
+                         sys->model.name, sys->params[i].len, units);
             goto fail;
         }
+    sys->mod_solver = calloc(sys->n_modules, sizeof *sys->mod_solver);
+    sys->mod_substeps = calloc(sys->n_modules, sizeof *sys->mod_substeps);
+    if (!sys->mod_solver || !sys->mod_substeps) {
+        dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+        goto fail;
+    }
     sys->block_units = DQ__DEFAULT_BLOCK_UNITS;
     return sys;
 fail:
     dq_system_free(sys);
     return NULL;
+}
+
+static void system_group_cleanup(dq__group_t *g)
+{
+    free(g->options);
+    free(g->modules);
+    free(g->states);
+    free(g->y);
+    free(g->f);
+    free(g->g);
+    free(g->work);
+    free(g->jac_y);
+    free(g->jac_f);
+    free(g->jac_full);
 }
 
 void dq_system_free(dq_system_t *sys)
@@ -197,25 +248,44 @@ void dq_system_free(dq_system_t *sys)
         return;
     if (sys->data && sys->model.destroy)
         sys->model.destroy(sys->data);
-    free(sys->y);
-    free(sys->f);
-    free(sys->g);
-    free(sys->work);
-    free(sys->options);
-    free(sys->view_jac);
-    free(sys->view_jac_diag);
-    free(sys->jac_y);
-    free(sys->jac_f);
-    free(sys->jac_full);
+    for (size_t i = 0; i < sys->n_groups; ++i)
+        system_group_cleanup(&sys->groups[i]);
+    free(sys->groups);
+    if (sys->aux)
+        for (size_t s = 0; s < sys->n_states; ++s)
+            free(sys->aux[s]);
+    free(sys->aux);
+    free(sys->state_group);
+    free(sys->state_comp);
+    free(sys->root_options);
+    free(sys->mod_solver);
+    free(sys->mod_substeps);
     free(sys->view_value);
     free(sys->view_derivative);
     free(sys->view_diffusion);
+    free(sys->view_jac);
+    free(sys->view_jac_diag);
     free(sys->param_store);
     free(sys->params);
     free(sys->states);
     free(sys->state_module);
     free(sys->modules);
     free(sys);
+}
+
+/* A fresh array of the solver's default option values (NULL when it has none). */
+static int system_default_options(const dq_integrator_entry_t *solver, double **out)
+{
+    *out = NULL;
+    if (!solver->n_options)
+        return DQ_OK;
+    double *o = malloc(solver->n_options * sizeof *o);
+    if (!o)
+        return DQ_ENOMEM;
+    for (size_t i = 0; i < solver->n_options; ++i)
+        o[i] = solver->options[i].def;
+    *out = o;
+    return DQ_OK;
 }
 
 int dq_system_set_solver(dq_system_t *sys, const dq_integrator_entry_t *solver,
@@ -225,18 +295,20 @@ int dq_system_set_solver(dq_system_t *sys, const dq_integrator_entry_t *solver,
         return dq_error_set(err, DQ_EINVAL, NULL, "no solver given");
     if (sys->prepared)
         return dq_error_set(err, DQ_EUSAGE, NULL, "the solver is set before prepare");
-    double *opts = NULL;
-    if (solver->n_options) {
-        opts = malloc(solver->n_options * sizeof *opts);
-        if (!opts)
-            return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
-        for (size_t i = 0; i < solver->n_options; ++i)
-            opts[i] = solver->options[i].def;
-    }
-    free(sys->options);
-    sys->options = opts;
+    double *opts;
+    if (system_default_options(solver, &opts))
+        return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+    free(sys->root_options);
+    sys->root_options = opts;
     sys->solver = solver;
+    sys->mod_solver[0] = solver;
     return DQ_OK;
+}
+
+void dq_system_set_warning_handler(dq_system_t *sys, dq_warn_fn fn, void *user)
+{
+    sys->warn = fn;
+    sys->warn_user = user;
 }
 
 int dq_system_set_solver_option(dq_system_t *sys, const char *name, double value,
@@ -281,7 +353,62 @@ int dq_system_set_solver_option(dq_system_t *sys, const char *name, double value
         return dq_error_set(err, DQ_EINVAL, NULL,
                             "option '%s' of solver '%s' must be in [%g, %g], got %.17g", o->name,
                             sv->name, o->min, o->max, value);
-    sys->options[i] = value;
+    sys->root_options[i] = value;
+    return DQ_OK;
+}
+
+int dq_system_set_module_solver(dq_system_t *sys, const char *module,
+                                const dq_integrator_entry_t *solver, unsigned substeps,
+                                const char *where, dq_error_t *err)
+{
+    char w[256];
+    const char *pre = system_where(where, w, sizeof w);
+    if (sys->prepared)
+        return dq_error_set(err, DQ_EUSAGE, NULL, "sub-module solvers are set before prepare");
+    size_t i = 1;
+    while (i < sys->n_modules && strcmp(sys->modules[i].name ? sys->modules[i].name : "",
+                                        module ? module : "") != 0)
+        ++i;
+    if (i == sys->n_modules) {
+        const char *names[64], *best[1];
+        size_t n = 0;
+        char list[512] = "", hint[160] = "";
+        size_t used = 0;
+        for (size_t k = 1; k < sys->n_modules && n < 64; ++k) {
+            names[n++] = sys->modules[k].name ? sys->modules[k].name : "";
+            used += (size_t)snprintf(list + used, used < sizeof list ? sizeof list - used : 0,
+                                     "%s%s", k > 1 ? ", " : "", names[n - 1]);
+        }
+        if (n && dq_suggest(module ? module : "", names, n, 0.6, best, 1))
+            snprintf(hint, sizeof hint, " Did you mean '%s'?", best[0]);
+        if (n == 0)
+            return dq_error_set(err, DQ_EINVAL, NULL,
+                                "%smodel '%s' has no sub-module '%s'; it has no sub-modules",
+                                pre, sys->model.name, module ? module : "");
+        return dq_error_set(err, DQ_EINVAL, NULL,
+                            "%smodel '%s' has no sub-module '%s'.%s Sub-modules: %s.", pre,
+                            sys->model.name, module ? module : "", hint, list);
+    }
+    if (solver)
+        sys->mod_solver[i] = solver;
+    if (substeps)
+        sys->mod_substeps[i] = substeps;
+    return DQ_OK;
+}
+
+int dq_system_resolve_solvers(dq_system_t *sys, dq_registry_t *reg, dq_error_t *err)
+{
+    for (size_t i = 1; i < sys->n_modules; ++i) {
+        const char *name = sys->modules[i].solver;
+        if (!name || sys->mod_solver[i])
+            continue;
+        dq_error_t inner = {0};
+        const dq_integrator_entry_t *e = dq_registry_lookup(reg, name, &inner);
+        if (!e)
+            return dq_error_set(err, inner.code, NULL, "model '%s', sub-module '%s': %s",
+                                sys->model.name, sys->modules[i].name, inner.message);
+        sys->mod_solver[i] = e;
+    }
     return DQ_OK;
 }
 
@@ -300,19 +427,155 @@ size_t dq__system_block_len(const dq_system_t *sys, size_t b)
     return left < sys->block_units ? left : sys->block_units;
 }
 
-void dq__system_view_block(dq_system_t *sys, size_t b, const double *y, double *f)
+void dq__group_view(dq__group_t *g, size_t b, const double *y, double *f)
 {
+    dq_system_t *sys = g->sys;
     size_t ub = dq__system_block_len(sys, b);
-    size_t base = b * sys->m * sys->block_units;
+    size_t unit0 = b * sys->block_units;
     for (size_t s = 0; s < sys->n_states; ++s) {
-        sys->view_value[s] = (double *)y + s * ub;
-        sys->view_derivative[s] = f + s * ub;
-        sys->view_diffusion[s] = sys->g && (sys->states[s]->flags & DQ_STATE_DIFFUSION)
-                                     ? sys->g + base + s * ub
+        int gi = sys->state_group[s];
+        if (gi < 0) {
+            sys->view_value[s] = sys->aux[s] + unit0;
+            sys->view_derivative[s] = NULL;
+            sys->view_diffusion[s] = NULL;
+            continue;
+        }
+        const dq__group_t *h = &sys->groups[gi];
+        size_t base = b * h->m * sys->block_units, off = sys->state_comp[s] * ub;
+        if (h == g) {
+            sys->view_value[s] = (double *)y + off;
+            sys->view_derivative[s] = f + off;
+        } else {
+            sys->view_value[s] = h->y + base + off;
+            sys->view_derivative[s] = h->f + base + off;
+        }
+        sys->view_diffusion[s] = h->g && (sys->states[s]->flags & DQ_STATE_DIFFUSION)
+                                     ? h->g + base + off
                                      : NULL;
     }
-    sys->view.unit0 = b * sys->block_units;
+    sys->view.unit0 = unit0;
     sys->view.units = ub;
+}
+
+/* Which solver owns module i: its own, or the nearest ancestor's. */
+static size_t system_group_root(const dq_system_t *sys, size_t i)
+{
+    while (i > 0 && !sys->mod_solver[i])
+        i = (size_t)sys->modules[i].parent;
+    return i;
+}
+
+/* Builds the groups: one per module with a solver, ordered children before parents
+ * (reverse declaration order, since parents are declared first), so an independent
+ * sub-module is stepped before the module that contains it. */
+static int system_build_groups(dq_system_t *sys, dq_error_t *err)
+{
+    for (size_t i = 0; i < sys->n_modules; ++i)
+        sys->n_groups += sys->mod_solver[i] != NULL;
+    sys->groups = calloc(sys->n_groups, sizeof *sys->groups);
+    sys->state_group = malloc(sys->n_states * sizeof *sys->state_group);
+    sys->state_comp = calloc(sys->n_states, sizeof *sys->state_comp);
+    sys->aux = calloc(sys->n_states, sizeof *sys->aux);
+    if (!sys->groups || !sys->state_group || !sys->state_comp || !sys->aux)
+        return DQ_ENOMEM;
+    size_t gi = 0;
+    for (size_t i = sys->n_modules; i-- > 0;) {
+        if (!sys->mod_solver[i])
+            continue;
+        dq__group_t *g = &sys->groups[gi];
+        g->sys = sys;
+        g->root = i;
+        g->solver = sys->mod_solver[i];
+        g->substeps = sys->mod_substeps[i] ? sys->mod_substeps[i] : 1;
+        g->modules = malloc(sys->n_modules * sizeof *g->modules);
+        g->states = malloc(sys->n_states * sizeof *g->states);
+        if (!g->modules || !g->states)
+            return DQ_ENOMEM;
+        for (size_t k = 0; k < sys->n_modules; ++k)
+            if (system_group_root(sys, k) == i)
+                g->modules[g->n_modules++] = k;
+        for (size_t s = 0; s < sys->n_states; ++s) {
+            if (system_group_root(sys, sys->state_module[s]) != i)
+                continue;
+            if (sys->states[s]->flags & DQ_STATE_AUX)
+                continue;
+            sys->state_group[s] = (int)gi;
+            sys->state_comp[s] = g->m;
+            g->states[g->m++] = s;
+        }
+        if (i == 0) {
+            g->options = sys->root_options;
+            sys->root_options = NULL;
+        } else if (system_default_options(g->solver, &g->options)) {
+            return DQ_ENOMEM;
+        }
+        gi++;
+    }
+    for (size_t s = 0; s < sys->n_states; ++s)
+        if (sys->states[s]->flags & DQ_STATE_AUX) {
+            sys->state_group[s] = -1;
+            sys->aux[s] = calloc(sys->units, sizeof(double));
+            if (!sys->aux[s])
+                return DQ_ENOMEM;
+        }
+    (void)err;
+    return DQ_OK;
+}
+
+/* Arena, work and Jacobian scratch of one group, sized for the largest block. */
+static int system_alloc_group(dq_system_t *sys, dq__group_t *g)
+{
+    const size_t mB = g->m * sys->block_units, total = g->m * sys->units;
+    int noisy = 0;
+    g->analytic_jac = g->analytic_diag = 1;
+    for (size_t k = 0; k < g->m; ++k)
+        noisy |= (sys->states[g->states[k]]->flags & DQ_STATE_DIFFUSION) != 0;
+    for (size_t k = 0; k < g->n_modules; ++k) {
+        const dq_module_desc_t *md = &sys->modules[g->modules[k]];
+        if (md->n_states) {
+            g->analytic_jac &= md->jacobian != NULL;
+            g->analytic_diag &= md->jacobian_diag != NULL;
+        }
+    }
+    size_t work_len = g->solver->work_size ? g->solver->work_size(g->m, sys->block_units)
+                                           : (size_t)g->solver->work_vectors * mB;
+    /* calloc(0) may return NULL: ask for at least one element everywhere. */
+    g->y = calloc(total + 1, sizeof(double));
+    g->f = calloc(total + 1, sizeof(double));
+    g->g = noisy ? calloc(total + 1, sizeof(double)) : NULL;
+    g->work = calloc(work_len + 1, sizeof(double));
+    /* Jacobian scratch is small next to the arena (two block vectors, and a full block
+     * Jacobian only when a diagonal must be read off an analytic one), so it is always
+     * there and no solver triggers an allocation mid-run. */
+    g->jac_y = calloc(mB + 1, sizeof(double));
+    g->jac_f = calloc(mB + 1, sizeof(double));
+    if (g->analytic_jac && !g->analytic_diag)
+        g->jac_full = calloc(g->m * mB + 1, sizeof(double));
+    if (!g->y || !g->f || (noisy && !g->g) || !g->work || !g->jac_y || !g->jac_f ||
+        (g->analytic_jac && !g->analytic_diag && !g->jac_full))
+        return DQ_ENOMEM;
+    return DQ_OK;
+}
+
+/* Says once per run that a solver will ignore a diffusion coefficient. */
+static void system_warn_diffusion(dq_system_t *sys)
+{
+    for (size_t gi = 0; gi < sys->n_groups; ++gi) {
+        const dq__group_t *g = &sys->groups[gi];
+        if (g->solver->flags & DQ_CAP_DIFFUSION)
+            continue;
+        for (size_t k = 0; k < g->m; ++k) {
+            const dq_state_desc_t *st = sys->states[g->states[k]];
+            if (!(st->flags & DQ_STATE_DIFFUSION) || !sys->warn)
+                continue;
+            char msg[512];
+            snprintf(msg, sizeof msg,
+                     "state '%s' has a diffusion coefficient, but solver '%s' integrates the "
+                     "deterministic drift only",
+                     st->name, g->solver->name);
+            sys->warn(sys->warn_user, st->name, msg);
+        }
+    }
 }
 
 int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
@@ -327,45 +590,25 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
                             dt);
     if (!isfinite(t0))
         return dq_error_set(err, DQ_EINVAL, NULL, "t0 must be finite");
-    sys->m = sys->n_states;
+    for (size_t i = 1; i < sys->n_modules; ++i)
+        if (sys->modules[i].solver && !sys->mod_solver[i])
+            return dq_error_set(err, DQ_EUSAGE, NULL,
+                                "model '%s': sub-module '%s' names solver '%s', which was not "
+                                "resolved (dq_system_resolve_solvers)",
+                                sys->model.name, sys->modules[i].name, sys->modules[i].solver);
     if (sys->block_units > sys->units)
         sys->block_units = sys->units;
     sys->n_blocks = (sys->units + sys->block_units - 1) / sys->block_units;
-    size_t total = sys->m * sys->units;
-    int noisy = 0;
-    for (size_t s = 0; s < sys->n_states; ++s)
-        noisy |= (sys->states[s]->flags & DQ_STATE_DIFFUSION) != 0;
-    const size_t mB = sys->m * sys->block_units;
-    sys->work_len = sys->solver->work_size
-                        ? sys->solver->work_size(sys->m, sys->block_units)
-                        : (size_t)sys->solver->work_vectors * mB;
-    sys->analytic_jac = sys->analytic_diag = 1;
-    for (size_t i = 0; i < sys->n_modules; ++i)
-        if (sys->modules[i].n_states) {
-            sys->analytic_jac &= sys->modules[i].jacobian != NULL;
-            sys->analytic_diag &= sys->modules[i].jacobian_diag != NULL;
-        }
-    /* Jacobian scratch is small next to the arena (two block vectors, and a full block
-     * Jacobian only when a diagonal must be read off an analytic one), so it is always
-     * there and a solver never triggers an allocation mid-run. */
-    sys->jac_y = calloc(mB, sizeof(double));
-    sys->jac_f = calloc(mB, sizeof(double));
-    if (sys->analytic_jac && !sys->analytic_diag)
-        sys->jac_full = calloc(sys->m * mB, sizeof(double));
-    sys->view_jac = calloc(sys->n_states * sys->n_states, sizeof(double *));
-    sys->view_jac_diag = calloc(sys->n_states, sizeof(double *));
-    if (!sys->jac_y || !sys->jac_f || (sys->analytic_jac && !sys->analytic_diag && !sys->jac_full) ||
-        !sys->view_jac || !sys->view_jac_diag)
-        return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
-    sys->y = calloc(total, sizeof(double));
-    sys->f = calloc(total, sizeof(double));
-    sys->g = noisy ? calloc(total, sizeof(double)) : NULL;
-    sys->work = sys->work_len ? calloc(sys->work_len, sizeof(double)) : NULL;
+    int rc = system_build_groups(sys, err);
+    for (size_t gi = 0; rc == DQ_OK && gi < sys->n_groups; ++gi)
+        rc = system_alloc_group(sys, &sys->groups[gi]);
     sys->view_value = calloc(sys->n_states, sizeof(double *));
     sys->view_derivative = calloc(sys->n_states, sizeof(double *));
     sys->view_diffusion = calloc(sys->n_states, sizeof(double *));
-    if (!sys->y || !sys->f || (noisy && !sys->g) || (sys->work_len && !sys->work) ||
-        !sys->view_value || !sys->view_derivative || !sys->view_diffusion)
+    sys->view_jac = calloc(sys->n_states * sys->n_states, sizeof(double *));
+    sys->view_jac_diag = calloc(sys->n_states, sizeof(double *));
+    if (rc || !sys->view_value || !sys->view_derivative || !sys->view_diffusion ||
+        !sys->view_jac || !sys->view_jac_diag)
         return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for %zu states of %zu units",
                             sys->n_states, sys->units);
     sys->t0 = t0;
@@ -381,14 +624,15 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
     sys->view.t = t0;
     sys->view.dt = dt;
     sys->view.step = 0;
+    dq__group_t *root = &sys->groups[sys->n_groups - 1];
     for (size_t b = 0; b < sys->n_blocks; ++b) {
-        size_t base = b * sys->m * sys->block_units;
-        dq__system_view_block(sys, b, sys->y + base, sys->f + base);
+        size_t base = b * root->m * sys->block_units;
+        dq__group_view(root, b, root->y + base, root->f + base);
         for (size_t i = 0; i < sys->n_modules; ++i) {
             if (!sys->modules[i].init_state)
                 continue;
             sys->view_err[0] = '\0';
-            int rc = sys->modules[i].init_state(&sys->view);
+            rc = sys->modules[i].init_state(&sys->view);
             if (rc)
                 return dq_error_set(err, rc < 0 ? rc : DQ_EMODEL, NULL,
                                     "model '%s': init_state of module '%s' failed: %s",
@@ -396,6 +640,7 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
                                     sys->view_err[0] ? sys->view_err : dq_strerror(rc));
         }
     }
+    system_warn_diffusion(sys);
     sys->prepared = 1;
     return DQ_OK;
 }
@@ -408,15 +653,41 @@ const char *dq_system_solver_name(const dq_system_t *sys)
 }
 
 double dq_system_dt(const dq_system_t *sys) { return sys->dt; }
-
 double dq_system_time(const dq_system_t *sys) { return sys->t0 + (double)sys->step * sys->dt; }
 uint64_t dq_system_step_count(const dq_system_t *sys) { return sys->step; }
 size_t dq_system_units(const dq_system_t *sys) { return sys->units; }
 size_t dq_system_state_count(const dq_system_t *sys) { return sys->n_states; }
+size_t dq_system_module_count(const dq_system_t *sys) { return sys->n_modules; }
+const char *dq_system_time_unit(const dq_system_t *sys) { return sys->model.time_unit; }
+
+const char *dq_system_module_name(const dq_system_t *sys, size_t module)
+{
+    return module < sys->n_modules ? sys->modules[module].name : NULL;
+}
+
+const dq_integrator_entry_t *dq_system_module_solver(const dq_system_t *sys, size_t module)
+{
+    if (!sys->prepared || module >= sys->n_modules)
+        return NULL;
+    return sys->mod_solver[system_group_root(sys, module)];
+}
+
+unsigned dq_system_module_substeps(const dq_system_t *sys, size_t module)
+{
+    if (module >= sys->n_modules)
+        return 0;
+    unsigned k = sys->mod_substeps[system_group_root(sys, module)];
+    return k ? k : 1;
+}
 
 const char *dq_system_state_name(const dq_system_t *sys, size_t state)
 {
     return state < sys->n_states ? sys->states[state]->name : NULL;
+}
+
+uint32_t dq_system_state_flags(const dq_system_t *sys, size_t state)
+{
+    return state < sys->n_states ? sys->states[state]->flags : 0;
 }
 
 long dq_system_state_index(const dq_system_t *sys, const char *name)
@@ -431,7 +702,12 @@ double dq_system_value(const dq_system_t *sys, size_t state, size_t unit)
 {
     if (!sys->prepared || state >= sys->n_states || unit >= sys->units)
         return NAN;
+    int gi = sys->state_group[state];
+    if (gi < 0)
+        return sys->aux[state][unit];
+    const dq__group_t *g = &sys->groups[gi];
     size_t b = unit / sys->block_units;
     size_t ub = dq__system_block_len(sys, b);
-    return sys->y[b * sys->m * sys->block_units + state * ub + unit % sys->block_units];
+    return g->y[b * g->m * sys->block_units + sys->state_comp[state] * ub +
+                unit % sys->block_units];
 }

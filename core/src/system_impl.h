@@ -8,6 +8,31 @@
 
 #define DQ__DEFAULT_BLOCK_UNITS 256
 
+typedef struct dq_system dq_system_t;
+
+/* One integration group: a module with a solver (the root, or an independent
+ * sub-module) with every state of its subtree except the subtrees of independent
+ * descendants. Its states live in their own arena, cut into the system's blocks: block b
+ * starts at b*m*block_units, and component k of unit u of that block is at k*units_b + u. */
+typedef struct dq__group {
+    dq_system_t *sys;
+    size_t root;                  /* the module that owns the solver */
+    const dq_integrator_entry_t *solver;
+    unsigned substeps;            /* solver steps of dt/substeps per step */
+    double *options;              /* [solver->n_options] */
+    size_t *modules;              /* modules whose lifecycle this group runs, parents first */
+    size_t n_modules;
+    size_t *states;               /* model-wide indices of the integrated states */
+    size_t m;                     /* number of them: components per unit */
+    double *y, *f, *g;            /* arena slots; g NULL when every state is deterministic */
+    double *work;
+    double *jac_y, *jac_f;        /* finite-difference scratch (m * block_units each) */
+    double *jac_full;             /* a full analytic Jacobian read for its diagonal */
+    int analytic_jac;             /* every module with states has a jacobian callback */
+    int analytic_diag;            /* ... a jacobian_diag callback */
+    dq_ctx_t ctx;
+} dq__group_t;
+
 struct dq_system {
     dq_model_desc_t model;        /* host-layout copy of the descriptor */
     dq_module_desc_t *modules;    /* host-layout copies, [n_modules], parents first */
@@ -21,37 +46,34 @@ struct dq_system {
     void *data;                   /* model instance */
     size_t units;                 /* population size */
 
-    const dq_integrator_entry_t *solver;
-    double *options;              /* [solver->n_options] values, defaults first */
+    /* Solvers chosen per module: the root's always; a sub-module's makes it independent. */
+    const dq_integrator_entry_t **mod_solver; /* [n_modules] */
+    unsigned *mod_substeps;                   /* [n_modules], 0 = 1 */
+    double *root_options;         /* the root solver's options as set by the user */
 
-    /* Layout: the population is cut into blocks of block_units units (the last may be
-     * shorter). Block b starts at b * m * block_units; inside it component k of unit u is
-     * at k * units_b + u, so each block is one flat vector of m * units_b doubles. */
-    size_t m;                     /* components per unit: the integrated states */
+    const dq_integrator_entry_t *solver; /* the root's */
+    dq_warn_fn warn;
+    void *warn_user;
+
+    /* Set by prepare. Groups are ordered children before parents; the root's is last. */
+    dq__group_t *groups;
+    size_t n_groups;
+    int *state_group;             /* [n_states] group index, -1 for auxiliary states */
+    size_t *state_comp;           /* [n_states] component within its group */
+    double **aux;                 /* [n_states] full-population arrays of aux states */
     size_t block_units;
     size_t n_blocks;
-    double *y;                    /* values */
-    double *f;                    /* derivatives */
-    double *g;                    /* diffusion, NULL when every state is deterministic */
-    double *work;                 /* the solver's work memory for the largest block */
-    size_t work_len;
     int prepared;
 
     /* The views handed to module callbacks; the pointer tables are rewritten per call. */
     double **view_value;          /* [n_states] */
     double **view_derivative;     /* [n_states] */
     double **view_diffusion;      /* [n_states] */
-    double **view_jac;            /* [n_states * n_states], for jacobian callbacks */
-    double **view_jac_diag;       /* [n_states], for jacobian_diag callbacks */
-    int analytic_jac;             /* every module with states has a jacobian callback */
-    int analytic_diag;            /* ... a jacobian_diag callback */
-    double *jac_y;                /* finite-difference scratch: perturbed values (m*B) */
-    double *jac_f;                /* ... and their derivatives (m*B) */
-    double *jac_full;             /* m*m*B: a full analytic Jacobian read for its diagonal */
+    double **view_jac;            /* [n_states * n_states] */
+    double **view_jac_diag;       /* [n_states] */
     dq_view_t view;
     char view_err[512];
 
-    dq_ctx_t ctx;
     size_t block;                 /* block being stepped */
     dq_error_t *step_err;         /* where host callbacks report during a step */
 
@@ -62,8 +84,9 @@ struct dq_system {
 
 /* Units in block b. */
 size_t dq__system_block_len(const dq_system_t *sys, size_t b);
-/* Points the view's pointer tables at block b, with values read from y and derivatives
- * written to f (the block's arena memory or a solver's stage buffers). */
-void dq__system_view_block(dq_system_t *sys, size_t b, const double *y, double *f);
+/* Points the view's tables at block b for group g: g's states read from y and write
+ * derivatives to f (its arena block or a solver's stage buffers); other groups' states
+ * point at their arenas, auxiliary states at their arrays. */
+void dq__group_view(dq__group_t *g, size_t b, const double *y, double *f);
 
 #endif

@@ -24,7 +24,13 @@ extern "C" {
 #endif
 
 enum dq_state_flags {
-    DQ_STATE_DIFFUSION = 1u << 0 /* the state has a diffusion slot (noise g(t, y)) */
+    DQ_STATE_DIFFUSION = 1u << 0, /* the state has a diffusion slot (noise g(t, y)) */
+    /* Not integrated: a quantity the model keeps itself (a spike count, a last spike time),
+     * written in init_state / pre_integral / post_integral and recorded like any state. Its
+     * derivative and diffusion pointers are NULL. */
+    DQ_STATE_AUX = 1u << 1,
+    /* With DQ_STATE_AUX: the value counts events (spikes); summaries report it as a rate. */
+    DQ_STATE_COUNT = 1u << 2
 };
 
 enum dq_param_flags {
@@ -114,6 +120,7 @@ typedef struct dq_model_desc {
     int (*create)(const dq_param_value_t *params, size_t *units, void **data, char *msg,
                   size_t msglen);
     void (*destroy)(void *data); /* may be NULL when create allocates nothing */
+    const char *time_unit;       /* unit of t, e.g. "ms"; NULL when dimensionless */
 } dq_model_desc_t;
 
 #define DQ_MODULE(ident, ...)                                                                  \

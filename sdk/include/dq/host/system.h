@@ -23,7 +23,9 @@ typedef struct dq_system dq_system_t;
 typedef struct dq_param_arg {
     const char *name;
     const double *v;
-    size_t len; /* 1, or one value per unit for a DQ_PARAM_PER_UNIT parameter */
+    size_t len;        /* 1, or one value per unit for a DQ_PARAM_PER_UNIT parameter */
+    const char *where; /* where the value came from, prefixed to messages (".params.tau",
+                          "--param tau"); may be NULL */
 } dq_param_arg_t;
 
 /* Builds an instance of `model` (borrowed: must outlive the system). Parameters not given
@@ -45,14 +47,40 @@ DQ_API int dq_system_set_solver(dq_system_t *sys, const dq_integrator_entry_t *s
 DQ_API int dq_system_set_solver_option(dq_system_t *sys, const char *name, double value,
                                        dq_error_t *err);
 
+/* Gives sub-module `module` (by name) its own solver, braincell's IndependentIntegration:
+ * its subtree's states leave the parent's integration and `solver` advances them with
+ * `substeps` steps of dt/substeps per step (0 = keep the current count, default 1).
+ * solver NULL keeps the model author's choice. `where` prefixes messages (may be NULL).
+ * Errors: DQ_EINVAL for an unknown module (with "did you mean") or the root. */
+DQ_API int dq_system_set_module_solver(dq_system_t *sys, const char *module,
+                                       const dq_integrator_entry_t *solver, unsigned substeps,
+                                       const char *where, dq_error_t *err);
+/* Looks up, in reg, the solvers that model authors named for sub-modules the user did not
+ * set. Errors: the registry's "Unknown integrator" message prefixed with the module. */
+DQ_API int dq_system_resolve_solvers(dq_system_t *sys, dq_registry_t *reg, dq_error_t *err);
+/* Receives warnings given while preparing (a diffusion coefficient the solver ignores). */
+DQ_API void dq_system_set_warning_handler(dq_system_t *sys, dq_warn_fn fn, void *user);
+
+/* Modules, in declaration order (0 is the root). */
+DQ_API size_t dq_system_module_count(const dq_system_t *sys);
+DQ_API const char *dq_system_module_name(const dq_system_t *sys, size_t module);
+/* The solver advancing the module's states after prepare (its own, or its parent's), or
+ * NULL before. [borrowed] */
+DQ_API const dq_integrator_entry_t *dq_system_module_solver(const dq_system_t *sys,
+                                                            size_t module);
+DQ_API unsigned dq_system_module_substeps(const dq_system_t *sys, size_t module);
+
 /* Block size in units (0 = the default). Must be called before dq_system_prepare. */
 DQ_API int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t *err);
 
 /* Lays out the arena, allocates work memory, runs init_state at t0. Requires a solver. */
 DQ_API int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err);
 
-/* Advances every state by one step of dt. Allocates nothing. On failure err names the
- * solver, the state, the unit and t; the values are those of the failed step. */
+/* Advances every state by one step of dt. Allocates nothing. Within a step, block by block:
+ * the groups of independent sub-modules first (deepest first, each from the same t, taking
+ * its substeps), then the root's solver; each sees the latest values of the others. On
+ * failure err names the solver, the state, the unit and t; the values are those of the
+ * failed step. */
 DQ_API int dq_system_step(dq_system_t *sys, dq_error_t *err);
 
 /* [borrowed] names of the model and of the root's solver (NULL before set_solver). */
@@ -67,6 +95,10 @@ DQ_API size_t dq_system_state_count(const dq_system_t *sys);
 DQ_API const char *dq_system_state_name(const dq_system_t *sys, size_t state);
 /* State index by name, or -1. */
 DQ_API long dq_system_state_index(const dq_system_t *sys, const char *name);
+/* The state's flags (enum dq_state_flags). */
+DQ_API uint32_t dq_system_state_flags(const dq_system_t *sys, size_t state);
+/* The model's time unit, or NULL. */
+DQ_API const char *dq_system_time_unit(const dq_system_t *sys);
 /* The value of `state` for `unit` (after prepare). */
 DQ_API double dq_system_value(const dq_system_t *sys, size_t state, size_t unit);
 
