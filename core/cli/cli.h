@@ -50,5 +50,6 @@ void cli_param_names(const dq_model_desc_t *d, char *buf, size_t len);
 int cmd_list(dq_cli_t *cli, int argc, char **argv);
 int cmd_info(dq_cli_t *cli, int argc, char **argv);
 int cmd_run(dq_cli_t *cli, int argc, char **argv);
+int cmd_models(dq_cli_t *cli, int argc, char **argv);
 
 #endif

@@ -46,7 +46,7 @@ static void info_model(const dq_model_entry_t *m)
         const dq_param_desc_t *p = &d->params[i];
         printf("    %-12s default %-10.6g %-8s %s%s\n", p->name, p->def, p->unit ? p->unit : "",
                p->doc ? p->doc : "",
-               (p->flags & DQ_PARAM_PER_UNIT) ? " (one value or one per unit)" : "");
+               (p->flags & DQ_PARAM_PER_UNIT) ? " [per unit]" : "");
     }
     printf("  states:\n");
     for (size_t i = 0; d->modules[i]; ++i)

@@ -17,9 +17,11 @@ static void main_usage(FILE *out)
           "\n"
           "Commands:\n"
           "  list [--json]          the integrators, models and plugin problems (default)\n"
+          "  models [--json]        the models, their parameters and states\n"
           "  info NAME [--json]     one integrator (by name or alias) or model in full\n"
-          "  run --model M --solver S --dt DT --t-end T [--param K=V]... [--json]\n"
-          "                         simulate and print the final values\n"
+          "  run [SPEC.json] [--model M --solver S --dt DT --t-end T ...] [-o FILE]\n"
+          "                         simulate; record a trajectory; print a summary\n"
+          "                         (see dqhost run --help)\n"
           "  help                   this text\n"
           "\n"
           "Options:\n"
@@ -86,11 +88,13 @@ int main(int argc, char **argv)
         fn = cmd_info;
     else if (strcmp(cmd, "run") == 0)
         fn = cmd_run;
+    else if (strcmp(cmd, "models") == 0)
+        fn = cmd_models;
     else if (strcmp(cmd, "help") == 0) {
         main_usage(stdout);
         return DQ_EXIT_OK;
     } else {
-        cli_errorf("unknown command '%s' (commands: list, info, run, help)", cmd);
+        cli_errorf("unknown command '%s' (commands: list, models, info, run, help)", cmd);
         return DQ_EXIT_USAGE;
     }
     int rc = cli_load_plugins(&cli);

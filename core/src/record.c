@@ -28,8 +28,8 @@ struct dq_recorder {
     uint64_t every;
     size_t *states; /* [n_states] state indices in output order */
     size_t n_states;
-    char **keys;    /* [n_states] JSON only: the escaped `, "name": [` written before values */
-    size_t *units;  /* [n_units] unit indices in output order, or NULL: every unit */
+    char **keys;   /* [n_states] JSON only: the escaped `, "name": [` written before values */
+    size_t *units; /* [n_units] unit indices in output order, or NULL: every unit */
     size_t n_units;
     uint64_t samples;
     uint64_t last_step; /* step of the last sample, to write a step only once */
@@ -61,8 +61,8 @@ static int record_unknown_state(const dq_system_t *sys, const char *name, const 
     for (size_t i = 0; i < n; ++i) {
         names[i] = dq_system_state_name(sys, i);
         if (used < sizeof list)
-            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
-                                     names[i]);
+            used +=
+                (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
     }
     const char *best[1];
     if (dq_suggest(name, names, n, 0.6, best, 1))
@@ -373,8 +373,7 @@ int dq_recorder_finish(dq_recorder_t *rec, dq_error_t *err)
         return DQ_OK;
     rec->finished = 1;
     errno = 0;
-    if ((rec->json && fputs("\n]}\n", rec->out) < 0) || fflush(rec->out) == EOF ||
-        ferror(rec->out))
+    if ((rec->json && fputs("\n]}\n", rec->out) < 0) || fflush(rec->out) == EOF || ferror(rec->out))
         return record_write_failed(rec, err);
     return DQ_OK;
 }

@@ -672,6 +672,11 @@ const dq_integrator_entry_t *dq_system_module_solver(const dq_system_t *sys, siz
     return sys->mod_solver[system_group_root(sys, module)];
 }
 
+int dq_system_module_is_independent(const dq_system_t *sys, size_t module)
+{
+    return module > 0 && module < sys->n_modules && sys->mod_solver[module] != NULL;
+}
+
 unsigned dq_system_module_substeps(const dq_system_t *sys, size_t module)
 {
     if (module >= sys->n_modules)

@@ -69,6 +69,8 @@ DQ_API const char *dq_system_module_name(const dq_system_t *sys, size_t module);
 DQ_API const dq_integrator_entry_t *dq_system_module_solver(const dq_system_t *sys,
                                                             size_t module);
 DQ_API unsigned dq_system_module_substeps(const dq_system_t *sys, size_t module);
+/* True when the module has a solver of its own (braincell's IndependentIntegration). */
+DQ_API int dq_system_module_is_independent(const dq_system_t *sys, size_t module);
 
 /* Block size in units (0 = the default). Must be called before dq_system_prepare. */
 DQ_API int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t *err);
