@@ -15,64 +15,7 @@
 #include <check.h>
 #include <jansson.h>
 
-typedef struct run_result {
-    int status; /* exit status, or -1 when killed */
-    char out[65536];
-    char err[16384];
-} run_result_t;
-
-static run_result_t res;
-
-static void drain(int fd, char *buf, size_t cap)
-{
-    size_t used = 0;
-    ssize_t n;
-    while ((n = read(fd, buf + used, cap - 1 - used)) > 0) {
-        used += (size_t)n;
-        if (used == cap - 1)
-            break;
-    }
-    buf[used] = '\0';
-}
-
-/* Runs dqhost with the NULL-terminated arguments; `env` is "NAME=VALUE" or NULL. Output
- * goes to files so that a large stdout cannot dead-lock the pipe. */
-static int dqhost_env(const char *env, const char *first, ...)
-{
-    const char *argv[64] = {DQ_TEST_DQHOST};
-    size_t argc = 1;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && argc < 63; a = va_arg(ap, const char *))
-        argv[argc++] = a;
-    va_end(ap);
-    argv[argc] = NULL;
-    FILE *out = tmpfile(), *err = tmpfile();
-    pid_t pid = fork();
-    if (pid == 0) {
-        unsetenv("DQHOST_PLUGIN_PATH");
-        if (env)
-            putenv((char *)env);
-        dup2(fileno(out), 1);
-        dup2(fileno(err), 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    res.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    rewind(out);
-    rewind(err);
-    drain(fileno(out), res.out, sizeof res.out);
-    drain(fileno(err), res.err, sizeof res.err);
-    fclose(out);
-    fclose(err);
-    return res.status;
-}
-
-#define dqhost(...) dqhost_env(NULL, __VA_ARGS__, (const char *)NULL)
-#define ck_assert_contains(hay, needle)                                                       \
-    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (hay))
+#include "test_proc.h"
 
 START_TEST(test_cli_run_decay_with_euler_prints_seed_value)
 {
@@ -224,7 +167,7 @@ START_TEST(test_cli_list_shows_integrators_models_and_sources)
     /* No command means list. */
     char first[sizeof res.out];
     memcpy(first, res.out, sizeof first);
-    ck_assert_int_eq(dqhost_env(NULL, NULL), 0);
+    ck_assert_int_eq(dqhost_run(NULL, NULL, NULL), 0);
     ck_assert_str_eq(res.out, first);
 }
 END_TEST
@@ -295,7 +238,7 @@ START_TEST(test_cli_help_and_version)
     ck_assert_contains(res.out, "plugin ABI 1.");
     ck_assert_int_eq(dqhost("frobnicate"), 2);
     ck_assert_str_eq(res.err, "dqhost: error: unknown command 'frobnicate' (commands: list, "
-                              "info, run, help)\n");
+                              "models, info, run, help)\n");
     ck_assert_int_eq(dqhost("--frobnicate"), 2);
 }
 END_TEST

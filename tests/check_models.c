@@ -324,7 +324,7 @@ START_TEST(test_models_per_unit_parameter_of_wrong_length_is_refused)
     ck_assert_ptr_null(dq_system_new(model_desc("hh"), args, 2, &err));
     ck_assert_int_eq(err.code, DQ_EINVAL);
     ck_assert_str_eq(err.message,
-                     "model 'hh': parameter 'I_ext' has 2 values but the model has 3 units");
+                     "parameter 'I_ext' of model 'hh' has 2 values but the model has 3 units");
 }
 END_TEST
 

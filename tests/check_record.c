@@ -511,11 +511,11 @@ START_TEST(test_record_unknown_state_names_the_path_and_suggests)
     ck_assert_int_eq(err.code, DQ_EINVAL);
     ck_assert_str_eq(err.source, "");
     /* 'V' and 'm' tie at ratio 2/3; difflib then prefers the larger string, 'm'. */
-    ck_assert_str_eq(err.message, ".record.states: model 'hh' has no state 'Vm'. Did you mean "
+    ck_assert_str_eq(err.message, ".record.states[0]: model 'hh' has no state 'Vm'. Did you mean "
                                   "'m'? States: V, m, h, n.");
     states[0] = "h_";
     err = new_error(sys, &opts);
-    ck_assert_str_eq(err.message, ".record.states: model 'hh' has no state 'h_'. Did you mean "
+    ck_assert_str_eq(err.message, ".record.states[0]: model 'hh' has no state 'h_'. Did you mean "
                                   "'h'? States: V, m, h, n.");
     /* No path given, no close match. */
     const char *far[] = {"V", "calcium"};
@@ -549,7 +549,7 @@ START_TEST(test_record_unit_out_of_range_or_twice_is_refused)
     dq_error_t err = new_error(sys, &opts);
     ck_assert_int_eq(err.code, DQ_EINVAL);
     ck_assert_str_eq(err.message,
-                     ".record.units: unit 1000 is out of range (the model has 1000 units: 0..999)");
+                     ".record.units[2]: unit 1000 is out of range (the model has 1000 units: 0..999)");
     const size_t twice[] = {7, 3, 7};
     opts = (dq_record_opts_t){.units = twice, .n_units = 3};
     err = new_error(sys, &opts);

@@ -15,10 +15,17 @@
 
 void cli_print_error(const dq_error_t *err)
 {
-    if (err->source[0] && !strstr(err->message, err->source))
-        fprintf(stderr, "dqhost: error: %s: %s\n", err->source, err->message);
-    else
+    /* The source is printed unless the message already names it in quotes (the loader's
+     * "cannot open plugin '<path>'"); a position goes with it as file:line:column. */
+    char quoted[DQ_ERROR_SOURCE_MAX + 4];
+    snprintf(quoted, sizeof quoted, "'%s'", err->source);
+    if (!err->source[0] || (err->line == 0 && strstr(err->message, quoted)))
         fprintf(stderr, "dqhost: error: %s\n", err->message);
+    else if (err->line > 0)
+        fprintf(stderr, "dqhost: error: %s:%d:%d: %s\n", err->source, err->line, err->column,
+                err->message);
+    else
+        fprintf(stderr, "dqhost: error: %s: %s\n", err->source, err->message);
 }
 
 void cli_errorf(const char *fmt, ...)

@@ -48,8 +48,20 @@ static const char *record_where(const char *where, char *buf, size_t len)
     return buf;
 }
 
+/* "where[i]: " for a JSON path (".record.states[2]: "), "where: " for a flag. */
+static const char *record_item_where(const char *where, size_t i, char *buf, size_t len)
+{
+    if (!where || !*where)
+        return "";
+    if (where[0] == '.')
+        snprintf(buf, len, "%s[%zu]: ", where, i);
+    else
+        snprintf(buf, len, "%s: ", where);
+    return buf;
+}
+
 static int record_unknown_state(const dq_system_t *sys, const char *name, const char *where,
-                                dq_error_t *err)
+                                size_t item, dq_error_t *err)
 {
     size_t n = dq_system_state_count(sys);
     const char **names = malloc((n ? n : 1) * sizeof *names);
@@ -69,7 +81,8 @@ static int record_unknown_state(const dq_system_t *sys, const char *name, const 
         snprintf(hint, sizeof hint, " Did you mean '%s'?", best[0]);
     free(names);
     return dq_error_set(err, DQ_EINVAL, NULL, "%smodel '%s' has no state '%s'.%s States: %s.",
-                        record_where(where, w, sizeof w), dq_system_model_name(sys), name, hint,
+                        record_item_where(where, item, w, sizeof w), dq_system_model_name(sys),
+                        name, hint,
                         n ? list : "(none)");
 }
 
@@ -245,11 +258,11 @@ static int record_choose_states(dq_recorder_t *rec, const dq_record_opts_t *o, d
                                 record_where(o->states_where, w, sizeof w), i);
         long idx = dq_system_state_index(sys, name);
         if (idx < 0)
-            return record_unknown_state(sys, name, o->states_where, err);
+            return record_unknown_state(sys, name, o->states_where, i, err);
         for (size_t j = 0; j < i; ++j)
             if (rec->states[j] == (size_t)idx)
                 return dq_error_set(err, DQ_EINVAL, NULL, "%sstate '%s' is listed twice",
-                                    record_where(o->states_where, w, sizeof w), name);
+                                    record_item_where(o->states_where, i, w, sizeof w), name);
         rec->states[i] = (size_t)idx;
     }
     if (!rec->json)
@@ -293,15 +306,15 @@ static int record_choose_units(dq_recorder_t *rec, const dq_record_opts_t *o, dq
         if (u >= total && total == 0)
             rc = dq_error_set(err, DQ_EINVAL, NULL,
                               "%sunit %zu is out of range (the model has no units)",
-                              record_where(o->units_where, w, sizeof w), u);
+                              record_item_where(o->units_where, i, w, sizeof w), u);
         else if (u >= total)
             rc = dq_error_set(err, DQ_EINVAL, NULL,
                               "%sunit %zu is out of range (the model has %zu unit%s: 0..%zu)",
-                              record_where(o->units_where, w, sizeof w), u, total,
+                              record_item_where(o->units_where, i, w, sizeof w), u, total,
                               total == 1 ? "" : "s", total - 1);
         else if (seen[u])
             rc = dq_error_set(err, DQ_EINVAL, NULL, "%sunit %zu is listed twice",
-                              record_where(o->units_where, w, sizeof w), u);
+                              record_item_where(o->units_where, i, w, sizeof w), u);
         else
             seen[u] = 1;
         rec->units[i] = u;

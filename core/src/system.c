@@ -187,6 +187,25 @@ dq_system_t *dq_system_new(const dq_model_desc_t *model, const dq_param_arg_t *a
     }
     if (system_check_model(sys, model, err) || system_set_params(sys, args, n_args, err))
         goto fail;
+    /* Population models name their size `n`; checking per-unit arrays against it before
+     * create() lets the message say where the array came from. */
+    for (size_t i = 0; i < sys->model.n_params; ++i) {
+        const dq_param_desc_t *pn = &sys->model.params[i];
+        if (strcmp(pn->name, "n") != 0 || !(pn->flags & DQ_PARAM_INTEGER))
+            continue;
+        size_t n_units = (size_t)sys->params[i].v[0];
+        for (size_t a = 0; a < n_args; ++a) {
+            if (args[a].len > 1 && args[a].len != n_units) {
+                char w[256];
+                dq_error_set(err, DQ_EINVAL, NULL,
+                             "%sparameter '%s' of model '%s' has %zu values but the model has "
+                             "%zu units",
+                             system_where(args[a].where, w, sizeof w), args[a].name,
+                             sys->model.name, args[a].len, n_units);
+                goto fail;
+            }
+        }
+    }
     char msg[512] = "";
     size_t units = 0;
     int rc = sys->model.create(sys->params, &units, &sys->data, msg, sizeof msg);
