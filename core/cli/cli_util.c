@@ -64,8 +64,10 @@ static void cli_add_dir(dq_cli_t *cli, const char *dir)
 }
 
 /* The built-in default: a binary run from its build tree (CMakeCache.txt beside it) uses
- * the tree's plugins/; an installed binary uses the install dir. Never both, so a developer
- * who also installed dqhost does not load every plugin twice. */
+ * the tree's plugins/; an installed binary uses the plugin dir of its own installation,
+ * found relative to the executable (so `cmake --install --prefix P` and moved trees work),
+ * else the configured install dir. Never both, so a developer who also installed dqhost
+ * does not load every plugin twice. */
 static void cli_default_dir(char *buf, size_t len)
 {
     char exe[PATH_MAX];
@@ -75,10 +77,15 @@ static void cli_default_dir(char *buf, size_t len)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            char probe[PATH_MAX + 32];
+            char probe[PATH_MAX + 64];
             snprintf(probe, sizeof probe, "%s/CMakeCache.txt", exe);
             if (access(probe, F_OK) == 0) {
                 snprintf(buf, len, "%s/plugins", exe);
+                return;
+            }
+            snprintf(probe, sizeof probe, "%s/%s", exe, DQ_REL_PLUGINDIR);
+            if (cli_is_dir(probe)) {
+                snprintf(buf, len, "%s", probe);
                 return;
             }
         }
@@ -112,7 +119,7 @@ int cli_load_plugins(dq_cli_t *cli)
      * built-in default, then DQHOST_PLUGIN_PATH, then each --plugins. A plugin that
      * reuses a name already taken is refused unless it sets override, exactly as a
      * braincell user's @register_integrator meets the built-ins registered at import. */
-    char def[PATH_MAX + 16];
+    char def[PATH_MAX + 128];
     cli_default_dir(def, sizeof def);
     cli_add_dir(cli, def);
     size_t first_explicit = cli->n_dirs;
