@@ -40,18 +40,20 @@ static const dq_model_desc_t *model_desc(const char *name)
     return e->desc;
 }
 
-static const dq_integrator_entry_t *euler(void)
+static const dq_integrator_entry_t *solver(const char *name)
 {
     dq_error_t err = {0};
-    const dq_integrator_entry_t *e = dq_registry_lookup(reg, "euler", &err);
+    const dq_integrator_entry_t *e = dq_registry_lookup(reg, name, &err);
     ck_assert_msg(e != NULL, "%s", err.message);
     return e;
 }
 
+static const dq_integrator_entry_t *euler(void) { return solver("euler"); }
+
 /* ---- what each model declares --------------------------------------------------------------- */
 
 #define MAX_PARAMS 12
-#define MAX_STATES 4
+#define MAX_STATES 6
 
 typedef struct param_expect {
     const char *name;
@@ -90,8 +92,8 @@ static const model_case_t model_cases[] = {
       {"V0", -65, "mV", 0},
       POP_N},
      10,
-     {"V", "m", "h", "n"},
-     4,
+     {"V", "spikes", "V_prev", "m", "h", "n"},
+     6,
      2},
     {"van_der_pol",
      {{"mu", 1, NULL, 0}, {"x0", 2, NULL, 0}, {"y0", 0, NULL, 0}, POP_N},
@@ -135,6 +137,27 @@ static const model_case_t model_cases[] = {
      7,
      {"v", "u"},
      2,
+     1},
+    {"lif",
+     {{"tau_m", 10, "ms", DQ_PARAM_POSITIVE},
+      {"E_L", -65, "mV", 0},
+      {"R", 10, "MOhm", DQ_PARAM_POSITIVE},
+      {"I", 2, "nA", DQ_PARAM_PER_UNIT},
+      {"V_th", -50, "mV", 0},
+      {"V_reset", -65, "mV", 0},
+      {"t_ref", 2, "ms", 0},
+      {"V0", -65, "mV", 0},
+      POP_N},
+     9,
+     {"V", "spikes", "refractory"},
+     3,
+     1},
+    {"ou",
+     {{"theta", 1, "1/s", 0}, {"mu", 0, NULL, 0}, {"sigma", 0.5, "1/sqrt(s)", 0},
+      {"x0", 1, NULL, 0}, POP_N},
+     5,
+     {"x"},
+     1,
      1},
 };
 
@@ -181,6 +204,63 @@ START_TEST(test_models_register_parameters_with_defaults_units_and_docs)
 }
 END_TEST
 
+/* Every model's unit of time, and the states that are not plain integrated ones. */
+typedef struct flags_case {
+    const char *model;
+    const char *time_unit; /* NULL: dimensionless */
+    const char *state;     /* a state with non-zero flags, or NULL */
+    uint32_t flags;
+} flags_case_t;
+
+static const flags_case_t flags_cases[] = {
+    {"decay", "s", NULL, 0},
+    {"oscillator", "s", NULL, 0},
+    {"hh", "ms", "spikes", DQ_STATE_AUX | DQ_STATE_COUNT},
+    {"hh", "ms", "V_prev", DQ_STATE_AUX},
+    {"van_der_pol", NULL, NULL, 0},
+    {"stiff_linear", NULL, NULL, 0},
+    {"lorenz", NULL, NULL, 0},
+    {"fitzhugh_nagumo", NULL, NULL, 0},
+    {"izhikevich", "ms", NULL, 0},
+    {"lif", "ms", "spikes", DQ_STATE_AUX | DQ_STATE_COUNT},
+    {"lif", "ms", "refractory", DQ_STATE_AUX},
+    {"ou", "s", "x", DQ_STATE_DIFFUSION},
+};
+
+#define N_FLAGS_CASES (int)(sizeof flags_cases / sizeof flags_cases[0])
+
+START_TEST(test_models_declare_their_time_unit_and_state_flags)
+{
+    const flags_case_t *fc = &flags_cases[_i];
+    const dq_model_desc_t *d = model_desc(fc->model);
+    if (fc->time_unit)
+        ck_assert_msg(d->time_unit && strcmp(d->time_unit, fc->time_unit) == 0,
+                      "%s: time unit '%s'", fc->model, d->time_unit ? d->time_unit : "(null)");
+    else
+        ck_assert_ptr_null(d->time_unit);
+    size_t flagged = 0;
+    for (size_t m = 0; d->modules[m]; ++m)
+        for (size_t k = 0; k < d->modules[m]->n_states; ++k) {
+            const dq_state_desc_t *st = &d->modules[m]->states[k];
+            if (fc->state && strcmp(st->name, fc->state) == 0) {
+                ck_assert_uint_eq(st->flags, fc->flags);
+                /* Aux states belong to the root, which keeps them in its lifecycle. */
+                if (st->flags & DQ_STATE_AUX)
+                    ck_assert_uint_eq(m, 0);
+                flagged++;
+            } else if (st->flags) {
+                /* Any other flagged state must have a case of its own. */
+                int listed = 0;
+                for (int c = 0; c < N_FLAGS_CASES; ++c)
+                    listed |= strcmp(flags_cases[c].model, fc->model) == 0 &&
+                              flags_cases[c].state && strcmp(flags_cases[c].state, st->name) == 0;
+                ck_assert_msg(listed, "%s.%s has flags %u", fc->model, st->name, st->flags);
+            }
+        }
+    ck_assert_uint_eq(flagged, fc->state ? 1 : 0);
+}
+END_TEST
+
 /* ---- initial values through the host -------------------------------------------------------- */
 
 /* With the default parameters, C dV/dt at V = -65 mV and the gates at steady state is
@@ -209,8 +289,8 @@ START_TEST(test_models_initial_values_after_prepare_follow_the_parameters)
     if (strcmp(name, "oscillator") == 0) {
         init[0] = 1, init[1] = 0;
     } else if (strcmp(name, "hh") == 0) {
-        init[0] = -65;
-        hh_steady_reference(-65, init + 1);
+        init[0] = -65, init[1] = 0, init[2] = -65; /* V, spikes, V_prev */
+        hh_steady_reference(-65, init + 3);
     } else if (strcmp(name, "van_der_pol") == 0) {
         init[0] = 2, init[1] = 0;
     } else if (strcmp(name, "stiff_linear") == 0) {
@@ -219,6 +299,10 @@ START_TEST(test_models_initial_values_after_prepare_follow_the_parameters)
         init[0] = init[1] = init[2] = 1;
     } else if (strcmp(name, "fitzhugh_nagumo") == 0) {
         init[0] = -1, init[1] = 1;
+    } else if (strcmp(name, "lif") == 0) {
+        init[0] = -65, init[1] = 0, init[2] = 0; /* V, spikes, refractory */
+    } else if (strcmp(name, "ou") == 0) {
+        init[0] = 1;
     } else {
         init[0] = -65, init[1] = 0.2 * -65; /* u(0) = b v0 */
     }
@@ -256,7 +340,7 @@ START_TEST(test_models_hh_gates_start_at_steady_state_of_a_given_V0)
     hh_steady_reference(V0, x);
     ck_assert_double_eq(dq_system_value(sys, 0, 0), -50);
     for (int g = 0; g < 3; ++g)
-        ck_assert_double_eq_tol(dq_system_value(sys, 1 + g, 0), x[g], 1e-14);
+        ck_assert_double_eq_tol(dq_system_value(sys, 3 + g, 0), x[g], 1e-14);
     dq_system_free(sys);
 }
 END_TEST
@@ -316,6 +400,17 @@ START_TEST(test_models_izhikevich_I_given_per_unit_drives_each_unit)
 }
 END_TEST
 
+START_TEST(test_models_lif_I_given_per_unit_drives_each_unit)
+{
+    const double I[3] = {0, 1, 3};
+    double V[3];
+    one_step_per_unit("lif", "I", I, 0.1, V);
+    /* From V = E_L: tau_m V' = R I, so V' = 10 * I / 10 = I mV/ms. */
+    for (int u = 0; u < 3; ++u)
+        ck_assert_double_eq_tol(V[u], -65 + 0.1 * I[u], 1e-12);
+}
+END_TEST
+
 START_TEST(test_models_per_unit_parameter_of_wrong_length_is_refused)
 {
     dq_error_t err = {0};
@@ -332,13 +427,17 @@ END_TEST
 
 #define MAX_UNITS 8
 
-/* A model instance with hand-built views: value/derivative/jacobian slots for every state. */
+/* A model instance with hand-built views laid out as the host lays them out: a value slot for
+ * every state; derivative, Jacobian-diagonal and Jacobian slots for the integrated states
+ * only (NULL where an aux state is involved); a diffusion slot for DQ_STATE_DIFFUSION ones. */
 typedef struct bench {
     const dq_model_desc_t *desc;
     void *data;
     size_t n_states, units;
+    uint32_t flags[MAX_STATES];
     double value[MAX_STATES][MAX_UNITS];
     double deriv[MAX_STATES][MAX_UNITS];
+    double diff[MAX_STATES][MAX_UNITS];
     double jac[MAX_STATES * MAX_STATES][MAX_UNITS];
     double diag[MAX_STATES][MAX_UNITS];
     double *value_tab[MAX_STATES], *deriv_tab[MAX_STATES], *diff_tab[MAX_STATES];
@@ -346,6 +445,8 @@ typedef struct bench {
     char errbuf[256];
     dq_view_t view;
 } bench_t;
+
+static int bench_is_aux(const bench_t *b, size_t s) { return (b->flags[s] & DQ_STATE_AUX) != 0; }
 
 /* Creates `model` with its defaults, except the parameters in `args`. */
 static void bench_init(bench_t *b, const char *model, const dq_param_arg_t *args, size_t n_args)
@@ -365,14 +466,21 @@ static void bench_init(bench_t *b, const char *model, const dq_param_arg_t *args
                   msg);
     ck_assert_uint_le(b->units, MAX_UNITS);
     for (size_t m = 0; b->desc->modules[m]; ++m)
-        b->n_states += b->desc->modules[m]->n_states;
+        for (size_t k = 0; k < b->desc->modules[m]->n_states; ++k) {
+            ck_assert_uint_lt(b->n_states, MAX_STATES);
+            b->flags[b->n_states++] = b->desc->modules[m]->states[k].flags;
+        }
     for (size_t s = 0; s < b->n_states; ++s) {
+        const int aux = (b->flags[s] & DQ_STATE_AUX) != 0;
         b->value_tab[s] = b->value[s];
-        b->deriv_tab[s] = b->deriv[s];
-        b->diag_tab[s] = b->diag[s];
+        b->deriv_tab[s] = aux ? NULL : b->deriv[s];
+        b->diag_tab[s] = aux ? NULL : b->diag[s];
+        b->diff_tab[s] = b->flags[s] & DQ_STATE_DIFFUSION ? b->diff[s] : NULL;
     }
-    for (size_t k = 0; k < b->n_states * b->n_states; ++k)
-        b->jac_tab[k] = b->jac[k];
+    for (size_t r = 0; r < b->n_states; ++r)
+        for (size_t c = 0; c < b->n_states; ++c)
+            b->jac_tab[r * b->n_states + c] =
+                bench_is_aux(b, r) || bench_is_aux(b, c) ? NULL : b->jac[r * b->n_states + c];
     b->view = (dq_view_t){.t = 0.0,
                           .dt = 0.01,
                           .unit0 = 0,
@@ -384,7 +492,8 @@ static void bench_init(bench_t *b, const char *model, const dq_param_arg_t *args
                           .errbuf = b->errbuf,
                           .errlen = sizeof b->errbuf,
                           .jacobian = b->jac_tab,
-                          .jacobian_diag = b->diag_tab};
+                          .jacobian_diag = b->diag_tab,
+                          .n_states = b->n_states};
 }
 
 static void bench_cleanup(bench_t *b)
@@ -423,16 +532,26 @@ static const double omega17 = 1.7, mu5 = 5.0, I_per_unit[4] = {0.1, -0.3, 2.0, 0
 
 static const jac_case_t jac_cases[] = {
     {"oscillator", {{"omega", &omega17, 1, NULL}}, 1, {{1, 0}, {0.3, -2}, {-1.5, 0.7}, {0, 0}}},
-    /* Rest, the two removable singularities of alpha_m and alpha_n, and a spike peak. */
+    /* Rest, the two removable singularities of alpha_m and alpha_n, and a spike peak; the
+     * aux states (spikes, V_prev) have no Jacobian entries. */
     {"hh",
      {{"I_ext", I_per_unit, 4, NULL}},
      1,
-     {{-65, 0.05, 0.6, 0.32}, {-40, 0.3, 0.4, 0.5}, {-55, 0.9, 0.1, 0.7}, {30, 0.95, 0.2, 0.6}}},
+     {{-65, 0, -65, 0.05, 0.6, 0.32},
+      {-40, 1, -41, 0.3, 0.4, 0.5},
+      {-55, 2, -55, 0.9, 0.1, 0.7},
+      {30, 3, 25, 0.95, 0.2, 0.6}}},
     {"van_der_pol", {{"mu", &mu5, 1, NULL}}, 1, {{2, 0}, {0.5, -1}, {-1.2, 3}, {0, 0.1}}},
     {"stiff_linear", {{0}}, 0, {{1, 0}, {0.9, -0.1}, {-3, 2}, {0, 0}}},
     {"lorenz", {{0}}, 0, {{1, 1, 1}, {-5, 3, 20}, {12, -7, 35}, {0, 0, 0}}},
     {"fitzhugh_nagumo", {{"I", I_per_unit, 4, NULL}}, 1, {{-1, 1}, {1.5, -0.3}, {0, 0}, {2.2, 1.1}}},
     {"izhikevich", {{"I", I_per_unit, 4, NULL}}, 1, {{-65, -13}, {-50, -10}, {20, 0}, {-70, 5}}},
+    /* (V, spikes, refractory): unit 2 is refractory, where V' = 0 and so is dF/dV. */
+    {"lif",
+     {{"I", I_per_unit, 4, NULL}},
+     1,
+     {{-65, 0, 0}, {-55, 3, 0}, {-60, 1, 1.5}, {-49, 0, 0}}},
+    {"ou", {{0}}, 0, {{1}, {-2}, {0.3}, {0}}},
 };
 
 #define N_JAC_CASES (int)(sizeof jac_cases / sizeof jac_cases[0])
@@ -453,12 +572,20 @@ START_TEST(test_models_analytic_jacobian_matches_central_differences)
             b->value[s][u] = jc->y[u][s];
     for (size_t k = 0; k < S * S; ++k)
         for (size_t u = 0; u < U; ++u)
-            b->jac[k][u] = NAN; /* every entry must be written */
+            b->jac[k][u] = NAN; /* every entry must be written, and no aux one */
     bench_call(b, CALL_JAC);
     bench_call(b, CALL_DIAG);
+    for (size_t r = 0; r < S; ++r)
+        for (size_t c = 0; c < S; ++c)
+            if (bench_is_aux(b, r) || bench_is_aux(b, c))
+                for (size_t u = 0; u < U; ++u)
+                    ck_assert_msg(isnan(b->jac[r * S + c][u]), "%s: aux entry (%zu, %zu) written",
+                                  jc->model, r, c);
 
     double fp[MAX_STATES][MAX_UNITS], fm[MAX_STATES][MAX_UNITS], h[MAX_UNITS];
     for (size_t c = 0; c < S; ++c) {
+        if (bench_is_aux(b, c))
+            continue;
         for (size_t u = 0; u < U; ++u) {
             h[u] = 1e-6 * fmax(1.0, fabs(jc->y[u][c]));
             b->value[c][u] = jc->y[u][c] + h[u];
@@ -472,7 +599,7 @@ START_TEST(test_models_analytic_jacobian_matches_central_differences)
         for (size_t u = 0; u < U; ++u)
             b->value[c][u] = jc->y[u][c];
         for (size_t r = 0; r < S; ++r)
-            for (size_t u = 0; u < U; ++u) {
+            for (size_t u = 0; u < U && !bench_is_aux(b, r); ++u) {
                 const double fd = (fp[r][u] - fm[r][u]) / (2 * h[u]);
                 const double J = b->jac[r * S + c][u];
                 ck_assert_msg(fabs(J - fd) <= 1e-6 * fmax(fabs(J), 1e-3),
@@ -482,7 +609,7 @@ START_TEST(test_models_analytic_jacobian_matches_central_differences)
             }
     }
     for (size_t s = 0; s < S; ++s)
-        for (size_t u = 0; u < U; ++u)
+        for (size_t u = 0; u < U && !bench_is_aux(b, s); ++u)
             ck_assert_msg(b->diag[s][u] == b->jac[s * S + s][u],
                           "%s: diagonal %zu of unit %zu: %.17g, full Jacobian %.17g", jc->model,
                           s, u, b->diag[s][u], b->jac[s * S + s][u]);
@@ -496,24 +623,26 @@ START_TEST(test_models_jacobian_skips_entries_the_host_leaves_null)
     /* As when the gates have a solver of their own: only the within-module blocks exist. */
     bench_t *b = malloc(sizeof *b);
     bench_init(b, "hh", NULL, 0);
-    const double y[4] = {-60, 0.1, 0.5, 0.4};
-    for (size_t s = 0; s < 4; ++s)
+    ck_assert_uint_eq(b->n_states, 6); /* V, spikes, V_prev (aux), m, h, n */
+    const double y[6] = {-60, 0, -60, 0.1, 0.5, 0.4};
+    for (size_t s = 0; s < 6; ++s)
         b->value[s][0] = y[s];
-    for (size_t r = 0; r < 4; ++r)
-        for (size_t c = 0; c < 4; ++c) {
-            b->jac[r * 4 + c][0] = 42.0;
+    for (size_t r = 0; r < 6; ++r)
+        for (size_t c = 0; c < 6; ++c) {
+            b->jac[r * 6 + c][0] = 42.0;
             if ((r == 0) != (c == 0))
-                b->jac_tab[r * 4 + c] = NULL;
+                b->jac_tab[r * 6 + c] = NULL;
         }
     bench_call(b, CALL_JAC);
     bench_call(b, CALL_DIAG);
-    for (size_t r = 0; r < 4; ++r)
-        for (size_t c = 0; c < 4; ++c)
-            if ((r == 0) != (c == 0))
-                ck_assert_double_eq(b->jac[r * 4 + c][0], 42.0); /* left alone */
-    for (size_t s = 0; s < 4; ++s)
-        ck_assert_double_eq(b->jac[s * 4 + s][0], b->diag[s][0]);
-    ck_assert_double_eq(b->jac[1 * 4 + 2][0], 0.0);
+    for (size_t r = 0; r < 6; ++r)
+        for (size_t c = 0; c < 6; ++c)
+            if ((r == 0) != (c == 0) || bench_is_aux(b, r) || bench_is_aux(b, c))
+                ck_assert_double_eq(b->jac[r * 6 + c][0], 42.0); /* left alone */
+    for (size_t s = 0; s < 6; ++s)
+        if (!bench_is_aux(b, s))
+            ck_assert_double_eq(b->jac[s * 6 + s][0], b->diag[s][0]);
+    ck_assert_double_eq(b->jac[3 * 6 + 4][0], 0.0); /* dm'/dh */
     bench_cleanup(b);
     free(b);
 }
@@ -536,7 +665,7 @@ START_TEST(test_models_hh_rests_near_minus_65_mV_with_gates_at_steady_state)
             ck_assert_double_eq_tol(b->deriv[0][1], HH_DVDT_AT_MINUS_65, 1e-13);
         else
             ck_assert_msg(fabs(b->deriv[0][1]) < 1e-12, "dV/dt = %g mV/ms", b->deriv[0][1]);
-        for (int g = 1; g <= 3; ++g)
+        for (int g = 3; g <= 5; ++g) /* m, h, n */
             ck_assert_msg(fabs(b->deriv[g][1]) < 1e-15, "gate %d: %g /ms", g, b->deriv[g][1]);
         bench_cleanup(b);
     }
@@ -556,15 +685,15 @@ START_TEST(test_models_hh_rates_are_finite_and_continuous_at_the_singular_points
                          -39.9 - 1e-9};
     for (size_t u = 0; u < 8; ++u) {
         b->value[0][u] = V[u];
-        b->value[1][u] = b->value[2][u] = b->value[3][u] = 0.0;
+        b->value[3][u] = b->value[4][u] = b->value[5][u] = 0.0; /* m, h, n */
     }
     feclearexcept(FE_ALL_EXCEPT);
     bench_call(b, CALL_DERIV);
     bench_call(b, CALL_JAC);
     bench_call(b, CALL_DIAG);
     ck_assert_msg(!fetestexcept(FE_INVALID | FE_DIVBYZERO), "0/0 or x/0 evaluated");
-    double (*dm)[MAX_UNITS] = &b->deriv[1], (*dn)[MAX_UNITS] = &b->deriv[3];
-    double (*jm)[MAX_UNITS] = &b->jac[1 * 4 + 0], (*jn)[MAX_UNITS] = &b->jac[3 * 4 + 0];
+    double (*dm)[MAX_UNITS] = &b->deriv[3], (*dn)[MAX_UNITS] = &b->deriv[5];
+    double (*jm)[MAX_UNITS] = &b->jac[3 * 6 + 0], (*jn)[MAX_UNITS] = &b->jac[5 * 6 + 0];
     for (size_t u = 0; u < 8; ++u)
         ck_assert(isfinite((*dm)[u]) && isfinite((*dn)[u]) && isfinite((*jm)[u]) &&
                   isfinite((*jn)[u]));
@@ -618,6 +747,38 @@ START_TEST(test_models_hh_fires_with_10_uA_injected)
 }
 END_TEST
 
+START_TEST(test_models_hh_spikes_counts_the_upward_0_mV_crossings_of_V)
+{
+    dq_error_t err = {0};
+    double I = 10;
+    dq_param_arg_t args[] = {{"I_ext", &I, 1, NULL}};
+    dq_system_t *sys = dq_system_new(model_desc("hh"), args, 1, &err);
+    ck_assert_ptr_nonnull(sys);
+    dq_system_set_solver(sys, euler(), &err);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.01, &err), DQ_OK);
+    const size_t V = (size_t)dq_system_state_index(sys, "V");
+    const size_t spikes = (size_t)dq_system_state_index(sys, "spikes");
+    const size_t V_prev = (size_t)dq_system_state_index(sys, "V_prev");
+    ck_assert_uint_eq(spikes, 1);
+    ck_assert_uint_eq(V_prev, 2);
+    double prev = dq_system_value(sys, V, 0);
+    int crossings = 0, rc = DQ_OK;
+    for (int k = 0; k < 10000 && rc == DQ_OK; ++k) { /* 100 ms */
+        rc = dq_system_step(sys, &err);
+        const double v = dq_system_value(sys, V, 0);
+        crossings += prev < 0.0 && v >= 0.0;
+        /* V_prev is V at the start of the step just taken. */
+        ck_assert_double_eq(dq_system_value(sys, V_prev, 0), prev);
+        ck_assert_double_eq(dq_system_value(sys, spikes, 0), crossings);
+        prev = v;
+    }
+    ck_assert_msg(rc == DQ_OK, "%s", err.message);
+    /* Tonic firing near 70 Hz. */
+    ck_assert_msg(crossings >= 5 && crossings <= 9, "%d spikes in 100 ms", crossings);
+    dq_system_free(sys);
+}
+END_TEST
+
 /* ---- Izhikevich ----------------------------------------------------------------------------- */
 
 START_TEST(test_models_izhikevich_resets_after_every_step_and_spikes)
@@ -665,6 +826,163 @@ START_TEST(test_models_izhikevich_reset_applies_only_where_v_reached_30_mV)
         ck_assert_double_eq(b->value[0][i], v_after[i]);
         ck_assert_double_eq(b->value[1][i], u_after[i]);
     }
+    bench_cleanup(b);
+    free(b);
+}
+END_TEST
+
+/* ---- leaky integrate-and-fire --------------------------------------------------------------- */
+
+/* With the defaults (tau_m 10 ms, E_L = V_reset = V0 = -65 mV, R 10 MOhm, V_th -50 mV, t_ref
+ * 2 ms), a current I rises V from -65 mV to the threshold in tau_m ln(R I / (R I - 15)). */
+static double lif_rise_time(double I) { return 10.0 * log(10.0 * I / (10.0 * I - 15.0)); }
+
+/* Runs one LIF neuron at I for `steps` steps of dt with `solver_name`; returns the spike
+ * count and fills the first two spike times (NAN when there are fewer spikes). */
+static double lif_run(const char *solver_name, double I, double dt, long steps, double t_spike[2],
+                      double *V_end)
+{
+    dq_error_t err = {0};
+    dq_param_arg_t args[] = {{"I", &I, 1, NULL}};
+    dq_system_t *sys = dq_system_new(model_desc("lif"), args, 1, &err);
+    ck_assert_msg(sys != NULL, "%s", err.message);
+    ck_assert_int_eq(dq_system_set_solver(sys, solver(solver_name), &err), DQ_OK);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, dt, &err), DQ_OK);
+    ck_assert_str_eq(dq_system_time_unit(sys), "ms");
+    const size_t V = (size_t)dq_system_state_index(sys, "V");
+    const size_t spikes = (size_t)dq_system_state_index(sys, "spikes");
+    t_spike[0] = t_spike[1] = NAN;
+    double count = 0.0;
+    for (long k = 0; k < steps; ++k) {
+        ck_assert_msg(dq_system_step(sys, &err) == DQ_OK, "%s", err.message);
+        const double c = dq_system_value(sys, spikes, 0);
+        if (c > count && c <= 2.0)
+            t_spike[(int)c - 1] = dq_system_time(sys);
+        count = c;
+        /* The reset happens within the step: no V at or above threshold is ever seen. */
+        ck_assert_msg(dq_system_value(sys, V, 0) < -50.0, "V = %g mV after step %ld",
+                      dq_system_value(sys, V, 0), k);
+    }
+    *V_end = dq_system_value(sys, V, 0);
+    dq_system_free(sys);
+    return count;
+}
+
+START_TEST(test_models_lif_spike_count_follows_the_analytic_interspike_interval)
+{
+    const char *names[] = {"euler", "rk4"};
+    const double dt = 0.01, rise = lif_rise_time(2.0), isi = 2.0 + rise;
+    /* rise = 10 ln 4 = 13.863 ms, isi = 15.863 ms: 63.04 intervals in 1000 ms. */
+    ck_assert_double_eq_tol(isi, 2.0 + 10.0 * log(4.0), 1e-12);
+    double t_spike[2], V_end;
+    const double count = lif_run(names[_i], 2.0, dt, 100000, t_spike, &V_end);
+    ck_assert_msg(fabs(count - 1000.0 / isi) <= 1.0, "%s: %g spikes, 1000/ISI = %g", names[_i],
+                  count, 1000.0 / isi);
+    /* A spike is seen at the end of the step that crosses, up to one step late (Euler's
+     * crossing is also 0.007 ms early: its rate is (1/tau_m)(1 + dt/(2 tau_m)) to first
+     * order), and the refractory period holds V for t_ref / dt steps exactly. */
+    ck_assert_msg(fabs(t_spike[0] - rise) <= 1.5 * dt,
+                  "%s: first spike at %.6f ms, analytic %.6f", names[_i], t_spike[0], rise);
+    ck_assert_msg(fabs(t_spike[1] - t_spike[0] - isi) <= 1.5 * dt,
+                  "%s: interval %.6f ms, analytic %.6f", names[_i], t_spike[1] - t_spike[0], isi);
+}
+END_TEST
+
+START_TEST(test_models_lif_below_the_threshold_gap_never_fires)
+{
+    /* R I = 10 mV < V_th - E_L = 15 mV: V settles at E_L + R I = -55 mV. */
+    double t_spike[2], V_end;
+    ck_assert_double_eq(lif_run("rk4", 1.0, 0.01, 100000, t_spike, &V_end), 0.0);
+    ck_assert(isnan(t_spike[0]));
+    ck_assert_double_eq_tol(V_end, -55.0, 1e-9);
+}
+END_TEST
+
+START_TEST(test_models_lif_resets_at_threshold_and_holds_while_refractory)
+{
+    double n = 5;
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
+    bench_t *b = malloc(sizeof *b);
+    bench_init(b, "lif", args, 1);
+    bench_call(b, CALL_INIT);
+    /* At threshold; just below; refractory; refractory for about one step more; free. */
+    const double V[5] = {-50.0, -50.001, -64.0, -65.0, -60.0};
+    const double refr[5] = {0, 0, 0.5, b->view.dt * (1 + 1e-12), 0};
+    for (size_t i = 0; i < 5; ++i)
+        b->value[0][i] = V[i], b->value[2][i] = refr[i];
+    bench_call(b, CALL_DERIV);
+    ck_assert_double_eq(b->deriv[0][2], 0.0); /* held */
+    ck_assert_double_eq(b->deriv[0][3], 0.0);
+    ck_assert_double_eq_tol(b->deriv[0][4], (-5.0 + 20.0) / 10.0, 1e-15); /* -(V-E_L) + R I */
+    bench_call(b, CALL_POST);
+    const double V_after[5] = {-65, -50.001, -65, -65, -60};
+    const double spikes_after[5] = {1, 0, 0, 0, 0};
+    const double refr_after[5] = {2.0, 0, 0.49, 0, 0};
+    for (size_t i = 0; i < 5; ++i) {
+        ck_assert_double_eq(b->value[0][i], V_after[i]);
+        ck_assert_double_eq(b->value[1][i], spikes_after[i]);
+        ck_assert_double_eq_tol(b->value[2][i], refr_after[i], 1e-15);
+    }
+    ck_assert_double_eq(b->value[2][3], 0.0); /* a rounding error's worth is snapped to 0 */
+    bench_cleanup(b);
+    free(b);
+}
+END_TEST
+
+START_TEST(test_models_lif_refuses_a_reset_at_or_above_threshold)
+{
+    dq_error_t err = {0};
+    double V_reset = -50;
+    dq_param_arg_t args[] = {{"V_reset", &V_reset, 1, NULL}};
+    ck_assert_ptr_null(dq_system_new(model_desc("lif"), args, 1, &err));
+    ck_assert_int_eq(err.code, DQ_EINVAL);
+    ck_assert_str_eq(err.message,
+                     "model 'lif': parameter 'V_reset' (-50 mV) must be below 'V_th' (-50 mV)");
+}
+END_TEST
+
+/* ---- Ornstein-Uhlenbeck --------------------------------------------------------------------- */
+
+START_TEST(test_models_ou_drift_with_rk4_gives_the_exact_mean)
+{
+    dq_error_t err = {0};
+    double theta = 2.0, mu = 0.25;
+    dq_param_arg_t args[] = {{"theta", &theta, 1, NULL}, {"mu", &mu, 1, NULL}};
+    dq_system_t *sys = dq_system_new(model_desc("ou"), args, 2, &err);
+    ck_assert_ptr_nonnull(sys);
+    ck_assert_int_eq(dq_system_set_solver(sys, solver("rk4"), &err), DQ_OK);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.01, &err), DQ_OK);
+    ck_assert_str_eq(dq_system_time_unit(sys), "s");
+    for (int k = 0; k < 100; ++k)
+        ck_assert_msg(dq_system_step(sys, &err) == DQ_OK, "%s", err.message);
+    ck_assert_double_eq_tol(dq_system_time(sys), 1.0, 1e-12);
+    ck_assert_double_eq_tol(dq_system_value(sys, 0, 0), mu + (1.0 - mu) * exp(-theta), 1e-8);
+    dq_system_free(sys);
+}
+END_TEST
+
+START_TEST(test_models_ou_writes_sigma_to_the_diffusion_slot_when_there_is_one)
+{
+    double n = 3, sigma = 0.7;
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}, {"sigma", &sigma, 1, NULL}};
+    bench_t *b = malloc(sizeof *b);
+    bench_init(b, "ou", args, 2);
+    ck_assert_ptr_nonnull(b->diff_tab[0]);
+    bench_call(b, CALL_INIT);
+    const double x[3] = {1.0, -0.5, 0.0};
+    for (size_t i = 0; i < 3; ++i)
+        b->value[0][i] = x[i], b->diff[0][i] = NAN;
+    bench_call(b, CALL_DERIV);
+    for (size_t i = 0; i < 3; ++i) {
+        ck_assert_double_eq(b->deriv[0][i], 1.0 * (0.0 - x[i])); /* theta (mu - x) */
+        ck_assert_double_eq(b->diff[0][i], sigma);
+    }
+    /* Without a diffusion slot (a deterministic run) the drift is all it writes. */
+    b->diff_tab[0] = NULL;
+    bench_call(b, CALL_DERIV);
+    b->view.diffusion = NULL;
+    bench_call(b, CALL_DERIV);
+    ck_assert_double_eq(b->deriv[0][1], 0.5);
     bench_cleanup(b);
     free(b);
 }
@@ -741,12 +1059,15 @@ Suite *models_suite(void)
     tcase_add_checked_fixture(tc, setup_builtins, teardown_builtins);
     tcase_add_loop_test(tc, test_models_register_parameters_with_defaults_units_and_docs, 0,
                         N_MODEL_CASES);
+    tcase_add_loop_test(tc, test_models_declare_their_time_unit_and_state_flags, 0,
+                        N_FLAGS_CASES);
     tcase_add_loop_test(tc, test_models_initial_values_after_prepare_follow_the_parameters, 0,
                         N_MODEL_CASES);
     tcase_add_test(tc, test_models_hh_gates_start_at_steady_state_of_a_given_V0);
     tcase_add_test(tc, test_models_hh_I_ext_given_per_neuron_drives_each_neuron);
     tcase_add_test(tc, test_models_fitzhugh_nagumo_I_given_per_unit_drives_each_unit);
     tcase_add_test(tc, test_models_izhikevich_I_given_per_unit_drives_each_unit);
+    tcase_add_test(tc, test_models_lif_I_given_per_unit_drives_each_unit);
     tcase_add_test(tc, test_models_per_unit_parameter_of_wrong_length_is_refused);
     tcase_add_loop_test(tc, test_models_analytic_jacobian_matches_central_differences, 0,
                         N_JAC_CASES);
@@ -754,8 +1075,16 @@ Suite *models_suite(void)
     tcase_add_test(tc, test_models_hh_rests_near_minus_65_mV_with_gates_at_steady_state);
     tcase_add_test(tc, test_models_hh_rates_are_finite_and_continuous_at_the_singular_points);
     tcase_add_test(tc, test_models_hh_fires_with_10_uA_injected);
+    tcase_add_test(tc, test_models_hh_spikes_counts_the_upward_0_mV_crossings_of_V);
     tcase_add_test(tc, test_models_izhikevich_resets_after_every_step_and_spikes);
     tcase_add_test(tc, test_models_izhikevich_reset_applies_only_where_v_reached_30_mV);
+    tcase_add_loop_test(tc, test_models_lif_spike_count_follows_the_analytic_interspike_interval,
+                        0, 2);
+    tcase_add_test(tc, test_models_lif_below_the_threshold_gap_never_fires);
+    tcase_add_test(tc, test_models_lif_resets_at_threshold_and_holds_while_refractory);
+    tcase_add_test(tc, test_models_lif_refuses_a_reset_at_or_above_threshold);
+    tcase_add_test(tc, test_models_ou_drift_with_rk4_gives_the_exact_mean);
+    tcase_add_test(tc, test_models_ou_writes_sigma_to_the_diffusion_slot_when_there_is_one);
     tcase_add_test(tc, test_models_oscillator_with_euler_stays_within_first_order_of_cos_t);
     tcase_add_test(tc, test_models_exact_solutions_satisfy_the_equations);
     suite_add_tcase(s, tc);

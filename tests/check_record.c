@@ -512,17 +512,17 @@ START_TEST(test_record_unknown_state_names_the_path_and_suggests)
     ck_assert_str_eq(err.source, "");
     /* 'V' and 'm' tie at ratio 2/3; difflib then prefers the larger string, 'm'. */
     ck_assert_str_eq(err.message, ".record.states[0]: model 'hh' has no state 'Vm'. Did you mean "
-                                  "'m'? States: V, m, h, n.");
+                                  "'m'? States: V, spikes, V_prev, m, h, n.");
     states[0] = "h_";
     err = new_error(sys, &opts);
     ck_assert_str_eq(err.message, ".record.states[0]: model 'hh' has no state 'h_'. Did you mean "
-                                  "'h'? States: V, m, h, n.");
+                                  "'h'? States: V, spikes, V_prev, m, h, n.");
     /* No path given, no close match. */
     const char *far[] = {"V", "calcium"};
     opts = (dq_record_opts_t){.states = far, .n_states = 2};
     err = new_error(sys, &opts);
     ck_assert_int_eq(err.code, DQ_EINVAL);
-    ck_assert_str_eq(err.message, "model 'hh' has no state 'calcium'. States: V, m, h, n.");
+    ck_assert_str_eq(err.message, "model 'hh' has no state 'calcium'. States: V, spikes, V_prev, m, h, n.");
     dq_system_free(sys);
 }
 END_TEST

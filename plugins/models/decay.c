@@ -101,6 +101,7 @@ DQ_MODEL(decay_desc,
          .n_params = 3,
          .modules = DQ_LIST(dq_module_desc_t, &decay_root),
          .create = decay_create,
-         .destroy = decay_destroy);
+         .destroy = decay_destroy,
+         .time_unit = "s");
 
 DQ_PLUGIN_MODEL(decay_desc)

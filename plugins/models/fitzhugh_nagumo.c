@@ -147,6 +147,7 @@ DQ_MODEL(fitzhugh_nagumo_desc,
          .n_params = N_PARAMS,
          .modules = DQ_LIST(dq_module_desc_t, &fitzhugh_nagumo_root),
          .create = fitzhugh_nagumo_create,
-         .destroy = fitzhugh_nagumo_destroy);
+         .destroy = fitzhugh_nagumo_destroy,
+         .time_unit = NULL); /* dimensionless time */
 
 DQ_PLUGIN_MODEL(fitzhugh_nagumo_desc)

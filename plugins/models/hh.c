@@ -3,7 +3,10 @@
  * C V' = I_ext - gNa m^3 h (V - ENa) - gK n^4 (V - EK) - gL (V - EL), x' = ax(V)(1 - x) - bx(V) x
  * for the gates x = m, h, n. Time in ms, voltages in mV, rates in 1/ms. With the default
  * EL = -54.387 mV the resting potential is -64.996 mV (dV/dt = 0.0042 mV/ms at -65).
- * Module 0 ("hh") owns V, module 1 ("gates") owns m, h, n; each writes its Jacobian rows. */
+ * Module 0 ("hh") owns V and two aux states, `spikes` (upward crossings of 0 mV) and
+ * `V_prev` (V at the start of the step, for the crossing test); module 1 ("gates") owns m, h,
+ * n. Model-wide numbering: V 0, spikes 1, V_prev 2, m 3, h 4, n 5. Each module writes its
+ * own Jacobian rows; the host leaves the aux states' entries NULL. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +14,9 @@
 #include <dq/dq.h>
 
 enum { P_C, P_GNA, P_GK, P_GL, P_ENA, P_EK, P_EL, P_I_EXT, P_V0, P_N, N_PARAMS };
-enum { S_V, S_M, S_H, S_N, N_STATES };
+enum { S_V, S_SPIKES, S_V_PREV, S_M, S_H, S_N, N_STATES };
+
+#define HH_SPIKE_LEVEL 0.0 /* mV: an upward crossing of it counts as a spike */
 
 typedef struct hh {
     double C, gNa, gK, gL, ENa, EK, EL;
@@ -134,8 +139,35 @@ static int hh_init(const dq_view_t *v)
 {
     const hh_t *d = v->data;
     double *restrict V = v->value[S_V];
-    for (size_t i = 0; i < v->units; ++i)
+    double *restrict spikes = v->value[S_SPIKES];
+    double *restrict V_prev = v->value[S_V_PREV];
+    for (size_t i = 0; i < v->units; ++i) {
         V[i] = d->V0;
+        spikes[i] = 0.0;
+        V_prev[i] = d->V0;
+    }
+    return DQ_OK;
+}
+
+/* Remembers V at the start of the step; post_integral compares the new V with it. */
+static int hh_pre(const dq_view_t *v)
+{
+    const double *restrict V = v->value[S_V];
+    double *restrict V_prev = v->value[S_V_PREV];
+    for (size_t i = 0; i < v->units; ++i)
+        V_prev[i] = V[i];
+    return DQ_OK;
+}
+
+/* A spike is a step that took V from below 0 mV to 0 mV or above. Selects instead of
+ * branches, so the loop vectorises. */
+static int hh_post(const dq_view_t *v)
+{
+    const double *restrict V = v->value[S_V];
+    const double *restrict V_prev = v->value[S_V_PREV];
+    double *restrict spikes = v->value[S_SPIKES];
+    for (size_t i = 0; i < v->units; ++i)
+        spikes[i] += V_prev[i] < HH_SPIKE_LEVEL && V[i] >= HH_SPIKE_LEVEL ? 1.0 : 0.0;
     return DQ_OK;
 }
 
@@ -297,6 +329,10 @@ static int hh_gates_jacobian_diag(const dq_view_t *v)
 
 static const dq_state_desc_t hh_states[] = {
     {.name = "V", .unit = "mV", .doc = "membrane potential"},
+    {.name = "spikes", .unit = NULL, .doc = "spikes: upward crossings of 0 mV",
+     .flags = DQ_STATE_AUX | DQ_STATE_COUNT},
+    {.name = "V_prev", .unit = "mV", .doc = "V at the start of the last step",
+     .flags = DQ_STATE_AUX},
 };
 
 static const dq_state_desc_t hh_gate_states[] = {
@@ -309,9 +345,11 @@ DQ_MODULE(hh_root,
           .name = "hh",
           .parent = -1,
           .states = hh_states,
-          .n_states = 1,
+          .n_states = 3,
           .init_state = hh_init,
+          .pre_integral = hh_pre,
           .compute_derivative = hh_derivative,
+          .post_integral = hh_post,
           .jacobian = hh_jacobian,
           .jacobian_diag = hh_jacobian_diag);
 
@@ -350,6 +388,7 @@ DQ_MODEL(hh_desc,
          .n_params = N_PARAMS,
          .modules = DQ_LIST(dq_module_desc_t, &hh_root, &hh_gates),
          .create = hh_create,
-         .destroy = hh_destroy);
+         .destroy = hh_destroy,
+         .time_unit = "ms");
 
 DQ_PLUGIN_MODEL(hh_desc)

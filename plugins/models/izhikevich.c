@@ -165,6 +165,7 @@ DQ_MODEL(izhikevich_desc,
          .n_params = N_PARAMS,
          .modules = DQ_LIST(dq_module_desc_t, &izhikevich_root),
          .create = izhikevich_create,
-         .destroy = izhikevich_destroy);
+         .destroy = izhikevich_destroy,
+         .time_unit = "ms");
 
 DQ_PLUGIN_MODEL(izhikevich_desc)

@@ -149,6 +149,7 @@ DQ_MODEL(lorenz_desc,
          .n_params = N_PARAMS,
          .modules = DQ_LIST(dq_module_desc_t, &lorenz_root),
          .create = lorenz_create,
-         .destroy = lorenz_destroy);
+         .destroy = lorenz_destroy,
+         .time_unit = NULL); /* dimensionless time */
 
 DQ_PLUGIN_MODEL(lorenz_desc)

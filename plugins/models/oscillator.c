@@ -118,6 +118,7 @@ DQ_MODEL(oscillator_desc,
          .n_params = N_PARAMS,
          .modules = DQ_LIST(dq_module_desc_t, &oscillator_root),
          .create = oscillator_create,
-         .destroy = oscillator_destroy);
+         .destroy = oscillator_destroy,
+         .time_unit = "s");
 
 DQ_PLUGIN_MODEL(oscillator_desc)

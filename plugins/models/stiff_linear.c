@@ -112,6 +112,7 @@ DQ_MODEL(stiff_linear_desc,
          .n_params = N_PARAMS,
          .modules = DQ_LIST(dq_module_desc_t, &stiff_linear_root),
          .create = stiff_linear_create,
-         .destroy = stiff_linear_destroy);
+         .destroy = stiff_linear_destroy,
+         .time_unit = NULL); /* dimensionless time */
 
 DQ_PLUGIN_MODEL(stiff_linear_desc)

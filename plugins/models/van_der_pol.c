@@ -132,6 +132,7 @@ DQ_MODEL(van_der_pol_desc,
          .n_params = N_PARAMS,
          .modules = DQ_LIST(dq_module_desc_t, &van_der_pol_root),
          .create = van_der_pol_create,
-         .destroy = van_der_pol_destroy);
+         .destroy = van_der_pol_destroy,
+         .time_unit = NULL); /* dimensionless time */
 
 DQ_PLUGIN_MODEL(van_der_pol_desc)

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/* lif.c -- a population of leaky integrate-and-fire neurons tau_m V' = -(V - E_L) + R I, with
+ * the reset V <- V_reset where V >= V_th after a step, then V held at V_reset for t_ref.
+ * Time in ms, voltages in mV, R in MOhm and I in nA (so R I is in mV). From V_reset = E_L
+ * with R I > V_th - E_L the interspike interval is t_ref + tau_m ln(R I / (R I - (V_th - E_L)));
+ * below that gap the neuron never fires. The input I may differ per unit.
+ * State numbering: V 0 (integrated), spikes 1 and refractory 2 (aux, kept by post_integral). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <dq/dq.h>
+
+enum { P_TAU_M, P_E_L, P_R, P_I, P_V_TH, P_V_RESET, P_T_REF, P_V0, P_N, N_PARAMS };
+enum { S_V, S_SPIKES, S_REFRACTORY, N_STATES };
+
+typedef struct lif {
+    double tau_m, E_L, R, V_th, V_reset, t_ref, V0;
+    double I[]; /* one per unit, indexed by population index */
+} lif_t;
+
+static int lif_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
+                      size_t msglen)
+{
+    const size_t n = (size_t)p[P_N].v[0];
+    const dq_param_value_t *I = &p[P_I];
+    /* The host checks lengths after create() returns; refuse here so as never to read past
+     * a short array. */
+    if (I->len != 1 && I->len != n) {
+        snprintf(msg, msglen, "parameter 'I' has %zu values but the model has %zu units",
+                 I->len, n);
+        return DQ_EINVAL;
+    }
+    const double t_ref = p[P_T_REF].v[0], V_th = p[P_V_TH].v[0], V_reset = p[P_V_RESET].v[0];
+    if (!(t_ref >= 0.0)) {
+        snprintf(msg, msglen, "parameter 't_ref' must be >= 0, got %g", t_ref);
+        return DQ_EINVAL;
+    }
+    /* At or above the threshold a reset would fire again at once, every step. */
+    if (!(V_reset < V_th)) {
+        snprintf(msg, msglen, "parameter 'V_reset' (%g mV) must be below 'V_th' (%g mV)",
+                 V_reset, V_th);
+        return DQ_EINVAL;
+    }
+    lif_t *d = malloc(sizeof *d + n * sizeof d->I[0]);
+    if (!d)
+        return DQ_ENOMEM;
+    d->tau_m = p[P_TAU_M].v[0];
+    d->E_L = p[P_E_L].v[0];
+    d->R = p[P_R].v[0];
+    d->V_th = V_th;
+    d->V_reset = V_reset;
+    d->t_ref = t_ref;
+    d->V0 = p[P_V0].v[0];
+    for (size_t u = 0; u < n; ++u)
+        d->I[u] = I->v[I->len > 1 ? u : 0];
+    *units = n;
+    *data = d;
+    return DQ_OK;
+}
+
+static void lif_destroy(void *data) { free(data); }
+
+static int lif_init(const dq_view_t *v)
+{
+    const lif_t *d = v->data;
+    double *restrict V = v->value[S_V];
+    double *restrict spikes = v->value[S_SPIKES];
+    double *restrict refr = v->value[S_REFRACTORY];
+    for (size_t i = 0; i < v->units; ++i) {
+        V[i] = d->V0;
+        spikes[i] = 0.0;
+        refr[i] = 0.0;
+    }
+    return DQ_OK;
+}
+
+/* (-(V - E_L) + R I)/tau_m, and 0 while refractory: the refractory time left is the one at
+ * the start of the step, the same for every stage of a multi-stage solver. */
+static int lif_derivative(const dq_view_t *v)
+{
+    const lif_t *d = v->data;
+    const double *restrict V = v->value[S_V];
+    const double *restrict refr = v->value[S_REFRACTORY];
+    const double *restrict I = d->I + v->unit0;
+    double *restrict dV = v->derivative[S_V];
+    const double tau_m = d->tau_m, E_L = d->E_L, R = d->R;
+    for (size_t i = 0; i < v->units; ++i) {
+        const double f = (-(V[i] - E_L) + R * I[i]) / tau_m;
+        dV[i] = refr[i] > 0.0 ? 0.0 : f;
+    }
+    return DQ_OK;
+}
+
+/* After the solver's step. A refractory unit is held at V_reset and its time left drops by
+ * dt; a free unit at or above V_th spikes: V <- V_reset, spikes += 1, refractory <- t_ref.
+ * The time left is snapped to 0 when within a rounding error of it, so that t_ref = k dt
+ * holds V for exactly k steps although k subtractions of dt need not reach 0 exactly.
+ * Selects instead of branches, so the loop vectorises. */
+static int lif_post(const dq_view_t *v)
+{
+    const lif_t *d = v->data;
+    double *restrict V = v->value[S_V];
+    double *restrict spikes = v->value[S_SPIKES];
+    double *restrict refr = v->value[S_REFRACTORY];
+    const double V_th = d->V_th, V_reset = d->V_reset, t_ref = d->t_ref, dt = v->dt;
+    const double eps = 1e-9 * dt;
+    for (size_t i = 0; i < v->units; ++i) {
+        const int held = refr[i] > 0.0;
+        const int spike = !held && V[i] >= V_th;
+        const double left = refr[i] - dt;
+        V[i] = held || spike ? V_reset : V[i];
+        spikes[i] += spike ? 1.0 : 0.0;
+        refr[i] = spike ? t_ref : held ? (left > eps ? left : 0.0) : 0.0;
+    }
+    return DQ_OK;
+}
+
+/* dF/dV = -1/tau_m, or 0 while refractory. Only the V-V entry: the aux states have none. */
+static void lif_jac_VV(const dq_view_t *v, double *restrict J)
+{
+    if (!J)
+        return;
+    const lif_t *d = v->data;
+    const double *restrict refr = v->value[S_REFRACTORY];
+    const double g = -1.0 / d->tau_m;
+    for (size_t i = 0; i < v->units; ++i)
+        J[i] = refr[i] > 0.0 ? 0.0 : g;
+}
+
+static int lif_jacobian(const dq_view_t *v)
+{
+    lif_jac_VV(v, v->jacobian[S_V * N_STATES + S_V]);
+    return DQ_OK;
+}
+
+static int lif_jacobian_diag(const dq_view_t *v)
+{
+    lif_jac_VV(v, v->jacobian_diag[S_V]);
+    return DQ_OK;
+}
+
+static const dq_state_desc_t lif_states[] = {
+    {.name = "V", .unit = "mV", .doc = "membrane potential"},
+    {.name = "spikes", .unit = NULL, .doc = "spikes emitted",
+     .flags = DQ_STATE_AUX | DQ_STATE_COUNT},
+    {.name = "refractory", .unit = "ms", .doc = "time left in the refractory period",
+     .flags = DQ_STATE_AUX},
+};
+
+DQ_MODULE(lif_root,
+          .name = "lif",
+          .parent = -1,
+          .states = lif_states,
+          .n_states = N_STATES,
+          .init_state = lif_init,
+          .compute_derivative = lif_derivative,
+          .post_integral = lif_post,
+          .jacobian = lif_jacobian,
+          .jacobian_diag = lif_jacobian_diag);
+
+static const dq_param_desc_t lif_params[] = {
+    {.name = "tau_m", .def = 10.0, .unit = "ms", .doc = "membrane time constant",
+     .flags = DQ_PARAM_POSITIVE},
+    {.name = "E_L", .def = -65.0, .unit = "mV", .doc = "leak reversal (resting) potential"},
+    {.name = "R", .def = 10.0, .unit = "MOhm", .doc = "membrane resistance",
+     .flags = DQ_PARAM_POSITIVE},
+    {.name = "I", .def = 2.0, .unit = "nA", .doc = "input current (one value or one per unit)",
+     .flags = DQ_PARAM_PER_UNIT},
+    {.name = "V_th", .def = -50.0, .unit = "mV", .doc = "spike threshold"},
+    {.name = "V_reset", .def = -65.0, .unit = "mV", .doc = "potential after a spike"},
+    {.name = "t_ref", .def = 2.0, .unit = "ms", .doc = "refractory period (>= 0)"},
+    {.name = "V0", .def = -65.0, .unit = "mV", .doc = "initial V(0)"},
+    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (neurons)",
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
+};
+
+DQ_MODEL(lif_desc,
+         .name = "lif",
+         .description = "Leaky integrate-and-fire neurons tau_m V' = -(V - E_L) + R I; "
+                        "V >= V_th resets V = V_reset, held for t_ref.",
+         .params = lif_params,
+         .n_params = N_PARAMS,
+         .modules = DQ_LIST(dq_module_desc_t, &lif_root),
+         .create = lif_create,
+         .destroy = lif_destroy,
+         .time_unit = "ms");
+
+DQ_PLUGIN_MODEL(lif_desc)
