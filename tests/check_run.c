@@ -247,7 +247,7 @@ START_TEST(test_run_trajectory_to_stdout_moves_the_summary_to_stderr)
     ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
                             "--t-end", "1", "--every", "2", "--quiet"),
                      0);
-    ck_assert_str_eq(res.out, "t,y[0]\n0,1\n1,0.90249999999999997\n");
+    ck_assert_str_eq(res.out, "t,y[0]\n0,1\n1,0.9025\n");
     ck_assert_str_eq(res.err, "");
 }
 END_TEST

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <dq/host/record.h>
@@ -780,6 +781,11 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         }
         sprintf(tmp_path, "%s.tmp.XXXXXX", p->out_path);
         int fd = mkstemp(tmp_path);
+        /* mkstemp creates 0600; the trajectory gets the mode any new file would get. */
+        mode_t mask = umask(0);
+        umask(mask);
+        if (fd >= 0)
+            fchmod(fd, 0666 & ~mask);
         if (fd < 0 || !(out = fdopen(fd, "w"))) {
             cli_errorf("cannot write trajectory '%s': %s", p->out_path, strerror(errno));
             if (fd >= 0)

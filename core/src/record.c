@@ -162,8 +162,17 @@ static int record_number(FILE *out, double v, int json)
         rc = fputs(json ? "null" : v > 0 ? "inf" : "-inf", out);
     else if (json && v == 0 && signbit(v))
         rc = fputs("-0.0", out);
-    else
-        rc = fprintf(out, "%.17g", v);
+    else {
+        /* The shortest of %.15g/%.16g/%.17g that reads back to the same double: 0.1 stays
+         * "0.1" instead of "0.10000000000000001", and every value still round-trips. */
+        char buf[32];
+        for (int prec = 15; prec <= 17; ++prec) {
+            snprintf(buf, sizeof buf, "%.*g", prec, v);
+            if (prec == 17 || strtod(buf, NULL) == v)
+                break;
+        }
+        rc = fputs(buf, out);
+    }
     return rc < 0 ? -1 : 0;
 }
 
