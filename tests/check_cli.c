@@ -238,7 +238,7 @@ START_TEST(test_cli_help_and_version)
     ck_assert_contains(res.out, "plugin ABI 1.");
     ck_assert_int_eq(dqhost("frobnicate"), 2);
     ck_assert_str_eq(res.err, "dqhost: error: unknown command 'frobnicate' (commands: list, "
-                              "models, info, run, help)\n");
+                              "models, info, run, check, help)\n");
     ck_assert_int_eq(dqhost("--frobnicate"), 2);
 }
 END_TEST
@@ -427,6 +427,161 @@ START_TEST(test_cli_list_shows_fifteen_solvers)
 }
 END_TEST
 
+/* The row of `solver` in a `dqhost check` table ("" when absent), copied into buf. */
+static const char *check_row(const char *out, const char *solver, char *buf, size_t len)
+{
+    size_t n = strlen(solver);
+    buf[0] = '\0';
+    for (const char *line = out; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t l = end ? (size_t)(end - line) : strlen(line);
+        if (strncmp(line, solver, n) == 0 && line[n] == ' ') {
+            snprintf(buf, len, "%.*s", (int)(l < len ? l : len - 1), line);
+            break;
+        }
+        line += l + (end != NULL);
+    }
+    return buf;
+}
+
+static const char *const builtin_solvers[] = {
+    "euler",    "midpoint", "rk2",       "heun2",         "ralston2",       "rk3",
+    "heun3",    "ssprk3",   "ralston3",  "rk4",           "ralston4",       "exp_euler",
+    "ind_exp_euler", "backward_euler", "implicit_euler"};
+
+START_TEST(test_cli_check_passes_every_builtin_solver)
+{
+    ck_assert_int_eq(dqhost("check"), 0);
+    ck_assert_contains(res.out, "solver");
+    ck_assert_contains(res.out, "measured");
+    for (size_t i = 0; i < sizeof builtin_solvers / sizeof builtin_solvers[0]; ++i) {
+        char row[256];
+        check_row(res.out, builtin_solvers[i], row, sizeof row);
+        ck_assert_msg(strstr(row, "PASS") != NULL, "no PASS row for %s in:\n%s",
+                      builtin_solvers[i], res.out);
+    }
+    ck_assert_contains(res.out, "15 solver(s) checked, 15 passed, 0 failed.\n");
+    ck_assert_ptr_null(strstr(res.out, "FAIL"));
+}
+END_TEST
+
+START_TEST(test_cli_check_json_has_every_check_and_order)
+{
+    ck_assert_int_eq(dqhost("check", "--json"), 0);
+    json_error_t jerr;
+    json_t *doc = json_loads(res.out, 0, &jerr);
+    ck_assert_msg(json_is_array(doc), "invalid JSON: %s", jerr.text);
+    ck_assert_uint_eq(json_array_size(doc), 15);
+    size_t i;
+    json_t *s;
+    json_array_foreach(doc, i, s) {
+        const char *name = json_string_value(json_object_get(s, "name"));
+        ck_assert_ptr_nonnull(name);
+        ck_assert_str_eq(json_string_value(json_object_get(s, "verdict")), "pass");
+        json_t *checks = json_object_get(s, "checks");
+        const char *names[] = {"run", "names", "category", "exports", "status", "lifecycle",
+                               "memory", "determinism", "order", "time", "stiff"};
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; ++k) {
+            json_t *c = json_object_get(checks, names[k]);
+            ck_assert_msg(json_is_string(json_object_get(c, "status")), "%s: %s", name, names[k]);
+            ck_assert_msg(json_is_string(json_object_get(c, "detail")), "%s: %s", name, names[k]);
+        }
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(checks, "lifecycle"),
+                                                           "status")),
+                         "pass");
+        double declared = (double)json_integer_value(json_object_get(s, "declared_order"));
+        double measured = json_real_value(json_object_get(s, "measured_order"));
+        ck_assert_msg(fabs(measured - declared) <= 0.2, "%s: %g vs %g", name, measured, declared);
+        json_t *logistic = json_object_get(json_object_get(s, "orders"), "logistic");
+        ck_assert_str_eq(json_string_value(json_object_get(logistic, "status")), "measured");
+        ck_assert_uint_eq(json_array_size(json_object_get(logistic, "error")), 4);
+    }
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_cli_check_by_alias_and_name)
+{
+    char row[256];
+    ck_assert_int_eq(dqhost("check", "explicit", "rk4"), 0);
+    ck_assert_contains(check_row(res.out, "euler", row, sizeof row), "PASS");
+    ck_assert_contains(check_row(res.out, "rk4", row, sizeof row), "PASS");
+    ck_assert_contains(res.out, "2 solver(s) checked, 2 passed, 0 failed.\n");
+}
+END_TEST
+
+START_TEST(test_cli_check_crash_is_a_verdict)
+{
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/check_crash.so"), 1);
+    char row[256];
+    ck_assert_contains(check_row(res.out, "fixture_check_crash", row, sizeof row), "FAIL (run)");
+    /* Killed by SIGSEGV, or (under a sanitizer) exited after reporting it. */
+    ck_assert_contains(res.out, "fixture_check_crash: run: crashed: ");
+}
+END_TEST
+
+START_TEST(test_cli_check_hang_times_out)
+{
+    ck_assert_int_eq(dqhost("check", "--timeout", "1", DQ_TEST_FIXTURE_DIR "/check_hang.so"), 1);
+    ck_assert_contains(res.out, "fixture_check_hang: run: timed out after 1 s\n");
+}
+END_TEST
+
+START_TEST(test_cli_check_fake_order_is_a_mismatch)
+{
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/check_fake_order.so"), 1);
+    char row[256];
+    ck_assert_contains(check_row(res.out, "fixture_check_fake_order", row, sizeof row),
+                       "FAIL (order)");
+    ck_assert_contains(res.out, "fixture_check_fake_order: order: order mismatch: declared 4, "
+                                "measured 1.0");
+}
+END_TEST
+
+START_TEST(test_cli_check_missing_post_integral_is_a_lifecycle_failure)
+{
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/check_no_post.so"), 1);
+    ck_assert_contains(res.out, "fixture_check_no_post: lifecycle: post_integral called 0 times "
+                                "in step 1 of 'decay' (dt = 0.1) (expected 1)\n");
+}
+END_TEST
+
+START_TEST(test_cli_check_write_outside_block_is_a_memory_failure)
+{
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/check_bad_write.so"), 1);
+    ck_assert_contains(res.out, "fixture_check_bad_write: memory: wrote outside the states it "
+                                "integrates: ctx->y[3]");
+}
+END_TEST
+
+START_TEST(test_cli_check_file_that_does_not_load_fails)
+{
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/not_elf.so", "--json"), 1);
+    json_t *doc = json_loads(res.out, 0, NULL);
+    ck_assert_uint_eq(json_array_size(doc), 1);
+    json_t *run = json_object_get(json_object_get(json_array_get(doc, 0), "checks"), "run");
+    ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "fail");
+    ck_assert_contains(json_string_value(json_object_get(run, "detail")), "cannot open plugin '");
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_cli_check_usage_errors_exit_2)
+{
+    ck_assert_int_eq(dqhost("check", "nosuch"), 2);
+    ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'nosuch'.");
+    ck_assert_str_eq(res.out, "");
+    ck_assert_int_eq(dqhost("check", "rk44"), 2);
+    ck_assert_contains(res.err, "Unknown integrator 'rk44'. Did you mean 'rk4'?");
+    ck_assert_int_eq(dqhost("check", "--timeout", "0"), 2);
+    ck_assert_str_eq(res.err, "dqhost: error: check: --timeout must be a positive number of "
+                              "seconds, got '0'\n");
+    ck_assert_int_eq(dqhost("check", "--frobnicate"), 2);
+    ck_assert_int_eq(dqhost("check", "--help"), 0);
+    ck_assert_contains(res.out, "Usage: dqhost check");
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -455,6 +610,16 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_solver_options_are_listed_set_and_checked);
     tcase_add_test(tc, test_cli_newton_failure_names_solver_state_unit_and_time);
     tcase_add_test(tc, test_cli_list_shows_fifteen_solvers);
+    tcase_add_test(tc, test_cli_check_passes_every_builtin_solver);
+    tcase_add_test(tc, test_cli_check_json_has_every_check_and_order);
+    tcase_add_test(tc, test_cli_check_by_alias_and_name);
+    tcase_add_test(tc, test_cli_check_crash_is_a_verdict);
+    tcase_add_test(tc, test_cli_check_hang_times_out);
+    tcase_add_test(tc, test_cli_check_fake_order_is_a_mismatch);
+    tcase_add_test(tc, test_cli_check_missing_post_integral_is_a_lifecycle_failure);
+    tcase_add_test(tc, test_cli_check_write_outside_block_is_a_memory_failure);
+    tcase_add_test(tc, test_cli_check_file_that_does_not_load_fails);
+    tcase_add_test(tc, test_cli_check_usage_errors_exit_2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -35,17 +35,6 @@ extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 
-/* The recorder's number format: the shortest of %.15g/%.16g/%.17g that reads back. */
-static const char *shortest(double v, char *buf, size_t len)
-{
-    for (int prec = 15; prec <= 17; ++prec) {
-        snprintf(buf, len, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    return buf;
-}
-
 static long allocs;
 void *malloc(size_t n)
 {
@@ -247,6 +236,17 @@ static dq_error_t new_error(const dq_system_t *sys, const dq_record_opts_t *opts
 }
 
 /* ---- text ------------------------------------------------------------------------------ */
+
+/* The recorder's number format: the shortest of %.15g/%.16g/%.17g that reads back. */
+static const char *shortest(double v, char *buf, size_t len)
+{
+    for (int prec = 15; prec <= 17; ++prec) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}
 
 START_TEST(test_record_csv_writes_every_state_and_unit_every_k_steps)
 {

@@ -51,5 +51,6 @@ int cmd_list(dq_cli_t *cli, int argc, char **argv);
 int cmd_info(dq_cli_t *cli, int argc, char **argv);
 int cmd_run(dq_cli_t *cli, int argc, char **argv);
 int cmd_models(dq_cli_t *cli, int argc, char **argv);
+int cmd_check(dq_cli_t *cli, int argc, char **argv);
 
 #endif

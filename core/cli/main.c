@@ -22,6 +22,9 @@ static void main_usage(FILE *out)
           "  run [SPEC.json] [--model M --solver S --dt DT --t-end T ...] [-o FILE]\n"
           "                         simulate; record a trajectory; print a summary\n"
           "                         (see dqhost run --help)\n"
+          "  check [--json] [--timeout S] [NAME | FILE.so]...\n"
+          "                         conformance check of solvers: step contract, memory,\n"
+          "                         determinism, measured order (see dqhost check --help)\n"
           "  help                   this text\n"
           "\n"
           "Options:\n"
@@ -90,11 +93,13 @@ int main(int argc, char **argv)
         fn = cmd_run;
     else if (strcmp(cmd, "models") == 0)
         fn = cmd_models;
+    else if (strcmp(cmd, "check") == 0)
+        fn = cmd_check;
     else if (strcmp(cmd, "help") == 0) {
         main_usage(stdout);
         return DQ_EXIT_OK;
     } else {
-        cli_errorf("unknown command '%s' (commands: list, models, info, run, help)", cmd);
+        cli_errorf("unknown command '%s' (commands: list, models, info, run, check, help)", cmd);
         return DQ_EXIT_USAGE;
     }
     int rc = cli_load_plugins(&cli);
