@@ -673,8 +673,9 @@ START_TEST(test_system_hh_gates_with_own_solver_differ_and_advance_once_per_step
     double v_split = hh_run(&counted, "exp_euler", 1000);
     ck_assert_int_eq(hh_gate_pre, 1000);
     ck_assert_int_eq(hh_gate_post, 1000);
-    /* exp_euler evaluates f once; hh's analytic Jacobian costs no derivative call. */
-    ck_assert_int_eq(hh_gate_deriv, 1000);
+    /* exp_euler evaluates f twice (at t and at t + h, for dF/dt); hh's analytic Jacobian
+     * costs no derivative call. */
+    ck_assert_int_eq(hh_gate_deriv, 2000);
     ck_assert(isfinite(v_single) && isfinite(v_split));
     ck_assert_msg(fabs(v_single - v_split) > 1e-6, "single %.17g split %.17g", v_single,
                   v_split);
