@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # dq_add_plugin(<target> SOURCES <src>... [KIND solver|model]
-#               [OUTPUT_DIRECTORY <dir>] [NO_INSTALL] [ALLOW_UNDEFINED])
+#               [OUTPUT_DIRECTORY <dir>] [NO_INSTALL] [ALLOW_UNDEFINED] [SIMD])
 #
 # Builds a dqhost plugin: a MODULE library named <target>.so (no "lib" prefix), compiled
 # with hidden visibility, linked with -Wl,-z,defs (a plugin may not depend on symbols it
@@ -8,6 +8,9 @@
 # dq_plugin_entry. Built into ${PROJECT_BINARY_DIR}/plugins unless OUTPUT_DIRECTORY is
 # given; installed into the dqhost plugin directory unless NO_INSTALL is given.
 # ALLOW_UNDEFINED drops -z defs (only test fixtures that must fail to load want that).
+# SIMD (GCC on x86-64 with glibc's libmvec) compiles with -fopenmp-simd -fno-math-errno
+# -fno-trapping-math -DDQ_SIMD=1 and links libmvec, so loops marked DQ_SIMD_LOOP in
+# <dq/simd.h> call vector exp; elsewhere it does nothing.
 #
 # The same file is installed with the SDK for third-party plugins.
 include_guard(GLOBAL)
@@ -15,7 +18,7 @@ include_guard(GLOBAL)
 set(_DQ_ADD_PLUGIN_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 function(dq_add_plugin target)
-  cmake_parse_arguments(ARG "NO_INSTALL;ALLOW_UNDEFINED" "KIND;OUTPUT_DIRECTORY;OUTPUT_NAME"
+  cmake_parse_arguments(ARG "NO_INSTALL;ALLOW_UNDEFINED;SIMD" "KIND;OUTPUT_DIRECTORY;OUTPUT_NAME"
                         "SOURCES" ${ARGN})
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "dq_add_plugin(${target}): SOURCES is required")
@@ -49,6 +52,16 @@ function(dq_add_plugin target)
     target_link_options(${target} PRIVATE "LINKER:-z,defs")
     # -z defs needs libm and libc named explicitly when a plugin uses them.
     target_link_libraries(${target} PRIVATE m)
+  endif()
+  if(ARG_SIMD AND CMAKE_C_COMPILER_ID STREQUAL "GNU"
+     AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+    find_library(DQ_MVEC_LIBRARY mvec)
+    if(DQ_MVEC_LIBRARY)
+      target_compile_options(${target} PRIVATE -fopenmp-simd -fno-math-errno
+                             -fno-trapping-math)
+      target_compile_definitions(${target} PRIVATE DQ_SIMD=1)
+      target_link_libraries(${target} PRIVATE ${DQ_MVEC_LIBRARY})
+    endif()
   endif()
   if(ARG_KIND)
     set_property(GLOBAL APPEND PROPERTY DQ_PLUGIN_TARGETS ${target})

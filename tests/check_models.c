@@ -687,11 +687,11 @@ START_TEST(test_models_hh_rates_are_finite_and_continuous_at_the_singular_points
         b->value[0][u] = V[u];
         b->value[3][u] = b->value[4][u] = b->value[5][u] = 0.0; /* m, h, n */
     }
-    feclearexcept(FE_ALL_EXCEPT);
+    /* hh is built with <dq/simd.h> (-fno-trapping-math, libmvec), which makes no promise
+     * about FP exception flags, so the values themselves are what is checked. */
     bench_call(b, CALL_DERIV);
     bench_call(b, CALL_JAC);
     bench_call(b, CALL_DIAG);
-    ck_assert_msg(!fetestexcept(FE_INVALID | FE_DIVBYZERO), "0/0 or x/0 evaluated");
     double (*dm)[MAX_UNITS] = &b->deriv[3], (*dn)[MAX_UNITS] = &b->deriv[5];
     double (*jm)[MAX_UNITS] = &b->jac[3 * 6 + 0], (*jn)[MAX_UNITS] = &b->jac[5 * 6 + 0];
     for (size_t u = 0; u < 8; ++u)

@@ -682,6 +682,119 @@ START_TEST(test_system_hh_gates_with_own_solver_differ_and_advance_once_per_step
 }
 END_TEST
 
+/* ---- threads -------------------------------------------------------------------------- */
+static dq_system_t *hh_threads(size_t threads)
+{
+    dq_error_t err = {0};
+    double n = 1000, I[1000];
+    for (int u = 0; u < 1000; ++u)
+        I[u] = 0.02 * u;
+    dq_param_arg_t args[] = {{"n", &n, 1, NULL}, {"I_ext", I, 1000, NULL}};
+    dq_system_t *sys = dq_system_new(dq_registry_lookup_model(reg, "hh", NULL)->desc, args, 2,
+                                     &err);
+    ck_assert_msg(sys != NULL, "%s", err.message);
+    dq_system_set_solver(sys, dq_registry_lookup(reg, "rk4", NULL), &err);
+    dq_system_set_block_units(sys, 64, &err); /* 16 blocks: 15 of 64 and one of 40 */
+    ck_assert_int_eq(dq_system_set_threads(sys, threads, &err), DQ_OK);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.025, &err), DQ_OK);
+    ck_assert_uint_eq(dq_system_threads(sys), threads);
+    return sys;
+}
+
+START_TEST(test_system_results_are_the_same_bits_for_every_thread_count)
+{
+    dq_error_t err = {0};
+    dq_system_t *ref = hh_threads(1);
+    for (int k = 0; k < 400; ++k) /* step by step: the plain order */
+        ck_assert_int_eq(dq_system_step(ref, &err), DQ_OK);
+    const size_t threads[] = {1, 2, 3, 5};
+    for (size_t i = 0; i < 4; ++i) {
+        dq_system_t *sys = hh_threads(threads[i]);
+        /* In chunks: each lane takes its blocks through all the steps of a run. */
+        ck_assert_int_eq(dq_system_run(sys, 150, &err), DQ_OK);
+        ck_assert_int_eq(dq_system_run(sys, 250, &err), DQ_OK);
+        ck_assert_uint_eq(dq_system_step_count(sys), 400);
+        for (size_t s = 0; s < dq_system_state_count(sys); ++s)
+            for (size_t u = 0; u < 1000; ++u) {
+                double a = dq_system_value(sys, s, u), b = dq_system_value(ref, s, u);
+                ck_assert_msg(memcmp(&a, &b, sizeof a) == 0,
+                              "%zu threads: state %zu unit %zu: %.17g != %.17g", threads[i], s,
+                              u, a, b);
+            }
+        dq_system_free(sys);
+    }
+    /* The population fires: the comparison covered spikes, not just resting values. */
+    ck_assert_double_gt(dq_system_value(ref, 1, 999), 0.0);
+    dq_system_free(ref);
+}
+END_TEST
+
+/* y' = y^2 from y0 = 1 + u/10: larger units blow up sooner, so the earliest failure is in
+ * a late block, which another thread steps, while block 0 fails later. */
+static int blowup_init(const dq_view_t *v)
+{
+    for (size_t i = 0; i < v->units; ++i)
+        v->value[0][i] = 1.0 + (double)(v->unit0 + i) / 10.0;
+    return DQ_OK;
+}
+static int blowup_deriv(const dq_view_t *v)
+{
+    for (size_t i = 0; i < v->units; ++i)
+        v->derivative[0][i] = v->value[0][i] * v->value[0][i];
+    return DQ_OK;
+}
+static int blowup_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
+                         size_t len)
+{
+    (void)p;
+    (void)msg;
+    (void)len;
+    *units = 100;
+    *data = NULL;
+    return DQ_OK;
+}
+static const dq_state_desc_t blowup_states[] = {{.name = "y"}};
+DQ_MODULE(blowup_root, .name = "blowup", .parent = -1, .states = blowup_states, .n_states = 1,
+          .init_state = blowup_init, .compute_derivative = blowup_deriv);
+DQ_MODEL(blowup_model, .name = "blowup", .description = "finite-time blow-up",
+         .modules = DQ_LIST(dq_module_desc_t, &blowup_root), .create = blowup_create);
+
+START_TEST(test_system_run_reports_the_earliest_failure_for_every_thread_count)
+{
+    /* The expected report: the earliest step at which any unit overflows, and the lowest
+     * unit overflowing then (blocks are searched in order, and units within a block). */
+    int best_step = 1 << 30, best_unit = -1;
+    for (int u = 0; u < 100; ++u) {
+        double y = 1.0 + u / 10.0;
+        int k = 0;
+        while (isfinite(y))
+            y = y + 0.1 * (y * y), ++k;
+        if (k < best_step)
+            best_step = k, best_unit = u;
+    }
+    char want[64];
+    snprintf(want, sizeof want, "state 'y' of unit %d became ", best_unit);
+    char first[DQ_ERROR_MESSAGE_MAX] = "";
+    for (size_t threads = 1; threads <= 4; ++threads) {
+        dq_error_t err = {0};
+        dq_system_t *sys = dq_system_new(&blowup_model, NULL, 0, &err);
+        dq_system_set_solver(sys, dq_registry_lookup(reg, "euler", NULL), &err);
+        dq_system_set_block_units(sys, 10, &err);
+        dq_system_set_threads(sys, threads, &err);
+        ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
+        ck_assert_int_eq(dq_system_run(sys, 1000, &err), DQ_ENONFINITE);
+        ck_assert_msg(strstr(err.message, want) != NULL, "%s (want %s at step %d)", err.message,
+                      want, best_step);
+        ck_assert_uint_eq(dq_system_step_count(sys), 0); /* the run did not complete */
+        if (threads == 1)
+            snprintf(first, sizeof first, "%s", err.message);
+        else
+            ck_assert_str_eq(err.message, first);
+        dq_system_free(sys);
+    }
+}
+END_TEST
+
 Suite *system_suite(void)
 {
     Suite *s = suite_create("system");
@@ -703,6 +816,8 @@ Suite *system_suite(void)
     tcase_add_test(tc, test_system_author_solver_is_resolved_by_name);
     tcase_add_test(tc, test_system_diffusion_ignored_by_solver_is_warned_once);
     tcase_add_test(tc, test_system_hh_gates_with_own_solver_differ_and_advance_once_per_step);
+    tcase_add_test(tc, test_system_results_are_the_same_bits_for_every_thread_count);
+    tcase_add_test(tc, test_system_run_reports_the_earliest_failure_for_every_thread_count);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -33,6 +33,7 @@ typedef struct run_opts {
     const char *submodules[RUN_MAX];
     size_t n_submodules;
     size_t block_units;
+    size_t threads; /* 0: automatic */
     int json, quiet;
 } run_opts_t;
 
@@ -108,6 +109,8 @@ static void run_usage(FILE *out)
           "  -o, --output FILE     write the trajectory to FILE (default: standard output)\n"
           "  --format csv|json     trajectory format (default: from FILE's extension, else csv)\n"
           "  --seed N              random seed\n"
+          "  --threads N           threads (default: one per core for large populations);\n"
+          "                        the results are the same bits for every count\n"
           "  --block-units N       units per cache block (default 256)\n"
           "  --json                print the summary as JSON\n"
           "  -q, --quiet           no progress bar, no summary when the trajectory goes to\n"
@@ -135,6 +138,8 @@ static const char *run_opt_value(const char *name, const char *alias, int argc, 
     return argv[++*i];
 }
 
+static int run_parse_count(const char *text, const char *what, double min, uint64_t *out);
+
 static int run_parse(run_opts_t *o, int argc, char **argv)
 {
     static const struct {
@@ -143,7 +148,7 @@ static int run_parse(run_opts_t *o, int argc, char **argv)
                  {"--t-end", NULL},     {"--param", NULL},   {"--solver-opt", NULL},
                  {"--submodule", NULL}, {"--record", NULL},  {"--every", NULL},
                  {"--units", NULL},     {"--output", "-o"},  {"--format", NULL},
-                 {"--seed", NULL},      {"--block-units", NULL}};
+                 {"--seed", NULL},      {"--block-units", NULL}, {"--threads", NULL}};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
@@ -203,6 +208,17 @@ static int run_parse(run_opts_t *o, int argc, char **argv)
         case 10: o->out_path = v; break;
         case 11: o->format = v; break;
         case 12: o->seed = v; break;
+        case 14: {
+            uint64_t t;
+            if (run_parse_count(v, "run: --threads", 1, &t))
+                return -1;
+            if (t > 1024) {
+                cli_errorf("run: --threads must be at most 1024, got '%s'", v);
+                return -1;
+            }
+            o->threads = (size_t)t;
+            break;
+        }
         default: {
             double b;
             if (cli_parse_double(v, "run: --block-units", &b))
@@ -761,7 +777,8 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     const char *solver_name = NULL;
     if (!(sys = run_build(cli, p, &solver_name)))
         goto done;
-    if (o.block_units && dq_system_set_block_units(sys, o.block_units, &err)) {
+    if ((o.block_units && dq_system_set_block_units(sys, o.block_units, &err)) ||
+        (o.threads && dq_system_set_threads(sys, o.threads, &err))) {
         cli_print_error(&err);
         goto done;
     }
@@ -821,13 +838,23 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     rc = DQ_EXIT_OK;
     if (rec && dq_recorder_sample(rec, &err))
         rc = DQ_EXIT_FAILURE;
-    for (unsigned long long k = 0; rc == DQ_EXIT_OK && k < steps; ++k) {
-        if (dq_system_step(sys, &err) || (rec && dq_recorder_sample(rec, &err))) {
+    /* Steps go in chunks: a recorded run stops at each sample, a run with a progress bar
+     * about every 1% of the way, any other run takes all its steps in one go (each block
+     * through every step while it is in cache). */
+    uint64_t chunk = steps;
+    if (rec)
+        chunk = p->every ? p->every : 1;
+    else if (pg.enabled && steps >= 100)
+        chunk = steps / 100;
+    for (unsigned long long k = 0; rc == DQ_EXIT_OK && k < steps;) {
+        uint64_t todo = steps - k < chunk ? steps - k : chunk;
+        if (dq_system_run(sys, todo, &err) || (rec && dq_recorder_sample(rec, &err))) {
             rc = DQ_EXIT_FAILURE;
             break;
         }
-        if (pg.enabled && (k & 255) == 0)
-            run_progress_update(&pg, (double)(k + 1) / (double)steps, dq_system_time(sys), tu);
+        k += todo;
+        if (pg.enabled)
+            run_progress_update(&pg, (double)k / (double)steps, dq_system_time(sys), tu);
     }
     r.steps = dq_system_step_count(sys);
     r.wall = run_now() - pg.start;

@@ -255,10 +255,6 @@ static void system_group_cleanup(dq__group_t *g)
     free(g->y);
     free(g->f);
     free(g->g);
-    free(g->work);
-    free(g->jac_y);
-    free(g->jac_f);
-    free(g->jac_full);
 }
 
 void dq_system_free(dq_system_t *sys)
@@ -267,6 +263,7 @@ void dq_system_free(dq_system_t *sys)
         return;
     if (sys->data && sys->model.destroy)
         sys->model.destroy(sys->data);
+    dq__lanes_stop(sys);
     for (size_t i = 0; i < sys->n_groups; ++i)
         system_group_cleanup(&sys->groups[i]);
     free(sys->groups);
@@ -279,11 +276,6 @@ void dq_system_free(dq_system_t *sys)
     free(sys->root_options);
     free(sys->mod_solver);
     free(sys->mod_substeps);
-    free(sys->view_value);
-    free(sys->view_derivative);
-    free(sys->view_diffusion);
-    free(sys->view_jac);
-    free(sys->view_jac_diag);
     free(sys->param_store);
     free(sys->params);
     free(sys->states);
@@ -431,6 +423,18 @@ int dq_system_resolve_solvers(dq_system_t *sys, dq_registry_t *reg, dq_error_t *
     return DQ_OK;
 }
 
+int dq_system_set_threads(dq_system_t *sys, size_t threads, dq_error_t *err)
+{
+    if (sys->prepared)
+        return dq_error_set(err, DQ_EUSAGE, NULL, "the thread count is set before prepare");
+    if (threads > 1024)
+        return dq_error_set(err, DQ_EINVAL, NULL, "at most 1024 threads, got %zu", threads);
+    sys->threads_wanted = threads;
+    return DQ_OK;
+}
+
+size_t dq_system_threads(const dq_system_t *sys) { return sys->n_lanes; }
+
 int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t *err)
 {
     if (sys->prepared)
@@ -446,34 +450,34 @@ size_t dq__system_block_len(const dq_system_t *sys, size_t b)
     return left < sys->block_units ? left : sys->block_units;
 }
 
-void dq__group_view(dq__group_t *g, size_t b, const double *y, double *f)
+void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double *y, double *f)
 {
-    dq_system_t *sys = g->sys;
+    const dq_system_t *sys = l->sys;
     size_t ub = dq__system_block_len(sys, b);
     size_t unit0 = b * sys->block_units;
     for (size_t s = 0; s < sys->n_states; ++s) {
         int gi = sys->state_group[s];
         if (gi < 0) {
-            sys->view_value[s] = sys->aux[s] + unit0;
-            sys->view_derivative[s] = NULL;
-            sys->view_diffusion[s] = NULL;
+            l->view_value[s] = sys->aux[s] + unit0;
+            l->view_derivative[s] = NULL;
+            l->view_diffusion[s] = NULL;
             continue;
         }
         const dq__group_t *h = &sys->groups[gi];
         size_t base = b * h->m * sys->block_units, off = sys->state_comp[s] * ub;
         if (h == g) {
-            sys->view_value[s] = (double *)y + off;
-            sys->view_derivative[s] = f + off;
+            l->view_value[s] = (double *)y + off;
+            l->view_derivative[s] = f + off;
         } else {
-            sys->view_value[s] = h->y + base + off;
-            sys->view_derivative[s] = h->f + base + off;
+            l->view_value[s] = h->y + base + off;
+            l->view_derivative[s] = h->f + base + off;
         }
-        sys->view_diffusion[s] = h->g && (sys->states[s]->flags & DQ_STATE_DIFFUSION)
-                                     ? h->g + base + off
-                                     : NULL;
+        l->view_diffusion[s] = h->g && (sys->states[s]->flags & DQ_STATE_DIFFUSION)
+                                   ? h->g + base + off
+                                   : NULL;
     }
-    sys->view.unit0 = unit0;
-    sys->view.units = ub;
+    l->view.unit0 = unit0;
+    l->view.units = ub;
 }
 
 /* Which solver owns module i: its own, or the nearest ancestor's. */
@@ -541,12 +545,12 @@ static int system_build_groups(dq_system_t *sys, dq_error_t *err)
     return DQ_OK;
 }
 
-/* Arena, work and Jacobian scratch of one group, sized for the largest block. */
+/* The arena of one group; work memory and Jacobian scratch are per lane (driver.c). */
 static int system_alloc_group(dq_system_t *sys, dq__group_t *g)
 {
     const size_t mB = g->m * sys->block_units, total = g->m * sys->units;
     int noisy = 0;
-    g->analytic_jac = g->analytic_diag = 1;
+    g->analytic_jac = g->analytic_diag = g->fused_diag = 1;
     for (size_t k = 0; k < g->m; ++k)
         noisy |= (sys->states[g->states[k]]->flags & DQ_STATE_DIFFUSION) != 0;
     for (size_t k = 0; k < g->n_modules; ++k) {
@@ -554,24 +558,16 @@ static int system_alloc_group(dq_system_t *sys, dq__group_t *g)
         if (md->n_states) {
             g->analytic_jac &= md->jacobian != NULL;
             g->analytic_diag &= md->jacobian_diag != NULL;
+            g->fused_diag &= md->compute_derivative_diag != NULL;
         }
     }
-    size_t work_len = g->solver->work_size ? g->solver->work_size(g->m, sys->block_units)
-                                           : (size_t)g->solver->work_vectors * mB;
+    g->work_len = g->solver->work_size ? g->solver->work_size(g->m, sys->block_units)
+                                       : (size_t)g->solver->work_vectors * mB;
     /* calloc(0) may return NULL: ask for at least one element everywhere. */
     g->y = calloc(total + 1, sizeof(double));
     g->f = calloc(total + 1, sizeof(double));
     g->g = noisy ? calloc(total + 1, sizeof(double)) : NULL;
-    g->work = calloc(work_len + 1, sizeof(double));
-    /* Jacobian scratch is small next to the arena (two block vectors, and a full block
-     * Jacobian only when a diagonal must be read off an analytic one), so it is always
-     * there and no solver triggers an allocation mid-run. */
-    g->jac_y = calloc(mB + 1, sizeof(double));
-    g->jac_f = calloc(mB + 1, sizeof(double));
-    if (g->analytic_jac && !g->analytic_diag)
-        g->jac_full = calloc(g->m * mB + 1, sizeof(double));
-    if (!g->y || !g->f || (noisy && !g->g) || !g->work || !g->jac_y || !g->jac_f ||
-        (g->analytic_jac && !g->analytic_diag && !g->jac_full))
+    if (!g->y || !g->f || (noisy && !g->g))
         return DQ_ENOMEM;
     return DQ_OK;
 }
@@ -621,42 +617,31 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
     int rc = system_build_groups(sys, err);
     for (size_t gi = 0; rc == DQ_OK && gi < sys->n_groups; ++gi)
         rc = system_alloc_group(sys, &sys->groups[gi]);
-    sys->view_value = calloc(sys->n_states, sizeof(double *));
-    sys->view_derivative = calloc(sys->n_states, sizeof(double *));
-    sys->view_diffusion = calloc(sys->n_states, sizeof(double *));
-    sys->view_jac = calloc(sys->n_states * sys->n_states, sizeof(double *));
-    sys->view_jac_diag = calloc(sys->n_states, sizeof(double *));
-    if (rc || !sys->view_value || !sys->view_derivative || !sys->view_diffusion ||
-        !sys->view_jac || !sys->view_jac_diag)
+    if (rc == DQ_OK)
+        rc = dq__lanes_start(sys);
+    if (rc)
         return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for %zu states of %zu units",
                             sys->n_states, sys->units);
     sys->t0 = t0;
     sys->dt = dt;
     sys->step = 0;
-    sys->view.value = sys->view_value;
-    sys->view.derivative = sys->view_derivative;
-    sys->view.diffusion = sys->view_diffusion;
-    sys->view.data = sys->data;
-    sys->view.n_states = sys->n_states;
-    sys->view.errbuf = sys->view_err;
-    sys->view.errlen = sizeof sys->view_err;
-    sys->view.t = t0;
-    sys->view.dt = dt;
-    sys->view.step = 0;
+    dq__lane_t *l = &sys->lanes[0];
+    l->view.t = t0;
+    l->view.dt = dt;
     dq__group_t *root = &sys->groups[sys->n_groups - 1];
     for (size_t b = 0; b < sys->n_blocks; ++b) {
         size_t base = b * root->m * sys->block_units;
-        dq__group_view(root, b, root->y + base, root->f + base);
+        dq__group_view(l, root, b, root->y + base, root->f + base);
         for (size_t i = 0; i < sys->n_modules; ++i) {
             if (!sys->modules[i].init_state)
                 continue;
-            sys->view_err[0] = '\0';
-            rc = sys->modules[i].init_state(&sys->view);
+            l->view_err[0] = '\0';
+            rc = sys->modules[i].init_state(&l->view);
             if (rc)
                 return dq_error_set(err, rc < 0 ? rc : DQ_EMODEL, NULL,
                                     "model '%s': init_state of module '%s' failed: %s",
                                     sys->model.name, sys->modules[i].name,
-                                    sys->view_err[0] ? sys->view_err : dq_strerror(rc));
+                                    l->view_err[0] ? l->view_err : dq_strerror(rc));
         }
     }
     system_warn_diffusion(sys);

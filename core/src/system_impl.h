@@ -25,13 +25,46 @@ typedef struct dq__group {
     size_t *states;               /* model-wide indices of the integrated states */
     size_t m;                     /* number of them: components per unit */
     double *y, *f, *g;            /* arena slots; g NULL when every state is deterministic */
+    size_t work_len;              /* the solver's work memory for the largest block */
+    int analytic_jac;             /* every module with states has a jacobian callback */
+    int analytic_diag;            /* ... a jacobian_diag callback */
+    int fused_diag;               /* ... a compute_derivative_diag callback */
+} dq__group_t;
+
+typedef struct dq__lane dq__lane_t;
+
+/* What one lane needs to step one group: the solver's context (host_data points back
+ * here), its work memory and the Jacobian scratch. */
+typedef struct dq__lane_group {
+    dq_ctx_t ctx;
+    dq__group_t *group;
+    dq__lane_t *lane;
     double *work;
     double *jac_y, *jac_f;        /* finite-difference scratch (m * block_units each) */
     double *jac_full;             /* a full analytic Jacobian read for its diagonal */
-    int analytic_jac;             /* every module with states has a jacobian callback */
-    int analytic_diag;            /* ... a jacobian_diag callback */
-    dq_ctx_t ctx;
-} dq__group_t;
+} dq__lane_group_t;
+
+/* A lane steps a contiguous range of blocks; each thread owns one, so nothing a callback
+ * touches is shared between threads. */
+struct dq__lane {
+    dq_system_t *sys;
+    size_t b0, b1;                /* blocks [b0, b1) */
+    size_t block;                 /* block being stepped */
+    double **view_value;          /* [n_states] */
+    double **view_derivative;     /* [n_states] */
+    double **view_diffusion;      /* [n_states] */
+    double **view_jac;            /* [n_states * n_states] */
+    double **view_jac_diag;       /* [n_states] */
+    dq_view_t view;
+    char view_err[512];
+    dq__lane_group_t *lg;         /* [n_groups] */
+    dq_error_t err;               /* scratch: the failure of the block being stepped */
+    dq_error_t fail_err;          /* the lane's earliest failure (step, then block) */
+    int failed;
+    uint64_t fail_step;
+    size_t fail_block;
+    uint64_t run_from, run_steps; /* the job: steps [run_from, run_from + run_steps) */
+};
 
 struct dq_system {
     dq_model_desc_t model;        /* host-layout copy of the descriptor */
@@ -65,17 +98,10 @@ struct dq_system {
     size_t n_blocks;
     int prepared;
 
-    /* The views handed to module callbacks; the pointer tables are rewritten per call. */
-    double **view_value;          /* [n_states] */
-    double **view_derivative;     /* [n_states] */
-    double **view_diffusion;      /* [n_states] */
-    double **view_jac;            /* [n_states * n_states] */
-    double **view_jac_diag;       /* [n_states] */
-    dq_view_t view;
-    char view_err[512];
-
-    size_t block;                 /* block being stepped */
-    dq_error_t *step_err;         /* where host callbacks report during a step */
+    size_t threads_wanted;        /* 0: one per core, as many as there are blocks to share */
+    dq__lane_t *lanes;            /* [n_lanes]; lane 0 runs on the calling thread */
+    size_t n_lanes;
+    struct dq__pool *pool;        /* worker threads for lanes 1.., or NULL */
 
     double t0;
     double dt;
@@ -84,9 +110,13 @@ struct dq_system {
 
 /* Units in block b. */
 size_t dq__system_block_len(const dq_system_t *sys, size_t b);
-/* Points the view's tables at block b for group g: g's states read from y and write
+/* Points lane l's view tables at block b for group g: g's states read from y and write
  * derivatives to f (its arena block or a solver's stage buffers); other groups' states
  * point at their arenas, auxiliary states at their arrays. */
-void dq__group_view(dq__group_t *g, size_t b, const double *y, double *f);
+void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double *y, double *f);
+
+/* Lanes and their worker threads (driver.c). */
+int dq__lanes_start(dq_system_t *sys);
+void dq__lanes_stop(dq_system_t *sys);
 
 #endif

@@ -10,11 +10,11 @@
 static int ind_exp_euler_step(dq_ctx_t *ctx)
 {
     int rc = dq_pre_integral(ctx);
-    if (rc == DQ_OK)
-        rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
     double *lambda = dq_work(ctx, 0);
+    /* One model pass when the model gives its diagonal with its derivative (Rush-Larsen
+     * for HH gates), two otherwise. */
     if (rc == DQ_OK)
-        rc = dq_jacobian_diag(ctx, ctx->t, ctx->y, ctx->f, lambda);
+        rc = dq_compute_derivative_diag(ctx, ctx->t, ctx->y, ctx->f, lambda);
     if (rc)
         return rc;
     double *y = ctx->y;

@@ -48,6 +48,9 @@ typedef struct dq_host_api {
      * has it (or its full Jacobian), else finite differences. */
     int (*jacobian_diag)(dq_ctx_t *ctx, double t, const double *y, const double *fy,
                          double *d);
+    /* f = F(t, y) and d = diag dF/dy at (t, y) together: one model pass when the model
+     * computes both at once, otherwise compute_derivative then jacobian_diag. */
+    int (*derivative_diag)(dq_ctx_t *ctx, double t, const double *y, double *f, double *d);
 } dq_host_api_t;
 
 struct dq_ctx {
@@ -93,6 +96,18 @@ static inline int dq_jacobian_diag(dq_ctx_t *ctx, double t, const double *y, con
                                    double *d)
 {
     return ctx->host->jacobian_diag(ctx, t, y, fy, d);
+}
+
+static inline int dq_compute_derivative_diag(dq_ctx_t *ctx, double t, const double *y,
+                                             double *f, double *d)
+{
+    /* A host whose table ends before derivative_diag gets the two calls it stands for. */
+    if (ctx->host->abi.struct_size >=
+        offsetof(dq_host_api_t, derivative_diag) + sizeof ctx->host->derivative_diag) {
+        return ctx->host->derivative_diag(ctx, t, y, f, d);
+    }
+    int rc = ctx->host->compute_derivative(ctx, t, y, f);
+    return rc ? rc : ctx->host->jacobian_diag(ctx, t, y, f, d);
 }
 
 /* The k-th work vector (length ctx->n); the solver declared how many it needs. */

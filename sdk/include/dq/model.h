@@ -90,6 +90,10 @@ typedef struct dq_module_desc {
     dq_module_fn jacobian;            /* analytic Jacobian rows of this module's states, or
                                          NULL (finite differences) */
     dq_module_fn jacobian_diag;       /* their diagonal only, or NULL */
+    /* compute_derivative and jacobian_diag in one pass (the rates a gate's derivative needs
+     * give its diagonal for free), or NULL; lets a per-state exponential solver cost one
+     * model evaluation per step (Rush-Larsen). */
+    dq_module_fn compute_derivative_diag;
 } dq_module_desc_t;
 
 typedef struct dq_param_desc {

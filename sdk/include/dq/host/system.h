@@ -72,6 +72,14 @@ DQ_API unsigned dq_system_module_substeps(const dq_system_t *sys, size_t module)
 /* True when the module has a solver of its own (braincell's IndependentIntegration). */
 DQ_API int dq_system_module_is_independent(const dq_system_t *sys, size_t module);
 
+/* Threads that step the population (0, the default, means one per core but no more than
+ * there are blocks to share, and one for small populations). Results are the same bits
+ * for every count: each thread steps whole blocks, and units are independent.
+ * Set before prepare. */
+DQ_API int dq_system_set_threads(dq_system_t *sys, size_t threads, dq_error_t *err);
+/* Threads used (after prepare). */
+DQ_API size_t dq_system_threads(const dq_system_t *sys);
+
 /* Block size in units (0 = the default). Must be called before dq_system_prepare. */
 DQ_API int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t *err);
 
@@ -84,6 +92,10 @@ DQ_API int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t 
  * failure err names the solver, the state, the unit and t; the values are those of the
  * failed step. */
 DQ_API int dq_system_step(dq_system_t *sys, dq_error_t *err);
+/* Advances `steps` steps: the same as calling dq_system_step that often, but each thread
+ * takes its blocks through all the steps while they are in cache. On failure err names
+ * the earliest failing step (and block); the state is then partly advanced. */
+DQ_API int dq_system_run(dq_system_t *sys, uint64_t steps, dq_error_t *err);
 
 /* [borrowed] names of the model and of the root's solver (NULL before set_solver). */
 DQ_API const char *dq_system_model_name(const dq_system_t *sys);
