@@ -168,6 +168,7 @@ static int hh_pre(const dq_view_t *v)
 {
     const double *restrict V = v->value[S_V];
     double *restrict V_prev = v->value[S_V_PREV];
+    DQ_SIMD_LOOP
     for (size_t i = 0; i < v->units; ++i)
         V_prev[i] = V[i];
     return DQ_OK;
@@ -180,6 +181,7 @@ static int hh_post(const dq_view_t *v)
     const double *restrict V = v->value[S_V];
     const double *restrict V_prev = v->value[S_V_PREV];
     double *restrict spikes = v->value[S_SPIKES];
+    DQ_SIMD_LOOP
     for (size_t i = 0; i < v->units; ++i)
         spikes[i] += V_prev[i] < HH_SPIKE_LEVEL && V[i] >= HH_SPIKE_LEVEL ? 1.0 : 0.0;
     return DQ_OK;

@@ -3,7 +3,7 @@
 #include <dq/dq.h>
 
 /* The seed's four steps: pre_integral, fill derivatives, y <- y + dt*f, post_integral. */
-static int euler_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int euler_step(dq_ctx_t *ctx)
 {
     int rc = dq_pre_integral(ctx);
     if (rc)
@@ -15,6 +15,7 @@ static int euler_step(dq_ctx_t *ctx)
     const double *restrict f = ctx->f;
     const double dt = ctx->dt;
     const size_t n = ctx->n;
+    DQ_SIMD_LOOP
     for (size_t i = 0; i < n; ++i)
         y[i] += dt * f[i];
     return dq_post_integral(ctx);

@@ -5,7 +5,7 @@
 
 #include "tableaux/heun2.h"
 
-static int heun2_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int heun2_step(dq_ctx_t *ctx)
 {
     return dq_rk_step(ctx, &heun2_tableau);
 }

@@ -5,7 +5,7 @@
 
 #include "tableaux/heun3.h"
 
-static int heun3_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int heun3_step(dq_ctx_t *ctx)
 {
     return dq_rk_step(ctx, &heun3_tableau);
 }

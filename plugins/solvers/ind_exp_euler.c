@@ -6,8 +6,9 @@
  * variables). First order in general. Not the IndependentIntegration mixin. */
 #include <dq/dq.h>
 #include <dq/linalg.h>
+#include <dq/simd.h>
 
-static int ind_exp_euler_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int ind_exp_euler_step(dq_ctx_t *ctx)
 {
     int rc = dq_pre_integral(ctx);
     double *lambda = dq_work(ctx, 0);
@@ -20,6 +21,7 @@ static int ind_exp_euler_step(dq_ctx_t *ctx)
     double *y = ctx->y;
     const double *f = ctx->f;
     const double dt = ctx->dt;
+    DQ_SIMD_LOOP
     for (size_t i = 0; i < ctx->n; ++i)
         y[i] += dt * dq_phi1(dt * lambda[i]) * f[i];
     return dq_post_integral(ctx);

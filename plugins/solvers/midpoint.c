@@ -5,7 +5,7 @@
 
 #include "tableaux/midpoint.h"
 
-static int midpoint_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int midpoint_step(dq_ctx_t *ctx)
 {
     return dq_rk_step(ctx, &midpoint_tableau);
 }

@@ -5,7 +5,7 @@
 
 #include "tableaux/ralston2.h"
 
-static int ralston2_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int ralston2_step(dq_ctx_t *ctx)
 {
     return dq_rk_step(ctx, &ralston2_tableau);
 }

@@ -5,7 +5,7 @@
 
 #include "tableaux/ralston3.h"
 
-static int ralston3_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int ralston3_step(dq_ctx_t *ctx)
 {
     return dq_rk_step(ctx, &ralston3_tableau);
 }

@@ -5,7 +5,7 @@
 
 #include "tableaux/ralston4.h"
 
-static int ralston4_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int ralston4_step(dq_ctx_t *ctx)
 {
     return dq_rk_step(ctx, &ralston4_tableau);
 }

@@ -5,7 +5,7 @@
 
 #include "tableaux/rk2.h"
 
-static int rk2_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int rk2_step(dq_ctx_t *ctx)
 {
     return dq_rk_step(ctx, &rk2_tableau);
 }

@@ -5,7 +5,7 @@
 
 #include "tableaux/rk3.h"
 
-static int rk3_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int rk3_step(dq_ctx_t *ctx)
 {
     return dq_rk_step(ctx, &rk3_tableau);
 }

@@ -5,7 +5,7 @@
 
 #include "tableaux/rk4.h"
 
-static int rk4_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int rk4_step(dq_ctx_t *ctx)
 {
     return dq_rk_step(ctx, &rk4_tableau);
 }

@@ -5,7 +5,7 @@
 
 #include "tableaux/ssprk3.h"
 
-static int ssprk3_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int ssprk3_step(dq_ctx_t *ctx)
 {
     return dq_rk_step(ctx, &ssprk3_tableau);
 }

@@ -27,8 +27,10 @@
 #define DQ_RK_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include <dq/context.h>
+#include <dq/simd.h>
 #include <dq/error.h>
 
 #ifdef __cplusplus
@@ -59,53 +61,143 @@ typedef struct dq_rk_tableau {
 /* Work vectors of length n an s-stage method needs: k_2..k_s plus one stage input. */
 #define DQ_RK_WORK_VECTORS(s) (s)
 
-/* out = alpha * x */
-static inline void dq__rk_scale(double *DQ_RESTRICT out, double alpha, const double *DQ_RESTRICT x,
-                                size_t n)
-{
-    for (size_t i = 0; i < n; ++i)
-        out[i] = alpha * x[i];
-}
+/* The loops over n live in helpers with restrict parameters: gcc ignores restrict on
+ * block-scope pointers and would version every loop for aliasing. Each helper makes one
+ * pass over memory for up to four terms, summing left to right, so the bits are those of
+ * sum_j w_j k_j formed first and then scaled by dt. */
 
-/* out += alpha * x */
-static inline void dq__rk_axpy(double *DQ_RESTRICT out, double alpha, const double *DQ_RESTRICT x,
-                               size_t n)
+/* out = y0 + dt * (w0 k0 + ... ), for 1 to 4 terms. */
+static inline void dq__rk_set(double *DQ_RESTRICT out, const double *DQ_RESTRICT y0, double dt,
+                              const double *w, const double *const *k, unsigned m, size_t n)
 {
-    for (size_t i = 0; i < n; ++i)
-        out[i] += alpha * x[i];
-}
-
-/* out = y0 + dt * out */
-static inline void dq__rk_stage_input(double *DQ_RESTRICT out, const double *DQ_RESTRICT y0,
-                                      double dt, size_t n)
-{
-    for (size_t i = 0; i < n; ++i)
-        out[i] = y0[i] + dt * out[i];
-}
-
-/* out = y0 */
-static inline void dq__rk_copy(double *DQ_RESTRICT out, const double *DQ_RESTRICT y0, size_t n)
-{
-    for (size_t i = 0; i < n; ++i)
-        out[i] = y0[i];
-}
-
-/* acc = sum_j w[j] * k[j] over the nonzero w[j], j < m. Returns 0 when every w[j] is zero
- * (acc untouched). The test on w[j] is per coefficient, outside the loops over n. */
-static inline int dq__rk_combine(double *DQ_RESTRICT acc, const double *w, double *const *k,
-                                 unsigned m, size_t n)
-{
-    int any = 0;
-    for (unsigned j = 0; j < m; ++j) {
-        if (w[j] == 0.0)
-            continue;
-        if (any)
-            dq__rk_axpy(acc, w[j], k[j], n);
-        else
-            dq__rk_scale(acc, w[j], k[j], n);
-        any = 1;
+    const double *DQ_RESTRICT k0 = k[0], *DQ_RESTRICT k1 = m > 1 ? k[1] : k[0];
+    const double *DQ_RESTRICT k2 = m > 2 ? k[2] : k[0], *DQ_RESTRICT k3 = m > 3 ? k[3] : k[0];
+    const double w0 = w[0], w1 = m > 1 ? w[1] : 0.0, w2 = m > 2 ? w[2] : 0.0,
+                 w3 = m > 3 ? w[3] : 0.0;
+    switch (m) {
+    case 1:
+        DQ_SIMD_LOOP
+        for (size_t i = 0; i < n; ++i)
+            out[i] = y0[i] + dt * (w0 * k0[i]);
+        break;
+    case 2:
+        DQ_SIMD_LOOP
+        for (size_t i = 0; i < n; ++i)
+            out[i] = y0[i] + dt * (w0 * k0[i] + w1 * k1[i]);
+        break;
+    case 3:
+        DQ_SIMD_LOOP
+        for (size_t i = 0; i < n; ++i)
+            out[i] = y0[i] + dt * (w0 * k0[i] + w1 * k1[i] + w2 * k2[i]);
+        break;
+    default:
+        DQ_SIMD_LOOP
+        for (size_t i = 0; i < n; ++i)
+            out[i] = y0[i] + dt * (w0 * k0[i] + w1 * k1[i] + w2 * k2[i] + w3 * k3[i]);
+        break;
     }
-    return any;
+}
+
+/* acc = w0 k0 + ... (first call, first) or acc += w0 k0 + ... (later), 1 to 4 terms. */
+static inline void dq__rk_sum(double *DQ_RESTRICT acc, int first, const double *w,
+                              const double *const *k, unsigned m, size_t n)
+{
+    const double *DQ_RESTRICT k0 = k[0], *DQ_RESTRICT k1 = m > 1 ? k[1] : k[0];
+    const double *DQ_RESTRICT k2 = m > 2 ? k[2] : k[0], *DQ_RESTRICT k3 = m > 3 ? k[3] : k[0];
+    const double w0 = w[0], w1 = m > 1 ? w[1] : 0.0, w2 = m > 2 ? w[2] : 0.0,
+                 w3 = m > 3 ? w[3] : 0.0;
+    if (first) {
+        DQ_SIMD_LOOP
+        for (size_t i = 0; i < n; ++i) {
+            double v = w0 * k0[i];
+            if (m > 1) v += w1 * k1[i];
+            if (m > 2) v += w2 * k2[i];
+            if (m > 3) v += w3 * k3[i];
+            acc[i] = v;
+        }
+        return;
+    }
+    DQ_SIMD_LOOP
+    for (size_t i = 0; i < n; ++i) {
+        double v = acc[i] + w0 * k0[i];
+        if (m > 1) v += w1 * k1[i];
+        if (m > 2) v += w2 * k2[i];
+        if (m > 3) v += w3 * k3[i];
+        acc[i] = v;
+    }
+}
+
+/* y += dt * (w0 k0 + ... ), 1 to 4 terms, in place. */
+static inline void dq__rk_add(double *DQ_RESTRICT y, double dt, const double *w,
+                              const double *const *k, unsigned m, size_t n)
+{
+    const double *DQ_RESTRICT k0 = k[0], *DQ_RESTRICT k1 = m > 1 ? k[1] : k[0];
+    const double *DQ_RESTRICT k2 = m > 2 ? k[2] : k[0], *DQ_RESTRICT k3 = m > 3 ? k[3] : k[0];
+    const double w0 = w[0], w1 = m > 1 ? w[1] : 0.0, w2 = m > 2 ? w[2] : 0.0,
+                 w3 = m > 3 ? w[3] : 0.0;
+    DQ_SIMD_LOOP
+    for (size_t i = 0; i < n; ++i) {
+        double v = w0 * k0[i];
+        if (m > 1) v += w1 * k1[i];
+        if (m > 2) v += w2 * k2[i];
+        if (m > 3) v += w3 * k3[i];
+        y[i] += dt * v;
+    }
+}
+
+/* out = base + dt * acc (base may be y0; acc and out distinct), or y += dt * acc. */
+static inline void dq__rk_finish(double *DQ_RESTRICT out, const double *DQ_RESTRICT base,
+                                 double dt, const double *DQ_RESTRICT acc, size_t n)
+{
+    DQ_SIMD_LOOP
+    for (size_t i = 0; i < n; ++i)
+        out[i] = base[i] + dt * acc[i];
+}
+
+/* Gathers the nonzero weights of row w[0..m) and their vectors; returns how many. */
+static inline unsigned dq__rk_nonzero(const double *w, double *const *k, unsigned m, double *wz,
+                                      const double **kz)
+{
+    unsigned c = 0;
+    for (unsigned j = 0; j < m; ++j)
+        if (w[j] != 0.0) {
+            wz[c] = w[j];
+            kz[c++] = k[j];
+        }
+    return c;
+}
+
+/* out = y0 + dt * sum_j w_j k_j over the nonzero w_j (out = y0 when there are none); y0 is
+ * left alone unless out == y0 (in place). `scratch` holds a sum of more than four terms. */
+static inline void dq__rk_combine_into(double *out, const double *y0, double dt,
+                                       const double *w, double *const *k, unsigned m,
+                                       double *scratch, size_t n)
+{
+    double wz[DQ_RK_MAX_STAGES];
+    const double *kz[DQ_RK_MAX_STAGES];
+    unsigned c = dq__rk_nonzero(w, k, m, wz, kz);
+    if (c == 0) {
+        if (out != y0)
+            memcpy(out, y0, n * sizeof *out);
+        return;
+    }
+    if (c <= 4) {
+        if (out == y0)
+            dq__rk_add(out, dt, wz, kz, c, n);
+        else
+            dq__rk_set(out, y0, dt, wz, kz, c, n);
+        return;
+    }
+    /* More than four terms: sum in chunks of four into scratch, then finish. */
+    for (unsigned j = 0; j < c; j += 4)
+        dq__rk_sum(scratch, j == 0, wz + j, kz + j, c - j < 4 ? c - j : 4, n);
+    if (out == y0) {
+        DQ_SIMD_LOOP
+        for (size_t i = 0; i < n; ++i)
+            out[i] += dt * scratch[i];
+    } else {
+        dq__rk_finish(out, y0, dt, scratch, n);
+    }
 }
 
 /* One explicit Runge-Kutta step of ctx->dt with tableau tab (see the top of this file). */
@@ -135,21 +227,16 @@ static inline int dq_rk_step(dq_ctx_t *ctx, const dq_rk_tableau_t *tab)
     if (rc)
         return rc;
 
-    /* The loops over n live in helpers with restrict parameters: gcc ignores restrict on
-     * block-scope pointers and would version every loop for aliasing. */
     for (unsigned i = 1; i < s; ++i) {
-        if (dq__rk_combine(ytmp, tab->a + (size_t)i * s, k, i, n))
-            dq__rk_stage_input(ytmp, ctx->y, dt, n);
-        else
-            dq__rk_copy(ytmp, ctx->y, n);
+        dq__rk_combine_into(ytmp, ctx->y, dt, tab->a + (size_t)i * s, k, i, k[s - 1], n);
         rc = dq_compute_derivative(ctx, t + tab->c[i] * dt, ytmp, k[i]);
         if (rc)
             return rc;
     }
 
-    /* The stage input is free now: it accumulates sum b_i k_i. */
-    if (dq__rk_combine(ytmp, tab->b, k, s, n))
-        dq__rk_axpy(ctx->y, dt, ytmp, n);
+    /* y += dt * sum b_i k_i, in one pass for up to four stages (the stage input, free now,
+     * holds a longer sum). */
+    dq__rk_combine_into(ctx->y, ctx->y, dt, tab->b, k, s, ytmp, n);
     return dq_post_integral(ctx);
 }
 
