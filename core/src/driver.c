@@ -68,6 +68,8 @@ static void driver_view(dq__lane_group_t *lg, double t, const double *y, double 
 static int driver_pre_integral(dq_ctx_t *ctx)
 {
     dq__lane_group_t *lg = driver_lg(ctx);
+    if (!lg->group->has_pre)
+        return DQ_OK;
     driver_view(lg, ctx->t, ctx->y, ctx->f);
     return driver_lifecycle(lg, offsetof(dq_module_desc_t, pre_integral), "pre_integral", 0);
 }
@@ -83,6 +85,8 @@ static int driver_compute_derivative(dq_ctx_t *ctx, double t, const double *y, d
 static int driver_post_integral(dq_ctx_t *ctx)
 {
     dq__lane_group_t *lg = driver_lg(ctx);
+    if (!lg->group->has_post)
+        return DQ_OK;
     driver_view(lg, ctx->t + ctx->dt, ctx->y, ctx->f);
     /* Children before parents: the reverse of declaration order. */
     return driver_lifecycle(lg, offsetof(dq_module_desc_t, post_integral), "post_integral", 1);
@@ -270,18 +274,14 @@ static int driver_report_nonfinite(dq__lane_group_t *lg, uint64_t step)
     return DQ_ENONFINITE;
 }
 
-/* One solver step of a lane's group on block b, from t over h. */
-static int driver_step_block(dq__lane_group_t *lg, size_t b, uint64_t step, double t, double h)
+/* Points a lane's group context at block b; it stays there for all the steps of the block. */
+static void driver_ctx_block(dq__lane_group_t *lg, size_t b)
 {
     const dq__group_t *g = lg->group;
-    dq__lane_t *l = lg->lane;
-    const dq_system_t *sys = l->sys;
+    const dq_system_t *sys = lg->lane->sys;
     dq_ctx_t *ctx = &lg->ctx;
     size_t ub = dq__system_block_len(sys, b);
     size_t base = b * g->m * sys->block_units;
-    ctx->t = t;
-    ctx->dt = h;
-    ctx->step = step;
     ctx->units = ub;
     ctx->n = g->m * ub;
     ctx->y = g->y + base;
@@ -289,6 +289,17 @@ static int driver_step_block(dq__lane_group_t *lg, size_t b, uint64_t step, doub
     ctx->g = g->g ? g->g + base : NULL;
     ctx->work_len = g->solver->work_size ? g->solver->work_size(g->m, ub)
                                          : (size_t)g->solver->work_vectors * ctx->n;
+}
+
+/* One solver step of a lane's group on its current block, from t over h. */
+static int driver_step_block(dq__lane_group_t *lg, uint64_t step, double t, double h)
+{
+    const dq__group_t *g = lg->group;
+    dq__lane_t *l = lg->lane;
+    dq_ctx_t *ctx = &lg->ctx;
+    ctx->t = t;
+    ctx->dt = h;
+    ctx->step = step;
     l->view_err[0] = '\0';
     int rc = g->solver->step(ctx);
     if (rc) {
@@ -299,7 +310,14 @@ static int driver_step_block(dq__lane_group_t *lg, size_t b, uint64_t step, doub
         dq_error_add_time(&l->err, t);
         return rc < 0 ? rc : DQ_ESOLVER;
     }
-    if (!driver_all_finite(ctx->y, ctx->n))
+    /* A handful of values is checked inline; a block goes to the vectorised check. */
+    int finite = 1;
+    if (ctx->n <= 8)
+        for (size_t i = 0; i < ctx->n; ++i)
+            finite &= isfinite(ctx->y[i]) != 0;
+    else
+        finite = driver_all_finite(ctx->y, ctx->n);
+    if (!finite)
         return driver_report_nonfinite(lg, step);
     return DQ_OK;
 }
@@ -316,6 +334,8 @@ static void driver_lane_run(dq__lane_t *l)
     for (size_t b = l->b0; b < l->b1; ++b) {
         l->block = b;
         dq_error_clear(&l->err);
+        for (size_t gi = 0; gi < sys->n_groups; ++gi)
+            driver_ctx_block(&l->lg[gi], b);
         for (uint64_t s = l->run_from; s < end; ++s) {
             const double t = sys->t0 + (double)s * sys->dt;
             l->view.step = s;
@@ -326,7 +346,7 @@ static void driver_lane_run(dq__lane_t *l)
                 const double h = sys->dt / k;
                 l->view.dt = h;
                 for (unsigned j = 0; rc == DQ_OK && j < k; ++j)
-                    rc = driver_step_block(lg, b, s, t + j * h, h);
+                    rc = driver_step_block(lg, s, t + j * h, h);
             }
             if (rc) {
                 /* Later blocks only run up to here, so a failure found now is earlier

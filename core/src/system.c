@@ -454,6 +454,15 @@ void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double 
 {
     const dq_system_t *sys = l->sys;
     size_t ub = dq__system_block_len(sys, b);
+    if (l->view_group == g && l->view_block == b) {
+        /* Same group and block as the last call: other groups' and aux pointers hold. */
+        for (size_t k = 0; k < g->m; ++k) {
+            size_t s = g->states[k], off = k * ub;
+            l->view_value[s] = (double *)y + off;
+            l->view_derivative[s] = f + off;
+        }
+        return;
+    }
     size_t unit0 = b * sys->block_units;
     for (size_t s = 0; s < sys->n_states; ++s) {
         int gi = sys->state_group[s];
@@ -478,6 +487,8 @@ void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double 
     }
     l->view.unit0 = unit0;
     l->view.units = ub;
+    l->view_group = g;
+    l->view_block = b;
 }
 
 /* Which solver owns module i: its own, or the nearest ancestor's. */
@@ -555,6 +566,8 @@ static int system_alloc_group(dq_system_t *sys, dq__group_t *g)
         noisy |= (sys->states[g->states[k]]->flags & DQ_STATE_DIFFUSION) != 0;
     for (size_t k = 0; k < g->n_modules; ++k) {
         const dq_module_desc_t *md = &sys->modules[g->modules[k]];
+        g->has_pre |= md->pre_integral != NULL;
+        g->has_post |= md->post_integral != NULL;
         if (md->n_states) {
             g->analytic_jac &= md->jacobian != NULL;
             g->analytic_diag &= md->jacobian_diag != NULL;

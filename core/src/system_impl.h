@@ -29,6 +29,7 @@ typedef struct dq__group {
     int analytic_jac;             /* every module with states has a jacobian callback */
     int analytic_diag;            /* ... a jacobian_diag callback */
     int fused_diag;               /* ... a compute_derivative_diag callback */
+    int has_pre, has_post;        /* some module of the group has pre/post_integral */
 } dq__group_t;
 
 typedef struct dq__lane dq__lane_t;
@@ -57,6 +58,10 @@ struct dq__lane {
     double **view_jac_diag;       /* [n_states] */
     dq_view_t view;
     char view_err[512];
+    /* The view tables are complete for (view_group, view_block); a call for the same pair
+     * only re-points the group's own states at the buffers it was given. */
+    const dq__group_t *view_group;
+    size_t view_block;
     dq__lane_group_t *lg;         /* [n_groups] */
     dq_error_t err;               /* scratch: the failure of the block being stepped */
     dq_error_t fail_err;          /* the lane's earliest failure (step, then block) */
