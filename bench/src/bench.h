@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* bench.h -- the interface every benchmarked implementation exposes to the harness.
+ *
+ * A problem is a model (HH population or scalar decay), a scheme, a population size and
+ * a step. An implementation builds its state for a problem (setup), advances it by a
+ * number of steps (run: the only timed call), reports V (or y) of the first and last unit,
+ * the mean over units and the spike count (read), and frees everything (teardown). Every
+ * implementation integrates the same equations from the same initial state (hh_eq.h). */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum bench_model { BENCH_HH = 0, BENCH_DECAY } bench_model_t;
+typedef enum bench_scheme {
+    BENCH_EULER = 0,
+    BENCH_RK4,
+    BENCH_IND_EXP_EULER, /* per-state exponential Euler (Rush-Larsen on the gates) */
+    BENCH_EXP_EULER,     /* coupled exponential Euler (per-unit 4x4 Jacobian) */
+    BENCH_N_SCHEMES
+} bench_scheme_t;
+
+typedef struct bench_problem {
+    bench_model_t model;
+    bench_scheme_t scheme;
+    size_t n;  /* units (1 for decay) */
+    double dt; /* ms for HH, s for decay */
+} bench_problem_t;
+
+typedef struct bench_values {
+    double first;   /* V (y) of unit 0 */
+    double last;    /* V (y) of unit n-1 */
+    double mean;    /* mean of V (y) over the units */
+    double spikes;  /* upward crossings of 0 mV summed over units (0 for decay) */
+    double threads; /* threads that stepped the population (dqhost), else 0 */
+} bench_values_t;
+
+#define BENCH_MSG_MAX 512
+
+typedef struct bench_impl {
+    const char *name;  /* short id: hand, hand_simd, dqhost, boost, sundials, gsl */
+    const char *label; /* for tables */
+    /* 1 when the implementation has this problem's scheme; else 0 and a reason in msg. */
+    int (*supports)(const bench_problem_t *p, char *msg, size_t len);
+    /* The reference to check against runs `substeps` steps of dt/substeps per step of this
+     * implementation (2 for GSL's rk4, which returns two half steps). */
+    unsigned (*ref_substeps)(const bench_problem_t *p);
+    /* Builds the initial state; NULL with a message on failure. */
+    void *(*setup)(const bench_problem_t *p, char *msg, size_t len);
+    /* Advances by `steps` steps; 0, or nonzero with a message. */
+    int (*run)(void *state, unsigned long steps, char *msg, size_t len);
+    void (*read)(const void *state, bench_values_t *out);
+    void (*teardown)(void *state);
+} bench_impl_t;
+
+/* Implementations (hand_scalar.c, hand_simd.c, impl_*.c). */
+extern const bench_impl_t bench_impl_hand;
+extern const bench_impl_t bench_impl_hand_simd;
+extern const bench_impl_t bench_impl_dqhost;
+extern const bench_impl_t bench_impl_dqhost_mt;
+#ifdef BENCH_HAVE_BOOST
+extern const bench_impl_t bench_impl_boost;
+const char *bench_boost_version(void);
+#endif
+#ifdef BENCH_HAVE_SUNDIALS
+extern const bench_impl_t bench_impl_sundials;
+const char *bench_sundials_version(void);
+#endif
+#ifdef BENCH_HAVE_GSL
+extern const bench_impl_t bench_impl_gsl;
+const char *bench_gsl_version(void);
+#endif
+
+/* Checks that the SIMD build's vector exp/expm1 keep NaN and infinities and agree with the
+ * scalar functions to a few ulp; 0, or nonzero with a message. (hand_simd.c) */
+int bench_simd_selftest(char *msg, size_t len);
+/* The instruction set whose clone of the SIMD loops runs on this machine. (hand_simd.c) */
+const char *bench_simd_isa(void);
+/* Frees the plugin registry and loader shared by dqhost problems. (impl_dqhost.c) */
+void bench_dqhost_cleanup(void);
+
+const char *bench_scheme_name(bench_scheme_t s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

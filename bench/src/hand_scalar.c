@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* hand_scalar.c -- the hand-fused loops with glibc's scalar exp: the baseline every ratio
+ * is taken against. Built with the project's flags, like dqhost's plugins. */
+#include <dq/linalg.h>
+
+#define HAND_SIMD
+#define HAND_CLONES
+#define HAND_NAME(x) hand_##x
+#include "hand_kernels.h"
+
+/* Coupled exponential Euler, as plugins/solvers/exp_euler.c: per unit, the 4x4 Jacobian of
+ * (V, m, h, n) at y0 (hh.c's rows), the augmented matrix [[dt J, dt f], [0, 0]], its
+ * exponential by <dq/linalg.h>, y += its last column. */
+static void hand_exp_euler(hh_params_t P, size_t N, double dt, unsigned long steps,
+                           double *restrict V, double *restrict m, double *restrict h,
+                           double *restrict g, const double *restrict I, double *restrict sp)
+{
+    enum { M = 4, A = M + 1 };
+    double Mx[A * A], E[A * A], work[DQ_LINALG_EXPM_WORK(A)];
+    for (unsigned long k = 0; k < steps; ++k) {
+        for (size_t i = 0; i < N; ++i) {
+            const double v = V[i], x = m[i], y = h[i], z = g[i];
+            double am, bm, ah, bh, an, bn;
+            hh_rates(v, &am, &bm, &ah, &bh, &an, &bn);
+            const double f[M] = {hh_dV(&P, v, x, y, z, I[i]), am * (1.0 - x) - bm * x,
+                                 ah * (1.0 - y) - bh * y, an * (1.0 - z) - bn * z};
+            /* d alpha/dV and d beta/dV, as hh.c's hh_rate_m/h/n */
+            const double dam = 0.1 * hh_linexp_dx(v + 40.0), dbm = -bm / 18.0;
+            const double eh = exp(-(v + 35.0) / 10.0);
+            const double dah = -ah / 20.0, dbh = bh * (eh * bh) / 10.0;
+            const double dan = 0.01 * hh_linexp_dx(v + 55.0), dbn = -bn / 80.0;
+            const double J[M][M] = {
+                {hh_jac_VV(&P, x, y, z), -3.0 * P.gNa * x * x * y * (v - P.ENa) / P.C,
+                 -P.gNa * x * x * x * (v - P.ENa) / P.C,
+                 -4.0 * P.gK * z * z * z * (v - P.EK) / P.C},
+                {dam * (1.0 - x) - dbm * x, -(am + bm), 0.0, 0.0},
+                {dah * (1.0 - y) - dbh * y, 0.0, -(ah + bh), 0.0},
+                {dan * (1.0 - z) - dbn * z, 0.0, 0.0, -(an + bn)},
+            };
+            for (int r = 0; r < M; ++r) {
+                for (int c = 0; c < M; ++c)
+                    Mx[r * A + c] = dt * J[r][c];
+                Mx[r * A + M] = dt * f[r];
+            }
+            for (int c = 0; c < A; ++c)
+                Mx[M * A + c] = 0.0;
+            dq_linalg_expm(Mx, A, E, work); /* non-finite input: the check run shows it */
+            const double v1 = v + E[0 * A + M];
+            V[i] = v1;
+            m[i] = x + E[1 * A + M];
+            h[i] = y + E[2 * A + M];
+            g[i] = z + E[3 * A + M];
+            sp[i] += v < 0.0 && v1 >= 0.0 ? 1.0 : 0.0;
+        }
+    }
+}
+
+static void hand_decay_euler(double *py, double tau, double dt, unsigned long steps)
+{
+    double y = *py;
+    for (unsigned long k = 0; k < steps; ++k)
+        y = y + dt * decay_f(y, tau);
+    *py = y;
+}
+
+static void hand_decay_rk4(double *py, double tau, double dt, unsigned long steps)
+{
+    double y = *py;
+    for (unsigned long k = 0; k < steps; ++k) {
+        const double k1 = decay_f(y, tau);
+        const double k2 = decay_f(y + dt * (0.5 * k1), tau);
+        const double k3 = decay_f(y + dt * (0.5 * k2), tau);
+        const double k4 = decay_f(y + dt * k3, tau);
+        y = y + dt * (RK4_B1 * k1 + RK4_B2 * k2 + RK4_B2 * k3 + RK4_B1 * k4);
+    }
+    *py = y;
+}
+
+static int hand_supports(const bench_problem_t *p, char *msg, size_t len)
+{
+    if (p->model == BENCH_DECAY && p->scheme != BENCH_EULER && p->scheme != BENCH_RK4) {
+        snprintf(msg, len, "no hand loop for decay with %s", bench_scheme_name(p->scheme));
+        return 0;
+    }
+    return 1;
+}
+
+static int hand_run(void *state, unsigned long steps, char *msg, size_t len)
+{
+    hand_state_t *s = state;
+    const bench_problem_t *p = &s->p;
+    (void)msg;
+    (void)len;
+    if (p->model == BENCH_DECAY) {
+        if (p->scheme == BENCH_EULER)
+            hand_decay_euler(&s->y, s->tau, p->dt, steps);
+        else
+            hand_decay_rk4(&s->y, s->tau, p->dt, steps);
+        return 0;
+    }
+    void (*kernel)(hh_params_t, size_t, double, unsigned long, double *restrict, double *restrict,
+                   double *restrict, double *restrict, const double *restrict, double *restrict) =
+        NULL;
+    switch (p->scheme) {
+    case BENCH_EULER:
+        kernel = hand_euler;
+        break;
+    case BENCH_RK4:
+        kernel = hand_rk4;
+        break;
+    case BENCH_IND_EXP_EULER:
+        kernel = hand_ind_exp_euler;
+        break;
+    case BENCH_EXP_EULER:
+        kernel = hand_exp_euler;
+        break;
+    default:
+        break;
+    }
+    kernel(s->P, p->n, p->dt, steps, s->V, s->m, s->h, s->g, s->I, s->spikes);
+    return 0;
+}
+
+const bench_impl_t bench_impl_hand = {
+    .name = "hand",
+    .label = "hand-fused, scalar exp",
+    .supports = hand_supports,
+    .ref_substeps = hand_ref_substeps,
+    .setup = hand_setup,
+    .run = hand_run,
+    .read = hand_read,
+    .teardown = hand_teardown,
+};

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* harness.h -- workloads, per-implementation results and the machine record, shared by the
+ * harness (main.c), the reports (report.c) and the instruction counts (callgrind.c). */
+#ifndef BENCH_HARNESS_H
+#define BENCH_HARNESS_H
+
+#include <stddef.h>
+
+#include "bench.h"
+
+#define BENCH_MAX_ROUNDS 32
+#define BENCH_MAX_IMPLS 8
+#define BENCH_MAX_WORKLOADS 32
+
+enum bench_status {
+    ROW_OK = 0,       /* checked and timed */
+    ROW_SKIPPED,      /* the implementation has no such scheme (msg says why) */
+    ROW_CHECK_FAILED, /* V(t_end) disagreed with the reference: not timed */
+    ROW_FAILED        /* set-up or a step failed */
+};
+
+/* One implementation on one workload. */
+typedef struct bench_row {
+    const bench_impl_t *impl;
+    enum bench_status status;
+    char msg[BENCH_MSG_MAX];
+    /* the check run against the hand scalar loop */
+    unsigned ref_substeps;
+    double check_err, check_tol;
+    bench_values_t check_vals;
+    /* timing */
+    bench_values_t timed_vals;           /* after the first round's timed run */
+    double timed_dev;                    /* relative deviation from the hand loop's; NAN when n/a */
+    double ns[BENCH_MAX_ROUNDS];         /* ns per unit-step, per round */
+    double ratio_hand[BENCH_MAX_ROUNDS]; /* / hand scalar in the same round */
+    double ratio_simd[BENCH_MAX_ROUNDS]; /* / hand SIMD in the same round (NAN: none) */
+    double med_ns, min_ns, med_ratio_hand, med_ratio_simd;
+    /* callgrind */
+    double ir; /* instructions in the measured run; NAN if none */
+    double ir_per_unit_step, ir_ratio_hand, ir_ratio_simd;
+} bench_row_t;
+
+typedef struct bench_workload {
+    char id[48];    /* "hh/n=1000/rk4", "decay/euler": what --only and --child take */
+    char label[64]; /* "HH N=1 000, rk4" */
+    bench_problem_t p;
+    unsigned long steps; /* timed steps */
+    size_t check_n;      /* units in the check run */
+    unsigned long check_steps;
+    bench_row_t rows[BENCH_MAX_IMPLS];
+    size_t n_rows;
+    double wall_s; /* time the workload took, checks included */
+} bench_workload_t;
+
+typedef struct bench_machine {
+    char cpu[128];
+    long cores;
+    char kernel[200];
+    char cc[64];  /* compiler of the C parts */
+    char cxx[64]; /* compiler of the C++ part, or "" */
+    char glibc[32];
+    char date[32]; /* UTC, ISO 8601 */
+    char git[96];  /* --git, e.g. "b1fb532-dirty" */
+    char flags[256];
+    char peers[160];
+    double loadavg;
+    char simd_selftest[BENCH_MSG_MAX]; /* "ok" or what the SIMD self-test found */
+} bench_machine_t;
+
+typedef struct bench_run {
+    bench_machine_t machine;
+    unsigned rounds;
+    int quick;
+    bench_workload_t *w;
+    size_t n_w;
+    bench_workload_t *cg; /* callgrind workloads, or NULL */
+    size_t n_cg;
+    double total_s;
+} bench_run_t;
+
+/* main.c */
+double bench_median(const double *v, size_t n);
+double bench_rel_dev(const bench_values_t *a, const bench_values_t *b);
+/* v with a space between groups of three digits ("20 000"). */
+void bench_group_digits(char *out, size_t len, unsigned long v);
+
+/* The measured call, out of line so that callgrind can count inside it alone. */
+int bench_measured_run(const bench_impl_t *impl, void *state, unsigned long steps, char *msg,
+                       size_t len);
+
+/* report.c */
+void bench_machine_fill(bench_machine_t *m, const char *git);
+void bench_print_workload(const bench_workload_t *w);
+int bench_write_json(const bench_run_t *run, const char *path);
+int bench_write_markdown(const bench_run_t *run, const char *path);
+
+/* callgrind.c: runs each row of `w` once under valgrind --tool=callgrind; 0 on success. */
+int bench_callgrind(bench_workload_t *w, size_t n_w, const char *self, const char *tmpdir);
+/* The child side: runs one implementation once with the measured call marked. */
+int bench_callgrind_child(const bench_workload_t *w, const bench_impl_t *impl);
+
+#endif

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/* impl_dqhost.c -- dqhost through libdqcore, as an embedding program uses it: the build
+ * tree's plugins loaded once, then per problem a system of model hh (n, I_ext) or decay
+ * (n = 1, tau, y0) with the solver of the scheme, prepared, and advanced.
+ *
+ * Two rows: "dqhost" calls dq_system_step once per step on one thread, like every other
+ * implementation here (the comparison); "dqhost_mt" calls dq_system_run for the whole run
+ * with the default thread count (one per core, fewer for small populations), which also
+ * takes each block through all the steps while it is in cache -- what dqhost offers beyond
+ * a step loop. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <dq/host/loader.h>
+#include <dq/host/registry.h>
+#include <dq/host/system.h>
+
+#include "bench.h"
+#include "hh_eq.h"
+
+#ifndef BENCH_PLUGIN_DIR
+#error "BENCH_PLUGIN_DIR must name the build tree's plugin directory"
+#endif
+
+static dq_registry_t *dqb_reg;
+static dq_loader_t *dqb_loader;
+
+typedef struct dqb_state {
+    bench_problem_t p;
+    int whole_run; /* dq_system_run rather than a dq_system_step loop */
+    dq_system_t *sys;
+    size_t s_value; /* V or y */
+    long s_spikes;  /* -1 for decay */
+} dqb_state_t;
+
+void bench_dqhost_cleanup(void)
+{
+    dq_registry_free(dqb_reg); /* before the loader: entries borrow plugin memory */
+    dq_loader_free(dqb_loader);
+    dqb_reg = NULL;
+    dqb_loader = NULL;
+}
+
+static int dqb_load(char *msg, size_t len)
+{
+    if (dqb_reg)
+        return 0;
+    dq_error_t err = {0};
+    dqb_reg = dq_registry_new();
+    dqb_loader = dqb_reg ? dq_loader_new(dqb_reg, &err) : NULL;
+    if (!dqb_loader || dq_loader_load_dir(dqb_loader, BENCH_PLUGIN_DIR, &err) != DQ_OK) {
+        snprintf(msg, len, "cannot load plugins from '%s': %s", BENCH_PLUGIN_DIR,
+                 err.message[0] ? err.message : "out of memory");
+        bench_dqhost_cleanup();
+        return 1;
+    }
+    return 0;
+}
+
+static const char *dqb_solver_name(bench_scheme_t s)
+{
+    return bench_scheme_name(s); /* the harness's names are dqhost's solver names */
+}
+
+static int dqb_supports(const bench_problem_t *p, char *msg, size_t len)
+{
+    dq_error_t err = {0};
+    if (dqb_load(msg, len))
+        return 0;
+    if (!dq_registry_lookup_model(dqb_reg, p->model == BENCH_HH ? "hh" : "decay", &err) ||
+        !dq_registry_lookup(dqb_reg, dqb_solver_name(p->scheme), &err)) {
+        snprintf(msg, len, "%s", err.message);
+        return 0;
+    }
+    return 1;
+}
+
+static unsigned dqb_ref_substeps(const bench_problem_t *p)
+{
+    (void)p;
+    return 1;
+}
+
+static void dqb_teardown(void *state)
+{
+    dqb_state_t *s = state;
+    if (!s)
+        return;
+    dq_system_free(s->sys);
+    free(s);
+}
+
+static void *dqb_setup_mode(const bench_problem_t *p, int whole_run, char *msg, size_t len)
+{
+    dq_error_t err = {0};
+    if (dqb_load(msg, len))
+        return NULL;
+    const dq_model_entry_t *model =
+        dq_registry_lookup_model(dqb_reg, p->model == BENCH_HH ? "hh" : "decay", &err);
+    const dq_integrator_entry_t *solver =
+        model ? dq_registry_lookup(dqb_reg, dqb_solver_name(p->scheme), &err) : NULL;
+    dqb_state_t *s = calloc(1, sizeof *s);
+    double *I = p->model == BENCH_HH ? malloc(p->n * sizeof *I) : NULL;
+    if (!s || (p->model == BENCH_HH && !I)) {
+        free(s);
+        free(I);
+        snprintf(msg, len, "out of memory");
+        return NULL;
+    }
+    s->p = *p;
+    s->whole_run = whole_run;
+    if (solver) {
+        const double n = (double)p->n, tau = DECAY_TAU, y0 = DECAY_Y0;
+        if (p->model == BENCH_HH) {
+            for (size_t i = 0; i < p->n; ++i)
+                I[i] = hh_iext(i, p->n);
+            const dq_param_arg_t args[] = {{.name = "n", .v = &n, .len = 1},
+                                           {.name = "I_ext", .v = I, .len = p->n}};
+            s->sys = dq_system_new(model->desc, args, 2, &err);
+        } else {
+            const dq_param_arg_t args[] = {{.name = "n", .v = &n, .len = 1},
+                                           {.name = "tau", .v = &tau, .len = 1},
+                                           {.name = "y0", .v = &y0, .len = 1}};
+            s->sys = dq_system_new(model->desc, args, 3, &err);
+        }
+    }
+    free(I);
+    if (!s->sys || dq_system_set_solver(s->sys, solver, &err) != DQ_OK ||
+        dq_system_set_threads(s->sys, whole_run ? 0 : 1, &err) != DQ_OK ||
+        dq_system_prepare(s->sys, 0.0, p->dt, &err) != DQ_OK) {
+        snprintf(msg, len, "%s", err.message);
+        dqb_teardown(s);
+        return NULL;
+    }
+    s->s_value = (size_t)dq_system_state_index(s->sys, p->model == BENCH_HH ? "V" : "y");
+    s->s_spikes = p->model == BENCH_HH ? dq_system_state_index(s->sys, "spikes") : -1;
+    return s;
+}
+
+static void *dqb_setup(const bench_problem_t *p, char *msg, size_t len)
+{
+    return dqb_setup_mode(p, 0, msg, len);
+}
+
+static void *dqb_setup_mt(const bench_problem_t *p, char *msg, size_t len)
+{
+    return dqb_setup_mode(p, 1, msg, len);
+}
+
+static int dqb_run(void *state, unsigned long steps, char *msg, size_t len)
+{
+    dqb_state_t *s = state;
+    dq_error_t err = {0};
+    if (s->whole_run) {
+        if (dq_system_run(s->sys, steps, &err) != DQ_OK) {
+            snprintf(msg, len, "%s", err.message);
+            return 1;
+        }
+        return 0;
+    }
+    for (unsigned long k = 0; k < steps; ++k)
+        if (dq_system_step(s->sys, &err) != DQ_OK) {
+            snprintf(msg, len, "%s", err.message);
+            return 1;
+        }
+    return 0;
+}
+
+static void dqb_read(const void *state, bench_values_t *out)
+{
+    const dqb_state_t *s = state;
+    const size_t n = s->p.n;
+    double sum = 0.0, sp = 0.0;
+    for (size_t u = 0; u < n; ++u) {
+        sum += dq_system_value(s->sys, s->s_value, u);
+        if (s->s_spikes >= 0)
+            sp += dq_system_value(s->sys, (size_t)s->s_spikes, u);
+    }
+    out->first = dq_system_value(s->sys, s->s_value, 0);
+    out->last = dq_system_value(s->sys, s->s_value, n - 1);
+    out->mean = sum / (double)n;
+    out->spikes = sp;
+    out->threads = (double)dq_system_threads(s->sys);
+}
+
+const bench_impl_t bench_impl_dqhost = {
+    .name = "dqhost",
+    .label = "dqhost (dq_system_step, 1 thread)",
+    .supports = dqb_supports,
+    .ref_substeps = dqb_ref_substeps,
+    .setup = dqb_setup,
+    .run = dqb_run,
+    .read = dqb_read,
+    .teardown = dqb_teardown,
+};
+
+const bench_impl_t bench_impl_dqhost_mt = {
+    .name = "dqhost_mt",
+    .label = "dqhost (dq_system_run, all cores)",
+    .supports = dqb_supports,
+    .ref_substeps = dqb_ref_substeps,
+    .setup = dqb_setup_mt,
+    .run = dqb_run,
+    .read = dqb_read,
+    .teardown = dqb_teardown,
+};

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+/* report.c -- the machine record and the three views of a run: stdout, JSON, Markdown. */
+#define _GNU_SOURCE
+#include <gnu/libc-version.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#ifndef BENCH_CXX_ID
+#define BENCH_CXX_ID ""
+#endif
+#ifndef BENCH_C_FLAGS
+#define BENCH_C_FLAGS ""
+#endif
+
+/* ---- machine ------------------------------------------------------------------------------ */
+
+static void report_cpu_model(char *out, size_t len)
+{
+    snprintf(out, len, "unknown CPU");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            const char *v = strchr(line, ':');
+            if (v) {
+                v += 1 + strspn(v + 1, " \t");
+                snprintf(out, len, "%.*s", (int)strcspn(v, "\n"), v);
+            }
+            break;
+        }
+    fclose(f);
+}
+
+void bench_machine_fill(bench_machine_t *m, const char *git)
+{
+    memset(m, 0, sizeof *m);
+    report_cpu_model(m->cpu, sizeof m->cpu);
+    m->cores = sysconf(_SC_NPROCESSORS_ONLN);
+    struct utsname u;
+    if (uname(&u) == 0)
+        snprintf(m->kernel, sizeof m->kernel, "%s %s %s", u.sysname, u.release, u.machine);
+#if defined(__GNUC__) && !defined(__clang__)
+    snprintf(m->cc, sizeof m->cc, "gcc %s", __VERSION__);
+#else
+    snprintf(m->cc, sizeof m->cc, "%s", __VERSION__);
+#endif
+    snprintf(m->cxx, sizeof m->cxx, "%s", BENCH_CXX_ID);
+    snprintf(m->glibc, sizeof m->glibc, "glibc %s", gnu_get_libc_version());
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(m->date, sizeof m->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(m->git, sizeof m->git, "%s", git ? git : "");
+    snprintf(m->flags, sizeof m->flags, "%s", BENCH_C_FLAGS);
+    size_t o = 0;
+    m->peers[0] = '\0';
+#ifdef BENCH_HAVE_GSL
+    o += (size_t)snprintf(m->peers + o, sizeof m->peers - o, "%sGSL %s", o ? ", " : "",
+                          bench_gsl_version());
+#endif
+#ifdef BENCH_HAVE_SUNDIALS
+    o += (size_t)snprintf(m->peers + o, sizeof m->peers - o, "%sSUNDIALS %s", o ? ", " : "",
+                          bench_sundials_version());
+#endif
+#ifdef BENCH_HAVE_BOOST
+    o += (size_t)snprintf(m->peers + o, sizeof m->peers - o, "%sBoost %s", o ? ", " : "",
+                          bench_boost_version());
+#endif
+    (void)o;
+    double load[1];
+    m->loadavg = getloadavg(load, 1) == 1 ? load[0] : NAN;
+}
+
+/* ---- formatting --------------------------------------------------------------------------- */
+
+/* Three significant digits, or "-" for NAN. */
+static const char *report_num(char *buf, size_t len, double v)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "-");
+    else if (fabs(v) >= 100.0)
+        snprintf(buf, len, "%.0f", v);
+    else if (fabs(v) >= 10.0)
+        snprintf(buf, len, "%.1f", v);
+    else
+        snprintf(buf, len, "%.2f", v);
+    return buf;
+}
+
+static const char *report_ratio(char *buf, size_t len, double v)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, v >= 10.0 ? "%.1f" : "%.2f", v);
+    return buf;
+}
+
+static const char *report_status_name(enum bench_status s)
+{
+    switch (s) {
+    case ROW_OK:
+        return "ok";
+    case ROW_SKIPPED:
+        return "skipped";
+    case ROW_CHECK_FAILED:
+        return "check_failed";
+    case ROW_FAILED:
+        return "failed";
+    }
+    return "?";
+}
+
+/* The check column: "reference", "ok (3e-16)", "ok vs dt/2 (...)". */
+static const char *report_check(char *buf, size_t len, const bench_row_t *r)
+{
+    if (r->status == ROW_CHECK_FAILED)
+        snprintf(buf, len, "**disagrees** (%.1e > %.0e)", r->check_err, r->check_tol);
+    else if (r->status == ROW_FAILED)
+        snprintf(buf, len, "**failed**");
+    else if (r->impl == &bench_impl_hand)
+        snprintf(buf, len, "reference");
+    else
+        snprintf(buf, len, "ok%s (%.0e)", r->ref_substeps > 1 ? " vs dt/2" : "", r->check_err);
+    return buf;
+}
+
+void bench_print_workload(const bench_workload_t *w)
+{
+    char a[32], b[32], c[32], d[32], e[96];
+    printf("\n%s: %lu steps x %zu units (dt %g), %.1f s\n", w->label, w->steps, w->p.n, w->p.dt,
+           w->wall_s);
+    printf("  %-38s %12s %10s %9s %9s  %s\n", "implementation", "ns/unit-step", "min", "x hand",
+           "x SIMD", "check");
+    for (size_t i = 0; i < w->n_rows; ++i) {
+        const bench_row_t *r = &w->rows[i];
+        if (r->status == ROW_SKIPPED)
+            continue;
+        if (r->status != ROW_OK) {
+            printf("  %-38s %s\n", r->impl->label, r->msg);
+            continue;
+        }
+        printf("  %-38s %12s %10s %9s %9s  %s\n", r->impl->label,
+               report_num(a, sizeof a, r->med_ns), report_num(b, sizeof b, r->min_ns),
+               report_ratio(c, sizeof c, r->med_ratio_hand),
+               report_ratio(d, sizeof d, r->med_ratio_simd), report_check(e, sizeof e, r));
+    }
+}
+
+/* ---- JSON --------------------------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; ++s) {
+        const unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.17g", v);
+    else
+        fputs("null", f);
+}
+
+static void json_values(FILE *f, const bench_values_t *v)
+{
+    fputs("{\"first\": ", f);
+    json_num(f, v->first);
+    fputs(", \"last\": ", f);
+    json_num(f, v->last);
+    fputs(", \"mean\": ", f);
+    json_num(f, v->mean);
+    fputs(", \"spikes\": ", f);
+    json_num(f, v->spikes);
+    if (v->threads > 0.0)
+        fprintf(f, ", \"threads\": %.0f", v->threads);
+    fputc('}', f);
+}
+
+static void json_rounds(FILE *f, const double *v, unsigned n)
+{
+    fputc('[', f);
+    for (unsigned i = 0; i < n; ++i) {
+        if (i)
+            fputs(", ", f);
+        json_num(f, v[i]);
+    }
+    fputc(']', f);
+}
+
+static void json_problem(FILE *f, const bench_workload_t *w)
+{
+    fputs("\"id\": ", f);
+    json_str(f, w->id);
+    fputs(", \"label\": ", f);
+    json_str(f, w->label);
+    fprintf(f, ", \"model\": \"%s\", \"scheme\": \"%s\", \"n\": %zu, \"dt\": ",
+            w->p.model == BENCH_HH ? "hh" : "decay", bench_scheme_name(w->p.scheme), w->p.n);
+    json_num(f, w->p.dt);
+    fprintf(f, ", \"steps\": %lu, \"unit_steps\": %.0f", w->steps,
+            (double)w->steps * (double)w->p.n);
+}
+
+int bench_write_json(const bench_run_t *run, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    const bench_machine_t *m = &run->machine;
+    fputs("{\n  \"machine\": {\"cpu\": ", f);
+    json_str(f, m->cpu);
+    fprintf(f, ", \"cores\": %ld, \"kernel\": ", m->cores);
+    json_str(f, m->kernel);
+    fputs(", \"cc\": ", f);
+    json_str(f, m->cc);
+    fputs(", \"cxx\": ", f);
+    json_str(f, m->cxx);
+    fputs(", \"libc\": ", f);
+    json_str(f, m->glibc);
+    fputs(", \"c_flags\": ", f);
+    json_str(f, m->flags);
+    fputs(", \"peers\": ", f);
+    json_str(f, m->peers);
+    fputs(", \"date\": ", f);
+    json_str(f, m->date);
+    fputs(", \"git\": ", f);
+    json_str(f, m->git);
+    fputs(", \"loadavg_1min\": ", f);
+    json_num(f, m->loadavg);
+    fputs(", \"simd_selftest\": ", f);
+    json_str(f, m->simd_selftest);
+    fprintf(f,
+            "},\n  \"method\": {\"rounds\": %u, \"quick\": %s, \"warm_up_steps\": 2, "
+            "\"statistic\": \"median over rounds; ratios are medians of per-round ratios\", "
+            "\"unit\": \"ns per unit-step (one step of one neuron)\", "
+            "\"hh_i_ext\": \"20 (i + 1/2) / N uA/cm^2\", \"total_s\": ",
+            run->rounds, run->quick ? "true" : "false");
+    json_num(f, run->total_s);
+    fputs("},\n  \"workloads\": [", f);
+    for (size_t i = 0; i < run->n_w; ++i) {
+        const bench_workload_t *w = &run->w[i];
+        fputs(i ? ",\n    {" : "\n    {", f);
+        json_problem(f, w);
+        fprintf(f, ", \"check_n\": %zu, \"check_steps\": %lu, \"wall_s\": ", w->check_n,
+                w->check_steps);
+        json_num(f, w->wall_s);
+        fputs(", \"results\": [", f);
+        int first = 1;
+        for (size_t j = 0; j < w->n_rows; ++j) {
+            const bench_row_t *r = &w->rows[j];
+            fputs(first ? "\n      {" : ",\n      {", f);
+            first = 0;
+            fputs("\"impl\": ", f);
+            json_str(f, r->impl->name);
+            fputs(", \"label\": ", f);
+            json_str(f, r->impl->label);
+            fprintf(f, ", \"status\": \"%s\", \"message\": ", report_status_name(r->status));
+            json_str(f, r->status == ROW_OK ? "" : r->msg);
+            if (r->status == ROW_SKIPPED) {
+                fputc('}', f);
+                continue;
+            }
+            fprintf(f,
+                    ",\n       \"check\": {\"ref_substeps\": %u, \"rel_err\": ", r->ref_substeps);
+            json_num(f, r->check_err);
+            fputs(", \"tol\": ", f);
+            json_num(f, r->check_tol);
+            fputs(", \"values\": ", f);
+            json_values(f, &r->check_vals);
+            fputc('}', f);
+            if (r->status == ROW_OK) {
+                fputs(",\n       \"ns_per_unit_step\": {\"median\": ", f);
+                json_num(f, r->med_ns);
+                fputs(", \"min\": ", f);
+                json_num(f, r->min_ns);
+                fputs(", \"rounds\": ", f);
+                json_rounds(f, r->ns, run->rounds);
+                fputs("},\n       \"ratio_hand\": ", f);
+                json_num(f, r->med_ratio_hand);
+                fputs(", \"ratio_hand_simd\": ", f);
+                json_num(f, r->med_ratio_simd);
+                fputs(", \"ratio_hand_rounds\": ", f);
+                json_rounds(f, r->ratio_hand, run->rounds);
+                fputs(",\n       \"timed_values\": ", f);
+                json_values(f, &r->timed_vals);
+                fputs(", \"timed_rel_dev_from_hand\": ", f);
+                json_num(f, r->timed_dev);
+            }
+            fputc('}', f);
+        }
+        fputs("]}", f);
+    }
+    fputs("\n  ]", f);
+    if (run->cg) {
+        fputs(",\n  \"callgrind\": {\"tool\": \"valgrind --tool=callgrind "
+              "--toggle-collect=bench_measured_run\", \"workloads\": [",
+              f);
+        for (size_t i = 0; i < run->n_cg; ++i) {
+            const bench_workload_t *w = &run->cg[i];
+            fputs(i ? ",\n    {" : "\n    {", f);
+            json_problem(f, w);
+            fputs(", \"results\": [", f);
+            int first = 1;
+            for (size_t j = 0; j < w->n_rows; ++j) {
+                const bench_row_t *r = &w->rows[j];
+                if (r->status == ROW_SKIPPED)
+                    continue;
+                fputs(first ? "\n      {" : ",\n      {", f);
+                first = 0;
+                fputs("\"impl\": ", f);
+                json_str(f, r->impl->name);
+                fprintf(f, ", \"status\": \"%s\", \"message\": ", report_status_name(r->status));
+                json_str(f, r->status == ROW_OK ? "" : r->msg);
+                fputs(", \"ir\": ", f);
+                json_num(f, r->ir);
+                fputs(", \"ir_per_unit_step\": ", f);
+                json_num(f, r->ir_per_unit_step);
+                fputs(", \"ratio_hand\": ", f);
+                json_num(f, r->ir_ratio_hand);
+                fputs(", \"ratio_hand_simd\": ", f);
+                json_num(f, r->ir_ratio_simd);
+                fputc('}', f);
+            }
+            fputs("]}", f);
+        }
+        fputs("\n  ]}", f);
+    }
+    fputs("\n}\n", f);
+    return fclose(f) != 0;
+}
+
+/* ---- Markdown ----------------------------------------------------------------------------- */
+
+static void md_machine(FILE *f, const bench_run_t *run)
+{
+    const bench_machine_t *m = &run->machine;
+    fprintf(f,
+            "Measured %s on **%s**, %ld cores (%s), %s%s%s, %s, C flags `%s`. "
+            "Peers: %s. dqhost at `%s`. Load average at the start: %.2f. SIMD self-test "
+            "(NaN, infinities, ulp against the scalar functions): %s.\n\n",
+            m->date, m->cpu, m->cores, m->kernel, m->cc, m->cxx[0] ? ", " : "", m->cxx, m->glibc,
+            m->flags, m->peers[0] ? m->peers : "none", m->git[0] ? m->git : "?", m->loadavg,
+            m->simd_selftest);
+}
+
+/* One line per workload, one column per implementation: "ns (× hand)". */
+static void md_summary(FILE *f, const bench_run_t *run)
+{
+    const bench_impl_t *cols[BENCH_MAX_IMPLS];
+    size_t n_cols = 0;
+    for (size_t i = 0; i < run->n_w; ++i)
+        for (size_t j = 0; j < run->w[i].n_rows; ++j) {
+            const bench_impl_t *impl = run->w[i].rows[j].impl;
+            size_t k = 0;
+            while (k < n_cols && cols[k] != impl)
+                ++k;
+            if (k == n_cols && n_cols < BENCH_MAX_IMPLS)
+                cols[n_cols++] = impl;
+        }
+    fputs("ns per unit-step (× the hand-fused scalar loop); – where the implementation has no "
+          "such scheme:\n\n| workload |",
+          f);
+    for (size_t k = 0; k < n_cols; ++k)
+        fprintf(f, " %s |", cols[k]->label);
+    fputs("\n|---|", f);
+    for (size_t k = 0; k < n_cols; ++k)
+        fputs("---:|", f);
+    fputc('\n', f);
+    for (size_t i = 0; i < run->n_w; ++i) {
+        const bench_workload_t *w = &run->w[i];
+        fprintf(f, "| %s |", w->label);
+        for (size_t k = 0; k < n_cols; ++k) {
+            const bench_row_t *r = NULL;
+            for (size_t j = 0; j < w->n_rows; ++j)
+                if (w->rows[j].impl == cols[k])
+                    r = &w->rows[j];
+            char a[32], b[32];
+            if (!r || r->status == ROW_SKIPPED)
+                fputs(" – |", f);
+            else if (r->status != ROW_OK)
+                fputs(" failed |", f);
+            else if (r->impl == &bench_impl_hand)
+                fprintf(f, " %s |", report_num(a, sizeof a, r->med_ns));
+            else
+                fprintf(f, " %s (×%s) |", report_num(a, sizeof a, r->med_ns),
+                        report_ratio(b, sizeof b, r->med_ratio_hand));
+        }
+        fputc('\n', f);
+    }
+}
+
+int bench_write_markdown(const bench_run_t *run, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    char a[32], b[32], c[32], d[96], s[32];
+    fprintf(f, "# dqhost benchmark%s\n\n", run->quick ? " (quick smoke run: not for quoting)" : "");
+    md_machine(f, run);
+    if (run->n_w) {
+        fprintf(f,
+                "Time per unit-step (one step of one neuron), median of %u interleaved "
+                "round%s; × hand = median over rounds of the time divided by the hand-fused "
+                "loop's in the same round (scalar glibc `exp`, and SIMD `exp` from libmvec). "
+                "HH at dt = 0.01 ms, I_ext = 20 (i + ½)/N µA/cm², V(0) = −65 mV, gates at rest; "
+                "every implementation first reproduced the hand loop's V(t_end) on a "
+                "1 000-step check run (the check column gives the relative difference).\n\n",
+                run->rounds, run->rounds == 1 ? "" : "s");
+        md_summary(f, run);
+        fputs("\nIn detail, with the agreement of V(t_end) on the check run:\n\n"
+              "| workload | steps | implementation | ns / unit-step | × hand | × hand SIMD | "
+              "check |\n|---|---:|---|---:|---:|---:|---|\n",
+              f);
+        for (size_t i = 0; i < run->n_w; ++i) {
+            const bench_workload_t *w = &run->w[i];
+            for (size_t j = 0; j < w->n_rows; ++j) {
+                const bench_row_t *r = &w->rows[j];
+                if (r->status == ROW_SKIPPED)
+                    continue;
+                bench_group_digits(s, sizeof s, w->steps);
+                fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n", w->label, s, r->impl->label,
+                        report_num(a, sizeof a, r->med_ns),
+                        report_ratio(b, sizeof b, r->med_ratio_hand),
+                        report_ratio(c, sizeof c, r->med_ratio_simd), report_check(d, sizeof d, r));
+            }
+        }
+        int notes = 0;
+        for (size_t i = 0; i < run->n_w; ++i)
+            for (size_t j = 0; j < run->w[i].n_rows; ++j) {
+                const bench_row_t *r = &run->w[i].rows[j];
+                if (r->status != ROW_CHECK_FAILED && r->status != ROW_FAILED)
+                    continue;
+                if (!notes++)
+                    fputs("\nRows left out of the timing:\n\n", f);
+                fprintf(f, "- %s, %s: %s\n", run->w[i].label, r->impl->label, r->msg);
+            }
+        fputs("\nNot every peer has every scheme: GSL odeiv2 has no explicit Euler, and its "
+              "`rk4` estimates its error by step doubling (11 right-hand-side evaluations a "
+              "step, returning two half steps, so it is checked against the hand loop at "
+              "dt/2); exponential Euler schemes are dqhost's and the hand loops' only.\n",
+              f);
+    }
+    if (run->cg) {
+        fputs("\n## Instruction counts (callgrind)\n\n"
+              "`valgrind --tool=callgrind`, counting only inside the measured call: "
+              "instructions (Ir) per unit-step, and the ratio to the hand-fused loops. "
+              "Noise-free, but blind to memory traffic and to instruction cost (a vector "
+              "`exp` counts like a few scalar instructions). Valgrind has no AVX-512, so here "
+              "the hand SIMD loops and dqhost's SIMD plugins both run their AVX2 clones.\n\n"
+              "| workload | steps | implementation | Ir / unit-step | × hand | × hand SIMD |\n"
+              "|---|---:|---|---:|---:|---:|\n",
+              f);
+        for (size_t i = 0; i < run->n_cg; ++i) {
+            const bench_workload_t *w = &run->cg[i];
+            for (size_t j = 0; j < w->n_rows; ++j) {
+                const bench_row_t *r = &w->rows[j];
+                if (r->status == ROW_SKIPPED)
+                    continue;
+                bench_group_digits(s, sizeof s, w->steps);
+                if (r->status != ROW_OK) {
+                    fprintf(f, "| %s | %s | %s | failed: %s | | |\n", w->label, s, r->impl->label,
+                            r->msg);
+                    continue;
+                }
+                fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", w->label, s, r->impl->label,
+                        report_num(a, sizeof a, r->ir_per_unit_step),
+                        report_ratio(b, sizeof b, r->ir_ratio_hand),
+                        report_ratio(c, sizeof c, r->ir_ratio_simd));
+            }
+        }
+    }
+    return fclose(f) != 0;
+}

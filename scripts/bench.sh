@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs the benchmark suite: dqhost beside hand-fused loops, GSL, SUNDIALS ARKODE and
+# Boost.odeint on HH populations and the scalar decay (bench/README.md).
+#   scripts/bench.sh [--quick] [--callgrind] [dq_bench options...]
+# --quick      smoke run (N = 1 and 1 000, 2% of the steps, 1 round) into bench/results/quick.*
+# --callgrind  also count instructions under valgrind --tool=callgrind (a second table)
+# Other options go to dq_bench (--rounds R, --only ID,..., --scale X; see dq_bench --help).
+# Installs missing Debian packages, builds into build-bench (Release), writes
+# bench/results/latest.json and latest.md, and prints the table.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build="$root/build-bench"
+
+"$root/scripts/setup-debian.sh"
+
+packages=(libgsl-dev libsundials-dev libboost-dev valgrind binutils)
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bench: installing ${missing[*]}" >&2
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDQ_BUILD_BENCHMARKS=ON \
+    -DDQ_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target dq_bench
+
+# The SIMD rows are only worth their name if the loops call libmvec's vector exp and expm1:
+# the AVX-512 (_ZGVe) and AVX2 (_ZGVd) clones.
+bin="$build/bench/dq_bench"
+calls=$(objdump -d "$bin" | grep -oE 'call +[0-9a-f]+ <_ZGV[de]N[48]v_(exp|expm1)@plt>' |
+        sed -E 's/.*<(.*)@plt>/\1/' | sort | uniq -c | tr -s ' ' | tr '\n' ',' || true)
+for f in _ZGVeN8v_exp _ZGVeN8v_expm1 _ZGVdN4v_exp _ZGVdN4v_expm1; do
+    if ! grep -q " $f," <<<"$calls"; then
+        echo "bench: the hand-fused SIMD loops do not call libmvec's $f (found:${calls:- none})" >&2
+        exit 1
+    fi
+done
+echo "bench: SIMD loops call libmvec (call sites:${calls%,})"
+
+git=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
+# A full run is "latest"; a smoke run "quick"; a subset or rescaled run "partial".
+name=latest
+for a in "$@"; do
+    case "$a" in
+    --quick) name=quick ;;
+    --only | --scale | --no-timing) [ "$name" = quick ] || name=partial ;;
+    esac
+done
+echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg); other work on this machine" \
+     "shows in the timings (the callgrind counts are immune)"
+status=0
+"$bin" --out "$root/bench/results" --name "$name" --git "$git" "$@" || status=$?
+if [ -f "$root/bench/results/$name.md" ]; then
+    echo
+    cat "$root/bench/results/$name.md"
+fi
+# bench/README.md shows the latest full results: its marked section becomes latest.md.
+if [ "$name" = latest ] && [ -f "$root/bench/results/latest.md" ]; then
+    readme="$root/bench/README.md"
+    awk -v md="$root/bench/results/latest.md" '
+        /<!-- latest:begin/ {
+            print
+            while ((getline line < md) > 0) {
+                if (line ~ /^# /) continue       # the title: the README has its own
+                if (line ~ /^## /) line = "#" line
+                print line
+            }
+            skip = 1
+            next
+        }
+        /<!-- latest:end/ { skip = 0 }
+        !skip { print }' "$readme" >"$readme.tmp" && mv "$readme.tmp" "$readme"
+    echo "bench: bench/README.md now shows these results"
+fi
+if [ "$status" -eq 3 ]; then
+    echo "bench: some rows disagreed or failed; see the table and the messages above" >&2
+fi
+exit "$status"
