@@ -330,10 +330,10 @@ static void driver_lane_run(dq__lane_t *l)
     dq_system_t *sys = l->sys;
     uint64_t end = l->run_from + l->run_steps;
     l->failed = 0;
-    dq_error_clear(&l->fail_err);
+    dq__error_reset(&l->fail_err);
     for (size_t b = l->b0; b < l->b1; ++b) {
         l->block = b;
-        dq_error_clear(&l->err);
+        dq__error_reset(&l->err);
         for (size_t gi = 0; gi < sys->n_groups; ++gi)
             driver_ctx_block(&l->lg[gi], b);
         for (uint64_t s = l->run_from; s < end; ++s) {

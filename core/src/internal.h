@@ -30,6 +30,16 @@ int dq__module_desc_read(const dq_module_desc_t *d, dq_module_desc_t *out,
 int dq__plugin_info_read(const dq_plugin_info_t *d, dq_plugin_info_t *out, const char *source,
                          dq_error_t *err);
 
+/* Resets an error record to "no error" without touching its buffers' bytes: the step loop
+ * does this per block, where a memset of the whole record would cost more than a step. */
+static inline void dq__error_reset(dq_error_t *err)
+{
+    err->code = DQ_OK;
+    err->line = err->column = err->has_time = 0;
+    err->source[0] = '\0';
+    err->message[0] = '\0';
+}
+
 /* Duplicates a string with malloc; NULL on failure or NULL input. */
 char *dq__strdup(const char *s);
 
