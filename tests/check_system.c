@@ -17,38 +17,7 @@
 /* ---- a counting allocator, to prove the step loop allocates nothing -------------------- */
 /* Interposes malloc for the whole process (libdqcore included). ASan brings its own
  * allocator, so the check runs only in the plain build. */
-#if defined(__SANITIZE_ADDRESS__)
-#define DQ_TEST_COUNT_ALLOCS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DQ_TEST_COUNT_ALLOCS 0
-#endif
-#endif
-#ifndef DQ_TEST_COUNT_ALLOCS
-#define DQ_TEST_COUNT_ALLOCS 1
-#endif
-
-#if DQ_TEST_COUNT_ALLOCS
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-static long allocs;
-void *malloc(size_t n)
-{
-    allocs++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t a, size_t b)
-{
-    allocs++;
-    return __libc_calloc(a, b);
-}
-void *realloc(void *p, size_t n)
-{
-    allocs++;
-    return __libc_realloc(p, n);
-}
-#endif
+#include "test_alloc.h"
 
 /* ---- an in-test model: dy/dt = rate * y per unit, with lifecycle counters -------------- */
 typedef struct counting {

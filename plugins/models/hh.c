@@ -115,13 +115,9 @@ static int hh_create(const dq_param_value_t *p, size_t *units, void **data, char
 {
     const size_t n = (size_t)p[P_N].v[0];
     const dq_param_value_t *I = &p[P_I_EXT];
-    /* The host checks lengths after create() returns; refuse here so as never to read past
-     * a short array. */
-    if (I->len != 1 && I->len != n) {
-        snprintf(msg, msglen, "parameter 'I_ext' has %zu values but the model has %zu units",
-                 I->len, n);
+    /* Never read past a short array, whatever the host checked. */
+    if (dq_param_check_units(I, n, "I_ext", msg, msglen))
         return DQ_EINVAL;
-    }
     hh_t *d = malloc(sizeof *d + n * sizeof d->I_ext[0]);
     if (!d)
         return DQ_ENOMEM;
@@ -133,8 +129,7 @@ static int hh_create(const dq_param_value_t *p, size_t *units, void **data, char
     d->EK = p[P_EK].v[0];
     d->EL = p[P_EL].v[0];
     d->V0 = p[P_V0].v[0];
-    for (size_t u = 0; u < n; ++u)
-        d->I_ext[u] = I->v[I->len > 1 ? u : 0];
+    dq_param_spread(I, d->I_ext, n);
     *units = n;
     *data = d;
     return DQ_OK;

@@ -23,13 +23,9 @@ static int izhikevich_create(const dq_param_value_t *p, size_t *units, void **da
 {
     const size_t n = (size_t)p[P_N].v[0];
     const dq_param_value_t *I = &p[P_I];
-    /* The host checks lengths after create() returns; refuse here so as never to read past
-     * a short array. */
-    if (I->len != 1 && I->len != n) {
-        snprintf(msg, msglen, "parameter 'I' has %zu values but the model has %zu units",
-                 I->len, n);
+    /* Never read past a short array, whatever the host checked. */
+    if (dq_param_check_units(I, n, "I", msg, msglen))
         return DQ_EINVAL;
-    }
     izhikevich_t *d = malloc(sizeof *d + n * sizeof d->I[0]);
     if (!d)
         return DQ_ENOMEM;
@@ -38,8 +34,7 @@ static int izhikevich_create(const dq_param_value_t *p, size_t *units, void **da
     d->c = p[P_C].v[0];
     d->d = p[P_D].v[0];
     d->v0 = p[P_V0].v[0];
-    for (size_t u = 0; u < n; ++u)
-        d->I[u] = I->v[I->len > 1 ? u : 0];
+    dq_param_spread(I, d->I, n);
     *units = n;
     *data = d;
     return DQ_OK;

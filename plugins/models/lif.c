@@ -23,13 +23,9 @@ static int lif_create(const dq_param_value_t *p, size_t *units, void **data, cha
 {
     const size_t n = (size_t)p[P_N].v[0];
     const dq_param_value_t *I = &p[P_I];
-    /* The host checks lengths after create() returns; refuse here so as never to read past
-     * a short array. */
-    if (I->len != 1 && I->len != n) {
-        snprintf(msg, msglen, "parameter 'I' has %zu values but the model has %zu units",
-                 I->len, n);
+    /* Never read past a short array, whatever the host checked. */
+    if (dq_param_check_units(I, n, "I", msg, msglen))
         return DQ_EINVAL;
-    }
     const double t_ref = p[P_T_REF].v[0], V_th = p[P_V_TH].v[0], V_reset = p[P_V_RESET].v[0];
     if (!(t_ref >= 0.0)) {
         snprintf(msg, msglen, "parameter 't_ref' must be >= 0, got %g", t_ref);
@@ -51,8 +47,7 @@ static int lif_create(const dq_param_value_t *p, size_t *units, void **data, cha
     d->V_reset = V_reset;
     d->t_ref = t_ref;
     d->V0 = p[P_V0].v[0];
-    for (size_t u = 0; u < n; ++u)
-        d->I[u] = I->v[I->len > 1 ? u : 0];
+    dq_param_spread(I, d->I, n);
     *units = n;
     *data = d;
     return DQ_OK;

@@ -16,8 +16,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <dq/abi.h>
+#include <dq/error.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -110,6 +112,27 @@ typedef struct dq_param_value {
     const double *v;
     size_t len;
 } dq_param_value_t;
+
+/* Checks that a DQ_PARAM_PER_UNIT value has one value or `units` values. Returns DQ_OK, or
+ * DQ_EINVAL with a one-line reason in msg naming the parameter. */
+static inline int dq_param_check_units(const dq_param_value_t *p, size_t units, const char *name,
+                                       char *msg, size_t msglen)
+{
+    if (p->len == 1 || p->len == units)
+        return DQ_OK;
+    if (msg && msglen)
+        snprintf(msg, msglen, "parameter '%s' has %zu values but the model has %zu units", name,
+                 p->len, units);
+    return DQ_EINVAL;
+}
+
+/* Spreads a parameter over the population: out[u] = its value for unit u (the single value,
+ * or the u-th of one per unit). Check the length first with dq_param_check_units. */
+static inline void dq_param_spread(const dq_param_value_t *p, double *out, size_t units)
+{
+    for (size_t u = 0; u < units; ++u)
+        out[u] = p->v[p->len > 1 ? u : 0];
+}
 
 typedef struct dq_model_desc {
     dq_abi_header_t abi;
