@@ -14,3 +14,8 @@ echo "== sanitizer build (ASan + UBSan) =="
 "$root/scripts/build.sh" "$root/build-sanitize" -DDQ_WERROR=ON -DDQ_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$root/build-sanitize" --output-on-failure -j "$(nproc)"
+
+echo "== ThreadSanitizer build: the suites that step populations on several threads =="
+"$root/scripts/build.sh" "$root/build-tsan" -DDQ_WERROR=ON -DDQ_SANITIZE_THREAD=ON
+TSAN_OPTIONS=halt_on_error=1 CK_FORK=no \
+    ctest --test-dir "$root/build-tsan" --output-on-failure -R '^(system|run)$'

@@ -7,10 +7,10 @@
 #ifndef DQ_TEST_ALLOC_H
 #define DQ_TEST_ALLOC_H
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define DQ_TEST_COUNT_ALLOCS 0
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define DQ_TEST_COUNT_ALLOCS 0
 #endif
 #endif

@@ -778,7 +778,7 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     if (!(sys = run_build(cli, p, &solver_name)))
         goto done;
     if ((o.block_units && dq_system_set_block_units(sys, o.block_units, &err)) ||
-        (o.threads && dq_system_set_threads(sys, o.threads, &err))) {
+        dq_system_set_threads(sys, o.threads, &err)) { /* 0 (no --threads): one per core */
         cli_print_error(&err);
         goto done;
     }

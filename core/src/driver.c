@@ -239,7 +239,7 @@ static const dq_host_api_t driver_api = {
 /* A double is NaN or infinite exactly when its exponent bits are all ones. OR-ing a flag
  * per value is an integer reduction, which vectorises (a floating-point sum would not, its
  * order being fixed); the slow search for the culprit runs only when the flag is set. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
 /* Its own function, compiled for AVX-512, AVX2 and baseline: inlined into the step loop,
  * gcc 12 loses the vector form. */
 __attribute__((noinline, target_clones("avx512f", "avx2", "default")))

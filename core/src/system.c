@@ -241,6 +241,9 @@ dq_system_t *dq_system_new(const dq_model_desc_t *model, const dq_param_arg_t *a
         goto fail;
     }
     sys->block_units = DQ__DEFAULT_BLOCK_UNITS;
+    /* One thread unless asked: an embedding program's model callbacks need not be
+     * thread-safe. The command line asks for one per core. */
+    sys->threads_wanted = 1;
     return sys;
 fail:
     dq_system_free(sys);

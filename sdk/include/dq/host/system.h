@@ -72,10 +72,11 @@ DQ_API unsigned dq_system_module_substeps(const dq_system_t *sys, size_t module)
 /* True when the module has a solver of its own (braincell's IndependentIntegration). */
 DQ_API int dq_system_module_is_independent(const dq_system_t *sys, size_t module);
 
-/* Threads that step the population (0, the default, means one per core but no more than
- * there are blocks to share, and one for small populations). Results are the same bits
- * for every count: each thread steps whole blocks, and units are independent.
- * Set before prepare. */
+/* Threads that step the population: 1 by default; 0 means one per core, but no more than
+ * there are blocks to share (a thread gets at least 8 blocks), so one for small
+ * populations. With more than one, model callbacks run concurrently on different blocks:
+ * they must not write shared state outside their view. Results are the same bits for every
+ * count: each thread steps whole blocks, and units are independent. Set before prepare. */
 DQ_API int dq_system_set_threads(dq_system_t *sys, size_t threads, dq_error_t *err);
 /* Threads used (after prepare). */
 DQ_API size_t dq_system_threads(const dq_system_t *sys);
