@@ -61,6 +61,7 @@ typedef struct bench_impl {
 extern const bench_impl_t bench_impl_hand;
 extern const bench_impl_t bench_impl_hand_simd;
 extern const bench_impl_t bench_impl_dqhost;
+extern const bench_impl_t bench_impl_dqhost_run1;
 extern const bench_impl_t bench_impl_dqhost_mt;
 #ifdef BENCH_HAVE_BOOST
 extern const bench_impl_t bench_impl_boost;

@@ -3,11 +3,11 @@
  * tree's plugins loaded once, then per problem a system of model hh (n, I_ext) or decay
  * (n = 1, tau, y0) with the solver of the scheme, prepared, and advanced.
  *
- * Two rows: "dqhost" calls dq_system_step once per step on one thread, like every other
- * implementation here (the comparison); "dqhost_mt" calls dq_system_run for the whole run
- * with the default thread count (one per core, fewer for small populations), which also
- * takes each block through all the steps while it is in cache -- what dqhost offers beyond
- * a step loop. */
+ * Three rows: "dqhost" calls dq_system_step once per step on one thread, like every other
+ * implementation here (the comparison); "dqhost_run1" calls dq_system_run for the whole
+ * run on one thread, which takes each block through all the steps while it is in cache
+ * (what the dqhost command line does); "dqhost_mt" does the same with one thread per core
+ * (fewer for small populations). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -27,7 +27,7 @@ static dq_loader_t *dqb_loader;
 
 typedef struct dqb_state {
     bench_problem_t p;
-    int whole_run; /* dq_system_run rather than a dq_system_step loop */
+    int whole_run; /* 0: a dq_system_step loop; 1: dq_system_run, one thread; 2: all cores */
     dq_system_t *sys;
     size_t s_value; /* V or y */
     long s_spikes;  /* -1 for decay */
@@ -126,7 +126,7 @@ static void *dqb_setup_mode(const bench_problem_t *p, int whole_run, char *msg, 
     }
     free(I);
     if (!s->sys || dq_system_set_solver(s->sys, solver, &err) != DQ_OK ||
-        dq_system_set_threads(s->sys, whole_run ? 0 : 1, &err) != DQ_OK ||
+        dq_system_set_threads(s->sys, whole_run > 1 ? 0 : 1, &err) != DQ_OK ||
         dq_system_prepare(s->sys, 0.0, p->dt, &err) != DQ_OK) {
         snprintf(msg, len, "%s", err.message);
         dqb_teardown(s);
@@ -142,9 +142,14 @@ static void *dqb_setup(const bench_problem_t *p, char *msg, size_t len)
     return dqb_setup_mode(p, 0, msg, len);
 }
 
-static void *dqb_setup_mt(const bench_problem_t *p, char *msg, size_t len)
+static void *dqb_setup_run1(const bench_problem_t *p, char *msg, size_t len)
 {
     return dqb_setup_mode(p, 1, msg, len);
+}
+
+static void *dqb_setup_mt(const bench_problem_t *p, char *msg, size_t len)
+{
+    return dqb_setup_mode(p, 2, msg, len);
 }
 
 static int dqb_run(void *state, unsigned long steps, char *msg, size_t len)
@@ -189,6 +194,17 @@ const bench_impl_t bench_impl_dqhost = {
     .supports = dqb_supports,
     .ref_substeps = dqb_ref_substeps,
     .setup = dqb_setup,
+    .run = dqb_run,
+    .read = dqb_read,
+    .teardown = dqb_teardown,
+};
+
+const bench_impl_t bench_impl_dqhost_run1 = {
+    .name = "dqhost_run1",
+    .label = "dqhost (dq_system_run, 1 thread)",
+    .supports = dqb_supports,
+    .ref_substeps = dqb_ref_substeps,
+    .setup = dqb_setup_run1,
     .run = dqb_run,
     .read = dqb_read,
     .teardown = dqb_teardown,

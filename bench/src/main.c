@@ -44,6 +44,7 @@ static void bench_impls_init(void)
     bench_impls[bench_n_impls++] = &bench_impl_hand;
     bench_impls[bench_n_impls++] = &bench_impl_hand_simd;
     bench_impls[bench_n_impls++] = &bench_impl_dqhost;
+    bench_impls[bench_n_impls++] = &bench_impl_dqhost_run1;
     bench_impls[bench_n_impls++] = &bench_impl_dqhost_mt;
 #ifdef BENCH_HAVE_BOOST
     bench_impls[bench_n_impls++] = &bench_impl_boost;
