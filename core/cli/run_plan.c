@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: MIT */
+/* run_plan.c -- `dqhost run`'s command line, and the plan merged from the spec and flags. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+void *run_keep(run_mem_t *mem, void *p)
+{
+    if (p && mem->n < sizeof mem->blocks / sizeof mem->blocks[0])
+        mem->blocks[mem->n++] = p;
+    else if (p) {
+        free(p);
+        p = NULL;
+    }
+    return p;
+}
+
+void run_usage(FILE *out)
+{
+    fputs("Usage: dqhost run [SPEC.json] [options]\n"
+          "\n"
+          "Simulates a model from t = 0 to t_end with a solver and prints a summary; with a\n"
+          "trajectory requested (spec \"record\"/\"output\", --record, --every, --units or -o)\n"
+          "it also records states every k steps to CSV or JSON. Flags override the spec.\n"
+          "\n"
+          "  --model M             a model from `dqhost models`\n"
+          "  --solver S            an integrator name or alias\n"
+          "  --dt DT               step size (> 0)\n"
+          "  --t-end T             end time (> 0), a whole number of steps of DT\n"
+          "  --param K=V           model parameter; a per-unit parameter takes V1,V2,...\n"
+          "  --solver-opt K=V      solver option (see dqhost info SOLVER)\n"
+          "  --submodule M=S[:K]   give sub-module M its own solver S, with K substeps\n"
+          "  --record S1,S2        states to record (default: all)\n"
+          "  --every K             record every K steps (default 1)\n"
+          "  --units U1,U2         units to record (default: all)\n"
+          "  -o, --output FILE     write the trajectory to FILE (default: standard output)\n"
+          "  --format csv|json     trajectory format (default: from FILE's extension, else csv)\n"
+          "  --seed N              random seed\n"
+          "  --threads N           threads (default: one per core for large populations);\n"
+          "                        the results are the same bits for every count\n"
+          "  --block-units N       units per cache block (default 256)\n"
+          "  --json                print the summary as JSON\n"
+          "  -q, --quiet           no progress bar, no summary when the trajectory goes to\n"
+          "                        standard output\n"
+          "\n"
+          "Exit status: 0 success, 1 failure while running (the partial trajectory is kept\n"
+          "as FILE.partial), 2 invalid input (nothing is written).\n",
+          out);
+}
+
+/* Accepts "--name value" and "--name=value" (and a short alias). */
+static const char *run_opt_value(const char *name, const char *alias, int argc, char **argv,
+                                 int *i, int *missing)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) == 0 && a[n] == '=')
+        return a + n + 1;
+    if (strcmp(a, name) != 0 && !(alias && strcmp(a, alias) == 0))
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int run_parse(run_opts_t *o, int argc, char **argv)
+{
+    static const struct {
+        const char *name, *alias;
+    } names[] = {{"--model", NULL},     {"--solver", NULL},  {"--dt", NULL},
+                 {"--t-end", NULL},     {"--param", NULL},   {"--solver-opt", NULL},
+                 {"--submodule", NULL}, {"--record", NULL},  {"--every", NULL},
+                 {"--units", NULL},     {"--output", "-o"},  {"--format", NULL},
+                 {"--seed", NULL},      {"--block-units", NULL}, {"--threads", NULL}};
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+            continue;
+        }
+        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o->quiet = 1;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            run_usage(stdout);
+            return 1;
+        }
+        if (a[0] != '-') {
+            if (o->spec_path) {
+                cli_errorf("run: more than one run spec ('%s' and '%s')", o->spec_path, a);
+                return -1;
+            }
+            o->spec_path = a;
+            continue;
+        }
+        const char *v = NULL;
+        int missing = 0;
+        size_t k = 0;
+        for (; k < sizeof names / sizeof names[0]; ++k)
+            if ((v = run_opt_value(names[k].name, names[k].alias, argc, argv, &i, &missing)) ||
+                missing)
+                break;
+        if (missing) {
+            cli_errorf("run: %s needs a value", names[k].name);
+            return -1;
+        }
+        if (!v) {
+            cli_errorf("run: unknown argument '%s' (see dqhost run --help)", a);
+            return -1;
+        }
+        const char **lists[] = {o->params, o->opts, o->submodules};
+        size_t *counts[] = {&o->n_params, &o->n_opts, &o->n_submodules};
+        switch (k) {
+        case 0: o->model = v; break;
+        case 1: o->solver = v; break;
+        case 2: o->dt_text = v; break;
+        case 3: o->t_end_text = v; break;
+        case 4:
+        case 5:
+        case 6:
+            if (*counts[k - 4] == RUN_MAX) {
+                cli_errorf("run: too many %s options (at most %d)", names[k].name, RUN_MAX);
+                return -1;
+            }
+            lists[k - 4][(*counts[k - 4])++] = v;
+            break;
+        case 7: o->record = v; break;
+        case 8: o->every = v; break;
+        case 9: o->units = v; break;
+        case 10: o->out_path = v; break;
+        case 11: o->format = v; break;
+        case 12: o->seed = v; break;
+        case 14: {
+            uint64_t t;
+            if (run_parse_count(v, "run: --threads", 1, &t))
+                return -1;
+            if (t > 1024) {
+                cli_errorf("run: --threads must be at most 1024, got '%s'", v);
+                return -1;
+            }
+            o->threads = (size_t)t;
+            break;
+        }
+        default: {
+            double b;
+            if (cli_parse_double(v, "run: --block-units", &b))
+                return -1;
+            if (b < 1 || b != floor(b) || b > 1e9) {
+                cli_errorf("run: --block-units must be a whole number >= 1, got '%s'", v);
+                return -1;
+            }
+            o->block_units = (size_t)b;
+        }
+        }
+    }
+    return 0;
+}
+
+/* Parses a whole number >= min for flag `what`. */
+int run_parse_count(const char *text, const char *what, double min, uint64_t *out)
+{
+    double v;
+    if (cli_parse_double(text, what, &v))
+        return -1;
+    if (v < min || v != floor(v) || v > 9.0e15) {
+        cli_errorf("%s: expected a whole number >= %g, got '%s'", what, min, text);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* Splits "a,b,c" into a new array of strings (kept in mem). Empty fields are errors. */
+static int run_split(const char *text, const char *what, run_mem_t *mem, char ***out, size_t *n)
+{
+    size_t count = 1;
+    for (const char *p = text; *p; ++p)
+        count += *p == ',';
+    char *copy = run_keep(mem, strdup(text));
+    char **items = run_keep(mem, calloc(count, sizeof *items));
+    if (!copy || !items) {
+        cli_errorf("out of memory");
+        return -1;
+    }
+    size_t k = 0;
+    for (char *p = copy, *next; p; p = next) {
+        next = strchr(p, ',');
+        if (next)
+            *next++ = '\0';
+        if (!*p) {
+            cli_errorf("%s: empty item in '%s'", what, text);
+            return -1;
+        }
+        items[k++] = p;
+    }
+    *out = items;
+    *n = k;
+    return 0;
+}
+
+/* "K=V1,V2" into a parameter argument (values kept in mem). */
+static int run_parse_param(const char *text, run_mem_t *mem, dq_param_arg_t *arg)
+{
+    const char *eq = strchr(text, '=');
+    if (!eq || eq == text) {
+        cli_errorf("run: --param expects NAME=VALUE, got '%s'", text);
+        return -1;
+    }
+    char *name = run_keep(mem, strndup(text, (size_t)(eq - text)));
+    char **items;
+    size_t n;
+    char what[160];
+    snprintf(what, sizeof what, "run: --param %s", name ? name : "");
+    if (!name || run_split(eq + 1, what, mem, &items, &n))
+        return -1;
+    double *v = run_keep(mem, malloc(n * sizeof *v));
+    if (!v)
+        return -1;
+    for (size_t k = 0; k < n; ++k)
+        if (cli_parse_double(items[k], what, &v[k]))
+            return -1;
+    *arg = (dq_param_arg_t){.name = name, .v = v, .len = n, .where = NULL};
+    return 0;
+}
+
+/* Merges the spec (may be NULL) and the flags into the plan. Returns 0 or -1 (reported). */
+int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o,
+                          run_mem_t *mem)
+{
+    p->spec_path = spec ? spec->path : NULL;
+    if (spec) {
+        p->model = spec->model;
+        p->model_where = ".model";
+        p->solver = spec->solver;
+        p->solver_where = ".solver";
+        if (spec->has_dt) {
+            p->dt = spec->dt;
+            p->dt_where = ".dt";
+        }
+        if (spec->has_t_end) {
+            p->t_end = spec->t_end;
+            p->t_end_where = ".t_end";
+        }
+        for (size_t i = 0; i < spec->n_params; ++i)
+            p->params[p->n_params++] = (dq_param_arg_t){spec->params[i].name, spec->params[i].v,
+                                                        spec->params[i].len,
+                                                        spec->params[i].where};
+        for (size_t i = 0; i < spec->n_solver_options; ++i) {
+            p->opts[p->n_opts].name = spec->solver_options[i].name;
+            p->opts[p->n_opts].value = spec->solver_options[i].value;
+            p->opts[p->n_opts++].where = spec->solver_options[i].where;
+        }
+        for (size_t i = 0; i < spec->n_submodules; ++i) {
+            p->subs[p->n_subs].name = spec->submodules[i].name;
+            p->subs[p->n_subs].solver = spec->submodules[i].solver;
+            p->subs[p->n_subs].substeps = spec->submodules[i].substeps;
+            p->subs[p->n_subs++].where = spec->submodules[i].where;
+        }
+        if (spec->record_states) {
+            p->rec_states = (const char *const *)spec->record_states;
+            p->n_rec_states = spec->n_record_states;
+            p->rec_states_where = ".record.states";
+            p->recording = 1;
+        }
+        if (spec->record_units) {
+            p->rec_units = spec->record_units;
+            p->n_rec_units = spec->n_record_units;
+            p->rec_units_where = ".record.units";
+            p->recording = 1;
+        }
+        if (spec->record_every) {
+            p->every = spec->record_every;
+            p->recording = 1;
+        }
+        if (spec->output_path) {
+            p->out_path = spec->output_path;
+            p->recording = 1;
+        }
+        p->format = spec->output_format;
+        p->has_seed = spec->has_seed;
+        p->seed = spec->seed;
+    }
+    if (o->model) {
+        p->model = o->model;
+        p->model_where = NULL;
+    }
+    if (o->solver) {
+        p->solver = o->solver;
+        p->solver_where = NULL;
+    }
+    if (o->dt_text) {
+        if (cli_parse_double(o->dt_text, "run: --dt", &p->dt))
+            return -1;
+        p->dt_where = NULL;
+        if (!(p->dt > 0.0)) {
+            cli_errorf("run: --dt must be a positive finite number, got '%s'", o->dt_text);
+            return -1;
+        }
+    }
+    if (o->t_end_text) {
+        if (cli_parse_double(o->t_end_text, "run: --t-end", &p->t_end))
+            return -1;
+        p->t_end_where = NULL;
+        if (!(p->t_end > 0.0)) {
+            cli_errorf("run: --t-end must be a positive finite number, got '%s'", o->t_end_text);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < o->n_params; ++i) {
+        dq_param_arg_t arg;
+        if (run_parse_param(o->params[i], mem, &arg))
+            return -1;
+        size_t k = 0; /* a flag replaces the spec's value of the same name */
+        while (k < p->n_params && strcmp(p->params[k].name, arg.name) != 0)
+            ++k;
+        p->params[k] = arg;
+        p->n_params += k == p->n_params;
+    }
+    for (size_t i = 0; i < o->n_opts; ++i) {
+        const char *text = o->opts[i], *eq = strchr(text, '=');
+        if (!eq || eq == text) {
+            cli_errorf("run: --solver-opt expects NAME=VALUE, got '%s'", text);
+            return -1;
+        }
+        char *name = run_keep(mem, strndup(text, (size_t)(eq - text)));
+        char what[160];
+        snprintf(what, sizeof what, "run: --solver-opt %s", name ? name : "");
+        double value;
+        if (!name || cli_parse_double(eq + 1, what, &value))
+            return -1;
+        p->opts[p->n_opts].name = name;
+        p->opts[p->n_opts].value = value;
+        p->opts[p->n_opts++].where = NULL;
+    }
+    for (size_t i = 0; i < o->n_submodules; ++i) {
+        const char *text = o->submodules[i], *eq = strchr(text, '=');
+        if (!eq || eq == text || !eq[1]) {
+            cli_errorf("run: --submodule expects MODULE=SOLVER[:SUBSTEPS], got '%s'", text);
+            return -1;
+        }
+        char *name = run_keep(mem, strndup(text, (size_t)(eq - text)));
+        char *solver = run_keep(mem, strdup(eq + 1));
+        if (!name || !solver)
+            return -1;
+        char *colon = strchr(solver, ':');
+        uint64_t k = 0;
+        if (colon) {
+            *colon = '\0';
+            if (run_parse_count(colon + 1, "run: --submodule substeps", 1, &k))
+                return -1;
+        }
+        p->subs[p->n_subs].name = name;
+        p->subs[p->n_subs].solver = *solver ? solver : NULL;
+        p->subs[p->n_subs].substeps = (unsigned)k;
+        p->subs[p->n_subs++].where = NULL;
+    }
+    if (o->record) {
+        char **items;
+        if (run_split(o->record, "run: --record", mem, &items, &p->n_rec_states))
+            return -1;
+        p->rec_states = (const char *const *)items;
+        p->rec_states_where = "--record";
+        p->recording = 1;
+    }
+    if (o->units) {
+        char **items;
+        size_t n;
+        if (run_split(o->units, "run: --units", mem, &items, &n))
+            return -1;
+        size_t *units = run_keep(mem, malloc(n * sizeof *units));
+        if (!units)
+            return -1;
+        for (size_t k = 0; k < n; ++k) {
+            uint64_t u;
+            if (run_parse_count(items[k], "run: --units", 0, &u))
+                return -1;
+            units[k] = (size_t)u;
+        }
+        p->rec_units = units;
+        p->n_rec_units = n;
+        p->rec_units_where = "--units";
+        p->recording = 1;
+    }
+    if (o->every) {
+        if (run_parse_count(o->every, "run: --every", 1, &p->every))
+            return -1;
+        p->recording = 1;
+    }
+    if (o->out_path) {
+        p->out_path = o->out_path;
+        p->recording = 1;
+    }
+    if (o->format) {
+        if (strcmp(o->format, "csv") == 0)
+            p->format = DQ_FORMAT_CSV;
+        else if (strcmp(o->format, "json") == 0)
+            p->format = DQ_FORMAT_JSON;
+        else {
+            cli_errorf("run: --format must be csv or json, got '%s'", o->format);
+            return -1;
+        }
+        p->recording = 1;
+    }
+    if (o->seed) {
+        if (run_parse_count(o->seed, "run: --seed", 0, &p->seed))
+            return -1;
+        p->has_seed = 1;
+    }
+    if (p->format == DQ_FORMAT_DEFAULT) {
+        size_t len = p->out_path ? strlen(p->out_path) : 0;
+        p->format = len >= 5 && strcmp(p->out_path + len - 5, ".json") == 0 ? DQ_FORMAT_JSON
+                                                                           : DQ_FORMAT_CSV;
+    }
+    /* What is still missing, named the way the user can supply it. */
+    static const char *const flags[] = {"--model", "--solver", "--dt", "--t-end"};
+    static const char *const keys[] = {".model", ".solver", ".dt", ".t_end"};
+    int missing[] = {!p->model, !p->solver, !(p->dt > 0), !(p->t_end > 0)};
+    for (int k = 0; k < 4; ++k) {
+        if (!missing[k])
+            continue;
+        if (spec)
+            cli_errorf("%s: %s: required (in the spec or as %s)", spec->path, keys[k], flags[k]);
+        else
+            cli_errorf("run: %s is required (see dqhost run --help)", flags[k]);
+        return -1;
+    }
+    return 0;
+}
+
+void run_mem_free(run_mem_t *mem)
+{
+    for (size_t i = 0; i < mem->n; ++i)
+        free(mem->blocks[i]);
+    mem->n = 0;
+}
