@@ -281,6 +281,27 @@ START_TEST(test_run_every_example_runs)
 }
 END_TEST
 
+START_TEST(test_run_warns_once_that_the_noise_of_ou_is_not_integrated)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "rk4", "--dt", "0.01", "--t-end",
+                            "1", "--param", "n=3"),
+                     0);
+    const char *w = "dqhost: warning: state 'x' has a diffusion coefficient, but solver 'rk4' "
+                    "integrates the deterministic drift only\n";
+    const char *first = strstr(res.err, w);
+    ck_assert_msg(first != NULL, "%s", res.err);
+    ck_assert_ptr_null(strstr(first + strlen(w), "diffusion coefficient")); /* once */
+    /* The drift alone: x(1) = mu + (x0 - mu) e^{-theta} with the defaults mu 0, x0 1. */
+    ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "rk4", "--dt", "0.01", "--t-end",
+                            "1", "--json"),
+                     0);
+    json_t *doc = json_loads(res.out, 0, NULL);
+    double x = json_real_value(json_array_get(json_object_get(json_object_get(doc, "final"), "x"), 0));
+    ck_assert_double_eq_tol(x, exp(-1.0), 1e-9);
+    json_decref(doc);
+}
+END_TEST
+
 Suite *run_suite(void)
 {
     Suite *s = suite_create("run");
@@ -295,6 +316,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_run_hh_with_gates_on_their_own_solver_is_documented_and_different);
     tcase_add_test(tc, test_run_trajectory_to_stdout_moves_the_summary_to_stderr);
     tcase_add_test(tc, test_run_every_example_runs);
+    tcase_add_test(tc, test_run_warns_once_that_the_noise_of_ou_is_not_integrated);
     suite_add_tcase(s, tc);
     return s;
 }
