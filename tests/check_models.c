@@ -767,8 +767,8 @@ START_TEST(test_models_hh_spikes_counts_the_upward_0_mV_crossings_of_V)
         rc = dq_system_step(sys, &err);
         const double v = dq_system_value(sys, V, 0);
         crossings += prev < 0.0 && v >= 0.0;
-        /* V_prev is V at the start of the step just taken. */
-        ck_assert_double_eq(dq_system_value(sys, V_prev, 0), prev);
+        /* V_prev is V when the step ended: the start of the next step's crossing test. */
+        ck_assert_double_eq(dq_system_value(sys, V_prev, 0), v);
         ck_assert_double_eq(dq_system_value(sys, spikes, 0), crossings);
         prev = v;
     }

@@ -4,8 +4,8 @@
  * for the gates x = m, h, n. Time in ms, voltages in mV, rates in 1/ms. With the default
  * EL = -54.387 mV the resting potential is -64.996 mV (dV/dt = 0.0042 mV/ms at -65).
  * Module 0 ("hh") owns V and two aux states, `spikes` (upward crossings of 0 mV) and
- * `V_prev` (V at the start of the step, for the crossing test); module 1 ("gates") owns m, h,
- * n. Model-wide numbering: V 0, spikes 1, V_prev 2, m 3, h 4, n 5. Each module writes its
+ * `V_prev` (V at the end of the last step, for the next step's crossing test); module 1
+ * ("gates") owns m, h, n. Model-wide numbering: V 0, spikes 1, V_prev 2, m 3, h 4, n 5. Each module writes its
  * own Jacobian rows; the host leaves the aux states' entries NULL.
  *
  * Speed: the unit loops are vectorised with glibc's vector exp/expm1 (<dq/simd.h>), and
@@ -164,27 +164,19 @@ static int hh_init(const dq_view_t *v)
     return DQ_OK;
 }
 
-/* Remembers V at the start of the step; post_integral compares the new V with it. */
-static int hh_pre(const dq_view_t *v)
-{
-    const double *restrict V = v->value[S_V];
-    double *restrict V_prev = v->value[S_V_PREV];
-    DQ_SIMD_LOOP
-    for (size_t i = 0; i < v->units; ++i)
-        V_prev[i] = V[i];
-    return DQ_OK;
-}
-
-/* A spike is a step that took V from below 0 mV to 0 mV or above. Selects instead of
- * branches, so the loop vectorises. */
 static int hh_post(const dq_view_t *v)
 {
+    /* V_prev holds V at the end of the previous step, which is V at the start of this one
+     * (nothing changes V in between), so one pass both tests for a crossing and remembers V
+     * for the next step: no pre_integral pass. */
     const double *restrict V = v->value[S_V];
-    const double *restrict V_prev = v->value[S_V_PREV];
+    double *restrict V_prev = v->value[S_V_PREV];
     double *restrict spikes = v->value[S_SPIKES];
     DQ_SIMD_LOOP
-    for (size_t i = 0; i < v->units; ++i)
+    for (size_t i = 0; i < v->units; ++i) {
         spikes[i] += V_prev[i] < HH_SPIKE_LEVEL && V[i] >= HH_SPIKE_LEVEL ? 1.0 : 0.0;
+        V_prev[i] = V[i];
+    }
     return DQ_OK;
 }
 
@@ -396,7 +388,7 @@ static const dq_state_desc_t hh_states[] = {
     {.name = "V", .unit = "mV", .doc = "membrane potential"},
     {.name = "spikes", .unit = NULL, .doc = "spikes: upward crossings of 0 mV",
      .flags = DQ_STATE_AUX | DQ_STATE_COUNT},
-    {.name = "V_prev", .unit = "mV", .doc = "V at the start of the last step",
+    {.name = "V_prev", .unit = "mV", .doc = "V when the last step ended, for the next crossing test",
      .flags = DQ_STATE_AUX},
 };
 
@@ -412,7 +404,6 @@ DQ_MODULE(hh_root,
           .states = hh_states,
           .n_states = 3,
           .init_state = hh_init,
-          .pre_integral = hh_pre,
           .compute_derivative = hh_derivative,
           .post_integral = hh_post,
           .jacobian = hh_jacobian,
