@@ -5,8 +5,8 @@
  * EL = -54.387 mV the resting potential is -64.996 mV (dV/dt = 0.0042 mV/ms at -65).
  * Module 0 ("hh") owns V and two aux states, `spikes` (upward crossings of 0 mV) and
  * `V_prev` (V at the end of the last step, for the next step's crossing test); module 1
- * ("gates") owns m, h, n. Model-wide numbering: V 0, spikes 1, V_prev 2, m 3, h 4, n 5. Each module writes its
- * own Jacobian rows; the host leaves the aux states' entries NULL.
+ * ("gates") owns m, h, n. Model-wide numbering: V 0, spikes 1, V_prev 2, m 3, h 4, n 5.
+ * Each module writes its own Jacobian rows; the host leaves the aux states' entries NULL.
  *
  * Speed: the unit loops are vectorised with glibc's vector exp/expm1 (<dq/simd.h>), and
  * each module also gives compute_derivative_diag, its derivative with the diagonal of its
