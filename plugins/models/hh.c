@@ -388,7 +388,9 @@ static const dq_state_desc_t hh_states[] = {
     {.name = "V", .unit = "mV", .doc = "membrane potential"},
     {.name = "spikes", .unit = NULL, .doc = "spikes: upward crossings of 0 mV",
      .flags = DQ_STATE_AUX | DQ_STATE_COUNT},
-    {.name = "V_prev", .unit = "mV", .doc = "V when the last step ended, for the next crossing test",
+    {.name = "V_prev",
+     .unit = "mV",
+     .doc = "V when the last step ended, for the next crossing test",
      .flags = DQ_STATE_AUX},
 };
 
