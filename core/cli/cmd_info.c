@@ -97,8 +97,13 @@ int cmd_info(dq_cli_t *cli, int argc, char **argv)
         return DQ_EXIT_OK;
     }
     /* Neither: the integrator message, unless only a model name is close. */
-    const char *close[1];
-    int model_close = strstr(merr.message, "Did you mean") != NULL;
+    const char *close[1], *models[256];
+    size_t n_models = dq_registry_model_count(cli->reg);
+    if (n_models > 256)
+        n_models = 256;
+    for (size_t i = 0; i < n_models; ++i)
+        models[i] = dq_registry_model_at(cli->reg, i)->desc->name;
+    int model_close = dq_suggest(name, models, n_models, 0.6, close, 1) > 0;
     int integrator_close = dq_registry_suggest(cli->reg, name, close, 1) > 0;
     cli_print_error(model_close && !integrator_close ? &merr : &ierr);
     return DQ_EXIT_USAGE;

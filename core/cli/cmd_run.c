@@ -34,7 +34,7 @@ static void run_on_warning(void *user, const char *source, const char *message)
 }
 
 /* Builds the system from the plan. Returns NULL after reporting. */
-static dq_system_t *run_build(dq_cli_t *cli, const run_plan_t *p, const char **solver_name)
+static dq_system_t *run_build(dq_cli_t *cli, const run_plan_t *p)
 {
     dq_error_t err = {0};
     const dq_model_entry_t *model = dq_registry_lookup_model(cli->reg, p->model, &err);
@@ -53,7 +53,6 @@ static dq_system_t *run_build(dq_cli_t *cli, const run_plan_t *p, const char **s
         run_error(p, &e);
         return NULL;
     }
-    *solver_name = solver->name;
     dq_system_t *sys = dq_system_new(model->desc, p->params, p->n_params, &err);
     if (!sys || dq_system_set_solver(sys, solver, &err))
         goto fail;
@@ -132,8 +131,7 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     }
     unsigned long long steps = (unsigned long long)whole;
 
-    const char *solver_name = NULL;
-    if (!(sys = run_build(cli, p, &solver_name)))
+    if (!(sys = run_build(cli, p)))
         goto done;
     if ((o.block_units && dq_system_set_block_units(sys, o.block_units, &err)) ||
         dq_system_set_threads(sys, o.threads, &err)) { /* 0 (no --threads): one per core */

@@ -314,7 +314,6 @@ int dq_system_set_solver(dq_system_t *sys, const dq_integrator_entry_t *solver,
         return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
     free(sys->root_options);
     sys->root_options = opts;
-    sys->solver = solver;
     sys->mod_solver[0] = solver;
     return DQ_OK;
 }
@@ -328,7 +327,7 @@ void dq_system_set_warning_handler(dq_system_t *sys, dq_warn_fn fn, void *user)
 int dq_system_set_solver_option(dq_system_t *sys, const char *name, double value,
                                 dq_error_t *err)
 {
-    const dq_integrator_entry_t *sv = sys->solver;
+    const dq_integrator_entry_t *sv = sys->mod_solver[0];
     if (!sv)
         return dq_error_set(err, DQ_EUSAGE, NULL, "set the solver before its options");
     if (sys->prepared)
@@ -611,7 +610,7 @@ static void system_warn_diffusion(dq_system_t *sys)
 
 int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
 {
-    if (!sys->solver)
+    if (!sys->mod_solver[0])
         return dq_error_set(err, DQ_EUSAGE, NULL, "no solver set for model '%s'",
                             sys->model.name);
     if (sys->prepared)
@@ -669,7 +668,7 @@ const char *dq_system_model_name(const dq_system_t *sys) { return sys->model.nam
 
 const char *dq_system_solver_name(const dq_system_t *sys)
 {
-    return sys->solver ? sys->solver->name : NULL;
+    return sys->mod_solver[0] ? sys->mod_solver[0]->name : NULL;
 }
 
 double dq_system_dt(const dq_system_t *sys) { return sys->dt; }

@@ -89,7 +89,6 @@ struct dq_system {
     unsigned *mod_substeps;                   /* [n_modules], 0 = 1 */
     double *root_options;         /* the root solver's options as set by the user */
 
-    const dq_integrator_entry_t *solver; /* the root's */
     dq_warn_fn warn;
     void *warn_user;
 
