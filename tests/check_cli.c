@@ -225,6 +225,9 @@ START_TEST(test_cli_info_unknown_name_says_did_you_mean_and_exits_2)
     ck_assert_int_eq(dqhost("info", "zzzzzz"), 2);
     ck_assert_contains(res.err, "Unknown integrator 'zzzzzz'. Available: ");
     ck_assert_int_eq(dqhost("info"), 2);
+    /* Only a model name is close: the model message. */
+    ck_assert_int_eq(dqhost("info", "decai"), 2);
+    ck_assert_contains(res.err, "dqhost: error: Unknown model 'decai'. Did you mean 'decay'?");
 }
 END_TEST
 

@@ -302,6 +302,31 @@ START_TEST(test_run_warns_once_that_the_noise_of_ou_is_not_integrated)
 }
 END_TEST
 
+START_TEST(test_run_threads_flag_gives_the_same_bits)
+{
+    char *out[2];
+    const char *threads[] = {"1", "2"};
+    for (int i = 0; i < 2; ++i) {
+        ck_assert_int_eq(dqhost("run", "--model", "hh", "--solver", "rk4", "--dt", "0.025",
+                                "--t-end", "20", "--param", "n=600", "--param", "I_ext=12",
+                                "--block-units", "32", "--threads", threads[i], "--json"),
+                         0);
+        json_t *doc = json_loads(res.out, 0, NULL);
+        out[i] = json_dumps(json_object_get(doc, "final"), JSON_COMPACT);
+        json_decref(doc);
+    }
+    /* Every value of every state of all 600 neurons, compared as printed (17 digits). */
+    ck_assert(strlen(out[0]) > 10000);
+    ck_assert_str_eq(out[0], out[1]);
+    free(out[0]);
+    free(out[1]);
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--threads", "0"),
+                     2);
+    ck_assert_contains(res.err, "run: --threads: expected a whole number >= 1, got '0'");
+}
+END_TEST
+
 Suite *run_suite(void)
 {
     Suite *s = suite_create("run");
@@ -317,6 +342,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_run_trajectory_to_stdout_moves_the_summary_to_stderr);
     tcase_add_test(tc, test_run_every_example_runs);
     tcase_add_test(tc, test_run_warns_once_that_the_noise_of_ou_is_not_integrated);
+    tcase_add_test(tc, test_run_threads_flag_gives_the_same_bits);
     suite_add_tcase(s, tc);
     return s;
 }
