@@ -1,14 +1,33 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/context.h -- what a solver's step function receives.
+/* dq/context.h -- what a solver's callbacks receive (plugin ABI 2.0).
  *
  * A solver never links libdqcore. Everything it may ask of the host reaches it through the
- * context: the block of states it advances, the environment (t, dt, step index), work
- * memory, and a table of host functions wrapped by the inline functions below.
+ * context: the block of states it advances, where that block sits in the population, the
+ * environment (t, dt, step index, seed), its scratch and persistent memory, and a table of
+ * host functions wrapped by the inline functions below.
  *
  * Memory layout of a block. The states one solver integrates are stored contiguously. A
- * block holds `units` units of a population, each with `m` components (one per scalar state
- * element); component k of unit u is at index k*units + u. So a block is one flat vector of
- * n = m*units doubles, and each component is a contiguous, vectorisable run of units. */
+ * block holds `units` lanes, each one unit of the population with `comps` components (one
+ * per scalar state element); component k of lane u is at index k*units + u. So a block is
+ * one flat vector of len = comps*units doubles, and each component is a contiguous,
+ * vectorisable run of units.
+ *
+ * Position-independent arithmetic. `units` is always a multiple of DQ_LANES and every
+ * vector the host hands out (y, f, g, scratch, state) starts on a 64-byte boundary. A block
+ * whose population runs out part-way is padded: its last lanes are copies of its last real
+ * unit (values and per-unit parameters), stepped like any other lane and never reported or
+ * recorded. So a loop `for (i = 0; i < len; ++i)` never has a remainder that a vectorising
+ * compiler would run through scalar code: every unit takes the same operations (the same
+ * vector exp, the same fused multiply-adds) whatever the block size, thread count or
+ * population around it. Keep it that way in your own loops: run them over the whole
+ * block, never over "the real units only".
+ *
+ * Concurrency. The host steps different blocks on different threads at the same time, with
+ * one context per (thread, block group); a solver's callbacks must not keep mutable static
+ * data. Everything a call needs between steps goes in ctx->state.
+ *
+ * Lifetime. The context, y, f, g, scratch and state are valid during the call only; the
+ * host may hand the same block to another context (and thread) in the next call. */
 #ifndef DQ_CONTEXT_H
 #define DQ_CONTEXT_H
 
@@ -22,6 +41,13 @@
 extern "C" {
 #endif
 
+/* Lanes a block's unit count is a multiple of: eight doubles, one AVX-512 register. */
+#define DQ_LANES 8
+
+/* Units rounded up to whole lanes: the length a per-unit array of a population of `units`
+ * needs so that every block, padding included, can index it by unit0 + lane. */
+#define DQ_UNITS_PADDED(units) (((units) + (DQ_LANES - 1)) / DQ_LANES * DQ_LANES)
+
 typedef struct dq_ctx dq_ctx_t;
 
 /* Host functions. Every entry returns DQ_OK or a negative DQ_E* code, which the solver
@@ -31,21 +57,22 @@ typedef struct dq_host_api {
     /* Runs the pre_integral lifecycle call of every module the solver integrates. */
     int (*pre_integral)(dq_ctx_t *ctx);
     /* f = F(t, y) for the block: the models' compute_derivative, with the state values read
-     * from y and the derivatives written to f (both of length ctx->n; y may be ctx->y or a
-     * stage buffer, f may be ctx->f or a stage buffer; they must not overlap). */
+     * from y and the derivatives written to f (both of length ctx->len; y may be ctx->y or a
+     * scratch vector, f may be ctx->f, a scratch or a state vector; they must not overlap). */
     int (*compute_derivative)(dq_ctx_t *ctx, double t, const double *y, double *f);
     /* Runs the post_integral lifecycle call of every module the solver integrates. */
     int (*post_integral)(dq_ctx_t *ctx);
     /* Reports a failure with a one-line message; `index` is the flat index (into y) of the
      * offending value, or (size_t)-1 when no single value is at fault. Returns `code`. */
     int (*report)(dq_ctx_t *ctx, int code, size_t index, const char *message);
-    /* The per-unit Jacobian of the drift at (t, y), given fy = F(t, y): for every unit u
-     * of the block, J[(i*m + j)*units + u] = dF_i/dy_j (m*m*units doubles). Uses the model's
-     * analytic Jacobian when it has one, else finite differences that perturb component j
-     * of all units at once (m derivative evaluations; units are independent). */
+    /* The per-unit Jacobian of the drift at (t, y), given fy = F(t, y): for every lane u
+     * of the block, J[(i*comps + j)*units + u] = dF_i/dy_j (comps*comps*units doubles). Uses
+     * the model's analytic Jacobian when it has one, else finite differences that perturb
+     * component j of all lanes at once (comps derivative evaluations; units are
+     * independent). Only for solvers that declare DQ_CAP_JACOBIAN; others get DQ_EUSAGE. */
     int (*jacobian)(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *J);
-    /* Only the diagonal: d[i*units + u] = dF_i/dy_i (n doubles); analytic when the model
-     * has it (or its full Jacobian), else finite differences. */
+    /* Only the diagonal: d[i*units + u] = dF_i/dy_i (len doubles); analytic when the model
+     * has it (or its full Jacobian), else finite differences. DQ_CAP_JACOBIAN as above. */
     int (*jacobian_diag)(dq_ctx_t *ctx, double t, const double *y, const double *fy,
                          double *d);
     /* f = F(t, y) and d = diag dF/dy at (t, y) together: one model pass when the model
@@ -60,16 +87,30 @@ struct dq_ctx {
     double t;                  /* time at the start of the step */
     double dt;                 /* step size */
     uint64_t step;             /* index of this step, from 0 */
-    size_t n;                  /* flat length of y, f and each work vector: m * units */
-    size_t m;                  /* components per unit */
-    size_t units;              /* units in this block */
+    size_t len;                /* flat length of y, f and every scratch/state vector */
+    size_t comps;              /* components per unit */
+    size_t units;              /* lanes in this block: a multiple of DQ_LANES */
+    size_t unit0;              /* global index (in the population) of the block's lane 0 */
+    size_t live;               /* lanes holding real units, the first `live` (<= units) */
+    size_t population;         /* units in the whole population, padding excluded */
+    uint64_t seed;             /* the run's seed (the run spec's "seed", 0 by default) */
     double *y;                 /* the state values; the solver writes the new values here */
-    double *f;                 /* the derivative slot of the states (length n) */
+    double *f;                 /* the derivative slot of the states (length len) */
     const double *g;           /* the diffusion slot, or NULL when the block is deterministic */
-    double *work;              /* work_vectors * n doubles, allocated once per run */
-    size_t work_len;           /* length of work in doubles */
+    /* Scratch: scratch_vectors * len doubles (or what scratch_size asked for), contents
+     * undefined at every call; shared with other blocks stepped by the same thread. */
+    double *scratch;
+    size_t scratch_len;
+    /* Persistent per-unit state: state_vectors * len doubles that belong to these units
+     * and stay with them from one call to the next (FSAL stages, step-size history,
+     * multistep history). Zero before init; NULL when the solver declared none. */
+    double *state;
+    size_t state_len;
     const double *options;     /* the solver's option values, in declaration order */
     int has_jacobian;          /* the model supplies an analytic Jacobian */
+    /* In reset only: reset_mask[u] is non-zero for each lane whose states the model
+     * changed outside the solver; NULL when every lane is to be reset (a change of dt). */
+    const unsigned char *reset_mask;
 };
 
 static inline int dq_pre_integral(dq_ctx_t *ctx) { return ctx->host->pre_integral(ctx); }
@@ -101,17 +142,14 @@ static inline int dq_jacobian_diag(dq_ctx_t *ctx, double t, const double *y, con
 static inline int dq_compute_derivative_diag(dq_ctx_t *ctx, double t, const double *y,
                                              double *f, double *d)
 {
-    /* A host whose table ends before derivative_diag gets the two calls it stands for. */
-    if (ctx->host->abi.struct_size >=
-        offsetof(dq_host_api_t, derivative_diag) + sizeof ctx->host->derivative_diag) {
-        return ctx->host->derivative_diag(ctx, t, y, f, d);
-    }
-    int rc = ctx->host->compute_derivative(ctx, t, y, f);
-    return rc ? rc : ctx->host->jacobian_diag(ctx, t, y, f, d);
+    return ctx->host->derivative_diag(ctx, t, y, f, d);
 }
 
-/* The k-th work vector (length ctx->n); the solver declared how many it needs. */
-static inline double *dq_work(dq_ctx_t *ctx, size_t k) { return ctx->work + k * ctx->n; }
+/* The k-th scratch vector (length ctx->len); the solver declared how many it needs. */
+static inline double *dq_scratch(dq_ctx_t *ctx, size_t k) { return ctx->scratch + k * ctx->len; }
+
+/* The k-th persistent state vector (length ctx->len). */
+static inline double *dq_state(dq_ctx_t *ctx, size_t k) { return ctx->state + k * ctx->len; }
 
 #ifdef __cplusplus
 }

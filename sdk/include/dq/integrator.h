@@ -1,10 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/integrator.h -- the integrator descriptor a solver plugin exports.
+/* dq/integrator.h -- the integrator descriptor a solver plugin exports (plugin ABI 2.0).
  *
  * A descriptor is static const data, the C form of braincell's
  *   @register_integrator("name", aliases=(...), category=..., order=..., description=...,
  *                        override=...)
- * Write it with DQ_INTEGRATOR() as designated initializers. */
+ * Write it with DQ_INTEGRATOR() as designated initializers.
+ *
+ * Lifecycle of a solver on one block of units:
+ *   init   (optional) once, after the model's init_state and before the first step;
+ *   step   once per step, from ctx->t to ctx->t + ctx->dt;
+ *   reset  (optional) after the model changed some units' states outside the solver (a
+ *          spike reset: ctx->reset_mask says which lanes) and whenever the host changes dt
+ *          (reset_mask NULL). A solver with persistent state but no reset gets init again.
+ * Every callback may run concurrently with the same callback on other blocks (other
+ * threads); it touches ctx->y, ctx->f, ctx->scratch and ctx->state of its own block only.
+ *
+ * After a successful step, ctx->y holds the new values and ctx->f holds F at some stage of
+ * the step (the first, for the methods shipped with dqhost). After a failed step (a
+ * negative return), ctx->y is undefined: the host stops the run and reports the error. */
 #ifndef DQ_INTEGRATOR_H
 #define DQ_INTEGRATOR_H
 
@@ -18,24 +31,43 @@
 extern "C" {
 #endif
 
-/* Flags word: registration flags in the low byte, capabilities above. */
+/* Flags word: registration flags in the low byte, capabilities above. Unknown bits are
+ * ignored (a later minor may give them a meaning). */
 enum dq_integrator_flags {
     DQ_INTEGRATOR_OVERRIDE = 1u << 0,   /* replace an entry of the same canonical name */
     DQ_INTEGRATOR_DEPRECATED = 1u << 1, /* lookups warn once per name per registry */
-    DQ_CAP_JACOBIAN = 1u << 8,          /* uses the Jacobian of the drift */
-    DQ_CAP_DIFFUSION = 1u << 9,         /* consumes the diffusion slot (SDE solver) */
-    DQ_CAP_ADAPTIVE = 1u << 10          /* chooses its own internal step sizes */
+    /* Calls dq_jacobian / dq_jacobian_diag. The host allocates Jacobian scratch only for
+     * solvers that say so; a call from any other solver fails with DQ_EUSAGE. */
+    DQ_CAP_JACOBIAN = 1u << 8,
+    /* Consumes the diffusion slot (an SDE solver). Without it, a model's diffusion is
+     * ignored and the host warns once per run. */
+    DQ_CAP_DIFFUSION = 1u << 9
 };
+
+/* Categories: the registry groups solvers by these (`dqhost list --category`). A
+ * descriptor whose category is not one of them is refused at load time, with the closest
+ * name suggested. */
+#define DQ_CATEGORY_EXPLICIT "explicit"
+#define DQ_CATEGORY_IMPLICIT "implicit"
+#define DQ_CATEGORY_EXPONENTIAL "exponential"
+#define DQ_CATEGORY_STOCHASTIC "stochastic"
+#define DQ_CATEGORY_ADAPTIVE "adaptive"
+#define DQ_CATEGORY_CABLE "cable"
+#define DQ_CATEGORY_OTHER "other"
 
 /* A step advances the block in ctx from ctx->t to ctx->t + ctx->dt. Contract: call
  * dq_pre_integral() once, dq_compute_derivative() as often as the stages need, write the new
- * values into ctx->y, call dq_post_integral() once; touch no memory but ctx->y, ctx->f and
- * ctx->work. Returns DQ_OK or a negative DQ_E* code (see dq_fail()). */
+ * values into ctx->y, call dq_post_integral() once; touch no memory but ctx->y, ctx->f,
+ * ctx->scratch and ctx->state. Returns DQ_OK or a negative DQ_E* code (see dq_fail()). */
 typedef int (*dq_step_fn)(dq_ctx_t *ctx);
+
+/* init and reset: fill or repair ctx->state for the block. Same return convention. */
+typedef int (*dq_solver_fn)(dq_ctx_t *ctx);
 
 /* A numeric option a solver accepts (`--solver-opt name=value`, the run spec's
  * solver_options). The host checks min <= value <= max (when min < max) and, for integer
- * options, that the value is whole; the step reads ctx->options[i] in declaration order. */
+ * options, that the value is whole; the step reads ctx->options[i] in declaration order.
+ * A table ends with an entry whose name is NULL (DQ_OPTIONS adds it). */
 typedef struct dq_option_desc {
     const char *name; /* [A-Za-z0-9_]+ */
     double def;       /* default */
@@ -46,24 +78,42 @@ typedef struct dq_option_desc {
 
 enum dq_option_flags { DQ_OPTION_INTEGER = 1u << 0 };
 
-/* Work memory a solver needs per block of `units` units with `m` components each (so
- * n = m*units), in doubles; used instead of work_vectors*n when given. */
-typedef size_t (*dq_work_size_fn)(size_t m, size_t units);
+/* Scratch a solver needs per block of `units` lanes with `comps` components each (so
+ * len = comps*units), in doubles; used instead of scratch_vectors*len when given. */
+typedef size_t (*dq_scratch_size_fn)(size_t comps, size_t units);
 
 typedef struct dq_integrator_desc {
     dq_abi_header_t abi;
     const char *name;                /* canonical name, [A-Za-z0-9_.-]+ */
     const char *const *aliases;      /* NULL-terminated list, or NULL */
-    const char *category;            /* "explicit", "implicit", "exponential", ... */
+    const char *category;            /* one of DQ_CATEGORY_* */
     int order;                       /* convergence order, 0 = unknown */
     const char *description;         /* one line */
     uint32_t flags;                  /* enum dq_integrator_flags */
     dq_step_fn step;                 /* required */
-    uint32_t work_vectors;           /* work vectors of length n the step needs */
-    const dq_option_desc_t *options; /* [n_options], or NULL */
-    size_t n_options;
-    dq_work_size_fn work_size;       /* may be NULL: work_vectors * n doubles */
+    uint32_t scratch_vectors;        /* scratch vectors of length len the step needs */
+    dq_scratch_size_fn scratch_size; /* may be NULL: scratch_vectors * len doubles */
+    uint32_t state_vectors;          /* persistent vectors of length len, kept per unit */
+    dq_solver_fn init;               /* may be NULL */
+    dq_solver_fn reset;              /* may be NULL */
+    const dq_option_desc_t *options; /* ends with a NULL name, or NULL */
 } dq_integrator_desc_t;
+
+/* The authoring macros below use designated initializers and compound literals: they are
+ * C only (C99 and later). In C++, write the same data out:
+ *
+ *   static const char *const my_aliases[] = {"fe", nullptr};
+ *   static const dq_integrator_desc_t my_desc = [] {
+ *       dq_integrator_desc_t d{};
+ *       d.abi = dq_abi_header_t DQ_ABI_HEADER_INIT(dq_integrator_desc_t);
+ *       d.name = "my_euler"; d.aliases = my_aliases; d.category = DQ_CATEGORY_EXPLICIT;
+ *       d.order = 1; d.description = "..."; d.step = my_step;
+ *       return d;
+ *   }();
+ *   static const dq_integrator_desc_t *const my_list[] = {&my_desc, nullptr};
+ *   DQ_PLUGIN_ENTRY(my_list, nullptr)
+ *
+ * (tests/fixtures/cxx_solver.cpp is such a plugin, built and run by the test suite). */
 
 /* Declares `static const dq_integrator_desc_t ident` with its ABI header filled in:
  *   DQ_INTEGRATOR(euler_desc, .name = "euler", .step = euler_step, ...); */
@@ -74,6 +124,10 @@ typedef struct dq_integrator_desc {
 /* A NULL-terminated alias list literal: .aliases = DQ_ALIASES("explicit", "fe"). A compound
  * literal: use it in descriptors at file scope (static storage), as plugins do. */
 #define DQ_ALIASES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* An option table literal ending in the NULL-name entry:
+ *   .options = DQ_OPTIONS({.name = "tol", .def = 1e-10, ...}, {...}) */
+#define DQ_OPTIONS(...) ((const dq_option_desc_t[]){__VA_ARGS__, {0}})
 
 #ifdef __cplusplus
 }

@@ -1,24 +1,33 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/model.h -- the model descriptor a model plugin exports.
+/* dq/model.h -- the model descriptor a model plugin exports (plugin ABI 2.0).
  *
  * A model is a tree of modules (braincell's DiffEqModule). Module 0 is the root; every
  * other module names its parent. Each module owns states (braincell's DiffEqState): a state
  * has one value per unit of the population, plus a derivative slot and, when the model
- * declares noise, a diffusion slot. States are numbered model-wide in module order: module
- * 0's states first, then module 1's, and so on; callbacks index views with those numbers.
+ * declares noise, a diffusion slot.
+ *
+ * Module-local indices. A module's callbacks see its *variables*: its own states, numbered
+ * in the order of its state table, then the states of other modules it declared in
+ * `reads`, in that order. So adding a state to one module renumbers nobody else, and a
+ * module can be reused in another model that provides the states it reads. The host
+ * resolves `reads` by name once, when the model is set up.
  *
  * Lifecycle of one step, for the modules one solver integrates: pre_integral (parents
  * before children), compute_derivative (parents before children, as often as the solver's
  * stages need), post_integral (children before parents). init_state runs once, before the
- * first step, over every module. */
+ * first step, over every module (parents first).
+ *
+ * Concurrency: callbacks run concurrently on different blocks of units (different
+ * threads); the instance data is shared and must only be read in callbacks. Blocks are
+ * padded to whole lanes (<dq/context.h>): a callback's loops run over all v->units lanes. */
 #ifndef DQ_MODEL_H
 #define DQ_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include <dq/abi.h>
+#include <dq/context.h>
 #include <dq/error.h>
 
 #ifdef __cplusplus
@@ -38,32 +47,48 @@ enum dq_state_flags {
 enum dq_param_flags {
     DQ_PARAM_PER_UNIT = 1u << 0, /* may be given as an array of one value per unit */
     DQ_PARAM_INTEGER = 1u << 1,  /* must be a whole number */
-    DQ_PARAM_POSITIVE = 1u << 2  /* must be > 0 */
+    DQ_PARAM_POSITIVE = 1u << 2, /* must be > 0 */
+    /* The population size: a whole number >= 1 that the host owns. At most one parameter
+     * of a model has it; a model without one is a single unit. */
+    DQ_PARAM_POPULATION = 1u << 3
 };
 
-/* What a module callback sees: a range of units and the slots of every state of the model,
- * indexed by model-wide state number. value[s][i] is state s of unit unit0 + i. In
- * compute_derivative, write derivative[s] (and diffusion[s]) of your own states only and do
- * not write values. diffusion[s] is NULL for deterministic states. */
+enum dq_module_flags {
+    /* post_integral may change integrated states (a spike reset) and marks the lanes it
+     * changed in v->reset; the host then lets the solver repair its persistent state. */
+    DQ_MODULE_RESETS = 1u << 0
+};
+
+/* What a module callback sees: a block of lanes and the slots of the module's variables
+ * (its own states, then the states it reads). value[k][i] is variable k of lane i, that is
+ * of unit unit0 + i. In compute_derivative, write derivative[k] (and diffusion[k]) of your
+ * own states only and do not write values. diffusion[k] is NULL for deterministic states.
+ * The tables and the arrays they point at are valid during the call only. */
 typedef struct dq_view {
+    dq_abi_header_t abi;
     double t;
     double dt;
     uint64_t step;
-    size_t unit0;                /* first unit of the range, in the whole population */
-    size_t units;                /* number of units in the range */
-    double *const *value;        /* [n_states] */
-    double *const *derivative;   /* [n_states] */
-    double *const *diffusion;    /* [n_states], entries NULL when deterministic */
-    void *data;                  /* the model instance from create() */
+    size_t unit0;                /* the block's lane 0 in the whole population */
+    size_t units;                /* lanes in the block: a multiple of DQ_LANES */
+    size_t population;           /* units in the population, padding excluded */
+    double *const *value;        /* [n_vars]: own states, then reads */
+    double *const *derivative;   /* [own states] */
+    double *const *diffusion;    /* [own states], entries NULL when deterministic */
+    void *data;                  /* the model instance */
     char *errbuf;                /* a callback that fails may write a one-line reason here */
     size_t errlen;
-    /* Only in the jacobian callback: jacobian[r*n_states + c][i] receives dF_r/dy_c for
-     * unit unit0 + i; an entry is NULL when state c is not integrated with r (write only
-     * the rows of your own states, skipping NULL entries; entries not written are 0). */
+    /* Only in the jacobian callback: jacobian[r*n_vars + c][i] receives dF_r/dy_c for lane
+     * i, r an own state, c any variable; an entry is NULL when variable c is not integrated
+     * with r (write only entries that are not NULL; entries not written are 0). */
     double *const *jacobian;
-    /* Only in the jacobian_diag callback: jacobian_diag[s][i] receives dF_s/dy_s. */
+    /* Only in jacobian_diag and compute_derivative_diag: jacobian_diag[r][i] receives
+     * dF_r/dy_r for own state r. */
     double *const *jacobian_diag;
-    size_t n_states;             /* states in the model: the row length of `jacobian` */
+    size_t n_vars;               /* own states + reads: the row length of `jacobian` */
+    /* Only in post_integral of a DQ_MODULE_RESETS module: set reset[i] = 1 for each lane
+     * whose integrated states the callback changed. */
+    unsigned char *reset;
 } dq_view_t;
 
 /* Returns DQ_OK or a negative DQ_E* code (with a reason in v->errbuf). */
@@ -82,12 +107,14 @@ typedef struct dq_module_desc {
     int parent;                /* index of the parent module, -1 for the root (module 0) */
     const dq_state_desc_t *states;
     size_t n_states;
+    const char *const *reads;  /* NULL-terminated names of other modules' states, or NULL */
     const char *solver;        /* the author's own solver for this sub-module (braincell's
                                   IndependentIntegration), or NULL to follow the parent */
     unsigned substeps;         /* its solver takes `substeps` steps of dt/substeps; 0 = 1 */
+    uint32_t flags;            /* enum dq_module_flags */
     dq_module_fn init_state;          /* may be NULL */
     dq_module_fn pre_integral;        /* may be NULL */
-    dq_module_fn compute_derivative;  /* required when the module has states */
+    dq_module_fn compute_derivative;  /* required when the module has integrated states */
     dq_module_fn post_integral;       /* may be NULL */
     dq_module_fn jacobian;            /* analytic Jacobian rows of this module's states, or
                                          NULL (finite differences) */
@@ -98,41 +125,18 @@ typedef struct dq_module_desc {
     dq_module_fn compute_derivative_diag;
 } dq_module_desc_t;
 
+/* A parameter, bound by the host into the model's instance struct at `offset`: a
+ * `double` there, or for a DQ_PARAM_PER_UNIT parameter a `const double *` to
+ * DQ_UNITS_PADDED(population) values, one per unit (padding lanes repeat the last unit's
+ * value), owned by the host and valid until the instance is destroyed. */
 typedef struct dq_param_desc {
     const char *name; /* [A-Za-z0-9_]+ */
     double def;       /* default value */
     const char *unit; /* NULL when dimensionless */
     const char *doc;  /* one line */
     uint32_t flags;   /* enum dq_param_flags */
+    size_t offset;    /* offsetof(your struct, field) */
 } dq_param_desc_t;
-
-/* A parameter value handed to create(): len is 1, or the number of units for a
- * DQ_PARAM_PER_UNIT parameter given per unit. */
-typedef struct dq_param_value {
-    const double *v;
-    size_t len;
-} dq_param_value_t;
-
-/* Checks that a DQ_PARAM_PER_UNIT value has one value or `units` values. Returns DQ_OK, or
- * DQ_EINVAL with a one-line reason in msg naming the parameter. */
-static inline int dq_param_check_units(const dq_param_value_t *p, size_t units, const char *name,
-                                       char *msg, size_t msglen)
-{
-    if (p->len == 1 || p->len == units)
-        return DQ_OK;
-    if (msg && msglen)
-        snprintf(msg, msglen, "parameter '%s' has %zu values but the model has %zu units", name,
-                 p->len, units);
-    return DQ_EINVAL;
-}
-
-/* Spreads a parameter over the population: out[u] = its value for unit u (the single value,
- * or the u-th of one per unit). Check the length first with dq_param_check_units. */
-static inline void dq_param_spread(const dq_param_value_t *p, double *out, size_t units)
-{
-    for (size_t u = 0; u < units; ++u)
-        out[u] = p->v[p->len > 1 ? u : 0];
-}
 
 typedef struct dq_model_desc {
     dq_abi_header_t abi;
@@ -141,15 +145,20 @@ typedef struct dq_model_desc {
     const dq_param_desc_t *params;
     size_t n_params;
     const dq_module_desc_t *const *modules; /* NULL-terminated; modules[0] is the root */
-    /* Builds an instance from parameter values (one per params[], in order). Sets *units
-     * (population size, >= 1) and *data [owned: released with destroy]. On failure returns a
+    /* Size of the instance struct: the host allocates it zeroed, binds every parameter into
+     * it (see dq_param_desc_t) and hands it to callbacks as v->data. 0: no instance, and
+     * no parameter but the population. */
+    size_t data_size;
+    /* Optional: derives what the equations need from the bound parameters (it may write
+     * the instance, and allocate; population is the number of units). On failure returns a
      * negative DQ_E* code and writes a one-line reason to msg. */
-    int (*create)(const dq_param_value_t *params, size_t *units, void **data, char *msg,
-                  size_t msglen);
-    void (*destroy)(void *data); /* may be NULL when create allocates nothing */
-    const char *time_unit;       /* unit of t, e.g. "ms"; NULL when dimensionless */
+    int (*create)(void *data, size_t population, char *msg, size_t msglen);
+    /* Optional: releases what create allocated. The host frees the struct itself. */
+    void (*destroy)(void *data);
+    const char *time_unit;   /* unit of t, e.g. "ms"; NULL when dimensionless */
 } dq_model_desc_t;
 
+/* Authoring macros; C only, like those of <dq/integrator.h> (which shows the C++ form). */
 #define DQ_MODULE(ident, ...)                                                                  \
     static const dq_module_desc_t ident = {.abi = DQ_ABI_HEADER_INIT(dq_module_desc_t),        \
                                            __VA_ARGS__}
@@ -157,6 +166,12 @@ typedef struct dq_model_desc {
 #define DQ_MODEL(ident, ...)                                                                   \
     static const dq_model_desc_t ident = {.abi = DQ_ABI_HEADER_INIT(dq_model_desc_t),          \
                                           __VA_ARGS__}
+
+/* A NULL-terminated list of state names for .reads. */
+#define DQ_READS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* The number of elements of a static array (for n_states and n_params). */
+#define DQ_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 #ifdef __cplusplus
 }

@@ -43,10 +43,13 @@ typedef struct dq_integrator_entry {
     const char *description;    /* never NULL */
     uint32_t flags;
     dq_step_fn step;
-    uint32_t work_vectors;
+    uint32_t scratch_vectors;
+    dq_scratch_size_fn scratch_size; /* NULL: scratch_vectors * len */
+    uint32_t state_vectors;
+    dq_solver_fn init;               /* may be NULL */
+    dq_solver_fn reset;              /* may be NULL */
     const dq_option_desc_t *options; /* [n_options] */
-    size_t n_options;
-    dq_work_size_fn work_size;  /* NULL: work_vectors * n */
+    size_t n_options;                /* counted by the host up to the NULL name */
     const char *origin;         /* plugin path, or DQ_ORIGIN_BUILTIN */
 } dq_integrator_entry_t;
 

@@ -81,9 +81,12 @@ DQ_API int dq_system_set_threads(dq_system_t *sys, size_t threads, dq_error_t *e
 /* Threads used (after prepare). */
 DQ_API size_t dq_system_threads(const dq_system_t *sys);
 
-/* Block size in units (0 = the default). Must be called before dq_system_prepare. */
+/* Block size in units (0 = the default, 256), rounded up to a multiple of DQ_LANES (8). A
+ * unit's results are the same bits for every block size. Set before dq_system_prepare. */
 DQ_API int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t *err);
 
+/* The run's seed, handed to solvers in ctx->seed (0 by default). Set before prepare. */
+DQ_API int dq_system_set_seed(dq_system_t *sys, uint64_t seed, dq_error_t *err);
 /* Lays out the arena, allocates work memory, runs init_state at t0. Requires a solver. */
 DQ_API int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err);
 
