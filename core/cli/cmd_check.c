@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_check.c -- `dqhost check`: the conformance check of solver plugins. Each solver runs
- * in a child process with a time limit, so a crash or a hang is a verdict, not the end of
- * the check. */
+/* cmd_check.c -- `dqhost check`: the conformance battery of <dq/host/conform.h> on solver
+ * and model plugins. Each check runs in a child process with a time limit, so a crash or a
+ * hang is a verdict, not the end of the check; check_report.c prints the verdicts. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <limits.h>
@@ -17,14 +17,9 @@
 
 #include <dq/host/conform.h>
 
-#include "cli_json.h"
+#include "check.h"
 
 #define CHECK_DEFAULT_TIMEOUT 10.0
-
-typedef struct check_list {
-    dq_conform_result_t *items;
-    size_t count, cap;
-} check_list_t;
 
 static void check_usage(FILE *out)
 {
@@ -32,33 +27,51 @@ static void check_usage(FILE *out)
           "\n"
           "Runs each solver on reference problems in a child process and checks the step\n"
           "contract (pre_integral once, compute_derivative, post_integral once), that it\n"
-          "writes only its states and work memory, that two runs give the same bits, its\n"
-          "measured convergence order against the declared one (within 0.2), stability on\n"
-          "a stiff problem (information only), its exported symbols, names and category.\n"
+          "writes only its states, scratch and state memory, that two runs give the same\n"
+          "bits, its measured convergence order against the declared one (within 0.2),\n"
+          "stability on a stiff problem (required of implicit solvers), a change of dt,\n"
+          "its exported symbols, names and category.\n"
           "\n"
-          "With no argument every loaded solver is checked. A NAME is a loaded solver's\n"
-          "name or alias. A FILE.so (any argument containing '/' or ending in .so) is\n"
-          "loaded alone, without the plugin directories, and each of its solvers checked.\n"
+          "Each model is checked too: its analytic Jacobian (jacobian, jacobian_diag,\n"
+          "compute_derivative_diag) against central differences at its initial state and a\n"
+          "perturbed one, its lifecycle callbacks, and that runs give the same bits.\n"
+          "\n"
+          "With no argument every loaded solver and model is checked. A NAME is a loaded\n"
+          "solver's name or alias, or a model's name. A FILE.so (any argument containing\n"
+          "'/' or ending in .so) is loaded alone, without the plugin directories, and each\n"
+          "of its solvers and models checked.\n"
           "\n"
           "Options:\n"
-          "  --json               one JSON array, an object per solver\n"
-          "  --timeout SECONDS    time limit per solver (default 10)\n"
+          "  --json               one JSON array, an object per solver and per model\n"
+          "  --timeout SECONDS    time limit per solver or model (default 10)\n"
           "\n"
-          "Exit status: 0 every solver passed, 1 any failed, 2 usage error.\n",
+          "Exit status: 0 everything passed, 1 anything failed, 2 usage error.\n",
           out);
+}
+
+static void *check_list_grow(void **items, size_t *count, size_t *cap, size_t size)
+{
+    if (*count == *cap) {
+        size_t n = *cap ? 2 * *cap : 16;
+        void *p = realloc(*items, n * size);
+        if (!p)
+            return NULL;
+        *items = p;
+        *cap = n;
+    }
+    return (char *)*items + (*count)++ * size;
 }
 
 static dq_conform_result_t *check_list_add(check_list_t *list)
 {
-    if (list->count == list->cap) {
-        size_t cap = list->cap ? 2 * list->cap : 16;
-        dq_conform_result_t *items = realloc(list->items, cap * sizeof *items);
-        if (!items)
-            return NULL;
-        list->items = items;
-        list->cap = cap;
-    }
-    return &list->items[list->count++];
+    return check_list_grow((void **)&list->solvers, &list->n_solvers, &list->cap_solvers,
+                           sizeof *list->solvers);
+}
+
+static dq_conform_model_result_t *check_list_add_model(check_list_t *list)
+{
+    return check_list_grow((void **)&list->models, &list->n_models, &list->cap_models,
+                           sizeof *list->models);
 }
 
 static int check_is_file(const char *arg)
@@ -74,16 +87,30 @@ static double check_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The child: run the engine, send the result as bytes, leave without running exit
- * handlers (the parent owns stdio and the plugins' destructors). */
-static void check_child(const dq_integrator_entry_t *e, int fd)
+/* A check run in the child: fills result from subject. */
+typedef void (*check_job_fn)(const void *subject, void *result);
+
+static void check_job_solver(const void *subject, void *result)
 {
-    dq_conform_result_t r;
     dq_error_t err = {0};
-    if (dq_conform_run(e, &r, &err) != DQ_OK)
-        dq_conform_set(&r, DQ_CHECK_RUN, DQ_CONFORM_FAIL, "%s", err.message);
-    const char *p = (const char *)&r;
-    size_t left = sizeof r;
+    if (dq_conform_run(subject, result, &err) != DQ_OK)
+        dq_conform_set(result, DQ_CHECK_RUN, DQ_CONFORM_FAIL, "%s", err.message);
+}
+
+static void check_job_model(const void *subject, void *result)
+{
+    dq_error_t err = {0};
+    if (dq_conform_model_run(subject, result, &err) != DQ_OK)
+        dq_conform_model_set(result, DQ_MCHECK_RUN, DQ_CONFORM_FAIL, "%s", err.message);
+}
+
+/* The child: run the job, send the result as bytes, leave without running exit handlers
+ * (the parent owns stdio and the plugins' destructors). */
+static void check_child(check_job_fn job, const void *subject, void *result, size_t size, int fd)
+{
+    job(subject, result);
+    const char *p = result;
+    size_t left = size;
     while (left > 0) {
         ssize_t n = write(fd, p, left);
         if (n < 0 && errno == EINTR)
@@ -98,12 +125,12 @@ static void check_child(const dq_integrator_entry_t *e, int fd)
 
 /* Reads the child's result until EOF, a full result or the deadline. Returns the bytes read,
  * or (size_t)-1 on timeout. */
-static size_t check_read(int fd, dq_conform_result_t *r, double timeout)
+static size_t check_read(int fd, void *result, size_t size, double timeout)
 {
-    char *buf = (char *)r;
+    char *buf = result;
     size_t got = 0;
     const double deadline = check_now() + timeout;
-    while (got < sizeof *r) {
+    while (got < size) {
         double left = deadline - check_now();
         if (left <= 0)
             return (size_t)-1;
@@ -114,7 +141,7 @@ static size_t check_read(int fd, dq_conform_result_t *r, double timeout)
             break;
         if (pr <= 0)
             continue;
-        ssize_t n = read(fd, buf + got, sizeof *r - got);
+        ssize_t n = read(fd, buf + got, size - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -124,60 +151,110 @@ static size_t check_read(int fd, dq_conform_result_t *r, double timeout)
     return got;
 }
 
-/* Checks one solver in a child process; the verdict lands in *out. */
-static void check_solver(const dq_integrator_entry_t *e, double timeout, dq_conform_result_t *out)
+/* Runs job in a child process. Returns 0 with *result filled, or -1 with the reason (one
+ * line: "crashed: ...", "timed out after N s") in why. */
+static int check_fork(check_job_fn job, const void *subject, void *result, size_t size,
+                      double timeout, char *why, size_t why_len)
 {
-    dq_conform_result_t r;
     int fds[2];
-    dq_conform_result_init(out, e);
     if (pipe(fds) != 0) {
-        dq_conform_set(out, DQ_CHECK_RUN, DQ_CONFORM_FAIL, "cannot create a pipe: %s",
-                       strerror(errno));
-        return;
+        snprintf(why, why_len, "cannot create a pipe: %s", strerror(errno));
+        return -1;
     }
     /* Nothing buffered may be written twice. */
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) {
-        dq_conform_set(out, DQ_CHECK_RUN, DQ_CONFORM_FAIL, "cannot fork: %s", strerror(errno));
+        snprintf(why, why_len, "cannot fork: %s", strerror(errno));
         close(fds[0]);
         close(fds[1]);
-        return;
+        return -1;
     }
     if (pid == 0) {
         close(fds[0]);
-        check_child(e, fds[1]);
+        check_child(job, subject, result, size, fds[1]);
     }
     close(fds[1]);
-    size_t got = check_read(fds[0], &r, timeout);
+    size_t got = check_read(fds[0], result, size, timeout);
     close(fds[0]);
     int st = 0;
     if (got == (size_t)-1) {
         kill(pid, SIGKILL);
         waitpid(pid, &st, 0);
-        dq_conform_set(out, DQ_CHECK_RUN, DQ_CONFORM_FAIL, "timed out after %g s", timeout);
-        return;
+        snprintf(why, why_len, "timed out after %g s", timeout);
+        return -1;
     }
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
-    if (got == sizeof r && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-        *out = r;
-        /* The bytes came from another process: make the strings safe to print. */
-        out->solver[sizeof out->solver - 1] = '\0';
-        out->category[sizeof out->category - 1] = '\0';
-        out->origin[sizeof out->origin - 1] = '\0';
-        for (int i = 0; i < DQ_CONFORM_N_CHECKS; ++i)
-            out->checks[i].detail[sizeof out->checks[i].detail - 1] = '\0';
-        dq_conform_update(out);
-    } else if (WIFSIGNALED(st)) {
-        dq_conform_set(out, DQ_CHECK_RUN, DQ_CONFORM_FAIL, "crashed: %s", strsignal(WTERMSIG(st)));
-    } else {
-        /* A sanitizer catches the signal itself and exits with a status instead. */
-        dq_conform_set(out, DQ_CHECK_RUN, DQ_CONFORM_FAIL,
-                       "crashed: exited with status %d before reporting a result",
-                       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    if (got == size && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    if (WIFSIGNALED(st))
+        snprintf(why, why_len, "crashed: %s", strsignal(WTERMSIG(st)));
+    else /* A sanitizer catches the signal itself and exits with a status instead. */
+        snprintf(why, why_len, "crashed: exited with status %d before reporting a result",
+                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    return -1;
+}
+
+/* The bytes came from another process: make the strings safe to print. */
+static void check_terminate(dq_conform_check_t *checks, int n)
+{
+    for (int i = 0; i < n; ++i)
+        checks[i].detail[sizeof checks[i].detail - 1] = '\0';
+}
+
+/* Checks one solver in a child process; the verdict lands in *out. */
+static void check_solver(const dq_integrator_entry_t *e, double timeout, dq_conform_result_t *out)
+{
+    dq_conform_result_t r;
+    char why[DQ_CONFORM_DETAIL_MAX];
+    dq_conform_result_init(out, e);
+    if (check_fork(check_job_solver, e, &r, sizeof r, timeout, why, sizeof why) != 0) {
+        dq_conform_set(out, DQ_CHECK_RUN, DQ_CONFORM_FAIL, "%s", why);
+        return;
     }
+    *out = r;
+    out->solver[sizeof out->solver - 1] = '\0';
+    out->category[sizeof out->category - 1] = '\0';
+    out->origin[sizeof out->origin - 1] = '\0';
+    check_terminate(out->checks, DQ_CONFORM_N_CHECKS);
+    dq_conform_update(out);
+}
+
+/* Checks one model in a child process; the verdict lands in *out. */
+static void check_model(const dq_model_entry_t *m, double timeout, dq_conform_model_result_t *out)
+{
+    dq_conform_model_result_t r;
+    char why[DQ_CONFORM_DETAIL_MAX];
+    dq_conform_model_result_init(out, m);
+    if (check_fork(check_job_model, m, &r, sizeof r, timeout, why, sizeof why) != 0) {
+        dq_conform_model_set(out, DQ_MCHECK_RUN, DQ_CONFORM_FAIL, "%s", why);
+        return;
+    }
+    *out = r;
+    out->model[sizeof out->model - 1] = '\0';
+    out->origin[sizeof out->origin - 1] = '\0';
+    check_terminate(out->checks, DQ_CONFORM_N_MODEL_CHECKS);
+    dq_conform_model_update(out);
+}
+
+/* Checks every solver and model of reg. Returns 0, or -1 when out of memory. */
+static int check_registry(dq_registry_t *reg, double timeout, check_list_t *list)
+{
+    for (size_t i = 0; i < dq_registry_count(reg); ++i) {
+        dq_conform_result_t *r = check_list_add(list);
+        if (!r)
+            return -1;
+        check_solver(dq_registry_at(reg, i), timeout, r);
+    }
+    for (size_t i = 0; i < dq_registry_model_count(reg); ++i) {
+        dq_conform_model_result_t *r = check_list_add_model(list);
+        if (!r)
+            return -1;
+        check_model(dq_registry_model_at(reg, i), timeout, r);
+    }
+    return 0;
 }
 
 static void check_on_warning(void *user, const char *source, const char *message)
@@ -187,8 +264,8 @@ static void check_on_warning(void *user, const char *source, const char *message
     cli_warnf("%s", message);
 }
 
-/* Loads FILE.so alone into a fresh registry and checks each of its solvers. Returns 0, or
- * -1 when out of memory. */
+/* Loads FILE.so alone into a fresh registry and checks each of its solvers and models.
+ * Returns 0, or -1 when out of memory. */
 static int check_file(const char *path, double timeout, check_list_t *list)
 {
     dq_error_t err = {0};
@@ -200,31 +277,21 @@ static int check_file(const char *path, double timeout, check_list_t *list)
     }
     dq_registry_set_warning_handler(reg, check_on_warning, NULL);
     int rc = dq_loader_load_file(loader, path, &err);
-    size_t n = rc == DQ_OK ? dq_registry_count(reg) : 0;
-    if (n == 0) {
+    if (rc == DQ_OK && (dq_registry_count(reg) || dq_registry_model_count(reg))) {
+        rc = check_registry(reg, timeout, list);
+    } else {
         dq_conform_result_t *r = check_list_add(list);
-        if (!r) {
-            rc = -1;
-        } else {
+        if (r) {
             dq_conform_result_init(r, NULL);
             snprintf(r->solver, sizeof r->solver, "%s", path);
             snprintf(r->origin, sizeof r->origin, "%s", path);
             if (rc != DQ_OK)
                 dq_conform_set(r, DQ_CHECK_RUN, DQ_CONFORM_FAIL, "%s", err.message);
             else
-                dq_conform_set(r, DQ_CHECK_RUN, DQ_CONFORM_FAIL, "'%s' holds no integrators",
-                               path);
-            rc = 0;
+                dq_conform_set(r, DQ_CHECK_RUN, DQ_CONFORM_FAIL,
+                               "'%s' holds no integrators or models", path);
         }
-    }
-    for (size_t i = 0; i < n; ++i) {
-        dq_conform_result_t *r = check_list_add(list);
-        if (!r) {
-            rc = -1;
-            break;
-        }
-        check_solver(dq_registry_at(reg, i), timeout, r);
-        rc = 0;
+        rc = r ? 0 : -1;
     }
     /* Entries borrow plugin memory: the registry goes before the loader. */
     dq_registry_free(reg);
@@ -232,135 +299,53 @@ static int check_file(const char *path, double timeout, check_list_t *list)
     return rc;
 }
 
-/* ---- output ---- */
-
-/* "0.97", "exact", "failed" or "-" */
-static void check_order_cell(const dq_conform_order_t *o, char *buf, size_t len)
+/* Parses the options; the names and files left go to args. Returns a DQ_EXIT_* status, or
+ * -1 after --help. */
+static int check_parse(int argc, char **argv, int *json, double *timeout, const char **args,
+                       size_t *n_args)
 {
-    if (o->status == DQ_ORDER_MEASURED)
-        snprintf(buf, len, "%.2f", o->order);
-    else if (o->status == DQ_ORDER_EXACT)
-        snprintf(buf, len, "exact");
-    else if (o->status == DQ_ORDER_FAILED)
-        snprintf(buf, len, "failed");
-    else
-        snprintf(buf, len, "-");
-}
-
-static const char *check_stiff_cell(const dq_conform_result_t *r)
-{
-    const char *d = r->checks[DQ_CHECK_STIFF].detail;
-    if (r->checks[DQ_CHECK_STIFF].status == DQ_CONFORM_SKIP)
-        return "-";
-    return strncmp(d, "stable", 6) == 0 ? "stable" : "unstable";
-}
-
-static void check_print_table(const check_list_t *list)
-{
-    int w = 6;
-    for (size_t i = 0; i < list->count; ++i) {
-        int len = (int)strlen(list->items[i].solver);
-        w = len > w ? len : w;
-    }
-    printf("%-*s  %5s  %8s", w, "solver", "order", "measured");
-    for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p)
-        printf("  %10s", dq_conform_problem_name(p));
-    printf("  %-8s  %s\n", "stiff", "verdict");
-    size_t failed = 0;
-    for (size_t i = 0; i < list->count; ++i) {
-        const dq_conform_result_t *r = &list->items[i];
-        char declared[16], measured[16];
-        if (r->declared_order)
-            snprintf(declared, sizeof declared, "%d", r->declared_order);
-        else
-            snprintf(declared, sizeof declared, "-");
-        if (isfinite(r->measured_order))
-            snprintf(measured, sizeof measured, "%.2f", r->measured_order);
-        else
-            snprintf(measured, sizeof measured, "-");
-        printf("%-*s  %5s  %8s", w, r->solver, declared, measured);
-        for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p) {
-            char cell[16];
-            check_order_cell(&r->orders[p], cell, sizeof cell);
-            printf("  %10s", cell);
-        }
-        printf("  %-8s  %s", check_stiff_cell(r), r->passed ? "PASS" : "FAIL (");
-        if (!r->passed) {
-            int first = 1;
-            for (int c = 0; c < DQ_CONFORM_N_CHECKS; ++c)
-                if (r->checks[c].status == DQ_CONFORM_FAIL) {
-                    printf("%s%s", first ? "" : ", ", dq_conform_check_name(c));
-                    first = 0;
-                }
-            printf(")");
-            failed++;
-        }
-        printf("\n");
-    }
-    /* Then the details: every failure, and the notes worth reading (the stiff verdict is
-     * in the table already). */
-    if (failed) {
-        printf("\nFailures:\n");
-        for (size_t i = 0; i < list->count; ++i)
-            for (int c = 0; c < DQ_CONFORM_N_CHECKS; ++c)
-                if (list->items[i].checks[c].status == DQ_CONFORM_FAIL)
-                    printf("  %s: %s: %s\n", list->items[i].solver, dq_conform_check_name(c),
-                           list->items[i].checks[c].detail);
-    }
-    int notes = 0;
-    for (size_t i = 0; i < list->count; ++i)
-        for (int c = 0; c < DQ_CONFORM_N_CHECKS; ++c)
-            if (c != DQ_CHECK_STIFF && list->items[i].checks[c].status == DQ_CONFORM_INFO) {
-                if (!notes++)
-                    printf("\nNotes:\n");
-                printf("  %s: %s: %s\n", list->items[i].solver, dq_conform_check_name(c),
-                       list->items[i].checks[c].detail);
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            *json = 1;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            check_usage(stdout);
+            return -1;
+        } else if (strcmp(a, "--timeout") == 0 || strncmp(a, "--timeout=", 10) == 0) {
+            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) {
+                cli_errorf("check: --timeout needs a number of seconds");
+                return DQ_EXIT_USAGE;
             }
-    printf("\n%zu solver(s) checked, %zu passed, %zu failed.\n", list->count,
-           list->count - failed, failed);
-}
-
-/* A double, or null when it is not finite (JSON has no NaN). */
-static json_t *check_json_real(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
-static json_t *check_json_result(const dq_conform_result_t *r)
-{
-    static const char *const order_status[] = {"not_run", "measured", "exact", "failed"};
-    json_t *checks = json_object(), *orders = json_object();
-    for (int c = 0; c < DQ_CONFORM_N_CHECKS; ++c)
-        json_object_set_new(checks, dq_conform_check_name(c),
-                            json_pack("{s:s, s:s}", "status",
-                                      dq_conform_status_name(r->checks[c].status), "detail",
-                                      r->checks[c].detail));
-    for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p) {
-        const dq_conform_order_t *o = &r->orders[p];
-        json_t *dt = json_array(), *error = json_array();
-        for (int k = 0; k < DQ_CONFORM_STEP_SIZES; ++k) {
-            json_array_append_new(dt, check_json_real(o->dt[k]));
-            json_array_append_new(error, check_json_real(o->error[k]));
+            if (cli_parse_double(v, "check: --timeout", timeout) != 0)
+                return DQ_EXIT_USAGE;
+            if (!(*timeout > 0.0)) {
+                cli_errorf("check: --timeout must be a positive number of seconds, got '%s'", v);
+                return DQ_EXIT_USAGE;
+            }
+        } else if (a[0] == '-') {
+            cli_errorf("check: unknown option '%s' (see dqhost check --help)", a);
+            return DQ_EXIT_USAGE;
+        } else {
+            args[(*n_args)++] = a;
         }
-        int st = o->status >= 0 && o->status <= DQ_ORDER_FAILED ? o->status : 0;
-        json_object_set_new(orders, dq_conform_problem_name(p),
-                            json_pack("{s:s, s:o, s:o, s:o}", "status", order_status[st],
-                                      "order", check_json_real(o->order), "dt", dt, "error",
-                                      error));
     }
-    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:o}", "name", r->solver,
-                     "category", r->category, "origin", r->origin, "declared_order",
-                     r->declared_order, "measured_order", check_json_real(r->measured_order),
-                     "verdict", r->passed ? "pass" : "fail", "checks", checks, "orders",
-                     orders);
+    return DQ_EXIT_OK;
 }
 
-static int check_print_json(const check_list_t *list)
+/* A solver's name or alias first, then a model's name; neither is a usage error with the
+ * registry's "Did you mean". */
+static int check_names(dq_cli_t *cli, const char **args, size_t n_args)
 {
-    json_t *doc = json_array();
-    for (size_t i = 0; doc && i < list->count; ++i)
-        if (json_array_append_new(doc, check_json_result(&list->items[i])) != 0) {
-            json_decref(doc);
-            doc = NULL;
-        }
-    return cli_json_emit(doc);
+    for (size_t i = 0; i < n_args; ++i) {
+        dq_error_t err = {0};
+        if (check_is_file(args[i]) || dq_registry_lookup(cli->reg, args[i], &err) ||
+            dq_registry_lookup_model(cli->reg, args[i], NULL))
+            continue;
+        cli_print_error(&err);
+        return DQ_EXIT_USAGE;
+    }
+    return DQ_EXIT_OK;
 }
 
 int cmd_check(dq_cli_t *cli, int argc, char **argv)
@@ -373,84 +358,54 @@ int cmd_check(dq_cli_t *cli, int argc, char **argv)
         cli_errorf("out of memory");
         return DQ_EXIT_FAILURE;
     }
-    int rc = DQ_EXIT_OK;
-    for (int i = 1; rc == DQ_EXIT_OK && i < argc; ++i) {
-        const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            check_usage(stdout);
-            free(args);
-            return DQ_EXIT_OK;
-        } else if (strcmp(a, "--timeout") == 0 || strncmp(a, "--timeout=", 10) == 0) {
-            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v) {
-                cli_errorf("check: --timeout needs a number of seconds");
-                rc = DQ_EXIT_USAGE;
-            } else if (cli_parse_double(v, "check: --timeout", &timeout) != 0) {
-                rc = DQ_EXIT_USAGE;
-            } else if (!(timeout > 0.0)) {
-                cli_errorf("check: --timeout must be a positive number of seconds, got '%s'", v);
-                rc = DQ_EXIT_USAGE;
-            }
-        } else if (a[0] == '-') {
-            cli_errorf("check: unknown option '%s' (see dqhost check --help)", a);
-            rc = DQ_EXIT_USAGE;
-        } else {
-            args[n_args++] = a;
-        }
-    }
+    int rc = check_parse(argc, argv, &json, &timeout, args, &n_args);
     /* Every NAME must be known before anything runs: a typo is a usage error. */
-    for (size_t i = 0; rc == DQ_EXIT_OK && i < n_args; ++i) {
-        dq_error_t err = {0};
-        if (!check_is_file(args[i]) && !dq_registry_lookup(cli->reg, args[i], &err)) {
-            cli_print_error(&err);
-            rc = DQ_EXIT_USAGE;
-        }
-    }
-    if (rc == DQ_EXIT_OK && n_args == 0 && dq_registry_count(cli->reg) == 0) {
-        cli_errorf("check: no integrators were loaded; nothing to check");
+    if (rc == DQ_EXIT_OK)
+        rc = check_names(cli, args, n_args);
+    if (rc == DQ_EXIT_OK && n_args == 0 && dq_registry_count(cli->reg) == 0 &&
+        dq_registry_model_count(cli->reg) == 0) {
+        cli_errorf("check: no integrators or models were loaded; nothing to check");
         rc = DQ_EXIT_FAILURE;
     }
     if (rc != DQ_EXIT_OK) {
         free(args);
-        return rc;
+        return rc < 0 ? DQ_EXIT_OK : rc;
     }
 
     check_list_t list = {0};
-    int oom = 0;
-    if (n_args == 0) {
-        size_t n = dq_registry_count(cli->reg);
-        for (size_t i = 0; !oom && i < n; ++i) {
-            dq_conform_result_t *r = check_list_add(&list);
-            if (r)
-                check_solver(dq_registry_at(cli->reg, i), timeout, r);
-            oom = !r;
-        }
-    }
+    int oom = n_args == 0 ? check_registry(cli->reg, timeout, &list) != 0 : 0;
     for (size_t i = 0; !oom && i < n_args; ++i) {
+        const dq_integrator_entry_t *e = NULL;
         if (check_is_file(args[i])) {
             oom = check_file(args[i], timeout, &list) != 0;
-        } else {
+        } else if ((e = dq_registry_lookup(cli->reg, args[i], NULL)) != NULL) {
             dq_conform_result_t *r = check_list_add(&list);
             if (r)
-                check_solver(dq_registry_lookup(cli->reg, args[i], NULL), timeout, r);
+                check_solver(e, timeout, r);
+            oom = !r;
+        } else {
+            dq_conform_model_result_t *r = check_list_add_model(&list);
+            if (r)
+                check_model(dq_registry_lookup_model(cli->reg, args[i], NULL), timeout, r);
             oom = !r;
         }
     }
     free(args);
+    if (!oom && json)
+        rc = check_print_json(&list);
+    else if (!oom)
+        check_print_table(&list);
+    for (size_t i = 0; rc == DQ_EXIT_OK && i < list.n_solvers; ++i)
+        if (!list.solvers[i].passed)
+            rc = DQ_EXIT_FAILURE;
+    for (size_t i = 0; rc == DQ_EXIT_OK && i < list.n_models; ++i)
+        if (!list.models[i].passed)
+            rc = DQ_EXIT_FAILURE;
+    free(list.solvers);
+    free(list.models);
     if (oom) {
-        free(list.items);
         cli_errorf("out of memory");
         return DQ_EXIT_FAILURE;
     }
-    if (json)
-        rc = check_print_json(&list);
-    else
-        check_print_table(&list);
-    for (size_t i = 0; rc == DQ_EXIT_OK && i < list.count; ++i)
-        if (!list.items[i].passed)
-            rc = DQ_EXIT_FAILURE;
-    free(list.items);
     return rc;
 }

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/* check_report.c -- how `dqhost check` prints its verdicts: a table per kind (solvers, then
+ * models), the failures and notes, a summary line per kind; or one JSON array. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli_json.h"
+
+/* "0.97", "exact", "failed" or "-" */
+static void check_order_cell(const dq_conform_order_t *o, char *buf, size_t len)
+{
+    if (o->status == DQ_ORDER_MEASURED)
+        snprintf(buf, len, "%.2f", o->order);
+    else if (o->status == DQ_ORDER_EXACT)
+        snprintf(buf, len, "exact");
+    else if (o->status == DQ_ORDER_FAILED)
+        snprintf(buf, len, "failed");
+    else
+        snprintf(buf, len, "-");
+}
+
+static const char *check_stiff_cell(const dq_conform_result_t *r)
+{
+    const char *d = r->checks[DQ_CHECK_STIFF].detail;
+    if (r->checks[DQ_CHECK_STIFF].status == DQ_CONFORM_SKIP)
+        return "-";
+    return strncmp(d, "stable", 6) == 0 ? "stable" : "unstable";
+}
+
+/* "PASS" or "FAIL (order, time)" */
+static void check_verdict(int passed, const dq_conform_check_t *checks, int n,
+                          const char *(*name)(int))
+{
+    if (passed) {
+        printf("PASS");
+        return;
+    }
+    printf("FAIL (");
+    for (int c = 0, first = 1; c < n; ++c)
+        if (checks[c].status == DQ_CONFORM_FAIL) {
+            printf("%s%s", first ? "" : ", ", name(c));
+            first = 0;
+        }
+    printf(")");
+}
+
+static int name_width(int w, const char *name)
+{
+    int len = (int)strlen(name);
+    return len > w ? len : w;
+}
+
+static void check_print_solvers(const check_list_t *list)
+{
+    int w = 6;
+    for (size_t i = 0; i < list->n_solvers; ++i)
+        w = name_width(w, list->solvers[i].solver);
+    printf("%-*s  %5s  %8s", w, "solver", "order", "measured");
+    for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p)
+        printf("  %10s", dq_conform_problem_name(p));
+    printf("  %-8s  %s\n", "stiff", "verdict");
+    for (size_t i = 0; i < list->n_solvers; ++i) {
+        const dq_conform_result_t *r = &list->solvers[i];
+        char declared[16] = "-", measured[16] = "-";
+        if (r->declared_order)
+            snprintf(declared, sizeof declared, "%d", r->declared_order);
+        if (isfinite(r->measured_order))
+            snprintf(measured, sizeof measured, "%.2f", r->measured_order);
+        printf("%-*s  %5s  %8s", w, r->solver, declared, measured);
+        for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p) {
+            char cell[16];
+            check_order_cell(&r->orders[p], cell, sizeof cell);
+            printf("  %10s", cell);
+        }
+        printf("  %-8s  ", check_stiff_cell(r));
+        check_verdict(r->passed, r->checks, DQ_CONFORM_N_CHECKS, dq_conform_check_name);
+        printf("\n");
+    }
+}
+
+static void check_print_models(const check_list_t *list)
+{
+    int w = 5;
+    for (size_t i = 0; i < list->n_models; ++i)
+        w = name_width(w, list->models[i].model);
+    printf("%-*s  %5s", w, "model", "units");
+    for (int c = 1; c < DQ_CONFORM_N_MODEL_CHECKS; ++c)
+        printf("  %s", dq_conform_model_check_name(c));
+    printf("  verdict\n");
+    for (size_t i = 0; i < list->n_models; ++i) {
+        const dq_conform_model_result_t *r = &list->models[i];
+        printf("%-*s  %5zu", w, r->model, r->units);
+        for (int c = 1; c < DQ_CONFORM_N_MODEL_CHECKS; ++c)
+            printf("  %-*s", (int)strlen(dq_conform_model_check_name(c)),
+                   dq_conform_status_name(r->checks[c].status));
+        printf("  ");
+        check_verdict(r->passed, r->checks, DQ_CONFORM_N_MODEL_CHECKS, dq_conform_model_check_name);
+        printf("\n");
+    }
+}
+
+/* Every check of status `status` as "  name: check: detail" (the stiff note is in the
+ * table already). Returns how many. */
+static size_t check_print_lines(const check_list_t *list, int status, const char *head)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < list->n_solvers; ++i)
+        for (int c = 0; c < DQ_CONFORM_N_CHECKS; ++c) {
+            const dq_conform_check_t *k = &list->solvers[i].checks[c];
+            if (k->status != status || (status == DQ_CONFORM_INFO && c == DQ_CHECK_STIFF))
+                continue;
+            if (!n++)
+                printf("\n%s:\n", head);
+            printf("  %s: %s: %s\n", list->solvers[i].solver, dq_conform_check_name(c), k->detail);
+        }
+    for (size_t i = 0; i < list->n_models; ++i)
+        for (int c = 0; c < DQ_CONFORM_N_MODEL_CHECKS; ++c) {
+            const dq_conform_check_t *k = &list->models[i].checks[c];
+            if (k->status != status)
+                continue;
+            if (!n++)
+                printf("\n%s:\n", head);
+            printf("  %s: %s: %s\n", list->models[i].model, dq_conform_model_check_name(c),
+                   k->detail);
+        }
+    return n;
+}
+
+void check_print_table(const check_list_t *list)
+{
+    size_t failed = 0, models_failed = 0;
+    if (list->n_solvers)
+        check_print_solvers(list);
+    if (list->n_solvers && list->n_models)
+        printf("\n");
+    if (list->n_models)
+        check_print_models(list);
+    for (size_t i = 0; i < list->n_solvers; ++i)
+        failed += !list->solvers[i].passed;
+    for (size_t i = 0; i < list->n_models; ++i)
+        models_failed += !list->models[i].passed;
+    check_print_lines(list, DQ_CONFORM_FAIL, "Failures");
+    check_print_lines(list, DQ_CONFORM_INFO, "Notes");
+    printf("\n");
+    if (list->n_solvers || !list->n_models)
+        printf("%zu solver(s) checked, %zu passed, %zu failed.\n", list->n_solvers,
+               list->n_solvers - failed, failed);
+    if (list->n_models)
+        printf("%zu model(s) checked, %zu passed, %zu failed.\n", list->n_models,
+               list->n_models - models_failed, models_failed);
+}
+
+/* A double, or null when it is not finite (JSON has no NaN). */
+static json_t *check_json_real(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *check_json_checks(const dq_conform_check_t *checks, int n, const char *(*name)(int))
+{
+    json_t *o = json_object();
+    for (int c = 0; o && c < n; ++c)
+        json_object_set_new(o, name(c),
+                            json_pack("{s:s, s:s}", "status",
+                                      dq_conform_status_name(checks[c].status), "detail",
+                                      checks[c].detail));
+    return o;
+}
+
+static json_t *check_json_solver(const dq_conform_result_t *r)
+{
+    static const char *const order_status[] = {"not_run", "measured", "exact", "failed"};
+    json_t *orders = json_object();
+    for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p) {
+        const dq_conform_order_t *o = &r->orders[p];
+        json_t *dt = json_array(), *error = json_array();
+        for (int k = 0; k < DQ_CONFORM_STEP_SIZES; ++k) {
+            json_array_append_new(dt, check_json_real(o->dt[k]));
+            json_array_append_new(error, check_json_real(o->error[k]));
+        }
+        int st = o->status >= 0 && o->status <= DQ_ORDER_FAILED ? o->status : 0;
+        json_object_set_new(orders, dq_conform_problem_name(p),
+                            json_pack("{s:s, s:o, s:o, s:o}", "status", order_status[st], "order",
+                                      check_json_real(o->order), "dt", dt, "error", error));
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:o}", "kind", "solver", "name",
+                     r->solver, "category", r->category, "origin", r->origin, "declared_order",
+                     r->declared_order, "measured_order", check_json_real(r->measured_order),
+                     "verdict", r->passed ? "pass" : "fail", "checks",
+                     check_json_checks(r->checks, DQ_CONFORM_N_CHECKS, dq_conform_check_name),
+                     "orders", orders);
+}
+
+static json_t *check_json_model(const dq_conform_model_result_t *r)
+{
+    return json_pack(
+        "{s:s, s:s, s:s, s:I, s:s, s:o}", "kind", "model", "name", r->model, "origin", r->origin,
+        "units", (json_int_t)r->units, "verdict", r->passed ? "pass" : "fail", "checks",
+        check_json_checks(r->checks, DQ_CONFORM_N_MODEL_CHECKS, dq_conform_model_check_name));
+}
+
+int check_print_json(const check_list_t *list)
+{
+    json_t *doc = json_array();
+    for (size_t i = 0; doc && i < list->n_solvers + list->n_models; ++i) {
+        json_t *item = i < list->n_solvers ? check_json_solver(&list->solvers[i])
+                                           : check_json_model(&list->models[i - list->n_solvers]);
+        if (json_array_append_new(doc, item) != 0) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
+    return cli_json_emit(doc);
+}
