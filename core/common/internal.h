@@ -36,7 +36,7 @@ int dq__plugin_info_read(const dq_plugin_info_t *d, dq_plugin_info_t *out, const
 static inline void dq__error_reset(dq_error_t *err)
 {
     err->code = DQ_OK;
-    err->line = err->column = err->has_time = 0;
+    err->line = err->column = err->has_time = err->place = 0;
     err->source[0] = '\0';
     err->message[0] = '\0';
 }
