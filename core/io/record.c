@@ -14,7 +14,6 @@
  * The system must be prepared before dq_recorder_new (the caller's duty: the recorder reads
  * the unit count and, at the first sample, the initial values). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,30 +63,6 @@ static const char *record_item_where(const char *where, size_t i, char *buf, siz
     return buf;
 }
 
-/* What a `where` names: a JSON path in a run spec (".record.states") or a flag. */
-static dq_place_t record_place(const char *where)
-{
-    if (!where || !*where)
-        return DQ_PLACE_NONE;
-    return where[0] == '.' ? DQ_PLACE_SPEC : DQ_PLACE_FLAG;
-}
-
-/* Records an error about a choice that came from `where` (the message names it). The spec
- * file itself is added by the caller that read it. */
-static int record_fail(dq_error_t *err, int code, const char *where, const char *fmt, ...)
-    DQ_PRINTF(4, 5);
-
-static int record_fail(dq_error_t *err, int code, const char *where, const char *fmt, ...)
-{
-    char msg[DQ_ERROR_MESSAGE_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    dq_place_t place = record_place(where);
-    return dq_error_set_at(err, code, place, place == DQ_PLACE_FLAG ? where : NULL, "%s", msg);
-}
-
 static int record_unknown_state(const dq_system_t *sys, const char *name, const char *where,
                                 size_t item, dq_error_t *err)
 {
@@ -109,7 +84,8 @@ static int record_unknown_state(const dq_system_t *sys, const char *name, const 
                                dq_system_model_name(sys), name);
     free(names);
     if (fresh)
-        dq_error_add_place(err, record_place(where), record_place(where) == DQ_PLACE_FLAG ? where : NULL);
+        dq_error_add_place(err, dq__where_place(where),
+                           dq__where_place(where) == DQ_PLACE_FLAG ? where : NULL);
     return rc;
 }
 
@@ -271,14 +247,14 @@ static int record_choose_states(dq_recorder_t *rec, const dq_record_opts_t *o, d
         }
         const char *name = o->states[i];
         if (!name)
-            return record_fail(err, DQ_EINVAL, o->states_where, "%sstate name %zu is NULL",
+            return dq__error_where(err, DQ_EINVAL, o->states_where, "%sstate name %zu is NULL",
                                 record_where(o->states_where, w, sizeof w), i);
         long idx = dq_system_state_index(sys, name);
         if (idx < 0)
             return record_unknown_state(sys, name, o->states_where, i, err);
         for (size_t j = 0; j < i; ++j)
             if (rec->states[j] == (size_t)idx)
-                return record_fail(err, DQ_EINVAL, o->states_where, "%sstate '%s' is listed twice",
+                return dq__error_where(err, DQ_EINVAL, o->states_where, "%sstate '%s' is listed twice",
                                     record_item_where(o->states_where, i, w, sizeof w), name);
         rec->states[i] = (size_t)idx;
     }
@@ -291,7 +267,7 @@ static int record_choose_states(dq_recorder_t *rec, const dq_record_opts_t *o, d
         const char *name = dq_system_state_name(sys, rec->states[i]);
         /* A state called "t" would repeat the time key of every sample object. */
         if (strcmp(name, "t") == 0)
-            return record_fail(err, DQ_EINVAL, o->states_where,
+            return dq__error_where(err, DQ_EINVAL, o->states_where,
                                 "%sstate 't' cannot be recorded as JSON: \"t\" is the time key "
                                 "of every sample; leave it out or write CSV",
                                 record_where(o->states_where, w, sizeof w));
@@ -321,16 +297,16 @@ static int record_choose_units(dq_recorder_t *rec, const dq_record_opts_t *o, dq
     for (size_t i = 0; i < o->n_units && rc == DQ_OK; ++i) {
         size_t u = o->units[i];
         if (u >= total && total == 0)
-            rc = record_fail(err, DQ_EINVAL, o->units_where,
+            rc = dq__error_where(err, DQ_EINVAL, o->units_where,
                               "%sunit %zu is out of range (the model has no units)",
                               record_item_where(o->units_where, i, w, sizeof w), u);
         else if (u >= total)
-            rc = record_fail(err, DQ_EINVAL, o->units_where,
+            rc = dq__error_where(err, DQ_EINVAL, o->units_where,
                               "%sunit %zu is out of range (the model has %zu unit%s: 0..%zu)",
                               record_item_where(o->units_where, i, w, sizeof w), u, total,
                               total == 1 ? "" : "s", total - 1);
         else if (seen[u])
-            rc = record_fail(err, DQ_EINVAL, o->units_where, "%sunit %zu is listed twice",
+            rc = dq__error_where(err, DQ_EINVAL, o->units_where, "%sunit %zu is listed twice",
                               record_item_where(o->units_where, i, w, sizeof w), u);
         else
             seen[u] = 1;
