@@ -5,9 +5,9 @@
  * in dq_recorder_new, so dq_recorder_sample only reads values by index and prints: it
  * allocates nothing and returns at once on the steps it skips.
  *
- * Numbers are the shortest text that reads back to the same double (numfmt.h). Non-finite values are written
- * as nan, inf and -inf in CSV (what strtod reads back) and as null in JSON, which has no
- * such numbers; -0 is written as -0.0 in JSON because JSON readers (jansson, Python) take
+ * Numbers are the shortest text that reads back to the same double (numfmt.h). Non-finite values
+ * are written as nan, inf and -inf in CSV (what strtod reads back) and as null in JSON, which has
+ * no such numbers; -0 is written as -0.0 in JSON because JSON readers (jansson, Python) take
  * "-0" for the integer 0 and would lose the sign. The text assumes the "C" LC_NUMERIC locale,
  * which a program gets unless it calls setlocale.
  *
@@ -155,9 +155,8 @@ static int record_csv_column(FILE *out, const char *name, size_t unit)
 static int record_number(FILE *out, double v, int json)
 {
     char buf[DQ__NUMFMT_MAX];
-    return fputs(dq__numfmt(buf, sizeof buf, v, json ? DQ__NUM_JSON : DQ__NUM_TEXT), out) < 0
-               ? -1
-               : 0;
+    return fputs(dq__numfmt(buf, sizeof buf, v, json ? DQ__NUM_JSON : DQ__NUM_TEXT), out) < 0 ? -1
+                                                                                              : 0;
 }
 
 static size_t record_unit(const dq_recorder_t *rec, size_t i)
@@ -248,14 +247,15 @@ static int record_choose_states(dq_recorder_t *rec, const dq_record_opts_t *o, d
         const char *name = o->states[i];
         if (!name)
             return dq__error_where(err, DQ_EINVAL, o->states_where, "%sstate name %zu is NULL",
-                                record_where(o->states_where, w, sizeof w), i);
+                                   record_where(o->states_where, w, sizeof w), i);
         long idx = dq_system_state_index(sys, name);
         if (idx < 0)
             return record_unknown_state(sys, name, o->states_where, i, err);
         for (size_t j = 0; j < i; ++j)
             if (rec->states[j] == (size_t)idx)
-                return dq__error_where(err, DQ_EINVAL, o->states_where, "%sstate '%s' is listed twice",
-                                    record_item_where(o->states_where, i, w, sizeof w), name);
+                return dq__error_where(err, DQ_EINVAL, o->states_where,
+                                       "%sstate '%s' is listed twice",
+                                       record_item_where(o->states_where, i, w, sizeof w), name);
         rec->states[i] = (size_t)idx;
     }
     if (!rec->json)
@@ -268,9 +268,9 @@ static int record_choose_states(dq_recorder_t *rec, const dq_record_opts_t *o, d
         /* A state called "t" would repeat the time key of every sample object. */
         if (strcmp(name, "t") == 0)
             return dq__error_where(err, DQ_EINVAL, o->states_where,
-                                "%sstate 't' cannot be recorded as JSON: \"t\" is the time key "
-                                "of every sample; leave it out or write CSV",
-                                record_where(o->states_where, w, sizeof w));
+                                   "%sstate 't' cannot be recorded as JSON: \"t\" is the time key "
+                                   "of every sample; leave it out or write CSV",
+                                   record_where(o->states_where, w, sizeof w));
         if (!(rec->keys[i] = record_json_key(", ", name, ": [")))
             return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
     }
@@ -298,16 +298,16 @@ static int record_choose_units(dq_recorder_t *rec, const dq_record_opts_t *o, dq
         size_t u = o->units[i];
         if (u >= total && total == 0)
             rc = dq__error_where(err, DQ_EINVAL, o->units_where,
-                              "%sunit %zu is out of range (the model has no units)",
-                              record_item_where(o->units_where, i, w, sizeof w), u);
+                                 "%sunit %zu is out of range (the model has no units)",
+                                 record_item_where(o->units_where, i, w, sizeof w), u);
         else if (u >= total)
             rc = dq__error_where(err, DQ_EINVAL, o->units_where,
-                              "%sunit %zu is out of range (the model has %zu unit%s: 0..%zu)",
-                              record_item_where(o->units_where, i, w, sizeof w), u, total,
-                              total == 1 ? "" : "s", total - 1);
+                                 "%sunit %zu is out of range (the model has %zu unit%s: 0..%zu)",
+                                 record_item_where(o->units_where, i, w, sizeof w), u, total,
+                                 total == 1 ? "" : "s", total - 1);
         else if (seen[u])
             rc = dq__error_where(err, DQ_EINVAL, o->units_where, "%sunit %zu is listed twice",
-                              record_item_where(o->units_where, i, w, sizeof w), u);
+                                 record_item_where(o->units_where, i, w, sizeof w), u);
         else
             seen[u] = 1;
         rec->units[i] = u;

@@ -45,8 +45,8 @@ int dq__spec_expected(dq__spec_ctx_t *c, const char *path, const char *what, con
 int dq__spec_nomem(dq__spec_ctx_t *c);
 /* Index of key in keys[0..n), or -1 after reporting "<parent.key>: unknown key. Did you
  * mean 'k'? Keys: a, b." */
-int dq__spec_key(dq__spec_ctx_t *c, const char *parent, const char *key,
-                 const char *const *keys, size_t n);
+int dq__spec_key(dq__spec_ctx_t *c, const char *parent, const char *key, const char *const *keys,
+                 size_t n);
 
 /* ---- typed values (spec_values.c) ---- */
 

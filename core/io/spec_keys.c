@@ -30,8 +30,8 @@ int dq__spec_nomem(dq__spec_ctx_t *c)
                            "out of memory reading the run spec");
 }
 
-int dq__spec_key(dq__spec_ctx_t *c, const char *parent, const char *key,
-                 const char *const *keys, size_t n)
+int dq__spec_key(dq__spec_ctx_t *c, const char *parent, const char *key, const char *const *keys,
+                 size_t n)
 {
     for (size_t i = 0; i < n; ++i)
         if (strcmp(key, keys[i]) == 0)

@@ -103,8 +103,7 @@ static void spec_first_char(const char *text, size_t len, int *line, int *column
 }
 
 /* Parses len bytes of text read from `name`. */
-static dq_spec_t *spec_parse_buffer(const char *text, size_t len, const char *name,
-                                    dq_error_t *err)
+static dq_spec_t *spec_parse_buffer(const char *text, size_t len, const char *name, dq_error_t *err)
 {
     dq__spec_ctx_t c = {name, err};
     json_error_t je;
@@ -118,8 +117,7 @@ static dq_spec_t *spec_parse_buffer(const char *text, size_t len, const char *na
          * again as any value so a valid scalar gets the same message as an array. */
         json_error_t any_je;
         json_t *any = strncmp(je.text, "'[' or '{' expected", 19) == 0
-                          ? json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-                                       &any_je)
+                          ? json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &any_je)
                           : NULL;
         if (!any) {
             spec_fail_at(&c, je.line, je.column, "%s", je.text);

@@ -71,8 +71,7 @@ static int spec_read_options(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
             return dq__spec_fail(c, path, "expected a non-empty option name");
         if (!json_is_number(v))
             return dq__spec_expected(c, path, "a number", v);
-        if (!(o->name = dq__strdup(key)) ||
-            !(o->where = dq__spec_path_dup(".solver_options", key)))
+        if (!(o->name = dq__strdup(key)) || !(o->where = dq__spec_path_dup(".solver_options", key)))
             return dq__spec_nomem(c);
         o->value = json_number_value(v);
     }

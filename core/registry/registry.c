@@ -430,8 +430,7 @@ static int registry_unknown(const char *kind, const char *name, const char *cons
 }
 
 /* The integrator message lists canonical names only. */
-static int registry_unknown_integrator(const dq_registry_t *reg, const char *name,
-                                       dq_error_t *err)
+static int registry_unknown_integrator(const dq_registry_t *reg, const char *name, dq_error_t *err)
 {
     size_t n = reg ? reg->n_items : 0;
     const char **canonical = malloc((n ? n : 1) * sizeof *canonical);
@@ -439,8 +438,8 @@ static int registry_unknown_integrator(const dq_registry_t *reg, const char *nam
         return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
     for (size_t i = 0; i < n; ++i)
         canonical[i] = reg->items[i]->entry.name;
-    int rc = registry_unknown("integrator", name, reg ? reg->names : NULL,
-                              reg ? reg->n_names : 0, canonical, n, err);
+    int rc = registry_unknown("integrator", name, reg ? reg->names : NULL, reg ? reg->n_names : 0,
+                              canonical, n, err);
     free(canonical);
     return rc;
 }
