@@ -260,6 +260,8 @@ static int where_step(dq_ctx_t *ctx)
         rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
     if (rc == DQ_OK && (((uintptr_t)ctx->y | (uintptr_t)ctx->f) & 63) != 0)
         rc = dq_fail(ctx, DQ_ESOLVER, (size_t)-1, "misaligned block");
+    for (size_t i = 0; rc == DQ_OK && i < ctx->len; ++i)
+        ctx->y[i] += ctx->dt * ctx->f[i];
     return rc ? rc : dq_post_integral(ctx);
 }
 
