@@ -200,15 +200,6 @@ END_TEST
 /* ---- lifecycle contract, with a model that counts its calls ---------------------------- */
 static long n_pre, n_deriv, n_post;
 
-static int lc_create(const dq_param_value_t *p, size_t *units, void **data, char *msg, size_t len)
-{
-    (void)msg;
-    (void)len;
-    *units = (size_t)p[0].v[0];
-    *data = NULL;
-    n_pre = n_deriv = n_post = 0;
-    return DQ_OK;
-}
 static int lc_init(const dq_view_t *v)
 {
     for (size_t i = 0; i < v->units; ++i) {
@@ -243,10 +234,9 @@ DQ_MODULE(lc_root, .name = "lc", .parent = -1, .states = lc_states, .n_states = 
           .init_state = lc_init, .pre_integral = lc_pre, .compute_derivative = lc_deriv,
           .post_integral = lc_post);
 static const dq_param_desc_t lc_params[] = {
-    {.name = "n", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE}};
+    {.name = "n", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION}};
 DQ_MODEL(lc_model, .name = "lifecycle", .description = "counts lifecycle calls",
-         .params = lc_params, .n_params = 1, .modules = DQ_LIST(dq_module_desc_t, &lc_root),
-         .create = lc_create);
+         .params = lc_params, .n_params = 1, .modules = DQ_LIST(dq_module_desc_t, &lc_root));
 
 START_TEST(test_solvers_call_pre_and_post_integral_once_per_step)
 {
@@ -254,6 +244,7 @@ START_TEST(test_solvers_call_pre_and_post_integral_once_per_step)
     dq_error_t err = {0};
     double n = 5;
     dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
+    n_pre = n_deriv = n_post = 0;
     dq_system_t *sys = run(&lc_model, args, 1, e, 0.01, 20, &err);
     ck_assert_msg(sys != NULL, "%s", err.message);
     ck_assert_int_eq(n_pre, 20);
