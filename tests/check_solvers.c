@@ -347,8 +347,9 @@ START_TEST(test_solvers_hh_with_exponential_solvers_fires_repetitively)
 }
 END_TEST
 
-/* A solver, registered in-process, that stores the Jacobian the host gives it. */
-static double captured_J[16 * 3];
+/* A solver, registered in-process, that stores the Jacobian the host gives it (3 units, 4
+ * components, one block padded to DQ_LANES lanes). */
+static double captured_J[16 * DQ_LANES];
 static int capture_step(dq_ctx_t *ctx)
 {
     int rc = dq_pre_integral(ctx);
@@ -358,7 +359,8 @@ static int capture_step(dq_ctx_t *ctx)
         rc = dq_jacobian(ctx, ctx->t, ctx->y, ctx->f, captured_J);
     return rc ? rc : dq_post_integral(ctx);
 }
-DQ_INTEGRATOR(capture_desc, .name = "capture_jacobian", .category = "test", .step = capture_step);
+DQ_INTEGRATOR(capture_desc, .name = "capture_jacobian", .category = DQ_CATEGORY_OTHER,
+              .flags = DQ_CAP_JACOBIAN, .step = capture_step);
 
 static void hh_jacobian(const dq_model_desc_t *md, double *J)
 {
@@ -386,7 +388,7 @@ START_TEST(test_solvers_finite_difference_jacobian_matches_analytic_on_hh)
     dq_error_t err = {0};
     ck_assert_int_eq(dq_registry_register(reg, &capture_desc, NULL, &err), DQ_OK);
     const dq_model_desc_t *hh = model("hh");
-    double Ja[16 * 3], Jf[16 * 3];
+    double Ja[16 * DQ_LANES], Jf[16 * DQ_LANES];
     hh_jacobian(hh, Ja);
     /* The same model without its analytic Jacobian: the host falls back to differences. */
     size_t n_mod = 0;
@@ -405,9 +407,9 @@ START_TEST(test_solvers_finite_difference_jacobian_matches_analytic_on_hh)
     fd.modules = mod_ptrs;
     hh_jacobian(&fd, Jf);
     double scale = 0.0;
-    for (size_t k = 0; k < 48; ++k)
+    for (size_t k = 0; k < 16 * DQ_LANES; ++k)
         scale = fmax(scale, fabs(Ja[k]));
-    for (size_t k = 0; k < 48; ++k)
+    for (size_t k = 0; k < 16 * DQ_LANES; ++k)
         ck_assert_msg(fabs(Jf[k] - Ja[k]) <= 1e-6 * fmax(fabs(Ja[k]), 1e-3 * scale),
                       "entry %zu: differences %.10g, analytic %.10g", k, Jf[k], Ja[k]);
 }
