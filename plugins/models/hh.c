@@ -30,7 +30,7 @@ enum { G_M, G_H, G_N, G_V };
 #define HH_SPIKE_LEVEL 0.0 /* mV: an upward crossing of it counts as a spike */
 
 typedef struct hh {
-    hh_params_t p;       /* C, gNa, gK, gL, ENa, EK, EL */
+    hh_params_t p; /* C, gNa, gK, gL, ENa, EK, EL */
     double V0;
     double n;            /* the population size; loops use the view's */
     const double *I_ext; /* one per unit, padded, indexed by unit0 + lane */
@@ -216,42 +216,41 @@ DQ_SIMD_CLONES static void hh_gate_loop(const double *restrict V, const double *
 
 static int hh_gates_derivative(const dq_view_t *v)
 {
-    hh_gate_loop(v->value[G_V], v->value[G_M], v->value[G_H], v->value[G_N],
-                 v->derivative[G_M], v->derivative[G_H], v->derivative[G_N], NULL, NULL, NULL,
-                 v->units);
+    hh_gate_loop(v->value[G_V], v->value[G_M], v->value[G_H], v->value[G_N], v->derivative[G_M],
+                 v->derivative[G_H], v->derivative[G_N], NULL, NULL, NULL, v->units);
     return DQ_OK;
 }
 
 static int hh_gates_derivative_diag(const dq_view_t *v)
 {
-    hh_gate_loop(v->value[G_V], v->value[G_M], v->value[G_H], v->value[G_N],
-                 v->derivative[G_M], v->derivative[G_H], v->derivative[G_N],
-                 v->jacobian_diag[G_M], v->jacobian_diag[G_H], v->jacobian_diag[G_N], v->units);
+    hh_gate_loop(v->value[G_V], v->value[G_M], v->value[G_H], v->value[G_N], v->derivative[G_M],
+                 v->derivative[G_H], v->derivative[G_N], v->jacobian_diag[G_M],
+                 v->jacobian_diag[G_H], v->jacobian_diag[G_N], v->units);
     return DQ_OK;
 }
 
 /* One gate's row: d/dV = alpha'(1 - x) - beta' x, d/dx = -(alpha + beta), 0 for the other
  * gates. A macro rather than a function of the rate so that each loop calls its rate
  * directly (no per-unit function pointer) and vectorises. */
-#define HH_GATE_ROWS(v, S, rate)                                                               \
-    do {                                                                                       \
-        const double *restrict V_ = (v)->value[G_V];                                           \
-        const double *restrict x_ = (v)->value[S];                                             \
-        double *restrict jV_ = JAC(v, S, G_V);                                                 \
-        double *restrict jx_ = JAC(v, S, S);                                                   \
-        if (jV_)                                                                               \
-            for (size_t i = 0; i < (v)->units; ++i) {                                          \
-                const hh_rate_t r_ = rate(V_[i]);                                              \
-                jV_[i] = hh_gate_dV(r_, x_[i]);                                                \
-            }                                                                                  \
-        if (jx_)                                                                               \
-            for (size_t i = 0; i < (v)->units; ++i) {                                          \
-                const hh_rate_t r_ = rate(V_[i]);                                              \
-                jx_[i] = hh_gate_dx(r_.a, r_.b);                                               \
-            }                                                                                  \
-        for (int c_ = G_M; c_ <= G_N; ++c_)                                                    \
-            if (c_ != (S))                                                                     \
-                jac_const(JAC(v, S, c_), (v)->units, 0.0);                                     \
+#define HH_GATE_ROWS(v, S, rate)                                                                   \
+    do {                                                                                           \
+        const double *restrict V_ = (v)->value[G_V];                                               \
+        const double *restrict x_ = (v)->value[S];                                                 \
+        double *restrict jV_ = JAC(v, S, G_V);                                                     \
+        double *restrict jx_ = JAC(v, S, S);                                                       \
+        if (jV_)                                                                                   \
+            for (size_t i = 0; i < (v)->units; ++i) {                                              \
+                const hh_rate_t r_ = rate(V_[i]);                                                  \
+                jV_[i] = hh_gate_dV(r_, x_[i]);                                                    \
+            }                                                                                      \
+        if (jx_)                                                                                   \
+            for (size_t i = 0; i < (v)->units; ++i) {                                              \
+                const hh_rate_t r_ = rate(V_[i]);                                                  \
+                jx_[i] = hh_gate_dx(r_.a, r_.b);                                                   \
+            }                                                                                      \
+        for (int c_ = G_M; c_ <= G_N; ++c_)                                                        \
+            if (c_ != (S))                                                                         \
+                jac_const(JAC(v, S, c_), (v)->units, 0.0);                                         \
     } while (0)
 
 static int hh_gates_jacobian(const dq_view_t *v)
@@ -269,8 +268,8 @@ static int hh_gates_jacobian_diag(const dq_view_t *v)
     for (size_t i0 = 0; i0 < v->units; i0 += 64) {
         double sm[64], sh[64], sn[64];
         size_t k = v->units - i0 < 64 ? v->units - i0 : 64;
-        hh_gate_loop(v->value[G_V] + i0, v->value[G_M] + i0, v->value[G_H] + i0,
-                     v->value[G_N] + i0, sm, sh, sn, jm + i0, jh + i0, jn + i0, k);
+        hh_gate_loop(v->value[G_V] + i0, v->value[G_M] + i0, v->value[G_H] + i0, v->value[G_N] + i0,
+                     sm, sh, sn, jm + i0, jh + i0, jn + i0, k);
     }
     return DQ_OK;
 }
@@ -279,7 +278,9 @@ static int hh_gates_jacobian_diag(const dq_view_t *v)
 
 static const dq_state_desc_t hh_states[] = {
     {.name = "V", .unit = "mV", .doc = "membrane potential"},
-    {.name = "spikes", .unit = NULL, .doc = "spikes: upward crossings of 0 mV",
+    {.name = "spikes",
+     .unit = NULL,
+     .doc = "spikes: upward crossings of 0 mV",
      .flags = DQ_STATE_AUX | DQ_STATE_COUNT},
     {.name = "V_prev",
      .unit = "mV",
@@ -293,64 +294,78 @@ static const dq_state_desc_t hh_gate_states[] = {
     {.name = "n", .unit = NULL, .doc = "potassium activation gate"},
 };
 
-DQ_MODULE(hh_root,
-          .name = "hh",
-          .parent = -1,
-          .states = hh_states,
-          .n_states = DQ_COUNT(hh_states),
-          .reads = DQ_READS("m", "h", "n"),
-          .init_state = hh_init,
-          .compute_derivative = hh_derivative,
-          .post_integral = hh_post,
-          .jacobian = hh_jacobian,
-          .jacobian_diag = hh_jacobian_diag,
-          .compute_derivative_diag = hh_derivative_diag);
+DQ_MODULE(hh_root, .name = "hh", .parent = -1, .states = hh_states, .n_states = DQ_COUNT(hh_states),
+          .reads = DQ_READS("m", "h", "n"), .init_state = hh_init,
+          .compute_derivative = hh_derivative, .post_integral = hh_post, .jacobian = hh_jacobian,
+          .jacobian_diag = hh_jacobian_diag, .compute_derivative_diag = hh_derivative_diag);
 
-DQ_MODULE(hh_gates,
-          .name = "gates",
-          .parent = 0,
-          .states = hh_gate_states,
-          .n_states = DQ_COUNT(hh_gate_states),
-          .reads = DQ_READS("V"),
-          .init_state = hh_gates_init,
-          .compute_derivative = hh_gates_derivative,
-          .jacobian = hh_gates_jacobian,
+DQ_MODULE(hh_gates, .name = "gates", .parent = 0, .states = hh_gate_states,
+          .n_states = DQ_COUNT(hh_gate_states), .reads = DQ_READS("V"), .init_state = hh_gates_init,
+          .compute_derivative = hh_gates_derivative, .jacobian = hh_gates_jacobian,
           .jacobian_diag = hh_gates_jacobian_diag,
           .compute_derivative_diag = hh_gates_derivative_diag);
 
 static const dq_param_desc_t hh_params[] = {
-    {.name = "C", .def = 1.0, .unit = "uF/cm^2", .doc = "membrane capacitance",
-     .flags = DQ_PARAM_POSITIVE, .offset = offsetof(hh_t, p.C)},
-    {.name = "gNa", .def = 120.0, .unit = "mS/cm^2", .doc = "maximal sodium conductance",
+    {.name = "C",
+     .def = 1.0,
+     .unit = "uF/cm^2",
+     .doc = "membrane capacitance",
+     .flags = DQ_PARAM_POSITIVE,
+     .offset = offsetof(hh_t, p.C)},
+    {.name = "gNa",
+     .def = 120.0,
+     .unit = "mS/cm^2",
+     .doc = "maximal sodium conductance",
      .offset = offsetof(hh_t, p.gNa)},
-    {.name = "gK", .def = 36.0, .unit = "mS/cm^2", .doc = "maximal potassium conductance",
+    {.name = "gK",
+     .def = 36.0,
+     .unit = "mS/cm^2",
+     .doc = "maximal potassium conductance",
      .offset = offsetof(hh_t, p.gK)},
-    {.name = "gL", .def = 0.3, .unit = "mS/cm^2", .doc = "leak conductance",
+    {.name = "gL",
+     .def = 0.3,
+     .unit = "mS/cm^2",
+     .doc = "leak conductance",
      .offset = offsetof(hh_t, p.gL)},
-    {.name = "ENa", .def = 50.0, .unit = "mV", .doc = "sodium reversal potential",
+    {.name = "ENa",
+     .def = 50.0,
+     .unit = "mV",
+     .doc = "sodium reversal potential",
      .offset = offsetof(hh_t, p.ENa)},
-    {.name = "EK", .def = -77.0, .unit = "mV", .doc = "potassium reversal potential",
+    {.name = "EK",
+     .def = -77.0,
+     .unit = "mV",
+     .doc = "potassium reversal potential",
      .offset = offsetof(hh_t, p.EK)},
-    {.name = "EL", .def = -54.387, .unit = "mV", .doc = "leak reversal potential",
+    {.name = "EL",
+     .def = -54.387,
+     .unit = "mV",
+     .doc = "leak reversal potential",
      .offset = offsetof(hh_t, p.EL)},
-    {.name = "I_ext", .def = 0.0, .unit = "uA/cm^2",
-     .doc = "injected current (one value or one per neuron)", .flags = DQ_PARAM_PER_UNIT,
+    {.name = "I_ext",
+     .def = 0.0,
+     .unit = "uA/cm^2",
+     .doc = "injected current (one value or one per neuron)",
+     .flags = DQ_PARAM_PER_UNIT,
      .offset = offsetof(hh_t, I_ext)},
-    {.name = "V0", .def = -65.0, .unit = "mV",
-     .doc = "initial V(0); the gates start at steady state for it", .offset = offsetof(hh_t, V0)},
-    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (neurons)",
+    {.name = "V0",
+     .def = -65.0,
+     .unit = "mV",
+     .doc = "initial V(0); the gates start at steady state for it",
+     .offset = offsetof(hh_t, V0)},
+    {.name = "n",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "population size (neurons)",
      .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION,
      .offset = offsetof(hh_t, n)},
 };
 
-DQ_MODEL(hh_desc,
-         .name = "hh",
+DQ_MODEL(hh_desc, .name = "hh",
          .description = "Hodgkin-Huxley neurons C V' = I_ext - gNa m^3 h (V-ENa) - gK n^4 (V-EK) "
                         "- gL (V-EL), x' = ax (1-x) - bx x for x = m, h, n.",
-         .params = hh_params,
-         .n_params = DQ_COUNT(hh_params),
-         .modules = DQ_LIST(dq_module_desc_t, &hh_root, &hh_gates),
-         .data_size = sizeof(hh_t),
+         .params = hh_params, .n_params = DQ_COUNT(hh_params),
+         .modules = DQ_LIST(dq_module_desc_t, &hh_root, &hh_gates), .data_size = sizeof(hh_t),
          .time_unit = "ms");
 
 DQ_PLUGIN_MODEL(hh_desc)

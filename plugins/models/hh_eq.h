@@ -94,12 +94,15 @@ static inline hh_rate_t hh_rate_n(double V)
 }
 
 /* x_inf = alpha/(alpha + beta): the gate at rest for a fixed V. */
-static inline double hh_steady(hh_rate_t r) { return r.a / (r.a + r.b); }
+static inline double hh_steady(hh_rate_t r)
+{
+    return r.a / (r.a + r.b);
+}
 
 /* The six rates without their V-derivatives: what a derivative evaluation needs (six
  * exponentials per neuron), written so that unit loops vectorise. */
-static inline void hh_rates(double V, double *am, double *bm, double *ah, double *bh,
-                            double *an, double *bn)
+static inline void hh_rates(double V, double *am, double *bm, double *ah, double *bh, double *an,
+                            double *bn)
 {
     *am = 0.1 * hh_linexp(V + 40.0);
     *bm = 4.0 * exp(-(V + 65.0) / 18.0);
@@ -112,11 +115,20 @@ static inline void hh_rates(double V, double *am, double *bm, double *ah, double
 /* ---- gates ---------------------------------------------------------------------------------- */
 
 /* dx/dt = a (1 - x) - b x. */
-static inline double hh_gate(double a, double b, double x) { return a * (1.0 - x) - b * x; }
+static inline double hh_gate(double a, double b, double x)
+{
+    return a * (1.0 - x) - b * x;
+}
 
 /* Its Jacobian row: d/dV = alpha'(1 - x) - beta' x, d/dx = -(alpha + beta). */
-static inline double hh_gate_dV(hh_rate_t r, double x) { return r.da * (1.0 - x) - r.db * x; }
-static inline double hh_gate_dx(double a, double b) { return -(a + b); }
+static inline double hh_gate_dV(hh_rate_t r, double x)
+{
+    return r.da * (1.0 - x) - r.db * x;
+}
+static inline double hh_gate_dx(double a, double b)
+{
+    return -(a + b);
+}
 
 /* ---- membrane ------------------------------------------------------------------------------- */
 
@@ -143,8 +155,7 @@ static inline double hh_dV(const hh_params_t *P, double invC, double V, double m
 
 /* dF_V/dV = -(gNa m^3 h + gK n^4 + gL)/C as the fused derivative-and-diagonal pass has it:
  * times invC, from the conductances its dV/dt computed anyway. */
-static inline double hh_dV_dV_fused(const hh_params_t *P, double invC, double m, double h,
-                                    double n)
+static inline double hh_dV_dV_fused(const hh_params_t *P, double invC, double m, double h, double n)
 {
     return -(hh_g_na(P, m, h) + hh_g_k(P, n) + P->gL) * invC;
 }
