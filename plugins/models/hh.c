@@ -229,24 +229,41 @@ static int hh_gates_derivative_diag(const dq_view_t *v)
     return DQ_OK;
 }
 
-/* One gate's row: d/dV = alpha'(1 - x) - beta' x, d/dx = -(alpha + beta), 0 for the other
- * gates. A macro rather than a function of the rate so that each loop calls its rate
- * directly (no per-unit function pointer) and vectorises. */
+/* The gates' diagonal -(alpha + beta), for the full Jacobian and for jacobian_diag alike:
+ * one function, so that both give the same bits (hh_gate_loop's fused pass, vectorised with
+ * other contractions, may differ in the last bit). Entries left NULL are skipped. */
+static void hh_gate_diag(const double *restrict V, double *restrict jm, double *restrict jh,
+                         double *restrict jn, size_t units)
+{
+    if (jm)
+        for (size_t i = 0; i < units; ++i) {
+            const hh_rate_t r = hh_rate_m(V[i]);
+            jm[i] = hh_gate_dx(r.a, r.b);
+        }
+    if (jh)
+        for (size_t i = 0; i < units; ++i) {
+            const hh_rate_t r = hh_rate_h(V[i]);
+            jh[i] = hh_gate_dx(r.a, r.b);
+        }
+    if (jn)
+        for (size_t i = 0; i < units; ++i) {
+            const hh_rate_t r = hh_rate_n(V[i]);
+            jn[i] = hh_gate_dx(r.a, r.b);
+        }
+}
+
+/* One gate's off-diagonal entries: d/dV = alpha'(1 - x) - beta' x, 0 for the other gates. A
+ * macro rather than a function of the rate so that each loop calls its rate directly (no
+ * per-unit function pointer) and vectorises. */
 #define HH_GATE_ROWS(v, S, rate)                                                                   \
     do {                                                                                           \
         const double *restrict V_ = (v)->value[G_V];                                               \
         const double *restrict x_ = (v)->value[S];                                                 \
         double *restrict jV_ = JAC(v, S, G_V);                                                     \
-        double *restrict jx_ = JAC(v, S, S);                                                       \
         if (jV_)                                                                                   \
             for (size_t i = 0; i < (v)->units; ++i) {                                              \
                 const hh_rate_t r_ = rate(V_[i]);                                                  \
                 jV_[i] = hh_gate_dV(r_, x_[i]);                                                    \
-            }                                                                                      \
-        if (jx_)                                                                                   \
-            for (size_t i = 0; i < (v)->units; ++i) {                                              \
-                const hh_rate_t r_ = rate(V_[i]);                                                  \
-                jx_[i] = hh_gate_dx(r_.a, r_.b);                                                   \
             }                                                                                      \
         for (int c_ = G_M; c_ <= G_N; ++c_)                                                        \
             if (c_ != (S))                                                                         \
@@ -258,19 +275,14 @@ static int hh_gates_jacobian(const dq_view_t *v)
     HH_GATE_ROWS(v, G_M, hh_rate_m);
     HH_GATE_ROWS(v, G_H, hh_rate_h);
     HH_GATE_ROWS(v, G_N, hh_rate_n);
+    hh_gate_diag(v->value[G_V], JAC(v, G_M, G_M), JAC(v, G_H, G_H), JAC(v, G_N, G_N), v->units);
     return DQ_OK;
 }
 
 static int hh_gates_jacobian_diag(const dq_view_t *v)
 {
-    /* The derivative comes along for free; it goes to scratch the host does not read. */
-    double *jm = v->jacobian_diag[G_M], *jh = v->jacobian_diag[G_H], *jn = v->jacobian_diag[G_N];
-    for (size_t i0 = 0; i0 < v->units; i0 += 64) {
-        double sm[64], sh[64], sn[64];
-        size_t k = v->units - i0 < 64 ? v->units - i0 : 64;
-        hh_gate_loop(v->value[G_V] + i0, v->value[G_M] + i0, v->value[G_H] + i0, v->value[G_N] + i0,
-                     sm, sh, sn, jm + i0, jh + i0, jn + i0, k);
-    }
+    hh_gate_diag(v->value[G_V], v->jacobian_diag[G_M], v->jacobian_diag[G_H], v->jacobian_diag[G_N],
+                 v->units);
     return DQ_OK;
 }
 
