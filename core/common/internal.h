@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include <dq/host/error.h>
+#include <dq/host/registry.h>
 #include <dq/integrator.h>
 #include <dq/model.h>
 #include <dq/plugin.h>
@@ -39,6 +40,25 @@ static inline void dq__error_reset(dq_error_t *err)
     err->source[0] = '\0';
     err->message[0] = '\0';
 }
+
+/* An unknown name and what to say about it: "Did you mean" from `candidates`, then the
+ * list of what exists. */
+typedef struct dq__unknown {
+    const char *name;              /* the name that was not found */
+    const char *const *candidates; /* suggestions are drawn from these */
+    size_t n_candidates;
+    size_t max_suggestions;        /* 0 means 1 */
+    const char *label;             /* "Available", "Parameters", "Keys", ... */
+    const char *const *listed;     /* printed after the label; NULL: the candidates */
+    size_t n_listed;
+    const char *none;              /* said instead of "<label>: ..." when nothing is listed */
+} dq__unknown_t;
+
+/* Records "<head> Did you mean 'a'? <label>: x, y." in err (the one builder of every
+ * "unknown name" message: integrators, models, parameters, options, modules, spec keys)
+ * and returns code. head is a printf format. */
+int dq__error_unknown(dq_error_t *err, int code, const char *source, const dq__unknown_t *u,
+                      const char *head, ...) DQ_PRINTF(5, 6);
 
 /* Duplicates a string with malloc; NULL on failure or NULL input. */
 char *dq__strdup(const char *s);

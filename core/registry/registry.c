@@ -234,6 +234,14 @@ static void registry_item_detach(dq_registry_t *reg, registry_item_t *item)
 }
 
 /* The descriptor checks that need no registry: names and the step function. */
+static size_t registry_count_options(const dq_option_desc_t *o)
+{
+    size_t n = 0;
+    while (o && o[n].name)
+        ++n;
+    return n;
+}
+
 static int registry_validate(const dq_integrator_desc_t *d, const char *source, dq_error_t *err)
 {
     if (!d->name || !*d->name)
@@ -244,11 +252,10 @@ static int registry_validate(const dq_integrator_desc_t *d, const char *source, 
     if (!d->step)
         return dq_error_set(err, DQ_EDESC, source, "Integrator '%s' has no step function.",
                             d->name);
-    if (d->n_options && !d->options)
-        return dq_error_set(err, DQ_EDESC, source,
-                            "Integrator '%s' declares %zu options but no option table.", d->name,
-                            d->n_options);
-    for (size_t i = 0; i < d->n_options; ++i) {
+    size_t n_options = 0;
+    while (d->options && d->options[n_options].name && n_options < 64)
+        ++n_options;
+    for (size_t i = 0; i < n_options; ++i) {
         const dq_option_desc_t *o = &d->options[i];
         if (!o->name || !dq__name_is_valid(o->name) || strpbrk(o->name, ".-"))
             return dq_error_set(err, DQ_EDESC, source,
@@ -364,10 +371,13 @@ int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, c
         .description = d.description ? d.description : "",
         .flags = d.flags,
         .step = d.step,
-        .work_vectors = d.work_vectors,
-        .options = d.n_options ? d.options : NULL,
-        .n_options = d.options ? d.n_options : 0,
-        .work_size = d.work_size,
+        .scratch_vectors = d.scratch_vectors,
+        .scratch_size = d.scratch_size,
+        .state_vectors = d.state_vectors,
+        .init = d.init,
+        .reset = d.reset,
+        .options = d.options,
+        .n_options = registry_count_options(d.options),
         .origin = own_origin,
     };
 
