@@ -67,7 +67,8 @@ HAND_CLONES static void HAND_NAME(rk4)(hh_params_t P, size_t N, double dt, unsig
                      z + dt * (0.5 * z1), c, &v2, &x2, &y2, &z2);
             hh_deriv(&P, invC, v + dt * (0.5 * v2), x + dt * (0.5 * x2), y + dt * (0.5 * y2),
                      z + dt * (0.5 * z2), c, &v3, &x3, &y3, &z3);
-            hh_deriv(&P, invC, v + dt * v3, x + dt * x3, y + dt * y3, z + dt * z3, c, &v4, &x4, &y4, &z4);
+            hh_deriv(&P, invC, v + dt * v3, x + dt * x3, y + dt * y3, z + dt * z3, c, &v4, &x4, &y4,
+                     &z4);
             const double vn = v + dt * (RK4_B1 * v1 + RK4_B2 * v2 + RK4_B2 * v3 + RK4_B1 * v4);
             V[i] = vn;
             m[i] = x + dt * (RK4_B1 * x1 + RK4_B2 * x2 + RK4_B2 * x3 + RK4_B1 * x4);
