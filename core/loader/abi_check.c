@@ -85,7 +85,7 @@ int dq__integrator_desc_read(const dq_integrator_desc_t *d, dq_integrator_desc_t
         snprintf(what, sizeof what, "integrator descriptor '%s'", name);
     else
         snprintf(what, sizeof what, "integrator descriptor");
-    int rc = dq__abi_check(&d->abi, DQ__MIN_SIZE(dq_integrator_desc_t, work_vectors), what,
+    int rc = dq__abi_check(&d->abi, DQ__MIN_SIZE(dq_integrator_desc_t, options), what,
                            source, err);
     if (rc)
         return rc;

@@ -234,6 +234,14 @@ static void registry_item_detach(dq_registry_t *reg, registry_item_t *item)
 }
 
 /* The descriptor checks that need no registry: names and the step function. */
+static size_t registry_count_options(const dq_option_desc_t *o)
+{
+    size_t n = 0;
+    while (o && o[n].name)
+        ++n;
+    return n;
+}
+
 static int registry_validate(const dq_integrator_desc_t *d, const char *source, dq_error_t *err)
 {
     if (!d->name || !*d->name)
@@ -244,11 +252,10 @@ static int registry_validate(const dq_integrator_desc_t *d, const char *source, 
     if (!d->step)
         return dq_error_set(err, DQ_EDESC, source, "Integrator '%s' has no step function.",
                             d->name);
-    if (d->n_options && !d->options)
-        return dq_error_set(err, DQ_EDESC, source,
-                            "Integrator '%s' declares %zu options but no option table.", d->name,
-                            d->n_options);
-    for (size_t i = 0; i < d->n_options; ++i) {
+    size_t n_options = 0;
+    while (d->options && d->options[n_options].name && n_options < 64)
+        ++n_options;
+    for (size_t i = 0; i < n_options; ++i) {
         const dq_option_desc_t *o = &d->options[i];
         if (!o->name || !dq__name_is_valid(o->name) || strpbrk(o->name, ".-"))
             return dq_error_set(err, DQ_EDESC, source,
@@ -364,10 +371,13 @@ int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, c
         .description = d.description ? d.description : "",
         .flags = d.flags,
         .step = d.step,
-        .work_vectors = d.work_vectors,
-        .options = d.n_options ? d.options : NULL,
-        .n_options = d.options ? d.n_options : 0,
-        .work_size = d.work_size,
+        .scratch_vectors = d.scratch_vectors,
+        .scratch_size = d.scratch_size,
+        .state_vectors = d.state_vectors,
+        .init = d.init,
+        .reset = d.reset,
+        .options = d.options,
+        .n_options = registry_count_options(d.options),
         .origin = own_origin,
     };
 
@@ -410,57 +420,38 @@ int dq_registry_unregister(dq_registry_t *reg, const char *name, dq_error_t *err
     return DQ_OK;
 }
 
-/* Appends to a fixed buffer, cutting what does not fit. */
-static void registry_append(char *buf, size_t size, size_t *len, const char *fmt, ...)
-    DQ_PRINTF(4, 5);
-
-static void registry_append(char *buf, size_t size, size_t *len, const char *fmt, ...)
-{
-    if (*len >= size - 1)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        *len = (size_t)n < size - *len ? *len + (size_t)n : size - 1;
-}
-
-static const char *registry_item_name(const dq_registry_t *reg, size_t i)
-{
-    return reg->items[i]->entry.name;
-}
-
-static const char *registry_model_name(const dq_registry_t *reg, size_t i)
-{
-    return reg->model_names[i];
-}
-
-/* "Unknown <kind> 'x'. Did you mean 'y'? Available: a, b." -- suggestions come from `all`;
- * the list names the n_listed names given by listed(reg, i), in their (sorted) order. */
-static int registry_unknown(const dq_registry_t *reg, const char *kind, const char *name,
-                            const char *const *all, size_t n_all,
-                            const char *(*listed)(const dq_registry_t *, size_t), size_t n_listed,
+/* "Unknown <kind> 'x'. Did you mean 'y'? Available: a, b." -- suggestions come from `all`,
+ * the list names `listed` (sorted). */
+static int registry_unknown(const char *kind, const char *name, const char *const *all,
+                            size_t n_all, const char *const *listed, size_t n_listed,
                             dq_error_t *err)
 {
-    char msg[REGISTRY_MESSAGE_MAX];
-    size_t len = 0;
-    msg[0] = '\0';
-    registry_append(msg, sizeof msg, &len, "Unknown %s '%s'.", kind, name);
-    const char *close[REGISTRY_SUGGESTIONS];
-    size_t n_close = dq_suggest(name, all, n_all, 0.6, close, REGISTRY_SUGGESTIONS);
-    for (size_t i = 0; i < n_close; ++i)
-        registry_append(msg, sizeof msg, &len, "%s'%s'%s", i ? ", " : " Did you mean ", close[i],
-                        i + 1 == n_close ? "?" : "");
-    if (n_listed == 0) {
-        registry_append(msg, sizeof msg, &len, " No %ss are registered.", kind);
-    } else {
-        for (size_t i = 0; i < n_listed; ++i)
-            registry_append(msg, sizeof msg, &len, "%s%s",
-                            i ? ", " : " Available: ", listed(reg, i));
-        registry_append(msg, sizeof msg, &len, ".");
-    }
-    return dq_error_set(err, DQ_ENOTFOUND, NULL, "%s", msg);
+    char none[64];
+    snprintf(none, sizeof none, "No %ss are registered.", kind);
+    const dq__unknown_t u = {.name = name,
+                             .candidates = all,
+                             .n_candidates = n_all,
+                             .max_suggestions = REGISTRY_SUGGESTIONS,
+                             .label = "Available",
+                             .listed = listed ? listed : all,
+                             .n_listed = n_listed,
+                             .none = none};
+    return dq__error_unknown(err, DQ_ENOTFOUND, NULL, &u, "Unknown %s '%s'.", kind, name);
+}
+
+/* The integrator message lists canonical names only. */
+static int registry_unknown_integrator(const dq_registry_t *reg, const char *name, dq_error_t *err)
+{
+    size_t n = reg ? reg->n_items : 0;
+    const char **canonical = malloc((n ? n : 1) * sizeof *canonical);
+    if (!canonical)
+        return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < n; ++i)
+        canonical[i] = reg->items[i]->entry.name;
+    int rc = registry_unknown("integrator", name, reg ? reg->names : NULL, reg ? reg->n_names : 0,
+                              canonical, n, err);
+    free(canonical);
+    return rc;
 }
 
 const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *name,
@@ -470,8 +461,7 @@ const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *
         name = "";
     registry_slot_t *s = reg ? registry_find(reg, name) : NULL;
     if (!s) {
-        registry_unknown(reg, "integrator", name, reg ? reg->names : NULL, reg ? reg->n_names : 0,
-                         registry_item_name, reg ? reg->n_items : 0, err);
+        registry_unknown_integrator(reg, name, err);
         return NULL;
     }
     const dq_integrator_entry_t *e = &s->item->entry;
@@ -601,8 +591,7 @@ const dq_model_entry_t *dq_registry_lookup_model(const dq_registry_t *reg, const
     size_t at = reg ? registry_search(reg->model_names, reg->n_models, name, &found) : 0;
     if (!found) {
         size_t n = reg ? reg->n_models : 0;
-        registry_unknown(reg, "model", name, reg ? reg->model_names : NULL, n, registry_model_name,
-                         n, err);
+        registry_unknown("model", name, reg ? reg->model_names : NULL, n, NULL, n, err);
         return NULL;
     }
     return &reg->models[at]->entry;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* model_check.c -- judging a model plugin: builds it through the embedding API with the
+/* model_verdict.c -- judging a model plugin: builds it through the embedding API with the
  * probe solver and wrapped callbacks (model_probe.c), runs it, and turns what the
  * instruments saw into verdicts naming the module and state at fault. */
 #include <math.h>
