@@ -14,15 +14,18 @@
 #include <dq/host/registry.h>
 
 #include "internal.h"
+#include "registry_private.h"
 
-/* Enough for the unknown-name message; longer lists are cut, as dq_error_t would cut them. */
 #define REGISTRY_MESSAGE_MAX DQ_ERROR_MESSAGE_MAX
 #define REGISTRY_SUGGESTIONS 3
 
+/* Entries borrow their descriptor's strings and functions from the plugin; `keep` holds the
+ * plugin loaded until the last entry from it goes (NULL for in-process descriptors). */
 typedef struct registry_item {
     dq_integrator_entry_t entry; /* strings borrowed from the descriptor, but origin */
     char *origin;                /* owned; entry.origin points here */
     size_t n_aliases;
+    dq__keep_t *keep;
 } registry_item_t;
 
 /* What one name of the namespace refers to. */
@@ -36,6 +39,7 @@ typedef struct registry_model {
     dq_model_entry_t entry;
     dq_model_desc_t desc; /* the descriptor in this host's layout; entry.desc points here */
     char *origin;
+    dq__keep_t *keep;
 } registry_model_t;
 
 struct dq_registry {
@@ -62,6 +66,7 @@ dq_registry_t *dq_registry_new(void)
 static void registry_item_free(registry_item_t *item)
 {
     if (item) {
+        dq__keep_release(item->keep);
         free(item->origin);
         free(item);
     }
@@ -74,6 +79,7 @@ void dq_registry_free(dq_registry_t *reg)
     for (size_t i = 0; i < reg->n_items; ++i)
         registry_item_free(reg->items[i]);
     for (size_t i = 0; i < reg->n_models; ++i) {
+        dq__keep_release(reg->models[i]->keep);
         free(reg->models[i]->origin);
         free(reg->models[i]);
     }
@@ -100,19 +106,28 @@ dq_warn_fn dq_registry_warning_handler(const dq_registry_t *reg, void **user)
     return reg ? reg->warn : NULL;
 }
 
-static void registry_warn(const dq_registry_t *reg, const char *source, const char *fmt, ...)
-    DQ_PRINTF(3, 4);
+/* Gives a warning to the handler and, for a registration that asked, to its own buffer. */
+static void registry_warn(const dq_registry_t *reg, const dq__origin_t *o, const char *source,
+                          const char *fmt, ...) DQ_PRINTF(4, 5);
 
-static void registry_warn(const dq_registry_t *reg, const char *source, const char *fmt, ...)
+static void registry_warn(const dq_registry_t *reg, const dq__origin_t *o, const char *source,
+                          const char *fmt, ...)
 {
-    if (!reg->warn)
+    int to_origin = o && o->warnings && o->warnings_cap;
+    if (!reg->warn && !to_origin)
         return;
     char msg[REGISTRY_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    reg->warn(reg->warn_user, source ? source : "", msg);
+    if (to_origin) {
+        size_t used = strlen(o->warnings);
+        if (used + 1 < o->warnings_cap)
+            snprintf(o->warnings + used, o->warnings_cap - used, "%s%s", used ? "; " : "", msg);
+    }
+    if (reg->warn)
+        reg->warn(reg->warn_user, source ? source : "", msg);
 }
 
 /* Binary search in a sorted string array: the index of `name`, or where it would go. */
@@ -233,55 +248,6 @@ static void registry_item_detach(dq_registry_t *reg, registry_item_t *item)
         registry_name_remove(reg, item->entry.aliases[a]);
 }
 
-/* The descriptor checks that need no registry: names and the step function. */
-static int registry_validate(const dq_integrator_desc_t *d, const char *source, dq_error_t *err)
-{
-    if (!d->name || !*d->name)
-        return dq_error_set(err, DQ_EDESC, source, "Integrator name must be a non-empty string.");
-    if (!dq__name_is_valid(d->name))
-        return dq_error_set(err, DQ_EDESC, source,
-                            "Integrator name '%s' has characters outside [A-Za-z0-9_.-].", d->name);
-    if (!d->step)
-        return dq_error_set(err, DQ_EDESC, source, "Integrator '%s' has no step function.",
-                            d->name);
-    if (d->n_options && !d->options)
-        return dq_error_set(err, DQ_EDESC, source,
-                            "Integrator '%s' declares %zu options but no option table.", d->name,
-                            d->n_options);
-    for (size_t i = 0; i < d->n_options; ++i) {
-        const dq_option_desc_t *o = &d->options[i];
-        if (!o->name || !dq__name_is_valid(o->name) || strpbrk(o->name, ".-"))
-            return dq_error_set(err, DQ_EDESC, source,
-                                "Integrator '%s' has option %zu without a valid name "
-                                "([A-Za-z0-9_]+).",
-                                d->name, i);
-        if (o->min < o->max && !(o->def >= o->min && o->def <= o->max))
-            return dq_error_set(err, DQ_EDESC, source,
-                                "Integrator '%s' has option '%s' whose default %g is outside "
-                                "[%g, %g].",
-                                d->name, o->name, o->def, o->min, o->max);
-    }
-    for (size_t a = 0; d->aliases && d->aliases[a]; ++a) {
-        const char *alias = d->aliases[a];
-        if (!*alias)
-            return dq_error_set(err, DQ_EDESC, source, "Integrator '%s' has an empty alias.",
-                                d->name);
-        if (!dq__name_is_valid(alias))
-            return dq_error_set(err, DQ_EDESC, source,
-                                "Integrator '%s' has alias '%s' with characters outside "
-                                "[A-Za-z0-9_.-].",
-                                d->name, alias);
-        if (strcmp(alias, d->name) == 0)
-            return dq_error_set(err, DQ_EDESC, source,
-                                "Integrator '%s' lists its own name as an alias.", d->name);
-        for (size_t b = 0; b < a; ++b)
-            if (strcmp(alias, d->aliases[b]) == 0)
-                return dq_error_set(err, DQ_EDESC, source,
-                                    "Integrator '%s' lists alias '%s' twice.", d->name, alias);
-    }
-    return DQ_OK;
-}
-
 /* Name clashes with other entries. `old` is the entry an override replaces: its aliases are
  * about to go, so they do not clash. */
 static int registry_check_clashes(const dq_registry_t *reg, const dq_integrator_desc_t *d,
@@ -314,14 +280,20 @@ static int registry_check_clashes(const dq_registry_t *reg, const dq_integrator_
 int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, const char *origin,
                          dq_error_t *err)
 {
+    dq__origin_t o = {.path = origin};
+    return dq__registry_add(reg, desc, &o, err);
+}
+
+int dq__registry_add(dq_registry_t *reg, const dq_integrator_desc_t *desc, const dq__origin_t *o,
+                     dq_error_t *err)
+{
+    const char *origin = o->path;
     if (!reg || !desc)
         return dq_error_set(err, DQ_EINVAL, origin,
                             "dq_registry_register needs a registry and a descriptor.");
     dq_integrator_desc_t d;
-    int rc = dq__integrator_desc_read(desc, &d, origin, err);
-    if (rc)
-        return rc;
-    rc = registry_validate(&d, origin, err);
+    size_t n_options = 0;
+    int rc = dq__integrator_desc_check(desc, origin, &d, &n_options, err);
     if (rc)
         return rc;
 
@@ -356,6 +328,7 @@ int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, c
     }
     item->origin = own_origin;
     item->n_aliases = n_aliases;
+    item->keep = dq__keep_retain(o->keep);
     item->entry = (dq_integrator_entry_t){
         .name = d.name,
         .aliases = d.aliases ? d.aliases : registry_no_aliases,
@@ -364,10 +337,13 @@ int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, c
         .description = d.description ? d.description : "",
         .flags = d.flags,
         .step = d.step,
-        .work_vectors = d.work_vectors,
-        .options = d.n_options ? d.options : NULL,
-        .n_options = d.options ? d.n_options : 0,
-        .work_size = d.work_size,
+        .scratch_vectors = d.scratch_vectors,
+        .scratch_size = d.scratch_size,
+        .state_vectors = d.state_vectors,
+        .init = d.init,
+        .reset = d.reset,
+        .options = n_options ? d.options : NULL,
+        .n_options = n_options,
         .origin = own_origin,
     };
 
@@ -382,7 +358,7 @@ int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, c
         registry_name_insert(reg, item->entry.aliases[a], item, 1);
 
     if (old) {
-        registry_warn(reg, item->origin,
+        registry_warn(reg, o, item->origin,
                       "integrator '%s' from '%s' replaces the one registered by '%s'",
                       item->entry.name, item->origin, old->origin);
         registry_item_free(old);
@@ -410,57 +386,23 @@ int dq_registry_unregister(dq_registry_t *reg, const char *name, dq_error_t *err
     return DQ_OK;
 }
 
-/* Appends to a fixed buffer, cutting what does not fit. */
-static void registry_append(char *buf, size_t size, size_t *len, const char *fmt, ...)
-    DQ_PRINTF(4, 5);
-
-static void registry_append(char *buf, size_t size, size_t *len, const char *fmt, ...)
-{
-    if (*len >= size - 1)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        *len = (size_t)n < size - *len ? *len + (size_t)n : size - 1;
-}
-
-static const char *registry_item_name(const dq_registry_t *reg, size_t i)
-{
-    return reg->items[i]->entry.name;
-}
-
-static const char *registry_model_name(const dq_registry_t *reg, size_t i)
-{
-    return reg->model_names[i];
-}
-
-/* "Unknown <kind> 'x'. Did you mean 'y'? Available: a, b." -- suggestions come from `all`;
- * the list names the n_listed names given by listed(reg, i), in their (sorted) order. */
-static int registry_unknown(const dq_registry_t *reg, const char *kind, const char *name,
-                            const char *const *all, size_t n_all,
-                            const char *(*listed)(const dq_registry_t *, size_t), size_t n_listed,
+/* "Unknown <kind> 'x'. Did you mean 'y'? Available: a, b." -- suggestions come from `all`
+ * (names and aliases), the list names the `listed` (canonical) names. */
+static int registry_unknown(const char *kind, const char *name, const char *const *all,
+                            size_t n_all, const char *const *listed, size_t n_listed,
                             dq_error_t *err)
 {
-    char msg[REGISTRY_MESSAGE_MAX];
-    size_t len = 0;
-    msg[0] = '\0';
-    registry_append(msg, sizeof msg, &len, "Unknown %s '%s'.", kind, name);
-    const char *close[REGISTRY_SUGGESTIONS];
-    size_t n_close = dq_suggest(name, all, n_all, 0.6, close, REGISTRY_SUGGESTIONS);
-    for (size_t i = 0; i < n_close; ++i)
-        registry_append(msg, sizeof msg, &len, "%s'%s'%s", i ? ", " : " Did you mean ", close[i],
-                        i + 1 == n_close ? "?" : "");
-    if (n_listed == 0) {
-        registry_append(msg, sizeof msg, &len, " No %ss are registered.", kind);
-    } else {
-        for (size_t i = 0; i < n_listed; ++i)
-            registry_append(msg, sizeof msg, &len, "%s%s",
-                            i ? ", " : " Available: ", listed(reg, i));
-        registry_append(msg, sizeof msg, &len, ".");
-    }
-    return dq_error_set(err, DQ_ENOTFOUND, NULL, "%s", msg);
+    char none[64];
+    snprintf(none, sizeof none, "No %ss are registered.", kind);
+    dq__unknown_t u = {.name = name,
+                       .candidates = all,
+                       .n_candidates = n_all,
+                       .max_suggestions = REGISTRY_SUGGESTIONS,
+                       .label = "Available",
+                       .listed = listed,
+                       .n_listed = n_listed,
+                       .none = none};
+    return dq__error_unknown(err, DQ_ENOTFOUND, NULL, &u, "Unknown %s '%s'.", kind, name);
 }
 
 const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *name,
@@ -470,18 +412,24 @@ const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *
         name = "";
     registry_slot_t *s = reg ? registry_find(reg, name) : NULL;
     if (!s) {
-        registry_unknown(reg, "integrator", name, reg ? reg->names : NULL, reg ? reg->n_names : 0,
-                         registry_item_name, reg ? reg->n_items : 0, err);
+        /* The canonical names, for the list: the error path may allocate. */
+        size_t n = reg ? reg->n_items : 0;
+        const char **listed = n ? malloc(n * sizeof *listed) : NULL;
+        for (size_t i = 0; listed && i < n; ++i)
+            listed[i] = reg->items[i]->entry.name;
+        registry_unknown("integrator", name, reg ? reg->names : NULL, reg ? reg->n_names : 0,
+                         listed, listed ? n : 0, err);
+        free(listed);
         return NULL;
     }
     const dq_integrator_entry_t *e = &s->item->entry;
     if ((e->flags & DQ_INTEGRATOR_DEPRECATED) && !s->warned) {
         s->warned = 1;
         if (s->is_alias)
-            registry_warn(reg, e->origin, "integrator '%s' is deprecated (looked up as '%s')",
-                          e->name, name);
+            registry_warn(reg, NULL, e->origin,
+                          "integrator '%s' is deprecated (looked up as '%s')", e->name, name);
         else
-            registry_warn(reg, e->origin, "integrator '%s' is deprecated", e->name);
+            registry_warn(reg, NULL, e->origin, "integrator '%s' is deprecated", e->name);
     }
     return e;
 }
@@ -549,18 +497,21 @@ size_t dq_registry_suggest(const dq_registry_t *reg, const char *name, const cha
 int dq_registry_register_model(dq_registry_t *reg, const dq_model_desc_t *desc, const char *origin,
                                dq_error_t *err)
 {
+    dq__origin_t o = {.path = origin};
+    return dq__registry_add_model(reg, desc, &o, err);
+}
+
+int dq__registry_add_model(dq_registry_t *reg, const dq_model_desc_t *desc,
+                           const dq__origin_t *o, dq_error_t *err)
+{
+    const char *origin = o->path;
     if (!reg || !desc)
         return dq_error_set(err, DQ_EINVAL, origin,
                             "dq_registry_register_model needs a registry and a descriptor.");
     dq_model_desc_t d;
-    int rc = dq__model_desc_read(desc, &d, origin, err);
+    int rc = dq__model_desc_check(desc, origin, &d, err);
     if (rc)
         return rc;
-    if (!d.name || !*d.name)
-        return dq_error_set(err, DQ_EDESC, origin, "Model name must be a non-empty string.");
-    if (!dq__name_is_valid(d.name))
-        return dq_error_set(err, DQ_EDESC, origin,
-                            "Model name '%s' has characters outside [A-Za-z0-9_.-].", d.name);
     int found;
     size_t at = registry_search(reg->model_names, reg->n_models, d.name, &found);
     if (found)
@@ -581,6 +532,7 @@ int dq_registry_register_model(dq_registry_t *reg, const dq_model_desc_t *desc, 
     reg->cap_models = cap;
     m->desc = d;
     m->origin = own_origin;
+    m->keep = dq__keep_retain(o->keep);
     m->entry.desc = &m->desc;
     m->entry.origin = own_origin;
     memmove(&reg->models[at + 1], &reg->models[at], (reg->n_models - at) * sizeof *reg->models);
@@ -601,8 +553,8 @@ const dq_model_entry_t *dq_registry_lookup_model(const dq_registry_t *reg, const
     size_t at = reg ? registry_search(reg->model_names, reg->n_models, name, &found) : 0;
     if (!found) {
         size_t n = reg ? reg->n_models : 0;
-        registry_unknown(reg, "model", name, reg ? reg->model_names : NULL, n, registry_model_name,
-                         n, err);
+        const char *const *names = reg ? reg->model_names : NULL;
+        registry_unknown("model", name, names, n, names, n, err);
         return NULL;
     }
     return &reg->models[at]->entry;
