@@ -20,22 +20,26 @@
 #include "test_alloc.h"
 
 /* ---- an in-test model: dy/dt = rate * y per unit, with lifecycle counters -------------- */
+/* The instance the host binds parameters into; the call counters live outside it, where
+ * the tests can read them. */
 typedef struct counting {
     double rate;
-    long pre, deriv, post;
-    size_t last_unit0, last_units;
+    double n;
+    const double *gain;
 } counting_t;
 
-static counting_t counting_instance;
+static struct {
+    long pre, deriv, post;
+    size_t last_unit0, last_units;
+} counting_calls;
 
-static int counting_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                           size_t len)
+static int counting_create(void *data, size_t units, char *msg, size_t len)
 {
+    (void)data;
+    (void)units;
     (void)msg;
     (void)len;
-    counting_instance = (counting_t){.rate = p[0].v[0]};
-    *units = (size_t)p[1].v[0];
-    *data = &counting_instance;
+    memset(&counting_calls, 0, sizeof counting_calls);
     return DQ_OK;
 }
 
@@ -48,16 +52,17 @@ static int counting_init(const dq_view_t *v)
 
 static int counting_pre(const dq_view_t *v)
 {
-    ((counting_t *)v->data)->pre++;
+    (void)v;
+    counting_calls.pre++;
     return DQ_OK;
 }
 
 static int counting_deriv(const dq_view_t *v)
 {
-    counting_t *c = v->data;
-    c->deriv++;
-    c->last_unit0 = v->unit0;
-    c->last_units = v->units;
+    const counting_t *c = v->data;
+    counting_calls.deriv++;
+    counting_calls.last_unit0 = v->unit0;
+    counting_calls.last_units = v->units;
     for (size_t i = 0; i < v->units; ++i)
         v->derivative[0][i] = c->rate * v->value[0][i];
     return DQ_OK;
@@ -65,7 +70,8 @@ static int counting_deriv(const dq_view_t *v)
 
 static int counting_post(const dq_view_t *v)
 {
-    ((counting_t *)v->data)->post++;
+    (void)v;
+    counting_calls.post++;
     return DQ_OK;
 }
 
@@ -74,12 +80,14 @@ DQ_MODULE(counting_root, .name = "root", .parent = -1, .states = counting_states
           .init_state = counting_init, .pre_integral = counting_pre,
           .compute_derivative = counting_deriv, .post_integral = counting_post);
 static const dq_param_desc_t counting_params[] = {
-    {.name = "rate", .def = -0.1, .doc = "growth rate"},
-    {.name = "n", .def = 1, .doc = "units", .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
-    {.name = "gain", .def = 1, .doc = "per-unit gain", .flags = DQ_PARAM_PER_UNIT},
+    {.name = "rate", .def = -0.1, .doc = "growth rate", .offset = offsetof(counting_t, rate)},
+    {.name = "n", .def = 1, .doc = "units", .flags = DQ_PARAM_POPULATION,
+     .offset = offsetof(counting_t, n)},
+    {.name = "gain", .def = 1, .doc = "per-unit gain", .flags = DQ_PARAM_PER_UNIT,
+     .offset = offsetof(counting_t, gain)},
 };
 DQ_MODEL(counting_model, .name = "counting", .description = "test model",
-         .params = counting_params, .n_params = 3,
+         .params = counting_params, .n_params = 3, .data_size = sizeof(counting_t),
          .modules = DQ_LIST(dq_module_desc_t, &counting_root), .create = counting_create);
 
 /* The seed's tutorial_euler, registered in-process with alias tut_euler and override. */
@@ -90,13 +98,13 @@ static int tutorial_euler_step(dq_ctx_t *ctx)
         rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
     if (rc)
         return rc;
-    for (size_t i = 0; i < ctx->n; ++i)
+    for (size_t i = 0; i < ctx->len; ++i)
         ctx->y[i] = ctx->y[i] + ctx->dt * ctx->f[i];
     return dq_post_integral(ctx);
 }
 
 DQ_INTEGRATOR(tutorial_euler, .name = "tutorial_euler", .aliases = DQ_ALIASES("tut_euler"),
-              .category = "explicit", .order = 1,
+              .category = DQ_CATEGORY_EXPLICIT, .order = 1,
               .description = "Forward Euler built in the advanced integration tutorial.",
               .flags = DQ_INTEGRATOR_OVERRIDE, .step = tutorial_euler_step);
 
@@ -201,19 +209,20 @@ START_TEST(test_system_lifecycle_runs_once_per_block_and_step)
 {
     dq_error_t err = {0};
     const dq_integrator_entry_t *euler = dq_registry_lookup(reg, "euler", &err);
-    double n = 10;
+    double n = 20;
     dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
     dq_system_t *sys = dq_system_new(&counting_model, args, 1, &err);
     dq_system_set_solver(sys, euler, &err);
-    dq_system_set_block_units(sys, 4, &err); /* blocks of 4, 4 and 2 units */
+    dq_system_set_block_units(sys, 8, &err); /* blocks of 8, 8 and 4 units */
     ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
     for (int s = 0; s < 5; ++s)
         ck_assert_int_eq(dq_system_step(sys, &err), DQ_OK);
-    ck_assert_int_eq(counting_instance.pre, 15);
-    ck_assert_int_eq(counting_instance.deriv, 15);
-    ck_assert_int_eq(counting_instance.post, 15);
-    ck_assert_uint_eq(counting_instance.last_unit0, 8);
-    ck_assert_uint_eq(counting_instance.last_units, 2);
+    ck_assert_int_eq(counting_calls.pre, 15);
+    ck_assert_int_eq(counting_calls.deriv, 15);
+    ck_assert_int_eq(counting_calls.post, 15);
+    ck_assert_uint_eq(counting_calls.last_unit0, 16);
+    /* The last block holds 4 units, padded to DQ_LANES lanes. */
+    ck_assert_uint_eq(counting_calls.last_units, 8);
     ck_assert_uint_eq(dq_system_step_count(sys), 5);
     ck_assert_double_eq_tol(dq_system_time(sys), 0.5, 1e-15);
     dq_system_free(sys);
@@ -327,14 +336,12 @@ END_TEST
 /* Root state a with da/dt = b; child "sub" with state b, db/dt = -a, and an aux counter. */
 static long tree_calls[2][3]; /* [module][pre, deriv, post] */
 
-static int tree_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                       size_t len)
+static int tree_create(void *data, size_t units, char *msg, size_t len)
 {
-    (void)p;
+    (void)data;
+    (void)units;
     (void)msg;
     (void)len;
-    *units = 3;
-    *data = NULL;
     memset(tree_calls, 0, sizeof tree_calls);
     return DQ_OK;
 }
@@ -360,28 +367,32 @@ static int tree_sub_pre(const dq_view_t *v) { (void)v; tree_calls[1][0]++; retur
 static int tree_sub_deriv(const dq_view_t *v)
 {
     tree_calls[1][1]++;
+    /* Module-local: b is own state 0, count own state 1, a the read after them. */
     for (size_t i = 0; i < v->units; ++i)
-        v->derivative[1][i] = -v->value[0][i];
+        v->derivative[0][i] = -v->value[2][i];
     return DQ_OK;
 }
 static int tree_sub_post(const dq_view_t *v)
 {
     tree_calls[1][2]++;
     for (size_t i = 0; i < v->units; ++i)
-        v->value[2][i] += 1.0; /* the aux counter: one per step (or substep) */
+        v->value[1][i] += 1.0; /* the aux counter: one per step (or substep) */
     return DQ_OK;
 }
 static const dq_state_desc_t tree_root_states[] = {{.name = "a"}};
 static const dq_state_desc_t tree_sub_states[] = {
     {.name = "b"}, {.name = "count", .flags = DQ_STATE_AUX | DQ_STATE_COUNT}};
 DQ_MODULE(tree_root, .name = "tree", .parent = -1, .states = tree_root_states, .n_states = 1,
-          .init_state = tree_init, .pre_integral = tree_root_pre,
+          .reads = DQ_READS("b", "count"), .init_state = tree_init, .pre_integral = tree_root_pre,
           .compute_derivative = tree_root_deriv, .post_integral = tree_root_post);
 DQ_MODULE(tree_sub, .name = "sub", .parent = 0, .states = tree_sub_states, .n_states = 2,
-          .pre_integral = tree_sub_pre, .compute_derivative = tree_sub_deriv,
+          .reads = DQ_READS("a"), .pre_integral = tree_sub_pre, .compute_derivative = tree_sub_deriv,
           .post_integral = tree_sub_post);
+/* Ten units: blocks of 8 and 2. */
+static const dq_param_desc_t tree_params[] = {
+    {.name = "n", .def = 10, .doc = "units", .flags = DQ_PARAM_POPULATION}};
 DQ_MODEL(tree_model, .name = "tree", .description = "a parent and a child",
-         .modules = DQ_LIST(dq_module_desc_t, &tree_root, &tree_sub), .create = tree_create);
+         .params = tree_params, .n_params = 1, .modules = DQ_LIST(dq_module_desc_t, &tree_root, &tree_sub), .create = tree_create);
 
 static dq_system_t *tree_run(const char *sub_solver, unsigned substeps, long steps)
 {
@@ -395,7 +406,7 @@ static dq_system_t *tree_run(const char *sub_solver, unsigned substeps, long ste
                                                     : NULL,
                              substeps, ".submodules.sub", &err),
                          DQ_OK);
-    dq_system_set_block_units(sys, 2, &err); /* two blocks: 2 units and 1 */
+    dq_system_set_block_units(sys, 8, &err); /* two blocks: 8 units and 2 */
     ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
     for (long k = 0; k < steps; ++k)
         ck_assert_msg(dq_system_step(sys, &err) == DQ_OK, "%s", err.message);
@@ -509,27 +520,17 @@ static int noisy_init(const dq_view_t *v)
 }
 static int quiet_deriv(const dq_view_t *v)
 {
-    v->derivative[1][0] = -2.0 * v->value[1][0];
-    return DQ_OK;
-}
-static int noisy_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                        size_t len)
-{
-    (void)p;
-    (void)msg;
-    (void)len;
-    *units = 1;
-    *data = NULL;
+    v->derivative[0][0] = -2.0 * v->value[0][0];
     return DQ_OK;
 }
 static const dq_state_desc_t noisy_states[] = {{.name = "x", .flags = DQ_STATE_DIFFUSION}};
 static const dq_state_desc_t quiet_states[] = {{.name = "q"}};
 DQ_MODULE(noisy_root, .name = "noisy", .parent = -1, .states = noisy_states, .n_states = 1,
-          .init_state = noisy_init, .compute_derivative = noisy_deriv);
+          .reads = DQ_READS("q"), .init_state = noisy_init, .compute_derivative = noisy_deriv);
 DQ_MODULE(quiet_sub, .name = "fast", .parent = 0, .states = quiet_states, .n_states = 1,
           .solver = "exp_eulr", .compute_derivative = quiet_deriv);
 DQ_MODEL(noisy_model, .name = "noisy", .description = "noise and an author's solver",
-         .modules = DQ_LIST(dq_module_desc_t, &noisy_root, &quiet_sub), .create = noisy_create);
+         .modules = DQ_LIST(dq_module_desc_t, &noisy_root, &quiet_sub));
 
 static char warned[512];
 static int n_warned;
@@ -712,21 +713,14 @@ static int blowup_deriv(const dq_view_t *v)
         v->derivative[0][i] = v->value[0][i] * v->value[0][i];
     return DQ_OK;
 }
-static int blowup_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                         size_t len)
-{
-    (void)p;
-    (void)msg;
-    (void)len;
-    *units = 100;
-    *data = NULL;
-    return DQ_OK;
-}
+static const dq_param_desc_t blowup_params[] = {
+    {.name = "n", .def = 100, .doc = "units", .flags = DQ_PARAM_POPULATION}};
 static const dq_state_desc_t blowup_states[] = {{.name = "y"}};
 DQ_MODULE(blowup_root, .name = "blowup", .parent = -1, .states = blowup_states, .n_states = 1,
           .init_state = blowup_init, .compute_derivative = blowup_deriv);
 DQ_MODEL(blowup_model, .name = "blowup", .description = "finite-time blow-up",
-         .modules = DQ_LIST(dq_module_desc_t, &blowup_root), .create = blowup_create);
+         .params = blowup_params, .n_params = 1,
+         .modules = DQ_LIST(dq_module_desc_t, &blowup_root));
 
 START_TEST(test_system_run_reports_the_earliest_failure_for_every_thread_count)
 {
@@ -748,7 +742,7 @@ START_TEST(test_system_run_reports_the_earliest_failure_for_every_thread_count)
         dq_error_t err = {0};
         dq_system_t *sys = dq_system_new(&blowup_model, NULL, 0, &err);
         dq_system_set_solver(sys, dq_registry_lookup(reg, "euler", NULL), &err);
-        dq_system_set_block_units(sys, 10, &err);
+        dq_system_set_block_units(sys, 16, &err);
         dq_system_set_threads(sys, threads, &err);
         ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
         ck_assert_int_eq(dq_system_run(sys, 1000, &err), DQ_ENONFINITE);

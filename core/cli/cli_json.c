@@ -12,7 +12,6 @@ void cli_flag_words(uint32_t flags, const char **out, size_t *n)
     } words[] = {
         {DQ_INTEGRATOR_OVERRIDE, "override"}, {DQ_INTEGRATOR_DEPRECATED, "deprecated"},
         {DQ_CAP_JACOBIAN, "jacobian"},        {DQ_CAP_DIFFUSION, "diffusion"},
-        {DQ_CAP_ADAPTIVE, "adaptive"},
     };
     *n = 0;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; ++i)

@@ -549,7 +549,7 @@ static int conform_integrate(conform_t *c, const conform_problem_t *p, double h,
     const dq_integrator_entry_t *s = c->solver;
     const size_t n = p->m * CONFORM_UNITS;
     const size_t work_len =
-        s->work_size ? s->work_size(p->m, CONFORM_UNITS) : (size_t)s->work_vectors * n;
+        s->scratch_size ? s->scratch_size(p->m, CONFORM_UNITS) : (size_t)s->scratch_vectors * n;
     c->prob = p;
     c->h = h;
     int rc = conform_region_alloc(&c->y, n, "ctx->y");
@@ -580,14 +580,16 @@ static int conform_integrate(conform_t *c, const conform_problem_t *p, double h,
             .t = (double)k * h,
             .dt = h,
             .step = (uint64_t)k,
-            .n = n,
-            .m = p->m,
+            .len = n,
+            .comps = p->m,
             .units = CONFORM_UNITS,
+            .live = CONFORM_UNITS,
+            .population = CONFORM_UNITS,
             .y = c->y.data,
             .f = c->f.data,
             .g = NULL,
-            .work = c->work.data,
-            .work_len = work_len,
+            .scratch = c->work.data,
+            .scratch_len = work_len,
             .options = c->options,
             .has_jacobian = 1,
         };

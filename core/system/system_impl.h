@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* system_impl.h -- the body of dq_system_t, shared by system.c (set-up) and driver.c
- * (stepping). */
+/* system_impl.h -- the body of dq_system_t: what set-up (core/system) builds and the step
+ * loop (core/driver) reads. The driver never changes the layout; set-up never steps. */
 #ifndef DQ_CORE_SYSTEM_IMPL_H
 #define DQ_CORE_SYSTEM_IMPL_H
 
@@ -10,10 +10,19 @@
 
 typedef struct dq_system dq_system_t;
 
+/* One module's variables, resolved once at set-up: its own states (model-wide indices),
+ * then the states it reads. */
+typedef struct dq__module_vars {
+    size_t *vars;                 /* [n_vars] model-wide state indices */
+    size_t n_own;                 /* own states: vars[0..n_own) */
+    size_t n_vars;
+} dq__module_vars_t;
+
 /* One integration group: a module with a solver (the root, or an independent
  * sub-module) with every state of its subtree except the subtrees of independent
  * descendants. Its states live in their own arena, cut into the system's blocks: block b
- * starts at b*m*block_units, and component k of unit u of that block is at k*units_b + u. */
+ * starts at b*m*block_units, and component k of lane u of that block is at
+ * k*lanes_b + u, lanes_b being the block's lane count (a multiple of DQ_LANES). */
 typedef struct dq__group {
     dq_system_t *sys;
     size_t root;                  /* the module that owns the solver */
@@ -25,22 +34,24 @@ typedef struct dq__group {
     size_t *states;               /* model-wide indices of the integrated states */
     size_t m;                     /* number of them: components per unit */
     double *y, *f, *g;            /* arena slots; g NULL when every state is deterministic */
-    size_t work_len;              /* the solver's work memory for the largest block */
+    double *state;                /* the solver's persistent per-unit state, or NULL */
+    size_t scratch_len;           /* the solver's scratch for the largest block */
     int analytic_jac;             /* every module with states has a jacobian callback */
     int analytic_diag;            /* ... a jacobian_diag callback */
     int fused_diag;               /* ... a compute_derivative_diag callback */
     int has_pre, has_post;        /* some module of the group has pre/post_integral */
+    int resets;                   /* some module of the group is DQ_MODULE_RESETS */
 } dq__group_t;
 
 typedef struct dq__lane dq__lane_t;
 
 /* What one lane needs to step one group: the solver's context (host_data points back
- * here), its work memory and the Jacobian scratch. */
+ * here), its scratch and the Jacobian scratch. */
 typedef struct dq__lane_group {
     dq_ctx_t ctx;
     dq__group_t *group;
     dq__lane_t *lane;
-    double *work;
+    double *scratch;
     double *jac_y, *jac_f;        /* finite-difference scratch (m * block_units each) */
     double *jac_full;             /* a full analytic Jacobian read for its diagonal */
 } dq__lane_group_t;
@@ -51,17 +62,23 @@ struct dq__lane {
     dq_system_t *sys;
     size_t b0, b1;                /* blocks [b0, b1) */
     size_t block;                 /* block being stepped */
-    double **view_value;          /* [n_states] */
-    double **view_derivative;     /* [n_states] */
-    double **view_diffusion;      /* [n_states] */
-    double **view_jac;            /* [n_states * n_states] */
-    double **view_jac_diag;       /* [n_states] */
-    dq_view_t view;
+    /* Model-wide tables, re-pointed per call; modules see local gathers of them. */
+    double **val, **der, **dif;   /* [n_states] */
+    double **jac;                 /* [n_states * n_states], NULL outside jacobian calls */
+    double **jdiag;               /* [n_states] */
+    int jac_on, diag_on;          /* the current call fills jacobian / jacobian_diag */
+    /* Per module: its view and the local tables it points at. */
+    dq_view_t *mview;             /* [n_modules] */
+    double **mtab;                /* all modules' local tables, cut per module */
+    size_t *mtab_off;             /* [n_modules] offset of module i's tables in mtab */
+    unsigned char *reset;         /* [block_units] lanes a post_integral reset */
     char view_err[512];
-    /* The view tables are complete for (view_group, view_block); a call for the same pair
-     * only re-points the group's own states at the buffers it was given. */
+    /* The model-wide tables are complete for (view_group, view_block); a call for the same
+     * pair only re-points the group's own states at the buffers it was given. */
     const dq__group_t *view_group;
     size_t view_block;
+    double view_t, view_dt;
+    uint64_t view_step;
     dq__lane_group_t *lg;         /* [n_groups] */
     dq_error_t err;               /* scratch: the failure of the block being stepped */
     dq_error_t fail_err;          /* the lane's earliest failure (step, then block) */
@@ -78,16 +95,19 @@ struct dq_system {
     const dq_state_desc_t **states; /* [n_states], model-wide numbering */
     size_t *state_module;         /* [n_states] owning module */
     size_t n_states;
+    dq__module_vars_t *mvars;     /* [n_modules] */
 
-    double *param_store;          /* parameter values handed to create() */
-    dq_param_value_t *params;     /* [model.n_params] */
-    void *data;                   /* model instance */
+    double **param_arrays;        /* [n_params] host-owned per-unit arrays, or NULL */
+    void *data;                   /* model instance (data_size bytes), or NULL */
+    int created;                  /* create() succeeded: destroy() is due */
     size_t units;                 /* population size */
+    size_t capacity;              /* DQ_UNITS_PADDED(units): lanes in all blocks */
 
     /* Solvers chosen per module: the root's always; a sub-module's makes it independent. */
     const dq_integrator_entry_t **mod_solver; /* [n_modules] */
     unsigned *mod_substeps;                   /* [n_modules], 0 = 1 */
     double *root_options;         /* the root solver's options as set by the user */
+    uint64_t seed;
 
     dq_warn_fn warn;
     void *warn_user;
@@ -97,8 +117,8 @@ struct dq_system {
     size_t n_groups;
     int *state_group;             /* [n_states] group index, -1 for auxiliary states */
     size_t *state_comp;           /* [n_states] component within its group */
-    double **aux;                 /* [n_states] full-population arrays of aux states */
-    size_t block_units;
+    double **aux;                 /* [n_states] capacity-long arrays of aux states */
+    size_t block_units;           /* lanes of a full block, a multiple of DQ_LANES */
     size_t n_blocks;
     int prepared;
 
@@ -112,15 +132,45 @@ struct dq_system {
     uint64_t step;
 };
 
-/* Units in block b. */
-size_t dq__system_block_len(const dq_system_t *sys, size_t b);
-/* Points lane l's view tables at block b for group g: g's states read from y and write
- * derivatives to f (its arena block or a solver's stage buffers); other groups' states
+/* ---- set-up (core/system) ---------------------------------------------------------- */
+
+/* Structural checks of the descriptor; fills modules, states, mvars (model_check.c). */
+int dq__system_check_model(dq_system_t *sys, const dq_model_desc_t *desc, dq_error_t *err);
+/* Defaults, user values, the population, the instance struct (params.c). */
+int dq__system_bind_params(dq_system_t *sys, const dq_param_arg_t *args, size_t n_args,
+                           dq_error_t *err);
+void dq__system_free_params(dq_system_t *sys);
+/* Groups, arenas, per-unit solver state (layout.c). */
+int dq__system_layout(dq_system_t *sys);
+void dq__system_free_layout(dq_system_t *sys);
+/* Which group root integrates module i: its own solver, or its nearest ancestor's. */
+size_t dq__system_group_root(const dq_system_t *sys, size_t i);
+
+/* Real units in block b, and lanes (real + padding, a multiple of DQ_LANES). */
+size_t dq__block_live(const dq_system_t *sys, size_t b);
+size_t dq__block_lanes(const dq_system_t *sys, size_t b);
+
+/* 64-byte aligned, zeroed doubles (at least one); free with free(). NULL when out of
+ * memory. */
+double *dq__alloc_doubles(size_t n);
+
+/* ---- views (core/system/view.c) ---------------------------------------------------- */
+
+/* Points lane l's model-wide tables at block b for group g: g's states read from y and
+ * write derivatives to f (its arena block or a solver's buffers); other groups' states
  * point at their arenas, auxiliary states at their arrays. */
 void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double *y, double *f);
+/* Module i's view for the current tables: gathers its local value/derivative/diffusion
+ * (and jacobian / jacobian_diag when on). [borrowed: valid until the next call] */
+const dq_view_t *dq__module_view(dq__lane_t *l, size_t i);
+int dq__lane_views_init(dq__lane_t *l);
+void dq__lane_views_free(dq__lane_t *l);
 
-/* Lanes and their worker threads (driver.c). */
+/* ---- stepping (core/driver) -------------------------------------------------------- */
+
 int dq__lanes_start(dq_system_t *sys);
 void dq__lanes_stop(dq_system_t *sys);
+/* Runs the solvers' init on every block (after init_state). */
+int dq__solvers_init(dq_system_t *sys, dq_error_t *err);
 
 #endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* driver_impl.h -- shared between the step loop (driver.c), the host functions a solver
+ * calls (host_api.c) and the lanes and threads (lanes.c). */
+#ifndef DQ_CORE_DRIVER_IMPL_H
+#define DQ_CORE_DRIVER_IMPL_H
+
+#include "system_impl.h"
+
+/* The table every context carries. */
+extern const dq_host_api_t dq__host_api;
+
+/* Points the lane's tables at its current block for the context's group, with values
+ * from y and derivatives into f, at time t. */
+void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f);
+/* Runs one callback (at byte offset `offset` in dq_module_desc_t) of every module of the
+ * group, parents first or (reverse) last. */
+int dq__driver_lifecycle(dq__lane_group_t *lg, size_t offset, const char *call, int reverse);
+/* Points a lane's group context at block b. */
+void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b);
+/* One block through the lane's job. */
+void dq__lane_run(dq__lane_t *l);
+
+#endif

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/* host_api.c -- the host functions a solver reaches through its context: lifecycle calls,
+ * derivatives, failure reports, Jacobians (analytic or by finite differences). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "driver_impl.h"
+#include "internal.h"
+
+static dq__lane_group_t *host_lg(dq_ctx_t *ctx) { return ctx->host_data; }
+
+void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f)
+{
+    dq__group_view(lg->lane, lg->group, lg->lane->block, y, f);
+    lg->lane->view_t = t;
+    lg->lane->view_dt = lg->ctx.dt;
+    lg->lane->view_step = lg->ctx.step;
+}
+
+static int host_module_failed(dq__lane_group_t *lg, size_t module, const char *call, int rc)
+{
+    dq__lane_t *l = lg->lane;
+    dq_system_t *sys = l->sys;
+    return dq_error_set(&l->err, rc < 0 ? rc : DQ_EMODEL, NULL,
+                        "model '%s': %s of module '%s' failed at t = %.17g: %s",
+                        sys->model.name, call, sys->modules[module].name, l->view_t,
+                        l->view_err[0] ? l->view_err : dq_strerror(rc));
+}
+
+int dq__driver_lifecycle(dq__lane_group_t *lg, size_t offset, const char *call, int reverse)
+{
+    const dq__group_t *g = lg->group;
+    const dq_system_t *sys = lg->lane->sys;
+    for (size_t k = 0; k < g->n_modules; ++k) {
+        size_t i = g->modules[reverse ? g->n_modules - 1 - k : k];
+        dq_module_fn fn = *(const dq_module_fn *)((const char *)&sys->modules[i] + offset);
+        if (!fn)
+            continue;
+        int rc = fn(dq__module_view(lg->lane, i));
+        if (rc)
+            return host_module_failed(lg, i, call, rc);
+    }
+    return DQ_OK;
+}
+
+static int host_pre_integral(dq_ctx_t *ctx)
+{
+    dq__lane_group_t *lg = host_lg(ctx);
+    if (!lg->group->has_pre)
+        return DQ_OK;
+    dq__driver_view(lg, ctx->t, ctx->y, ctx->f);
+    return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, pre_integral), "pre_integral", 0);
+}
+
+static int host_compute_derivative(dq_ctx_t *ctx, double t, const double *y, double *f)
+{
+    dq__lane_group_t *lg = host_lg(ctx);
+    dq__driver_view(lg, t, y, f);
+    return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, compute_derivative),
+                                "compute_derivative", 0);
+}
+
+static int host_post_integral(dq_ctx_t *ctx)
+{
+    dq__lane_group_t *lg = host_lg(ctx);
+    if (!lg->group->has_post)
+        return DQ_OK;
+    dq__driver_view(lg, ctx->t + ctx->dt, ctx->y, ctx->f);
+    /* Children before parents: the reverse of declaration order. */
+    return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, post_integral), "post_integral",
+                                1);
+}
+
+static int host_report(dq_ctx_t *ctx, int code, size_t index, const char *message)
+{
+    dq__lane_group_t *lg = host_lg(ctx);
+    dq__lane_t *l = lg->lane;
+    const dq_system_t *sys = l->sys;
+    if (code >= 0)
+        code = DQ_ESOLVER;
+    dq_error_add_time(&l->err, ctx->t);
+    if (index < ctx->len) {
+        size_t s = lg->group->states[index / ctx->units], u = ctx->unit0 + index % ctx->units;
+        return dq_error_set(&l->err, code, sys->states[s]->name,
+                            "solver '%s' failed on state '%s' of unit %zu at t = %.17g: %s",
+                            lg->group->solver->name, sys->states[s]->name, u, ctx->t,
+                            message ? message : dq_strerror(code));
+    }
+    return dq_error_set(&l->err, code, NULL, "solver '%s' failed at t = %.17g: %s",
+                        lg->group->solver->name, ctx->t, message ? message : dq_strerror(code));
+}
+
+/* Jacobian calls need the scratch only DQ_CAP_JACOBIAN solvers get. */
+static int host_jacobian_allowed(dq_ctx_t *ctx)
+{
+    dq__lane_group_t *lg = host_lg(ctx);
+    if (lg->jac_y)
+        return DQ_OK;
+    return host_report(ctx, DQ_EUSAGE, (size_t)-1,
+                       "the solver asked for a Jacobian but does not declare DQ_CAP_JACOBIAN");
+}
+
+/* A perturbation scaled to the value, h = sqrt(eps) * max(|y|, 1); the quotient divides
+ * by the step actually taken, (y + h) - y, which is exact. */
+static double host_fd_step(double y) { return 1.4901161193847656e-8 * (fabs(y) > 1.0 ? fabs(y) : 1.0); }
+
+/* Finite differences, one column j at a time for every lane of the block at once: the
+ * units are independent, so perturbing component j of all of them costs one derivative
+ * evaluation and gives column j of every unit's block. With diag set, only d_j is kept. */
+static int host_fd(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *out,
+                   int diag)
+{
+    dq__lane_group_t *lg = host_lg(ctx);
+    const size_t m = ctx->comps, units = ctx->units, n = ctx->len;
+    double *yp = lg->jac_y, *fp = lg->jac_f;
+    memcpy(yp, y, n * sizeof *yp);
+    for (size_t j = 0; j < m; ++j) {
+        const double *yj = y + j * units;
+        double *ypj = yp + j * units;
+        for (size_t u = 0; u < units; ++u)
+            ypj[u] = yj[u] + host_fd_step(yj[u]);
+        int rc = host_compute_derivative(ctx, t, yp, fp);
+        if (rc)
+            return rc;
+        for (size_t i = diag ? j : 0; i < (diag ? j + 1 : m); ++i) {
+            const double *fpi = fp + i * units, *fyi = fy + i * units;
+            double *col = diag ? out + j * units : out + (i * m + j) * units;
+            for (size_t u = 0; u < units; ++u)
+                col[u] = (fpi[u] - fyi[u]) / (ypj[u] - yj[u]);
+        }
+        memcpy(ypj, yj, units * sizeof *ypj);
+    }
+    return DQ_OK;
+}
+
+static int host_jacobian_into(dq_ctx_t *ctx, double t, const double *y, const double *fy,
+                              double *J)
+{
+    dq__lane_group_t *lg = host_lg(ctx);
+    dq__lane_t *l = lg->lane;
+    const dq__group_t *g = lg->group;
+    const size_t m = ctx->comps, units = ctx->units, ns = l->sys->n_states;
+    if (!g->analytic_jac)
+        return host_fd(ctx, t, y, fy, J, 0);
+    memset(J, 0, m * m * units * sizeof *J);
+    /* Entries for states outside the group stay NULL: a module skips them. */
+    memset(l->jac, 0, ns * ns * sizeof *l->jac);
+    for (size_t r = 0; r < m; ++r)
+        for (size_t c = 0; c < m; ++c)
+            l->jac[g->states[r] * ns + g->states[c]] = J + (r * m + c) * units;
+    dq__driver_view(lg, t, y, lg->jac_f);
+    l->jac_on = 1;
+    int rc = dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, jacobian), "jacobian", 0);
+    l->jac_on = 0;
+    return rc;
+}
+
+static int host_jacobian(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *J)
+{
+    int rc = host_jacobian_allowed(ctx);
+    return rc ? rc : host_jacobian_into(ctx, t, y, fy, J);
+}
+
+/* Points the lane's diagonal table at d (len doubles) for the group's states. */
+static void host_diag_table(dq__lane_group_t *lg, double *d)
+{
+    dq__lane_t *l = lg->lane;
+    memset(l->jdiag, 0, l->sys->n_states * sizeof *l->jdiag);
+    for (size_t k = 0; k < lg->group->m; ++k)
+        l->jdiag[lg->group->states[k]] = d + k * lg->ctx.units;
+}
+
+static int host_jacobian_diag_into(dq_ctx_t *ctx, double t, const double *y, const double *fy,
+                                   double *d)
+{
+    dq__lane_group_t *lg = host_lg(ctx);
+    const dq__group_t *g = lg->group;
+    const size_t m = ctx->comps, units = ctx->units;
+    if (g->analytic_diag) {
+        host_diag_table(lg, d);
+        dq__driver_view(lg, t, y, lg->jac_f);
+        lg->lane->diag_on = 1;
+        int rc = dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, jacobian_diag),
+                                      "jacobian_diag", 0);
+        lg->lane->diag_on = 0;
+        return rc;
+    }
+    if (g->analytic_jac) {
+        int rc = host_jacobian_into(ctx, t, y, fy, lg->jac_full);
+        for (size_t k = 0; rc == DQ_OK && k < m; ++k)
+            memcpy(d + k * units, lg->jac_full + (k * m + k) * units, units * sizeof *d);
+        return rc;
+    }
+    return host_fd(ctx, t, y, fy, d, 1);
+}
+
+static int host_jacobian_diag(dq_ctx_t *ctx, double t, const double *y, const double *fy,
+                              double *d)
+{
+    int rc = host_jacobian_allowed(ctx);
+    return rc ? rc : host_jacobian_diag_into(ctx, t, y, fy, d);
+}
+
+static int host_derivative_diag(dq_ctx_t *ctx, double t, const double *y, double *f, double *d)
+{
+    dq__lane_group_t *lg = host_lg(ctx);
+    int rc = host_jacobian_allowed(ctx);
+    if (rc)
+        return rc;
+    if (!lg->group->fused_diag) {
+        rc = host_compute_derivative(ctx, t, y, f);
+        return rc ? rc : host_jacobian_diag_into(ctx, t, y, f, d);
+    }
+    dq__driver_view(lg, t, y, f);
+    host_diag_table(lg, d);
+    lg->lane->diag_on = 1;
+    rc = dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, compute_derivative_diag),
+                              "compute_derivative_diag", 0);
+    lg->lane->diag_on = 0;
+    return rc;
+}
+
+const dq_host_api_t dq__host_api = {
+    .abi = DQ_ABI_HEADER_INIT(dq_host_api_t),
+    .pre_integral = host_pre_integral,
+    .compute_derivative = host_compute_derivative,
+    .post_integral = host_post_integral,
+    .report = host_report,
+    .jacobian = host_jacobian,
+    .jacobian_diag = host_jacobian_diag,
+    .derivative_diag = host_derivative_diag,
+};
