@@ -60,8 +60,14 @@ static const char *path_in(const char *dir, const char *name)
     return p;
 }
 
-static const char *fixture(const char *name) { return path_in(DQ_TEST_FIXTURE_DIR, name); }
-static const char *builtin(const char *name) { return path_in(DQ_TEST_PLUGIN_DIR, name); }
+static const char *fixture(const char *name)
+{
+    return path_in(DQ_TEST_FIXTURE_DIR, name);
+}
+static const char *builtin(const char *name)
+{
+    return path_in(DQ_TEST_PLUGIN_DIR, name);
+}
 
 /* The real path the loader records for an existing file. */
 static const char *real(const char *path)
@@ -377,9 +383,8 @@ START_TEST(test_loader_abi_read_zeroes_fields_past_an_older_struct_size)
     memset(&out, 0xff, sizeof out);
     dq_error_t err;
     dq_error_clear(&err);
-    ck_assert_int_eq(dq__abi_read(&old, &out, sizeof out,
-                                  offsetof(grown_v1_t, a) + sizeof(int), "grown struct", NULL,
-                                  &err),
+    ck_assert_int_eq(dq__abi_read(&old, &out, sizeof out, offsetof(grown_v1_t, a) + sizeof(int),
+                                  "grown struct", NULL, &err),
                      DQ_OK);
     ck_assert_int_eq(out.a, 7);
     ck_assert(out.b == 0.0);

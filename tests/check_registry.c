@@ -32,7 +32,10 @@ static int solver_init(dq_ctx_t *ctx)
     return DQ_OK;
 }
 
-static size_t scratch_size(size_t comps, size_t units) { return comps * units * 3; }
+static size_t scratch_size(size_t comps, size_t units)
+{
+    return comps * units * 3;
+}
 
 /* A flag bit no ABI 2.0 host knows: kept in the entry and otherwise ignored. */
 #define FLAG_FROM_THE_FUTURE (1u << 30)
@@ -40,19 +43,21 @@ static size_t scratch_size(size_t comps, size_t units) { return comps * units * 
 /* What an embedding program writes: a static descriptor and no plugin file. */
 DQ_INTEGRATOR(euler_desc, .name = "euler", .aliases = DQ_ALIASES("explicit_euler", "fe"),
               .category = DQ_CATEGORY_EXPLICIT, .order = 1, .description = "forward Euler",
-              .flags = DQ_CAP_JACOBIAN | FLAG_FROM_THE_FUTURE, .step = step_a,
-              .scratch_vectors = 2, .scratch_size = scratch_size, .state_vectors = 1,
-              .init = solver_init, .reset = solver_init,
+              .flags = DQ_CAP_JACOBIAN | FLAG_FROM_THE_FUTURE, .step = step_a, .scratch_vectors = 2,
+              .scratch_size = scratch_size, .state_vectors = 1, .init = solver_init,
+              .reset = solver_init,
               .options = DQ_OPTIONS({.name = "tol", .def = 1e-6, .min = 0, .max = 1},
                                     {.name = "iters", .def = 5, .flags = DQ_OPTION_INTEGER}));
 DQ_INTEGRATOR(euler_override_desc, .name = "euler", .aliases = DQ_ALIASES("fwd_euler"),
               .category = DQ_CATEGORY_EXPLICIT, .order = 1, .description = "a better Euler",
               .flags = DQ_INTEGRATOR_OVERRIDE, .step = step_b);
 DQ_INTEGRATOR(euler_plain_desc, .name = "euler", .step = step_b);
-DQ_INTEGRATOR(rk4_desc, .name = "rk4", .aliases = DQ_ALIASES("classic_rk"), .category = DQ_CATEGORY_EXPLICIT,
-              .order = 4, .step = step_a);
-DQ_INTEGRATOR(rk3_desc, .name = "rk3", .category = DQ_CATEGORY_EXPLICIT, .order = 3, .step = step_a);
-DQ_INTEGRATOR(rk2_desc, .name = "rk2", .category = DQ_CATEGORY_EXPLICIT, .order = 2, .step = step_a);
+DQ_INTEGRATOR(rk4_desc, .name = "rk4", .aliases = DQ_ALIASES("classic_rk"),
+              .category = DQ_CATEGORY_EXPLICIT, .order = 4, .step = step_a);
+DQ_INTEGRATOR(rk3_desc, .name = "rk3", .category = DQ_CATEGORY_EXPLICIT, .order = 3,
+              .step = step_a);
+DQ_INTEGRATOR(rk2_desc, .name = "rk2", .category = DQ_CATEGORY_EXPLICIT, .order = 2,
+              .step = step_a);
 DQ_INTEGRATOR(bare_desc, .name = "bare", .step = step_a);
 DQ_INTEGRATOR(exp_euler_desc, .name = "exp_euler", .aliases = DQ_ALIASES("ee"),
               .category = DQ_CATEGORY_EXPONENTIAL, .order = 1, .step = step_a);
@@ -511,10 +516,9 @@ END_TEST
 
 START_TEST(test_registry_accepts_every_category_constant)
 {
-    static const char *const cats[] = {DQ_CATEGORY_EXPLICIT,    DQ_CATEGORY_IMPLICIT,
-                                       DQ_CATEGORY_EXPONENTIAL, DQ_CATEGORY_STOCHASTIC,
-                                       DQ_CATEGORY_ADAPTIVE,    DQ_CATEGORY_CABLE,
-                                       DQ_CATEGORY_OTHER};
+    static const char *const cats[] = {
+        DQ_CATEGORY_EXPLICIT, DQ_CATEGORY_IMPLICIT, DQ_CATEGORY_EXPONENTIAL, DQ_CATEGORY_STOCHASTIC,
+        DQ_CATEGORY_ADAPTIVE, DQ_CATEGORY_CABLE,    DQ_CATEGORY_OTHER};
     static char names[7][8];
     static dq_integrator_desc_t d[7];
     for (size_t i = 0; i < 7; ++i) {
@@ -570,19 +574,18 @@ typedef struct inst {
 static const dq_param_desc_t p_good[] = {
     {.name = "a", .def = 1, .offset = offsetof(inst_t, a)},
     {.name = "per_unit", .flags = DQ_PARAM_PER_UNIT, .offset = offsetof(inst_t, per_unit)},
-    {.name = "n", .def = 3, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION,
+    {.name = "n",
+     .def = 3,
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION,
      .offset = offsetof(inst_t, n)}};
 static const dq_param_desc_t p_pop_only[] = {
     {.name = "n", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION}};
-static const dq_param_desc_t p_pop_real[] = {
-    {.name = "n", .def = 1, .flags = DQ_PARAM_POPULATION}};
+static const dq_param_desc_t p_pop_real[] = {{.name = "n", .def = 1, .flags = DQ_PARAM_POPULATION}};
 static const dq_param_desc_t p_pop_twice[] = {
     {.name = "n", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION},
     {.name = "m", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION, .offset = 8}};
-static const dq_param_desc_t p_past_end[] = {
-    {.name = "a", .def = 1, .offset = sizeof(inst_t) - 4}};
-static const dq_param_desc_t p_overlap[] = {{.name = "a", .offset = 8},
-                                            {.name = "b", .offset = 8}};
+static const dq_param_desc_t p_past_end[] = {{.name = "a", .def = 1, .offset = sizeof(inst_t) - 4}};
+static const dq_param_desc_t p_overlap[] = {{.name = "a", .offset = 8}, {.name = "b", .offset = 8}};
 static const dq_param_desc_t p_bad_name[] = {{.name = "a-b"}};
 
 static const dq_state_desc_t st_v[] = {{.name = "v"}};
@@ -609,8 +612,8 @@ DQ_MODEL(m_pop_real, .name = "m", .params = p_pop_real, .n_params = 1,
          .modules = DQ_LIST(dq_module_desc_t, &mod_root));
 DQ_MODEL(m_pop_twice, .name = "m", .params = p_pop_twice, .n_params = 2, .data_size = 16,
          .modules = DQ_LIST(dq_module_desc_t, &mod_root));
-DQ_MODEL(m_past_end, .name = "m", .params = p_past_end, .n_params = 1,
-         .data_size = sizeof(inst_t), .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(m_past_end, .name = "m", .params = p_past_end, .n_params = 1, .data_size = sizeof(inst_t),
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
 DQ_MODEL(m_no_data, .name = "m", .params = p_good, .n_params = 1,
          .modules = DQ_LIST(dq_module_desc_t, &mod_root));
 DQ_MODEL(m_overlap, .name = "m", .params = p_overlap, .n_params = 2, .data_size = 16,
@@ -618,10 +621,8 @@ DQ_MODEL(m_overlap, .name = "m", .params = p_overlap, .n_params = 2, .data_size 
 DQ_MODEL(m_bad_param, .name = "m", .params = p_bad_name, .n_params = 1, .data_size = 8,
          .modules = DQ_LIST(dq_module_desc_t, &mod_root));
 DQ_MODEL(m_reads_w, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_reads_w));
-DQ_MODEL(m_reads_own, .name = "m",
-         .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_reads_own));
-DQ_MODEL(m_dup_state, .name = "m",
-         .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_dup_state));
+DQ_MODEL(m_reads_own, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_reads_own));
+DQ_MODEL(m_dup_state, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_dup_state));
 DQ_MODEL(m_no_deriv, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_no_deriv));
 DQ_MODEL(m_bad_parent, .name = "m",
          .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_bad_parent));

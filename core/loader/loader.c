@@ -236,10 +236,8 @@ static int loader_precheck_models(dq_registry_t *reg, const dq_plugin_info_t *in
 static int loader_register(dq_loader_t *l, const dq_plugin_info_t *in, const char *path,
                            dq__keep_t *keep, dq_load_record_t *rec, dq_error_t *err)
 {
-    dq__origin_t o = {.path = path,
-                      .keep = keep,
-                      .warnings = rec->message,
-                      .warnings_cap = sizeof rec->message};
+    dq__origin_t o = {
+        .path = path, .keep = keep, .warnings = rec->message, .warnings_cap = sizeof rec->message};
     int rc = loader_precheck_models(l->reg, in, &o, err);
     if (rc)
         return rc;
@@ -502,7 +500,10 @@ int dq_loader_load_dir(dq_loader_t *l, const char *dir, dq_error_t *err)
 
 /* -- records ------------------------------------------------------------------------- */
 
-size_t dq_loader_record_count(const dq_loader_t *l) { return l ? l->n_records : 0; }
+size_t dq_loader_record_count(const dq_loader_t *l)
+{
+    return l ? l->n_records : 0;
+}
 
 const dq_load_record_t *dq_loader_record_at(const dq_loader_t *l, size_t i)
 {
@@ -535,4 +536,7 @@ const char *dq_load_stage_name(dq_load_stage_t stage)
     return "unknown";
 }
 
-const char *dq_loader_suffix(void) { return LOADER_SUFFIX; }
+const char *dq_loader_suffix(void)
+{
+    return LOADER_SUFFIX;
+}

@@ -426,8 +426,8 @@ const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *
     if ((e->flags & DQ_INTEGRATOR_DEPRECATED) && !s->warned) {
         s->warned = 1;
         if (s->is_alias)
-            registry_warn(reg, NULL, e->origin,
-                          "integrator '%s' is deprecated (looked up as '%s')", e->name, name);
+            registry_warn(reg, NULL, e->origin, "integrator '%s' is deprecated (looked up as '%s')",
+                          e->name, name);
         else
             registry_warn(reg, NULL, e->origin, "integrator '%s' is deprecated", e->name);
     }
@@ -501,8 +501,8 @@ int dq_registry_register_model(dq_registry_t *reg, const dq_model_desc_t *desc, 
     return dq__registry_add_model(reg, desc, &o, err);
 }
 
-int dq__registry_add_model(dq_registry_t *reg, const dq_model_desc_t *desc,
-                           const dq__origin_t *o, dq_error_t *err)
+int dq__registry_add_model(dq_registry_t *reg, const dq_model_desc_t *desc, const dq__origin_t *o,
+                           dq_error_t *err)
 {
     const char *origin = o->path;
     if (!reg || !desc)
