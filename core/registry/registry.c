@@ -14,47 +14,11 @@
 #include <dq/host/registry.h>
 
 #include "internal.h"
+#include "registry_impl.h"
 #include "registry_private.h"
 
 #define REGISTRY_MESSAGE_MAX DQ_ERROR_MESSAGE_MAX
 #define REGISTRY_SUGGESTIONS 3
-
-/* Entries borrow their descriptor's strings and functions from the plugin; `keep` holds the
- * plugin loaded until the last entry from it goes (NULL for in-process descriptors). */
-typedef struct registry_item {
-    dq_integrator_entry_t entry; /* strings borrowed from the descriptor, but origin */
-    char *origin;                /* owned; entry.origin points here */
-    size_t n_aliases;
-    dq__keep_t *keep;
-} registry_item_t;
-
-/* What one name of the namespace refers to. */
-typedef struct registry_slot {
-    registry_item_t *item;
-    int is_alias;
-    int warned; /* the deprecation warning for this name was given */
-} registry_slot_t;
-
-typedef struct registry_model {
-    dq_model_entry_t entry;
-    dq_model_desc_t desc; /* the descriptor in this host's layout; entry.desc points here */
-    char *origin;
-    dq__keep_t *keep;
-} registry_model_t;
-
-struct dq_registry {
-    registry_item_t **items; /* sorted by canonical name */
-    size_t n_items, cap_items;
-    /* Parallel arrays so `names` can be handed to dq_suggest as is. */
-    const char **names; /* every name and alias, sorted */
-    registry_slot_t *slots;
-    size_t n_names, cap_names;
-    registry_model_t **models; /* sorted by name */
-    const char **model_names;  /* parallel to models */
-    size_t n_models, cap_models;
-    dq_warn_fn warn;
-    void *warn_user;
-};
 
 static const char *const registry_no_aliases[] = {NULL};
 
@@ -131,7 +95,7 @@ static void registry_warn(const dq_registry_t *reg, const dq__origin_t *o, const
 }
 
 /* Binary search in a sorted string array: the index of `name`, or where it would go. */
-static size_t registry_search(const char *const *sorted, size_t n, const char *name, int *found)
+size_t dq__registry_search(const char *const *sorted, size_t n, const char *name, int *found)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -156,12 +120,12 @@ static registry_slot_t *registry_find(const dq_registry_t *reg, const char *name
     int found;
     if (!name || !reg->n_names)
         return NULL;
-    size_t i = registry_search(reg->names, reg->n_names, name, &found);
+    size_t i = dq__registry_search(reg->names, reg->n_names, name, &found);
     return found ? &reg->slots[i] : NULL;
 }
 
 /* Grows an array to hold `need` elements; the old block stays valid on failure. */
-static int registry_reserve(void **arr, size_t *cap, size_t need, size_t size)
+int dq__registry_reserve(void **arr, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
         return 1;
@@ -180,11 +144,11 @@ static int registry_reserve(void **arr, size_t *cap, size_t need, size_t size)
 static int registry_reserve_names(dq_registry_t *reg, size_t need)
 {
     size_t cap = reg->cap_names;
-    if (!registry_reserve((void **)&reg->names, &cap, need, sizeof *reg->names))
+    if (!dq__registry_reserve((void **)&reg->names, &cap, need, sizeof *reg->names))
         return 0;
     /* Both arrays must reach the same capacity before it is recorded. */
     size_t cap_slots = reg->cap_names;
-    if (!registry_reserve((void **)&reg->slots, &cap_slots, cap, sizeof *reg->slots))
+    if (!dq__registry_reserve((void **)&reg->slots, &cap_slots, cap, sizeof *reg->slots))
         return 0;
     reg->cap_names = cap;
     return 1;
@@ -195,7 +159,7 @@ static void registry_name_insert(dq_registry_t *reg, const char *name, registry_
                                  int is_alias)
 {
     int found;
-    size_t i = registry_search(reg->names, reg->n_names, name, &found);
+    size_t i = dq__registry_search(reg->names, reg->n_names, name, &found);
     memmove(&reg->names[i + 1], &reg->names[i], (reg->n_names - i) * sizeof *reg->names);
     memmove(&reg->slots[i + 1], &reg->slots[i], (reg->n_names - i) * sizeof *reg->slots);
     reg->names[i] = name;
@@ -206,7 +170,7 @@ static void registry_name_insert(dq_registry_t *reg, const char *name, registry_
 static void registry_name_remove(dq_registry_t *reg, const char *name)
 {
     int found;
-    size_t i = registry_search(reg->names, reg->n_names, name, &found);
+    size_t i = dq__registry_search(reg->names, reg->n_names, name, &found);
     if (!found)
         return;
     reg->n_names--;
@@ -319,8 +283,8 @@ int dq__registry_add(dq_registry_t *reg, const dq_integrator_desc_t *desc, const
     registry_item_t *item = calloc(1, sizeof *item);
     char *own_origin = dq__strdup(origin ? origin : DQ_ORIGIN_BUILTIN);
     if (!item || !own_origin ||
-        !registry_reserve((void **)&reg->items, &reg->cap_items, reg->n_items + 1,
-                          sizeof *reg->items) ||
+        !dq__registry_reserve((void **)&reg->items, &reg->cap_items, reg->n_items + 1,
+                              sizeof *reg->items) ||
         !registry_reserve_names(reg, reg->n_names + 1 + n_aliases)) {
         free(item);
         free(own_origin);
@@ -388,9 +352,8 @@ int dq_registry_unregister(dq_registry_t *reg, const char *name, dq_error_t *err
 
 /* "Unknown <kind> 'x'. Did you mean 'y'? Available: a, b." -- suggestions come from `all`
  * (names and aliases), the list names the `listed` (canonical) names. */
-static int registry_unknown(const char *kind, const char *name, const char *const *all,
-                            size_t n_all, const char *const *listed, size_t n_listed,
-                            dq_error_t *err)
+int dq__registry_unknown(const char *kind, const char *name, const char *const *all, size_t n_all,
+                         const char *const *listed, size_t n_listed, dq_error_t *err)
 {
     char none[64];
     snprintf(none, sizeof none, "No %ss are registered.", kind);
@@ -417,8 +380,8 @@ const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *
         const char **listed = n ? malloc(n * sizeof *listed) : NULL;
         for (size_t i = 0; listed && i < n; ++i)
             listed[i] = reg->items[i]->entry.name;
-        registry_unknown("integrator", name, reg ? reg->names : NULL, reg ? reg->n_names : 0,
-                         listed, listed ? n : 0, err);
+        dq__registry_unknown("integrator", name, reg ? reg->names : NULL, reg ? reg->n_names : 0,
+                             listed, listed ? n : 0, err);
         free(listed);
         return NULL;
     }
@@ -492,80 +455,4 @@ size_t dq_registry_suggest(const dq_registry_t *reg, const char *name, const cha
     if (!reg)
         return 0;
     return dq_suggest(name, reg->names, reg->n_names, 0.6, out, cap);
-}
-
-int dq_registry_register_model(dq_registry_t *reg, const dq_model_desc_t *desc, const char *origin,
-                               dq_error_t *err)
-{
-    dq__origin_t o = {.path = origin};
-    return dq__registry_add_model(reg, desc, &o, err);
-}
-
-int dq__registry_add_model(dq_registry_t *reg, const dq_model_desc_t *desc, const dq__origin_t *o,
-                           dq_error_t *err)
-{
-    const char *origin = o->path;
-    if (!reg || !desc)
-        return dq_error_set(err, DQ_EINVAL, origin,
-                            "dq_registry_register_model needs a registry and a descriptor.");
-    dq_model_desc_t d;
-    int rc = dq__model_desc_check(desc, origin, &d, err);
-    if (rc)
-        return rc;
-    int found;
-    size_t at = registry_search(reg->model_names, reg->n_models, d.name, &found);
-    if (found)
-        return dq_error_set(err, DQ_EEXIST, origin, "Model '%s' is already registered by '%s'.",
-                            d.name, reg->models[at]->origin);
-
-    registry_model_t *m = calloc(1, sizeof *m);
-    char *own_origin = dq__strdup(origin ? origin : DQ_ORIGIN_BUILTIN);
-    size_t cap = reg->cap_models;
-    size_t cap_names = reg->cap_models;
-    if (!m || !own_origin ||
-        !registry_reserve((void **)&reg->models, &cap, reg->n_models + 1, sizeof *reg->models) ||
-        !registry_reserve((void **)&reg->model_names, &cap_names, cap, sizeof *reg->model_names)) {
-        free(m);
-        free(own_origin);
-        return dq_error_set(err, DQ_ENOMEM, origin, "out of memory");
-    }
-    reg->cap_models = cap;
-    m->desc = d;
-    m->origin = own_origin;
-    m->keep = dq__keep_retain(o->keep);
-    m->entry.desc = &m->desc;
-    m->entry.origin = own_origin;
-    memmove(&reg->models[at + 1], &reg->models[at], (reg->n_models - at) * sizeof *reg->models);
-    memmove(&reg->model_names[at + 1], &reg->model_names[at],
-            (reg->n_models - at) * sizeof *reg->model_names);
-    reg->models[at] = m;
-    reg->model_names[at] = m->desc.name;
-    reg->n_models++;
-    return DQ_OK;
-}
-
-const dq_model_entry_t *dq_registry_lookup_model(const dq_registry_t *reg, const char *name,
-                                                 dq_error_t *err)
-{
-    if (!name)
-        name = "";
-    int found = 0;
-    size_t at = reg ? registry_search(reg->model_names, reg->n_models, name, &found) : 0;
-    if (!found) {
-        size_t n = reg ? reg->n_models : 0;
-        const char *const *names = reg ? reg->model_names : NULL;
-        registry_unknown("model", name, names, n, names, n, err);
-        return NULL;
-    }
-    return &reg->models[at]->entry;
-}
-
-size_t dq_registry_model_count(const dq_registry_t *reg)
-{
-    return reg ? reg->n_models : 0;
-}
-
-const dq_model_entry_t *dq_registry_model_at(const dq_registry_t *reg, size_t i)
-{
-    return reg && i < reg->n_models ? &reg->models[i]->entry : NULL;
 }
