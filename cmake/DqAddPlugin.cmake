@@ -6,7 +6,8 @@
 # with hidden visibility, linked with -Wl,-z,defs (a plugin may not depend on symbols it
 # does not link: it never links libdqcore) and a version script that exports only
 # dq_plugin_entry. Built into ${PROJECT_BINARY_DIR}/plugins unless OUTPUT_DIRECTORY is
-# given; installed into the dqhost plugin directory unless NO_INSTALL is given.
+# given; installed into the dqhost plugin directory unless NO_INSTALL is given. Sources may be
+# C or C++ (a C++ source needs the CXX language enabled: project(... LANGUAGES C CXX)).
 # ALLOW_UNDEFINED drops -z defs (only test fixtures that must fail to load want that).
 # SIMD (GCC on x86-64 with glibc's libmvec) compiles with -fopenmp-simd -fno-math-errno
 # -fno-trapping-math -DDQ_SIMD=1 and links libmvec, so loops marked DQ_SIMD_LOOP in

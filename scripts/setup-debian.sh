@@ -4,7 +4,7 @@
 # Run as root (or with sudo available) on Debian 12.
 set -euo pipefail
 
-packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check)
+packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check clang-format)
 
 missing=()
 for p in "${packages[@]}"; do

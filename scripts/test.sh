@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Sets up, builds and runs every test suite twice: a plain build with warnings as errors,
-# then a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+# then a build with AddressSanitizer and UndefinedBehaviorSanitizer; last, the formatting check.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup-debian.sh"
@@ -19,3 +19,6 @@ echo "== ThreadSanitizer build: the suites that step populations on several thre
 "$root/scripts/build.sh" "$root/build-tsan" -DDQ_WERROR=ON -DDQ_SANITIZE_THREAD=ON
 TSAN_OPTIONS=halt_on_error=1 CK_FORK=no \
     ctest --test-dir "$root/build-tsan" --output-on-failure -R '^(system|run)$'
+
+echo "== formatting (.clang-format) =="
+"$root/scripts/format-check.sh"

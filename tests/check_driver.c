@@ -326,6 +326,35 @@ START_TEST(test_driver_jacobian_without_the_capability_is_refused)
 }
 END_TEST
 
+/* ---- a solver written in C++ ----------------------------------------------------------- */
+
+START_TEST(test_driver_cxx_plugin_loads_and_matches_euler_bit_for_bit)
+{
+#ifdef DQ_TEST_HAVE_CXX
+    dq_error_t err = {0};
+    ck_assert_msg(dq_loader_load_file(loader, DQ_TEST_FIXTURE_DIR "/cxx_solver.so", &err) ==
+                      DQ_OK,
+                  "%s", err.message);
+    const dq_integrator_entry_t *cxx = dq_registry_lookup(reg, "cxx_fe", &err);
+    ck_assert_ptr_nonnull(cxx);
+    ck_assert_str_eq(cxx->name, "cxx_euler");
+    const dq_model_entry_t *decay = dq_registry_lookup_model(reg, "decay", &err);
+    double y[2];
+    const char *names[] = {"cxx_euler", "euler"};
+    for (int k = 0; k < 2; ++k) {
+        dq_system_t *sys = dq_system_new(decay->desc, NULL, 0, &err);
+        dq_system_set_solver(sys, dq_registry_lookup(reg, names[k], &err), &err);
+        ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.05, &err), DQ_OK);
+        ck_assert_int_eq(dq_system_run(sys, 200, &err), DQ_OK);
+        y[k] = dq_system_value(sys, 0, 0);
+        dq_system_free(sys);
+    }
+    ck_assert_double_eq(y[0], 0.36695782172616737);
+    ck_assert_mem_eq(&y[0], &y[1], sizeof y[0]);
+#endif
+}
+END_TEST
+
 /* ---- module-local views ------------------------------------------------------------------ */
 
 static const dq_state_desc_t reader_states[] = {{.name = "r"}};
@@ -356,6 +385,7 @@ Suite *driver_suite(void)
     tcase_add_test(tc, test_driver_context_gives_unit0_lanes_live_population_and_seed);
     tcase_add_test(tc, test_driver_jacobian_without_the_capability_is_refused);
     tcase_add_test(tc, test_driver_reading_an_unknown_state_is_refused_with_a_suggestion);
+    tcase_add_test(tc, test_driver_cxx_plugin_loads_and_matches_euler_bit_for_bit);
     suite_add_tcase(s, tc);
     return s;
 }

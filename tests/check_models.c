@@ -48,7 +48,10 @@ static const dq_integrator_entry_t *solver(const char *name)
     return e;
 }
 
-static const dq_integrator_entry_t *euler(void) { return solver("euler"); }
+static const dq_integrator_entry_t *euler(void)
+{
+    return solver("euler");
+}
 
 /* ---- what each model declares --------------------------------------------------------------- */
 
@@ -62,7 +65,10 @@ typedef struct param_expect {
     uint32_t flags;
 } param_expect_t;
 
-#define POP_N {"n", 1, NULL, DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE}
+#define POP_N                                                                                      \
+    {                                                                                              \
+        "n", 1, NULL, DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION                   \
+    }
 
 typedef struct model_case {
     const char *name;
@@ -153,8 +159,11 @@ static const model_case_t model_cases[] = {
      3,
      1},
     {"ou",
-     {{"theta", 1, "1/s", 0}, {"mu", 0, NULL, 0}, {"sigma", 0.5, "1/sqrt(s)", 0},
-      {"x0", 1, NULL, 0}, POP_N},
+     {{"theta", 1, "1/s", 0},
+      {"mu", 0, NULL, 0},
+      {"sigma", 0.5, "1/sqrt(s)", 0},
+      {"x0", 1, NULL, 0},
+      POP_N},
      5,
      {"x"},
      1,
@@ -175,16 +184,22 @@ START_TEST(test_models_register_parameters_with_defaults_units_and_docs)
         const dq_param_desc_t *p = &d->params[k];
         const param_expect_t *e = &mc->params[k];
         ck_assert_str_eq(p->name, e->name);
-        ck_assert_msg(p->def == e->def, "%s.%s default %.17g, expected %.17g", mc->name,
-                      p->name, p->def, e->def);
+        ck_assert_msg(p->def == e->def, "%s.%s default %.17g, expected %.17g", mc->name, p->name,
+                      p->def, e->def);
         if (e->unit)
-            ck_assert_msg(p->unit && strcmp(p->unit, e->unit) == 0, "%s.%s unit '%s'",
-                          mc->name, p->name, p->unit ? p->unit : "(null)");
+            ck_assert_msg(p->unit && strcmp(p->unit, e->unit) == 0, "%s.%s unit '%s'", mc->name,
+                          p->name, p->unit ? p->unit : "(null)");
         else
             ck_assert_ptr_null(p->unit);
-        ck_assert_msg(p->doc && p->doc[0] && !strchr(p->doc, '\n'), "%s.%s doc", mc->name,
-                      p->name);
+        ck_assert_msg(p->doc && p->doc[0] && !strchr(p->doc, '\n'), "%s.%s doc", mc->name, p->name);
         ck_assert_uint_eq(p->flags, e->flags);
+        /* Bound inside the instance, and apart from every other parameter. */
+        const size_t size = p->flags & DQ_PARAM_PER_UNIT ? sizeof(double *) : sizeof(double);
+        ck_assert_msg(p->offset + size <= d->data_size, "%s.%s at %zu of %zu bytes", mc->name,
+                      p->name, p->offset, d->data_size);
+        for (size_t j = 0; j < k; ++j)
+            ck_assert_msg(d->params[j].offset != p->offset, "%s.%s and %s share offset %zu",
+                          mc->name, d->params[j].name, p->name, p->offset);
     }
     size_t n_modules = 0, n_states = 0;
     for (; d->modules[n_modules]; ++n_modules) {
@@ -425,51 +440,92 @@ END_TEST
 
 /* ---- calling a model's callbacks directly --------------------------------------------------- */
 
-#define MAX_UNITS 8
+#define MAX_UNITS 8 /* whole lanes: a population of up to 8 units is one padded block */
+#define MAX_MODULES 2
+#define MAX_VARS MAX_STATES
 
-/* A model instance with hand-built views laid out as the host lays them out: a value slot for
- * every state; derivative, Jacobian-diagonal and Jacobian slots for the integrated states
- * only (NULL where an aux state is involved); a diffusion slot for DQ_STATE_DIFFUSION ones. */
+/* A model instance with hand-built views laid out as the host lays them out. The test keeps
+ * model-wide tables (states numbered over the modules in order, as dq_system numbers them):
+ * a value slot for every state; derivative, Jacobian-diagonal and Jacobian slots for the
+ * integrated states only (NULL where an aux state is involved); a diffusion slot for
+ * DQ_STATE_DIFFUSION ones. bench_call hands each module its module-local view of them: its
+ * own states, then the states it reads, with Jacobian rows of n_vars entries. Blocks are
+ * whole lanes: lanes past the population repeat its last unit, as the host pads them. */
 typedef struct bench {
     const dq_model_desc_t *desc;
     void *data;
-    size_t n_states, units;
+    size_t n_states, population, units;
     uint32_t flags[MAX_STATES];
+    const char *names[MAX_STATES];
+    size_t first[MAX_MODULES]; /* each module's first state in the model-wide numbering */
     double value[MAX_STATES][MAX_UNITS];
     double deriv[MAX_STATES][MAX_UNITS];
     double diff[MAX_STATES][MAX_UNITS];
     double jac[MAX_STATES * MAX_STATES][MAX_UNITS];
     double diag[MAX_STATES][MAX_UNITS];
+    double per_unit[MAX_PARAMS][MAX_UNITS]; /* bound per-unit parameters, padded */
+    unsigned char reset[MAX_UNITS];
     double *value_tab[MAX_STATES], *deriv_tab[MAX_STATES], *diff_tab[MAX_STATES];
     double *jac_tab[MAX_STATES * MAX_STATES], *diag_tab[MAX_STATES];
     char errbuf[256];
+    /* What every module's view shares (t, dt, data, units); diffusion NULL: no table. */
     dq_view_t view;
 } bench_t;
 
-static int bench_is_aux(const bench_t *b, size_t s) { return (b->flags[s] & DQ_STATE_AUX) != 0; }
+static int bench_is_aux(const bench_t *b, size_t s)
+{
+    return (b->flags[s] & DQ_STATE_AUX) != 0;
+}
 
-/* Creates `model` with its defaults, except the parameters in `args`. */
+/* Binds `model`'s parameters into a zeroed instance as the host does -- its defaults, except
+ * the parameters in `args` -- and runs its create(). */
 static void bench_init(bench_t *b, const char *model, const dq_param_arg_t *args, size_t n_args)
 {
     memset(b, 0, sizeof *b);
     b->desc = model_desc(model);
-    dq_param_value_t pv[MAX_PARAMS];
     ck_assert_uint_le(b->desc->n_params, MAX_PARAMS);
+    b->population = 1;
+    for (size_t k = 0; k < b->desc->n_params; ++k)
+        if (b->desc->params[k].flags & DQ_PARAM_POPULATION)
+            for (size_t a = 0; a < n_args; ++a)
+                if (strcmp(args[a].name, b->desc->params[k].name) == 0)
+                    b->population = (size_t)args[a].v[0];
+    ck_assert_uint_le(b->population, MAX_UNITS);
+    b->units = DQ_UNITS_PADDED(b->population);
+    b->data = calloc(1, b->desc->data_size ? b->desc->data_size : 1);
+    ck_assert_ptr_nonnull(b->data);
     for (size_t k = 0; k < b->desc->n_params; ++k) {
-        pv[k] = (dq_param_value_t){&b->desc->params[k].def, 1};
+        const dq_param_desc_t *p = &b->desc->params[k];
+        const double *v = &p->def;
+        size_t len = 1;
         for (size_t a = 0; a < n_args; ++a)
-            if (strcmp(args[a].name, b->desc->params[k].name) == 0)
-                pv[k] = (dq_param_value_t){args[a].v, args[a].len};
+            if (strcmp(args[a].name, p->name) == 0)
+                v = args[a].v, len = args[a].len;
+        if (p->flags & DQ_PARAM_PER_UNIT) {
+            ck_assert(len == 1 || len == b->population);
+            for (size_t u = 0; u < b->units; ++u)
+                b->per_unit[k][u] = v[len == 1 ? 0 : u < len ? u : len - 1];
+            const double *bound = b->per_unit[k];
+            ck_assert_uint_le(p->offset + sizeof bound, b->desc->data_size);
+            memcpy((char *)b->data + p->offset, &bound, sizeof bound);
+        } else {
+            ck_assert_uint_eq(len, 1);
+            ck_assert_uint_le(p->offset + sizeof(double), b->desc->data_size);
+            memcpy((char *)b->data + p->offset, v, sizeof(double));
+        }
     }
     char msg[256] = "";
-    ck_assert_msg(b->desc->create(pv, &b->units, &b->data, msg, sizeof msg) == DQ_OK, "%s",
-                  msg);
-    ck_assert_uint_le(b->units, MAX_UNITS);
-    for (size_t m = 0; b->desc->modules[m]; ++m)
+    if (b->desc->create)
+        ck_assert_msg(b->desc->create(b->data, b->population, msg, sizeof msg) == DQ_OK, "%s", msg);
+    for (size_t m = 0; b->desc->modules[m]; ++m) {
+        ck_assert_uint_lt(m, MAX_MODULES);
+        b->first[m] = b->n_states;
         for (size_t k = 0; k < b->desc->modules[m]->n_states; ++k) {
             ck_assert_uint_lt(b->n_states, MAX_STATES);
+            b->names[b->n_states] = b->desc->modules[m]->states[k].name;
             b->flags[b->n_states++] = b->desc->modules[m]->states[k].flags;
         }
+    }
     for (size_t s = 0; s < b->n_states; ++s) {
         const int aux = (b->flags[s] & DQ_STATE_AUX) != 0;
         b->value_tab[s] = b->value[s];
@@ -481,32 +537,46 @@ static void bench_init(bench_t *b, const char *model, const dq_param_arg_t *args
         for (size_t c = 0; c < b->n_states; ++c)
             b->jac_tab[r * b->n_states + c] =
                 bench_is_aux(b, r) || bench_is_aux(b, c) ? NULL : b->jac[r * b->n_states + c];
-    b->view = (dq_view_t){.t = 0.0,
+    b->view = (dq_view_t){.abi = DQ_ABI_HEADER_INIT(dq_view_t),
+                          .t = 0.0,
                           .dt = 0.01,
                           .unit0 = 0,
                           .units = b->units,
-                          .value = b->value_tab,
-                          .derivative = b->deriv_tab,
+                          .population = b->population,
                           .diffusion = b->diff_tab,
                           .data = b->data,
                           .errbuf = b->errbuf,
-                          .errlen = sizeof b->errbuf,
-                          .jacobian = b->jac_tab,
-                          .jacobian_diag = b->diag_tab,
-                          .n_states = b->n_states};
+                          .errlen = sizeof b->errbuf};
 }
 
 static void bench_cleanup(bench_t *b)
 {
     if (b->desc->destroy)
         b->desc->destroy(b->data);
+    free(b->data);
 }
 
-/* Calls `which` callback of every module, parents first. */
+/* The model-wide number of a state, by name. */
+static size_t bench_state(const bench_t *b, const char *name)
+{
+    for (size_t s = 0; s < b->n_states; ++s)
+        if (strcmp(b->names[s], name) == 0)
+            return s;
+    ck_abort_msg("no state '%s'", name);
+    return 0;
+}
+
+/* Calls `which` callback of every module, parents first, each with its module-local view.
+ * The reset flags are cleared before post_integral, as the host clears them. */
 enum bench_call { CALL_INIT, CALL_DERIV, CALL_JAC, CALL_DIAG, CALL_POST };
 
 static void bench_call(bench_t *b, enum bench_call which)
 {
+    for (size_t s = 0; s < b->n_states; ++s)
+        for (size_t u = b->population; u < b->units; ++u)
+            b->value[s][u] = b->value[s][b->population - 1];
+    if (which == CALL_POST)
+        memset(b->reset, 0, sizeof b->reset);
     for (size_t m = 0; b->desc->modules[m]; ++m) {
         const dq_module_desc_t *md = b->desc->modules[m];
         dq_module_fn fn = which == CALL_INIT    ? md->init_state
@@ -514,8 +584,35 @@ static void bench_call(bench_t *b, enum bench_call which)
                           : which == CALL_JAC   ? md->jacobian
                           : which == CALL_DIAG  ? md->jacobian_diag
                                                 : md->post_integral;
-        if (fn)
-            ck_assert_int_eq(fn(&b->view), DQ_OK);
+        if (!fn)
+            continue;
+        size_t var[MAX_VARS], nv = 0;
+        for (size_t k = 0; k < md->n_states; ++k)
+            var[nv++] = b->first[m] + k;
+        for (size_t r = 0; md->reads && md->reads[r]; ++r) {
+            ck_assert_uint_lt(nv, MAX_VARS);
+            var[nv++] = bench_state(b, md->reads[r]);
+        }
+        double *value[MAX_VARS], *deriv[MAX_VARS], *diff[MAX_VARS], *diag[MAX_VARS];
+        double *jac[MAX_VARS * MAX_VARS];
+        for (size_t k = 0; k < nv; ++k)
+            value[k] = b->value_tab[var[k]];
+        for (size_t k = 0; k < md->n_states; ++k) {
+            deriv[k] = b->deriv_tab[var[k]];
+            diff[k] = b->diff_tab[var[k]];
+            diag[k] = b->diag_tab[var[k]];
+            for (size_t c = 0; c < nv; ++c)
+                jac[k * nv + c] = b->jac_tab[var[k] * b->n_states + var[c]];
+        }
+        dq_view_t v = b->view;
+        v.value = value;
+        v.derivative = deriv;
+        v.diffusion = b->view.diffusion ? diff : NULL;
+        v.jacobian = which == CALL_JAC ? jac : NULL;
+        v.jacobian_diag = which == CALL_DIAG ? diag : NULL;
+        v.n_vars = nv;
+        v.reset = which == CALL_POST && (md->flags & DQ_MODULE_RESETS) ? b->reset : NULL;
+        ck_assert_int_eq(fn(&v), DQ_OK);
     }
 }
 
@@ -544,7 +641,10 @@ static const jac_case_t jac_cases[] = {
     {"van_der_pol", {{"mu", &mu5, 1, NULL}}, 1, {{2, 0}, {0.5, -1}, {-1.2, 3}, {0, 0.1}}},
     {"stiff_linear", {{0}}, 0, {{1, 0}, {0.9, -0.1}, {-3, 2}, {0, 0}}},
     {"lorenz", {{0}}, 0, {{1, 1, 1}, {-5, 3, 20}, {12, -7, 35}, {0, 0, 0}}},
-    {"fitzhugh_nagumo", {{"I", I_per_unit, 4, NULL}}, 1, {{-1, 1}, {1.5, -0.3}, {0, 0}, {2.2, 1.1}}},
+    {"fitzhugh_nagumo",
+     {{"I", I_per_unit, 4, NULL}},
+     1,
+     {{-1, 1}, {1.5, -0.3}, {0, 0}, {2.2, 1.1}}},
     {"izhikevich", {{"I", I_per_unit, 4, NULL}}, 1, {{-65, -13}, {-50, -10}, {20, 0}, {-70, 5}}},
     /* (V, spikes, refractory): unit 2 is refractory, where V' = 0 and so is dF/dV. */
     {"lif",
@@ -565,8 +665,9 @@ START_TEST(test_models_analytic_jacobian_matches_central_differences)
         args[1 + a] = jc->args[a];
     bench_t *b = malloc(sizeof *b);
     bench_init(b, jc->model, args, 1 + jc->n_args);
-    const size_t S = b->n_states, U = b->units;
+    const size_t S = b->n_states, U = b->population;
     ck_assert_uint_eq(U, 4);
+    ck_assert_uint_eq(b->units, 8); /* one block of whole lanes */
     for (size_t u = 0; u < U; ++u)
         for (size_t s = 0; s < S; ++s)
             b->value[s][u] = jc->y[u][s];
@@ -611,8 +712,8 @@ START_TEST(test_models_analytic_jacobian_matches_central_differences)
     for (size_t s = 0; s < S; ++s)
         for (size_t u = 0; u < U && !bench_is_aux(b, s); ++u)
             ck_assert_msg(b->diag[s][u] == b->jac[s * S + s][u],
-                          "%s: diagonal %zu of unit %zu: %.17g, full Jacobian %.17g", jc->model,
-                          s, u, b->diag[s][u], b->jac[s * S + s][u]);
+                          "%s: diagonal %zu of unit %zu: %.17g, full Jacobian %.17g", jc->model, s,
+                          u, b->diag[s][u], b->jac[s * S + s][u]);
     bench_cleanup(b);
     free(b);
 }
@@ -681,8 +782,7 @@ START_TEST(test_models_hh_rates_are_finite_and_continuous_at_the_singular_points
     bench_init(b, "hh", args, 1);
     /* With every gate at 0, x' = alpha_x(V) and d(x')/dV = alpha_x'(V); at 1, x' = -beta. */
     const double d = 1e-7;
-    const double V[8] = {-40, -40 - d, -40 + d, -55, -55 - d, -55 + d, -39.9 + 1e-9,
-                         -39.9 - 1e-9};
+    const double V[8] = {-40, -40 - d, -40 + d, -55, -55 - d, -55 + d, -39.9 + 1e-9, -39.9 - 1e-9};
     for (size_t u = 0; u < 8; ++u) {
         b->value[0][u] = V[u];
         b->value[3][u] = b->value[4][u] = b->value[5][u] = 0.0; /* m, h, n */
@@ -692,8 +792,8 @@ START_TEST(test_models_hh_rates_are_finite_and_continuous_at_the_singular_points
     bench_call(b, CALL_DERIV);
     bench_call(b, CALL_JAC);
     bench_call(b, CALL_DIAG);
-    double (*dm)[MAX_UNITS] = &b->deriv[3], (*dn)[MAX_UNITS] = &b->deriv[5];
-    double (*jm)[MAX_UNITS] = &b->jac[3 * 6 + 0], (*jn)[MAX_UNITS] = &b->jac[5 * 6 + 0];
+    double(*dm)[MAX_UNITS] = &b->deriv[3], (*dn)[MAX_UNITS] = &b->deriv[5];
+    double(*jm)[MAX_UNITS] = &b->jac[3 * 6 + 0], (*jn)[MAX_UNITS] = &b->jac[5 * 6 + 0];
     for (size_t u = 0; u < 8; ++u)
         ck_assert(isfinite((*dm)[u]) && isfinite((*dn)[u]) && isfinite((*jm)[u]) &&
                   isfinite((*jn)[u]));
@@ -825,6 +925,8 @@ START_TEST(test_models_izhikevich_reset_applies_only_where_v_reached_30_mV)
     for (size_t i = 0; i < 4; ++i) {
         ck_assert_double_eq(b->value[0][i], v_after[i]);
         ck_assert_double_eq(b->value[1][i], u_after[i]);
+        /* The lanes it reset are marked, so a solver can drop what it kept of them. */
+        ck_assert_uint_eq(b->reset[i], v_after[i] != v[i]);
     }
     bench_cleanup(b);
     free(b);
@@ -835,7 +937,10 @@ END_TEST
 
 /* With the defaults (tau_m 10 ms, E_L = V_reset = V0 = -65 mV, R 10 MOhm, V_th -50 mV, t_ref
  * 2 ms), a current I rises V from -65 mV to the threshold in tau_m ln(R I / (R I - 15)). */
-static double lif_rise_time(double I) { return 10.0 * log(10.0 * I / (10.0 * I - 15.0)); }
+static double lif_rise_time(double I)
+{
+    return 10.0 * log(10.0 * I / (10.0 * I - 15.0));
+}
 
 /* Runs one LIF neuron at I for `steps` steps of dt with `solver_name`; returns the spike
  * count and fills the first two spike times (NAN when there are fewer spikes). */
@@ -881,8 +986,8 @@ START_TEST(test_models_lif_spike_count_follows_the_analytic_interspike_interval)
     /* A spike is seen at the end of the step that crosses, up to one step late (Euler's
      * crossing is also 0.007 ms early: its rate is (1/tau_m)(1 + dt/(2 tau_m)) to first
      * order), and the refractory period holds V for t_ref / dt steps exactly. */
-    ck_assert_msg(fabs(t_spike[0] - rise) <= 1.5 * dt,
-                  "%s: first spike at %.6f ms, analytic %.6f", names[_i], t_spike[0], rise);
+    ck_assert_msg(fabs(t_spike[0] - rise) <= 1.5 * dt, "%s: first spike at %.6f ms, analytic %.6f",
+                  names[_i], t_spike[0], rise);
     ck_assert_msg(fabs(t_spike[1] - t_spike[0] - isi) <= 1.5 * dt,
                   "%s: interval %.6f ms, analytic %.6f", names[_i], t_spike[1] - t_spike[0], isi);
 }
@@ -924,6 +1029,11 @@ START_TEST(test_models_lif_resets_at_threshold_and_holds_while_refractory)
         ck_assert_double_eq_tol(b->value[2][i], refr_after[i], 1e-15);
     }
     ck_assert_double_eq(b->value[2][3], 0.0); /* a rounding error's worth is snapped to 0 */
+    /* Marked reset: where V jumped (0 spiked, 2 was pulled back to V_reset) and where the
+     * refractory period ended (3): the right-hand side jumps at each. */
+    const unsigned char reset_after[5] = {1, 0, 1, 1, 0};
+    for (size_t i = 0; i < 5; ++i)
+        ck_assert_uint_eq(b->reset[i], reset_after[i]);
     bench_cleanup(b);
     free(b);
 }
@@ -1013,8 +1123,8 @@ START_TEST(test_models_exact_solutions_satisfy_the_equations)
 {
     const double t[4] = {0.0, 1e-3, 0.37, 2.5};
     double omega = 1.7, x0 = 0.4, v0 = -1.1, n = 4;
-    dq_param_arg_t oargs[] = {{"n", &n, 1, NULL}, {"omega", &omega, 1, NULL}, {"x0", &x0, 1, NULL},
-                              {"v0", &v0, 1, NULL}};
+    dq_param_arg_t oargs[] = {
+        {"n", &n, 1, NULL}, {"omega", &omega, 1, NULL}, {"x0", &x0, 1, NULL}, {"v0", &v0, 1, NULL}};
     bench_t *b = malloc(sizeof *b);
     bench_init(b, "oscillator", oargs, 4);
     for (size_t u = 0; u < 4; ++u) {
@@ -1026,8 +1136,7 @@ START_TEST(test_models_exact_solutions_satisfy_the_equations)
     for (size_t u = 0; u < 4; ++u) {
         const double c = cos(omega * t[u]), s = sin(omega * t[u]);
         ck_assert_double_eq_tol(b->deriv[0][u], b->value[1][u], 1e-15);
-        ck_assert_double_eq_tol(b->deriv[1][u], -x0 * omega * omega * c - v0 * omega * s,
-                                1e-14);
+        ck_assert_double_eq_tol(b->deriv[1][u], -x0 * omega * omega * c - v0 * omega * s, 1e-14);
     }
     bench_cleanup(b);
 
@@ -1059,8 +1168,7 @@ Suite *models_suite(void)
     tcase_add_checked_fixture(tc, setup_builtins, teardown_builtins);
     tcase_add_loop_test(tc, test_models_register_parameters_with_defaults_units_and_docs, 0,
                         N_MODEL_CASES);
-    tcase_add_loop_test(tc, test_models_declare_their_time_unit_and_state_flags, 0,
-                        N_FLAGS_CASES);
+    tcase_add_loop_test(tc, test_models_declare_their_time_unit_and_state_flags, 0, N_FLAGS_CASES);
     tcase_add_loop_test(tc, test_models_initial_values_after_prepare_follow_the_parameters, 0,
                         N_MODEL_CASES);
     tcase_add_test(tc, test_models_hh_gates_start_at_steady_state_of_a_given_V0);
@@ -1078,8 +1186,8 @@ Suite *models_suite(void)
     tcase_add_test(tc, test_models_hh_spikes_counts_the_upward_0_mV_crossings_of_V);
     tcase_add_test(tc, test_models_izhikevich_resets_after_every_step_and_spikes);
     tcase_add_test(tc, test_models_izhikevich_reset_applies_only_where_v_reached_30_mV);
-    tcase_add_loop_test(tc, test_models_lif_spike_count_follows_the_analytic_interspike_interval,
-                        0, 2);
+    tcase_add_loop_test(tc, test_models_lif_spike_count_follows_the_analytic_interspike_interval, 0,
+                        2);
     tcase_add_test(tc, test_models_lif_below_the_threshold_gap_never_fires);
     tcase_add_test(tc, test_models_lif_resets_at_threshold_and_holds_while_refractory);
     tcase_add_test(tc, test_models_lif_refuses_a_reset_at_or_above_threshold);

@@ -25,22 +25,14 @@
 /* probe: states y and z; unit u starts at y = 1 + u, z = -(1 + u), so every column differs.
  * With special = 1, y of units 1..4 starts at NaN, inf, -inf and -0 (record right after
  * prepare: a step would stop on the non-finite values). */
-static int probe_special;
-
-static int probe_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                        size_t len)
-{
-    (void)msg;
-    (void)len;
-    *units = (size_t)p[0].v[0];
-    probe_special = p[1].v[0] != 0;
-    *data = NULL;
-    return DQ_OK;
-}
+typedef struct probe {
+    double n, special;
+} probe_t;
 
 static int probe_init(const dq_view_t *v)
 {
     static const double special[] = {NAN, INFINITY, -INFINITY, -0.0};
+    const int probe_special = ((const probe_t *)v->data)->special != 0;
     for (size_t i = 0; i < v->units; ++i) {
         size_t u = v->unit0 + i;
         v->value[0][i] = 1.0 + (double)u;
@@ -64,24 +56,16 @@ static const dq_state_desc_t probe_states[] = {{.name = "y", .doc = "first"},
 DQ_MODULE(probe_root, .name = "root", .parent = -1, .states = probe_states, .n_states = 2,
           .init_state = probe_init, .compute_derivative = probe_deriv);
 static const dq_param_desc_t probe_params[] = {
-    {.name = "n", .def = 1, .doc = "units", .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
-    {.name = "special", .def = 0, .doc = "1: non-finite and -0 initial values"},
+    {.name = "n", .def = 1, .doc = "units", .flags = DQ_PARAM_POPULATION,
+     .offset = offsetof(probe_t, n)},
+    {.name = "special", .def = 0, .doc = "1: non-finite and -0 initial values",
+     .offset = offsetof(probe_t, special)},
 };
 DQ_MODEL(probe_model, .name = "probe", .description = "test model", .params = probe_params,
-         .n_params = 2, .modules = DQ_LIST(dq_module_desc_t, &probe_root), .create = probe_create);
+         .n_params = 2, .data_size = sizeof(probe_t),
+         .modules = DQ_LIST(dq_module_desc_t, &probe_root));
 
 /* clock: one state named "t", the JSON time key. */
-static int clock_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                        size_t len)
-{
-    (void)p;
-    (void)msg;
-    (void)len;
-    *units = 1;
-    *data = NULL;
-    return DQ_OK;
-}
-
 static int clock_init(const dq_view_t *v)
 {
     v->value[0][0] = 0.0;
@@ -98,7 +82,7 @@ static const dq_state_desc_t clock_states[] = {{.name = "t", .doc = "elapsed tim
 DQ_MODULE(clock_root, .name = "root", .parent = -1, .states = clock_states, .n_states = 1,
           .init_state = clock_init, .compute_derivative = clock_deriv);
 DQ_MODEL(clock_model, .name = "clock", .description = "test model",
-         .modules = DQ_LIST(dq_module_desc_t, &clock_root), .create = clock_create);
+         .modules = DQ_LIST(dq_module_desc_t, &clock_root));
 
 /* ---- fixture and helpers --------------------------------------------------------------- */
 

@@ -200,15 +200,6 @@ END_TEST
 /* ---- lifecycle contract, with a model that counts its calls ---------------------------- */
 static long n_pre, n_deriv, n_post;
 
-static int lc_create(const dq_param_value_t *p, size_t *units, void **data, char *msg, size_t len)
-{
-    (void)msg;
-    (void)len;
-    *units = (size_t)p[0].v[0];
-    *data = NULL;
-    n_pre = n_deriv = n_post = 0;
-    return DQ_OK;
-}
 static int lc_init(const dq_view_t *v)
 {
     for (size_t i = 0; i < v->units; ++i) {
@@ -243,10 +234,9 @@ DQ_MODULE(lc_root, .name = "lc", .parent = -1, .states = lc_states, .n_states = 
           .init_state = lc_init, .pre_integral = lc_pre, .compute_derivative = lc_deriv,
           .post_integral = lc_post);
 static const dq_param_desc_t lc_params[] = {
-    {.name = "n", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE}};
+    {.name = "n", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION}};
 DQ_MODEL(lc_model, .name = "lifecycle", .description = "counts lifecycle calls",
-         .params = lc_params, .n_params = 1, .modules = DQ_LIST(dq_module_desc_t, &lc_root),
-         .create = lc_create);
+         .params = lc_params, .n_params = 1, .modules = DQ_LIST(dq_module_desc_t, &lc_root));
 
 START_TEST(test_solvers_call_pre_and_post_integral_once_per_step)
 {
@@ -254,6 +244,7 @@ START_TEST(test_solvers_call_pre_and_post_integral_once_per_step)
     dq_error_t err = {0};
     double n = 5;
     dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
+    n_pre = n_deriv = n_post = 0;
     dq_system_t *sys = run(&lc_model, args, 1, e, 0.01, 20, &err);
     ck_assert_msg(sys != NULL, "%s", err.message);
     ck_assert_int_eq(n_pre, 20);
@@ -356,8 +347,9 @@ START_TEST(test_solvers_hh_with_exponential_solvers_fires_repetitively)
 }
 END_TEST
 
-/* A solver, registered in-process, that stores the Jacobian the host gives it. */
-static double captured_J[16 * 3];
+/* A solver, registered in-process, that stores the Jacobian the host gives it (3 units, 4
+ * components, one block padded to DQ_LANES lanes). */
+static double captured_J[16 * DQ_LANES];
 static int capture_step(dq_ctx_t *ctx)
 {
     int rc = dq_pre_integral(ctx);
@@ -367,7 +359,8 @@ static int capture_step(dq_ctx_t *ctx)
         rc = dq_jacobian(ctx, ctx->t, ctx->y, ctx->f, captured_J);
     return rc ? rc : dq_post_integral(ctx);
 }
-DQ_INTEGRATOR(capture_desc, .name = "capture_jacobian", .category = "test", .step = capture_step);
+DQ_INTEGRATOR(capture_desc, .name = "capture_jacobian", .category = DQ_CATEGORY_OTHER,
+              .flags = DQ_CAP_JACOBIAN, .step = capture_step);
 
 static void hh_jacobian(const dq_model_desc_t *md, double *J)
 {
@@ -395,7 +388,7 @@ START_TEST(test_solvers_finite_difference_jacobian_matches_analytic_on_hh)
     dq_error_t err = {0};
     ck_assert_int_eq(dq_registry_register(reg, &capture_desc, NULL, &err), DQ_OK);
     const dq_model_desc_t *hh = model("hh");
-    double Ja[16 * 3], Jf[16 * 3];
+    double Ja[16 * DQ_LANES], Jf[16 * DQ_LANES];
     hh_jacobian(hh, Ja);
     /* The same model without its analytic Jacobian: the host falls back to differences. */
     size_t n_mod = 0;
@@ -414,9 +407,9 @@ START_TEST(test_solvers_finite_difference_jacobian_matches_analytic_on_hh)
     fd.modules = mod_ptrs;
     hh_jacobian(&fd, Jf);
     double scale = 0.0;
-    for (size_t k = 0; k < 48; ++k)
+    for (size_t k = 0; k < 16 * DQ_LANES; ++k)
         scale = fmax(scale, fabs(Ja[k]));
-    for (size_t k = 0; k < 48; ++k)
+    for (size_t k = 0; k < 16 * DQ_LANES; ++k)
         ck_assert_msg(fabs(Jf[k] - Ja[k]) <= 1e-6 * fmax(fabs(Ja[k]), 1e-3 * scale),
                       "entry %zu: differences %.10g, analytic %.10g", k, Jf[k], Ja[k]);
 }

@@ -270,7 +270,7 @@ static int fake_deriv(dq_ctx_t *ctx, double t, const double *y, double *out)
     f->deriv++;
     if (f->deriv == f->fail_deriv_at)
         return f->fail_code;
-    for (size_t i = 0; i < ctx->n; ++i)
+    for (size_t i = 0; i < ctx->len; ++i)
         out[i] = fake_f(t, y[i]);
     return DQ_OK;
 }
@@ -299,9 +299,9 @@ static const dq_host_api_t fake_host = {
     .report = fake_report,
 };
 
-static double fake_y[FAKE_N], fake_fslot[FAKE_N], fake_work[DQ_RK_MAX_STAGES * FAKE_N];
+static double fake_y[FAKE_N], fake_fslot[FAKE_N], fake_scratch[DQ_RK_MAX_STAGES * FAKE_N];
 
-static dq_ctx_t fake_ctx(fake_t *f, unsigned work_vectors)
+static dq_ctx_t fake_ctx(fake_t *f, unsigned scratch_vectors)
 {
     dq_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -310,19 +310,19 @@ static dq_ctx_t fake_ctx(fake_t *f, unsigned work_vectors)
     ctx.host_data = f;
     ctx.t = 0.5;
     ctx.dt = 0.1;
-    ctx.n = FAKE_N;
-    ctx.m = 1;
+    ctx.len = FAKE_N;
+    ctx.comps = 1;
     ctx.units = FAKE_N;
     ctx.y = fake_y;
     ctx.f = fake_fslot;
-    ctx.work = fake_work;
-    ctx.work_len = (size_t)work_vectors * FAKE_N;
+    ctx.scratch = fake_scratch;
+    ctx.scratch_len = (size_t)scratch_vectors * FAKE_N;
     for (size_t i = 0; i < FAKE_N; ++i) {
         fake_y[i] = 0.25 + 0.5 * (double)i;
         fake_fslot[i] = NAN;
     }
-    for (size_t i = 0; i < sizeof fake_work / sizeof fake_work[0]; ++i)
-        fake_work[i] = NAN; /* the step must not read work it has not written */
+    for (size_t i = 0; i < sizeof fake_scratch / sizeof fake_scratch[0]; ++i)
+        fake_scratch[i] = NAN; /* the step must not read scratch it has not written */
     return ctx;
 }
 
@@ -355,7 +355,7 @@ START_TEST(test_rk_step_keeps_the_solver_contract)
     const method_t *m = &methods[_i];
     const unsigned s = m->tab->stages;
     fake_t f = {0};
-    dq_ctx_t ctx = fake_ctx(&f, DQ_RK_WORK_VECTORS(s));
+    dq_ctx_t ctx = fake_ctx(&f, DQ_RK_SCRATCH_VECTORS(s));
     double y0[FAKE_N];
     memcpy(y0, fake_y, sizeof y0);
     ck_assert_int_eq(dq_rk_step(&ctx, m->tab), DQ_OK);
@@ -398,10 +398,10 @@ START_TEST(test_rk_step_returns_the_first_error_unchanged)
 }
 END_TEST
 
-START_TEST(test_rk_step_refuses_too_few_work_vectors)
+START_TEST(test_rk_step_refuses_too_few_scratch_vectors)
 {
     fake_t f = {0};
-    dq_ctx_t ctx = fake_ctx(&f, DQ_RK_WORK_VECTORS(4) - 1);
+    dq_ctx_t ctx = fake_ctx(&f, DQ_RK_SCRATCH_VECTORS(4) - 1);
     ck_assert_int_eq(dq_rk_step(&ctx, &rk4_tableau), DQ_ESOLVER);
     ck_assert_int_eq(f.reports, 1);
     ck_assert_int_eq(f.report_code, DQ_ESOLVER);
@@ -445,7 +445,7 @@ START_TEST(test_plugin_is_registered_as_declared)
     ck_assert_str_eq(e->name, m->name);
     ck_assert_str_eq(e->category, "explicit");
     ck_assert_int_eq(e->order, m->order);
-    ck_assert_uint_eq(e->work_vectors, DQ_RK_WORK_VECTORS(m->tab->stages));
+    ck_assert_uint_eq(e->scratch_vectors, DQ_RK_SCRATCH_VECTORS(m->tab->stages));
     ck_assert_ptr_nonnull(e->step);
     ck_assert_ptr_null(strchr(e->description, '\n'));
     ck_assert_uint_gt(strlen(e->description), 0);
@@ -550,17 +550,6 @@ END_TEST
 /* State 0: logistic y' = y (1 - y), y(0) = 0.1, exact y = 1/(1 + 9 e^-t).
  * State 1: Riccati  y' = -2 t y^2,    y(0) = 1,   exact y = 1/(1 + t^2). */
 
-static int nonlinear_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                            size_t len)
-{
-    (void)p;
-    (void)msg;
-    (void)len;
-    *units = 1;
-    *data = NULL;
-    return DQ_OK;
-}
-
 static int nonlinear_init(const dq_view_t *v)
 {
     for (size_t i = 0; i < v->units; ++i) {
@@ -587,7 +576,7 @@ static const dq_state_desc_t nonlinear_states[] = {
 DQ_MODULE(nonlinear_root, .name = "root", .parent = -1, .states = nonlinear_states, .n_states = 2,
           .init_state = nonlinear_init, .compute_derivative = nonlinear_deriv);
 DQ_MODEL(nonlinear_model, .name = "nonlinear", .description = "logistic and Riccati equations",
-         .modules = DQ_LIST(dq_module_desc_t, &nonlinear_root), .create = nonlinear_create);
+         .modules = DQ_LIST(dq_module_desc_t, &nonlinear_root));
 
 START_TEST(test_plugin_converges_at_its_order_on_the_logistic_equation)
 {
@@ -627,7 +616,7 @@ Suite *tableaux_suite(void)
     tc = tcase_create("rk_step");
     tcase_add_loop_test(tc, test_rk_step_keeps_the_solver_contract, 0, N_METHODS);
     tcase_add_loop_test(tc, test_rk_step_returns_the_first_error_unchanged, 0, N_METHODS);
-    tcase_add_test(tc, test_rk_step_refuses_too_few_work_vectors);
+    tcase_add_test(tc, test_rk_step_refuses_too_few_scratch_vectors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("plugins");

@@ -5,7 +5,8 @@
  * a step. An implementation builds its state for a problem (setup), advances it by a
  * number of steps (run: the only timed call), reports V (or y) of the first and last unit,
  * the mean over units and the spike count (read), and frees everything (teardown). Every
- * implementation integrates the same equations from the same initial state (hh_eq.h). */
+ * implementation integrates the same equations (plugins/models/hh_eq.h) from the same
+ * initial state (workload.h). */
 #ifndef BENCH_H
 #define BENCH_H
 

@@ -3,7 +3,7 @@
  *
  * One pass over the population per step; each unit's whole step (every stage, the spike
  * test) runs in registers, reading and writing its state once: what one writes by hand
- * in structure-of-arrays form. The arithmetic is dqhost's to the operation (see hh_eq.h,
+ * in structure-of-arrays form. The arithmetic is dqhost's to the operation (hh_eq.h,
  * <dq/rk.h> and plugins/solvers/ind_exp_euler.c), so a scalar build agrees with dqhost to
  * rounding. The includer defines HAND_SIMD (a pragma before each unit loop, or nothing),
  * HAND_CLONES (attributes of each kernel, or nothing) and HAND_NAME(x) (a prefix for the
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "hh_eq.h"
+#include "workload.h"
 
 typedef struct HAND_NAME(state) {
     bench_problem_t p;
@@ -32,12 +32,13 @@ HAND_CLONES static void HAND_NAME(euler)(hh_params_t P, size_t N, double dt, uns
                                          double *restrict g, const double *restrict I,
                                          double *restrict sp)
 {
+    const double invC = 1.0 / P.C;
     for (unsigned long k = 0; k < steps; ++k) {
         HAND_SIMD
         for (size_t i = 0; i < N; ++i) {
             const double v = V[i], x = m[i], y = h[i], z = g[i];
             double dv, dx, dy, dz;
-            hh_deriv(&P, v, x, y, z, I[i], &dv, &dx, &dy, &dz);
+            hh_deriv(&P, invC, v, x, y, z, I[i], &dv, &dx, &dy, &dz);
             const double v1 = v + dt * dv;
             V[i] = v1;
             m[i] = x + dt * dx;
@@ -55,17 +56,19 @@ HAND_CLONES static void HAND_NAME(rk4)(hh_params_t P, size_t N, double dt, unsig
                                        double *restrict g, const double *restrict I,
                                        double *restrict sp)
 {
+    const double invC = 1.0 / P.C;
     for (unsigned long k = 0; k < steps; ++k) {
         HAND_SIMD
         for (size_t i = 0; i < N; ++i) {
             const double v = V[i], x = m[i], y = h[i], z = g[i], c = I[i];
             double v1, x1, y1, z1, v2, x2, y2, z2, v3, x3, y3, z3, v4, x4, y4, z4;
-            hh_deriv(&P, v, x, y, z, c, &v1, &x1, &y1, &z1);
-            hh_deriv(&P, v + dt * (0.5 * v1), x + dt * (0.5 * x1), y + dt * (0.5 * y1),
+            hh_deriv(&P, invC, v, x, y, z, c, &v1, &x1, &y1, &z1);
+            hh_deriv(&P, invC, v + dt * (0.5 * v1), x + dt * (0.5 * x1), y + dt * (0.5 * y1),
                      z + dt * (0.5 * z1), c, &v2, &x2, &y2, &z2);
-            hh_deriv(&P, v + dt * (0.5 * v2), x + dt * (0.5 * x2), y + dt * (0.5 * y2),
+            hh_deriv(&P, invC, v + dt * (0.5 * v2), x + dt * (0.5 * x2), y + dt * (0.5 * y2),
                      z + dt * (0.5 * z2), c, &v3, &x3, &y3, &z3);
-            hh_deriv(&P, v + dt * v3, x + dt * x3, y + dt * y3, z + dt * z3, c, &v4, &x4, &y4, &z4);
+            hh_deriv(&P, invC, v + dt * v3, x + dt * x3, y + dt * y3, z + dt * z3, c, &v4, &x4, &y4,
+                     &z4);
             const double vn = v + dt * (RK4_B1 * v1 + RK4_B2 * v2 + RK4_B2 * v3 + RK4_B1 * v4);
             V[i] = vn;
             m[i] = x + dt * (RK4_B1 * x1 + RK4_B2 * x2 + RK4_B2 * x3 + RK4_B1 * x4);
@@ -82,27 +85,28 @@ static inline double HAND_NAME(phi1)(double z)
     return z == 0.0 ? 1.0 : expm1(z) / z;
 }
 
-/* Per-state exponential Euler, as ind_exp_euler.c with hh.c's analytic diagonal: every
- * state, V included, moves by dt phi_1(dt lambda) f with lambda = dF_i/dy_i at y0. On the
- * gates this is Rush-Larsen. */
+/* Per-state exponential Euler, as ind_exp_euler.c with hh.c's fused derivative and diagonal
+ * (compute_derivative_diag): every state, V included, moves by dt phi_1(dt lambda) f with
+ * lambda = dF_i/dy_i at y0. On the gates this is Rush-Larsen. */
 HAND_CLONES static void HAND_NAME(ind_exp_euler)(hh_params_t P, size_t N, double dt,
                                                  unsigned long steps, double *restrict V,
                                                  double *restrict m, double *restrict h,
                                                  double *restrict g, const double *restrict I,
                                                  double *restrict sp)
 {
+    const double invC = 1.0 / P.C;
     for (unsigned long k = 0; k < steps; ++k) {
         HAND_SIMD
         for (size_t i = 0; i < N; ++i) {
             const double v = V[i], x = m[i], y = h[i], z = g[i];
             double am, bm, ah, bh, an, bn;
             hh_rates(v, &am, &bm, &ah, &bh, &an, &bn);
-            const double dv = hh_dV(&P, v, x, y, z, I[i]);
-            const double dx = am * (1.0 - x) - bm * x;
-            const double dy = ah * (1.0 - y) - bh * y;
-            const double dz = an * (1.0 - z) - bn * z;
-            const double lv = hh_jac_VV(&P, x, y, z);
-            const double lx = -(am + bm), ly = -(ah + bh), lz = -(an + bn);
+            const double dv = hh_dV(&P, invC, v, x, y, z, I[i]);
+            const double dx = hh_gate(am, bm, x);
+            const double dy = hh_gate(ah, bh, y);
+            const double dz = hh_gate(an, bn, z);
+            const double lv = hh_dV_dV_fused(&P, invC, x, y, z);
+            const double lx = hh_gate_dx(am, bm), ly = hh_gate_dx(ah, bh), lz = hh_gate_dx(an, bn);
             const double v1 = v + dt * HAND_NAME(phi1)(dt * lv) * dv;
             V[i] = v1;
             m[i] = x + dt * HAND_NAME(phi1)(dt * lx) * dx;

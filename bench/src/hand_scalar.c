@@ -17,25 +17,19 @@ static void hand_exp_euler(hh_params_t P, size_t N, double dt, unsigned long ste
 {
     enum { M = 4, A = M + 1 };
     double Mx[A * A], E[A * A], work[DQ_LINALG_EXPM_WORK(A)];
+    const double invC = 1.0 / P.C;
     for (unsigned long k = 0; k < steps; ++k) {
         for (size_t i = 0; i < N; ++i) {
             const double v = V[i], x = m[i], y = h[i], z = g[i];
-            double am, bm, ah, bh, an, bn;
-            hh_rates(v, &am, &bm, &ah, &bh, &an, &bn);
-            const double f[M] = {hh_dV(&P, v, x, y, z, I[i]), am * (1.0 - x) - bm * x,
-                                 ah * (1.0 - y) - bh * y, an * (1.0 - z) - bn * z};
-            /* d alpha/dV and d beta/dV, as hh.c's hh_rate_m/h/n */
-            const double dam = 0.1 * hh_linexp_dx(v + 40.0), dbm = -bm / 18.0;
-            const double eh = exp(-(v + 35.0) / 10.0);
-            const double dah = -ah / 20.0, dbh = bh * (eh * bh) / 10.0;
-            const double dan = 0.01 * hh_linexp_dx(v + 55.0), dbn = -bn / 80.0;
+            const hh_rate_t rm = hh_rate_m(v), rh = hh_rate_h(v), rn = hh_rate_n(v);
+            const double f[M] = {hh_dV(&P, invC, v, x, y, z, I[i]), hh_gate(rm.a, rm.b, x),
+                                 hh_gate(rh.a, rh.b, y), hh_gate(rn.a, rn.b, z)};
             const double J[M][M] = {
-                {hh_jac_VV(&P, x, y, z), -3.0 * P.gNa * x * x * y * (v - P.ENa) / P.C,
-                 -P.gNa * x * x * x * (v - P.ENa) / P.C,
-                 -4.0 * P.gK * z * z * z * (v - P.EK) / P.C},
-                {dam * (1.0 - x) - dbm * x, -(am + bm), 0.0, 0.0},
-                {dah * (1.0 - y) - dbh * y, 0.0, -(ah + bh), 0.0},
-                {dan * (1.0 - z) - dbn * z, 0.0, 0.0, -(an + bn)},
+                {hh_jac_VV(&P, x, y, z), hh_jac_Vm(&P, v, x, y), hh_jac_Vh(&P, v, x),
+                 hh_jac_Vn(&P, v, z)},
+                {hh_gate_dV(rm, x), hh_gate_dx(rm.a, rm.b), 0.0, 0.0},
+                {hh_gate_dV(rh, y), 0.0, hh_gate_dx(rh.a, rh.b), 0.0},
+                {hh_gate_dV(rn, z), 0.0, 0.0, hh_gate_dx(rn.a, rn.b)},
             };
             for (int r = 0; r < M; ++r) {
                 for (int c = 0; c < M; ++c)

@@ -11,7 +11,7 @@
 #include <boost/version.hpp>
 
 #include "bench.h"
-#include "hh_eq.h"
+#include "workload.h"
 
 namespace odeint = boost::numeric::odeint;
 

@@ -16,7 +16,7 @@
 #include <dq/host/system.h>
 
 #include "bench.h"
-#include "hh_eq.h"
+#include "workload.h"
 
 #ifndef BENCH_PLUGIN_DIR
 #error "BENCH_PLUGIN_DIR must name the build tree's plugin directory"

@@ -13,7 +13,7 @@
 #include <gsl/gsl_version.h>
 
 #include "bench.h"
-#include "hh_eq.h"
+#include "workload.h"
 
 typedef struct gslb_state {
     bench_problem_t p;

@@ -11,7 +11,7 @@
 #include <sundials/sundials_context.h>
 
 #include "bench.h"
-#include "hh_eq.h"
+#include "workload.h"
 
 typedef struct sunb_state {
     bench_problem_t p;

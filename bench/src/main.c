@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "hh_eq.h"
+#include "workload.h"
 
 #define BENCH_WARM_STEPS 2
 #define BENCH_CHECK_N 1000

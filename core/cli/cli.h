@@ -26,8 +26,8 @@ typedef struct dq_cli {
     dq_loader_t *loader;
 } dq_cli_t;
 
-/* Prints "dqhost: error: <msg>" (with "<source>: " when the error has a source not already
- * named in the message) to stderr. */
+/* Prints "dqhost: error: <msg>" to stderr, after "<spec>: " or "<spec>:<line>:<column>: "
+ * when the error is at a place in a run spec (err->place). */
 void cli_print_error(const dq_error_t *err);
 void cli_errorf(const char *fmt, ...) DQ_PRINTF(1, 2);
 void cli_warnf(const char *fmt, ...) DQ_PRINTF(1, 2);
@@ -41,11 +41,13 @@ void cli_report_rejected(const dq_cli_t *cli);
 /* Parses a whole string as a finite double; on failure prints an error naming `what`. */
 int cli_parse_double(const char *text, const char *what, double *out);
 
-/* Joins a NULL-terminated list with ", " into buf ("" for an empty list). */
-void cli_join(const char *const *list, char *buf, size_t len);
-
 /* The model's parameter names joined with ", " into buf. */
-void cli_param_names(const dq_model_desc_t *d, char *buf, size_t len);
+void cli_model_param_names(const dq_model_desc_t *d, char *buf, size_t len);
+/* The model's states in declaration order (module by module); *module (may be NULL)
+ * receives the owning module's name. */
+size_t cli_model_state_count(const dq_model_entry_t *m);
+const dq_state_desc_t *cli_model_state_at(const dq_model_entry_t *m, size_t k,
+                                          const char **module);
 
 int cmd_list(dq_cli_t *cli, int argc, char **argv);
 int cmd_info(dq_cli_t *cli, int argc, char **argv);

@@ -63,14 +63,14 @@ json_t *cli_json_model(const dq_model_entry_t *m)
                               (p->flags & DQ_PARAM_POSITIVE) != 0));
     }
     json_t *states = json_array();
-    for (size_t i = 0; d->modules[i]; ++i)
-        for (size_t k = 0; k < d->modules[i]->n_states; ++k) {
-            const dq_state_desc_t *s = &d->modules[i]->states[k];
-            json_array_append_new(states, json_pack("{s:s, s:s?, s:s?, s:s?, s:b}", "name",
-                                                    s->name, "module", d->modules[i]->name,
-                                                    "unit", s->unit, "doc", s->doc, "diffusion",
-                                                    (s->flags & DQ_STATE_DIFFUSION) != 0));
-        }
+    for (size_t k = 0; k < cli_model_state_count(m); ++k) {
+        const char *module;
+        const dq_state_desc_t *s = cli_model_state_at(m, k, &module);
+        json_array_append_new(states, json_pack("{s:s, s:s?, s:s?, s:s?, s:b}", "name", s->name,
+                                                "module", module, "unit", s->unit, "doc",
+                                                s->doc, "diffusion",
+                                                (s->flags & DQ_STATE_DIFFUSION) != 0));
+    }
     return json_pack("{s:s, s:s?, s:o, s:o, s:s}", "name", d->name, "description",
                      d->description, "parameters", params, "states", states, "origin",
                      m->origin);

@@ -15,11 +15,9 @@
 
 void cli_print_error(const dq_error_t *err)
 {
-    /* The source is printed unless the message already names it in quotes (the loader's
-     * "cannot open plugin '<path>'"); a position goes with it as file:line:column. */
-    char quoted[DQ_ERROR_SOURCE_MAX + 4];
-    snprintf(quoted, sizeof quoted, "'%s'", err->source);
-    if (!err->source[0] || (err->line == 0 && strstr(err->message, quoted)))
+    /* Messages name their subject ("plugin 'x'", "state 'V'") except at a place in a run
+     * spec, where the file goes first, with the position as file:line:column. */
+    if (err->place != DQ_PLACE_SPEC || !err->source[0])
         fprintf(stderr, "dqhost: error: %s\n", err->message);
     else if (err->line > 0)
         fprintf(stderr, "dqhost: error: %s:%d:%d: %s\n", err->source, err->line, err->column,
@@ -175,21 +173,4 @@ int cli_parse_double(const char *text, const char *what, double *out)
     }
     *out = v;
     return 0;
-}
-
-void cli_join(const char *const *list, char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; list && list[i] && used < len; ++i)
-        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", list[i]);
-}
-
-void cli_param_names(const dq_model_desc_t *d, char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t k = 0; k < d->n_params && used < len; ++k)
-        used += (size_t)snprintf(buf + used, len - used, "%s%s", k ? ", " : "",
-                                 d->params[k].name);
 }

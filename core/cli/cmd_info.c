@@ -4,14 +4,16 @@
 #include <string.h>
 
 #include "cli_json.h"
+#include "strbuf.h"
 
 static void info_integrator(const dq_integrator_entry_t *e)
 {
-    char aliases[512];
-    cli_join(e->aliases, aliases, sizeof aliases);
+    char aliases[512], flags[256];
+    dq__join(aliases, sizeof aliases, e->aliases, (size_t)-1, ", ");
     const char *words[8];
     size_t n;
     cli_flag_words(e->flags, words, &n);
+    dq__join(flags, sizeof flags, words, n, ", ");
     printf("integrator %s\n", e->name);
     printf("  aliases:      %s\n", aliases[0] ? aliases : "(none)");
     printf("  category:     %s\n", e->category[0] ? e->category : "(none)");
@@ -20,10 +22,7 @@ static void info_integrator(const dq_integrator_entry_t *e)
     else
         printf("  order:        unknown\n");
     printf("  description:  %s\n", e->description);
-    printf("  flags:        ");
-    for (size_t i = 0; i < n; ++i)
-        printf("%s%s", i ? ", " : "", words[i]);
-    printf("%s\n", n ? "" : "(none)");
+    printf("  flags:        %s\n", n ? flags : "(none)");
     printf("  options:      %s\n", e->n_options ? "" : "(none)");
     for (size_t i = 0; i < e->n_options; ++i) {
         const dq_option_desc_t *o = &e->options[i];
@@ -49,12 +48,11 @@ static void info_model(const dq_model_entry_t *m)
                (p->flags & DQ_PARAM_PER_UNIT) ? " [per unit]" : "");
     }
     printf("  states:\n");
-    for (size_t i = 0; d->modules[i]; ++i)
-        for (size_t k = 0; k < d->modules[i]->n_states; ++k) {
-            const dq_state_desc_t *s = &d->modules[i]->states[k];
-            printf("    %-12s %-8s %s%s\n", s->name, s->unit ? s->unit : "", s->doc ? s->doc : "",
-                   (s->flags & DQ_STATE_DIFFUSION) ? " (stochastic)" : "");
-        }
+    for (size_t k = 0; k < cli_model_state_count(m); ++k) {
+        const dq_state_desc_t *s = cli_model_state_at(m, k, NULL);
+        printf("    %-12s %-8s %s%s\n", s->name, s->unit ? s->unit : "", s->doc ? s->doc : "",
+               (s->flags & DQ_STATE_DIFFUSION) ? " (stochastic)" : "");
+    }
 }
 
 int cmd_info(dq_cli_t *cli, int argc, char **argv)

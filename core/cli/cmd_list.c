@@ -6,6 +6,7 @@
 #include <dq/version.h>
 
 #include "cli_json.h"
+#include "strbuf.h"
 
 static int list_json(const dq_cli_t *cli)
 {
@@ -39,7 +40,7 @@ static void list_integrators(const dq_cli_t *cli)
     char aliases[256];
     for (size_t i = 0; i < n; ++i) {
         const dq_integrator_entry_t *e = dq_registry_at(cli->reg, i);
-        cli_join(e->aliases, aliases, sizeof aliases);
+        dq__join(aliases, sizeof aliases, e->aliases, (size_t)-1, ", ");
         wn = list_width(wn, e->name);
         wa = list_width(wa, aliases);
         wc = list_width(wc, e->category);
@@ -52,7 +53,7 @@ static void list_integrators(const dq_cli_t *cli)
            "ORDER", wd, "DESCRIPTION", "SOURCE");
     for (size_t i = 0; i < n; ++i) {
         const dq_integrator_entry_t *e = dq_registry_at(cli->reg, i);
-        cli_join(e->aliases, aliases, sizeof aliases);
+        dq__join(aliases, sizeof aliases, e->aliases, (size_t)-1, ", ");
         char order[16];
         snprintf(order, sizeof order, "%d", e->order);
         printf("  %-*s  %-*s  %-*s  %-5s  %-*s  %s%s\n", wn, e->name, wa,
@@ -70,7 +71,7 @@ static void list_models(const dq_cli_t *cli)
     for (size_t i = 0; i < n; ++i) {
         const dq_model_desc_t *d = dq_registry_model_at(cli->reg, i)->desc;
         wn = list_width(wn, d->name);
-        cli_param_names(d, params, sizeof params);
+        cli_model_param_names(d, params, sizeof params);
         wp = list_width(wp, params);
         wd = list_width(wd, d->description ? d->description : "");
     }
@@ -82,7 +83,7 @@ static void list_models(const dq_cli_t *cli)
     for (size_t i = 0; i < n; ++i) {
         const dq_model_entry_t *m = dq_registry_model_at(cli->reg, i);
         const dq_model_desc_t *d = m->desc;
-        cli_param_names(d, params, sizeof params);
+        cli_model_param_names(d, params, sizeof params);
         printf("  %-*s  %-*s  %-*s  %s\n", wn, d->name, wp, params[0] ? params : "-", wd,
                d->description ? d->description : "", m->origin);
     }

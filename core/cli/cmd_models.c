@@ -39,9 +39,8 @@ int cmd_models(dq_cli_t *cli, int argc, char **argv)
                    (p->flags & DQ_PARAM_PER_UNIT) ? " [per unit]" : "");
         }
         printf("    states:");
-        for (size_t k = 0; d->modules[k]; ++k)
-            for (size_t s = 0; s < d->modules[k]->n_states; ++s)
-                printf(" %s", d->modules[k]->states[s].name);
+        for (size_t k = 0; k < cli_model_state_count(m); ++k)
+            printf(" %s", cli_model_state_at(m, k, NULL)->name);
         printf("\n");
     }
     if (n == 0)

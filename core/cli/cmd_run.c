@@ -17,12 +17,18 @@
 
 #include "run.h"
 
-/* Prints an error; one that names a JSON path belongs to the spec file. */
+/* Prints an error; one at a place in the spec gets the spec's file as its source. */
 static void run_error(const run_plan_t *p, dq_error_t *err)
 {
-    if (p->spec_path && err->message[0] == '.')
+    if (err->place == DQ_PLACE_SPEC)
         dq_error_add_source(err, p->spec_path);
     cli_print_error(err);
+}
+
+/* The place of a plan item: a `where` is set only for what came from the spec. */
+static dq_place_t run_place(const char *where)
+{
+    return where ? DQ_PLACE_SPEC : DQ_PLACE_NONE;
 }
 
 /* Prints the registry's and the system's warnings. */
@@ -40,16 +46,18 @@ static dq_system_t *run_build(dq_cli_t *cli, const run_plan_t *p)
     const dq_model_entry_t *model = dq_registry_lookup_model(cli->reg, p->model, &err);
     if (!model) {
         dq_error_t e = {0};
-        dq_error_set(&e, err.code, NULL, "%s%s%s", p->model_where ? p->model_where : "",
-                     p->model_where ? ": " : "", err.message);
+        dq_error_set_at(&e, err.code, run_place(p->model_where), NULL, "%s%s%s",
+                        p->model_where ? p->model_where : "", p->model_where ? ": " : "",
+                        err.message);
         run_error(p, &e);
         return NULL;
     }
     const dq_integrator_entry_t *solver = dq_registry_lookup(cli->reg, p->solver, &err);
     if (!solver) {
         dq_error_t e = {0};
-        dq_error_set(&e, err.code, NULL, "%s%s%s", p->solver_where ? p->solver_where : "",
-                     p->solver_where ? ": " : "", err.message);
+        dq_error_set_at(&e, err.code, run_place(p->solver_where), NULL, "%s%s%s",
+                        p->solver_where ? p->solver_where : "", p->solver_where ? ": " : "",
+                        err.message);
         run_error(p, &e);
         return NULL;
     }
@@ -61,7 +69,8 @@ static dq_system_t *run_build(dq_cli_t *cli, const run_plan_t *p)
         if (dq_system_set_solver_option(sys, p->opts[i].name, p->opts[i].value, &err)) {
             if (p->opts[i].where) {
                 dq_error_t e = {0};
-                dq_error_set(&e, err.code, NULL, "%s: %s", p->opts[i].where, err.message);
+                dq_error_set_at(&e, err.code, DQ_PLACE_SPEC, NULL, "%s: %s", p->opts[i].where,
+                                err.message);
                 err = e;
             }
             goto fail;
@@ -72,8 +81,9 @@ static dq_system_t *run_build(dq_cli_t *cli, const run_plan_t *p)
             sub = dq_registry_lookup(cli->reg, p->subs[i].solver, &err);
             if (!sub) {
                 dq_error_t e = {0};
-                dq_error_set(&e, err.code, NULL, "%s%s%s", p->subs[i].where ? p->subs[i].where : "",
-                             p->subs[i].where ? ".solver: " : "", err.message);
+                dq_error_set_at(&e, err.code, run_place(p->subs[i].where), NULL, "%s%s%s",
+                                p->subs[i].where ? p->subs[i].where : "",
+                                p->subs[i].where ? ".solver: " : "", err.message);
                 err = e;
                 goto fail;
             }
@@ -134,7 +144,8 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     if (!(sys = run_build(cli, p)))
         goto done;
     if ((o.block_units && dq_system_set_block_units(sys, o.block_units, &err)) ||
-        dq_system_set_threads(sys, o.threads, &err)) { /* 0 (no --threads): one per core */
+        dq_system_set_threads(sys, o.threads, &err) || /* 0 (no --threads): one per core */
+        dq_system_set_seed(sys, p->has_seed ? p->seed : 0, &err)) {
         cli_print_error(&err);
         goto done;
     }

@@ -36,17 +36,14 @@ void dq_error_clear(dq_error_t *err)
         memset(err, 0, sizeof *err);
 }
 
-int dq_error_set(dq_error_t *err, int code, const char *source, const char *fmt, ...)
+static int error_vset(dq_error_t *err, int code, dq_place_t place, const char *source,
+                      const char *fmt, va_list ap)
 {
     if (!err || err->code != DQ_OK)
         return code;
     err->code = code;
-    if (source && !err->source[0])
-        snprintf(err->source, sizeof err->source, "%s", source);
-    va_list ap;
-    va_start(ap, fmt);
+    dq_error_add_place(err, place, source);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
     /* Messages are one line: a newline from a foreign text (dlerror, a model) would break
      * the "one line on stderr" promise. */
     for (char *p = err->message; *p; ++p)
@@ -55,10 +52,41 @@ int dq_error_set(dq_error_t *err, int code, const char *source, const char *fmt,
     return code;
 }
 
+int dq_error_set(dq_error_t *err, int code, const char *source, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, code, source && *source ? DQ_PLACE_OTHER : DQ_PLACE_NONE, source, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int dq_error_set_at(dq_error_t *err, int code, dq_place_t place, const char *source,
+                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, code, place, source, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void dq_error_add_place(dq_error_t *err, dq_place_t place, const char *source)
+{
+    if (!err)
+        return;
+    if (err->place == DQ_PLACE_NONE)
+        err->place = place;
+    dq_error_add_source(err, source);
+}
+
 void dq_error_add_source(dq_error_t *err, const char *source)
 {
-    if (err && source && !err->source[0])
+    if (err && source && *source && !err->source[0]) {
         snprintf(err->source, sizeof err->source, "%s", source);
+        if (err->place == DQ_PLACE_NONE)
+            err->place = DQ_PLACE_OTHER;
+    }
 }
 
 void dq_error_add_position(dq_error_t *err, int line, int column)

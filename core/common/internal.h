@@ -43,7 +43,7 @@ int dq__plugin_info_read(const dq_plugin_info_t *d, dq_plugin_info_t *out, const
 static inline void dq__error_reset(dq_error_t *err)
 {
     err->code = DQ_OK;
-    err->line = err->column = err->has_time = 0;
+    err->line = err->column = err->has_time = err->place = 0;
     err->source[0] = '\0';
     err->message[0] = '\0';
 }
@@ -66,6 +66,14 @@ typedef struct dq__unknown {
  * and returns code. head is a printf format. */
 int dq__error_unknown(dq_error_t *err, int code, const char *source, const dq__unknown_t *u,
                       const char *head, ...) DQ_PRINTF(5, 6);
+
+/* What a `where` names: DQ_PLACE_SPEC for a JSON path (".params.tau"), DQ_PLACE_FLAG for a
+ * flag ("--record"), DQ_PLACE_NONE for NULL or "". */
+dq_place_t dq__where_place(const char *where);
+/* Records an error about a value that came from `where`, with that place (the message,
+ * a printf format, names the where itself). Returns code. */
+int dq__error_where(dq_error_t *err, int code, const char *where, const char *fmt, ...)
+    DQ_PRINTF(4, 5);
 
 /* Duplicates a string with malloc; NULL on failure or NULL input. */
 char *dq__strdup(const char *s);

@@ -5,21 +5,24 @@
  * in dq_recorder_new, so dq_recorder_sample only reads values by index and prints: it
  * allocates nothing and returns at once on the steps it skips.
  *
- * Numbers are "%.17g", so they read back to the same double. Non-finite values are written
- * as nan, inf and -inf in CSV (what strtod reads back) and as null in JSON, which has no
- * such numbers; -0 is written as -0.0 in JSON because JSON readers (jansson, Python) take
+ * Numbers are the shortest text that reads back to the same double (numfmt.h). Non-finite values
+ * are written as nan, inf and -inf in CSV (what strtod reads back) and as null in JSON, which has
+ * no such numbers; -0 is written as -0.0 in JSON because JSON readers (jansson, Python) take
  * "-0" for the integer 0 and would lose the sign. The text assumes the "C" LC_NUMERIC locale,
  * which a program gets unless it calls setlocale.
  *
  * The system must be prepared before dq_recorder_new (the caller's duty: the recorder reads
  * the unit count and, at the first sample, the initial values). */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <dq/host/record.h>
 #include <dq/host/registry.h>
+
+#include "internal.h"
+#include "numfmt.h"
+#include "strbuf.h"
 
 struct dq_recorder {
     const dq_system_t *sys;
@@ -67,23 +70,23 @@ static int record_unknown_state(const dq_system_t *sys, const char *name, const 
     const char **names = malloc((n ? n : 1) * sizeof *names);
     if (!names)
         return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
-    char list[DQ_ERROR_MESSAGE_MAX], hint[DQ_ERROR_MESSAGE_MAX / 4] = "", w[256];
-    size_t used = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < n; ++i)
         names[i] = dq_system_state_name(sys, i);
-        if (used < sizeof list)
-            used +=
-                (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
-    }
-    const char *best[1];
-    if (dq_suggest(name, names, n, 0.6, best, 1))
-        snprintf(hint, sizeof hint, " Did you mean '%s'?", best[0]);
+    char w[256];
+    const dq__unknown_t u = {.name = name,
+                             .candidates = names,
+                             .n_candidates = n,
+                             .label = "States",
+                             .none = "States: (none)."};
+    int fresh = err && err->code == DQ_OK;
+    int rc = dq__error_unknown(err, DQ_EINVAL, NULL, &u, "%smodel '%s' has no state '%s'.",
+                               record_item_where(where, item, w, sizeof w),
+                               dq_system_model_name(sys), name);
     free(names);
-    return dq_error_set(err, DQ_EINVAL, NULL, "%smodel '%s' has no state '%s'.%s States: %s.",
-                        record_item_where(where, item, w, sizeof w), dq_system_model_name(sys),
-                        name, hint,
-                        n ? list : "(none)");
+    if (fresh)
+        dq_error_add_place(err, dq__where_place(where),
+                           dq__where_place(where) == DQ_PLACE_FLAG ? where : NULL);
+    return rc;
 }
 
 /* Reports the write failure remembered in rec (sticky: a stream that failed once may hold a
@@ -106,25 +109,21 @@ static int record_write_failed(dq_recorder_t *rec, dq_error_t *err)
 /* A JSON string literal for s, in malloc'd memory between `pre` and `post`. */
 static char *record_json_key(const char *pre, const char *s, const char *post)
 {
-    size_t len = strlen(pre) + strlen(post) + 3;
-    for (const char *p = s; *p; ++p)
-        len += 6; /* the longest escape, \u00XX */
-    char *buf = malloc(len), *o = buf;
-    if (!buf)
-        return NULL;
-    o += sprintf(o, "%s\"", pre);
-    for (const unsigned char *p = (const unsigned char *)s; *p; ++p) {
-        if (*p == '"' || *p == '\\') {
-            *o++ = '\\';
-            *o++ = (char)*p;
-        } else if (*p < 0x20) {
-            o += sprintf(o, "\\u%04x", *p);
-        } else {
-            *o++ = (char)*p; /* bytes >= 0x80 pass through: names are UTF-8 or ASCII */
+    dq__strbuf_t b;
+    dq__strbuf_init(&b, NULL, 0);
+    for (int pass = 0; pass < 2; ++pass) {
+        dq__strbuf_append(&b, pre);
+        dq__strbuf_append_json(&b, s);
+        dq__strbuf_append(&b, post);
+        if (pass == 0) {
+            size_t cap = b.len + 1;
+            char *buf = malloc(cap);
+            if (!buf)
+                return NULL;
+            dq__strbuf_init(&b, buf, cap);
         }
     }
-    sprintf(o, "\"%s", post);
-    return buf;
+    return b.p;
 }
 
 static int record_json_string(FILE *out, const char *s)
@@ -155,25 +154,9 @@ static int record_csv_column(FILE *out, const char *name, size_t unit)
 
 static int record_number(FILE *out, double v, int json)
 {
-    int rc;
-    if (isnan(v)) /* printf would write "-nan" for a NaN with the sign bit */
-        rc = fputs(json ? "null" : "nan", out);
-    else if (isinf(v))
-        rc = fputs(json ? "null" : v > 0 ? "inf" : "-inf", out);
-    else if (json && v == 0 && signbit(v))
-        rc = fputs("-0.0", out);
-    else {
-        /* The shortest of %.15g/%.16g/%.17g that reads back to the same double: 0.1 stays
-         * "0.1" instead of "0.10000000000000001", and every value still round-trips. */
-        char buf[32];
-        for (int prec = 15; prec <= 17; ++prec) {
-            snprintf(buf, sizeof buf, "%.*g", prec, v);
-            if (prec == 17 || strtod(buf, NULL) == v)
-                break;
-        }
-        rc = fputs(buf, out);
-    }
-    return rc < 0 ? -1 : 0;
+    char buf[DQ__NUMFMT_MAX];
+    return fputs(dq__numfmt(buf, sizeof buf, v, json ? DQ__NUM_JSON : DQ__NUM_TEXT), out) < 0 ? -1
+                                                                                              : 0;
 }
 
 static size_t record_unit(const dq_recorder_t *rec, size_t i)
@@ -263,15 +246,16 @@ static int record_choose_states(dq_recorder_t *rec, const dq_record_opts_t *o, d
         }
         const char *name = o->states[i];
         if (!name)
-            return dq_error_set(err, DQ_EINVAL, NULL, "%sstate name %zu is NULL",
-                                record_where(o->states_where, w, sizeof w), i);
+            return dq__error_where(err, DQ_EINVAL, o->states_where, "%sstate name %zu is NULL",
+                                   record_where(o->states_where, w, sizeof w), i);
         long idx = dq_system_state_index(sys, name);
         if (idx < 0)
             return record_unknown_state(sys, name, o->states_where, i, err);
         for (size_t j = 0; j < i; ++j)
             if (rec->states[j] == (size_t)idx)
-                return dq_error_set(err, DQ_EINVAL, NULL, "%sstate '%s' is listed twice",
-                                    record_item_where(o->states_where, i, w, sizeof w), name);
+                return dq__error_where(err, DQ_EINVAL, o->states_where,
+                                       "%sstate '%s' is listed twice",
+                                       record_item_where(o->states_where, i, w, sizeof w), name);
         rec->states[i] = (size_t)idx;
     }
     if (!rec->json)
@@ -283,10 +267,10 @@ static int record_choose_states(dq_recorder_t *rec, const dq_record_opts_t *o, d
         const char *name = dq_system_state_name(sys, rec->states[i]);
         /* A state called "t" would repeat the time key of every sample object. */
         if (strcmp(name, "t") == 0)
-            return dq_error_set(err, DQ_EINVAL, NULL,
-                                "%sstate 't' cannot be recorded as JSON: \"t\" is the time key "
-                                "of every sample; leave it out or write CSV",
-                                record_where(o->states_where, w, sizeof w));
+            return dq__error_where(err, DQ_EINVAL, o->states_where,
+                                   "%sstate 't' cannot be recorded as JSON: \"t\" is the time key "
+                                   "of every sample; leave it out or write CSV",
+                                   record_where(o->states_where, w, sizeof w));
         if (!(rec->keys[i] = record_json_key(", ", name, ": [")))
             return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
     }
@@ -313,17 +297,17 @@ static int record_choose_units(dq_recorder_t *rec, const dq_record_opts_t *o, dq
     for (size_t i = 0; i < o->n_units && rc == DQ_OK; ++i) {
         size_t u = o->units[i];
         if (u >= total && total == 0)
-            rc = dq_error_set(err, DQ_EINVAL, NULL,
-                              "%sunit %zu is out of range (the model has no units)",
-                              record_item_where(o->units_where, i, w, sizeof w), u);
+            rc = dq__error_where(err, DQ_EINVAL, o->units_where,
+                                 "%sunit %zu is out of range (the model has no units)",
+                                 record_item_where(o->units_where, i, w, sizeof w), u);
         else if (u >= total)
-            rc = dq_error_set(err, DQ_EINVAL, NULL,
-                              "%sunit %zu is out of range (the model has %zu unit%s: 0..%zu)",
-                              record_item_where(o->units_where, i, w, sizeof w), u, total,
-                              total == 1 ? "" : "s", total - 1);
+            rc = dq__error_where(err, DQ_EINVAL, o->units_where,
+                                 "%sunit %zu is out of range (the model has %zu unit%s: 0..%zu)",
+                                 record_item_where(o->units_where, i, w, sizeof w), u, total,
+                                 total == 1 ? "" : "s", total - 1);
         else if (seen[u])
-            rc = dq_error_set(err, DQ_EINVAL, NULL, "%sunit %zu is listed twice",
-                              record_item_where(o->units_where, i, w, sizeof w), u);
+            rc = dq__error_where(err, DQ_EINVAL, o->units_where, "%sunit %zu is listed twice",
+                                 record_item_where(o->units_where, i, w, sizeof w), u);
         else
             seen[u] = 1;
         rec->units[i] = u;

@@ -142,19 +142,25 @@ int dq_system_set_module_solver(dq_system_t *sys, const char *module,
     while (i < sys->n_modules && strcmp(sys->modules[i].name, module) != 0)
         ++i;
     if (i == sys->n_modules) {
-        if (sys->n_modules == 1)
-            return dq_error_set(err, DQ_EINVAL, NULL,
-                                "%smodel '%s' has no sub-module '%s'; it has no sub-modules", w,
-                                sys->model.name, module);
+        if (sys->n_modules == 1) {
+            dq_error_set(err, DQ_EINVAL, NULL,
+                         "%smodel '%s' has no sub-module '%s'; it has no sub-modules", w,
+                         sys->model.name, module);
+            if (err && where && *where)
+                dq_error_add_place(err, dq__where_place(where), NULL);
+            return DQ_EINVAL;
+        }
         const char *names[64];
         size_t n = 0;
         for (size_t k = 1; k < sys->n_modules && n < 64; ++k)
             names[n++] = sys->modules[k].name;
         dq__unknown_t u = {.name = module, .candidates = names, .n_candidates = n,
                            .label = "Sub-modules"};
-        return dq__error_unknown(err, DQ_EINVAL, NULL, &u,
-                                 "%smodel '%s' has no sub-module '%s'.", w, sys->model.name,
-                                 module);
+        dq__error_unknown(err, DQ_EINVAL, NULL, &u, "%smodel '%s' has no sub-module '%s'.", w,
+                          sys->model.name, module);
+        if (err && where && *where)
+            dq_error_add_place(err, dq__where_place(where), NULL);
+        return DQ_EINVAL;
     }
     if (solver)
         sys->mod_solver[i] = solver;

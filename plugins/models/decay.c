@@ -1,34 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* decay.c -- exponential decay dy/dt = -y/tau (the seed's Decay), exact y0*exp(-t/tau).
  * A population of n independent units, all with the same tau and y0. */
-#include <stdlib.h>
+#include <stddef.h>
 
-#include <dq/dq.h>
+#include <dq/plugin.h>
 
-enum { P_TAU, P_Y0, P_N };
 enum { S_Y };
 
 typedef struct decay {
     double tau;
     double y0;
+    double n; /* the population size; loops use the view's */
 } decay_t;
-
-static int decay_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                        size_t msglen)
-{
-    (void)msg;
-    (void)msglen;
-    decay_t *d = malloc(sizeof *d);
-    if (!d)
-        return DQ_ENOMEM;
-    d->tau = p[P_TAU].v[0];
-    d->y0 = p[P_Y0].v[0];
-    *units = (size_t)p[P_N].v[0];
-    *data = d;
-    return DQ_OK;
-}
-
-static void decay_destroy(void *data) { free(data); }
 
 static int decay_init(const dq_view_t *v)
 {
@@ -56,7 +39,7 @@ static int decay_derivative(const dq_view_t *v)
 static int decay_jacobian(const dq_view_t *v)
 {
     const decay_t *d = v->data;
-    double *restrict j = v->jacobian[S_Y * 1 + S_Y];
+    double *restrict j = v->jacobian[S_Y * v->n_vars + S_Y];
     if (j)
         for (size_t i = 0; i < v->units; ++i)
             j[i] = -1.0 / d->tau;
@@ -76,32 +59,35 @@ static const dq_state_desc_t decay_states[] = {
     {.name = "y", .unit = NULL, .doc = "the decaying quantity"},
 };
 
-DQ_MODULE(decay_root,
-          .name = "decay",
-          .parent = -1,
-          .states = decay_states,
-          .n_states = 1,
-          .init_state = decay_init,
-          .compute_derivative = decay_derivative,
-          .jacobian = decay_jacobian,
+DQ_MODULE(decay_root, .name = "decay", .parent = -1, .states = decay_states,
+          .n_states = DQ_COUNT(decay_states), .init_state = decay_init,
+          .compute_derivative = decay_derivative, .jacobian = decay_jacobian,
           .jacobian_diag = decay_jacobian_diag);
 
 static const dq_param_desc_t decay_params[] = {
-    {.name = "tau", .def = 10.0, .unit = "s", .doc = "time constant",
-     .flags = DQ_PARAM_POSITIVE},
-    {.name = "y0", .def = 1.0, .unit = NULL, .doc = "initial value y(0)"},
-    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (independent units)",
-     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
+    {.name = "tau",
+     .def = 10.0,
+     .unit = "s",
+     .doc = "time constant",
+     .flags = DQ_PARAM_POSITIVE,
+     .offset = offsetof(decay_t, tau)},
+    {.name = "y0",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "initial value y(0)",
+     .offset = offsetof(decay_t, y0)},
+    {.name = "n",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "population size (independent units)",
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION,
+     .offset = offsetof(decay_t, n)},
 };
 
-DQ_MODEL(decay_desc,
-         .name = "decay",
+DQ_MODEL(decay_desc, .name = "decay",
          .description = "Exponential decay dy/dt = -y/tau (exact: y0*exp(-t/tau)).",
-         .params = decay_params,
-         .n_params = 3,
-         .modules = DQ_LIST(dq_module_desc_t, &decay_root),
-         .create = decay_create,
-         .destroy = decay_destroy,
+         .params = decay_params, .n_params = DQ_COUNT(decay_params),
+         .modules = DQ_LIST(dq_module_desc_t, &decay_root), .data_size = sizeof(decay_t),
          .time_unit = "s");
 
 DQ_PLUGIN_MODEL(decay_desc)

@@ -1,43 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* fitzhugh_nagumo.c -- FitzHugh-Nagumo neuron v' = v - v^3/3 - w + I, w' = (v + a - b w)/tau
  * (dimensionless). A population of n units; the input I may differ per unit. */
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
-#include <dq/dq.h>
+#include <dq/plugin.h>
 
-enum { P_A, P_B, P_TAU, P_I, P_V0, P_W0, P_N, N_PARAMS };
-enum { S_V, S_W, N_STATES };
+enum { S_V, S_W };
 
 typedef struct fitzhugh_nagumo {
     double a, b, tau;
     double v0, w0;
-    double I[]; /* one per unit, indexed by population index */
+    double n;        /* the population size; loops use the view's */
+    const double *I; /* one per unit, padded, indexed by unit0 + lane */
 } fitzhugh_nagumo_t;
-
-static int fitzhugh_nagumo_create(const dq_param_value_t *p, size_t *units, void **data,
-                                  char *msg, size_t msglen)
-{
-    const size_t n = (size_t)p[P_N].v[0];
-    const dq_param_value_t *I = &p[P_I];
-    /* Never read past a short array, whatever the host checked. */
-    if (dq_param_check_units(I, n, "I", msg, msglen))
-        return DQ_EINVAL;
-    fitzhugh_nagumo_t *d = malloc(sizeof *d + n * sizeof d->I[0]);
-    if (!d)
-        return DQ_ENOMEM;
-    d->a = p[P_A].v[0];
-    d->b = p[P_B].v[0];
-    d->tau = p[P_TAU].v[0];
-    d->v0 = p[P_V0].v[0];
-    d->w0 = p[P_W0].v[0];
-    dq_param_spread(I, d->I, n);
-    *units = n;
-    *data = d;
-    return DQ_OK;
-}
-
-static void fitzhugh_nagumo_destroy(void *data) { free(data); }
 
 static int fitzhugh_nagumo_init(const dq_view_t *v)
 {
@@ -85,7 +61,7 @@ static void jac_dv_dv(double *restrict J, size_t units, const double *restrict v
         J[i] = 1.0 - vm[i] * vm[i];
 }
 
-#define JAC(v, r, c) ((v)->jacobian[(r) * N_STATES + (c)])
+#define JAC(v, r, c) ((v)->jacobian[(r) * (v)->n_vars + (c)])
 
 /* [[1 - v^2, -1], [1/tau, -b/tau]]. */
 static int fitzhugh_nagumo_jacobian(const dq_view_t *v)
@@ -111,38 +87,57 @@ static const dq_state_desc_t fitzhugh_nagumo_states[] = {
     {.name = "w", .unit = NULL, .doc = "recovery variable (slow)"},
 };
 
-DQ_MODULE(fitzhugh_nagumo_root,
-          .name = "fitzhugh_nagumo",
-          .parent = -1,
-          .states = fitzhugh_nagumo_states,
-          .n_states = N_STATES,
-          .init_state = fitzhugh_nagumo_init,
-          .compute_derivative = fitzhugh_nagumo_derivative,
-          .jacobian = fitzhugh_nagumo_jacobian,
-          .jacobian_diag = fitzhugh_nagumo_jacobian_diag);
+DQ_MODULE(fitzhugh_nagumo_root, .name = "fitzhugh_nagumo", .parent = -1,
+          .states = fitzhugh_nagumo_states, .n_states = DQ_COUNT(fitzhugh_nagumo_states),
+          .init_state = fitzhugh_nagumo_init, .compute_derivative = fitzhugh_nagumo_derivative,
+          .jacobian = fitzhugh_nagumo_jacobian, .jacobian_diag = fitzhugh_nagumo_jacobian_diag);
 
 static const dq_param_desc_t fitzhugh_nagumo_params[] = {
-    {.name = "a", .def = 0.7, .unit = NULL, .doc = "recovery offset"},
-    {.name = "b", .def = 0.8, .unit = NULL, .doc = "recovery damping"},
-    {.name = "tau", .def = 12.5, .unit = NULL, .doc = "recovery time scale",
-     .flags = DQ_PARAM_POSITIVE},
-    {.name = "I", .def = 0.5, .unit = NULL, .doc = "external input (one value or one per unit)",
-     .flags = DQ_PARAM_PER_UNIT},
-    {.name = "v0", .def = -1.0, .unit = NULL, .doc = "initial v(0)"},
-    {.name = "w0", .def = 1.0, .unit = NULL, .doc = "initial w(0)"},
-    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (units)",
-     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
+    {.name = "a",
+     .def = 0.7,
+     .unit = NULL,
+     .doc = "recovery offset",
+     .offset = offsetof(fitzhugh_nagumo_t, a)},
+    {.name = "b",
+     .def = 0.8,
+     .unit = NULL,
+     .doc = "recovery damping",
+     .offset = offsetof(fitzhugh_nagumo_t, b)},
+    {.name = "tau",
+     .def = 12.5,
+     .unit = NULL,
+     .doc = "recovery time scale",
+     .flags = DQ_PARAM_POSITIVE,
+     .offset = offsetof(fitzhugh_nagumo_t, tau)},
+    {.name = "I",
+     .def = 0.5,
+     .unit = NULL,
+     .doc = "external input (one value or one per unit)",
+     .flags = DQ_PARAM_PER_UNIT,
+     .offset = offsetof(fitzhugh_nagumo_t, I)},
+    {.name = "v0",
+     .def = -1.0,
+     .unit = NULL,
+     .doc = "initial v(0)",
+     .offset = offsetof(fitzhugh_nagumo_t, v0)},
+    {.name = "w0",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "initial w(0)",
+     .offset = offsetof(fitzhugh_nagumo_t, w0)},
+    {.name = "n",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "population size (units)",
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION,
+     .offset = offsetof(fitzhugh_nagumo_t, n)},
 };
 
-DQ_MODEL(fitzhugh_nagumo_desc,
-         .name = "fitzhugh_nagumo",
+DQ_MODEL(fitzhugh_nagumo_desc, .name = "fitzhugh_nagumo",
          .description = "FitzHugh-Nagumo neuron v' = v - v^3/3 - w + I, "
                         "w' = (v + a - b w)/tau.",
-         .params = fitzhugh_nagumo_params,
-         .n_params = N_PARAMS,
+         .params = fitzhugh_nagumo_params, .n_params = DQ_COUNT(fitzhugh_nagumo_params),
          .modules = DQ_LIST(dq_module_desc_t, &fitzhugh_nagumo_root),
-         .create = fitzhugh_nagumo_create,
-         .destroy = fitzhugh_nagumo_destroy,
-         .time_unit = NULL); /* dimensionless time */
+         .data_size = sizeof(fitzhugh_nagumo_t), .time_unit = NULL); /* dimensionless time */
 
 DQ_PLUGIN_MODEL(fitzhugh_nagumo_desc)

@@ -2,45 +2,21 @@
 /* izhikevich.c -- Izhikevich (2003) neuron v' = 0.04 v^2 + 5 v + 140 - u + I, u' = a (b v - u),
  * with the reset v <- c, u <- u + d where v >= 30 mV after a step. Time in ms. A population
  * of n units; the input I may differ per unit. */
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
-#include <dq/dq.h>
+#include <dq/plugin.h>
 
-enum { P_A, P_B, P_C, P_D, P_I, P_V0, P_N, N_PARAMS };
-enum { S_V, S_U, N_STATES };
+enum { S_V, S_U };
 
 #define IZH_PEAK 30.0 /* mV: the spike cut-off */
 
 typedef struct izhikevich {
     double a, b, c, d;
     double v0;
-    double I[]; /* one per unit, indexed by population index */
+    double n;        /* the population size; loops use the view's */
+    const double *I; /* one per unit, padded, indexed by unit0 + lane */
 } izhikevich_t;
-
-static int izhikevich_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                             size_t msglen)
-{
-    const size_t n = (size_t)p[P_N].v[0];
-    const dq_param_value_t *I = &p[P_I];
-    /* Never read past a short array, whatever the host checked. */
-    if (dq_param_check_units(I, n, "I", msg, msglen))
-        return DQ_EINVAL;
-    izhikevich_t *d = malloc(sizeof *d + n * sizeof d->I[0]);
-    if (!d)
-        return DQ_ENOMEM;
-    d->a = p[P_A].v[0];
-    d->b = p[P_B].v[0];
-    d->c = p[P_C].v[0];
-    d->d = p[P_D].v[0];
-    d->v0 = p[P_V0].v[0];
-    dq_param_spread(I, d->I, n);
-    *units = n;
-    *data = d;
-    return DQ_OK;
-}
-
-static void izhikevich_destroy(void *data) { free(data); }
 
 static int izhikevich_init(const dq_view_t *v)
 {
@@ -70,15 +46,19 @@ static int izhikevich_derivative(const dq_view_t *v)
     return DQ_OK;
 }
 
-/* The reset, after the solver's step: selects instead of branches so the loop vectorises. */
+/* The reset, after the solver's step: selects instead of branches so the loop vectorises.
+ * It changes both integrated states, so the lanes that spiked are marked reset. */
 static int izhikevich_post(const dq_view_t *v)
 {
     const izhikevich_t *d = v->data;
     double *restrict vm = v->value[S_V];
     double *restrict u = v->value[S_U];
+    unsigned char *restrict reset = v->reset;
     const double c = d->c, dd = d->d;
     for (size_t i = 0; i < v->units; ++i) {
         const int spike = vm[i] >= IZH_PEAK;
+        if (reset)
+            reset[i] |= (unsigned char)spike;
         vm[i] = spike ? c : vm[i];
         u[i] += spike ? dd : 0.0;
     }
@@ -103,7 +83,7 @@ static void jac_dv_dv(double *restrict J, size_t units, const double *restrict v
         J[i] = 0.08 * vm[i] + 5.0;
 }
 
-#define JAC(v, r, c) ((v)->jacobian[(r) * N_STATES + (c)])
+#define JAC(v, r, c) ((v)->jacobian[(r) * (v)->n_vars + (c)])
 
 /* Of the continuous part: [[0.08 v + 5, -1], [a b, -a]]. */
 static int izhikevich_jacobian(const dq_view_t *v)
@@ -129,38 +109,57 @@ static const dq_state_desc_t izhikevich_states[] = {
     {.name = "u", .unit = "mV/ms", .doc = "recovery variable"},
 };
 
-DQ_MODULE(izhikevich_root,
-          .name = "izhikevich",
-          .parent = -1,
-          .states = izhikevich_states,
-          .n_states = N_STATES,
-          .init_state = izhikevich_init,
-          .compute_derivative = izhikevich_derivative,
-          .post_integral = izhikevich_post,
-          .jacobian = izhikevich_jacobian,
+DQ_MODULE(izhikevich_root, .name = "izhikevich", .parent = -1, .flags = DQ_MODULE_RESETS,
+          .states = izhikevich_states, .n_states = DQ_COUNT(izhikevich_states),
+          .init_state = izhikevich_init, .compute_derivative = izhikevich_derivative,
+          .post_integral = izhikevich_post, .jacobian = izhikevich_jacobian,
           .jacobian_diag = izhikevich_jacobian_diag);
 
 static const dq_param_desc_t izhikevich_params[] = {
-    {.name = "a", .def = 0.02, .unit = "1/ms", .doc = "recovery rate"},
-    {.name = "b", .def = 0.2, .unit = "1/ms", .doc = "sensitivity of u to v"},
-    {.name = "c", .def = -65.0, .unit = "mV", .doc = "reset potential after a spike"},
-    {.name = "d", .def = 8.0, .unit = "mV/ms", .doc = "jump of u after a spike"},
-    {.name = "I", .def = 10.0, .unit = "mV/ms", .doc = "input (one value or one per unit)",
-     .flags = DQ_PARAM_PER_UNIT},
-    {.name = "v0", .def = -65.0, .unit = "mV", .doc = "initial v(0); u(0) = b v0"},
-    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (neurons)",
-     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
+    {.name = "a",
+     .def = 0.02,
+     .unit = "1/ms",
+     .doc = "recovery rate",
+     .offset = offsetof(izhikevich_t, a)},
+    {.name = "b",
+     .def = 0.2,
+     .unit = "1/ms",
+     .doc = "sensitivity of u to v",
+     .offset = offsetof(izhikevich_t, b)},
+    {.name = "c",
+     .def = -65.0,
+     .unit = "mV",
+     .doc = "reset potential after a spike",
+     .offset = offsetof(izhikevich_t, c)},
+    {.name = "d",
+     .def = 8.0,
+     .unit = "mV/ms",
+     .doc = "jump of u after a spike",
+     .offset = offsetof(izhikevich_t, d)},
+    {.name = "I",
+     .def = 10.0,
+     .unit = "mV/ms",
+     .doc = "input (one value or one per unit)",
+     .flags = DQ_PARAM_PER_UNIT,
+     .offset = offsetof(izhikevich_t, I)},
+    {.name = "v0",
+     .def = -65.0,
+     .unit = "mV",
+     .doc = "initial v(0); u(0) = b v0",
+     .offset = offsetof(izhikevich_t, v0)},
+    {.name = "n",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "population size (neurons)",
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION,
+     .offset = offsetof(izhikevich_t, n)},
 };
 
-DQ_MODEL(izhikevich_desc,
-         .name = "izhikevich",
+DQ_MODEL(izhikevich_desc, .name = "izhikevich",
          .description = "Izhikevich neuron v' = 0.04 v^2 + 5 v + 140 - u + I, u' = a (b v - u); "
                         "v >= 30 mV resets v = c, u += d.",
-         .params = izhikevich_params,
-         .n_params = N_PARAMS,
-         .modules = DQ_LIST(dq_module_desc_t, &izhikevich_root),
-         .create = izhikevich_create,
-         .destroy = izhikevich_destroy,
+         .params = izhikevich_params, .n_params = DQ_COUNT(izhikevich_params),
+         .modules = DQ_LIST(dq_module_desc_t, &izhikevich_root), .data_size = sizeof(izhikevich_t),
          .time_unit = "ms");
 
 DQ_PLUGIN_MODEL(izhikevich_desc)

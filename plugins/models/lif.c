@@ -5,55 +5,36 @@
  * with R I > V_th - E_L the interspike interval is t_ref + tau_m ln(R I / (R I - (V_th - E_L)));
  * below that gap the neuron never fires. The input I may differ per unit.
  * State numbering: V 0 (integrated), spikes 1 and refractory 2 (aux, kept by post_integral). */
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
-#include <dq/dq.h>
+#include <dq/plugin.h>
 
-enum { P_TAU_M, P_E_L, P_R, P_I, P_V_TH, P_V_RESET, P_T_REF, P_V0, P_N, N_PARAMS };
-enum { S_V, S_SPIKES, S_REFRACTORY, N_STATES };
+enum { S_V, S_SPIKES, S_REFRACTORY };
 
 typedef struct lif {
     double tau_m, E_L, R, V_th, V_reset, t_ref, V0;
-    double I[]; /* one per unit, indexed by population index */
+    double n;        /* the population size; loops use the view's */
+    const double *I; /* one per unit, padded, indexed by unit0 + lane */
 } lif_t;
 
-static int lif_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                      size_t msglen)
+/* Checks what the parameter flags cannot say. */
+static int lif_create(void *data, size_t population, char *msg, size_t msglen)
 {
-    const size_t n = (size_t)p[P_N].v[0];
-    const dq_param_value_t *I = &p[P_I];
-    /* Never read past a short array, whatever the host checked. */
-    if (dq_param_check_units(I, n, "I", msg, msglen))
-        return DQ_EINVAL;
-    const double t_ref = p[P_T_REF].v[0], V_th = p[P_V_TH].v[0], V_reset = p[P_V_RESET].v[0];
-    if (!(t_ref >= 0.0)) {
-        snprintf(msg, msglen, "parameter 't_ref' must be >= 0, got %g", t_ref);
+    (void)population;
+    const lif_t *d = data;
+    if (!(d->t_ref >= 0.0)) {
+        snprintf(msg, msglen, "parameter 't_ref' must be >= 0, got %g", d->t_ref);
         return DQ_EINVAL;
     }
     /* At or above the threshold a reset would fire again at once, every step. */
-    if (!(V_reset < V_th)) {
+    if (!(d->V_reset < d->V_th)) {
         snprintf(msg, msglen, "parameter 'V_reset' (%g mV) must be below 'V_th' (%g mV)",
-                 V_reset, V_th);
+                 d->V_reset, d->V_th);
         return DQ_EINVAL;
     }
-    lif_t *d = malloc(sizeof *d + n * sizeof d->I[0]);
-    if (!d)
-        return DQ_ENOMEM;
-    d->tau_m = p[P_TAU_M].v[0];
-    d->E_L = p[P_E_L].v[0];
-    d->R = p[P_R].v[0];
-    d->V_th = V_th;
-    d->V_reset = V_reset;
-    d->t_ref = t_ref;
-    d->V0 = p[P_V0].v[0];
-    dq_param_spread(I, d->I, n);
-    *units = n;
-    *data = d;
     return DQ_OK;
 }
-
-static void lif_destroy(void *data) { free(data); }
 
 static int lif_init(const dq_view_t *v)
 {
@@ -90,6 +71,8 @@ static int lif_derivative(const dq_view_t *v)
  * dt; a free unit at or above V_th spikes: V <- V_reset, spikes += 1, refractory <- t_ref.
  * The time left is snapped to 0 when within a rounding error of it, so that t_ref = k dt
  * holds V for exactly k steps although k subtractions of dt need not reach 0 exactly.
+ * A lane is marked reset where V jumps and where the refractory period ends: at both, the
+ * right-hand side jumps (between 0 and the leak), so a solver's memory of it is stale.
  * Selects instead of branches, so the loop vectorises. */
 static int lif_post(const dq_view_t *v)
 {
@@ -97,13 +80,18 @@ static int lif_post(const dq_view_t *v)
     double *restrict V = v->value[S_V];
     double *restrict spikes = v->value[S_SPIKES];
     double *restrict refr = v->value[S_REFRACTORY];
+    unsigned char *restrict reset = v->reset;
     const double V_th = d->V_th, V_reset = d->V_reset, t_ref = d->t_ref, dt = v->dt;
     const double eps = 1e-9 * dt;
     for (size_t i = 0; i < v->units; ++i) {
         const int held = refr[i] > 0.0;
         const int spike = !held && V[i] >= V_th;
         const double left = refr[i] - dt;
-        V[i] = held || spike ? V_reset : V[i];
+        const double V_new = held || spike ? V_reset : V[i];
+        const int ends = held && !(left > eps);
+        if (reset)
+            reset[i] |= (unsigned char)(spike || ends || V_new != V[i]);
+        V[i] = V_new;
         spikes[i] += spike ? 1.0 : 0.0;
         refr[i] = spike ? t_ref : held ? (left > eps ? left : 0.0) : 0.0;
     }
@@ -124,7 +112,7 @@ static void lif_jac_VV(const dq_view_t *v, double *restrict J)
 
 static int lif_jacobian(const dq_view_t *v)
 {
-    lif_jac_VV(v, v->jacobian[S_V * N_STATES + S_V]);
+    lif_jac_VV(v, v->jacobian[S_V * v->n_vars + S_V]);
     return DQ_OK;
 }
 
@@ -136,48 +124,78 @@ static int lif_jacobian_diag(const dq_view_t *v)
 
 static const dq_state_desc_t lif_states[] = {
     {.name = "V", .unit = "mV", .doc = "membrane potential"},
-    {.name = "spikes", .unit = NULL, .doc = "spikes emitted",
+    {.name = "spikes",
+     .unit = NULL,
+     .doc = "spikes emitted",
      .flags = DQ_STATE_AUX | DQ_STATE_COUNT},
-    {.name = "refractory", .unit = "ms", .doc = "time left in the refractory period",
+    {.name = "refractory",
+     .unit = "ms",
+     .doc = "time left in the refractory period",
      .flags = DQ_STATE_AUX},
 };
 
-DQ_MODULE(lif_root,
-          .name = "lif",
-          .parent = -1,
-          .states = lif_states,
-          .n_states = N_STATES,
-          .init_state = lif_init,
-          .compute_derivative = lif_derivative,
-          .post_integral = lif_post,
-          .jacobian = lif_jacobian,
+DQ_MODULE(lif_root, .name = "lif", .parent = -1, .flags = DQ_MODULE_RESETS, .states = lif_states,
+          .n_states = DQ_COUNT(lif_states), .init_state = lif_init,
+          .compute_derivative = lif_derivative, .post_integral = lif_post, .jacobian = lif_jacobian,
           .jacobian_diag = lif_jacobian_diag);
 
 static const dq_param_desc_t lif_params[] = {
-    {.name = "tau_m", .def = 10.0, .unit = "ms", .doc = "membrane time constant",
-     .flags = DQ_PARAM_POSITIVE},
-    {.name = "E_L", .def = -65.0, .unit = "mV", .doc = "leak reversal (resting) potential"},
-    {.name = "R", .def = 10.0, .unit = "MOhm", .doc = "membrane resistance",
-     .flags = DQ_PARAM_POSITIVE},
-    {.name = "I", .def = 2.0, .unit = "nA", .doc = "input current (one value or one per unit)",
-     .flags = DQ_PARAM_PER_UNIT},
-    {.name = "V_th", .def = -50.0, .unit = "mV", .doc = "spike threshold"},
-    {.name = "V_reset", .def = -65.0, .unit = "mV", .doc = "potential after a spike"},
-    {.name = "t_ref", .def = 2.0, .unit = "ms", .doc = "refractory period (>= 0)"},
-    {.name = "V0", .def = -65.0, .unit = "mV", .doc = "initial V(0)"},
-    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (neurons)",
-     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
+    {.name = "tau_m",
+     .def = 10.0,
+     .unit = "ms",
+     .doc = "membrane time constant",
+     .flags = DQ_PARAM_POSITIVE,
+     .offset = offsetof(lif_t, tau_m)},
+    {.name = "E_L",
+     .def = -65.0,
+     .unit = "mV",
+     .doc = "leak reversal (resting) potential",
+     .offset = offsetof(lif_t, E_L)},
+    {.name = "R",
+     .def = 10.0,
+     .unit = "MOhm",
+     .doc = "membrane resistance",
+     .flags = DQ_PARAM_POSITIVE,
+     .offset = offsetof(lif_t, R)},
+    {.name = "I",
+     .def = 2.0,
+     .unit = "nA",
+     .doc = "input current (one value or one per unit)",
+     .flags = DQ_PARAM_PER_UNIT,
+     .offset = offsetof(lif_t, I)},
+    {.name = "V_th",
+     .def = -50.0,
+     .unit = "mV",
+     .doc = "spike threshold",
+     .offset = offsetof(lif_t, V_th)},
+    {.name = "V_reset",
+     .def = -65.0,
+     .unit = "mV",
+     .doc = "potential after a spike",
+     .offset = offsetof(lif_t, V_reset)},
+    {.name = "t_ref",
+     .def = 2.0,
+     .unit = "ms",
+     .doc = "refractory period (>= 0)",
+     .offset = offsetof(lif_t, t_ref)},
+    {.name = "V0",
+     .def = -65.0,
+     .unit = "mV",
+     .doc = "initial V(0)",
+     .offset = offsetof(lif_t, V0)},
+    {.name = "n",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "population size (neurons)",
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION,
+     .offset = offsetof(lif_t, n)},
 };
 
-DQ_MODEL(lif_desc,
-         .name = "lif",
+DQ_MODEL(lif_desc, .name = "lif",
          .description = "Leaky integrate-and-fire neurons tau_m V' = -(V - E_L) + R I; "
                         "V >= V_th resets V = V_reset, held for t_ref.",
-         .params = lif_params,
-         .n_params = N_PARAMS,
-         .modules = DQ_LIST(dq_module_desc_t, &lif_root),
-         .create = lif_create,
-         .destroy = lif_destroy,
-         .time_unit = "ms");
+         .params = lif_params, .n_params = DQ_COUNT(lif_params),
+         .modules = DQ_LIST(dq_module_desc_t, &lif_root), .data_size = sizeof(lif_t),
+         .create = lif_create, .time_unit = "ms");
 
 DQ_PLUGIN_MODEL(lif_desc)

@@ -1,38 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* lorenz.c -- Lorenz system x' = sigma (y - x), y' = x (rho - z) - y, z' = x y - beta z
  * (chaotic for the defaults). A population of n identical units. */
-#include <stdlib.h>
+#include <stddef.h>
 
-#include <dq/dq.h>
+#include <dq/plugin.h>
 
-enum { P_SIGMA, P_RHO, P_BETA, P_X0, P_Y0, P_Z0, P_N, N_PARAMS };
-enum { S_X, S_Y, S_Z, N_STATES };
+enum { S_X, S_Y, S_Z };
 
 typedef struct lorenz {
     double sigma, rho, beta;
     double x0, y0, z0;
+    double n; /* the population size; loops use the view's */
 } lorenz_t;
-
-static int lorenz_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                         size_t msglen)
-{
-    (void)msg;
-    (void)msglen;
-    lorenz_t *d = malloc(sizeof *d);
-    if (!d)
-        return DQ_ENOMEM;
-    d->sigma = p[P_SIGMA].v[0];
-    d->rho = p[P_RHO].v[0];
-    d->beta = p[P_BETA].v[0];
-    d->x0 = p[P_X0].v[0];
-    d->y0 = p[P_Y0].v[0];
-    d->z0 = p[P_Z0].v[0];
-    *units = (size_t)p[P_N].v[0];
-    *data = d;
-    return DQ_OK;
-}
-
-static void lorenz_destroy(void *data) { free(data); }
 
 static int lorenz_init(const dq_view_t *v)
 {
@@ -85,7 +64,7 @@ static void jac_affine(double *restrict J, size_t units, double a, double b,
         J[i] = a + b * s[i];
 }
 
-#define JAC(v, r, c) ((v)->jacobian[(r) * N_STATES + (c)])
+#define JAC(v, r, c) ((v)->jacobian[(r) * (v)->n_vars + (c)])
 
 /* [[-sigma, sigma, 0], [rho - z, -1, -x], [y, x, -beta]]. */
 static int lorenz_jacobian(const dq_view_t *v)
@@ -120,36 +99,55 @@ static const dq_state_desc_t lorenz_states[] = {
     {.name = "z", .unit = NULL, .doc = "vertical temperature deviation"},
 };
 
-DQ_MODULE(lorenz_root,
-          .name = "lorenz",
-          .parent = -1,
-          .states = lorenz_states,
-          .n_states = N_STATES,
-          .init_state = lorenz_init,
-          .compute_derivative = lorenz_derivative,
-          .jacobian = lorenz_jacobian,
+DQ_MODULE(lorenz_root, .name = "lorenz", .parent = -1, .states = lorenz_states,
+          .n_states = DQ_COUNT(lorenz_states), .init_state = lorenz_init,
+          .compute_derivative = lorenz_derivative, .jacobian = lorenz_jacobian,
           .jacobian_diag = lorenz_jacobian_diag);
 
 static const dq_param_desc_t lorenz_params[] = {
-    {.name = "sigma", .def = 10.0, .unit = NULL, .doc = "Prandtl number"},
-    {.name = "rho", .def = 28.0, .unit = NULL, .doc = "Rayleigh number (relative)"},
-    {.name = "beta", .def = 8.0 / 3.0, .unit = NULL, .doc = "geometric factor"},
-    {.name = "x0", .def = 1.0, .unit = NULL, .doc = "initial x(0)"},
-    {.name = "y0", .def = 1.0, .unit = NULL, .doc = "initial y(0)"},
-    {.name = "z0", .def = 1.0, .unit = NULL, .doc = "initial z(0)"},
-    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (independent units)",
-     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
+    {.name = "sigma",
+     .def = 10.0,
+     .unit = NULL,
+     .doc = "Prandtl number",
+     .offset = offsetof(lorenz_t, sigma)},
+    {.name = "rho",
+     .def = 28.0,
+     .unit = NULL,
+     .doc = "Rayleigh number (relative)",
+     .offset = offsetof(lorenz_t, rho)},
+    {.name = "beta",
+     .def = 8.0 / 3.0,
+     .unit = NULL,
+     .doc = "geometric factor",
+     .offset = offsetof(lorenz_t, beta)},
+    {.name = "x0",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "initial x(0)",
+     .offset = offsetof(lorenz_t, x0)},
+    {.name = "y0",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "initial y(0)",
+     .offset = offsetof(lorenz_t, y0)},
+    {.name = "z0",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "initial z(0)",
+     .offset = offsetof(lorenz_t, z0)},
+    {.name = "n",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "population size (independent units)",
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION,
+     .offset = offsetof(lorenz_t, n)},
 };
 
-DQ_MODEL(lorenz_desc,
-         .name = "lorenz",
+DQ_MODEL(lorenz_desc, .name = "lorenz",
          .description = "Lorenz system x' = sigma (y - x), y' = x (rho - z) - y, "
                         "z' = x y - beta z.",
-         .params = lorenz_params,
-         .n_params = N_PARAMS,
-         .modules = DQ_LIST(dq_module_desc_t, &lorenz_root),
-         .create = lorenz_create,
-         .destroy = lorenz_destroy,
+         .params = lorenz_params, .n_params = DQ_COUNT(lorenz_params),
+         .modules = DQ_LIST(dq_module_desc_t, &lorenz_root), .data_size = sizeof(lorenz_t),
          .time_unit = NULL); /* dimensionless time */
 
 DQ_PLUGIN_MODEL(lorenz_desc)

@@ -1,35 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /* oscillator.c -- harmonic oscillator x' = v, v' = -omega^2 x (the seed's), exact
  * x = x0 cos(omega t) + v0/omega sin(omega t). A population of n identical units. */
-#include <stdlib.h>
+#include <stddef.h>
 
-#include <dq/dq.h>
+#include <dq/plugin.h>
 
-enum { P_OMEGA, P_X0, P_V0, P_N, N_PARAMS };
-enum { S_X, S_V, N_STATES };
+enum { S_X, S_V };
 
 typedef struct oscillator {
-    double omega2; /* omega^2, the only form the equations use */
-    double x0, v0;
+    double omega, x0, v0;
+    double n;      /* the population size; loops use the view's */
+    double omega2; /* omega^2, the only form the equations use (derived by create) */
 } oscillator_t;
 
-static int oscillator_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                             size_t msglen)
+/* The equations use omega only squared. */
+static int oscillator_create(void *data, size_t population, char *msg, size_t msglen)
 {
+    (void)population;
     (void)msg;
     (void)msglen;
-    oscillator_t *d = malloc(sizeof *d);
-    if (!d)
-        return DQ_ENOMEM;
-    d->omega2 = p[P_OMEGA].v[0] * p[P_OMEGA].v[0];
-    d->x0 = p[P_X0].v[0];
-    d->v0 = p[P_V0].v[0];
-    *units = (size_t)p[P_N].v[0];
-    *data = d;
+    oscillator_t *d = data;
+    d->omega2 = d->omega * d->omega;
     return DQ_OK;
 }
-
-static void oscillator_destroy(void *data) { free(data); }
 
 static int oscillator_init(const dq_view_t *v)
 {
@@ -67,7 +60,7 @@ static void jac_const(double *J, size_t units, double value)
         J[i] = value;
 }
 
-#define JAC(v, r, c) ((v)->jacobian[(r) * N_STATES + (c)])
+#define JAC(v, r, c) ((v)->jacobian[(r) * (v)->n_vars + (c)])
 
 /* Constant: [[0, 1], [-omega^2, 0]]. */
 static int oscillator_jacobian(const dq_view_t *v)
@@ -92,33 +85,40 @@ static const dq_state_desc_t oscillator_states[] = {
     {.name = "v", .unit = "1/s", .doc = "velocity dx/dt"},
 };
 
-DQ_MODULE(oscillator_root,
-          .name = "oscillator",
-          .parent = -1,
-          .states = oscillator_states,
-          .n_states = N_STATES,
-          .init_state = oscillator_init,
-          .compute_derivative = oscillator_derivative,
-          .jacobian = oscillator_jacobian,
+DQ_MODULE(oscillator_root, .name = "oscillator", .parent = -1, .states = oscillator_states,
+          .n_states = DQ_COUNT(oscillator_states), .init_state = oscillator_init,
+          .compute_derivative = oscillator_derivative, .jacobian = oscillator_jacobian,
           .jacobian_diag = oscillator_jacobian_diag);
 
 static const dq_param_desc_t oscillator_params[] = {
-    {.name = "omega", .def = 1.0, .unit = "rad/s", .doc = "angular frequency"},
-    {.name = "x0", .def = 1.0, .unit = NULL, .doc = "initial position x(0)"},
-    {.name = "v0", .def = 0.0, .unit = "1/s", .doc = "initial velocity v(0)"},
-    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (independent units)",
-     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
+    {.name = "omega",
+     .def = 1.0,
+     .unit = "rad/s",
+     .doc = "angular frequency",
+     .offset = offsetof(oscillator_t, omega)},
+    {.name = "x0",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "initial position x(0)",
+     .offset = offsetof(oscillator_t, x0)},
+    {.name = "v0",
+     .def = 0.0,
+     .unit = "1/s",
+     .doc = "initial velocity v(0)",
+     .offset = offsetof(oscillator_t, v0)},
+    {.name = "n",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "population size (independent units)",
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION,
+     .offset = offsetof(oscillator_t, n)},
 };
 
-DQ_MODEL(oscillator_desc,
-         .name = "oscillator",
+DQ_MODEL(oscillator_desc, .name = "oscillator",
          .description = "Harmonic oscillator x' = v, v' = -omega^2 x (exact: x0 cos(omega t) "
                         "+ v0/omega sin(omega t)).",
-         .params = oscillator_params,
-         .n_params = N_PARAMS,
-         .modules = DQ_LIST(dq_module_desc_t, &oscillator_root),
-         .create = oscillator_create,
-         .destroy = oscillator_destroy,
-         .time_unit = "s");
+         .params = oscillator_params, .n_params = DQ_COUNT(oscillator_params),
+         .modules = DQ_LIST(dq_module_desc_t, &oscillator_root), .data_size = sizeof(oscillator_t),
+         .create = oscillator_create, .time_unit = "s");
 
 DQ_PLUGIN_MODEL(oscillator_desc)

@@ -3,35 +3,16 @@
  * is exact: mu + (x0 - mu) e^(-theta t); with noise the stationary law is
  * N(mu, sigma^2 / (2 theta)). x has a diffusion slot, which a solver for SDEs reads and a
  * deterministic solver ignores (the host warns). A population of n independent units. */
-#include <stdlib.h>
+#include <stddef.h>
 
-#include <dq/dq.h>
+#include <dq/plugin.h>
 
-enum { P_THETA, P_MU, P_SIGMA, P_X0, P_N, N_PARAMS };
-enum { S_X, N_STATES };
+enum { S_X };
 
 typedef struct ou {
     double theta, mu, sigma, x0;
+    double n; /* the population size; loops use the view's */
 } ou_t;
-
-static int ou_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                     size_t msglen)
-{
-    (void)msg;
-    (void)msglen;
-    ou_t *d = malloc(sizeof *d);
-    if (!d)
-        return DQ_ENOMEM;
-    d->theta = p[P_THETA].v[0];
-    d->mu = p[P_MU].v[0];
-    d->sigma = p[P_SIGMA].v[0];
-    d->x0 = p[P_X0].v[0];
-    *units = (size_t)p[P_N].v[0];
-    *data = d;
-    return DQ_OK;
-}
-
-static void ou_destroy(void *data) { free(data); }
 
 static int ou_init(const dq_view_t *v)
 {
@@ -63,7 +44,7 @@ static int ou_derivative(const dq_view_t *v)
 static int ou_jacobian(const dq_view_t *v)
 {
     const ou_t *d = v->data;
-    double *restrict j = v->jacobian[S_X * N_STATES + S_X];
+    double *restrict j = v->jacobian[S_X * v->n_vars + S_X];
     if (j)
         for (size_t i = 0; i < v->units; ++i)
             j[i] = -d->theta;
@@ -83,34 +64,40 @@ static const dq_state_desc_t ou_states[] = {
     {.name = "x", .unit = NULL, .doc = "the process", .flags = DQ_STATE_DIFFUSION},
 };
 
-DQ_MODULE(ou_root,
-          .name = "ou",
-          .parent = -1,
-          .states = ou_states,
-          .n_states = N_STATES,
-          .init_state = ou_init,
-          .compute_derivative = ou_derivative,
-          .jacobian = ou_jacobian,
+DQ_MODULE(ou_root, .name = "ou", .parent = -1, .states = ou_states, .n_states = DQ_COUNT(ou_states),
+          .init_state = ou_init, .compute_derivative = ou_derivative, .jacobian = ou_jacobian,
           .jacobian_diag = ou_jacobian_diag);
 
 static const dq_param_desc_t ou_params[] = {
-    {.name = "theta", .def = 1.0, .unit = "1/s", .doc = "mean-reversion rate"},
-    {.name = "mu", .def = 0.0, .unit = NULL, .doc = "long-run mean"},
-    {.name = "sigma", .def = 0.5, .unit = "1/sqrt(s)", .doc = "noise amplitude"},
-    {.name = "x0", .def = 1.0, .unit = NULL, .doc = "initial value x(0)"},
-    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (independent units)",
-     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
+    {.name = "theta",
+     .def = 1.0,
+     .unit = "1/s",
+     .doc = "mean-reversion rate",
+     .offset = offsetof(ou_t, theta)},
+    {.name = "mu", .def = 0.0, .unit = NULL, .doc = "long-run mean", .offset = offsetof(ou_t, mu)},
+    {.name = "sigma",
+     .def = 0.5,
+     .unit = "1/sqrt(s)",
+     .doc = "noise amplitude",
+     .offset = offsetof(ou_t, sigma)},
+    {.name = "x0",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "initial value x(0)",
+     .offset = offsetof(ou_t, x0)},
+    {.name = "n",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "population size (independent units)",
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION,
+     .offset = offsetof(ou_t, n)},
 };
 
-DQ_MODEL(ou_desc,
-         .name = "ou",
+DQ_MODEL(ou_desc, .name = "ou",
          .description = "Ornstein-Uhlenbeck process dx = theta (mu - x) dt + sigma dW "
                         "(drift exact: mu + (x0 - mu) e^(-theta t)).",
-         .params = ou_params,
-         .n_params = N_PARAMS,
-         .modules = DQ_LIST(dq_module_desc_t, &ou_root),
-         .create = ou_create,
-         .destroy = ou_destroy,
+         .params = ou_params, .n_params = DQ_COUNT(ou_params),
+         .modules = DQ_LIST(dq_module_desc_t, &ou_root), .data_size = sizeof(ou_t),
          .time_unit = "s");
 
 DQ_PLUGIN_MODEL(ou_desc)

@@ -2,33 +2,16 @@
 /* stiff_linear.c -- GSL's stiff test y0' = 998 y0 + 1998 y1, y1' = -999 y0 - 1999 y1
  * (eigenvalues -1 and -1000); from (1, 0) the exact solution is y0 = 2e^-t - e^-1000t,
  * y1 = -e^-t + e^-1000t. A population of n identical units. */
-#include <stdlib.h>
+#include <stddef.h>
 
-#include <dq/dq.h>
+#include <dq/plugin.h>
 
-enum { P_A0, P_B0, P_N, N_PARAMS };
-enum { S_Y0, S_Y1, N_STATES };
+enum { S_Y0, S_Y1 };
 
 typedef struct stiff_linear {
     double a0, b0;
+    double n; /* the population size; loops use the view's */
 } stiff_linear_t;
-
-static int stiff_linear_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                               size_t msglen)
-{
-    (void)msg;
-    (void)msglen;
-    stiff_linear_t *d = malloc(sizeof *d);
-    if (!d)
-        return DQ_ENOMEM;
-    d->a0 = p[P_A0].v[0];
-    d->b0 = p[P_B0].v[0];
-    *units = (size_t)p[P_N].v[0];
-    *data = d;
-    return DQ_OK;
-}
-
-static void stiff_linear_destroy(void *data) { free(data); }
 
 static int stiff_linear_init(const dq_view_t *v)
 {
@@ -64,7 +47,7 @@ static void jac_const(double *J, size_t units, double value)
         J[i] = value;
 }
 
-#define JAC(v, r, c) ((v)->jacobian[(r) * N_STATES + (c)])
+#define JAC(v, r, c) ((v)->jacobian[(r) * (v)->n_vars + (c)])
 
 static int stiff_linear_jacobian(const dq_view_t *v)
 {
@@ -87,32 +70,35 @@ static const dq_state_desc_t stiff_linear_states[] = {
     {.name = "y1", .unit = NULL, .doc = "second component (-e^-t + e^-1000t from (1, 0))"},
 };
 
-DQ_MODULE(stiff_linear_root,
-          .name = "stiff_linear",
-          .parent = -1,
-          .states = stiff_linear_states,
-          .n_states = N_STATES,
-          .init_state = stiff_linear_init,
-          .compute_derivative = stiff_linear_derivative,
-          .jacobian = stiff_linear_jacobian,
+DQ_MODULE(stiff_linear_root, .name = "stiff_linear", .parent = -1, .states = stiff_linear_states,
+          .n_states = DQ_COUNT(stiff_linear_states), .init_state = stiff_linear_init,
+          .compute_derivative = stiff_linear_derivative, .jacobian = stiff_linear_jacobian,
           .jacobian_diag = stiff_linear_jacobian_diag);
 
 static const dq_param_desc_t stiff_linear_params[] = {
-    {.name = "a0", .def = 1.0, .unit = NULL, .doc = "initial value of y0"},
-    {.name = "b0", .def = 0.0, .unit = NULL, .doc = "initial value of y1"},
-    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (independent units)",
-     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
+    {.name = "a0",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "initial value of y0",
+     .offset = offsetof(stiff_linear_t, a0)},
+    {.name = "b0",
+     .def = 0.0,
+     .unit = NULL,
+     .doc = "initial value of y1",
+     .offset = offsetof(stiff_linear_t, b0)},
+    {.name = "n",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "population size (independent units)",
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION,
+     .offset = offsetof(stiff_linear_t, n)},
 };
 
-DQ_MODEL(stiff_linear_desc,
-         .name = "stiff_linear",
+DQ_MODEL(stiff_linear_desc, .name = "stiff_linear",
          .description = "GSL's stiff test y0' = 998 y0 + 1998 y1, y1' = -999 y0 - 1999 y1 "
                         "(exact from (1, 0): y0 = 2e^-t - e^-1000t, y1 = -e^-t + e^-1000t).",
-         .params = stiff_linear_params,
-         .n_params = N_PARAMS,
+         .params = stiff_linear_params, .n_params = DQ_COUNT(stiff_linear_params),
          .modules = DQ_LIST(dq_module_desc_t, &stiff_linear_root),
-         .create = stiff_linear_create,
-         .destroy = stiff_linear_destroy,
-         .time_unit = NULL); /* dimensionless time */
+         .data_size = sizeof(stiff_linear_t), .time_unit = NULL); /* dimensionless time */
 
 DQ_PLUGIN_MODEL(stiff_linear_desc)

@@ -1,35 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* van_der_pol.c -- Van der Pol oscillator x' = y, y' = mu (1 - x^2) y - x; stiff for large mu.
  * A population of n identical units. */
-#include <stdlib.h>
+#include <stddef.h>
 
-#include <dq/dq.h>
+#include <dq/plugin.h>
 
-enum { P_MU, P_X0, P_Y0, P_N, N_PARAMS };
-enum { S_X, S_Y, N_STATES };
+enum { S_X, S_Y };
 
 typedef struct van_der_pol {
     double mu;
     double x0, y0;
+    double n; /* the population size; loops use the view's */
 } van_der_pol_t;
-
-static int van_der_pol_create(const dq_param_value_t *p, size_t *units, void **data, char *msg,
-                              size_t msglen)
-{
-    (void)msg;
-    (void)msglen;
-    van_der_pol_t *d = malloc(sizeof *d);
-    if (!d)
-        return DQ_ENOMEM;
-    d->mu = p[P_MU].v[0];
-    d->x0 = p[P_X0].v[0];
-    d->y0 = p[P_Y0].v[0];
-    *units = (size_t)p[P_N].v[0];
-    *data = d;
-    return DQ_OK;
-}
-
-static void van_der_pol_destroy(void *data) { free(data); }
 
 static int van_der_pol_init(const dq_view_t *v)
 {
@@ -67,7 +49,7 @@ static void jac_const(double *J, size_t units, double value)
         J[i] = value;
 }
 
-#define JAC(v, r, c) ((v)->jacobian[(r) * N_STATES + (c)])
+#define JAC(v, r, c) ((v)->jacobian[(r) * (v)->n_vars + (c)])
 
 /* [[0, 1], [-2 mu x y - 1, mu (1 - x^2)]]. */
 static int van_der_pol_jacobian(const dq_view_t *v)
@@ -107,32 +89,39 @@ static const dq_state_desc_t van_der_pol_states[] = {
     {.name = "y", .unit = NULL, .doc = "velocity dx/dt"},
 };
 
-DQ_MODULE(van_der_pol_root,
-          .name = "van_der_pol",
-          .parent = -1,
-          .states = van_der_pol_states,
-          .n_states = N_STATES,
-          .init_state = van_der_pol_init,
-          .compute_derivative = van_der_pol_derivative,
-          .jacobian = van_der_pol_jacobian,
+DQ_MODULE(van_der_pol_root, .name = "van_der_pol", .parent = -1, .states = van_der_pol_states,
+          .n_states = DQ_COUNT(van_der_pol_states), .init_state = van_der_pol_init,
+          .compute_derivative = van_der_pol_derivative, .jacobian = van_der_pol_jacobian,
           .jacobian_diag = van_der_pol_jacobian_diag);
 
 static const dq_param_desc_t van_der_pol_params[] = {
-    {.name = "mu", .def = 1.0, .unit = NULL, .doc = "nonlinear damping (stiff when large)"},
-    {.name = "x0", .def = 2.0, .unit = NULL, .doc = "initial position x(0)"},
-    {.name = "y0", .def = 0.0, .unit = NULL, .doc = "initial velocity y(0)"},
-    {.name = "n", .def = 1.0, .unit = NULL, .doc = "population size (independent units)",
-     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE},
+    {.name = "mu",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "nonlinear damping (stiff when large)",
+     .offset = offsetof(van_der_pol_t, mu)},
+    {.name = "x0",
+     .def = 2.0,
+     .unit = NULL,
+     .doc = "initial position x(0)",
+     .offset = offsetof(van_der_pol_t, x0)},
+    {.name = "y0",
+     .def = 0.0,
+     .unit = NULL,
+     .doc = "initial velocity y(0)",
+     .offset = offsetof(van_der_pol_t, y0)},
+    {.name = "n",
+     .def = 1.0,
+     .unit = NULL,
+     .doc = "population size (independent units)",
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION,
+     .offset = offsetof(van_der_pol_t, n)},
 };
 
-DQ_MODEL(van_der_pol_desc,
-         .name = "van_der_pol",
+DQ_MODEL(van_der_pol_desc, .name = "van_der_pol",
          .description = "Van der Pol oscillator x' = y, y' = mu (1 - x^2) y - x.",
-         .params = van_der_pol_params,
-         .n_params = N_PARAMS,
+         .params = van_der_pol_params, .n_params = DQ_COUNT(van_der_pol_params),
          .modules = DQ_LIST(dq_module_desc_t, &van_der_pol_root),
-         .create = van_der_pol_create,
-         .destroy = van_der_pol_destroy,
-         .time_unit = NULL); /* dimensionless time */
+         .data_size = sizeof(van_der_pol_t), .time_unit = NULL); /* dimensionless time */
 
 DQ_PLUGIN_MODEL(van_der_pol_desc)

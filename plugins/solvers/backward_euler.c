@@ -6,20 +6,26 @@
 #include <dq/dq.h>
 #include <dq/linalg.h>
 
-static size_t backward_euler_work(size_t m, size_t units) { return m * m * units + m * m + m; }
+/* The units' Jacobian blocks, then one dense system and its right-hand side. */
+static size_t backward_euler_scratch(size_t comps, size_t units)
+{
+    return comps * comps * units + comps * comps + comps;
+}
 
 static int backward_euler_step(dq_ctx_t *ctx)
 {
     int rc = dq_pre_integral(ctx);
     if (rc == DQ_OK)
         rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
-    const size_t m = ctx->m, units = ctx->units;
-    double *J = ctx->work, *A = J + m * m * units, *b = A + m * m;
+    const size_t m = ctx->comps, units = ctx->units;
+    double *J = ctx->scratch, *A = J + m * m * units, *b = A + m * m;
     if (rc == DQ_OK)
         rc = dq_jacobian(ctx, ctx->t, ctx->y, ctx->f, J);
     if (rc)
         return rc;
     const double dt = ctx->dt;
+    /* Unit by unit, padded lanes included: each unit's solve reads its own lane only, so its
+     * bits do not depend on where it sits in the block. */
     for (size_t u = 0; u < units; ++u) {
         for (size_t i = 0; i < m; ++i) {
             for (size_t j = 0; j < m; ++j)
@@ -34,13 +40,10 @@ static int backward_euler_step(dq_ctx_t *ctx)
     return dq_post_integral(ctx);
 }
 
-DQ_INTEGRATOR(backward_euler_desc,
-              .name = "backward_euler",
-              .category = "implicit",
+DQ_INTEGRATOR(backward_euler_desc, .name = "backward_euler", .category = DQ_CATEGORY_IMPLICIT,
               .order = 1,
               .description = "Backward (implicit) Euler method via local Jacobian linearization.",
-              .flags = DQ_CAP_JACOBIAN,
-              .step = backward_euler_step,
-              .work_size = backward_euler_work);
+              .flags = DQ_CAP_JACOBIAN, .step = backward_euler_step,
+              .scratch_size = backward_euler_scratch);
 
 DQ_PLUGIN_INTEGRATOR(backward_euler_desc)

@@ -14,19 +14,15 @@ DQ_SIMD_CLONES static int euler_step(dq_ctx_t *ctx)
     double *restrict y = ctx->y;
     const double *restrict f = ctx->f;
     const double dt = ctx->dt;
-    const size_t n = ctx->n;
+    const size_t len = ctx->len;
     DQ_SIMD_LOOP
-    for (size_t i = 0; i < n; ++i)
+    for (size_t i = 0; i < len; ++i)
         y[i] += dt * f[i];
     return dq_post_integral(ctx);
 }
 
-DQ_INTEGRATOR(euler_desc,
-              .name = "euler",
-              .aliases = DQ_ALIASES("explicit"),
-              .category = "explicit",
-              .order = 1,
-              .description = "Forward (explicit) Euler method.",
-              .step = euler_step);
+DQ_INTEGRATOR(euler_desc, .name = "euler", .aliases = DQ_ALIASES("explicit"),
+              .category = DQ_CATEGORY_EXPLICIT, .order = 1,
+              .description = "Forward (explicit) Euler method.", .step = euler_step);
 
 DQ_PLUGIN_INTEGRATOR(euler_desc)

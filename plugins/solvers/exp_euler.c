@@ -5,20 +5,22 @@
  * with both terms read off the exponential of one augmented matrix
  *   exp([[dt*J, dt^2*w, dt*f], [0, 0, 1], [0, 0, 0]]): last column = phi_1 dt f + phi_2 dt^2 w
  * (scaling and squaring with a Pade approximant), so a singular J needs no inverse.
- * w comes from one extra derivative evaluation at t0 + h; for an autonomous model it is
- * exactly zero and the smaller matrix [[dt*J, dt*f], [0, 0]] is used. Exact for linear
- * autonomous systems; second order with the exact Jacobian, also when F depends on t. */
+ * w comes from one extra derivative evaluation at t0 + h; where it is exactly zero for all
+ * of a unit's components (an autonomous model) the smaller matrix [[dt*J, dt*f], [0, 0]] is
+ * used for that unit. The choice is made unit by unit, so a unit's bits never depend on the
+ * other units of its block. Exact for linear autonomous systems; second order with the
+ * exact Jacobian, also when F depends on t. */
 #include <math.h>
 
 #include <dq/dq.h>
 #include <dq/linalg.h>
 
 /* The units' Jacobian blocks, F(t0 + h, y0) (then dF/dt), then the augmented matrix, its
- * exponential and expm work for the larger (m + 2) form. */
-static size_t exp_euler_work(size_t m, size_t units)
+ * exponential and expm work for the larger (comps + 2) form. */
+static size_t exp_euler_scratch(size_t comps, size_t units)
 {
-    size_t a = m + 2;
-    return m * m * units + m * units + 2 * a * a + DQ_LINALG_EXPM_WORK(a);
+    size_t a = comps + 2;
+    return comps * comps * units + comps * units + 2 * a * a + DQ_LINALG_EXPM_WORK(a);
 }
 
 static int exp_euler_step(dq_ctx_t *ctx)
@@ -26,8 +28,8 @@ static int exp_euler_step(dq_ctx_t *ctx)
     int rc = dq_pre_integral(ctx);
     if (rc == DQ_OK)
         rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
-    const size_t m = ctx->m, units = ctx->units, n = ctx->n;
-    double *J = ctx->work, *w = J + m * m * units, *M = w + n;
+    const size_t m = ctx->comps, units = ctx->units, len = ctx->len;
+    double *J = ctx->scratch, *w = J + m * m * units, *M = w + len;
     if (rc == DQ_OK)
         rc = dq_jacobian(ctx, ctx->t, ctx->y, ctx->f, J);
     /* dF/dt by a forward difference in t alone; the step h is what t + h really adds. */
@@ -38,14 +40,15 @@ static int exp_euler_step(dq_ctx_t *ctx)
         rc = dq_compute_derivative(ctx, th, ctx->y, w);
     if (rc)
         return rc;
-    int autonomous = 1;
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < len; ++i)
         w[i] = (w[i] - ctx->f[i]) / h;
-        autonomous &= w[i] == 0.0;
-    }
-    const size_t a = autonomous ? m + 1 : m + 2, last = a - 1;
-    double *E = M + a * a, *scratch = E + a * a;
+    double *E = M + (m + 2) * (m + 2), *expm_work = E + (m + 2) * (m + 2);
+    /* Unit by unit, padded lanes included; each unit reads its own lane only. */
     for (size_t u = 0; u < units; ++u) {
+        int autonomous = 1;
+        for (size_t i = 0; i < m; ++i)
+            autonomous &= w[i * units + u] == 0.0;
+        const size_t a = autonomous ? m + 1 : m + 2, last = a - 1;
         for (size_t i = 0; i < a * a; ++i)
             M[i] = 0.0;
         for (size_t i = 0; i < m; ++i) {
@@ -57,22 +60,16 @@ static int exp_euler_step(dq_ctx_t *ctx)
         }
         if (!autonomous)
             M[m * a + last] = 1.0;
-        if (dq_linalg_expm(M, a, E, scratch))
-            return dq_fail(ctx, DQ_ENONFINITE, u,
-                           "the Jacobian or the derivative is not finite");
+        if (dq_linalg_expm(M, a, E, expm_work))
+            return dq_fail(ctx, DQ_ENONFINITE, u, "the Jacobian or the derivative is not finite");
         for (size_t i = 0; i < m; ++i)
             ctx->y[i * units + u] += E[i * a + last];
     }
     return dq_post_integral(ctx);
 }
 
-DQ_INTEGRATOR(exp_euler_desc,
-              .name = "exp_euler",
-              .category = "exponential",
-              .order = 2,
+DQ_INTEGRATOR(exp_euler_desc, .name = "exp_euler", .category = DQ_CATEGORY_EXPONENTIAL, .order = 2,
               .description = "Coupled exponential Euler step linearizing the full state vector.",
-              .flags = DQ_CAP_JACOBIAN,
-              .step = exp_euler_step,
-              .work_size = exp_euler_work);
+              .flags = DQ_CAP_JACOBIAN, .step = exp_euler_step, .scratch_size = exp_euler_scratch);
 
 DQ_PLUGIN_INTEGRATOR(exp_euler_desc)

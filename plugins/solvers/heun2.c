@@ -10,12 +10,8 @@ DQ_SIMD_CLONES static int heun2_step(dq_ctx_t *ctx)
     return dq_rk_step(ctx, &heun2_tableau);
 }
 
-DQ_INTEGRATOR(heun2_desc,
-              .name = "heun2",
-              .category = "explicit",
-              .order = 2,
+DQ_INTEGRATOR(heun2_desc, .name = "heun2", .category = DQ_CATEGORY_EXPLICIT, .order = 2,
               .description = "Heun's second-order method (explicit trapezoidal rule, c2 = 1).",
-              .step = heun2_step,
-              .work_vectors = DQ_RK_WORK_VECTORS(2));
+              .step = heun2_step, .scratch_vectors = DQ_RK_SCRATCH_VECTORS(2));
 
 DQ_PLUGIN_INTEGRATOR(heun2_desc)

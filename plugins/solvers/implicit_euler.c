@@ -2,8 +2,11 @@
 /* implicit_euler.c -- fully implicit backward Euler: solves, per unit,
  *   G(y1) = y1 - y0 - dt * F(t0 + dt, y1) = 0
  * by Newton's method, (I - dt*J(y1)) delta = -G(y1), starting from the explicit Euler
- * predictor. Converged when |delta|_inf <= newton_tol * (1 + |y1|_inf) for every unit of the
- * block; otherwise the step fails naming the worst unit, the iterations and the residual. */
+ * predictor. A unit has converged when |delta|_inf <= newton_tol * (1 + |y1|_inf); from
+ * then on it is left alone, so its result does not depend on the other units of its block
+ * (each unit takes exactly the iterations it would take alone). When some unit has not
+ * converged after newton_max_iter iterations the step fails naming the worst one, the
+ * iterations and the residual. */
 #include <math.h>
 #include <stdio.h>
 
@@ -12,17 +15,11 @@
 
 enum { OPT_TOL, OPT_MAX_ITER };
 
-static const dq_option_desc_t implicit_euler_options[] = {
-    {.name = "newton_tol", .def = 1e-10, .doc = "relative size of the last Newton correction",
-     .min = 1e-300, .max = 1.0},
-    {.name = "newton_max_iter", .def = 50, .doc = "Newton iterations allowed per step",
-     .min = 1, .max = 10000, .flags = DQ_OPTION_INTEGER},
-};
-
-/* y0, F(y1), per-unit Jacobian blocks, one dense system, its right-hand side. */
-static size_t implicit_euler_work(size_t m, size_t units)
+/* y0, F(y1), per-unit Jacobian blocks, a converged flag per lane, one dense system and its
+ * right-hand side. */
+static size_t implicit_euler_scratch(size_t comps, size_t units)
 {
-    return 2 * m * units + m * m * units + m * m + m;
+    return 2 * comps * units + comps * comps * units + units + comps * comps + comps;
 }
 
 static int implicit_euler_step(dq_ctx_t *ctx)
@@ -32,18 +29,22 @@ static int implicit_euler_step(dq_ctx_t *ctx)
         rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
     if (rc)
         return rc;
-    const size_t m = ctx->m, units = ctx->units, n = ctx->n;
-    double *y0 = ctx->work, *F = y0 + n, *J = F + n, *A = J + m * m * units, *b = A + m * m;
+    const size_t m = ctx->comps, units = ctx->units, len = ctx->len;
+    double *y0 = ctx->scratch, *F = y0 + len, *J = F + len, *done = J + m * m * units;
+    double *A = done + units, *b = A + m * m;
     double *y = ctx->y;
     const double dt = ctx->dt, t1 = ctx->t + ctx->dt, tol = ctx->options[OPT_TOL];
     const int max_iter = (int)ctx->options[OPT_MAX_ITER];
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < len; ++i) {
         y0[i] = y[i];
         y[i] += dt * ctx->f[i];
     }
+    for (size_t u = 0; u < units; ++u)
+        done[u] = 0.0;
     double worst_res = 0.0;
     size_t worst_unit = 0;
     for (int it = 1; it <= max_iter; ++it) {
+        /* F and J for the whole block: converged lanes are evaluated too, and ignored. */
         rc = dq_compute_derivative(ctx, t1, y, F);
         if (rc == DQ_OK)
             rc = dq_jacobian(ctx, t1, y, F, J);
@@ -52,6 +53,8 @@ static int implicit_euler_step(dq_ctx_t *ctx)
         int converged = 1;
         worst_res = -1.0;
         for (size_t u = 0; u < units; ++u) {
+            if (done[u] != 0.0)
+                continue;
             double res = 0.0, ymax = 0.0, dmax = 0.0;
             for (size_t i = 0; i < m; ++i) {
                 size_t k = i * units + u;
@@ -68,7 +71,9 @@ static int implicit_euler_step(dq_ctx_t *ctx)
                 dmax = fmax(dmax, fabs(b[i]));
                 ymax = fmax(ymax, fabs(y[k]));
             }
-            if (!(dmax <= tol * (1.0 + ymax))) {
+            if (dmax <= tol * (1.0 + ymax)) {
+                done[u] = 1.0;
+            } else {
                 converged = 0;
                 if (!(res <= worst_res)) { /* also catches NaN */
                     worst_res = res;
@@ -87,15 +92,21 @@ static int implicit_euler_step(dq_ctx_t *ctx)
     return dq_fail(ctx, DQ_ENEWTON, worst_unit, msg);
 }
 
-DQ_INTEGRATOR(implicit_euler_desc,
-              .name = "implicit_euler",
-              .category = "implicit",
+DQ_INTEGRATOR(implicit_euler_desc, .name = "implicit_euler", .category = DQ_CATEGORY_IMPLICIT,
               .order = 1,
               .description = "Fully implicit backward Euler solved by Newton iteration per unit.",
-              .flags = DQ_CAP_JACOBIAN,
-              .step = implicit_euler_step,
-              .options = implicit_euler_options,
-              .n_options = 2,
-              .work_size = implicit_euler_work);
+              .flags = DQ_CAP_JACOBIAN, .step = implicit_euler_step,
+              .scratch_size = implicit_euler_scratch,
+              .options = DQ_OPTIONS({.name = "newton_tol",
+                                     .def = 1e-10,
+                                     .doc = "relative size of the last Newton correction",
+                                     .min = 1e-300,
+                                     .max = 1.0},
+                                    {.name = "newton_max_iter",
+                                     .def = 50,
+                                     .doc = "Newton iterations allowed per step",
+                                     .min = 1,
+                                     .max = 10000,
+                                     .flags = DQ_OPTION_INTEGER}));
 
 DQ_PLUGIN_INTEGRATOR(implicit_euler_desc)

@@ -11,9 +11,10 @@
 DQ_SIMD_CLONES static int ind_exp_euler_step(dq_ctx_t *ctx)
 {
     int rc = dq_pre_integral(ctx);
-    double *lambda = dq_work(ctx, 0);
+    double *lambda = dq_scratch(ctx, 0);
     /* One model pass when the model gives its diagonal with its derivative (Rush-Larsen
-     * for HH gates), two otherwise. */
+     * for HH gates), two otherwise; without an analytic diagonal the host takes it by
+     * finite differences, which is why the descriptor declares DQ_CAP_JACOBIAN. */
     if (rc == DQ_OK)
         rc = dq_compute_derivative_diag(ctx, ctx->t, ctx->y, ctx->f, lambda);
     if (rc)
@@ -21,19 +22,16 @@ DQ_SIMD_CLONES static int ind_exp_euler_step(dq_ctx_t *ctx)
     double *y = ctx->y;
     const double *f = ctx->f;
     const double dt = ctx->dt;
+    const size_t len = ctx->len;
     DQ_SIMD_LOOP
-    for (size_t i = 0; i < ctx->n; ++i)
+    for (size_t i = 0; i < len; ++i)
         y[i] += dt * dq_phi1(dt * lambda[i]) * f[i];
     return dq_post_integral(ctx);
 }
 
-DQ_INTEGRATOR(ind_exp_euler_desc,
-              .name = "ind_exp_euler",
-              .category = "exponential",
+DQ_INTEGRATOR(ind_exp_euler_desc, .name = "ind_exp_euler", .category = DQ_CATEGORY_EXPONENTIAL,
               .order = 1,
               .description = "Independent exponential Euler step (per-state linearization).",
-              .flags = DQ_CAP_JACOBIAN,
-              .step = ind_exp_euler_step,
-              .work_vectors = 1);
+              .flags = DQ_CAP_JACOBIAN, .step = ind_exp_euler_step, .scratch_vectors = 1);
 
 DQ_PLUGIN_INTEGRATOR(ind_exp_euler_desc)

@@ -10,12 +10,8 @@ DQ_SIMD_CLONES static int ralston2_step(dq_ctx_t *ctx)
     return dq_rk_step(ctx, &ralston2_tableau);
 }
 
-DQ_INTEGRATOR(ralston2_desc,
-              .name = "ralston2",
-              .category = "explicit",
-              .order = 2,
+DQ_INTEGRATOR(ralston2_desc, .name = "ralston2", .category = DQ_CATEGORY_EXPLICIT, .order = 2,
               .description = "Ralston's second-order method with minimum error bound (c2 = 2/3).",
-              .step = ralston2_step,
-              .work_vectors = DQ_RK_WORK_VECTORS(2));
+              .step = ralston2_step, .scratch_vectors = DQ_RK_SCRATCH_VECTORS(2));
 
 DQ_PLUGIN_INTEGRATOR(ralston2_desc)

@@ -10,13 +10,9 @@ DQ_SIMD_CLONES static int ralston3_step(dq_ctx_t *ctx)
     return dq_rk_step(ctx, &ralston3_tableau);
 }
 
-DQ_INTEGRATOR(ralston3_desc,
-              .name = "ralston3",
-              .category = "explicit",
-              .order = 3,
+DQ_INTEGRATOR(ralston3_desc, .name = "ralston3", .category = DQ_CATEGORY_EXPLICIT, .order = 3,
               .description = "Ralston's third-order Runge-Kutta method with minimum error bound "
                              "(c = 0, 1/2, 3/4).",
-              .step = ralston3_step,
-              .work_vectors = DQ_RK_WORK_VECTORS(3));
+              .step = ralston3_step, .scratch_vectors = DQ_RK_SCRATCH_VECTORS(3));
 
 DQ_PLUGIN_INTEGRATOR(ralston3_desc)

@@ -10,13 +10,9 @@ DQ_SIMD_CLONES static int ralston4_step(dq_ctx_t *ctx)
     return dq_rk_step(ctx, &ralston4_tableau);
 }
 
-DQ_INTEGRATOR(ralston4_desc,
-              .name = "ralston4",
-              .category = "explicit",
-              .order = 4,
+DQ_INTEGRATOR(ralston4_desc, .name = "ralston4", .category = DQ_CATEGORY_EXPLICIT, .order = 4,
               .description = "Ralston's fourth-order Runge-Kutta method with minimum error bound "
                              "(c = 0, 2/5, 7/8 - 3*sqrt(5)/16, 1).",
-              .step = ralston4_step,
-              .work_vectors = DQ_RK_WORK_VECTORS(4));
+              .step = ralston4_step, .scratch_vectors = DQ_RK_SCRATCH_VECTORS(4));
 
 DQ_PLUGIN_INTEGRATOR(ralston4_desc)

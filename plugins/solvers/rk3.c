@@ -10,13 +10,9 @@ DQ_SIMD_CLONES static int rk3_step(dq_ctx_t *ctx)
     return dq_rk_step(ctx, &rk3_tableau);
 }
 
-DQ_INTEGRATOR(rk3_desc,
-              .name = "rk3",
-              .category = "explicit",
-              .order = 3,
+DQ_INTEGRATOR(rk3_desc, .name = "rk3", .category = DQ_CATEGORY_EXPLICIT, .order = 3,
               .description = "Kutta's third-order Runge-Kutta method "
                              "(c = 0, 1/2, 1; b = 1/6, 2/3, 1/6).",
-              .step = rk3_step,
-              .work_vectors = DQ_RK_WORK_VECTORS(3));
+              .step = rk3_step, .scratch_vectors = DQ_RK_SCRATCH_VECTORS(3));
 
 DQ_PLUGIN_INTEGRATOR(rk3_desc)

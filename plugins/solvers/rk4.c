@@ -10,12 +10,8 @@ DQ_SIMD_CLONES static int rk4_step(dq_ctx_t *ctx)
     return dq_rk_step(ctx, &rk4_tableau);
 }
 
-DQ_INTEGRATOR(rk4_desc,
-              .name = "rk4",
-              .category = "explicit",
-              .order = 4,
-              .description = "Classical fourth-order Runge-Kutta method (RK4).",
-              .step = rk4_step,
-              .work_vectors = DQ_RK_WORK_VECTORS(4));
+DQ_INTEGRATOR(rk4_desc, .name = "rk4", .category = DQ_CATEGORY_EXPLICIT, .order = 4,
+              .description = "Classical fourth-order Runge-Kutta method (RK4).", .step = rk4_step,
+              .scratch_vectors = DQ_RK_SCRATCH_VECTORS(4));
 
 DQ_PLUGIN_INTEGRATOR(rk4_desc)

@@ -38,6 +38,23 @@ typedef enum dq_status {
 #define DQ_ERROR_SOURCE_MAX 512
 #define DQ_ERROR_MESSAGE_MAX 1024
 
+/* What an error record's `source` names. A message names its subject itself ("plugin 'x'",
+ * "state 'V'"), with one exception: an error at a place in a run spec (a JSON path, or a
+ * line and column) leaves the file to `source`, so a reader prints "<source>: <message>"
+ * for DQ_PLACE_SPEC alone. */
+typedef enum dq_place {
+    DQ_PLACE_NONE = 0, /* source is empty */
+    DQ_PLACE_OTHER,    /* source is set but says nothing more (dq_error_set's default) */
+    DQ_PLACE_PLUGIN,   /* a plugin file */
+    DQ_PLACE_SPEC,     /* a run spec; the message starts with the JSON path, or line is set;
+                          source may be "" until the caller that read the file adds it */
+    DQ_PLACE_FILE,     /* a file as a whole (a spec that cannot be read, a directory) */
+    DQ_PLACE_FLAG,     /* a command-line flag ("--record") */
+    DQ_PLACE_STATE,    /* a state name */
+    DQ_PLACE_MODEL,    /* a model name */
+    DQ_PLACE_MODULE    /* a module name */
+} dq_place_t;
+
 /* The error record. First error wins: layers closer to the cause fill it, outer layers add
  * only what is still unset (source, line/column, time). */
 typedef struct dq_error {
@@ -45,6 +62,7 @@ typedef struct dq_error {
     int line;       /* 1-based line in `source`, 0 when not applicable */
     int column;     /* 1-based column, 0 when not applicable */
     int has_time;   /* non-zero when `time` is meaningful */
+    int place;      /* enum dq_place: what `source` names */
     double time;    /* model time at which the error happened */
     char source[DQ_ERROR_SOURCE_MAX];   /* plugin path, spec file or state name; may be "" */
     char message[DQ_ERROR_MESSAGE_MAX]; /* one line, no trailing newline */

@@ -87,7 +87,7 @@ typedef struct dq_view {
     double *const *jacobian_diag;
     size_t n_vars;               /* own states + reads: the row length of `jacobian` */
     /* Only in post_integral of a DQ_MODULE_RESETS module: set reset[i] = 1 for each lane
-     * whose integrated states the callback changed. */
+     * whose integrated states the callback changed (the host clears it before each step). */
     unsigned char *reset;
 } dq_view_t;
 
@@ -125,8 +125,8 @@ typedef struct dq_module_desc {
     dq_module_fn compute_derivative_diag;
 } dq_module_desc_t;
 
-/* A parameter, bound by the host into the model's instance struct at `offset`: a
- * `double` there, or for a DQ_PARAM_PER_UNIT parameter a `const double *` to
+/* A parameter, bound by the host into the model's instance struct at `offset` (the
+ * population parameter too, as a double): a `double` there, or for a DQ_PARAM_PER_UNIT parameter a `const double *` to
  * DQ_UNITS_PADDED(population) values, one per unit (padding lanes repeat the last unit's
  * value), owned by the host and valid until the instance is destroyed. */
 typedef struct dq_param_desc {

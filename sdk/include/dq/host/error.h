@@ -27,6 +27,15 @@ DQ_API void dq_error_clear(dq_error_t *err);
 DQ_API int dq_error_set(dq_error_t *err, int code, const char *source, const char *fmt, ...)
     DQ_PRINTF(4, 5);
 
+/* dq_error_set with the kind of place `source` names (dq_error_set itself records
+ * DQ_PLACE_OTHER for a non-empty source, DQ_PLACE_NONE without one). */
+DQ_API int dq_error_set_at(dq_error_t *err, int code, dq_place_t place, const char *source,
+                           const char *fmt, ...) DQ_PRINTF(5, 6);
+
+/* Fills the place when none is recorded yet: its kind, and `source` if that is still
+ * empty (source may be NULL: a spec error raised before the file's name is known). */
+DQ_API void dq_error_add_place(dq_error_t *err, dq_place_t place, const char *source);
+
 /* Fill parts still unset (source empty, line 0, no time); they never overwrite. */
 DQ_API void dq_error_add_source(dq_error_t *err, const char *source);
 DQ_API void dq_error_add_position(dq_error_t *err, int line, int column);

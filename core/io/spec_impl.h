@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* spec_impl.h -- what the run-spec reader's files share (spec_load.c reads the JSON,
+ * spec_sections.c builds dq_spec_t from it, spec_values.c reads typed values, spec_where.c
+ * names places and shows values in messages, spec_keys.c checks keys and reports). */
+#ifndef DQ_SPEC_IMPL_H
+#define DQ_SPEC_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include <dq/host/spec.h>
+
+#include "internal.h"
+
+/* Shown values longer than this are cut and end in "...". */
+#define SPEC_SHOW_MAX 40
+/* Paths in messages are cut here (the message itself is capped at DQ_ERROR_MESSAGE_MAX). */
+#define SPEC_PATH_MAX 384
+
+typedef struct dq__spec_ctx {
+    const char *source; /* the spec's path, for err->source */
+    dq_error_t *err;
+} dq__spec_ctx_t;
+
+/* ---- places and shown values (spec_where.c) ---- */
+
+/* parent + ".key" or parent + "[\"key\"]"; returns the full length, like snprintf. */
+size_t dq__spec_path_format(char *buf, size_t cap, const char *parent, const char *key);
+/* The same, allocated (for the `where` fields, which must not be cut); NULL when out of
+ * memory. [owned: free()] */
+char *dq__spec_path_dup(const char *parent, const char *key);
+/* parent + "[i]". */
+void dq__spec_path_index(char *buf, size_t cap, const char *parent, size_t i);
+/* v as shown in messages: compact JSON, cut to SPEC_SHOW_MAX characters with "...". */
+void dq__spec_show(const json_t *v, char *buf, size_t cap);
+
+/* ---- reporting and keys (spec_keys.c) ---- */
+
+/* "<path>: <message>" as DQ_ESPEC at a place in the spec. Returns DQ_ESPEC. */
+int dq__spec_fail(dq__spec_ctx_t *c, const char *path, const char *fmt, ...) DQ_PRINTF(3, 4);
+/* "<path>: expected <what>, got <value>". */
+int dq__spec_expected(dq__spec_ctx_t *c, const char *path, const char *what, const json_t *v);
+int dq__spec_nomem(dq__spec_ctx_t *c);
+/* Index of key in keys[0..n), or -1 after reporting "<parent.key>: unknown key. Did you
+ * mean 'k'? Keys: a, b." */
+int dq__spec_key(dq__spec_ctx_t *c, const char *parent, const char *key, const char *const *keys,
+                 size_t n);
+
+/* ---- typed values (spec_values.c) ---- */
+
+int dq__spec_read_object(dq__spec_ctx_t *c, const char *path, const json_t *v);
+/* A non-empty string, copied to *out. */
+int dq__spec_read_string(dq__spec_ctx_t *c, const char *path, const json_t *v, char **out);
+/* A finite number > 0. */
+int dq__spec_read_positive(dq__spec_ctx_t *c, const char *path, const json_t *v, double *out);
+/* A whole number in [min, max]: an integer, or a real with no fractional part. */
+int dq__spec_read_whole(dq__spec_ctx_t *c, const char *path, const json_t *v, uint64_t min,
+                        uint64_t max, uint64_t *out);
+/* .record.units: a non-empty array of distinct whole numbers. */
+int dq__spec_read_units(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *v);
+/* .record.states: a non-empty array of distinct non-empty strings. */
+int dq__spec_read_states(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *v);
+
+/* ---- sections (spec_sections.c) ---- */
+
+/* Fills s from the top-level object; the first problem in document order is reported. */
+int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root);
+
+#endif
