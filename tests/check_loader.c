@@ -98,6 +98,7 @@ static const dq_load_record_t *load(env_t *e, const char *path, int want_code)
         /* "err receives the same message", with the file as its source. */
         ck_assert_str_eq(err.message, rec->message);
         ck_assert_str_eq(err.source, rec->path);
+        ck_assert_int_eq(err.place, DQ_PLACE_PLUGIN);
     }
     return rec;
 }

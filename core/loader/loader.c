@@ -339,7 +339,7 @@ int dq__loader_load_path(dq_loader_t *l, const char *given, int quiet, dq_error_
             const dq_load_record_t *old = &l->records[l->seen[s].record];
             if (quiet || old->code == DQ_OK)
                 return DQ_OK;
-            return dq_error_set(err, old->code, old->path, "%s", old->message);
+            return dq_error_set_at(err, old->code, DQ_PLACE_PLUGIN, old->path, "%s", old->message);
         }
     }
     /* Reserve everything this file may need before touching the registry. */
@@ -369,7 +369,8 @@ int dq__loader_load_path(dq_loader_t *l, const char *given, int quiet, dq_error_
     if (rc) {
         /* The error replaces any warnings collected before the failure. */
         snprintf(rec->message, sizeof rec->message, "%s", e.message);
-        dq_error_set(err, rc, e.source, "%s", e.message);
+        dq_error_set_at(err, rc, e.source[0] ? DQ_PLACE_PLUGIN : DQ_PLACE_NONE, e.source, "%s",
+                        e.message);
     }
     return rc;
 }
