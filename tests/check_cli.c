@@ -238,7 +238,7 @@ START_TEST(test_cli_help_and_version)
     ck_assert_int_eq(dqhost("run", "--help"), 0);
     ck_assert_contains(res.out, "Usage: dqhost run");
     ck_assert_int_eq(dqhost("--version"), 0);
-    ck_assert_contains(res.out, "plugin ABI 1.");
+    ck_assert_contains(res.out, "plugin ABI 2.");
     ck_assert_int_eq(dqhost("frobnicate"), 2);
     ck_assert_str_eq(res.err, "dqhost: error: unknown command 'frobnicate' (commands: list, "
                               "models, info, run, check, help)\n");

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* check_loader.c -- the plugin loader: stages, records and exact messages for every good and
  * bad fixture in tests/fixtures, directory scans, and registration through the registry. */
-#define _XOPEN_SOURCE 700 /* realpath, mkdtemp, symlink */
+#define _GNU_SOURCE /* realpath, mkdtemp, symlink; RTLD_NOLOAD */
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,13 @@
 
 /* Before <check.h>: Check defines a macro named fail(), which would rewrite the host
  * table's `fail` member used by dq/context.h's inline dq_fail(). */
-#include <dq/dq.h>
 #include <dq/host/loader.h>
 #include <dq/host/registry.h>
+#include <dq/plugin.h>
 
 #include <check.h>
+
+#include "internal.h"
 
 /* -- helpers ------------------------------------------------------------------------- */
 
@@ -39,11 +42,11 @@ static env_t env_open(void)
     return e;
 }
 
-/* The registry first: its entries borrow the plugins' memory (loader.h). */
+/* The loader first: the registry's entries keep their plugins loaded on their own. */
 static void env_close(env_t *e)
 {
-    dq_registry_free(e->reg);
     dq_loader_free(e->loader);
+    dq_registry_free(e->reg);
 }
 
 /* Path of a file in a directory, in a rotating static buffer (a few live at once). */
@@ -57,8 +60,14 @@ static const char *path_in(const char *dir, const char *name)
     return p;
 }
 
-static const char *fixture(const char *name) { return path_in(DQ_TEST_FIXTURE_DIR, name); }
-static const char *builtin(const char *name) { return path_in(DQ_TEST_PLUGIN_DIR, name); }
+static const char *fixture(const char *name)
+{
+    return path_in(DQ_TEST_FIXTURE_DIR, name);
+}
+static const char *builtin(const char *name)
+{
+    return path_in(DQ_TEST_PLUGIN_DIR, name);
+}
 
 /* The real path the loader records for an existing file. */
 static const char *real(const char *path)
@@ -89,6 +98,7 @@ static const dq_load_record_t *load(env_t *e, const char *path, int want_code)
         /* "err receives the same message", with the file as its source. */
         ck_assert_str_eq(err.message, rec->message);
         ck_assert_str_eq(err.source, rec->path);
+        ck_assert_int_eq(err.place, DQ_PLACE_PLUGIN);
     }
     return rec;
 }
@@ -312,7 +322,7 @@ START_TEST(test_loader_refuses_descriptor_smaller_than_abi_minimum)
              "'%%s': integrator descriptor 'fixture_small_desc' has struct_size %zu, smaller "
              "than the %zu bytes every ABI %d.x descriptor has",
              offsetof(dq_integrator_desc_t, name) + sizeof(const char *),
-             offsetof(dq_integrator_desc_t, work_vectors) + sizeof(uint32_t), DQ_ABI_MAJOR);
+             offsetof(dq_integrator_desc_t, options) + sizeof(void *), DQ_ABI_MAJOR);
     check_refused("small_desc.so", DQ_EABI, DQ_STAGE_ENTRY, fmt);
 }
 END_TEST
@@ -343,9 +353,47 @@ START_TEST(test_loader_loads_descriptor_built_for_older_abi_minor)
     ck_assert_int_eq(d->order, 1);
     ck_assert_str_eq(d->description, "Built as for an older ABI minor.");
     ck_assert_uint_eq(d->flags, 0);
-    ck_assert_uint_eq(d->work_vectors, 0);
+    ck_assert_uint_eq(d->scratch_vectors, 0);
+    ck_assert_uint_eq(d->state_vectors, 0);
+    ck_assert_ptr_null(d->init);
+    ck_assert_ptr_null(d->reset);
+    ck_assert_ptr_null(d->options);
+    ck_assert_uint_eq(d->n_options, 0);
     ck_assert_str_eq(d->origin, real(fixture("older_minor.so")));
     env_close(&e);
+}
+END_TEST
+
+/* The rule older_minor.so will test once 2.x grows: a struct from an older minor is read
+ * up to its struct_size and the fields it lacks read as zero (here a struct that grew). */
+typedef struct grown_v0 {
+    dq_abi_header_t abi;
+    int a;
+} grown_v0_t;
+
+typedef struct grown_v1 {
+    dq_abi_header_t abi;
+    int a;
+    double b; /* "since 2.1" */
+} grown_v1_t;
+
+START_TEST(test_loader_abi_read_zeroes_fields_past_an_older_struct_size)
+{
+    static const grown_v0_t old = {{(uint32_t)sizeof(grown_v0_t), DQ_ABI_MAJOR, 0}, 7};
+    grown_v1_t out;
+    memset(&out, 0xff, sizeof out);
+    dq_error_t err;
+    dq_error_clear(&err);
+    ck_assert_int_eq(dq__abi_read(&old, &out, sizeof out, offsetof(grown_v1_t, a) + sizeof(int),
+                                  "grown struct", NULL, &err),
+                     DQ_OK);
+    ck_assert_int_eq(out.a, 7);
+    ck_assert(out.b == 0.0);
+    ck_assert_uint_eq(out.abi.struct_size, sizeof(grown_v0_t));
+    ck_assert(DQ_ABI_HAS_FIELD(&old.abi, grown_v1_t, a));
+    ck_assert(!DQ_ABI_HAS_FIELD(&old.abi, grown_v1_t, b));
+    /* The host's own struct has every field. */
+    ck_assert(DQ_ABI_HAS_FIELD(&out.abi, grown_v1_t, a));
 }
 END_TEST
 
@@ -359,7 +407,7 @@ static int host_nop(dq_ctx_t *ctx)
 static int host_decay(dq_ctx_t *ctx, double t, const double *y, double *f)
 {
     (void)t;
-    for (size_t i = 0; i < ctx->n; ++i)
+    for (size_t i = 0; i < ctx->len; ++i)
         f[i] = -y[i];
     return DQ_OK;
 }
@@ -372,31 +420,130 @@ static int host_fail(dq_ctx_t *ctx, int code, size_t index, const char *message)
     return code;
 }
 
+/* Runs a fixture's Euler step once on a padded block of two units (one lane group). */
+static void run_decay_step(const dq_integrator_entry_t *d)
+{
+    static const dq_host_api_t host = {.abi = DQ_ABI_HEADER_INIT(dq_host_api_t),
+                                       .pre_integral = host_nop,
+                                       .compute_derivative = host_decay,
+                                       .post_integral = host_nop,
+                                       .report = host_fail};
+    _Alignas(64) double y[DQ_LANES] = {1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0};
+    _Alignas(64) double f[DQ_LANES] = {0.0};
+    dq_ctx_t ctx = {.abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
+                    .host = &host,
+                    .t = 0.0,
+                    .dt = 0.1,
+                    .len = DQ_LANES,
+                    .comps = 1,
+                    .units = DQ_LANES,
+                    .live = 2,
+                    .population = 2,
+                    .y = y,
+                    .f = f};
+    ck_assert_int_eq(d->step(&ctx), DQ_OK);
+    ck_assert_double_eq_tol(y[0], 0.9, 1e-15);
+    ck_assert_double_eq_tol(y[1], 1.8, 1e-15);
+    ck_assert_double_eq_tol(y[DQ_LANES - 1], 1.8, 1e-15);
+}
+
 START_TEST(test_loader_older_minor_step_runs)
 {
     env_t e = env_open();
     load(&e, fixture("older_minor.so"), DQ_OK);
     const dq_integrator_entry_t *d = dq_registry_lookup(e.reg, "fixture_older_minor", NULL);
     ck_assert_ptr_nonnull(d);
-    static const dq_host_api_t host = {.abi = DQ_ABI_HEADER_INIT(dq_host_api_t),
-                                       .pre_integral = host_nop,
-                                       .compute_derivative = host_decay,
-                                       .post_integral = host_nop,
-                                       .report = host_fail};
-    double y[2] = {1.0, 2.0}, f[2] = {0.0, 0.0};
-    dq_ctx_t ctx = {.abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
-                    .host = &host,
-                    .t = 0.0,
-                    .dt = 0.1,
-                    .n = 2,
-                    .m = 1,
-                    .units = 2,
-                    .y = y,
-                    .f = f};
-    ck_assert_int_eq(d->step(&ctx), DQ_OK);
-    ck_assert_double_eq_tol(y[0], 0.9, 1e-15);
-    ck_assert_double_eq_tol(y[1], 1.8, 1e-15);
+    run_decay_step(d);
     env_close(&e);
+}
+END_TEST
+
+START_TEST(test_loader_refuses_abi_1_plugin_naming_both_versions)
+{
+    char fmt[512];
+    snprintf(fmt, sizeof fmt,
+             "'%%s': plugin info block was built for plugin ABI 1.0, this host is %d.%d "
+             "(another major version; rebuild the plugin against this SDK)",
+             DQ_ABI_MAJOR, DQ_ABI_MINOR);
+    check_refused("abi1.so", DQ_EABI, DQ_STAGE_ENTRY, fmt);
+}
+END_TEST
+
+/* -- lifetime: entries keep their plugin loaded -------------------------------------- */
+
+/* Whether the dynamic linker still has the file loaded (without loading it). */
+static int is_loaded(const char *path)
+{
+    void *h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+    if (h)
+        dlclose(h);
+    return h != NULL;
+}
+
+START_TEST(test_loader_freed_before_registry_leaves_solvers_callable)
+{
+    env_t e = env_open();
+    const char *p = real(fixture("family.so"));
+    load(&e, fixture("family.so"), DQ_OK);
+    dq_loader_free(e.loader);
+    e.loader = NULL;
+    ck_assert(is_loaded(p));
+    const dq_integrator_entry_t *d = dq_registry_lookup(e.reg, "fixture_fa", NULL);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_str_eq(d->name, "fixture_family_a");
+    ck_assert_str_eq(d->description, "First of the family.");
+    run_decay_step(d);
+    run_decay_step(dq_registry_lookup(e.reg, "fixture_family_b", NULL));
+    dq_registry_free(e.reg);
+    ck_assert(!is_loaded(p));
+}
+END_TEST
+
+START_TEST(test_loader_plugin_closes_with_its_last_entry)
+{
+    env_t e = env_open();
+    const char *p = real(fixture("family.so"));
+    load(&e, fixture("family.so"), DQ_OK);
+    ck_assert_int_eq(dq_registry_unregister(e.reg, "fixture_family_a", NULL), DQ_OK);
+    ck_assert(is_loaded(p));
+    run_decay_step(dq_registry_lookup(e.reg, "fixture_family_b", NULL));
+    ck_assert_int_eq(dq_registry_unregister(e.reg, "fixture_family_b", NULL), DQ_OK);
+    ck_assert(!is_loaded(p));
+    env_close(&e);
+}
+END_TEST
+
+START_TEST(test_loader_closes_a_file_that_registered_nothing)
+{
+    env_t e = env_open();
+    const char *p = real(fixture("category_unknown.so"));
+    load(&e, fixture("category_unknown.so"), DQ_EDESC);
+    ck_assert(!is_loaded(p));
+    /* Freeing the registry closes its files at once, though the loader lives on. */
+    const char *q = real(fixture("older_minor.so"));
+    load(&e, fixture("older_minor.so"), DQ_OK);
+    dq_registry_free(e.reg);
+    ck_assert(!is_loaded(q));
+    dq_loader_free(e.loader);
+}
+END_TEST
+
+START_TEST(test_loader_model_entries_keep_their_plugin_loaded)
+{
+    env_t e = env_open();
+    const char *p = real(fixture("model_good.so"));
+    const dq_load_record_t *rec = load(&e, fixture("model_good.so"), DQ_OK);
+    ck_assert_uint_eq(rec->n_models, 1);
+    dq_loader_free(e.loader);
+    const dq_model_entry_t *m = dq_registry_lookup_model(e.reg, "fixture_model_good", NULL);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_str_eq(m->desc->description, "Every table, consistent.");
+    ck_assert_uint_eq(m->desc->n_params, 3);
+    ck_assert_str_eq(m->desc->params[2].name, "n");
+    ck_assert_str_eq(m->desc->modules[1]->reads[0], "v");
+    ck_assert(is_loaded(p));
+    dq_registry_free(e.reg);
+    ck_assert(!is_loaded(p));
 }
 END_TEST
 
@@ -430,6 +577,54 @@ START_TEST(test_loader_refuses_integrator_without_step)
 }
 END_TEST
 
+START_TEST(test_loader_refuses_unknown_category_suggesting_the_closest)
+{
+    check_refused("category_unknown.so", DQ_EDESC, DQ_STAGE_ENTRY,
+                  "Integrator 'fixture_category_unknown' has unknown category 'explict'. Did "
+                  "you mean 'explicit'? Categories: adaptive, cable, explicit, exponential, "
+                  "implicit, other, stochastic.");
+}
+END_TEST
+
+START_TEST(test_loader_refuses_option_table_without_its_end)
+{
+    check_refused("options_unterminated.so", DQ_EDESC, DQ_STAGE_ENTRY,
+                  "Integrator 'fixture_options_unterminated' has more than 64 options, or an "
+                  "option table without its NULL-name end (DQ_OPTIONS adds it).");
+}
+END_TEST
+
+START_TEST(test_loader_refuses_option_with_invalid_name)
+{
+    check_refused("option_bad.so", DQ_EDESC, DQ_STAGE_ENTRY,
+                  "Integrator 'fixture_option_bad' has option 'max-iter' whose name is not of "
+                  "[A-Za-z0-9_]+.");
+}
+END_TEST
+
+START_TEST(test_loader_refuses_model_with_params_null_naming_file_and_model)
+{
+    check_refused("model_params_null.so", DQ_EDESC, DQ_STAGE_ENTRY,
+                  "Model 'fixture_params_null' in '%s' declares 3 parameters but its parameter "
+                  "table is NULL.");
+}
+END_TEST
+
+START_TEST(test_loader_refuses_model_without_modules_naming_file_and_model)
+{
+    check_refused("model_modules_null.so", DQ_EDESC, DQ_STAGE_ENTRY,
+                  "Model 'fixture_modules_null' in '%s' has no module list (NULL).");
+}
+END_TEST
+
+START_TEST(test_loader_refuses_model_with_states_null_naming_file_and_model)
+{
+    check_refused("model_states_null.so", DQ_EDESC, DQ_STAGE_ENTRY,
+                  "Model 'fixture_states_null' in '%s': module 'gates' declares 5 states but its "
+                  "state table is NULL.");
+}
+END_TEST
+
 START_TEST(test_loader_refuses_plugin_declaring_nothing)
 {
     check_refused("nothing.so", DQ_EDESC, DQ_STAGE_ENTRY,
@@ -450,7 +645,7 @@ START_TEST(test_loader_registers_every_integrator_of_a_family)
     const dq_integrator_entry_t *b = dq_registry_lookup(e.reg, "fixture_family_b", NULL);
     ck_assert_ptr_nonnull(b);
     ck_assert_int_eq(b->order, 2);
-    ck_assert_uint_eq(b->work_vectors, 1);
+    ck_assert_uint_eq(b->scratch_vectors, 1);
     ck_assert_str_eq(b->origin, real(fixture("family.so")));
     ck_assert_uint_eq(dq_loader_failure_count(e.loader), 0);
     env_close(&e);
@@ -522,7 +717,7 @@ START_TEST(test_loader_override_of_builtin_euler_warns_and_changes_origin)
     ck_assert_ptr_null(dq_registry_resolve(e.reg, "explicit")); /* old aliases dropped */
     ck_assert_pstr_eq(dq_registry_resolve(e.reg, "fixture_euler_override"), "euler");
 
-    /* The loader's temporary handler is gone again. */
+    /* The loader never touched the handler. */
     void *user = NULL;
     ck_assert(dq_registry_warning_handler(e.reg, &user) == capture_warning);
     ck_assert_ptr_eq(user, &token);
@@ -767,10 +962,22 @@ Suite *loader_suite(void)
     tcase_add_test(tc, test_loader_refuses_module_descriptor_of_other_abi_major);
     tcase_add_test(tc, test_loader_loads_descriptor_built_for_older_abi_minor);
     tcase_add_test(tc, test_loader_older_minor_step_runs);
+    tcase_add_test(tc, test_loader_abi_read_zeroes_fields_past_an_older_struct_size);
+    tcase_add_test(tc, test_loader_refuses_abi_1_plugin_naming_both_versions);
+    tcase_add_test(tc, test_loader_freed_before_registry_leaves_solvers_callable);
+    tcase_add_test(tc, test_loader_plugin_closes_with_its_last_entry);
+    tcase_add_test(tc, test_loader_closes_a_file_that_registered_nothing);
+    tcase_add_test(tc, test_loader_model_entries_keep_their_plugin_loaded);
     tcase_add_test(tc, test_loader_refuses_null_name_before_registering);
     tcase_add_test(tc, test_loader_refuses_empty_name_before_registering);
     tcase_add_test(tc, test_loader_refuses_name_with_space_or_slash);
     tcase_add_test(tc, test_loader_refuses_integrator_without_step);
+    tcase_add_test(tc, test_loader_refuses_unknown_category_suggesting_the_closest);
+    tcase_add_test(tc, test_loader_refuses_option_table_without_its_end);
+    tcase_add_test(tc, test_loader_refuses_option_with_invalid_name);
+    tcase_add_test(tc, test_loader_refuses_model_with_params_null_naming_file_and_model);
+    tcase_add_test(tc, test_loader_refuses_model_without_modules_naming_file_and_model);
+    tcase_add_test(tc, test_loader_refuses_model_with_states_null_naming_file_and_model);
     tcase_add_test(tc, test_loader_refuses_plugin_declaring_nothing);
     tcase_add_test(tc, test_loader_registers_every_integrator_of_a_family);
     tcase_add_test(tc, test_loader_duplicate_name_without_override_names_both_files);

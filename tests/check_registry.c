@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* check_registry.c -- the registry rules (braincell's IntegratorRegistry) and difflib's
  * "did you mean", with every error asserted whole: code, source and message. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 /* Before check.h: Check's deprecated fail() macro would rewrite dq/context.h's
  * ctx->host->fail(...) call. */
 #include <dq/host/registry.h>
+#include <dq/plugin.h>
 
 #include <check.h>
 
@@ -24,21 +26,41 @@ static int step_b(dq_ctx_t *ctx)
     return DQ_OK;
 }
 
+static int solver_init(dq_ctx_t *ctx)
+{
+    (void)ctx;
+    return DQ_OK;
+}
+
+static size_t scratch_size(size_t comps, size_t units)
+{
+    return comps * units * 3;
+}
+
+/* A flag bit no ABI 2.0 host knows: kept in the entry and otherwise ignored. */
+#define FLAG_FROM_THE_FUTURE (1u << 30)
+
 /* What an embedding program writes: a static descriptor and no plugin file. */
 DQ_INTEGRATOR(euler_desc, .name = "euler", .aliases = DQ_ALIASES("explicit_euler", "fe"),
-              .category = "explicit", .order = 1, .description = "forward Euler",
-              .flags = DQ_CAP_ADAPTIVE, .step = step_a, .work_vectors = 2);
+              .category = DQ_CATEGORY_EXPLICIT, .order = 1, .description = "forward Euler",
+              .flags = DQ_CAP_JACOBIAN | FLAG_FROM_THE_FUTURE, .step = step_a, .scratch_vectors = 2,
+              .scratch_size = scratch_size, .state_vectors = 1, .init = solver_init,
+              .reset = solver_init,
+              .options = DQ_OPTIONS({.name = "tol", .def = 1e-6, .min = 0, .max = 1},
+                                    {.name = "iters", .def = 5, .flags = DQ_OPTION_INTEGER}));
 DQ_INTEGRATOR(euler_override_desc, .name = "euler", .aliases = DQ_ALIASES("fwd_euler"),
-              .category = "explicit", .order = 1, .description = "a better Euler",
+              .category = DQ_CATEGORY_EXPLICIT, .order = 1, .description = "a better Euler",
               .flags = DQ_INTEGRATOR_OVERRIDE, .step = step_b);
 DQ_INTEGRATOR(euler_plain_desc, .name = "euler", .step = step_b);
-DQ_INTEGRATOR(rk4_desc, .name = "rk4", .aliases = DQ_ALIASES("classic_rk"), .category = "explicit",
-              .order = 4, .step = step_a);
-DQ_INTEGRATOR(rk3_desc, .name = "rk3", .category = "explicit", .order = 3, .step = step_a);
-DQ_INTEGRATOR(rk2_desc, .name = "rk2", .category = "explicit", .order = 2, .step = step_a);
+DQ_INTEGRATOR(rk4_desc, .name = "rk4", .aliases = DQ_ALIASES("classic_rk"),
+              .category = DQ_CATEGORY_EXPLICIT, .order = 4, .step = step_a);
+DQ_INTEGRATOR(rk3_desc, .name = "rk3", .category = DQ_CATEGORY_EXPLICIT, .order = 3,
+              .step = step_a);
+DQ_INTEGRATOR(rk2_desc, .name = "rk2", .category = DQ_CATEGORY_EXPLICIT, .order = 2,
+              .step = step_a);
 DQ_INTEGRATOR(bare_desc, .name = "bare", .step = step_a);
 DQ_INTEGRATOR(exp_euler_desc, .name = "exp_euler", .aliases = DQ_ALIASES("ee"),
-              .category = "exponential", .order = 1, .step = step_a);
+              .category = DQ_CATEGORY_EXPONENTIAL, .order = 1, .step = step_a);
 DQ_INTEGRATOR(old_desc, .name = "old", .aliases = DQ_ALIASES("ancient", "legacy"),
               .flags = DQ_INTEGRATOR_DEPRECATED, .step = step_a);
 DQ_INTEGRATOR(old_override_desc, .name = "old",
@@ -62,20 +84,30 @@ DQ_INTEGRATOR(bad_alias_desc, .name = "x", .aliases = DQ_ALIASES("a b"), .step =
 DQ_INTEGRATOR(own_alias_desc, .name = "x", .aliases = DQ_ALIASES("y", "x"), .step = step_a);
 DQ_INTEGRATOR(twice_alias_desc, .name = "x", .aliases = DQ_ALIASES("y", "z", "y"), .step = step_a);
 
-static int model_create(const dq_param_value_t *params, size_t *units, void **data, char *msg,
-                        size_t msglen)
+static int model_create(void *data, size_t population, char *msg, size_t msglen)
 {
-    (void)params;
+    (void)data;
+    (void)population;
     (void)msg;
     (void)msglen;
-    *units = 1;
-    *data = NULL;
     return DQ_OK;
 }
 
-DQ_MODEL(decay_model, .name = "decay", .description = "exponential decay", .create = model_create);
-DQ_MODEL(growth_model, .name = "growth", .create = model_create);
-DQ_MODEL(hh_model, .name = "HH", .create = model_create);
+static int model_derivative(const dq_view_t *v)
+{
+    (void)v;
+    return DQ_OK;
+}
+
+static const dq_state_desc_t one_state[] = {{.name = "y"}};
+DQ_MODULE(one_module, .name = "root", .parent = -1, .states = one_state, .n_states = 1,
+          .compute_derivative = model_derivative);
+#define ONE_MODULE DQ_LIST(dq_module_desc_t, &one_module)
+
+DQ_MODEL(decay_model, .name = "decay", .description = "exponential decay", .create = model_create,
+         .modules = ONE_MODULE);
+DQ_MODEL(growth_model, .name = "growth", .create = model_create, .modules = ONE_MODULE);
+DQ_MODEL(hh_model, .name = "HH", .create = model_create, .modules = ONE_MODULE);
 
 /* Collects warnings. */
 typedef struct warnings {
@@ -167,9 +199,16 @@ START_TEST(test_registry_builtin_step_function_registers_with_builtin_origin)
     ck_assert_str_eq(e->category, "explicit");
     ck_assert_int_eq(e->order, 1);
     ck_assert_str_eq(e->description, "forward Euler");
-    ck_assert_uint_eq(e->flags, DQ_CAP_ADAPTIVE);
+    ck_assert_uint_eq(e->flags, DQ_CAP_JACOBIAN | FLAG_FROM_THE_FUTURE);
     ck_assert(e->step == step_a);
-    ck_assert_uint_eq(e->work_vectors, 2);
+    ck_assert_uint_eq(e->scratch_vectors, 2);
+    ck_assert(e->scratch_size == scratch_size);
+    ck_assert_uint_eq(e->state_vectors, 1);
+    ck_assert(e->init == solver_init);
+    ck_assert(e->reset == solver_init);
+    ck_assert_uint_eq(e->n_options, 2);
+    ck_assert_str_eq(e->options[0].name, "tol");
+    ck_assert_str_eq(e->options[1].name, "iters");
     ck_assert_str_eq(e->origin, "built into the program");
     ck_assert_str_eq(e->origin, DQ_ORIGIN_BUILTIN);
     ck_assert_uint_eq(dq_registry_count(reg), 1);
@@ -442,6 +481,211 @@ START_TEST(test_registry_rejects_null_arguments)
     assert_error(err, DQ_EINVAL, "/x.so",
                  "dq_registry_register needs a registry and a descriptor.");
     ck_assert_int_eq(dq_registry_register(NULL, &euler_desc, NULL, NULL), DQ_EINVAL);
+}
+END_TEST
+
+/* ---- descriptor checks (the validator the loader shares) ------------------------------ */
+
+DQ_INTEGRATOR(cat_typo_desc, .name = "x", .category = "Explicit", .step = step_a);
+DQ_INTEGRATOR(cat_far_desc, .name = "x", .category = "sideways", .step = step_a);
+DQ_INTEGRATOR(opt_none_desc, .name = "x", .step = step_a, .options = NULL);
+static const dq_option_desc_t opt_empty_table[] = {{0}};
+DQ_INTEGRATOR(opt_empty_desc, .name = "x", .step = step_a, .options = opt_empty_table);
+DQ_INTEGRATOR(opt_range_desc, .name = "x", .step = step_a,
+              .options = DQ_OPTIONS({.name = "tol", .def = 0.5, .min = 1, .max = 0}));
+DQ_INTEGRATOR(opt_default_desc, .name = "x", .step = step_a,
+              .options = DQ_OPTIONS({.name = "tol", .def = 2, .min = 0, .max = 1}));
+DQ_INTEGRATOR(opt_whole_desc, .name = "x", .step = step_a,
+              .options = DQ_OPTIONS({.name = "n", .def = 2.5, .flags = DQ_OPTION_INTEGER}));
+DQ_INTEGRATOR(opt_twice_desc, .name = "x", .step = step_a,
+              .options = DQ_OPTIONS({.name = "n"}, {.name = "m"}, {.name = "n"}));
+DQ_INTEGRATOR(opt_dot_desc, .name = "x", .step = step_a, .options = DQ_OPTIONS({.name = "a.b"}));
+
+START_TEST(test_registry_refuses_unknown_category_suggesting_the_closest)
+{
+    assert_register_fails(&cat_typo_desc, NULL, DQ_EDESC, "",
+                          "Integrator 'x' has unknown category 'Explicit'. Did you mean "
+                          "'explicit'? Categories: adaptive, cable, explicit, exponential, "
+                          "implicit, other, stochastic.");
+    assert_register_fails(&cat_far_desc, "/x.so", DQ_EDESC, "/x.so",
+                          "Integrator 'x' has unknown category 'sideways'. Categories: "
+                          "adaptive, cable, explicit, exponential, implicit, other, "
+                          "stochastic.");
+}
+END_TEST
+
+START_TEST(test_registry_accepts_every_category_constant)
+{
+    static const char *const cats[] = {
+        DQ_CATEGORY_EXPLICIT, DQ_CATEGORY_IMPLICIT, DQ_CATEGORY_EXPONENTIAL, DQ_CATEGORY_STOCHASTIC,
+        DQ_CATEGORY_ADAPTIVE, DQ_CATEGORY_CABLE,    DQ_CATEGORY_OTHER};
+    static char names[7][8];
+    static dq_integrator_desc_t d[7];
+    for (size_t i = 0; i < 7; ++i) {
+        snprintf(names[i], sizeof names[i], "s%zu", i);
+        d[i] = (dq_integrator_desc_t){.abi = DQ_ABI_HEADER_INIT(dq_integrator_desc_t),
+                                      .name = names[i],
+                                      .category = cats[i],
+                                      .step = step_a};
+        must_register(&d[i], NULL);
+        ck_assert_uint_eq(dq_registry_by_category(reg, cats[i], NULL, 0), 1);
+    }
+}
+END_TEST
+
+START_TEST(test_registry_counts_options_up_to_the_null_name)
+{
+    must_register(&opt_none_desc, NULL);
+    const dq_integrator_entry_t *e = dq_registry_lookup(reg, "x", NULL);
+    ck_assert_ptr_null(e->options);
+    ck_assert_uint_eq(e->n_options, 0);
+    ck_assert_int_eq(dq_registry_unregister(reg, "x", NULL), DQ_OK);
+    must_register(&opt_empty_desc, NULL);
+    e = dq_registry_lookup(reg, "x", NULL);
+    ck_assert_ptr_null(e->options);
+    ck_assert_uint_eq(e->n_options, 0);
+}
+END_TEST
+
+START_TEST(test_registry_refuses_inconsistent_options)
+{
+    assert_register_fails(&opt_range_desc, NULL, DQ_EDESC, "",
+                          "Integrator 'x' has option 'tol' whose min 1 is greater than its max "
+                          "0.");
+    assert_register_fails(&opt_default_desc, NULL, DQ_EDESC, "",
+                          "Integrator 'x' has option 'tol' whose default 2 is outside [0, 1].");
+    assert_register_fails(&opt_whole_desc, NULL, DQ_EDESC, "",
+                          "Integrator 'x' has integer option 'n' whose default 2.5 is not a "
+                          "whole number.");
+    assert_register_fails(&opt_twice_desc, NULL, DQ_EDESC, "",
+                          "Integrator 'x' lists option 'n' twice.");
+    assert_register_fails(&opt_dot_desc, NULL, DQ_EDESC, "",
+                          "Integrator 'x' has option 'a.b' whose name is not of [A-Za-z0-9_]+.");
+}
+END_TEST
+
+/* Models whose tables do not fit together. */
+typedef struct inst {
+    double a;
+    const double *per_unit;
+    double n;
+} inst_t;
+
+static const dq_param_desc_t p_good[] = {
+    {.name = "a", .def = 1, .offset = offsetof(inst_t, a)},
+    {.name = "per_unit", .flags = DQ_PARAM_PER_UNIT, .offset = offsetof(inst_t, per_unit)},
+    {.name = "n",
+     .def = 3,
+     .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION,
+     .offset = offsetof(inst_t, n)}};
+static const dq_param_desc_t p_pop_only[] = {
+    {.name = "n", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION}};
+static const dq_param_desc_t p_pop_real[] = {{.name = "n", .def = 1, .flags = DQ_PARAM_POPULATION}};
+static const dq_param_desc_t p_pop_twice[] = {
+    {.name = "n", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION},
+    {.name = "m", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION, .offset = 8}};
+static const dq_param_desc_t p_past_end[] = {{.name = "a", .def = 1, .offset = sizeof(inst_t) - 4}};
+static const dq_param_desc_t p_overlap[] = {{.name = "a", .offset = 8}, {.name = "b", .offset = 8}};
+static const dq_param_desc_t p_bad_name[] = {{.name = "a-b"}};
+
+static const dq_state_desc_t st_v[] = {{.name = "v"}};
+static const dq_state_desc_t st_m[] = {{.name = "m"}};
+DQ_MODULE(mod_root, .name = "root", .parent = -1, .states = st_v, .n_states = 1,
+          .compute_derivative = model_derivative);
+DQ_MODULE(mod_reads_v, .name = "gate", .parent = 0, .states = st_m, .n_states = 1,
+          .reads = DQ_READS("v"), .compute_derivative = model_derivative);
+DQ_MODULE(mod_reads_w, .name = "gate", .parent = 0, .states = st_m, .n_states = 1,
+          .reads = DQ_READS("w"), .compute_derivative = model_derivative);
+DQ_MODULE(mod_reads_own, .name = "gate", .parent = 0, .states = st_m, .n_states = 1,
+          .reads = DQ_READS("m"), .compute_derivative = model_derivative);
+DQ_MODULE(mod_dup_state, .name = "gate", .parent = 0, .states = st_v, .n_states = 1,
+          .compute_derivative = model_derivative);
+DQ_MODULE(mod_no_deriv, .name = "gate", .parent = 0, .states = st_m, .n_states = 1);
+DQ_MODULE(mod_bad_parent, .name = "gate", .parent = 1, .states = st_m, .n_states = 1,
+          .compute_derivative = model_derivative);
+
+DQ_MODEL(m_good, .name = "good", .params = p_good, .n_params = 3, .data_size = sizeof(inst_t),
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_reads_v));
+DQ_MODEL(m_pop_only, .name = "pop", .params = p_pop_only, .n_params = 1,
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(m_pop_real, .name = "m", .params = p_pop_real, .n_params = 1,
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(m_pop_twice, .name = "m", .params = p_pop_twice, .n_params = 2, .data_size = 16,
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(m_past_end, .name = "m", .params = p_past_end, .n_params = 1, .data_size = sizeof(inst_t),
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(m_no_data, .name = "m", .params = p_good, .n_params = 1,
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(m_overlap, .name = "m", .params = p_overlap, .n_params = 2, .data_size = 16,
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(m_bad_param, .name = "m", .params = p_bad_name, .n_params = 1, .data_size = 8,
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(m_reads_w, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_reads_w));
+DQ_MODEL(m_reads_own, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_reads_own));
+DQ_MODEL(m_dup_state, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_dup_state));
+DQ_MODEL(m_no_deriv, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_no_deriv));
+DQ_MODEL(m_bad_parent, .name = "m",
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root, &mod_bad_parent));
+DQ_MODEL(m_child_root, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &mod_reads_v));
+DQ_MODEL(m_empty_list, .name = "m", .modules = DQ_LIST(dq_module_desc_t, NULL));
+
+static void assert_model_fails(const dq_model_desc_t *d, const char *source, const char *message)
+{
+    dq_error_t err;
+    dq_error_clear(&err);
+    ck_assert_int_eq(dq_registry_register_model(reg, d, source, &err), DQ_EDESC);
+    assert_error(err, DQ_EDESC, source ? source : "", message);
+    ck_assert_uint_eq(dq_registry_model_count(reg), 0);
+}
+
+START_TEST(test_registry_accepts_consistent_model_tables)
+{
+    dq_error_t err;
+    dq_error_clear(&err);
+    ck_assert_int_eq(dq_registry_register_model(reg, &m_good, NULL, &err), DQ_OK);
+    /* Without an instance struct the population is the one parameter allowed. */
+    ck_assert_int_eq(dq_registry_register_model(reg, &m_pop_only, NULL, &err), DQ_OK);
+    ck_assert_int_eq(err.code, DQ_OK);
+}
+END_TEST
+
+START_TEST(test_registry_refuses_inconsistent_parameter_tables)
+{
+    assert_model_fails(&m_pop_real, "/m.so",
+                       "Model 'm' in '/m.so': population parameter 'n' must be DQ_PARAM_INTEGER "
+                       "and not DQ_PARAM_PER_UNIT.");
+    assert_model_fails(&m_pop_twice, NULL,
+                       "Model 'm' flags both 'n' and 'm' as the population size.");
+    assert_model_fails(&m_past_end, NULL,
+                       "Model 'm' binds parameter 'a' at offset 20 (8 bytes), past the end of "
+                       "its 24-byte instance struct.");
+    assert_model_fails(&m_no_data, NULL,
+                       "Model 'm' has parameter 'a' but no instance struct to bind it into "
+                       "(data_size is 0).");
+    assert_model_fails(&m_overlap, NULL,
+                       "Model 'm' binds parameters 'a' and 'b' to overlapping bytes.");
+    assert_model_fails(&m_bad_param, NULL,
+                       "Model 'm': parameter 0 has no valid name ([A-Za-z0-9_]+).");
+}
+END_TEST
+
+START_TEST(test_registry_refuses_inconsistent_module_tables)
+{
+    assert_model_fails(&m_reads_w, "/m.so",
+                       "Model 'm' in '/m.so': module 'gate' reads 'w', which no module of the "
+                       "model declares.");
+    assert_model_fails(&m_reads_own, NULL, "Model 'm': module 'gate' reads its own state 'm'.");
+    assert_model_fails(&m_dup_state, NULL, "Model 'm' declares state 'v' twice.");
+    assert_model_fails(&m_no_deriv, NULL,
+                       "Model 'm': module 'gate' has integrated states but no "
+                       "compute_derivative.");
+    assert_model_fails(&m_bad_parent, NULL,
+                       "Model 'm': module 'gate' has parent 1; module 0 is the root (parent -1) "
+                       "and parents come before their children.");
+    assert_model_fails(&m_child_root, NULL,
+                       "Model 'm': the root module has parent 0; module 0 is the root (parent "
+                       "-1) and parents come before their children.");
+    assert_model_fails(&m_empty_list, NULL, "Model 'm' has an empty module list.");
 }
 END_TEST
 
@@ -1026,6 +1270,17 @@ Suite *registry_suite(void)
     tcase_add_test(tc, test_registry_rejects_missing_step_function);
     tcase_add_test(tc, test_registry_rejects_descriptor_of_another_abi_major);
     tcase_add_test(tc, test_registry_rejects_null_arguments);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("validate");
+    tcase_add_checked_fixture(tc, registry_setup, registry_teardown);
+    tcase_add_test(tc, test_registry_refuses_unknown_category_suggesting_the_closest);
+    tcase_add_test(tc, test_registry_accepts_every_category_constant);
+    tcase_add_test(tc, test_registry_counts_options_up_to_the_null_name);
+    tcase_add_test(tc, test_registry_refuses_inconsistent_options);
+    tcase_add_test(tc, test_registry_accepts_consistent_model_tables);
+    tcase_add_test(tc, test_registry_refuses_inconsistent_parameter_tables);
+    tcase_add_test(tc, test_registry_refuses_inconsistent_module_tables);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("unregister");

@@ -4,6 +4,7 @@
 #define DQ_CORE_INTERNAL_H
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include <dq/host/error.h>
 #include <dq/host/registry.h>
@@ -11,8 +12,10 @@
 #include <dq/model.h>
 #include <dq/plugin.h>
 
-/* True when name is non-empty and made of [A-Za-z0-9_.-]. */
+/* True when name is non-empty and made of [A-Za-z0-9_.-] (integrator and model names). */
 int dq__name_is_valid(const char *name);
+/* True when name is non-empty and made of [A-Za-z0-9_] (states, parameters, options). */
+int dq__identifier_is_valid(const char *name);
 
 /* Checks an ABI header: same major, minor not newer, struct_size >= min_size. `what`
  * names the struct in messages ("integrator descriptor 'euler'"); `source` is the plugin
@@ -20,8 +23,12 @@ int dq__name_is_valid(const char *name);
 int dq__abi_check(const dq_abi_header_t *h, size_t min_size, const char *what,
                   const char *source, dq_error_t *err);
 
-/* Reads a descriptor written for any compatible ABI into the host's layout: copies the
- * fields that fit in its struct_size and zeroes the rest. */
+/* Checks the header at `in` (dq__abi_check) and copies the struct into the host's layout
+ * `out` of host_size bytes: the fields that fit in its struct_size, the rest zeroed. */
+int dq__abi_read(const void *in, void *out, size_t host_size, size_t min_size, const char *what,
+                 const char *source, dq_error_t *err);
+
+/* dq__abi_read for each boundary struct with a header, with ABI 2.0's minimum sizes. */
 int dq__integrator_desc_read(const dq_integrator_desc_t *d, dq_integrator_desc_t *out,
                              const char *source, dq_error_t *err);
 int dq__model_desc_read(const dq_model_desc_t *d, dq_model_desc_t *out, const char *source,
@@ -70,5 +77,41 @@ int dq__error_where(dq_error_t *err, int code, const char *where, const char *fm
 
 /* Duplicates a string with malloc; NULL on failure or NULL input. */
 char *dq__strdup(const char *s);
+
+/* A reference-counted resource that registry entries keep alive: a plugin's module handle,
+ * which the loader wraps so that the registry never learns what it is. `release(ptr)` runs
+ * when the last reference goes. Not thread-safe, like the registry that uses it. */
+typedef struct dq__keep {
+    size_t refs;
+    void (*release)(void *ptr);
+    void *ptr;
+} dq__keep_t;
+
+/* A new keep holding one reference, or NULL when out of memory. */
+static inline dq__keep_t *dq__keep_new(void (*release)(void *), void *ptr)
+{
+    dq__keep_t *k = malloc(sizeof *k);
+    if (k)
+        *k = (dq__keep_t){1, release, ptr};
+    return k;
+}
+
+/* Adds a reference; NULL is a no-op. Returns k. */
+static inline dq__keep_t *dq__keep_retain(dq__keep_t *k)
+{
+    if (k)
+        k->refs++;
+    return k;
+}
+
+/* Drops a reference, releasing the resource and freeing k with the last; NULL is a no-op. */
+static inline void dq__keep_release(dq__keep_t *k)
+{
+    if (k && --k->refs == 0) {
+        if (k->release)
+            k->release(k->ptr);
+        free(k);
+    }
+}
 
 #endif

@@ -3,11 +3,15 @@
  *
  * The only file of libdqcore that includes <ltdl.h> (and <dlfcn.h>, used only to recover
  * the dynamic linker's message, which libltdl replaces by "file not found"). A file goes
- * through the stages of dq_load_stage_t; everything is checked before anything is
- * registered, and a file whose registration fails midway takes back what it registered. */
+ * through the stages of dq_load_stage_t; everything is checked (by the registry's own
+ * validator) before anything is registered, and a file whose registration fails midway
+ * takes back what it registered.
+ *
+ * An opened file is wrapped in a reference-counted keep that every registry entry from it
+ * retains: the file is closed when its last entry goes, whether the loader is still there
+ * or not. */
 #define _XOPEN_SOURCE 700 /* realpath */
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +24,8 @@
 #include <dq/host/loader.h>
 
 #include "internal.h"
+#include "loader_impl.h"
+#include "registry_private.h"
 
 #define LOADER_SUFFIX ".so"
 
@@ -37,14 +43,12 @@ struct dq_loader {
     lt_dladvise advise;
     dq_load_record_t *records;
     size_t n_records, cap_records;
-    lt_dlhandle *handles; /* plugins that registered something; closed in dq_loader_free */
-    size_t n_handles, cap_handles;
     loader_seen_t *seen;
     size_t n_seen, cap_seen;
 };
 
 /* Makes room for `need` elements; doubles so a directory of n files costs O(n) copies. */
-static int loader_grow(void **items, size_t *cap, size_t need, size_t elem)
+int dq__loader_grow(void **items, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return DQ_OK;
@@ -97,15 +101,12 @@ void dq_loader_free(dq_loader_t *l)
 {
     if (!l)
         return;
-    /* Reverse order of opening, as for any stack of resources. */
-    for (size_t i = l->n_handles; i-- > 0;)
-        lt_dlclose(l->handles[i]);
+    /* Plugins still in use are closed by their registry entries (loader_module_close). */
     lt_dladvise_destroy(&l->advise);
     lt_dlexit();
     for (size_t i = 0; i < l->n_seen; ++i)
         free(l->seen[i].path);
     free(l->seen);
-    free(l->handles);
     free(l->records);
     free(l);
 }
@@ -169,63 +170,6 @@ static int loader_call_entry(lt_dlhandle h, const char *path, const dq_plugin_in
 
 /* -- checking ------------------------------------------------------------------------ */
 
-/* The registry would refuse these too, but only after earlier descriptors of the file were
- * registered; checking here keeps a bad file from touching the registry at all. The texts
- * are the registry's own. */
-static int loader_check_integrator(const dq_integrator_desc_t *d, const char *path, dq_error_t *err)
-{
-    dq_integrator_desc_t in;
-    int rc = dq__integrator_desc_read(d, &in, path, err);
-    if (rc)
-        return rc;
-    if (!in.name || !*in.name)
-        return dq_error_set(err, DQ_EDESC, path, "Integrator name must be a non-empty string.");
-    if (!dq__name_is_valid(in.name))
-        return dq_error_set(err, DQ_EDESC, path,
-                            "Integrator name '%s' has characters outside [A-Za-z0-9_.-].", in.name);
-    if (!in.step)
-        return dq_error_set(err, DQ_EDESC, path, "Integrator '%s' has no step function.", in.name);
-    for (size_t a = 0; in.aliases && in.aliases[a]; ++a) {
-        const char *alias = in.aliases[a];
-        if (!*alias)
-            return dq_error_set(err, DQ_EDESC, path, "Integrator '%s' has an empty alias.",
-                                in.name);
-        if (!dq__name_is_valid(alias))
-            return dq_error_set(err, DQ_EDESC, path,
-                                "Integrator '%s' has alias '%s' with characters outside "
-                                "[A-Za-z0-9_.-].",
-                                in.name, alias);
-        if (strcmp(alias, in.name) == 0)
-            return dq_error_set(err, DQ_EDESC, path,
-                                "Integrator '%s' lists its own name as an alias.", in.name);
-        for (size_t b = 0; b < a; ++b)
-            if (strcmp(alias, in.aliases[b]) == 0)
-                return dq_error_set(err, DQ_EDESC, path, "Integrator '%s' lists alias '%s' twice.",
-                                    in.name, alias);
-    }
-    return DQ_OK;
-}
-
-static int loader_check_model(const dq_model_desc_t *d, const char *path, dq_error_t *err)
-{
-    dq_model_desc_t in;
-    int rc = dq__model_desc_read(d, &in, path, err);
-    if (rc)
-        return rc;
-    if (!in.name || !*in.name)
-        return dq_error_set(err, DQ_EDESC, path, "Model name must be a non-empty string.");
-    if (!dq__name_is_valid(in.name))
-        return dq_error_set(err, DQ_EDESC, path,
-                            "Model name '%s' has characters outside [A-Za-z0-9_.-].", in.name);
-    for (size_t i = 0; in.modules && in.modules[i]; ++i) {
-        dq_module_desc_t mod;
-        rc = dq__module_desc_read(in.modules[i], &mod, path, err);
-        if (rc)
-            return rc;
-    }
-    return DQ_OK;
-}
-
 static size_t loader_list_count(const void *const *list)
 {
     size_t n = 0;
@@ -234,7 +178,9 @@ static size_t loader_list_count(const void *const *list)
     return n;
 }
 
-/* Reads the info block into the host's layout (`in`) and checks every descriptor. */
+/* Reads the info block into the host's layout (`in`) and checks every descriptor with the
+ * registry's validator: the registry would refuse them too, but only after earlier
+ * descriptors of the file were registered. */
 static int loader_check_plugin(const dq_plugin_info_t *info, const char *path, dq_plugin_info_t *in,
                                dq_error_t *err)
 {
@@ -246,43 +192,29 @@ static int loader_check_plugin(const dq_plugin_info_t *info, const char *path, d
     if (n_int == 0 && n_mod == 0)
         return dq_error_set(err, DQ_EDESC, path,
                             "plugin '%s' declares no integrators and no models", path);
-    for (size_t i = 0; i < n_int; ++i)
-        if ((rc = loader_check_integrator(in->integrators[i], path, err)))
+    for (size_t i = 0; i < n_int; ++i) {
+        dq_integrator_desc_t d;
+        size_t n_options;
+        if ((rc = dq__integrator_desc_check(in->integrators[i], path, &d, &n_options, err)))
             return rc;
-    for (size_t i = 0; i < n_mod; ++i)
-        if ((rc = loader_check_model(in->models[i], path, err)))
+    }
+    for (size_t i = 0; i < n_mod; ++i) {
+        dq_model_desc_t m;
+        if ((rc = dq__model_desc_check(in->models[i], path, &m, err)))
             return rc;
+    }
     return DQ_OK;
 }
 
 /* -- registering --------------------------------------------------------------------- */
 
-/* While a file registers, the registry's warnings (an override, say) go to its record as
- * well as to whoever listened before. */
-typedef struct loader_warn {
-    dq_load_record_t *rec;
-    dq_warn_fn prev;
-    void *prev_user;
-} loader_warn_t;
-
-static void loader_warn(void *user, const char *source, const char *message)
-{
-    loader_warn_t *w = user;
-    char *m = w->rec->message;
-    size_t used = strlen(m);
-    if (used + 1 < sizeof w->rec->message)
-        snprintf(m + used, sizeof w->rec->message - used, "%s%s", used ? "; " : "",
-                 message ? message : "");
-    if (w->prev)
-        w->prev(w->prev_user, source, message);
-}
-
 /* Models cannot be unregistered, so every way a model registration can fail short of
  * memory is found before anything is registered: a clash is reproduced by registering
  * the clashing model, which fails without side effects and gives the registry's message. */
-static int loader_precheck_models(dq_registry_t *reg, const dq_plugin_info_t *in, const char *path,
-                                  dq_error_t *err)
+static int loader_precheck_models(dq_registry_t *reg, const dq_plugin_info_t *in,
+                                  const dq__origin_t *o, dq_error_t *err)
 {
+    const char *path = o->path;
     for (size_t i = 0; in->models && in->models[i]; ++i) {
         const char *name = in->models[i]->name;
         for (size_t j = 0; j < i; ++j)
@@ -290,7 +222,7 @@ static int loader_precheck_models(dq_registry_t *reg, const dq_plugin_info_t *in
                 return dq_error_set(err, DQ_EDESC, path, "plugin '%s' declares model '%s' twice",
                                     path, name);
         if (dq_registry_lookup_model(reg, name, NULL)) {
-            int rc = dq_registry_register_model(reg, in->models[i], path, err);
+            int rc = dq__registry_add_model(reg, in->models[i], o, err);
             return rc ? rc
                       : dq_error_set(err, DQ_EEXIST, path, "Model '%s' is already registered.",
                                      name);
@@ -299,15 +231,19 @@ static int loader_precheck_models(dq_registry_t *reg, const dq_plugin_info_t *in
     return DQ_OK;
 }
 
-static int loader_register_all(dq_loader_t *l, const dq_plugin_info_t *in, const char *path,
-                               dq_load_record_t *rec, dq_error_t *err)
+/* Registers everything of one file; its warnings (an override, say) go to the record as
+ * well as to the registry's handler. */
+static int loader_register(dq_loader_t *l, const dq_plugin_info_t *in, const char *path,
+                           dq__keep_t *keep, dq_load_record_t *rec, dq_error_t *err)
 {
-    int rc = loader_precheck_models(l->reg, in, path, err);
+    dq__origin_t o = {
+        .path = path, .keep = keep, .warnings = rec->message, .warnings_cap = sizeof rec->message};
+    int rc = loader_precheck_models(l->reg, in, &o, err);
     if (rc)
         return rc;
     size_t n_int = 0;
     for (; in->integrators && in->integrators[n_int]; ++n_int) {
-        rc = dq_registry_register(l->reg, in->integrators[n_int], path, err);
+        rc = dq__registry_add(l->reg, in->integrators[n_int], &o, err);
         if (rc)
             break;
     }
@@ -319,9 +255,10 @@ static int loader_register_all(dq_loader_t *l, const dq_plugin_info_t *in, const
     }
     size_t n_mod = 0;
     for (; in->models && in->models[n_mod]; ++n_mod) {
-        rc = dq_registry_register_model(l->reg, in->models[n_mod], path, err);
+        rc = dq__registry_add_model(l->reg, in->models[n_mod], &o, err);
         if (rc) {
-            /* Only out of memory gets here (see loader_precheck_models). */
+            /* Only out of memory gets here (see loader_precheck_models); the models that
+             * stayed keep the file loaded through their references. */
             for (size_t i = 0; in->integrators && in->integrators[i]; ++i)
                 dq_registry_unregister(l->reg, in->integrators[i]->name, NULL);
             rec->n_models = n_mod;
@@ -333,21 +270,19 @@ static int loader_register_all(dq_loader_t *l, const dq_plugin_info_t *in, const
     return DQ_OK;
 }
 
-static int loader_register(dq_loader_t *l, const dq_plugin_info_t *in, const char *path,
-                           dq_load_record_t *rec, dq_error_t *err)
-{
-    loader_warn_t w = {.rec = rec};
-    w.prev = dq_registry_warning_handler(l->reg, &w.prev_user);
-    dq_registry_set_warning_handler(l->reg, loader_warn, &w);
-    int rc = loader_register_all(l, in, path, rec, err);
-    dq_registry_set_warning_handler(l->reg, w.prev, w.prev_user);
-    return rc;
-}
-
 /* -- one file ------------------------------------------------------------------------ */
 
-/* Takes the file from FOUND as far as it goes; on success its handle stays open. The
- * caller has reserved a slot in l->handles. */
+/* Releases a file when its last registry entry goes. Each open file holds a reference
+ * to libltdl (lt_dlinit is counted) so that freeing every loader, whose lt_dlexit would
+ * close all modules, leaves the files that entries still use open. */
+static void loader_module_close(void *handle)
+{
+    lt_dlclose(handle);
+    lt_dlexit();
+}
+
+/* Takes the file from FOUND as far as it goes. The file stays open while a registry entry
+ * refers to it, and is closed at once otherwise. */
 static int loader_load_real(dq_loader_t *l, const char *path, dq_load_record_t *rec,
                             dq_error_t *err)
 {
@@ -355,27 +290,28 @@ static int loader_load_real(dq_loader_t *l, const char *path, dq_load_record_t *
     int rc = loader_open_file(l, path, &h, err);
     if (rc)
         return rc;
+    if (lt_dlinit() != 0) {
+        lt_dlclose(h);
+        return dq_error_set(err, DQ_ELOAD, path, "cannot load plugin '%s': libltdl failed", path);
+    }
+    dq__keep_t *keep = dq__keep_new(loader_module_close, h);
+    if (!keep) {
+        loader_module_close(h);
+        return dq_error_set(err, DQ_ENOMEM, path, "out of memory loading plugin '%s'", path);
+    }
     rec->stage = DQ_STAGE_OPENED;
     const dq_plugin_info_t *info = NULL;
     dq_plugin_info_t in;
-    if ((rc = loader_call_entry(h, path, &info, err)))
-        goto close;
-    rec->stage = DQ_STAGE_ENTRY;
-    if ((rc = loader_check_plugin(info, path, &in, err)))
-        goto close;
-    rec->stage = DQ_STAGE_CHECKED;
-    if ((rc = loader_register(l, &in, path, rec, err)))
-        goto close;
-    rec->stage = DQ_STAGE_REGISTERED;
-    l->handles[l->n_handles++] = h;
-    return DQ_OK;
-close:
-    /* Models cannot be unregistered: if any stayed (out of memory midway), they borrow the
-     * plugin's memory, so it stays resident. Otherwise nothing refers to the file. */
-    if (rec->n_models)
-        l->handles[l->n_handles++] = h;
-    else
-        lt_dlclose(h);
+    if ((rc = loader_call_entry(h, path, &info, err)) == DQ_OK) {
+        rec->stage = DQ_STAGE_ENTRY;
+        if ((rc = loader_check_plugin(info, path, &in, err)) == DQ_OK) {
+            rec->stage = DQ_STAGE_CHECKED;
+            if ((rc = loader_register(l, &in, path, keep, rec, err)) == DQ_OK)
+                rec->stage = DQ_STAGE_REGISTERED;
+        }
+    }
+    /* The loader's own reference: the entries hold theirs. */
+    dq__keep_release(keep);
     return rc;
 }
 
@@ -389,7 +325,7 @@ static long loader_seen_find(const dq_loader_t *l, const char *real)
 
 /* Loads `given` unless its real path was seen; `quiet` skips a seen file without a word
  * (directory scans), otherwise the earlier record's outcome is returned. */
-static int loader_load_path(dq_loader_t *l, const char *given, int quiet, dq_error_t *err)
+int dq__loader_load_path(dq_loader_t *l, const char *given, int quiet, dq_error_t *err)
 {
     errno = 0;
     char *real = realpath(given, NULL);
@@ -403,13 +339,13 @@ static int loader_load_path(dq_loader_t *l, const char *given, int quiet, dq_err
             const dq_load_record_t *old = &l->records[l->seen[s].record];
             if (quiet || old->code == DQ_OK)
                 return DQ_OK;
-            return dq_error_set(err, old->code, old->path, "%s", old->message);
+            return dq_error_set_at(err, old->code, DQ_PLACE_PLUGIN, old->path, "%s", old->message);
         }
     }
     /* Reserve everything this file may need before touching the registry. */
-    if (loader_grow((void **)&l->records, &l->cap_records, l->n_records + 1, sizeof *l->records) ||
-        loader_grow((void **)&l->handles, &l->cap_handles, l->n_handles + 1, sizeof *l->handles) ||
-        loader_grow((void **)&l->seen, &l->cap_seen, l->n_seen + 1, sizeof *l->seen)) {
+    if (dq__loader_grow((void **)&l->records, &l->cap_records, l->n_records + 1,
+                        sizeof *l->records) ||
+        dq__loader_grow((void **)&l->seen, &l->cap_seen, l->n_seen + 1, sizeof *l->seen)) {
         free(real);
         return dq_error_set(err, DQ_ENOMEM, given, "out of memory loading plugin '%s'", given);
     }
@@ -433,7 +369,8 @@ static int loader_load_path(dq_loader_t *l, const char *given, int quiet, dq_err
     if (rc) {
         /* The error replaces any warnings collected before the failure. */
         snprintf(rec->message, sizeof rec->message, "%s", e.message);
-        dq_error_set(err, rc, e.source, "%s", e.message);
+        dq_error_set_at(err, rc, e.source[0] ? DQ_PLACE_PLUGIN : DQ_PLACE_NONE, e.source, "%s",
+                        e.message);
     }
     return rc;
 }
@@ -443,129 +380,15 @@ int dq_loader_load_file(dq_loader_t *l, const char *path, dq_error_t *err)
     if (!l || !path || !*path)
         return dq_error_set(err, DQ_EINVAL, NULL,
                             "dq_loader_load_file: a loader and a path are required");
-    return loader_load_path(l, path, 0, err);
-}
-
-/* -- directories --------------------------------------------------------------------- */
-
-static int loader_name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int loader_has_suffix(const char *name)
-{
-    size_t n = strlen(name), k = strlen(LOADER_SUFFIX);
-    return n > k && strcmp(name + n - k, LOADER_SUFFIX) == 0;
-}
-
-/* dir + "/" + name, or NULL when out of memory. */
-static char *loader_join(const char *dir, const char *name)
-{
-    size_t nd = strlen(dir), nn = strlen(name);
-    int slash = nd > 0 && dir[nd - 1] != '/';
-    char *p = malloc(nd + (size_t)slash + nn + 1);
-    if (!p)
-        return NULL;
-    memcpy(p, dir, nd);
-    if (slash)
-        p[nd] = '/';
-    memcpy(p + nd + (size_t)slash, name, nn + 1);
-    return p;
-}
-
-static void loader_names_free(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; ++i)
-        free(names[i]);
-    free(names);
-}
-
-/* The names of the regular *.so files of dir (symlinks followed), unsorted. */
-static int loader_scan_dir(const char *dir, char ***out, size_t *count, dq_error_t *err)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return dq_error_set(err, DQ_EIO, dir, "cannot read plugin directory '%s': %s", dir,
-                            strerror(errno));
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = DQ_OK;
-    for (;;) {
-        errno = 0;
-        struct dirent *ent = readdir(d);
-        if (!ent) {
-            if (errno)
-                rc = dq_error_set(err, DQ_EIO, dir, "cannot read plugin directory '%s': %s", dir,
-                                  strerror(errno));
-            break;
-        }
-        if (!loader_has_suffix(ent->d_name))
-            continue;
-        char *full = loader_join(dir, ent->d_name);
-        if (!full) {
-            rc = dq_error_set(err, DQ_ENOMEM, dir, "out of memory reading '%s'", dir);
-            break;
-        }
-        struct stat st;
-        int regular = stat(full, &st) == 0 && S_ISREG(st.st_mode);
-        free(full);
-        if (!regular)
-            continue;
-        char *copy = dq__strdup(ent->d_name);
-        if (!copy || loader_grow((void **)&names, &cap, n + 1, sizeof *names)) {
-            free(copy);
-            rc = dq_error_set(err, DQ_ENOMEM, dir, "out of memory reading '%s'", dir);
-            break;
-        }
-        names[n++] = copy;
-    }
-    closedir(d);
-    if (rc) {
-        loader_names_free(names, n);
-        return rc;
-    }
-    *out = names;
-    *count = n;
-    return DQ_OK;
-}
-
-int dq_loader_load_dir(dq_loader_t *l, const char *dir, dq_error_t *err)
-{
-    if (!l || !dir || !*dir)
-        return dq_error_set(err, DQ_EINVAL, NULL,
-                            "dq_loader_load_dir: a loader and a directory are required");
-    char **names = NULL;
-    size_t n = 0;
-    int rc = loader_scan_dir(dir, &names, &n, err);
-    if (rc)
-        return rc;
-    /* Sorted so that which of two clashing plugins wins does not depend on the file
-     * system's order. */
-    if (n > 1)
-        qsort(names, n, sizeof *names, loader_name_cmp);
-    for (size_t i = 0; i < n && rc == DQ_OK; ++i) {
-        char *full = loader_join(dir, names[i]);
-        if (!full) {
-            rc = dq_error_set(err, DQ_ENOMEM, dir, "out of memory reading '%s'", dir);
-            break;
-        }
-        /* A file's failure is in its record; only a file that could not even get a record
-         * (out of memory) stops the scan. */
-        dq_error_t e;
-        dq_error_clear(&e);
-        size_t before = l->n_records;
-        if (loader_load_path(l, full, 1, &e) == DQ_ENOMEM && l->n_records == before)
-            rc = dq_error_set(err, DQ_ENOMEM, e.source, "%s", e.message);
-        free(full);
-    }
-    loader_names_free(names, n);
-    return rc;
+    return dq__loader_load_path(l, path, 0, err);
 }
 
 /* -- records ------------------------------------------------------------------------- */
 
-size_t dq_loader_record_count(const dq_loader_t *l) { return l ? l->n_records : 0; }
+size_t dq_loader_record_count(const dq_loader_t *l)
+{
+    return l ? l->n_records : 0;
+}
 
 const dq_load_record_t *dq_loader_record_at(const dq_loader_t *l, size_t i)
 {
@@ -598,4 +421,7 @@ const char *dq_load_stage_name(dq_load_stage_t stage)
     return "unknown";
 }
 
-const char *dq_loader_suffix(void) { return LOADER_SUFFIX; }
+const char *dq_loader_suffix(void)
+{
+    return LOADER_SUFFIX;
+}

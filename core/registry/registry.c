@@ -14,43 +14,11 @@
 #include <dq/host/registry.h>
 
 #include "internal.h"
+#include "registry_impl.h"
+#include "registry_private.h"
 
-/* Enough for the unknown-name message; longer lists are cut, as dq_error_t would cut them. */
 #define REGISTRY_MESSAGE_MAX DQ_ERROR_MESSAGE_MAX
 #define REGISTRY_SUGGESTIONS 3
-
-typedef struct registry_item {
-    dq_integrator_entry_t entry; /* strings borrowed from the descriptor, but origin */
-    char *origin;                /* owned; entry.origin points here */
-    size_t n_aliases;
-} registry_item_t;
-
-/* What one name of the namespace refers to. */
-typedef struct registry_slot {
-    registry_item_t *item;
-    int is_alias;
-    int warned; /* the deprecation warning for this name was given */
-} registry_slot_t;
-
-typedef struct registry_model {
-    dq_model_entry_t entry;
-    dq_model_desc_t desc; /* the descriptor in this host's layout; entry.desc points here */
-    char *origin;
-} registry_model_t;
-
-struct dq_registry {
-    registry_item_t **items; /* sorted by canonical name */
-    size_t n_items, cap_items;
-    /* Parallel arrays so `names` can be handed to dq_suggest as is. */
-    const char **names; /* every name and alias, sorted */
-    registry_slot_t *slots;
-    size_t n_names, cap_names;
-    registry_model_t **models; /* sorted by name */
-    const char **model_names;  /* parallel to models */
-    size_t n_models, cap_models;
-    dq_warn_fn warn;
-    void *warn_user;
-};
 
 static const char *const registry_no_aliases[] = {NULL};
 
@@ -62,6 +30,7 @@ dq_registry_t *dq_registry_new(void)
 static void registry_item_free(registry_item_t *item)
 {
     if (item) {
+        dq__keep_release(item->keep);
         free(item->origin);
         free(item);
     }
@@ -74,6 +43,7 @@ void dq_registry_free(dq_registry_t *reg)
     for (size_t i = 0; i < reg->n_items; ++i)
         registry_item_free(reg->items[i]);
     for (size_t i = 0; i < reg->n_models; ++i) {
+        dq__keep_release(reg->models[i]->keep);
         free(reg->models[i]->origin);
         free(reg->models[i]);
     }
@@ -100,23 +70,32 @@ dq_warn_fn dq_registry_warning_handler(const dq_registry_t *reg, void **user)
     return reg ? reg->warn : NULL;
 }
 
-static void registry_warn(const dq_registry_t *reg, const char *source, const char *fmt, ...)
-    DQ_PRINTF(3, 4);
+/* Gives a warning to the handler and, for a registration that asked, to its own buffer. */
+static void registry_warn(const dq_registry_t *reg, const dq__origin_t *o, const char *source,
+                          const char *fmt, ...) DQ_PRINTF(4, 5);
 
-static void registry_warn(const dq_registry_t *reg, const char *source, const char *fmt, ...)
+static void registry_warn(const dq_registry_t *reg, const dq__origin_t *o, const char *source,
+                          const char *fmt, ...)
 {
-    if (!reg->warn)
+    int to_origin = o && o->warnings && o->warnings_cap;
+    if (!reg->warn && !to_origin)
         return;
     char msg[REGISTRY_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    reg->warn(reg->warn_user, source ? source : "", msg);
+    if (to_origin) {
+        size_t used = strlen(o->warnings);
+        if (used + 1 < o->warnings_cap)
+            snprintf(o->warnings + used, o->warnings_cap - used, "%s%s", used ? "; " : "", msg);
+    }
+    if (reg->warn)
+        reg->warn(reg->warn_user, source ? source : "", msg);
 }
 
 /* Binary search in a sorted string array: the index of `name`, or where it would go. */
-static size_t registry_search(const char *const *sorted, size_t n, const char *name, int *found)
+size_t dq__registry_search(const char *const *sorted, size_t n, const char *name, int *found)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -141,12 +120,12 @@ static registry_slot_t *registry_find(const dq_registry_t *reg, const char *name
     int found;
     if (!name || !reg->n_names)
         return NULL;
-    size_t i = registry_search(reg->names, reg->n_names, name, &found);
+    size_t i = dq__registry_search(reg->names, reg->n_names, name, &found);
     return found ? &reg->slots[i] : NULL;
 }
 
 /* Grows an array to hold `need` elements; the old block stays valid on failure. */
-static int registry_reserve(void **arr, size_t *cap, size_t need, size_t size)
+int dq__registry_reserve(void **arr, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
         return 1;
@@ -165,11 +144,11 @@ static int registry_reserve(void **arr, size_t *cap, size_t need, size_t size)
 static int registry_reserve_names(dq_registry_t *reg, size_t need)
 {
     size_t cap = reg->cap_names;
-    if (!registry_reserve((void **)&reg->names, &cap, need, sizeof *reg->names))
+    if (!dq__registry_reserve((void **)&reg->names, &cap, need, sizeof *reg->names))
         return 0;
     /* Both arrays must reach the same capacity before it is recorded. */
     size_t cap_slots = reg->cap_names;
-    if (!registry_reserve((void **)&reg->slots, &cap_slots, cap, sizeof *reg->slots))
+    if (!dq__registry_reserve((void **)&reg->slots, &cap_slots, cap, sizeof *reg->slots))
         return 0;
     reg->cap_names = cap;
     return 1;
@@ -180,7 +159,7 @@ static void registry_name_insert(dq_registry_t *reg, const char *name, registry_
                                  int is_alias)
 {
     int found;
-    size_t i = registry_search(reg->names, reg->n_names, name, &found);
+    size_t i = dq__registry_search(reg->names, reg->n_names, name, &found);
     memmove(&reg->names[i + 1], &reg->names[i], (reg->n_names - i) * sizeof *reg->names);
     memmove(&reg->slots[i + 1], &reg->slots[i], (reg->n_names - i) * sizeof *reg->slots);
     reg->names[i] = name;
@@ -191,7 +170,7 @@ static void registry_name_insert(dq_registry_t *reg, const char *name, registry_
 static void registry_name_remove(dq_registry_t *reg, const char *name)
 {
     int found;
-    size_t i = registry_search(reg->names, reg->n_names, name, &found);
+    size_t i = dq__registry_search(reg->names, reg->n_names, name, &found);
     if (!found)
         return;
     reg->n_names--;
@@ -233,62 +212,6 @@ static void registry_item_detach(dq_registry_t *reg, registry_item_t *item)
         registry_name_remove(reg, item->entry.aliases[a]);
 }
 
-/* The descriptor checks that need no registry: names and the step function. */
-static size_t registry_count_options(const dq_option_desc_t *o)
-{
-    size_t n = 0;
-    while (o && o[n].name)
-        ++n;
-    return n;
-}
-
-static int registry_validate(const dq_integrator_desc_t *d, const char *source, dq_error_t *err)
-{
-    if (!d->name || !*d->name)
-        return dq_error_set(err, DQ_EDESC, source, "Integrator name must be a non-empty string.");
-    if (!dq__name_is_valid(d->name))
-        return dq_error_set(err, DQ_EDESC, source,
-                            "Integrator name '%s' has characters outside [A-Za-z0-9_.-].", d->name);
-    if (!d->step)
-        return dq_error_set(err, DQ_EDESC, source, "Integrator '%s' has no step function.",
-                            d->name);
-    size_t n_options = 0;
-    while (d->options && d->options[n_options].name && n_options < 64)
-        ++n_options;
-    for (size_t i = 0; i < n_options; ++i) {
-        const dq_option_desc_t *o = &d->options[i];
-        if (!o->name || !dq__name_is_valid(o->name) || strpbrk(o->name, ".-"))
-            return dq_error_set(err, DQ_EDESC, source,
-                                "Integrator '%s' has option %zu without a valid name "
-                                "([A-Za-z0-9_]+).",
-                                d->name, i);
-        if (o->min < o->max && !(o->def >= o->min && o->def <= o->max))
-            return dq_error_set(err, DQ_EDESC, source,
-                                "Integrator '%s' has option '%s' whose default %g is outside "
-                                "[%g, %g].",
-                                d->name, o->name, o->def, o->min, o->max);
-    }
-    for (size_t a = 0; d->aliases && d->aliases[a]; ++a) {
-        const char *alias = d->aliases[a];
-        if (!*alias)
-            return dq_error_set(err, DQ_EDESC, source, "Integrator '%s' has an empty alias.",
-                                d->name);
-        if (!dq__name_is_valid(alias))
-            return dq_error_set(err, DQ_EDESC, source,
-                                "Integrator '%s' has alias '%s' with characters outside "
-                                "[A-Za-z0-9_.-].",
-                                d->name, alias);
-        if (strcmp(alias, d->name) == 0)
-            return dq_error_set(err, DQ_EDESC, source,
-                                "Integrator '%s' lists its own name as an alias.", d->name);
-        for (size_t b = 0; b < a; ++b)
-            if (strcmp(alias, d->aliases[b]) == 0)
-                return dq_error_set(err, DQ_EDESC, source,
-                                    "Integrator '%s' lists alias '%s' twice.", d->name, alias);
-    }
-    return DQ_OK;
-}
-
 /* Name clashes with other entries. `old` is the entry an override replaces: its aliases are
  * about to go, so they do not clash. */
 static int registry_check_clashes(const dq_registry_t *reg, const dq_integrator_desc_t *d,
@@ -321,14 +244,20 @@ static int registry_check_clashes(const dq_registry_t *reg, const dq_integrator_
 int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, const char *origin,
                          dq_error_t *err)
 {
+    dq__origin_t o = {.path = origin};
+    return dq__registry_add(reg, desc, &o, err);
+}
+
+int dq__registry_add(dq_registry_t *reg, const dq_integrator_desc_t *desc, const dq__origin_t *o,
+                     dq_error_t *err)
+{
+    const char *origin = o->path;
     if (!reg || !desc)
         return dq_error_set(err, DQ_EINVAL, origin,
                             "dq_registry_register needs a registry and a descriptor.");
     dq_integrator_desc_t d;
-    int rc = dq__integrator_desc_read(desc, &d, origin, err);
-    if (rc)
-        return rc;
-    rc = registry_validate(&d, origin, err);
+    size_t n_options = 0;
+    int rc = dq__integrator_desc_check(desc, origin, &d, &n_options, err);
     if (rc)
         return rc;
 
@@ -354,8 +283,8 @@ int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, c
     registry_item_t *item = calloc(1, sizeof *item);
     char *own_origin = dq__strdup(origin ? origin : DQ_ORIGIN_BUILTIN);
     if (!item || !own_origin ||
-        !registry_reserve((void **)&reg->items, &reg->cap_items, reg->n_items + 1,
-                          sizeof *reg->items) ||
+        !dq__registry_reserve((void **)&reg->items, &reg->cap_items, reg->n_items + 1,
+                              sizeof *reg->items) ||
         !registry_reserve_names(reg, reg->n_names + 1 + n_aliases)) {
         free(item);
         free(own_origin);
@@ -363,6 +292,7 @@ int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, c
     }
     item->origin = own_origin;
     item->n_aliases = n_aliases;
+    item->keep = dq__keep_retain(o->keep);
     item->entry = (dq_integrator_entry_t){
         .name = d.name,
         .aliases = d.aliases ? d.aliases : registry_no_aliases,
@@ -376,8 +306,8 @@ int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, c
         .state_vectors = d.state_vectors,
         .init = d.init,
         .reset = d.reset,
-        .options = d.options,
-        .n_options = registry_count_options(d.options),
+        .options = n_options ? d.options : NULL,
+        .n_options = n_options,
         .origin = own_origin,
     };
 
@@ -392,7 +322,7 @@ int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc, c
         registry_name_insert(reg, item->entry.aliases[a], item, 1);
 
     if (old) {
-        registry_warn(reg, item->origin,
+        registry_warn(reg, o, item->origin,
                       "integrator '%s' from '%s' replaces the one registered by '%s'",
                       item->entry.name, item->origin, old->origin);
         registry_item_free(old);
@@ -420,38 +350,22 @@ int dq_registry_unregister(dq_registry_t *reg, const char *name, dq_error_t *err
     return DQ_OK;
 }
 
-/* "Unknown <kind> 'x'. Did you mean 'y'? Available: a, b." -- suggestions come from `all`,
- * the list names `listed` (sorted). */
-static int registry_unknown(const char *kind, const char *name, const char *const *all,
-                            size_t n_all, const char *const *listed, size_t n_listed,
-                            dq_error_t *err)
+/* "Unknown <kind> 'x'. Did you mean 'y'? Available: a, b." -- suggestions come from `all`
+ * (names and aliases), the list names the `listed` (canonical) names. */
+int dq__registry_unknown(const char *kind, const char *name, const char *const *all, size_t n_all,
+                         const char *const *listed, size_t n_listed, dq_error_t *err)
 {
     char none[64];
     snprintf(none, sizeof none, "No %ss are registered.", kind);
-    const dq__unknown_t u = {.name = name,
-                             .candidates = all,
-                             .n_candidates = n_all,
-                             .max_suggestions = REGISTRY_SUGGESTIONS,
-                             .label = "Available",
-                             .listed = listed ? listed : all,
-                             .n_listed = n_listed,
-                             .none = none};
+    dq__unknown_t u = {.name = name,
+                       .candidates = all,
+                       .n_candidates = n_all,
+                       .max_suggestions = REGISTRY_SUGGESTIONS,
+                       .label = "Available",
+                       .listed = listed,
+                       .n_listed = n_listed,
+                       .none = none};
     return dq__error_unknown(err, DQ_ENOTFOUND, NULL, &u, "Unknown %s '%s'.", kind, name);
-}
-
-/* The integrator message lists canonical names only. */
-static int registry_unknown_integrator(const dq_registry_t *reg, const char *name, dq_error_t *err)
-{
-    size_t n = reg ? reg->n_items : 0;
-    const char **canonical = malloc((n ? n : 1) * sizeof *canonical);
-    if (!canonical)
-        return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
-    for (size_t i = 0; i < n; ++i)
-        canonical[i] = reg->items[i]->entry.name;
-    int rc = registry_unknown("integrator", name, reg ? reg->names : NULL, reg ? reg->n_names : 0,
-                              canonical, n, err);
-    free(canonical);
-    return rc;
 }
 
 const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *name,
@@ -461,17 +375,24 @@ const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *
         name = "";
     registry_slot_t *s = reg ? registry_find(reg, name) : NULL;
     if (!s) {
-        registry_unknown_integrator(reg, name, err);
+        /* The canonical names, for the list: the error path may allocate. */
+        size_t n = reg ? reg->n_items : 0;
+        const char **listed = n ? malloc(n * sizeof *listed) : NULL;
+        for (size_t i = 0; listed && i < n; ++i)
+            listed[i] = reg->items[i]->entry.name;
+        dq__registry_unknown("integrator", name, reg ? reg->names : NULL, reg ? reg->n_names : 0,
+                             listed, listed ? n : 0, err);
+        free(listed);
         return NULL;
     }
     const dq_integrator_entry_t *e = &s->item->entry;
     if ((e->flags & DQ_INTEGRATOR_DEPRECATED) && !s->warned) {
         s->warned = 1;
         if (s->is_alias)
-            registry_warn(reg, e->origin, "integrator '%s' is deprecated (looked up as '%s')",
+            registry_warn(reg, NULL, e->origin, "integrator '%s' is deprecated (looked up as '%s')",
                           e->name, name);
         else
-            registry_warn(reg, e->origin, "integrator '%s' is deprecated", e->name);
+            registry_warn(reg, NULL, e->origin, "integrator '%s' is deprecated", e->name);
     }
     return e;
 }
@@ -534,75 +455,4 @@ size_t dq_registry_suggest(const dq_registry_t *reg, const char *name, const cha
     if (!reg)
         return 0;
     return dq_suggest(name, reg->names, reg->n_names, 0.6, out, cap);
-}
-
-int dq_registry_register_model(dq_registry_t *reg, const dq_model_desc_t *desc, const char *origin,
-                               dq_error_t *err)
-{
-    if (!reg || !desc)
-        return dq_error_set(err, DQ_EINVAL, origin,
-                            "dq_registry_register_model needs a registry and a descriptor.");
-    dq_model_desc_t d;
-    int rc = dq__model_desc_read(desc, &d, origin, err);
-    if (rc)
-        return rc;
-    if (!d.name || !*d.name)
-        return dq_error_set(err, DQ_EDESC, origin, "Model name must be a non-empty string.");
-    if (!dq__name_is_valid(d.name))
-        return dq_error_set(err, DQ_EDESC, origin,
-                            "Model name '%s' has characters outside [A-Za-z0-9_.-].", d.name);
-    int found;
-    size_t at = registry_search(reg->model_names, reg->n_models, d.name, &found);
-    if (found)
-        return dq_error_set(err, DQ_EEXIST, origin, "Model '%s' is already registered by '%s'.",
-                            d.name, reg->models[at]->origin);
-
-    registry_model_t *m = calloc(1, sizeof *m);
-    char *own_origin = dq__strdup(origin ? origin : DQ_ORIGIN_BUILTIN);
-    size_t cap = reg->cap_models;
-    size_t cap_names = reg->cap_models;
-    if (!m || !own_origin ||
-        !registry_reserve((void **)&reg->models, &cap, reg->n_models + 1, sizeof *reg->models) ||
-        !registry_reserve((void **)&reg->model_names, &cap_names, cap, sizeof *reg->model_names)) {
-        free(m);
-        free(own_origin);
-        return dq_error_set(err, DQ_ENOMEM, origin, "out of memory");
-    }
-    reg->cap_models = cap;
-    m->desc = d;
-    m->origin = own_origin;
-    m->entry.desc = &m->desc;
-    m->entry.origin = own_origin;
-    memmove(&reg->models[at + 1], &reg->models[at], (reg->n_models - at) * sizeof *reg->models);
-    memmove(&reg->model_names[at + 1], &reg->model_names[at],
-            (reg->n_models - at) * sizeof *reg->model_names);
-    reg->models[at] = m;
-    reg->model_names[at] = m->desc.name;
-    reg->n_models++;
-    return DQ_OK;
-}
-
-const dq_model_entry_t *dq_registry_lookup_model(const dq_registry_t *reg, const char *name,
-                                                 dq_error_t *err)
-{
-    if (!name)
-        name = "";
-    int found = 0;
-    size_t at = reg ? registry_search(reg->model_names, reg->n_models, name, &found) : 0;
-    if (!found) {
-        size_t n = reg ? reg->n_models : 0;
-        registry_unknown("model", name, reg ? reg->model_names : NULL, n, NULL, n, err);
-        return NULL;
-    }
-    return &reg->models[at]->entry;
-}
-
-size_t dq_registry_model_count(const dq_registry_t *reg)
-{
-    return reg ? reg->n_models : 0;
-}
-
-const dq_model_entry_t *dq_registry_model_at(const dq_registry_t *reg, size_t i)
-{
-    return reg && i < reg->n_models ? &reg->models[i]->entry : NULL;
 }

@@ -72,7 +72,7 @@ typedef struct dq_option_desc {
     const char *name; /* [A-Za-z0-9_]+ */
     double def;       /* default */
     const char *doc;  /* one line */
-    double min, max;  /* accepted range; ignored when min >= max */
+    double min, max;  /* accepted range; none when min == max (min > max is refused) */
     uint32_t flags;   /* DQ_OPTION_INTEGER */
 } dq_option_desc_t;
 

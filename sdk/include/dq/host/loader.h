@@ -3,8 +3,11 @@
  *
  * Every file the loader considers gets a load record saying how far it got and why it
  * stopped. A bad plugin never stops the others: its record carries the error and the loader
- * goes on. Plugins are opened with local binding and stay resident until the loader is
- * freed, because the registry borrows their descriptors. */
+ * goes on. Plugins are opened with local binding. A plugin stays loaded exactly as long as
+ * a registry entry refers to it: every entry holds a reference to its file, which is closed
+ * when the last such entry is unregistered, overridden or freed with its registry. So the
+ * loader and the registry may be freed in either order. A file none of whose descriptors
+ * was registered is closed at once. */
 #ifndef DQ_HOST_LOADER_H
 #define DQ_HOST_LOADER_H
 
@@ -33,16 +36,18 @@ typedef struct dq_load_record {
     char path[DQ_LOAD_PATH_MAX];     /* the file's real path */
     dq_load_stage_t stage;           /* furthest stage reached */
     int code;                        /* DQ_OK or the error that stopped it */
-    char message[DQ_ERROR_MESSAGE_MAX]; /* the error, or warnings ("; "-joined), or "" */
+    /* The error, or the registry's warnings about this file ("; "-joined), or "". */
+    char message[DQ_ERROR_MESSAGE_MAX];
     size_t n_integrators;            /* integrators registered from this file */
     size_t n_models;                 /* models registered from this file */
 } dq_load_record_t;
 
-/* A loader that registers into `reg` (borrowed: must outlive every use of the loader;
- * free the registry before the loader, since entries borrow plugin memory).
+/* A loader that registers into `reg` (borrowed: must outlive every load call; the
+ * registry's entries keep their plugins loaded on their own, so either may be freed first).
  * [owned: free with dq_loader_free] */
 DQ_API dq_loader_t *dq_loader_new(dq_registry_t *reg, dq_error_t *err);
-/* Closes every plugin and frees the loader. NULL is a no-op. */
+/* Frees the loader and its records. Plugins that registry entries still use stay loaded
+ * until those entries go. NULL is a no-op. */
 DQ_API void dq_loader_free(dq_loader_t *loader);
 
 /* Loads every regular file named *.so in `dir`, sorted by name; a real path already

@@ -13,6 +13,16 @@
  *  - an unknown name fails with "Unknown integrator 'x'. Did you mean 'y'? Available: ...".
  * Registries are independent; a program may keep as many as it likes.
  *
+ * Descriptors are checked whole when they arrive (the same check the loader runs before a
+ * plugin touches the registry): names, aliases, a category that is one of DQ_CATEGORY_* or
+ * NULL, the step, the options table (at most 64 options before its NULL-name end), and for
+ * models the parameter and module tables (see dq_registry_register_model).
+ *
+ * Lifetime: entries borrow their descriptors' strings, tables and functions. An entry
+ * registered by the loader keeps its plugin file loaded until the entry is unregistered,
+ * overridden or freed with the registry, whether or not the loader still exists.
+ * Not thread-safe: use a registry from one thread at a time.
+ *
  * Models live in a second namespace of the same registry (no aliases, no override). */
 #ifndef DQ_HOST_REGISTRY_H
 #define DQ_HOST_REGISTRY_H
@@ -38,7 +48,7 @@ typedef struct dq_registry dq_registry_t;
 typedef struct dq_integrator_entry {
     const char *name;
     const char *const *aliases; /* NULL-terminated, never NULL */
-    const char *category;       /* never NULL ("" when the descriptor gave none) */
+    const char *category;       /* a DQ_CATEGORY_* string, or "" when the descriptor gave none */
     int order;
     const char *description;    /* never NULL */
     uint32_t flags;
@@ -48,7 +58,7 @@ typedef struct dq_integrator_entry {
     uint32_t state_vectors;
     dq_solver_fn init;               /* may be NULL */
     dq_solver_fn reset;              /* may be NULL */
-    const dq_option_desc_t *options; /* [n_options] */
+    const dq_option_desc_t *options; /* [n_options], NULL when there are none */
     size_t n_options;                /* counted by the host up to the NULL name */
     const char *origin;         /* plugin path, or DQ_ORIGIN_BUILTIN */
 } dq_integrator_entry_t;
@@ -56,7 +66,9 @@ typedef struct dq_integrator_entry {
 typedef struct dq_model_entry {
     /* The registry's copy of the descriptor in this host's layout (a plugin built for an
      * older ABI minor has a smaller struct); its strings, tables and functions are the
-     * plugin's static data. [borrowed: valid while the registry lives] */
+     * plugin's static data, kept loaded by the entry. Its module descriptors are the
+     * plugin's own, in the plugin's layout: read them with their struct_size.
+     * [borrowed: valid while the registry lives] */
     const dq_model_desc_t *desc;
     const char *origin;
 } dq_model_entry_t;
@@ -64,7 +76,8 @@ typedef struct dq_model_entry {
 /* A new, empty registry. Returns NULL when out of memory.
  * [owned: free with dq_registry_free] */
 DQ_API dq_registry_t *dq_registry_new(void);
-/* Frees the registry and its entries. NULL is a no-op. */
+/* Frees the registry and its entries, closing the plugin files only they kept loaded.
+ * NULL is a no-op. */
 DQ_API void dq_registry_free(dq_registry_t *reg);
 
 /* Where warnings go (override, deprecated lookups). fn may be NULL to drop them. */
@@ -72,9 +85,10 @@ DQ_API void dq_registry_set_warning_handler(dq_registry_t *reg, dq_warn_fn fn, v
 DQ_API dq_warn_fn dq_registry_warning_handler(const dq_registry_t *reg, void **user);
 
 /* Registers an integrator. `desc` and its strings are borrowed and must outlive the entry
- * (plugin data is static and the plugin stays resident). `origin` is copied; NULL means
- * DQ_ORIGIN_BUILTIN. Errors: DQ_EABI (header), DQ_EDESC (names, missing step),
- * DQ_EEXIST (name clash). */
+ * (in-process data: static; plugin data: the entry keeps the plugin loaded). `origin` is
+ * copied; NULL means DQ_ORIGIN_BUILTIN. Errors: DQ_EABI (header), DQ_EDESC (names,
+ * aliases, unknown category with the closest one suggested, missing step, options table),
+ * DQ_EEXIST (name clash). Unknown flag bits are kept and ignored. */
 DQ_API int dq_registry_register(dq_registry_t *reg, const dq_integrator_desc_t *desc,
                                 const char *origin, dq_error_t *err);
 
@@ -108,7 +122,16 @@ DQ_API size_t dq_registry_suggest(const dq_registry_t *reg, const char *name, co
                                   size_t cap);
 
 /* Models. Names follow the integrator rules; a second model of the same name fails with
- * DQ_EEXIST naming the first origin in the message and the second in the error's source. */
+ * DQ_EEXIST naming the first origin in the message and the second in the error's source.
+ * DQ_EDESC when the tables do not fit together (messages name the model and the origin):
+ * params NULL with n_params > 0; a parameter name outside [A-Za-z0-9_]+ or repeated; more
+ * than one DQ_PARAM_POPULATION parameter, or one that is not DQ_PARAM_INTEGER or is
+ * DQ_PARAM_PER_UNIT; a parameter whose offset and size (double, or pointer when per unit)
+ * do not fit in data_size or overlap another's (data_size 0 allows only the population);
+ * modules NULL or empty; module 0 not the root or a parent after its child; a sub-module
+ * name outside [A-Za-z0-9_]+ or repeated; states NULL with n_states > 0; a state name
+ * invalid or repeated in the model; integrated states without compute_derivative; a name
+ * in `reads` that is no other module's state; no states at all. */
 DQ_API int dq_registry_register_model(dq_registry_t *reg, const dq_model_desc_t *desc,
                                       const char *origin, dq_error_t *err);
 /* NULL with DQ_ENOTFOUND and "Unknown model 'x'. Did you mean 'y'? Available: ..." */

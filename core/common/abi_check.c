@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* abi_check.c -- the ABI rules of sdk/ABI.md, in one place.
  *
- * A descriptor is accepted when its major equals ours and its minor is not newer. Its
+ * A struct is accepted when its major equals ours and its minor is not newer. Its
  * struct_size must cover at least the fields of ABI x.0; fields appended since are read
- * only when they fit, and are zero otherwise. */
+ * only when they fit, and read as zero otherwise. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +24,11 @@ int dq__name_is_valid(const char *name)
     return 1;
 }
 
+int dq__identifier_is_valid(const char *name)
+{
+    return dq__name_is_valid(name) && !strpbrk(name, ".-");
+}
+
 char *dq__strdup(const char *s)
 {
     if (!s)
@@ -35,8 +40,8 @@ char *dq__strdup(const char *s)
     return d;
 }
 
-int dq__abi_check(const dq_abi_header_t *h, size_t min_size, const char *what,
-                  const char *source, dq_error_t *err)
+int dq__abi_check(const dq_abi_header_t *h, size_t min_size, const char *what, const char *source,
+                  dq_error_t *err)
 {
     /* In-process descriptors have no file to name. */
     char who[DQ_ERROR_SOURCE_MAX + 8] = "";
@@ -46,14 +51,14 @@ int dq__abi_check(const dq_abi_header_t *h, size_t min_size, const char *what,
         return dq_error_set(err, DQ_EABI, source,
                             "%s%s was built for plugin ABI %u.%u, this host is %u.%u "
                             "(another major version; rebuild the plugin against this SDK)",
-                            who, what, (unsigned)h->abi_major, (unsigned)h->abi_minor,
-                            DQ_ABI_MAJOR, DQ_ABI_MINOR);
+                            who, what, (unsigned)h->abi_major, (unsigned)h->abi_minor, DQ_ABI_MAJOR,
+                            DQ_ABI_MINOR);
     if (h->abi_minor > DQ_ABI_MINOR)
         return dq_error_set(err, DQ_EABI, source,
                             "%s%s was built for plugin ABI %u.%u, this host is %u.%u "
                             "(a newer minor version; upgrade dqhost)",
-                            who, what, (unsigned)h->abi_major, (unsigned)h->abi_minor,
-                            DQ_ABI_MAJOR, DQ_ABI_MINOR);
+                            who, what, (unsigned)h->abi_major, (unsigned)h->abi_minor, DQ_ABI_MAJOR,
+                            DQ_ABI_MINOR);
     if (h->struct_size < min_size)
         return dq_error_set(err, DQ_EABI, source,
                             "%s%s has struct_size %u, smaller than the %zu bytes every "
@@ -62,16 +67,21 @@ int dq__abi_check(const dq_abi_header_t *h, size_t min_size, const char *what,
     return DQ_OK;
 }
 
-/* Copies the part of a descriptor that both sides know. */
-static void abi_copy(void *out, const void *in, size_t host_size, uint32_t struct_size)
+int dq__abi_read(const void *in, void *out, size_t host_size, size_t min_size, const char *what,
+                 const char *source, dq_error_t *err)
 {
-    size_t n = struct_size < host_size ? struct_size : host_size;
+    const dq_abi_header_t *h = in;
+    int rc = dq__abi_check(h, min_size, what, source, err);
+    if (rc)
+        return rc;
+    size_t n = h->struct_size < host_size ? h->struct_size : host_size;
     memset(out, 0, host_size);
     memcpy(out, in, n);
+    return DQ_OK;
 }
 
-/* The ABI 1.0 layouts end at these fields; anything after was appended later. */
-#define DQ__MIN_SIZE(T, last) (offsetof(T, last) + sizeof(((T *)0)->last))
+/* The ABI 2.0 layouts end at these fields; anything after was appended later. */
+#define ABI_MIN_SIZE(T, last) (offsetof(T, last) + sizeof(((T *)0)->last))
 
 int dq__integrator_desc_read(const dq_integrator_desc_t *d, dq_integrator_desc_t *out,
                              const char *source, dq_error_t *err)
@@ -79,49 +89,34 @@ int dq__integrator_desc_read(const dq_integrator_desc_t *d, dq_integrator_desc_t
     char what[160];
     const char *name = d->name;
     /* The name is read before the size check only to make the message useful; name is the
-     * first field after the header, present in every layout that passes the size check. */
-    if (d->abi.struct_size >= DQ__MIN_SIZE(dq_integrator_desc_t, name) && name &&
+     * first field after the header, so it is there whenever struct_size covers it. */
+    if (d->abi.struct_size >= ABI_MIN_SIZE(dq_integrator_desc_t, name) && name &&
         dq__name_is_valid(name))
         snprintf(what, sizeof what, "integrator descriptor '%s'", name);
     else
         snprintf(what, sizeof what, "integrator descriptor");
-    int rc = dq__abi_check(&d->abi, DQ__MIN_SIZE(dq_integrator_desc_t, options), what,
-                           source, err);
-    if (rc)
-        return rc;
-    abi_copy(out, d, sizeof *out, d->abi.struct_size);
-    return DQ_OK;
+    return dq__abi_read(d, out, sizeof *out, ABI_MIN_SIZE(dq_integrator_desc_t, options), what,
+                        source, err);
 }
 
 int dq__model_desc_read(const dq_model_desc_t *d, dq_model_desc_t *out, const char *source,
                         dq_error_t *err)
 {
-    int rc = dq__abi_check(&d->abi, DQ__MIN_SIZE(dq_model_desc_t, destroy), "model descriptor",
-                           source, err);
-    if (rc)
-        return rc;
-    abi_copy(out, d, sizeof *out, d->abi.struct_size);
-    return DQ_OK;
+    return dq__abi_read(d, out, sizeof *out, ABI_MIN_SIZE(dq_model_desc_t, time_unit),
+                        "model descriptor", source, err);
 }
 
-int dq__module_desc_read(const dq_module_desc_t *d, dq_module_desc_t *out,
-                         const char *source, dq_error_t *err)
+int dq__module_desc_read(const dq_module_desc_t *d, dq_module_desc_t *out, const char *source,
+                         dq_error_t *err)
 {
-    int rc = dq__abi_check(&d->abi, DQ__MIN_SIZE(dq_module_desc_t, post_integral),
-                           "module descriptor", source, err);
-    if (rc)
-        return rc;
-    abi_copy(out, d, sizeof *out, d->abi.struct_size);
-    return DQ_OK;
+    return dq__abi_read(d, out, sizeof *out,
+                        ABI_MIN_SIZE(dq_module_desc_t, compute_derivative_diag),
+                        "module descriptor", source, err);
 }
 
 int dq__plugin_info_read(const dq_plugin_info_t *d, dq_plugin_info_t *out, const char *source,
                          dq_error_t *err)
 {
-    int rc = dq__abi_check(&d->abi, DQ__MIN_SIZE(dq_plugin_info_t, models), "plugin info block",
-                           source, err);
-    if (rc)
-        return rc;
-    abi_copy(out, d, sizeof *out, d->abi.struct_size);
-    return DQ_OK;
+    return dq__abi_read(d, out, sizeof *out, ABI_MIN_SIZE(dq_plugin_info_t, models),
+                        "plugin info block", source, err);
 }
