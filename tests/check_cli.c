@@ -464,6 +464,11 @@ START_TEST(test_cli_check_passes_every_builtin_solver)
                       builtin_solvers[i], res.out);
     }
     ck_assert_contains(res.out, "15 solver(s) checked, 15 passed, 0 failed.\n");
+    /* The models are checked too, in a table of their own. */
+    char mrow[256];
+    ck_assert_contains(res.out, "\nmodel ");
+    ck_assert_contains(check_row(res.out, "hh", mrow, sizeof mrow), "PASS");
+    ck_assert_contains(res.out, " model(s) checked, ");
     ck_assert_ptr_null(strstr(res.out, "FAIL"));
 }
 END_TEST
@@ -474,16 +479,27 @@ START_TEST(test_cli_check_json_has_every_check_and_order)
     json_error_t jerr;
     json_t *doc = json_loads(res.out, 0, &jerr);
     ck_assert_msg(json_is_array(doc), "invalid JSON: %s", jerr.text);
-    ck_assert_uint_eq(json_array_size(doc), 15);
-    size_t i;
+    size_t i, n_solvers = 0;
     json_t *s;
     json_array_foreach(doc, i, s) {
         const char *name = json_string_value(json_object_get(s, "name"));
         ck_assert_ptr_nonnull(name);
         ck_assert_str_eq(json_string_value(json_object_get(s, "verdict")), "pass");
         json_t *checks = json_object_get(s, "checks");
+        if (strcmp(json_string_value(json_object_get(s, "kind")), "model") == 0) {
+            const char *mnames[] = {"run", "derivative", "jacobian", "jacobian_diag",
+                                    "derivative_diag", "lifecycle", "determinism"};
+            for (size_t k = 0; k < sizeof mnames / sizeof mnames[0]; ++k) {
+                json_t *c = json_object_get(checks, mnames[k]);
+                ck_assert_msg(json_is_string(json_object_get(c, "status")), "%s: %s", name,
+                              mnames[k]);
+            }
+            continue;
+        }
+        ck_assert_str_eq(json_string_value(json_object_get(s, "kind")), "solver");
+        n_solvers++;
         const char *names[] = {"run", "names", "category", "exports", "status", "lifecycle",
-                               "memory", "determinism", "order", "time", "stiff"};
+                               "memory", "determinism", "order", "time", "stiff", "reset"};
         for (size_t k = 0; k < sizeof names / sizeof names[0]; ++k) {
             json_t *c = json_object_get(checks, names[k]);
             ck_assert_msg(json_is_string(json_object_get(c, "status")), "%s: %s", name, names[k]);
@@ -499,6 +515,7 @@ START_TEST(test_cli_check_json_has_every_check_and_order)
         ck_assert_str_eq(json_string_value(json_object_get(logistic, "status")), "measured");
         ck_assert_uint_eq(json_array_size(json_object_get(logistic, "error")), 4);
     }
+    ck_assert_uint_eq(n_solvers, 15);
     json_decref(doc);
 }
 END_TEST
@@ -553,7 +570,7 @@ START_TEST(test_cli_check_write_outside_block_is_a_memory_failure)
 {
     ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/check_bad_write.so"), 1);
     ck_assert_contains(res.out, "fixture_check_bad_write: memory: wrote outside the states it "
-                                "integrates: ctx->y[3]");
+                                "integrates: ctx->y[8] (its length is 8)");
 }
 END_TEST
 
@@ -565,6 +582,37 @@ START_TEST(test_cli_check_file_that_does_not_load_fails)
     json_t *run = json_object_get(json_object_get(json_array_get(doc, 0), "checks"), "run");
     ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "fail");
     ck_assert_contains(json_string_value(json_object_get(run, "detail")), "cannot open plugin '");
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_cli_check_model_by_name)
+{
+    char row[256];
+    ck_assert_int_eq(dqhost("check", "hh"), 0);
+    ck_assert_contains(check_row(res.out, "hh", row, sizeof row), "PASS");
+    ck_assert_contains(res.out, "1 model(s) checked, 1 passed, 0 failed.\n");
+    ck_assert_ptr_null(strstr(res.out, "solver(s) checked"));
+}
+END_TEST
+
+START_TEST(test_cli_check_wrong_model_jacobian_names_the_state)
+{
+    char row[256];
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/model_bad_jacobian.so"), 1);
+    ck_assert_contains(check_row(res.out, "fixture_model_bad_jacobian", row, sizeof row),
+                       "FAIL (jacobian)");
+    ck_assert_contains(res.out, "fixture_model_bad_jacobian: jacobian: module 'gate', state 'w': "
+                                "dF/d(v) of unit 0 at the initial state is 1 analytically, 0.5 "
+                                "by central differences");
+    ck_assert_contains(res.out, "1 model(s) checked, 0 passed, 1 failed.\n");
+    ck_assert_int_eq(dqhost("check", "--json", DQ_TEST_FIXTURE_DIR "/model_bad_jacobian.so"), 1);
+    json_t *doc = json_loads(res.out, 0, NULL);
+    json_t *m = json_array_get(doc, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(m, "kind")), "model");
+    ck_assert_str_eq(json_string_value(json_object_get(m, "verdict")), "fail");
+    json_t *jac = json_object_get(json_object_get(m, "checks"), "jacobian");
+    ck_assert_str_eq(json_string_value(json_object_get(jac, "status")), "fail");
     json_decref(doc);
 }
 END_TEST
@@ -622,6 +670,8 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_check_missing_post_integral_is_a_lifecycle_failure);
     tcase_add_test(tc, test_cli_check_write_outside_block_is_a_memory_failure);
     tcase_add_test(tc, test_cli_check_file_that_does_not_load_fails);
+    tcase_add_test(tc, test_cli_check_model_by_name);
+    tcase_add_test(tc, test_cli_check_wrong_model_jacobian_names_the_state);
     tcase_add_test(tc, test_cli_check_usage_errors_exit_2);
     suite_add_tcase(s, tc);
     return s;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* conform_impl.h -- the conformance engine's parts, shared between its files:
  * problems.c (reference problems as data), host.c (the instrumented host), fit.c (order
- * fitting), verdict.c (judging a solver) and model_probe.c, model_jacobian.c and model_verdict.c (judging a
- * model). Not installed. */
+ * fitting), verdict.c (judging a solver) and model_probe.c, model_jacobian.c and model_verdict.c
+ * (judging a model). Not installed. */
 #ifndef DQ_CONFORM_IMPL_H
 #define DQ_CONFORM_IMPL_H
 

@@ -144,27 +144,27 @@ typedef enum dq_conform_order_status {
 #define DQ_CONFORM_STEP_SIZES 4
 
 typedef struct dq_conform_check {
-    int status;                        /* dq_conform_status_t */
+    int status;                         /* dq_conform_status_t */
     char detail[DQ_CONFORM_DETAIL_MAX]; /* one line */
 } dq_conform_check_t;
 
 typedef struct dq_conform_order {
-    int status;                         /* dq_conform_order_status_t */
-    double order;                       /* p on the two finest step sizes; NaN unless measured */
-    double dt[DQ_CONFORM_STEP_SIZES];   /* step sizes, coarsest first */
+    int status;                          /* dq_conform_order_status_t */
+    double order;                        /* p on the two finest step sizes; NaN unless measured */
+    double dt[DQ_CONFORM_STEP_SIZES];    /* step sizes, coarsest first */
     double error[DQ_CONFORM_STEP_SIZES]; /* max-norm error at t_end for each */
 } dq_conform_order_t;
 
 /* The verdict on one solver. Plain fixed-size data: no pointers, so it can be copied,
  * written through a pipe as bytes or serialised field by field. */
 typedef struct dq_conform_result {
-    char solver[DQ_CONFORM_NAME_MAX];   /* canonical name */
+    char solver[DQ_CONFORM_NAME_MAX]; /* canonical name */
     char category[DQ_CONFORM_NAME_MAX];
-    char origin[DQ_ERROR_SOURCE_MAX];   /* plugin path or DQ_ORIGIN_BUILTIN */
-    int declared_order;                 /* the descriptor's order, 0 = undeclared */
-    double measured_order;              /* minimum over the counted problems; NaN if none */
-    int passed;                         /* no check has status DQ_CONFORM_FAIL */
-    dq_conform_check_t checks[DQ_CONFORM_N_CHECKS];  /* by dq_conform_check_id_t */
+    char origin[DQ_ERROR_SOURCE_MAX]; /* plugin path or DQ_ORIGIN_BUILTIN */
+    int declared_order;               /* the descriptor's order, 0 = undeclared */
+    double measured_order;            /* minimum over the counted problems; NaN if none */
+    int passed;                       /* no check has status DQ_CONFORM_FAIL */
+    dq_conform_check_t checks[DQ_CONFORM_N_CHECKS];   /* by dq_conform_check_id_t */
     dq_conform_order_t orders[DQ_CONFORM_N_PROBLEMS]; /* by dq_conform_problem_id_t */
 } dq_conform_result_t;
 
@@ -178,8 +178,7 @@ DQ_API int dq_conform_run(const dq_integrator_entry_t *solver, dq_conform_result
 /* Zeroes `out`, names the solver, sets every check to SKIP ("not run") and every order to
  * NaN: the starting point of dq_conform_run, and of a verdict the caller writes itself
  * (a crash, a timeout, a file that does not load). `solver` may be NULL. */
-DQ_API void dq_conform_result_init(dq_conform_result_t *out,
-                                   const dq_integrator_entry_t *solver);
+DQ_API void dq_conform_result_init(dq_conform_result_t *out, const dq_integrator_entry_t *solver);
 
 /* Sets one check's status and its one-line detail (printf format). */
 DQ_API void dq_conform_set(dq_conform_result_t *out, dq_conform_check_id_t id, int status,
@@ -213,10 +212,10 @@ typedef enum dq_conform_model_check_id {
 /* The verdict on one model; plain fixed-size data like dq_conform_result_t. */
 typedef struct dq_conform_model_result {
     char model[DQ_CONFORM_NAME_MAX];
-    char origin[DQ_ERROR_SOURCE_MAX]; /* plugin path or DQ_ORIGIN_BUILTIN */
-    size_t units;                     /* population used */
-    size_t states;                    /* states of the model */
-    int passed;                       /* no check has status DQ_CONFORM_FAIL */
+    char origin[DQ_ERROR_SOURCE_MAX];                     /* plugin path or DQ_ORIGIN_BUILTIN */
+    size_t units;                                         /* population used */
+    size_t states;                                        /* states of the model */
+    int passed;                                           /* no check has status DQ_CONFORM_FAIL */
     dq_conform_check_t checks[DQ_CONFORM_N_MODEL_CHECKS]; /* by dq_conform_model_check_id_t */
 } dq_conform_model_result_t;
 
