@@ -368,8 +368,8 @@ START_TEST(test_driver_reading_an_unknown_state_is_refused_with_a_suggestion)
     dq_error_t err = {0};
     ck_assert_ptr_null(dq_system_new(&reader_model, NULL, 0, &err));
     ck_assert_int_eq(err.code, DQ_EDESC);
-    ck_assert_str_eq(err.message, "model 'reader': module 'reader' reads state 'rr', which the "
-                                  "model does not have. Did you mean 'r'? States: r.");
+    ck_assert_str_eq(err.message, "Model 'reader': the root module reads 'rr', which no module "
+                                  "of the model declares. Did you mean 'r'? States: r.");
 }
 END_TEST
 

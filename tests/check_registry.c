@@ -580,7 +580,8 @@ static const dq_param_desc_t p_good[] = {
      .offset = offsetof(inst_t, n)}};
 static const dq_param_desc_t p_pop_only[] = {
     {.name = "n", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION}};
-static const dq_param_desc_t p_pop_real[] = {{.name = "n", .def = 1, .flags = DQ_PARAM_POPULATION}};
+static const dq_param_desc_t p_pop_real[] = {
+    {.name = "n", .def = 1, .flags = DQ_PARAM_POPULATION | DQ_PARAM_PER_UNIT}};
 static const dq_param_desc_t p_pop_twice[] = {
     {.name = "n", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION},
     {.name = "m", .def = 1, .flags = DQ_PARAM_INTEGER | DQ_PARAM_POPULATION, .offset = 8}};
@@ -652,8 +653,8 @@ END_TEST
 START_TEST(test_registry_refuses_inconsistent_parameter_tables)
 {
     assert_model_fails(&m_pop_real, "/m.so",
-                       "Model 'm' in '/m.so': population parameter 'n' must be DQ_PARAM_INTEGER "
-                       "and not DQ_PARAM_PER_UNIT.");
+                       "Model 'm' in '/m.so': population parameter 'n' cannot be "
+                       "DQ_PARAM_PER_UNIT.");
     assert_model_fails(&m_pop_twice, NULL,
                        "Model 'm' flags both 'n' and 'm' as the population size.");
     assert_model_fails(&m_past_end, NULL,
@@ -673,7 +674,7 @@ START_TEST(test_registry_refuses_inconsistent_module_tables)
 {
     assert_model_fails(&m_reads_w, "/m.so",
                        "Model 'm' in '/m.so': module 'gate' reads 'w', which no module of the "
-                       "model declares.");
+                       "model declares. States: v, m.");
     assert_model_fails(&m_reads_own, NULL, "Model 'm': module 'gate' reads its own state 'm'.");
     assert_model_fails(&m_dup_state, NULL, "Model 'm' declares state 'v' twice.");
     assert_model_fails(&m_no_deriv, NULL,

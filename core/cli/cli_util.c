@@ -26,13 +26,19 @@ void cli_print_error(const dq_error_t *err)
         fprintf(stderr, "dqhost: error: %s: %s\n", err->source, err->message);
 }
 
+/* One line on stderr: "dqhost: <kind>: <message>". */
+static void cli_vline(const char *kind, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "dqhost: %s: ", kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void cli_errorf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("dqhost: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    cli_vline("error", fmt, ap);
     va_end(ap);
 }
 
@@ -40,9 +46,7 @@ void cli_warnf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("dqhost: warning: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    cli_vline("warning", fmt, ap);
     va_end(ap);
 }
 

@@ -10,6 +10,8 @@
 
 #include <dq/host/conform.h>
 
+#include "file.h"
+
 /* Plugins are small; this bounds what a bad path could make us read. */
 #define ELF_MAX_FILE ((size_t)1 << 30)
 
@@ -20,33 +22,15 @@ typedef struct elf_file {
 
 static int elf_read_file(const char *path, elf_file_t *f, dq_error_t *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return dq_error_set(err, DQ_EIO, path, "cannot open '%s': %s", path, strerror(errno));
-    size_t cap = 1 << 16, used = 0;
-    unsigned char *buf = malloc(cap);
-    while (buf) {
-        used += fread(buf + used, 1, cap - used, fp);
-        if (used < cap || cap >= ELF_MAX_FILE)
-            break;
-        unsigned char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int failed = !buf ? DQ_ENOMEM : ferror(fp) ? DQ_EIO : DQ_OK;
-    fclose(fp);
-    if (failed) {
-        free(buf);
-        return dq_error_set(err, failed, path, "cannot read '%s': %s", path,
-                            failed == DQ_ENOMEM ? "out of memory" : "read error");
-    }
-    f->data = buf;
-    f->size = used;
+    dq__file_t file;
+    int rc = dq__file_read(path, ELF_MAX_FILE, &file);
+    if (rc == DQ_ENOMEM)
+        return dq_error_set(err, rc, path, "cannot read '%s': out of memory", path);
+    if (rc)
+        return dq_error_set(err, rc, path, "cannot %s '%s': %s", file.opened ? "read" : "open",
+                            path, file.opened ? "read error" : strerror(file.sys_errno));
+    f->data = (unsigned char *)file.data;
+    f->size = file.size;
     return DQ_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <dq/host/registry.h>
 
 #include "internal.h"
+#include "sorted.h"
 #include "registry_impl.h"
 #include "registry_private.h"
 
@@ -94,24 +95,10 @@ static void registry_warn(const dq_registry_t *reg, const dq__origin_t *o, const
         reg->warn(reg->warn_user, source ? source : "", msg);
 }
 
-/* Binary search in a sorted string array: the index of `name`, or where it would go. */
+/* The index of `name` in a sorted string array, or where it would go. */
 size_t dq__registry_search(const char *const *sorted, size_t n, const char *name, int *found)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(sorted[mid], name);
-        if (c == 0) {
-            *found = 1;
-            return mid;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *found = 0;
-    return lo;
+    return dq__sorted_find(sorted, n, sizeof *sorted, NULL, name, found);
 }
 
 /* The namespace slot of a name or alias, or NULL. */
@@ -178,24 +165,16 @@ static void registry_name_remove(dq_registry_t *reg, const char *name)
     memmove(&reg->slots[i], &reg->slots[i + 1], (reg->n_names - i) * sizeof *reg->slots);
 }
 
+static const char *registry_item_name_of(const void *elem)
+{
+    return (*(registry_item_t *const *)elem)->entry.name;
+}
+
 /* Index of the canonical entry `name` in items (found or insertion point). */
 static size_t registry_item_index(const dq_registry_t *reg, const char *name, int *found)
 {
-    size_t lo = 0, hi = reg->n_items;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(reg->items[mid]->entry.name, name);
-        if (c == 0) {
-            *found = 1;
-            return mid;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *found = 0;
-    return lo;
+    return dq__sorted_find(reg->items, reg->n_items, sizeof *reg->items, registry_item_name_of,
+                           name, found);
 }
 
 /* Takes an entry out of the registry, with its names; the caller frees it. */

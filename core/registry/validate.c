@@ -138,6 +138,9 @@ int dq__integrator_desc_check(const dq_integrator_desc_t *desc, const char *sour
     return validate_options(d, source, n_options, err);
 }
 
+/* Names listed in a "did you mean" about reads. */
+#define VALIDATE_NAMES_MAX 256
+
 /* -- models -------------------------------------------------------------------------- */
 
 /* What model messages start with: "Model 'x' in '/p.so'" (or without the file). */
@@ -166,14 +169,14 @@ static int validate_param(const validate_model_t *v, size_t i, int *population, 
             return dq_error_set(err, DQ_EDESC, src,
                                 "%s flags both '%s' and '%s' as the population size.", who,
                                 m->params[*population].name, p->name);
-        if (!(p->flags & DQ_PARAM_INTEGER) || (p->flags & DQ_PARAM_PER_UNIT))
+        /* A population is a whole number >= 1 by its flag alone; it is one number. */
+        if (p->flags & DQ_PARAM_PER_UNIT)
             return dq_error_set(err, DQ_EDESC, src,
-                                "%s: population parameter '%s' must be DQ_PARAM_INTEGER and not "
-                                "DQ_PARAM_PER_UNIT.",
-                                who, p->name);
-        if (!(p->def >= 1.0))
+                                "%s: population parameter '%s' cannot be DQ_PARAM_PER_UNIT.", who,
+                                p->name);
+        if (!(p->def >= 1.0) || p->def != floor(p->def))
             return dq_error_set(err, DQ_EDESC, src,
-                                "%s: population parameter '%s' has default %g, not >= 1.", who,
+                                "%s: population parameter '%s' has default %g, not a whole number >= 1.", who,
                                 p->name, p->def);
         *population = (int)i;
     }
@@ -313,10 +316,18 @@ static int validate_reads(const validate_model_t *v, const dq_module_desc_t *mod
             return dq_error_set(err, DQ_EDESC, v->source,
                                 "%s: %s reads '%s', which is not a state name ([A-Za-z0-9_]+).",
                                 v->who, what, name);
-        if (!validate_state_find(mods, n, name, &owner))
-            return dq_error_set(err, DQ_EDESC, v->source,
-                                "%s: %s reads '%s', which no module of the model declares.", v->who,
-                                what, name);
+        if (!validate_state_find(mods, n, name, &owner)) {
+            const char *names[VALIDATE_NAMES_MAX];
+            size_t n_names = 0;
+            for (size_t j = 0; j < n; ++j)
+                for (size_t k = 0; k < mods[j].n_states && n_names < VALIDATE_NAMES_MAX; ++k)
+                    names[n_names++] = mods[j].states[k].name;
+            dq__unknown_t u = {.name = name, .candidates = names, .n_candidates = n_names,
+                               .label = "States"};
+            return dq__error_unknown(err, DQ_EDESC, v->source, &u,
+                                     "%s: %s reads '%s', which no module of the model declares.",
+                                     v->who, what, name);
+        }
         if (owner == i)
             return dq_error_set(err, DQ_EDESC, v->source, "%s: %s reads its own state '%s'.",
                                 v->who, what, name);

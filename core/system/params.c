@@ -148,15 +148,6 @@ int dq__system_bind_params(dq_system_t *sys, const dq_param_arg_t *args, size_t 
         if (!sys->data)
             return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
     }
-    for (size_t i = 0; i < m->n_params; ++i) {
-        size_t need = m->params[i].flags & DQ_PARAM_PER_UNIT ? sizeof(double *) : sizeof(double);
-        if (m->data_size && (m->params[i].offset > m->data_size ||
-                             m->data_size - m->params[i].offset < need))
-            return dq_error_set(err, DQ_EDESC, NULL,
-                                "model '%s': parameter '%s' is bound at offset %zu, outside its "
-                                "%zu-byte instance",
-                                m->name, m->params[i].name, m->params[i].offset, m->data_size);
-    }
     for (size_t i = 0; i < m->n_params; ++i)
         if (params_bind(sys, i, params_arg(args, n_args, m->params[i].name)))
             return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for %zu units",
