@@ -127,7 +127,4 @@ void dq__conform_order_word(const dq_conform_result_t *r, int id, char *buf, siz
 void dq__conform_check_vset(dq_conform_check_t *c, int *passed, int status, const char *fmt,
                             va_list ap) DQ_PRINTF(4, 0);
 
-/* One check line through a buffer: appends ", " between items. */
-void dq__conform_list_add(char *buf, size_t len, size_t *used, const char *item);
-
 #endif

@@ -15,14 +15,6 @@ double dq__conform_coarsest(const dq_integrator_entry_t *s)
     return s->order >= 3 ? 0.2 : 0.1;
 }
 
-void dq__conform_list_add(char *buf, size_t len, size_t *used, const char *item)
-{
-    if (*used >= len)
-        return;
-    int n = snprintf(buf + *used, len - *used, "%s%s", *used ? ", " : "", item);
-    *used += n > 0 ? (size_t)n : 0;
-}
-
 /* A padding lane must end bit-identical to the last real unit, which it copies: lanes are
  * stepped alike whatever their position in the block. */
 static int fit_padding_differs(const conform_problem_t *p, const double *y, char *diff,

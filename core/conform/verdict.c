@@ -10,6 +10,7 @@
 
 #include "conform_impl.h"
 #include "internal.h"
+#include "strbuf.h"
 
 static const char *const conform_check_names[DQ_CONFORM_N_CHECKS] = {
     "run",    "names",       "category", "exports", "status", "lifecycle",
@@ -110,8 +111,9 @@ static int is_category(const dq_integrator_entry_t *s, const char *category)
  * checked instead of an order there. */
 static void judge_order(dq_conform_result_t *r, const dq_integrator_entry_t *s)
 {
-    char list[160] = "";
-    size_t used = 0;
+    char list[160];
+    dq__strbuf_t b;
+    dq__strbuf_init(&b, list, sizeof list);
     double p = INFINITY;
     const char *failed = NULL, *inexact = NULL;
     for (int id = 0; id < DQ_CONFORM_N_PROBLEMS; ++id) {
@@ -121,7 +123,8 @@ static void judge_order(dq_conform_result_t *r, const dq_integrator_entry_t *s)
         const dq_conform_order_t *o = &r->orders[id];
         char word[48];
         dq__conform_order_word(r, id, word, sizeof word);
-        dq__conform_list_add(list, sizeof list, &used, word);
+        dq__strbuf_append(&b, b.len ? ", " : "");
+        dq__strbuf_append(&b, word);
         if (o->status == DQ_ORDER_MEASURED)
             p = fmin(p, o->order);
         else if (o->status == DQ_ORDER_FAILED && !failed)
@@ -196,16 +199,14 @@ static void judge_names(dq_conform_result_t *r, const dq_integrator_entry_t *s)
                        "name '%s' is not made of [A-Za-z0-9_.-]", s->name ? s->name : "");
         return;
     }
-    char aliases[160] = "";
-    size_t used = 0;
-    for (size_t i = 0; s->aliases && s->aliases[i]; ++i) {
+    char aliases[160];
+    for (size_t i = 0; s->aliases && s->aliases[i]; ++i)
         if (!dq__name_is_valid(s->aliases[i])) {
             dq_conform_set(r, DQ_CHECK_NAMES, DQ_CONFORM_FAIL,
                            "alias '%s' is not made of [A-Za-z0-9_.-]", s->aliases[i]);
             return;
         }
-        dq__conform_list_add(aliases, sizeof aliases, &used, s->aliases[i]);
-    }
+    dq__join(aliases, sizeof aliases, s->aliases, (size_t)-1, ", ");
     if (s->description && strpbrk(s->description, "\r\n")) {
         dq_conform_set(r, DQ_CHECK_NAMES, DQ_CONFORM_FAIL,
                        "the description of '%s' is more than one line", s->name);
@@ -218,15 +219,13 @@ static void judge_names(dq_conform_result_t *r, const dq_integrator_entry_t *s)
 static void judge_category(dq_conform_result_t *r, const dq_integrator_entry_t *s)
 {
     const char *cat = s->category ? s->category : "";
-    char list[160] = "";
-    size_t used = 0;
-    for (size_t i = 0; conform_categories[i]; ++i) {
+    char list[160];
+    for (size_t i = 0; conform_categories[i]; ++i)
         if (strcmp(cat, conform_categories[i]) == 0) {
             dq_conform_set(r, DQ_CHECK_CATEGORY, DQ_CONFORM_PASS, "%s", cat);
             return;
         }
-        dq__conform_list_add(list, sizeof list, &used, conform_categories[i]);
-    }
+    dq__join(list, sizeof list, conform_categories, (size_t)-1, ", ");
     dq_conform_set(r, DQ_CHECK_CATEGORY, DQ_CONFORM_FAIL, "category '%s' is not one of: %s", cat,
                    list);
 }
@@ -250,10 +249,8 @@ static int judge_exports(dq_conform_result_t *r, const dq_integrator_entry_t *s)
         dq_conform_set(r, DQ_CHECK_EXPORTS, DQ_CONFORM_PASS,
                        "exports only " DQ_PLUGIN_ENTRY_SYMBOL);
     } else {
-        char list[200] = "";
-        size_t used = 0;
-        for (size_t i = 0; i < ex.count; ++i)
-            dq__conform_list_add(list, sizeof list, &used, ex.names[i]);
+        char list[200];
+        dq__join(list, sizeof list, (const char *const *)ex.names, ex.count, ", ");
         dq_conform_set(r, DQ_CHECK_EXPORTS, DQ_CONFORM_FAIL,
                        "exports %zu symbols (%s), expected only " DQ_PLUGIN_ENTRY_SYMBOL, ex.count,
                        ex.count ? list : "none");
