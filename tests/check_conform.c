@@ -191,8 +191,8 @@ START_TEST(test_conform_in_process_entry_skips_exports_and_checks_category)
     ck_assert_str_eq(r.checks[DQ_CHECK_EXPORTS].detail, "built into the program");
     assert_fails_only(&r, DQ_CHECK_CATEGORY);
     ck_assert_str_eq(r.checks[DQ_CHECK_CATEGORY].detail,
-                     "category 'fancy' is not one of: explicit, implicit, exponential, "
-                     "stochastic, adaptive, cable, other");
+                     "category 'fancy' is not one of: adaptive, cable, explicit, exponential, "
+                     "implicit, other, stochastic");
 }
 END_TEST
 

@@ -75,6 +75,11 @@ dq_place_t dq__where_place(const char *where);
 int dq__error_where(dq_error_t *err, int code, const char *where, const char *fmt, ...)
     DQ_PRINTF(4, 5);
 
+/* The DQ_CATEGORY_* names, sorted and NULL-terminated (categories.c). */
+#define DQ__N_CATEGORIES 7
+extern const char *const dq__categories[DQ__N_CATEGORIES + 1];
+int dq__category_is_known(const char *category);
+
 /* Duplicates a string with malloc; NULL on failure or NULL input. */
 char *dq__strdup(const char *s);
 

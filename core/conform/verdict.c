@@ -16,10 +16,6 @@ static const char *const conform_check_names[DQ_CONFORM_N_CHECKS] = {
     "run",    "names",       "category", "exports", "status", "lifecycle",
     "memory", "determinism", "order",    "time",    "stiff",  "reset"};
 
-static const char *const conform_categories[] = {
-    DQ_CATEGORY_EXPLICIT, DQ_CATEGORY_IMPLICIT, DQ_CATEGORY_EXPONENTIAL, DQ_CATEGORY_STOCHASTIC,
-    DQ_CATEGORY_ADAPTIVE, DQ_CATEGORY_CABLE,    DQ_CATEGORY_OTHER,       NULL};
-
 const char *dq_conform_check_name(int id)
 {
     return id >= 0 && id < DQ_CONFORM_N_CHECKS ? conform_check_names[id] : NULL;
@@ -220,12 +216,11 @@ static void judge_category(dq_conform_result_t *r, const dq_integrator_entry_t *
 {
     const char *cat = s->category ? s->category : "";
     char list[160];
-    for (size_t i = 0; conform_categories[i]; ++i)
-        if (strcmp(cat, conform_categories[i]) == 0) {
-            dq_conform_set(r, DQ_CHECK_CATEGORY, DQ_CONFORM_PASS, "%s", cat);
-            return;
-        }
-    dq__join(list, sizeof list, conform_categories, (size_t)-1, ", ");
+    if (dq__category_is_known(cat)) {
+        dq_conform_set(r, DQ_CHECK_CATEGORY, DQ_CONFORM_PASS, "%s", cat);
+        return;
+    }
+    dq__join(list, sizeof list, dq__categories, DQ__N_CATEGORIES, ", ");
     dq_conform_set(r, DQ_CHECK_CATEGORY, DQ_CONFORM_FAIL, "category '%s' is not one of: %s", cat,
                    list);
 }

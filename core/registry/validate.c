@@ -17,24 +17,16 @@
 #define VALIDATE_MODULES_MAX 1024
 #define VALIDATE_READS_MAX 1024
 
-/* Sorted, as "Categories: ..." lists them. */
-static const char *const validate_categories[] = {
-    DQ_CATEGORY_ADAPTIVE, DQ_CATEGORY_CABLE, DQ_CATEGORY_EXPLICIT,   DQ_CATEGORY_EXPONENTIAL,
-    DQ_CATEGORY_IMPLICIT, DQ_CATEGORY_OTHER, DQ_CATEGORY_STOCHASTIC,
-};
-#define VALIDATE_N_CATEGORIES (sizeof validate_categories / sizeof validate_categories[0])
-
 static int validate_category(const dq_integrator_desc_t *d, const char *source, dq_error_t *err)
 {
     /* NULL is "no category" (listed as such); anything else must be one of the constants. */
     if (!d->category)
         return DQ_OK;
-    for (size_t i = 0; i < VALIDATE_N_CATEGORIES; ++i)
-        if (strcmp(d->category, validate_categories[i]) == 0)
-            return DQ_OK;
+    if (dq__category_is_known(d->category))
+        return DQ_OK;
     dq__unknown_t u = {.name = d->category,
-                       .candidates = validate_categories,
-                       .n_candidates = VALIDATE_N_CATEGORIES,
+                       .candidates = dq__categories,
+                       .n_candidates = DQ__N_CATEGORIES,
                        .label = "Categories"};
     return dq__error_unknown(err, DQ_EDESC, source, &u,
                              "Integrator '%s' has unknown category '%s'.", d->name, d->category);
