@@ -19,9 +19,8 @@
 
 START_TEST(test_cli_run_decay_with_euler_prints_seed_value)
 {
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.05",
-                            "--t-end", "10"),
-                     0);
+    ck_assert_int_eq(
+        dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.05", "--t-end", "10"), 0);
     ck_assert_contains(res.out, "y = 0.366958\n");
     ck_assert_contains(res.out, "200 steps");
     ck_assert_str_eq(res.err, "");
@@ -30,8 +29,8 @@ END_TEST
 
 START_TEST(test_cli_run_with_alias_explicit_gives_same_result)
 {
-    ck_assert_int_eq(dqhost("--plugins", DQ_TEST_PLUGIN_DIR, "run", "--model", "decay",
-                            "--solver", "explicit", "--dt", "0.05", "--t-end", "10"),
+    ck_assert_int_eq(dqhost("--plugins", DQ_TEST_PLUGIN_DIR, "run", "--model", "decay", "--solver",
+                            "explicit", "--dt", "0.05", "--t-end", "10"),
                      0);
     ck_assert_contains(res.out, "solver euler");
     ck_assert_contains(res.out, "y = 0.366958\n");
@@ -40,9 +39,8 @@ END_TEST
 
 START_TEST(test_cli_run_json_prints_round_trip_doubles)
 {
-    ck_assert_int_eq(dqhost("run", "--model=decay", "--solver=euler", "--dt=0.05",
-                            "--t-end=10", "--json"),
-                     0);
+    ck_assert_int_eq(
+        dqhost("run", "--model=decay", "--solver=euler", "--dt=0.05", "--t-end=10", "--json"), 0);
     json_error_t jerr;
     json_t *doc = json_loads(res.out, 0, &jerr);
     ck_assert_msg(doc != NULL, "invalid JSON: %s", jerr.text);
@@ -74,9 +72,9 @@ END_TEST
 
 START_TEST(test_cli_run_refuses_t_end_not_whole_number_of_steps)
 {
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.05",
-                            "--t-end", "10.01"),
-                     2);
+    ck_assert_int_eq(
+        dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.05", "--t-end", "10.01"),
+        2);
     ck_assert_str_eq(res.err, "dqhost: error: run: --t-end 10.01 is not a whole number of steps "
                               "of --dt 0.05 (200.2 steps)\n");
     ck_assert_str_eq(res.out, "");
@@ -85,35 +83,29 @@ END_TEST
 
 START_TEST(test_cli_run_refuses_bad_dt)
 {
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0",
-                            "--t-end", "1"),
-                     2);
+    ck_assert_int_eq(
+        dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0", "--t-end", "1"), 2);
     ck_assert_str_eq(res.err,
                      "dqhost: error: run: --dt must be a positive finite number, got '0'\n");
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "-0.1",
-                            "--t-end", "1"),
-                     2);
+    ck_assert_int_eq(
+        dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "-0.1", "--t-end", "1"), 2);
     ck_assert_contains(res.err, "--dt must be a positive finite number, got '-0.1'");
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "inf",
-                            "--t-end", "1"),
-                     2);
+    ck_assert_int_eq(
+        dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "inf", "--t-end", "1"), 2);
     ck_assert_str_eq(res.err, "dqhost: error: run: --dt: expected a finite number, got 'inf'\n");
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "nan",
-                            "--t-end", "1"),
-                     2);
+    ck_assert_int_eq(
+        dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "nan", "--t-end", "1"), 2);
     ck_assert_contains(res.err, "got 'nan'");
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1x",
-                            "--t-end", "1"),
-                     2);
+    ck_assert_int_eq(
+        dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1x", "--t-end", "1"), 2);
     ck_assert_contains(res.err, "run: --dt: expected a finite number, got '0.1x'");
 }
 END_TEST
 
 START_TEST(test_cli_run_unknown_solver_suggests_and_exits_2)
 {
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "eulr", "--dt", "0.1",
-                            "--t-end", "1"),
-                     2);
+    ck_assert_int_eq(
+        dqhost("run", "--model", "decay", "--solver", "eulr", "--dt", "0.1", "--t-end", "1"), 2);
     ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'eulr'. Did you mean "
                                 "'euler', 'exp_euler'? Available: backward_euler, euler, ");
 }
@@ -121,9 +113,8 @@ END_TEST
 
 START_TEST(test_cli_run_unknown_model_and_parameter_exit_2)
 {
-    ck_assert_int_eq(dqhost("run", "--model", "decai", "--solver", "euler", "--dt", "0.1",
-                            "--t-end", "1"),
-                     2);
+    ck_assert_int_eq(
+        dqhost("run", "--model", "decai", "--solver", "euler", "--dt", "0.1", "--t-end", "1"), 2);
     ck_assert_contains(res.err, "Unknown model 'decai'. Did you mean 'decay'?");
     ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
                             "--t-end", "1", "--param", "tua=3"),
@@ -144,8 +135,7 @@ END_TEST
 START_TEST(test_cli_run_missing_option_is_usage_error)
 {
     ck_assert_int_eq(dqhost("run", "--model", "decay", "--dt", "0.1", "--t-end", "1"), 2);
-    ck_assert_str_eq(res.err,
-                     "dqhost: error: run: --solver is required (see dqhost run --help)\n");
+    ck_assert_str_eq(res.err, "dqhost: error: run: --solver is required (see dqhost run --help)\n");
     ck_assert_int_eq(dqhost("run", "--model"), 2);
     ck_assert_str_eq(res.err, "dqhost: error: run: --model needs a value\n");
     ck_assert_int_eq(dqhost("run", "--frobnicate"), 2);
@@ -180,16 +170,15 @@ START_TEST(test_cli_list_json_has_entries_and_load_records)
     json_t *ints = json_object_get(doc, "integrators");
     json_t *euler = NULL;
     for (size_t i = 0; i < json_array_size(ints); ++i)
-        if (strcmp(json_string_value(json_object_get(json_array_get(ints, i), "name")),
-                   "euler") == 0)
+        if (strcmp(json_string_value(json_object_get(json_array_get(ints, i), "name")), "euler") ==
+            0)
             euler = json_array_get(ints, i);
     ck_assert_ptr_nonnull(euler);
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(euler, "aliases"), 0)),
                      "explicit");
     ck_assert_str_eq(json_string_value(json_object_get(euler, "category")), "explicit");
     ck_assert_int_eq(json_integer_value(json_object_get(euler, "order")), 1);
-    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(euler, "origin")),
-                                 "/euler.so"));
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(euler, "origin")), "/euler.so"));
     json_t *plugins = json_object_get(doc, "plugins");
     ck_assert_uint_ge(json_array_size(plugins), 2);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(plugins, 0), "status")),
@@ -207,9 +196,9 @@ START_TEST(test_cli_info_by_name_and_alias)
     ck_assert_contains(res.out, "  category:     explicit\n");
     ck_assert_int_eq(dqhost("info", "euler", "--json"), 0);
     json_t *doc = json_loads(res.out, 0, NULL);
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "integrator"),
-                                                       "description")),
-                     "Forward (explicit) Euler method.");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(doc, "integrator"), "description")),
+        "Forward (explicit) Euler method.");
     json_decref(doc);
     ck_assert_int_eq(dqhost("info", "decay"), 0);
     ck_assert_contains(res.out, "model decay\n");
@@ -257,9 +246,9 @@ END_TEST
 
 START_TEST(test_cli_plugin_path_environment_is_searched)
 {
-    ck_assert_int_eq(dqhost_env("DQHOST_PLUGIN_PATH=/nonexistent/a:" DQ_TEST_PLUGIN_DIR, "list",
-                                "--json", NULL),
-                     0);
+    ck_assert_int_eq(
+        dqhost_env("DQHOST_PLUGIN_PATH=/nonexistent/a:" DQ_TEST_PLUGIN_DIR, "list", "--json", NULL),
+        0);
     ck_assert_contains(res.err, "'/nonexistent/a'");
     json_t *doc = json_loads(res.out, 0, NULL);
     json_t *dirs = json_object_get(doc, "plugin_dirs");
@@ -361,8 +350,8 @@ START_TEST(test_cli_bad_plugin_is_skipped_and_strict_fails)
     ck_assert_contains(res.out, "y = 0.366958\n");
     ck_assert_contains(res.err, "dqhost: warning: skipped plugin '");
     ck_assert_contains(res.err, "not_elf.so': cannot open plugin '");
-    ck_assert_int_eq(dqhost("--plugins", dir, "--strict", "run", "--model", "decay",
-                            "--solver", "euler", "--dt", "0.05", "--t-end", "10"),
+    ck_assert_int_eq(dqhost("--plugins", dir, "--strict", "run", "--model", "decay", "--solver",
+                            "euler", "--dt", "0.05", "--t-end", "10"),
                      2);
     ck_assert_str_eq(res.out, "");
     ck_assert_contains(res.err, "dqhost: error: 1 plugin(s) rejected (--strict)\n");
@@ -377,22 +366,22 @@ START_TEST(test_cli_solver_options_are_listed_set_and_checked)
     ck_assert_int_eq(dqhost("info", "implicit_euler"), 0);
     ck_assert_contains(res.out, "    newton_tol       default 1e-10");
     ck_assert_contains(res.out, "    newton_max_iter  default 50");
-    ck_assert_int_eq(dqhost("run", "--model", "stiff_linear", "--solver", "implicit_euler",
-                            "--dt", "0.01", "--t-end", "1", "--solver-opt", "newton_tol=1e-12"),
+    ck_assert_int_eq(dqhost("run", "--model", "stiff_linear", "--solver", "implicit_euler", "--dt",
+                            "0.01", "--t-end", "1", "--solver-opt", "newton_tol=1e-12"),
                      0);
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "implicit_euler", "--dt",
-                            "0.1", "--t-end", "1", "--solver-opt", "newton_tl=1e-12"),
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "implicit_euler", "--dt", "0.1",
+                            "--t-end", "1", "--solver-opt", "newton_tl=1e-12"),
                      2);
     ck_assert_str_eq(res.err, "dqhost: error: solver 'implicit_euler' has no option "
                               "'newton_tl'. Did you mean 'newton_tol'? Options: newton_tol, "
                               "newton_max_iter.\n");
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "implicit_euler", "--dt",
-                            "0.1", "--t-end", "1", "--solver-opt", "newton_max_iter=2.5"),
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "implicit_euler", "--dt", "0.1",
+                            "--t-end", "1", "--solver-opt", "newton_max_iter=2.5"),
                      2);
     ck_assert_str_eq(res.err, "dqhost: error: option 'newton_max_iter' of solver "
                               "'implicit_euler' must be a whole number, got 2.5\n");
-    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "implicit_euler", "--dt",
-                            "0.1", "--t-end", "1", "--solver-opt", "newton_tol=0"),
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "implicit_euler", "--dt", "0.1",
+                            "--t-end", "1", "--solver-opt", "newton_tol=0"),
                      2);
     ck_assert_contains(res.err, "option 'newton_tol' of solver 'implicit_euler' must be in "
                                 "[1e-300, 1], got 0");
@@ -405,8 +394,8 @@ END_TEST
 
 START_TEST(test_cli_newton_failure_names_solver_state_unit_and_time)
 {
-    ck_assert_int_eq(dqhost("run", "--model", "stiff_linear", "--solver", "implicit_euler",
-                            "--dt", "0.5", "--t-end", "1", "--solver-opt", "newton_max_iter=1"),
+    ck_assert_int_eq(dqhost("run", "--model", "stiff_linear", "--solver", "implicit_euler", "--dt",
+                            "0.5", "--t-end", "1", "--solver-opt", "newton_max_iter=1"),
                      1);
     ck_assert_str_eq(res.err,
                      "dqhost: error: solver 'implicit_euler' failed on state 'y0' of unit 0 at "
@@ -419,9 +408,10 @@ START_TEST(test_cli_list_shows_fifteen_solvers)
 {
     ck_assert_int_eq(dqhost("list"), 0);
     ck_assert_contains(res.out, "Integrators (15):\n");
-    const char *names[] = {"euler", "midpoint", "rk2", "heun2", "ralston2", "rk3", "heun3",
-                           "ssprk3", "ralston3", "rk4", "ralston4", "exp_euler",
-                           "ind_exp_euler", "backward_euler", "implicit_euler"};
+    const char *names[] = {
+        "euler",    "midpoint",  "rk2",           "heun2",          "ralston2",
+        "rk3",      "heun3",     "ssprk3",        "ralston3",       "rk4",
+        "ralston4", "exp_euler", "ind_exp_euler", "backward_euler", "implicit_euler"};
     for (size_t i = 0; i < 15; ++i) {
         char so[64];
         snprintf(so, sizeof so, "/%s.so\n", names[i]);
@@ -448,9 +438,9 @@ static const char *check_row(const char *out, const char *solver, char *buf, siz
 }
 
 static const char *const builtin_solvers[] = {
-    "euler",    "midpoint", "rk2",       "heun2",         "ralston2",       "rk3",
-    "heun3",    "ssprk3",   "ralston3",  "rk4",           "ralston4",       "exp_euler",
-    "ind_exp_euler", "backward_euler", "implicit_euler"};
+    "euler",    "midpoint",  "rk2",           "heun2",          "ralston2",
+    "rk3",      "heun3",     "ssprk3",        "ralston3",       "rk4",
+    "ralston4", "exp_euler", "ind_exp_euler", "backward_euler", "implicit_euler"};
 
 START_TEST(test_cli_check_passes_every_builtin_solver)
 {
@@ -460,8 +450,8 @@ START_TEST(test_cli_check_passes_every_builtin_solver)
     for (size_t i = 0; i < sizeof builtin_solvers / sizeof builtin_solvers[0]; ++i) {
         char row[256];
         check_row(res.out, builtin_solvers[i], row, sizeof row);
-        ck_assert_msg(strstr(row, "PASS") != NULL, "no PASS row for %s in:\n%s",
-                      builtin_solvers[i], res.out);
+        ck_assert_msg(strstr(row, "PASS") != NULL, "no PASS row for %s in:\n%s", builtin_solvers[i],
+                      res.out);
     }
     ck_assert_contains(res.out, "15 solver(s) checked, 15 passed, 0 failed.\n");
     /* The models are checked too, in a table of their own. */
@@ -481,14 +471,15 @@ START_TEST(test_cli_check_json_has_every_check_and_order)
     ck_assert_msg(json_is_array(doc), "invalid JSON: %s", jerr.text);
     size_t i, n_solvers = 0;
     json_t *s;
-    json_array_foreach(doc, i, s) {
+    json_array_foreach (doc, i, s) {
         const char *name = json_string_value(json_object_get(s, "name"));
         ck_assert_ptr_nonnull(name);
         ck_assert_str_eq(json_string_value(json_object_get(s, "verdict")), "pass");
         json_t *checks = json_object_get(s, "checks");
         if (strcmp(json_string_value(json_object_get(s, "kind")), "model") == 0) {
-            const char *mnames[] = {"run", "derivative", "jacobian", "jacobian_diag",
-                                    "derivative_diag", "lifecycle", "determinism"};
+            const char *mnames[] = {"run",           "derivative",      "jacobian",
+                                    "jacobian_diag", "derivative_diag", "lifecycle",
+                                    "determinism"};
             for (size_t k = 0; k < sizeof mnames / sizeof mnames[0]; ++k) {
                 json_t *c = json_object_get(checks, mnames[k]);
                 ck_assert_msg(json_is_string(json_object_get(c, "status")), "%s: %s", name,
@@ -498,16 +489,17 @@ START_TEST(test_cli_check_json_has_every_check_and_order)
         }
         ck_assert_str_eq(json_string_value(json_object_get(s, "kind")), "solver");
         n_solvers++;
-        const char *names[] = {"run", "names", "category", "exports", "status", "lifecycle",
-                               "memory", "determinism", "order", "time", "stiff", "reset"};
+        const char *names[] = {"run",    "names",     "category", "exports",
+                               "status", "lifecycle", "memory",   "determinism",
+                               "order",  "time",      "stiff",    "reset"};
         for (size_t k = 0; k < sizeof names / sizeof names[0]; ++k) {
             json_t *c = json_object_get(checks, names[k]);
             ck_assert_msg(json_is_string(json_object_get(c, "status")), "%s: %s", name, names[k]);
             ck_assert_msg(json_is_string(json_object_get(c, "detail")), "%s: %s", name, names[k]);
         }
-        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(checks, "lifecycle"),
-                                                           "status")),
-                         "pass");
+        ck_assert_str_eq(
+            json_string_value(json_object_get(json_object_get(checks, "lifecycle"), "status")),
+            "pass");
         double declared = (double)json_integer_value(json_object_get(s, "declared_order"));
         double measured = json_real_value(json_object_get(s, "measured_order"));
         ck_assert_msg(fabs(measured - declared) <= 0.2, "%s: %g vs %g", name, measured, declared);

@@ -24,8 +24,7 @@ static void setup(void)
     loader = dq_loader_new(reg, &err);
     ck_assert_ptr_nonnull(loader);
     ck_assert_int_eq(dq_loader_load_dir(loader, DQ_TEST_PLUGIN_DIR, &err), DQ_OK);
-    ck_assert_msg(dq_loader_load_file(loader, DQ_TEST_FIXTURE_DIR "/fsal_bs3.so", &err) ==
-                      DQ_OK,
+    ck_assert_msg(dq_loader_load_file(loader, DQ_TEST_FIXTURE_DIR "/fsal_bs3.so", &err) == DQ_OK,
                   "%s", err.message);
 }
 
@@ -40,11 +39,13 @@ static void teardown(void)
 #define HH_N 300
 #define HH_STEPS 500
 
-static double hh_current(size_t u) { return 20.0 * (double)u / (HH_N - 1); }
+static double hh_current(size_t u)
+{
+    return 20.0 * (double)u / (HH_N - 1);
+}
 
 /* A prepared HH population of `n` units whose unit i gets the current of unit first + i. */
-static dq_system_t *hh_new(const char *solver, size_t first, size_t n, size_t block,
-                           size_t threads)
+static dq_system_t *hh_new(const char *solver, size_t first, size_t n, size_t block, size_t threads)
 {
     dq_error_t err = {0};
     double nd = (double)n, I[HH_N];
@@ -55,8 +56,7 @@ static dq_system_t *hh_new(const char *solver, size_t first, size_t n, size_t bl
     ck_assert_ptr_nonnull(hh);
     dq_system_t *sys = dq_system_new(hh->desc, args, 2, &err);
     ck_assert_msg(sys != NULL, "%s", err.message);
-    ck_assert_int_eq(dq_system_set_solver(sys, dq_registry_lookup(reg, solver, &err), &err),
-                     DQ_OK);
+    ck_assert_int_eq(dq_system_set_solver(sys, dq_registry_lookup(reg, solver, &err), &err), DQ_OK);
     ck_assert_int_eq(dq_system_set_block_units(sys, block, &err), DQ_OK);
     ck_assert_int_eq(dq_system_set_threads(sys, threads, &err), DQ_OK);
     ck_assert_msg(dq_system_prepare(sys, 0.0, 0.01, &err) == DQ_OK, "%s", err.message);
@@ -153,11 +153,13 @@ static const dq_state_desc_t grow_states[] = {{.name = "y"}};
 DQ_MODULE(grow_root, .name = "grow", .parent = -1, .states = grow_states, .n_states = 1,
           .flags = DQ_MODULE_RESETS, .init_state = grow_init, .compute_derivative = grow_deriv,
           .post_integral = grow_post);
-static const dq_param_desc_t grow_params[] = {
-    {.name = "n", .def = 1, .doc = "units", .flags = DQ_PARAM_POPULATION,
-     .offset = offsetof(grow_t, n)}};
-DQ_MODEL(grow_model, .name = "grow", .description = "growth with a reset",
-         .params = grow_params, .n_params = 1, .data_size = sizeof(grow_t),
+static const dq_param_desc_t grow_params[] = {{.name = "n",
+                                               .def = 1,
+                                               .doc = "units",
+                                               .flags = DQ_PARAM_POPULATION,
+                                               .offset = offsetof(grow_t, n)}};
+DQ_MODEL(grow_model, .name = "grow", .description = "growth with a reset", .params = grow_params,
+         .n_params = 1, .data_size = sizeof(grow_t),
          .modules = DQ_LIST(dq_module_desc_t, &grow_root));
 
 /* The fixture's arithmetic for y' = y, in the same order, with a fresh F after a reset. */
@@ -332,8 +334,7 @@ START_TEST(test_driver_cxx_plugin_loads_and_matches_euler_bit_for_bit)
 {
 #ifdef DQ_TEST_HAVE_CXX
     dq_error_t err = {0};
-    ck_assert_msg(dq_loader_load_file(loader, DQ_TEST_FIXTURE_DIR "/cxx_solver.so", &err) ==
-                      DQ_OK,
+    ck_assert_msg(dq_loader_load_file(loader, DQ_TEST_FIXTURE_DIR "/cxx_solver.so", &err) == DQ_OK,
                   "%s", err.message);
     const dq_integrator_entry_t *cxx = dq_registry_lookup(reg, "cxx_fe", &err);
     ck_assert_ptr_nonnull(cxx);

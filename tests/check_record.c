@@ -56,9 +56,14 @@ static const dq_state_desc_t probe_states[] = {{.name = "y", .doc = "first"},
 DQ_MODULE(probe_root, .name = "root", .parent = -1, .states = probe_states, .n_states = 2,
           .init_state = probe_init, .compute_derivative = probe_deriv);
 static const dq_param_desc_t probe_params[] = {
-    {.name = "n", .def = 1, .doc = "units", .flags = DQ_PARAM_POPULATION,
+    {.name = "n",
+     .def = 1,
+     .doc = "units",
+     .flags = DQ_PARAM_POPULATION,
      .offset = offsetof(probe_t, n)},
-    {.name = "special", .def = 0, .doc = "1: non-finite and -0 initial values",
+    {.name = "special",
+     .def = 0,
+     .doc = "1: non-finite and -0 initial values",
      .offset = offsetof(probe_t, special)},
 };
 DQ_MODEL(probe_model, .name = "probe", .description = "test model", .params = probe_params,
@@ -488,7 +493,8 @@ START_TEST(test_record_unknown_state_names_the_path_and_suggests)
     opts = (dq_record_opts_t){.states = far, .n_states = 2};
     err = new_error(sys, &opts);
     ck_assert_int_eq(err.code, DQ_EINVAL);
-    ck_assert_str_eq(err.message, "model 'hh' has no state 'calcium'. States: V, spikes, V_prev, m, h, n.");
+    ck_assert_str_eq(err.message,
+                     "model 'hh' has no state 'calcium'. States: V, spikes, V_prev, m, h, n.");
     dq_system_free(sys);
 }
 END_TEST
@@ -514,8 +520,9 @@ START_TEST(test_record_unit_out_of_range_or_twice_is_refused)
     dq_record_opts_t opts = {.units = bad, .n_units = 3, .units_where = ".record.units"};
     dq_error_t err = new_error(sys, &opts);
     ck_assert_int_eq(err.code, DQ_EINVAL);
-    ck_assert_str_eq(err.message,
-                     ".record.units[2]: unit 1000 is out of range (the model has 1000 units: 0..999)");
+    ck_assert_str_eq(
+        err.message,
+        ".record.units[2]: unit 1000 is out of range (the model has 1000 units: 0..999)");
     const size_t twice[] = {7, 3, 7};
     opts = (dq_record_opts_t){.units = twice, .n_units = 3};
     err = new_error(sys, &opts);

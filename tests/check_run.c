@@ -103,8 +103,8 @@ START_TEST(test_run_every_invalid_spec_gives_its_message_status_2_and_no_file)
         char line[8300];
         snprintf(line, sizeof line, "dqhost: error: %s\n", want);
         ck_assert_msg(status == 2, "%s: status %d, stderr:\n%s", e->d_name, status, res.err);
-        ck_assert_msg(strcmp(res.err, line) == 0, "%s:\nexpected: %sgot:      %s", e->d_name,
-                      line, res.err);
+        ck_assert_msg(strcmp(res.err, line) == 0, "%s:\nexpected: %sgot:      %s", e->d_name, line,
+                      res.err);
         ck_assert_msg(tmp_entries() == 0, "%s left a file behind", e->d_name);
         checked++;
     }
@@ -158,11 +158,10 @@ START_TEST(test_run_oscillator_accuracy_follows_solver_order)
                                 cases[i].solver, "--dt", "0.01", "--t-end", "10", "--json"),
                          0);
         json_t *doc = json_loads(res.out, 0, NULL);
-        double x = json_real_value(json_array_get(
-            json_object_get(json_object_get(doc, "final"), "x"), 0));
+        double x =
+            json_real_value(json_array_get(json_object_get(json_object_get(doc, "final"), "x"), 0));
         double e = fabs(x - cos(20.0));
-        ck_assert_msg(e >= cases[i].lo && e <= cases[i].hi, "%s: error %.3g", cases[i].solver,
-                      e);
+        ck_assert_msg(e >= cases[i].lo && e <= cases[i].hi, "%s: error %.3g", cases[i].solver, e);
         json_decref(doc);
     }
 }
@@ -203,7 +202,8 @@ START_TEST(test_run_flags_override_the_spec)
     ck_assert_str_eq(json_string_value(json_object_get(doc, "solver")), "euler");
     ck_assert_str_eq(json_string_value(json_object_get(doc, "solver_requested")), "explicit");
     ck_assert_int_eq(json_integer_value(json_object_get(doc, "steps")), 100);
-    double y = json_real_value(json_array_get(json_object_get(json_object_get(doc, "final"), "y"), 0));
+    double y =
+        json_real_value(json_array_get(json_object_get(json_object_get(doc, "final"), "y"), 0));
     ck_assert_double_eq_tol(y, 3 * pow(0.99, 100), 1e-13); /* tau from the flag, y0 from the spec */
     json_decref(doc);
 }
@@ -222,8 +222,10 @@ START_TEST(test_run_hh_with_gates_on_their_own_solver_is_documented_and_differen
     json_t *two = json_loads(res.out, 0, NULL);
     json_t *sub = json_object_get(json_object_get(two, "submodules"), "gates");
     ck_assert_str_eq(json_string_value(json_object_get(sub, "solver")), "ind_exp_euler");
-    double v1 = json_real_value(json_array_get(json_object_get(json_object_get(one, "final"), "V"), 0));
-    double v2 = json_real_value(json_array_get(json_object_get(json_object_get(two, "final"), "V"), 0));
+    double v1 =
+        json_real_value(json_array_get(json_object_get(json_object_get(one, "final"), "V"), 0));
+    double v2 =
+        json_real_value(json_array_get(json_object_get(json_object_get(two, "final"), "V"), 0));
     ck_assert(fabs(v1 - v2) > 1e-6);
     ck_assert_int_eq(json_object_size(json_object_get(one, "submodules")), 0);
     /* The text summary says which solver advanced the gates. */
@@ -292,11 +294,12 @@ START_TEST(test_run_warns_once_that_the_noise_of_ou_is_not_integrated)
     ck_assert_msg(first != NULL, "%s", res.err);
     ck_assert_ptr_null(strstr(first + strlen(w), "diffusion coefficient")); /* once */
     /* The drift alone: x(1) = mu + (x0 - mu) e^{-theta} with the defaults mu 0, x0 1. */
-    ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "rk4", "--dt", "0.01", "--t-end",
-                            "1", "--json"),
-                     0);
+    ck_assert_int_eq(
+        dqhost("run", "--model", "ou", "--solver", "rk4", "--dt", "0.01", "--t-end", "1", "--json"),
+        0);
     json_t *doc = json_loads(res.out, 0, NULL);
-    double x = json_real_value(json_array_get(json_object_get(json_object_get(doc, "final"), "x"), 0));
+    double x =
+        json_real_value(json_array_get(json_object_get(json_object_get(doc, "final"), "x"), 0));
     ck_assert_double_eq_tol(x, exp(-1.0), 1e-9);
     json_decref(doc);
 }

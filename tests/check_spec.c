@@ -309,9 +309,9 @@ START_TEST(test_spec_parse_errors_name_the_source_and_value)
         DQ_ESPEC);
     ck_assert_str_eq(got, "inline.json: .model: expected a non-empty string, got "
                           "[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...");
-    ck_assert_int_eq(parse_error("{\"model\": \"x\\ty\\n\", \"solver\": {\"k\": 1}}", got,
-                                 sizeof got),
-                     DQ_ESPEC);
+    ck_assert_int_eq(
+        parse_error("{\"model\": \"x\\ty\\n\", \"solver\": {\"k\": 1}}", got, sizeof got),
+        DQ_ESPEC);
     ck_assert_str_eq(got, "inline.json: .solver: expected a non-empty string, got {\"k\":1}");
     ck_assert_int_eq(parse_error("{\"seed\": 1e30}", got, sizeof got), DQ_ESPEC);
     ck_assert_str_eq(got, "inline.json: .seed: expected a whole number <= 18446744073709551615, "

@@ -81,13 +81,19 @@ DQ_MODULE(counting_root, .name = "root", .parent = -1, .states = counting_states
           .compute_derivative = counting_deriv, .post_integral = counting_post);
 static const dq_param_desc_t counting_params[] = {
     {.name = "rate", .def = -0.1, .doc = "growth rate", .offset = offsetof(counting_t, rate)},
-    {.name = "n", .def = 1, .doc = "units", .flags = DQ_PARAM_POPULATION,
+    {.name = "n",
+     .def = 1,
+     .doc = "units",
+     .flags = DQ_PARAM_POPULATION,
      .offset = offsetof(counting_t, n)},
-    {.name = "gain", .def = 1, .doc = "per-unit gain", .flags = DQ_PARAM_PER_UNIT,
+    {.name = "gain",
+     .def = 1,
+     .doc = "per-unit gain",
+     .flags = DQ_PARAM_PER_UNIT,
      .offset = offsetof(counting_t, gain)},
 };
-DQ_MODEL(counting_model, .name = "counting", .description = "test model",
-         .params = counting_params, .n_params = 3, .data_size = sizeof(counting_t),
+DQ_MODEL(counting_model, .name = "counting", .description = "test model", .params = counting_params,
+         .n_params = 3, .data_size = sizeof(counting_t),
          .modules = DQ_LIST(dq_module_desc_t, &counting_root), .create = counting_create);
 
 /* The seed's tutorial_euler, registered in-process with alias tut_euler and override. */
@@ -167,8 +173,8 @@ START_TEST(test_system_in_process_tutorial_euler_matches_builtin_bit_for_bit)
     ck_assert_str_eq(tut->origin, DQ_ORIGIN_BUILTIN);
     const dq_model_entry_t *decay = dq_registry_lookup_model(reg, "decay", &err);
     double a = run_final(decay->desc, NULL, 0, tut, 0.05, 200);
-    double b = run_final(decay->desc, NULL, 0, dq_registry_lookup(reg, "explicit", &err), 0.05,
-                         200);
+    double b =
+        run_final(decay->desc, NULL, 0, dq_registry_lookup(reg, "explicit", &err), 0.05, 200);
     ck_assert_mem_eq(&a, &b, sizeof a);
     /* The seed's loop y + dt*(-y/tau) in doubles; pow(0.995, 200) would be ...703. */
     ck_assert_double_eq(a, 0.36695782172616737);
@@ -331,7 +337,6 @@ START_TEST(test_system_prepare_requires_solver_and_valid_dt)
 }
 END_TEST
 
-
 /* ---- module trees and independent integration ----------------------------------------- */
 /* Root state a with da/dt = b; child "sub" with state b, db/dt = -a, and an aux counter. */
 static long tree_calls[2][3]; /* [module][pre, deriv, post] */
@@ -354,8 +359,18 @@ static int tree_init(const dq_view_t *v)
     }
     return DQ_OK;
 }
-static int tree_root_pre(const dq_view_t *v) { (void)v; tree_calls[0][0]++; return DQ_OK; }
-static int tree_root_post(const dq_view_t *v) { (void)v; tree_calls[0][2]++; return DQ_OK; }
+static int tree_root_pre(const dq_view_t *v)
+{
+    (void)v;
+    tree_calls[0][0]++;
+    return DQ_OK;
+}
+static int tree_root_post(const dq_view_t *v)
+{
+    (void)v;
+    tree_calls[0][2]++;
+    return DQ_OK;
+}
 static int tree_root_deriv(const dq_view_t *v)
 {
     tree_calls[0][1]++;
@@ -363,7 +378,12 @@ static int tree_root_deriv(const dq_view_t *v)
         v->derivative[0][i] = v->value[1][i];
     return DQ_OK;
 }
-static int tree_sub_pre(const dq_view_t *v) { (void)v; tree_calls[1][0]++; return DQ_OK; }
+static int tree_sub_pre(const dq_view_t *v)
+{
+    (void)v;
+    tree_calls[1][0]++;
+    return DQ_OK;
+}
 static int tree_sub_deriv(const dq_view_t *v)
 {
     tree_calls[1][1]++;
@@ -386,13 +406,14 @@ DQ_MODULE(tree_root, .name = "tree", .parent = -1, .states = tree_root_states, .
           .reads = DQ_READS("b", "count"), .init_state = tree_init, .pre_integral = tree_root_pre,
           .compute_derivative = tree_root_deriv, .post_integral = tree_root_post);
 DQ_MODULE(tree_sub, .name = "sub", .parent = 0, .states = tree_sub_states, .n_states = 2,
-          .reads = DQ_READS("a"), .pre_integral = tree_sub_pre, .compute_derivative = tree_sub_deriv,
-          .post_integral = tree_sub_post);
+          .reads = DQ_READS("a"), .pre_integral = tree_sub_pre,
+          .compute_derivative = tree_sub_deriv, .post_integral = tree_sub_post);
 /* Ten units: blocks of 8 and 2. */
 static const dq_param_desc_t tree_params[] = {
     {.name = "n", .def = 10, .doc = "units", .flags = DQ_PARAM_POPULATION}};
-DQ_MODEL(tree_model, .name = "tree", .description = "a parent and a child",
-         .params = tree_params, .n_params = 1, .modules = DQ_LIST(dq_module_desc_t, &tree_root, &tree_sub), .create = tree_create);
+DQ_MODEL(tree_model, .name = "tree", .description = "a parent and a child", .params = tree_params,
+         .n_params = 1, .modules = DQ_LIST(dq_module_desc_t, &tree_root, &tree_sub),
+         .create = tree_create);
 
 static dq_system_t *tree_run(const char *sub_solver, unsigned substeps, long steps)
 {
@@ -402,8 +423,8 @@ static dq_system_t *tree_run(const char *sub_solver, unsigned substeps, long ste
     dq_system_set_solver(sys, dq_registry_lookup(reg, "euler", NULL), &err);
     if (sub_solver || substeps)
         ck_assert_int_eq(dq_system_set_module_solver(
-                             sys, "sub", sub_solver ? dq_registry_lookup(reg, sub_solver, NULL)
-                                                    : NULL,
+                             sys, "sub",
+                             sub_solver ? dq_registry_lookup(reg, sub_solver, NULL) : NULL,
                              substeps, ".submodules.sub", &err),
                          DQ_OK);
     dq_system_set_block_units(sys, 8, &err); /* two blocks: 8 units and 2 */
@@ -561,8 +582,7 @@ START_TEST(test_system_diffusion_ignored_by_solver_is_warned_once)
     dq_error_t err = {0};
     dq_system_t *sys = dq_system_new(&noisy_model, NULL, 0, &err);
     dq_system_set_solver(sys, dq_registry_lookup(reg, "euler", NULL), &err);
-    dq_system_set_module_solver(sys, "fast", dq_registry_lookup(reg, "euler", NULL), 0, NULL,
-                                &err);
+    dq_system_set_module_solver(sys, "fast", dq_registry_lookup(reg, "euler", NULL), 0, NULL, &err);
     n_warned = 0;
     dq_system_set_warning_handler(sys, on_warn, NULL);
     ck_assert_int_eq(dq_system_prepare(sys, 0, 0.1, &err), DQ_OK);
@@ -607,9 +627,9 @@ static double hh_run(const dq_model_desc_t *hh, const char *gates_solver, long s
     ck_assert_msg(sys != NULL, "%s", err.message);
     dq_system_set_solver(sys, dq_registry_lookup(reg, "rk4", NULL), &err);
     if (gates_solver)
-        ck_assert_int_eq(dq_system_set_module_solver(
-                             sys, "gates", dq_registry_lookup(reg, gates_solver, NULL), 0, NULL,
-                             &err),
+        ck_assert_int_eq(dq_system_set_module_solver(sys, "gates",
+                                                     dq_registry_lookup(reg, gates_solver, NULL), 0,
+                                                     NULL, &err),
                          DQ_OK);
     ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.01, &err), DQ_OK);
     for (long k = 0; k < steps; ++k)
@@ -647,8 +667,7 @@ START_TEST(test_system_hh_gates_with_own_solver_differ_and_advance_once_per_step
      * costs no derivative call. */
     ck_assert_int_eq(hh_gate_deriv, 2000);
     ck_assert(isfinite(v_single) && isfinite(v_split));
-    ck_assert_msg(fabs(v_single - v_split) > 1e-6, "single %.17g split %.17g", v_single,
-                  v_split);
+    ck_assert_msg(fabs(v_single - v_split) > 1e-6, "single %.17g split %.17g", v_single, v_split);
 }
 END_TEST
 
@@ -660,8 +679,8 @@ static dq_system_t *hh_threads(size_t threads)
     for (int u = 0; u < 1000; ++u)
         I[u] = 0.02 * u;
     dq_param_arg_t args[] = {{"n", &n, 1, NULL}, {"I_ext", I, 1000, NULL}};
-    dq_system_t *sys = dq_system_new(dq_registry_lookup_model(reg, "hh", NULL)->desc, args, 2,
-                                     &err);
+    dq_system_t *sys =
+        dq_system_new(dq_registry_lookup_model(reg, "hh", NULL)->desc, args, 2, &err);
     ck_assert_msg(sys != NULL, "%s", err.message);
     dq_system_set_solver(sys, dq_registry_lookup(reg, "rk4", NULL), &err);
     dq_system_set_block_units(sys, 64, &err); /* 16 blocks: 15 of 64 and one of 40 */
@@ -688,8 +707,8 @@ START_TEST(test_system_results_are_the_same_bits_for_every_thread_count)
             for (size_t u = 0; u < 1000; ++u) {
                 double a = dq_system_value(sys, s, u), b = dq_system_value(ref, s, u);
                 ck_assert_msg(memcmp(&a, &b, sizeof a) == 0,
-                              "%zu threads: state %zu unit %zu: %.17g != %.17g", threads[i], s,
-                              u, a, b);
+                              "%zu threads: state %zu unit %zu: %.17g != %.17g", threads[i], s, u,
+                              a, b);
             }
         dq_system_free(sys);
     }
@@ -773,7 +792,8 @@ Suite *system_suite(void)
     tcase_add_test(tc, test_system_non_finite_value_stops_with_state_unit_time_and_solver);
     tcase_add_test(tc, test_system_prepare_requires_solver_and_valid_dt);
     tcase_add_test(tc, test_system_one_solver_integrates_the_whole_tree);
-    tcase_add_test(tc, test_system_independent_submodule_steps_first_and_parent_sees_its_new_values);
+    tcase_add_test(tc,
+                   test_system_independent_submodule_steps_first_and_parent_sees_its_new_values);
     tcase_add_test(tc, test_system_substeps_take_k_steps_of_dt_over_k);
     tcase_add_test(tc, test_system_unknown_submodule_is_named_with_suggestion);
     tcase_add_test(tc, test_system_author_solver_is_resolved_by_name);

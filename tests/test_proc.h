@@ -22,7 +22,7 @@ int dqhost_run(const char *cwd, const char *env, const char *first, ...);
 #define dqhost_env(env, ...) dqhost_run(NULL, env, __VA_ARGS__)
 #define dqhost(...) dqhost_run(NULL, NULL, __VA_ARGS__, (const char *)NULL)
 #define dqhost_in(cwd, ...) dqhost_run(cwd, NULL, __VA_ARGS__, (const char *)NULL)
-#define ck_assert_contains(hay, needle)                                                       \
+#define ck_assert_contains(hay, needle)                                                            \
     ck_assert_msg(strstr((hay), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (hay))
 
 #endif

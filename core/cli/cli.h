@@ -46,8 +46,7 @@ void cli_model_param_names(const dq_model_desc_t *d, char *buf, size_t len);
 /* The model's states in declaration order (module by module); *module (may be NULL)
  * receives the owning module's name. */
 size_t cli_model_state_count(const dq_model_entry_t *m);
-const dq_state_desc_t *cli_model_state_at(const dq_model_entry_t *m, size_t k,
-                                          const char **module);
+const dq_state_desc_t *cli_model_state_at(const dq_model_entry_t *m, size_t k, const char **module);
 
 int cmd_list(dq_cli_t *cli, int argc, char **argv);
 int cmd_info(dq_cli_t *cli, int argc, char **argv);

@@ -150,7 +150,8 @@ int cli_load_plugins(dq_cli_t *cli)
     }
     if (readable == 0) {
         cli_errorf("no plugin directory could be read (searched: --plugins, "
-                   "DQHOST_PLUGIN_PATH, %s)", def);
+                   "DQHOST_PLUGIN_PATH, %s)",
+                   def);
         return DQ_EXIT_USAGE;
     }
     return DQ_EXIT_OK;

@@ -44,8 +44,7 @@ static void info_model(const dq_model_entry_t *m)
     for (size_t i = 0; i < d->n_params; ++i) {
         const dq_param_desc_t *p = &d->params[i];
         printf("    %-12s default %-10.6g %-8s %s%s\n", p->name, p->def, p->unit ? p->unit : "",
-               p->doc ? p->doc : "",
-               (p->flags & DQ_PARAM_PER_UNIT) ? " [per unit]" : "");
+               p->doc ? p->doc : "", (p->flags & DQ_PARAM_PER_UNIT) ? " [per unit]" : "");
     }
     printf("  states:\n");
     for (size_t k = 0; k < cli_model_state_count(m); ++k) {

@@ -22,9 +22,9 @@ static int list_json(const dq_cli_t *cli)
         json_array_append_new(plugins, cli_json_record(dq_loader_record_at(cli->loader, i)));
     char abi[32];
     snprintf(abi, sizeof abi, "%d.%d", DQ_ABI_MAJOR, DQ_ABI_MINOR);
-    return cli_json_emit(json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "version",
-                                   DQ_VERSION_STRING, "abi", abi, "plugin_dirs", dirs,
-                                   "integrators", ints, "models", models, "plugins", plugins));
+    return cli_json_emit(json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "version", DQ_VERSION_STRING,
+                                   "abi", abi, "plugin_dirs", dirs, "integrators", ints, "models",
+                                   models, "plugins", plugins));
 }
 
 static int list_width(int w, const char *s)
@@ -78,8 +78,7 @@ static void list_models(const dq_cli_t *cli)
     printf("\nModels (%zu):\n", n);
     if (n == 0)
         return;
-    printf("  %-*s  %-*s  %-*s  %s\n", wn, "NAME", wp, "PARAMETERS", wd, "DESCRIPTION",
-           "SOURCE");
+    printf("  %-*s  %-*s  %-*s  %s\n", wn, "NAME", wp, "PARAMETERS", wd, "DESCRIPTION", "SOURCE");
     for (size_t i = 0; i < n; ++i) {
         const dq_model_entry_t *m = dq_registry_model_at(cli->reg, i);
         const dq_model_desc_t *d = m->desc;

@@ -16,8 +16,7 @@ int cmd_models(dq_cli_t *cli, int argc, char **argv)
                    "(default, unit, meaning) and states.\n");
             return DQ_EXIT_OK;
         } else {
-            cli_errorf("models: unknown argument '%s' (usage: dqhost models [--json])",
-                       argv[i]);
+            cli_errorf("models: unknown argument '%s' (usage: dqhost models [--json])", argv[i]);
             return DQ_EXIT_USAGE;
         }
     }
@@ -35,8 +34,7 @@ int cmd_models(dq_cli_t *cli, int argc, char **argv)
         for (size_t k = 0; k < d->n_params; ++k) {
             const dq_param_desc_t *p = &d->params[k];
             printf("    %-10s = %-10g %-9s %s%s\n", p->name, p->def, p->unit ? p->unit : "",
-                   p->doc ? p->doc : "",
-                   (p->flags & DQ_PARAM_PER_UNIT) ? " [per unit]" : "");
+                   p->doc ? p->doc : "", (p->flags & DQ_PARAM_PER_UNIT) ? " [per unit]" : "");
         }
         printf("    states:");
         for (size_t k = 0; k < cli_model_state_count(m); ++k)

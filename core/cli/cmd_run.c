@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -247,8 +247,9 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
             char partial[4096];
             snprintf(partial, sizeof partial, "%s.partial", p->out_path);
             if (rename(tmp_path, partial) == 0)
-                fprintf(stderr, "dqhost: note: the trajectory recorded up to t = %.6g (%llu "
-                                "samples) is kept in '%s'\n",
+                fprintf(stderr,
+                        "dqhost: note: the trajectory recorded up to t = %.6g (%llu "
+                        "samples) is kept in '%s'\n",
                         dq_system_time(sys), (unsigned long long)r.samples, partial);
             else
                 unlink(tmp_path);

@@ -76,8 +76,7 @@ int main(int argc, char **argv)
             main_usage(stdout);
             return DQ_EXIT_OK;
         } else if (strcmp(a, "--version") == 0) {
-            printf("dqhost %s (plugin ABI %d.%d)\n", DQ_VERSION_STRING, DQ_ABI_MAJOR,
-                   DQ_ABI_MINOR);
+            printf("dqhost %s (plugin ABI %d.%d)\n", DQ_VERSION_STRING, DQ_ABI_MAJOR, DQ_ABI_MINOR);
             return DQ_EXIT_OK;
         } else {
             cli_errorf("unknown option '%s' (see dqhost --help)", a);

@@ -16,8 +16,8 @@
 
 typedef struct run_opts {
     const char *spec_path;
-    const char *model, *solver, *dt_text, *t_end_text, *out_path, *format, *record, *units,
-        *every, *seed;
+    const char *model, *solver, *dt_text, *t_end_text, *out_path, *format, *record, *units, *every,
+        *seed;
     const char *params[RUN_MAX];
     size_t n_params;
     const char *opts[RUN_MAX];
@@ -56,8 +56,8 @@ typedef struct run_plan {
     size_t n_rec_units;
     const char *rec_units_where;
     uint64_t every;
-    int recording;         /* a trajectory was asked for */
-    const char *out_path;  /* NULL: standard output */
+    int recording;        /* a trajectory was asked for */
+    const char *out_path; /* NULL: standard output */
     dq_output_format_t format;
     int has_seed;
     uint64_t seed;

@@ -55,8 +55,8 @@ void run_usage(FILE *out)
 }
 
 /* Accepts "--name value" and "--name=value" (and a short alias). */
-static const char *run_opt_value(const char *name, const char *alias, int argc, char **argv,
-                                 int *i, int *missing)
+static const char *run_opt_value(const char *name, const char *alias, int argc, char **argv, int *i,
+                                 int *missing)
 {
     const char *a = argv[*i];
     size_t n = strlen(name);
@@ -75,10 +75,10 @@ int run_parse(run_opts_t *o, int argc, char **argv)
 {
     static const struct {
         const char *name, *alias;
-    } names[] = {{"--model", NULL},     {"--solver", NULL},  {"--dt", NULL},
-                 {"--t-end", NULL},     {"--param", NULL},   {"--solver-opt", NULL},
-                 {"--submodule", NULL}, {"--record", NULL},  {"--every", NULL},
-                 {"--units", NULL},     {"--output", "-o"},  {"--format", NULL},
+    } names[] = {{"--model", NULL},     {"--solver", NULL},      {"--dt", NULL},
+                 {"--t-end", NULL},     {"--param", NULL},       {"--solver-opt", NULL},
+                 {"--submodule", NULL}, {"--record", NULL},      {"--every", NULL},
+                 {"--units", NULL},     {"--output", "-o"},      {"--format", NULL},
                  {"--seed", NULL},      {"--block-units", NULL}, {"--threads", NULL}};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
@@ -120,10 +120,18 @@ int run_parse(run_opts_t *o, int argc, char **argv)
         const char **lists[] = {o->params, o->opts, o->submodules};
         size_t *counts[] = {&o->n_params, &o->n_opts, &o->n_submodules};
         switch (k) {
-        case 0: o->model = v; break;
-        case 1: o->solver = v; break;
-        case 2: o->dt_text = v; break;
-        case 3: o->t_end_text = v; break;
+        case 0:
+            o->model = v;
+            break;
+        case 1:
+            o->solver = v;
+            break;
+        case 2:
+            o->dt_text = v;
+            break;
+        case 3:
+            o->t_end_text = v;
+            break;
         case 4:
         case 5:
         case 6:
@@ -133,12 +141,24 @@ int run_parse(run_opts_t *o, int argc, char **argv)
             }
             lists[k - 4][(*counts[k - 4])++] = v;
             break;
-        case 7: o->record = v; break;
-        case 8: o->every = v; break;
-        case 9: o->units = v; break;
-        case 10: o->out_path = v; break;
-        case 11: o->format = v; break;
-        case 12: o->seed = v; break;
+        case 7:
+            o->record = v;
+            break;
+        case 8:
+            o->every = v;
+            break;
+        case 9:
+            o->units = v;
+            break;
+        case 10:
+            o->out_path = v;
+            break;
+        case 11:
+            o->format = v;
+            break;
+        case 12:
+            o->seed = v;
+            break;
         case 14: {
             uint64_t t;
             if (run_parse_count(v, "run: --threads", 1, &t))
@@ -233,8 +253,7 @@ static int run_parse_param(const char *text, run_mem_t *mem, dq_param_arg_t *arg
 }
 
 /* Merges the spec (may be NULL) and the flags into the plan. Returns 0 or -1 (reported). */
-int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o,
-                          run_mem_t *mem)
+int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, run_mem_t *mem)
 {
     p->spec_path = spec ? spec->path : NULL;
     if (spec) {
@@ -252,8 +271,7 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o,
         }
         for (size_t i = 0; i < spec->n_params; ++i)
             p->params[p->n_params++] = (dq_param_arg_t){spec->params[i].name, spec->params[i].v,
-                                                        spec->params[i].len,
-                                                        spec->params[i].where};
+                                                        spec->params[i].len, spec->params[i].where};
         for (size_t i = 0; i < spec->n_solver_options; ++i) {
             p->opts[p->n_opts].name = spec->solver_options[i].name;
             p->opts[p->n_opts].value = spec->solver_options[i].value;
@@ -418,7 +436,7 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o,
     if (p->format == DQ_FORMAT_DEFAULT) {
         size_t len = p->out_path ? strlen(p->out_path) : 0;
         p->format = len >= 5 && strcmp(p->out_path + len - 5, ".json") == 0 ? DQ_FORMAT_JSON
-                                                                           : DQ_FORMAT_CSV;
+                                                                            : DQ_FORMAT_CSV;
     }
     /* What is still missing, named the way the user can supply it. */
     static const char *const flags[] = {"--model", "--solver", "--dt", "--t-end"};

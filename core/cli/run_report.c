@@ -15,7 +15,6 @@ double run_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-
 void run_progress_update(run_progress_t *pg, double frac, double t, const char *unit)
 {
     double now = run_now();
@@ -39,7 +38,6 @@ void run_progress_clear(run_progress_t *pg)
         fprintf(stderr, "\r%*s\r", 72, "");
 }
 
-
 /* Firing rates from counting states: events per unit time, in Hz for ms and s models. */
 static double run_rate_scale(const char *time_unit)
 {
@@ -48,8 +46,7 @@ static double run_rate_scale(const char *time_unit)
     return 1.0;
 }
 
-void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p,
-                             const run_result_t *r)
+void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, const run_result_t *r)
 {
     size_t units = dq_system_units(sys);
     const char *tu = dq_system_time_unit(sys);
@@ -104,7 +101,7 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p,
 }
 
 int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *requested,
-                            const run_result_t *r)
+                     const run_result_t *r)
 {
     json_t *final = json_object(), *rates = json_object(), *subs = json_object();
     size_t units = dq_system_units(sys);
@@ -119,9 +116,9 @@ int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *re
         }
         json_object_set_new(final, dq_system_state_name(sys, s), arr);
         if (dq_system_state_flags(sys, s) & DQ_STATE_COUNT)
-            json_object_set_new(rates, dq_system_state_name(sys, s),
-                                json_real(sum / (double)units / dq_system_time(sys) *
-                                          run_rate_scale(tu)));
+            json_object_set_new(
+                rates, dq_system_state_name(sys, s),
+                json_real(sum / (double)units / dq_system_time(sys) * run_rate_scale(tu)));
     }
     for (size_t i = 1; i < dq_system_module_count(sys); ++i) {
         const dq_integrator_entry_t *e = dq_system_module_solver(sys, i);
@@ -132,14 +129,14 @@ int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *re
                                       (int)dq_system_module_substeps(sys, i)));
     }
     double sps = r->wall > 0 ? (double)r->steps / r->wall : 0.0;
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:f, s:I, s:o, s:o, s:o, s:f, s:f, "
-                            "s:f}",
-                            "model", dq_system_model_name(sys), "solver",
-                            dq_system_solver_name(sys), "solver_requested", requested, "dt",
-                            p->dt, "t_end", p->t_end, "steps", (json_int_t)r->steps, "t",
-                            dq_system_time(sys), "units", (json_int_t)units, "submodules", subs,
-                            "final", final, "rates_hz", rates, "wall_time_s", r->wall,
-                            "steps_per_s", sps, "unit_steps_per_s", sps * (double)units);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:f, s:I, s:o, s:o, s:o, s:f, s:f, "
+                  "s:f}",
+                  "model", dq_system_model_name(sys), "solver", dq_system_solver_name(sys),
+                  "solver_requested", requested, "dt", p->dt, "t_end", p->t_end, "steps",
+                  (json_int_t)r->steps, "t", dq_system_time(sys), "units", (json_int_t)units,
+                  "submodules", subs, "final", final, "rates_hz", rates, "wall_time_s", r->wall,
+                  "steps_per_s", sps, "unit_steps_per_s", sps * (double)units);
     if (doc && p->recording)
         json_object_set_new(doc, "trajectory",
                             json_pack("{s:s?, s:s, s:I}", "path", p->out_path, "format",

@@ -9,8 +9,8 @@
 const char *dq_strerror(int code)
 {
     switch (code) {
-#define DQ__ERR_TEXT(name, value, text)                                                        \
-    case DQ_##name:                                                                            \
+#define DQ__ERR_TEXT(name, value, text)                                                            \
+    case DQ_##name:                                                                                \
         return text;
         DQ_ERROR_MAP(DQ__ERR_TEXT)
 #undef DQ__ERR_TEXT
@@ -21,8 +21,8 @@ const char *dq_strerror(int code)
 const char *dq_err_name(int code)
 {
     switch (code) {
-#define DQ__ERR_NAME(name, value, text)                                                        \
-    case DQ_##name:                                                                            \
+#define DQ__ERR_NAME(name, value, text)                                                            \
+    case DQ_##name:                                                                                \
         return #name;
         DQ_ERROR_MAP(DQ__ERR_NAME)
 #undef DQ__ERR_NAME

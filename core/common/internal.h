@@ -20,8 +20,8 @@ int dq__identifier_is_valid(const char *name);
 /* Checks an ABI header: same major, minor not newer, struct_size >= min_size. `what`
  * names the struct in messages ("integrator descriptor 'euler'"); `source` is the plugin
  * path or NULL for in-process data. Returns DQ_OK or DQ_EABI. */
-int dq__abi_check(const dq_abi_header_t *h, size_t min_size, const char *what,
-                  const char *source, dq_error_t *err);
+int dq__abi_check(const dq_abi_header_t *h, size_t min_size, const char *what, const char *source,
+                  dq_error_t *err);
 
 /* Checks the header at `in` (dq__abi_check) and copies the struct into the host's layout
  * `out` of host_size bytes: the fields that fit in its struct_size, the rest zeroed. */
@@ -33,8 +33,8 @@ int dq__integrator_desc_read(const dq_integrator_desc_t *d, dq_integrator_desc_t
                              const char *source, dq_error_t *err);
 int dq__model_desc_read(const dq_model_desc_t *d, dq_model_desc_t *out, const char *source,
                         dq_error_t *err);
-int dq__module_desc_read(const dq_module_desc_t *d, dq_module_desc_t *out,
-                         const char *source, dq_error_t *err);
+int dq__module_desc_read(const dq_module_desc_t *d, dq_module_desc_t *out, const char *source,
+                         dq_error_t *err);
 int dq__plugin_info_read(const dq_plugin_info_t *d, dq_plugin_info_t *out, const char *source,
                          dq_error_t *err);
 
@@ -54,11 +54,11 @@ typedef struct dq__unknown {
     const char *name;              /* the name that was not found */
     const char *const *candidates; /* suggestions are drawn from these */
     size_t n_candidates;
-    size_t max_suggestions;        /* 0 means 1 */
-    const char *label;             /* "Available", "Parameters", "Keys", ... */
-    const char *const *listed;     /* printed after the label; NULL: the candidates */
+    size_t max_suggestions;    /* 0 means 1 */
+    const char *label;         /* "Available", "Parameters", "Keys", ... */
+    const char *const *listed; /* printed after the label; NULL: the candidates */
     size_t n_listed;
-    const char *none;              /* said instead of "<label>: ..." when nothing is listed */
+    const char *none; /* said instead of "<label>: ..." when nothing is listed */
 } dq__unknown_t;
 
 /* Records "<head> Did you mean 'a'? <label>: x, y." in err (the one builder of every

@@ -23,7 +23,8 @@
  * gcc 12 loses the vector form. */
 __attribute__((noinline, target_clones("avx512f", "avx2", "default")))
 #endif
-static int driver_all_finite(const double *y, size_t n)
+static int
+driver_all_finite(const double *y, size_t n)
 {
     const uint64_t *bits = (const uint64_t *)(const void *)y;
     uint64_t bad = 0;
@@ -70,9 +71,8 @@ void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b)
     ctx->y = g->y + base;
     ctx->f = g->f + base;
     ctx->g = g->g ? g->g + base : NULL;
-    ctx->scratch_len = g->solver->scratch_size
-                           ? g->solver->scratch_size(g->m, ub)
-                           : (size_t)g->solver->scratch_vectors * ctx->len;
+    ctx->scratch_len = g->solver->scratch_size ? g->solver->scratch_size(g->m, ub)
+                                               : (size_t)g->solver->scratch_vectors * ctx->len;
     const size_t sv = g->solver->state_vectors;
     ctx->state = g->state ? g->state + sv * base : NULL;
     ctx->state_len = sv * ctx->len;
@@ -141,9 +141,8 @@ static int driver_step_block(dq__lane_group_t *lg, uint64_t step, double t, doub
     int rc = g->solver->step(ctx);
     if (rc) {
         /* A solver that failed without dq_fail() still gets a message naming it. */
-        dq_error_set(&l->err, rc < 0 ? rc : DQ_ESOLVER, NULL,
-                     "solver '%s' failed at t = %.17g: %s", g->solver->name, t,
-                     dq_strerror(rc));
+        dq_error_set(&l->err, rc < 0 ? rc : DQ_ESOLVER, NULL, "solver '%s' failed at t = %.17g: %s",
+                     g->solver->name, t, dq_strerror(rc));
         dq_error_add_time(&l->err, t);
         return rc < 0 ? rc : DQ_ESOLVER;
     }

@@ -8,7 +8,10 @@
 #include "driver_impl.h"
 #include "internal.h"
 
-static dq__lane_group_t *host_lg(dq_ctx_t *ctx) { return ctx->host_data; }
+static dq__lane_group_t *host_lg(dq_ctx_t *ctx)
+{
+    return ctx->host_data;
+}
 
 void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f)
 {
@@ -23,8 +26,8 @@ static int host_module_failed(dq__lane_group_t *lg, size_t module, const char *c
     dq__lane_t *l = lg->lane;
     dq_system_t *sys = l->sys;
     return dq_error_set(&l->err, rc < 0 ? rc : DQ_EMODEL, NULL,
-                        "model '%s': %s of module '%s' failed at t = %.17g: %s",
-                        sys->model.name, call, sys->modules[module].name, l->view_t,
+                        "model '%s': %s of module '%s' failed at t = %.17g: %s", sys->model.name,
+                        call, sys->modules[module].name, l->view_t,
                         l->view_err[0] ? l->view_err : dq_strerror(rc));
 }
 
@@ -68,8 +71,7 @@ static int host_post_integral(dq_ctx_t *ctx)
         return DQ_OK;
     dq__driver_view(lg, ctx->t + ctx->dt, ctx->y, ctx->f);
     /* Children before parents: the reverse of declaration order. */
-    return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, post_integral), "post_integral",
-                                1);
+    return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, post_integral), "post_integral", 1);
 }
 
 static int host_report(dq_ctx_t *ctx, int code, size_t index, const char *message)
@@ -103,7 +105,10 @@ static int host_jacobian_allowed(dq_ctx_t *ctx)
 
 /* A perturbation scaled to the value, h = sqrt(eps) * max(|y|, 1); the quotient divides
  * by the step actually taken, (y + h) - y, which is exact. */
-static double host_fd_step(double y) { return 1.4901161193847656e-8 * (fabs(y) > 1.0 ? fabs(y) : 1.0); }
+static double host_fd_step(double y)
+{
+    return 1.4901161193847656e-8 * (fabs(y) > 1.0 ? fabs(y) : 1.0);
+}
 
 /* Finite differences, one column j at a time for every lane of the block at once: the
  * units are independent, so perturbing component j of all of them costs one derivative
@@ -134,8 +139,7 @@ static int host_fd(dq_ctx_t *ctx, double t, const double *y, const double *fy, d
     return DQ_OK;
 }
 
-static int host_jacobian_into(dq_ctx_t *ctx, double t, const double *y, const double *fy,
-                              double *J)
+static int host_jacobian_into(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *J)
 {
     dq__lane_group_t *lg = host_lg(ctx);
     dq__lane_t *l = lg->lane;
@@ -181,8 +185,8 @@ static int host_jacobian_diag_into(dq_ctx_t *ctx, double t, const double *y, con
         host_diag_table(lg, d);
         dq__driver_view(lg, t, y, lg->jac_f);
         lg->lane->diag_on = 1;
-        int rc = dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, jacobian_diag),
-                                      "jacobian_diag", 0);
+        int rc =
+            dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, jacobian_diag), "jacobian_diag", 0);
         lg->lane->diag_on = 0;
         return rc;
     }
@@ -195,8 +199,7 @@ static int host_jacobian_diag_into(dq_ctx_t *ctx, double t, const double *y, con
     return host_fd(ctx, t, y, fy, d, 1);
 }
 
-static int host_jacobian_diag(dq_ctx_t *ctx, double t, const double *y, const double *fy,
-                              double *d)
+static int host_jacobian_diag(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *d)
 {
     int rc = host_jacobian_allowed(ctx);
     return rc ? rc : host_jacobian_diag_into(ctx, t, y, fy, d);

@@ -18,7 +18,7 @@ struct dq__pool {
     uint64_t generation;
     size_t pending;
     int quit;
-    size_t n;          /* worker threads: lanes 1..n */
+    size_t n; /* worker threads: lanes 1..n */
     pthread_t *threads;
     dq_system_t *sys;
 };
@@ -231,4 +231,7 @@ int dq_system_run(dq_system_t *sys, uint64_t steps, dq_error_t *err)
     return DQ_OK;
 }
 
-int dq_system_step(dq_system_t *sys, dq_error_t *err) { return dq_system_run(sys, 1, err); }
+int dq_system_step(dq_system_t *sys, dq_error_t *err)
+{
+    return dq_system_run(sys, 1, err);
+}

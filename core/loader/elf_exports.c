@@ -70,16 +70,14 @@ static int elf_add(dq_elf_exports_t *out, const char *name, size_t len)
     return DQ_OK;
 }
 
-static int elf_parse(const elf_file_t *f, const char *path, dq_elf_exports_t *out,
-                     dq_error_t *err)
+static int elf_parse(const elf_file_t *f, const char *path, dq_elf_exports_t *out, dq_error_t *err)
 {
     const unsigned char *id = f->data;
     if (f->size < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG) != 0)
         return dq_error_set(err, DQ_EINVAL, path, "'%s' is not an ELF file", path);
     if (id[EI_CLASS] != ELFCLASS64)
-        return dq_error_set(err, DQ_EINVAL, path,
-                            "'%s' is a %s ELF file; only 64-bit ELF is read", path,
-                            id[EI_CLASS] == ELFCLASS32 ? "32-bit" : "unknown-class");
+        return dq_error_set(err, DQ_EINVAL, path, "'%s' is a %s ELF file; only 64-bit ELF is read",
+                            path, id[EI_CLASS] == ELFCLASS32 ? "32-bit" : "unknown-class");
     const uint16_t probe = 1;
     const int little = *(const unsigned char *)&probe == 1;
     if (id[EI_DATA] != (little ? ELFDATA2LSB : ELFDATA2MSB))
@@ -118,8 +116,8 @@ static int elf_parse(const elf_file_t *f, const char *path, dq_elf_exports_t *ou
                             path);
     if (dynsym.sh_entsize != sizeof(Elf64_Sym) || !elf_fits(f, dynsym.sh_offset, dynsym.sh_size))
         return elf_bad(path, err, ".dynsym is malformed");
-    if (elf_section(f, &eh, shnum, dynsym.sh_link, &dynstr) != 0 ||
-        dynstr.sh_type != SHT_STRTAB || !elf_fits(f, dynstr.sh_offset, dynstr.sh_size))
+    if (elf_section(f, &eh, shnum, dynsym.sh_link, &dynstr) != 0 || dynstr.sh_type != SHT_STRTAB ||
+        !elf_fits(f, dynstr.sh_offset, dynstr.sh_size))
         return elf_bad(path, err, ".dynstr is missing or malformed");
 
     const char *strtab = (const char *)f->data + dynstr.sh_offset;

@@ -14,9 +14,9 @@
 #include <dq/host/registry.h>
 
 #include "internal.h"
-#include "sorted.h"
 #include "registry_impl.h"
 #include "registry_private.h"
+#include "sorted.h"
 
 #define REGISTRY_MESSAGE_MAX DQ_ERROR_MESSAGE_MAX
 #define REGISTRY_SUGGESTIONS 3

@@ -167,9 +167,10 @@ static int validate_param(const validate_model_t *v, size_t i, int *population, 
                                 "%s: population parameter '%s' cannot be DQ_PARAM_PER_UNIT.", who,
                                 p->name);
         if (!(p->def >= 1.0) || p->def != floor(p->def))
-            return dq_error_set(err, DQ_EDESC, src,
-                                "%s: population parameter '%s' has default %g, not a whole number >= 1.", who,
-                                p->name, p->def);
+            return dq_error_set(
+                err, DQ_EDESC, src,
+                "%s: population parameter '%s' has default %g, not a whole number >= 1.", who,
+                p->name, p->def);
         *population = (int)i;
     }
     if ((p->flags & DQ_PARAM_INTEGER) && p->def != floor(p->def))
@@ -314,8 +315,8 @@ static int validate_reads(const validate_model_t *v, const dq_module_desc_t *mod
             for (size_t j = 0; j < n; ++j)
                 for (size_t k = 0; k < mods[j].n_states && n_names < VALIDATE_NAMES_MAX; ++k)
                     names[n_names++] = mods[j].states[k].name;
-            dq__unknown_t u = {.name = name, .candidates = names, .n_candidates = n_names,
-                               .label = "States"};
+            dq__unknown_t u = {
+                .name = name, .candidates = names, .n_candidates = n_names, .label = "States"};
             return dq__error_unknown(err, DQ_EDESC, v->source, &u,
                                      "%s: %s reads '%s', which no module of the model declares.",
                                      v->who, what, name);

@@ -35,8 +35,11 @@ static int params_unknown(const dq_model_desc_t *m, const char *name, const char
     for (size_t i = 0; i < n; ++i)
         names[i] = m->params[i].name;
     char w[256];
-    dq__unknown_t u = {.name = name, .candidates = names, .n_candidates = n,
-                       .label = "Parameters", .none = "Parameters: (none)."};
+    dq__unknown_t u = {.name = name,
+                       .candidates = names,
+                       .n_candidates = n,
+                       .label = "Parameters",
+                       .none = "Parameters: (none)."};
     int rc = dq__error_unknown(err, DQ_EINVAL, NULL, &u, "%smodel '%s' has no parameter '%s'.",
                                params_where(where, w, sizeof w), m->name, name);
     return params_placed(err, where, rc);
@@ -47,13 +50,13 @@ static int params_check_value(const dq_model_desc_t *m, const dq_param_desc_t *p
 {
     if (!isfinite(v))
         return dq_error_set(err, DQ_EINVAL, NULL,
-                            "%sparameter '%s' of model '%s' must be a finite number", pre,
-                            p->name, m->name);
+                            "%sparameter '%s' of model '%s' must be a finite number", pre, p->name,
+                            m->name);
     if ((p->flags & (DQ_PARAM_INTEGER | DQ_PARAM_POPULATION)) &&
         (v != floor(v) || fabs(v) > 9.0e15))
         return dq_error_set(err, DQ_EINVAL, NULL,
-                            "%sparameter '%s' of model '%s' must be a whole number, got %.17g",
-                            pre, p->name, m->name, v);
+                            "%sparameter '%s' of model '%s' must be a whole number, got %.17g", pre,
+                            p->name, m->name, v);
     if ((p->flags & (DQ_PARAM_POSITIVE | DQ_PARAM_POPULATION)) && !(v > 0.0))
         return dq_error_set(err, DQ_EINVAL, NULL,
                             "%sparameter '%s' of model '%s' must be positive, got %.17g", pre,
@@ -62,8 +65,7 @@ static int params_check_value(const dq_model_desc_t *m, const dq_param_desc_t *p
 }
 
 /* The argument that sets parameter i, or NULL (the last one wins). */
-static const dq_param_arg_t *params_arg(const dq_param_arg_t *args, size_t n_args,
-                                        const char *name)
+static const dq_param_arg_t *params_arg(const dq_param_arg_t *args, size_t n_args, const char *name)
 {
     const dq_param_arg_t *found = NULL;
     for (size_t a = 0; a < n_args; ++a)
@@ -150,8 +152,7 @@ int dq__system_bind_params(dq_system_t *sys, const dq_param_arg_t *args, size_t 
     }
     for (size_t i = 0; i < m->n_params; ++i)
         if (params_bind(sys, i, params_arg(args, n_args, m->params[i].name)))
-            return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for %zu units",
-                                sys->units);
+            return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for %zu units", sys->units);
     if (m->create) {
         char msg[512] = "";
         int rc = m->create(sys->data, sys->units, msg, sizeof msg);

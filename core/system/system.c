@@ -10,8 +10,8 @@
 #include "internal.h"
 #include "system_impl.h"
 
-dq_system_t *dq_system_new(const dq_model_desc_t *model, const dq_param_arg_t *args,
-                           size_t n_args, dq_error_t *err)
+dq_system_t *dq_system_new(const dq_model_desc_t *model, const dq_param_arg_t *args, size_t n_args,
+                           dq_error_t *err)
 {
     if (!model) {
         dq_error_set(err, DQ_EINVAL, NULL, "no model given");
@@ -22,8 +22,7 @@ dq_system_t *dq_system_new(const dq_model_desc_t *model, const dq_param_arg_t *a
         dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
         return NULL;
     }
-    if (dq__system_check_model(sys, model, err) ||
-        dq__system_bind_params(sys, args, n_args, err))
+    if (dq__system_check_model(sys, model, err) || dq__system_bind_params(sys, args, n_args, err))
         goto fail;
     sys->mod_solver = calloc(sys->n_modules, sizeof *sys->mod_solver);
     sys->mod_substeps = calloc(sys->n_modules, sizeof *sys->mod_substeps);
@@ -60,8 +59,7 @@ void dq_system_free(dq_system_t *sys)
     free(sys);
 }
 
-int dq_system_set_solver(dq_system_t *sys, const dq_integrator_entry_t *solver,
-                         dq_error_t *err)
+int dq_system_set_solver(dq_system_t *sys, const dq_integrator_entry_t *solver, dq_error_t *err)
 {
     if (!solver || !solver->step)
         return dq_error_set(err, DQ_EINVAL, NULL, "no solver given");
@@ -87,8 +85,7 @@ void dq_system_set_warning_handler(dq_system_t *sys, dq_warn_fn fn, void *user)
     sys->warn_user = user;
 }
 
-int dq_system_set_solver_option(dq_system_t *sys, const char *name, double value,
-                                dq_error_t *err)
+int dq_system_set_solver_option(dq_system_t *sys, const char *name, double value, dq_error_t *err)
 {
     const dq_integrator_entry_t *sv = sys->mod_solver[0];
     if (!sv)
@@ -106,19 +103,21 @@ int dq_system_set_solver_option(dq_system_t *sys, const char *name, double value
         size_t n = sv->n_options < 64 ? sv->n_options : 64;
         for (size_t k = 0; k < n; ++k)
             names[k] = sv->options[k].name;
-        dq__unknown_t u = {.name = name, .candidates = names, .n_candidates = n,
-                           .label = "Options"};
+        dq__unknown_t u = {
+            .name = name, .candidates = names, .n_candidates = n, .label = "Options"};
         return dq__error_unknown(err, DQ_EINVAL, NULL, &u, "solver '%s' has no option '%s'.",
                                  sv->name, name);
     }
     const dq_option_desc_t *o = &sv->options[i];
     if (!isfinite(value))
-        return dq_error_set(err, DQ_EINVAL, NULL, "option '%s' of solver '%s' must be a finite "
-                                                  "number", o->name, sv->name);
+        return dq_error_set(err, DQ_EINVAL, NULL,
+                            "option '%s' of solver '%s' must be a finite "
+                            "number",
+                            o->name, sv->name);
     if ((o->flags & DQ_OPTION_INTEGER) && value != floor(value))
         return dq_error_set(err, DQ_EINVAL, NULL,
-                            "option '%s' of solver '%s' must be a whole number, got %.17g",
-                            o->name, sv->name, value);
+                            "option '%s' of solver '%s' must be a whole number, got %.17g", o->name,
+                            sv->name, value);
     if (o->min < o->max && !(value >= o->min && value <= o->max))
         return dq_error_set(err, DQ_EINVAL, NULL,
                             "option '%s' of solver '%s' must be in [%g, %g], got %.17g", o->name,
@@ -154,8 +153,8 @@ int dq_system_set_module_solver(dq_system_t *sys, const char *module,
         size_t n = 0;
         for (size_t k = 1; k < sys->n_modules && n < 64; ++k)
             names[n++] = sys->modules[k].name;
-        dq__unknown_t u = {.name = module, .candidates = names, .n_candidates = n,
-                           .label = "Sub-modules"};
+        dq__unknown_t u = {
+            .name = module, .candidates = names, .n_candidates = n, .label = "Sub-modules"};
         dq__error_unknown(err, DQ_EINVAL, NULL, &u, "%smodel '%s' has no sub-module '%s'.", w,
                           sys->model.name, module);
         if (err && where && *where)
@@ -195,7 +194,10 @@ int dq_system_set_threads(dq_system_t *sys, size_t threads, dq_error_t *err)
     return DQ_OK;
 }
 
-size_t dq_system_threads(const dq_system_t *sys) { return sys->n_lanes; }
+size_t dq_system_threads(const dq_system_t *sys)
+{
+    return sys->n_lanes;
+}
 
 int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t *err)
 {
@@ -275,8 +277,7 @@ static int system_init_states(dq_system_t *sys, dq_error_t *err)
 int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
 {
     if (!sys->mod_solver[0])
-        return dq_error_set(err, DQ_EUSAGE, NULL, "no solver set for model '%s'",
-                            sys->model.name);
+        return dq_error_set(err, DQ_EUSAGE, NULL, "no solver set for model '%s'", sys->model.name);
     if (sys->prepared)
         return dq_error_set(err, DQ_EUSAGE, NULL, "the system is prepared already");
     if (!isfinite(dt) || !(dt > 0.0))
@@ -312,20 +313,44 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
     return DQ_OK;
 }
 
-const char *dq_system_model_name(const dq_system_t *sys) { return sys->model.name; }
+const char *dq_system_model_name(const dq_system_t *sys)
+{
+    return sys->model.name;
+}
 
 const char *dq_system_solver_name(const dq_system_t *sys)
 {
     return sys->mod_solver[0] ? sys->mod_solver[0]->name : NULL;
 }
 
-double dq_system_dt(const dq_system_t *sys) { return sys->dt; }
-double dq_system_time(const dq_system_t *sys) { return sys->t0 + (double)sys->step * sys->dt; }
-uint64_t dq_system_step_count(const dq_system_t *sys) { return sys->step; }
-size_t dq_system_units(const dq_system_t *sys) { return sys->units; }
-size_t dq_system_state_count(const dq_system_t *sys) { return sys->n_states; }
-size_t dq_system_module_count(const dq_system_t *sys) { return sys->n_modules; }
-const char *dq_system_time_unit(const dq_system_t *sys) { return sys->model.time_unit; }
+double dq_system_dt(const dq_system_t *sys)
+{
+    return sys->dt;
+}
+double dq_system_time(const dq_system_t *sys)
+{
+    return sys->t0 + (double)sys->step * sys->dt;
+}
+uint64_t dq_system_step_count(const dq_system_t *sys)
+{
+    return sys->step;
+}
+size_t dq_system_units(const dq_system_t *sys)
+{
+    return sys->units;
+}
+size_t dq_system_state_count(const dq_system_t *sys)
+{
+    return sys->n_states;
+}
+size_t dq_system_module_count(const dq_system_t *sys)
+{
+    return sys->n_modules;
+}
+const char *dq_system_time_unit(const dq_system_t *sys)
+{
+    return sys->model.time_unit;
+}
 
 const char *dq_system_module_name(const dq_system_t *sys, size_t module)
 {
@@ -380,6 +405,6 @@ double dq_system_value(const dq_system_t *sys, size_t state, size_t unit)
     const dq__group_t *g = &sys->groups[gi];
     size_t b = unit / sys->block_units;
     size_t ub = dq__block_lanes(sys, b);
-    return g->y[b * g->m * sys->block_units + sys->state_comp[state] * ub +
-                unit % sys->block_units];
+    return g
+        ->y[b * g->m * sys->block_units + sys->state_comp[state] * ub + unit % sys->block_units];
 }

@@ -13,8 +13,8 @@ typedef struct dq_system dq_system_t;
 /* One module's variables, resolved once at set-up: its own states (model-wide indices),
  * then the states it reads. */
 typedef struct dq__module_vars {
-    size_t *vars;                 /* [n_vars] model-wide state indices */
-    size_t n_own;                 /* own states: vars[0..n_own) */
+    size_t *vars; /* [n_vars] model-wide state indices */
+    size_t n_own; /* own states: vars[0..n_own) */
     size_t n_vars;
 } dq__module_vars_t;
 
@@ -25,22 +25,22 @@ typedef struct dq__module_vars {
  * k*lanes_b + u, lanes_b being the block's lane count (a multiple of DQ_LANES). */
 typedef struct dq__group {
     dq_system_t *sys;
-    size_t root;                  /* the module that owns the solver */
+    size_t root; /* the module that owns the solver */
     const dq_integrator_entry_t *solver;
-    unsigned substeps;            /* solver steps of dt/substeps per step */
-    double *options;              /* [solver->n_options] */
-    size_t *modules;              /* modules whose lifecycle this group runs, parents first */
+    unsigned substeps; /* solver steps of dt/substeps per step */
+    double *options;   /* [solver->n_options] */
+    size_t *modules;   /* modules whose lifecycle this group runs, parents first */
     size_t n_modules;
-    size_t *states;               /* model-wide indices of the integrated states */
-    size_t m;                     /* number of them: components per unit */
-    double *y, *f, *g;            /* arena slots; g NULL when every state is deterministic */
-    double *state;                /* the solver's persistent per-unit state, or NULL */
-    size_t scratch_len;           /* the solver's scratch for the largest block */
-    int analytic_jac;             /* every module with states has a jacobian callback */
-    int analytic_diag;            /* ... a jacobian_diag callback */
-    int fused_diag;               /* ... a compute_derivative_diag callback */
-    int has_pre, has_post;        /* some module of the group has pre/post_integral */
-    int resets;                   /* some module of the group is DQ_MODULE_RESETS */
+    size_t *states;        /* model-wide indices of the integrated states */
+    size_t m;              /* number of them: components per unit */
+    double *y, *f, *g;     /* arena slots; g NULL when every state is deterministic */
+    double *state;         /* the solver's persistent per-unit state, or NULL */
+    size_t scratch_len;    /* the solver's scratch for the largest block */
+    int analytic_jac;      /* every module with states has a jacobian callback */
+    int analytic_diag;     /* ... a jacobian_diag callback */
+    int fused_diag;        /* ... a compute_derivative_diag callback */
+    int has_pre, has_post; /* some module of the group has pre/post_integral */
+    int resets;            /* some module of the group is DQ_MODULE_RESETS */
 } dq__group_t;
 
 typedef struct dq__lane dq__lane_t;
@@ -52,26 +52,26 @@ typedef struct dq__lane_group {
     dq__group_t *group;
     dq__lane_t *lane;
     double *scratch;
-    double *jac_y, *jac_f;        /* finite-difference scratch (m * block_units each) */
-    double *jac_full;             /* a full analytic Jacobian read for its diagonal */
+    double *jac_y, *jac_f; /* finite-difference scratch (m * block_units each) */
+    double *jac_full;      /* a full analytic Jacobian read for its diagonal */
 } dq__lane_group_t;
 
 /* A lane steps a contiguous range of blocks; each thread owns one, so nothing a callback
  * touches is shared between threads. */
 struct dq__lane {
     dq_system_t *sys;
-    size_t b0, b1;                /* blocks [b0, b1) */
-    size_t block;                 /* block being stepped */
+    size_t b0, b1; /* blocks [b0, b1) */
+    size_t block;  /* block being stepped */
     /* Model-wide tables, re-pointed per call; modules see local gathers of them. */
-    double **val, **der, **dif;   /* [n_states] */
-    double **jac;                 /* [n_states * n_states], NULL outside jacobian calls */
-    double **jdiag;               /* [n_states] */
-    int jac_on, diag_on;          /* the current call fills jacobian / jacobian_diag */
+    double **val, **der, **dif; /* [n_states] */
+    double **jac;               /* [n_states * n_states], NULL outside jacobian calls */
+    double **jdiag;             /* [n_states] */
+    int jac_on, diag_on;        /* the current call fills jacobian / jacobian_diag */
     /* Per module: its view and the local tables it points at. */
-    dq_view_t *mview;             /* [n_modules] */
-    double **mtab;                /* all modules' local tables, cut per module */
-    size_t *mtab_off;             /* [n_modules] offset of module i's tables in mtab */
-    unsigned char *reset;         /* [block_units] lanes a post_integral reset */
+    dq_view_t *mview;     /* [n_modules] */
+    double **mtab;        /* all modules' local tables, cut per module */
+    size_t *mtab_off;     /* [n_modules] offset of module i's tables in mtab */
+    unsigned char *reset; /* [block_units] lanes a post_integral reset */
     char view_err[512];
     /* The model-wide tables are complete for (view_group, view_block); a call for the same
      * pair only re-points the group's own states at the buffers it was given. */
@@ -79,9 +79,9 @@ struct dq__lane {
     size_t view_block;
     double view_t, view_dt;
     uint64_t view_step;
-    dq__lane_group_t *lg;         /* [n_groups] */
-    dq_error_t err;               /* scratch: the failure of the block being stepped */
-    dq_error_t fail_err;          /* the lane's earliest failure (step, then block) */
+    dq__lane_group_t *lg; /* [n_groups] */
+    dq_error_t err;       /* scratch: the failure of the block being stepped */
+    dq_error_t fail_err;  /* the lane's earliest failure (step, then block) */
     int failed;
     uint64_t fail_step;
     size_t fail_block;
@@ -89,24 +89,24 @@ struct dq__lane {
 };
 
 struct dq_system {
-    dq_model_desc_t model;        /* host-layout copy of the descriptor */
-    dq_module_desc_t *modules;    /* host-layout copies, [n_modules], parents first */
+    dq_model_desc_t model;     /* host-layout copy of the descriptor */
+    dq_module_desc_t *modules; /* host-layout copies, [n_modules], parents first */
     size_t n_modules;
     const dq_state_desc_t **states; /* [n_states], model-wide numbering */
-    size_t *state_module;         /* [n_states] owning module */
+    size_t *state_module;           /* [n_states] owning module */
     size_t n_states;
-    dq__module_vars_t *mvars;     /* [n_modules] */
+    dq__module_vars_t *mvars; /* [n_modules] */
 
-    double **param_arrays;        /* [n_params] host-owned per-unit arrays, or NULL */
-    void *data;                   /* model instance (data_size bytes), or NULL */
-    int created;                  /* create() succeeded: destroy() is due */
-    size_t units;                 /* population size */
-    size_t capacity;              /* DQ_UNITS_PADDED(units): lanes in all blocks */
+    double **param_arrays; /* [n_params] host-owned per-unit arrays, or NULL */
+    void *data;            /* model instance (data_size bytes), or NULL */
+    int created;           /* create() succeeded: destroy() is due */
+    size_t units;          /* population size */
+    size_t capacity;       /* DQ_UNITS_PADDED(units): lanes in all blocks */
 
     /* Solvers chosen per module: the root's always; a sub-module's makes it independent. */
     const dq_integrator_entry_t **mod_solver; /* [n_modules] */
     unsigned *mod_substeps;                   /* [n_modules], 0 = 1 */
-    double *root_options;         /* the root solver's options as set by the user */
+    double *root_options;                     /* the root solver's options as set by the user */
     uint64_t seed;
 
     dq_warn_fn warn;
@@ -115,17 +115,17 @@ struct dq_system {
     /* Set by prepare. Groups are ordered children before parents; the root's is last. */
     dq__group_t *groups;
     size_t n_groups;
-    int *state_group;             /* [n_states] group index, -1 for auxiliary states */
-    size_t *state_comp;           /* [n_states] component within its group */
-    double **aux;                 /* [n_states] capacity-long arrays of aux states */
-    size_t block_units;           /* lanes of a full block, a multiple of DQ_LANES */
+    int *state_group;   /* [n_states] group index, -1 for auxiliary states */
+    size_t *state_comp; /* [n_states] component within its group */
+    double **aux;       /* [n_states] capacity-long arrays of aux states */
+    size_t block_units; /* lanes of a full block, a multiple of DQ_LANES */
     size_t n_blocks;
     int prepared;
 
-    size_t threads_wanted;        /* 0: one per core, as many as there are blocks to share */
-    dq__lane_t *lanes;            /* [n_lanes]; lane 0 runs on the calling thread */
+    size_t threads_wanted; /* 0: one per core, as many as there are blocks to share */
+    dq__lane_t *lanes;     /* [n_lanes]; lane 0 runs on the calling thread */
     size_t n_lanes;
-    struct dq__pool *pool;        /* worker threads for lanes 1.., or NULL */
+    struct dq__pool *pool; /* worker threads for lanes 1.., or NULL */
 
     double t0;
     double dt;

@@ -38,8 +38,7 @@ void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double 
             l->val[s] = h->y + base + off;
             l->der[s] = h->f + base + off;
         }
-        l->dif[s] = h->g && (sys->states[s]->flags & DQ_STATE_DIFFUSION) ? h->g + base + off
-                                                                          : NULL;
+        l->dif[s] = h->g && (sys->states[s]->flags & DQ_STATE_DIFFUSION) ? h->g + base + off : NULL;
     }
     l->view_group = g;
     l->view_block = b;

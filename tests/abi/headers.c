@@ -12,12 +12,21 @@
 
 /* The descriptor macros, as a plugin uses them (C only: designated initialisers). */
 #ifndef __cplusplus
-static int headers_step(dq_ctx_t *ctx) { return dq_post_integral(ctx); }
+static int headers_step(dq_ctx_t *ctx)
+{
+    return dq_post_integral(ctx);
+}
 DQ_INTEGRATOR(headers_desc, .name = "headers", .aliases = DQ_ALIASES("h"), .category = "other",
               .order = 1, .description = "compile check", .step = headers_step);
 const dq_integrator_desc_t *headers_entry(void);
-const dq_integrator_desc_t *headers_entry(void) { return &headers_desc; }
+const dq_integrator_desc_t *headers_entry(void)
+{
+    return &headers_desc;
+}
 #endif
 
 int dq_abi_headers_compile(void);
-int dq_abi_headers_compile(void) { return DQ_ABI_MAJOR; }
+int dq_abi_headers_compile(void)
+{
+    return DQ_ABI_MAJOR;
+}

@@ -16,10 +16,13 @@ typedef struct dq_abi_header {
 } dq_abi_header_t;
 
 /* Fills a header for struct type T with the ABI this translation unit is compiled for. */
-#define DQ_ABI_HEADER_INIT(T) {(uint32_t)sizeof(T), DQ_ABI_MAJOR, DQ_ABI_MINOR}
+#define DQ_ABI_HEADER_INIT(T)                                                                      \
+    {                                                                                              \
+        (uint32_t)sizeof(T), DQ_ABI_MAJOR, DQ_ABI_MINOR                                            \
+    }
 
 /* True when the struct at p (with header h) is large enough to hold member `field` of T. */
-#define DQ_ABI_HAS_FIELD(h, T, field)                                                          \
+#define DQ_ABI_HAS_FIELD(h, T, field)                                                              \
     ((h)->struct_size >= offsetof(T, field) + sizeof(((T *)0)->field))
 
 #endif

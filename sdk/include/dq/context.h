@@ -73,8 +73,7 @@ typedef struct dq_host_api {
     int (*jacobian)(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *J);
     /* Only the diagonal: d[i*units + u] = dF_i/dy_i (len doubles); analytic when the model
      * has it (or its full Jacobian), else finite differences. DQ_CAP_JACOBIAN as above. */
-    int (*jacobian_diag)(dq_ctx_t *ctx, double t, const double *y, const double *fy,
-                         double *d);
+    int (*jacobian_diag)(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *d);
     /* f = F(t, y) and d = diag dF/dy at (t, y) together: one model pass when the model
      * computes both at once, otherwise compute_derivative then jacobian_diag. */
     int (*derivative_diag)(dq_ctx_t *ctx, double t, const double *y, double *f, double *d);
@@ -106,29 +105,34 @@ struct dq_ctx {
      * multistep history). Zero before init; NULL when the solver declared none. */
     double *state;
     size_t state_len;
-    const double *options;     /* the solver's option values, in declaration order */
-    int has_jacobian;          /* the model supplies an analytic Jacobian */
+    const double *options; /* the solver's option values, in declaration order */
+    int has_jacobian;      /* the model supplies an analytic Jacobian */
     /* In reset only: reset_mask[u] is non-zero for each lane whose states the model
      * changed outside the solver; NULL when every lane is to be reset (a change of dt). */
     const unsigned char *reset_mask;
 };
 
-static inline int dq_pre_integral(dq_ctx_t *ctx) { return ctx->host->pre_integral(ctx); }
+static inline int dq_pre_integral(dq_ctx_t *ctx)
+{
+    return ctx->host->pre_integral(ctx);
+}
 
 static inline int dq_compute_derivative(dq_ctx_t *ctx, double t, const double *y, double *f)
 {
     return ctx->host->compute_derivative(ctx, t, y, f);
 }
 
-static inline int dq_post_integral(dq_ctx_t *ctx) { return ctx->host->post_integral(ctx); }
+static inline int dq_post_integral(dq_ctx_t *ctx)
+{
+    return ctx->host->post_integral(ctx);
+}
 
 static inline int dq_fail(dq_ctx_t *ctx, int code, size_t index, const char *message)
 {
     return ctx->host->report(ctx, code, index, message);
 }
 
-static inline int dq_jacobian(dq_ctx_t *ctx, double t, const double *y, const double *fy,
-                              double *J)
+static inline int dq_jacobian(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *J)
 {
     return ctx->host->jacobian(ctx, t, y, fy, J);
 }
@@ -139,17 +143,23 @@ static inline int dq_jacobian_diag(dq_ctx_t *ctx, double t, const double *y, con
     return ctx->host->jacobian_diag(ctx, t, y, fy, d);
 }
 
-static inline int dq_compute_derivative_diag(dq_ctx_t *ctx, double t, const double *y,
-                                             double *f, double *d)
+static inline int dq_compute_derivative_diag(dq_ctx_t *ctx, double t, const double *y, double *f,
+                                             double *d)
 {
     return ctx->host->derivative_diag(ctx, t, y, f, d);
 }
 
 /* The k-th scratch vector (length ctx->len); the solver declared how many it needs. */
-static inline double *dq_scratch(dq_ctx_t *ctx, size_t k) { return ctx->scratch + k * ctx->len; }
+static inline double *dq_scratch(dq_ctx_t *ctx, size_t k)
+{
+    return ctx->scratch + k * ctx->len;
+}
 
 /* The k-th persistent state vector (length ctx->len). */
-static inline double *dq_state(dq_ctx_t *ctx, size_t k) { return ctx->state + k * ctx->len; }
+static inline double *dq_state(dq_ctx_t *ctx, size_t k)
+{
+    return ctx->state + k * ctx->len;
+}
 
 #ifdef __cplusplus
 }

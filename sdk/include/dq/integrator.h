@@ -117,8 +117,8 @@ typedef struct dq_integrator_desc {
 
 /* Declares `static const dq_integrator_desc_t ident` with its ABI header filled in:
  *   DQ_INTEGRATOR(euler_desc, .name = "euler", .step = euler_step, ...); */
-#define DQ_INTEGRATOR(ident, ...)                                                              \
-    static const dq_integrator_desc_t ident = {.abi = DQ_ABI_HEADER_INIT(dq_integrator_desc_t), \
+#define DQ_INTEGRATOR(ident, ...)                                                                  \
+    static const dq_integrator_desc_t ident = {.abi = DQ_ABI_HEADER_INIT(dq_integrator_desc_t),    \
                                                __VA_ARGS__}
 
 /* A NULL-terminated alias list literal: .aliases = DQ_ALIASES("explicit", "fe"). A compound

@@ -92,11 +92,20 @@ static inline void dq_linalg_matmul(const double *A, const double *B, double *C,
  * denominator is singular (only for non-finite input). */
 static inline int dq_linalg_expm(const double *A, size_t n, double *E, double *work)
 {
-    static const double b[14] = {64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
-                                 1187353796428800.0,  129060195264000.0,   10559470521600.0,
-                                 670442572800.0,      33522128640.0,       1323241920.0,
-                                 40840800.0,          960960.0,            16380.0,
-                                 182.0,               1.0};
+    static const double b[14] = {64764752532480000.0,
+                                 32382376266240000.0,
+                                 7771770303897600.0,
+                                 1187353796428800.0,
+                                 129060195264000.0,
+                                 10559470521600.0,
+                                 670442572800.0,
+                                 33522128640.0,
+                                 1323241920.0,
+                                 40840800.0,
+                                 960960.0,
+                                 16380.0,
+                                 182.0,
+                                 1.0};
     const size_t nn = n * n;
     double *A1 = work, *A2 = work + nn, *A4 = work + 2 * nn, *A6 = work + 3 * nn,
            *U = work + 4 * nn, *V = work + 5 * nn;
@@ -154,7 +163,10 @@ static inline int dq_linalg_expm(const double *A, size_t n, double *E, double *w
 }
 
 /* phi_1(z) = (e^z - 1)/z, with phi_1(0) = 1; expm1 keeps it accurate near z = 0. */
-static inline double dq_phi1(double z) { return z == 0.0 ? 1.0 : expm1(z) / z; }
+static inline double dq_phi1(double z)
+{
+    return z == 0.0 ? 1.0 : expm1(z) / z;
+}
 
 #ifdef __cplusplus
 }

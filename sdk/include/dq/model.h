@@ -69,14 +69,14 @@ typedef struct dq_view {
     double t;
     double dt;
     uint64_t step;
-    size_t unit0;                /* the block's lane 0 in the whole population */
-    size_t units;                /* lanes in the block: a multiple of DQ_LANES */
-    size_t population;           /* units in the population, padding excluded */
-    double *const *value;        /* [n_vars]: own states, then reads */
-    double *const *derivative;   /* [own states] */
-    double *const *diffusion;    /* [own states], entries NULL when deterministic */
-    void *data;                  /* the model instance */
-    char *errbuf;                /* a callback that fails may write a one-line reason here */
+    size_t unit0;              /* the block's lane 0 in the whole population */
+    size_t units;              /* lanes in the block: a multiple of DQ_LANES */
+    size_t population;         /* units in the population, padding excluded */
+    double *const *value;      /* [n_vars]: own states, then reads */
+    double *const *derivative; /* [own states] */
+    double *const *diffusion;  /* [own states], entries NULL when deterministic */
+    void *data;                /* the model instance */
+    char *errbuf;              /* a callback that fails may write a one-line reason here */
     size_t errlen;
     /* Only in the jacobian callback: jacobian[r*n_vars + c][i] receives dF_r/dy_c for lane
      * i, r an own state, c any variable; an entry is NULL when variable c is not integrated
@@ -85,7 +85,7 @@ typedef struct dq_view {
     /* Only in jacobian_diag and compute_derivative_diag: jacobian_diag[r][i] receives
      * dF_r/dy_r for own state r. */
     double *const *jacobian_diag;
-    size_t n_vars;               /* own states + reads: the row length of `jacobian` */
+    size_t n_vars; /* own states + reads: the row length of `jacobian` */
     /* Only in post_integral of a DQ_MODULE_RESETS module: set reset[i] = 1 for each lane
      * whose integrated states the callback changed (the host clears it before each step). */
     unsigned char *reset;
@@ -103,22 +103,22 @@ typedef struct dq_state_desc {
 
 typedef struct dq_module_desc {
     dq_abi_header_t abi;
-    const char *name;          /* path component, e.g. "gates"; the root's name is unused */
-    int parent;                /* index of the parent module, -1 for the root (module 0) */
+    const char *name; /* path component, e.g. "gates"; the root's name is unused */
+    int parent;       /* index of the parent module, -1 for the root (module 0) */
     const dq_state_desc_t *states;
     size_t n_states;
-    const char *const *reads;  /* NULL-terminated names of other modules' states, or NULL */
-    const char *solver;        /* the author's own solver for this sub-module (braincell's
-                                  IndependentIntegration), or NULL to follow the parent */
-    unsigned substeps;         /* its solver takes `substeps` steps of dt/substeps; 0 = 1 */
-    uint32_t flags;            /* enum dq_module_flags */
-    dq_module_fn init_state;          /* may be NULL */
-    dq_module_fn pre_integral;        /* may be NULL */
-    dq_module_fn compute_derivative;  /* required when the module has integrated states */
-    dq_module_fn post_integral;       /* may be NULL */
-    dq_module_fn jacobian;            /* analytic Jacobian rows of this module's states, or
-                                         NULL (finite differences) */
-    dq_module_fn jacobian_diag;       /* their diagonal only, or NULL */
+    const char *const *reads;        /* NULL-terminated names of other modules' states, or NULL */
+    const char *solver;              /* the author's own solver for this sub-module (braincell's
+                                        IndependentIntegration), or NULL to follow the parent */
+    unsigned substeps;               /* its solver takes `substeps` steps of dt/substeps; 0 = 1 */
+    uint32_t flags;                  /* enum dq_module_flags */
+    dq_module_fn init_state;         /* may be NULL */
+    dq_module_fn pre_integral;       /* may be NULL */
+    dq_module_fn compute_derivative; /* required when the module has integrated states */
+    dq_module_fn post_integral;      /* may be NULL */
+    dq_module_fn jacobian;           /* analytic Jacobian rows of this module's states, or
+                                        NULL (finite differences) */
+    dq_module_fn jacobian_diag;      /* their diagonal only, or NULL */
     /* compute_derivative and jacobian_diag in one pass (the rates a gate's derivative needs
      * give its diagonal for free), or NULL; lets a per-state exponential solver cost one
      * model evaluation per step (Rush-Larsen). */
@@ -126,9 +126,9 @@ typedef struct dq_module_desc {
 } dq_module_desc_t;
 
 /* A parameter, bound by the host into the model's instance struct at `offset` (the
- * population parameter too, as a double): a `double` there, or for a DQ_PARAM_PER_UNIT parameter a `const double *` to
- * DQ_UNITS_PADDED(population) values, one per unit (padding lanes repeat the last unit's
- * value), owned by the host and valid until the instance is destroyed. */
+ * population parameter too, as a double): a `double` there, or for a DQ_PARAM_PER_UNIT parameter a
+ * `const double *` to DQ_UNITS_PADDED(population) values, one per unit (padding lanes repeat the
+ * last unit's value), owned by the host and valid until the instance is destroyed. */
 typedef struct dq_param_desc {
     const char *name; /* [A-Za-z0-9_]+ */
     double def;       /* default value */
@@ -155,17 +155,15 @@ typedef struct dq_model_desc {
     int (*create)(void *data, size_t population, char *msg, size_t msglen);
     /* Optional: releases what create allocated. The host frees the struct itself. */
     void (*destroy)(void *data);
-    const char *time_unit;   /* unit of t, e.g. "ms"; NULL when dimensionless */
+    const char *time_unit; /* unit of t, e.g. "ms"; NULL when dimensionless */
 } dq_model_desc_t;
 
 /* Authoring macros; C only, like those of <dq/integrator.h> (which shows the C++ form). */
-#define DQ_MODULE(ident, ...)                                                                  \
-    static const dq_module_desc_t ident = {.abi = DQ_ABI_HEADER_INIT(dq_module_desc_t),        \
-                                           __VA_ARGS__}
+#define DQ_MODULE(ident, ...)                                                                      \
+    static const dq_module_desc_t ident = {.abi = DQ_ABI_HEADER_INIT(dq_module_desc_t), __VA_ARGS__}
 
-#define DQ_MODEL(ident, ...)                                                                   \
-    static const dq_model_desc_t ident = {.abi = DQ_ABI_HEADER_INIT(dq_model_desc_t),          \
-                                          __VA_ARGS__}
+#define DQ_MODEL(ident, ...)                                                                       \
+    static const dq_model_desc_t ident = {.abi = DQ_ABI_HEADER_INIT(dq_model_desc_t), __VA_ARGS__}
 
 /* A NULL-terminated list of state names for .reads. */
 #define DQ_READS(...) ((const char *const[]){__VA_ARGS__, NULL})

@@ -31,18 +31,20 @@ typedef const dq_plugin_info_t *(*dq_plugin_entry_fn)(void);
 
 /* Defines the exported entry returning the given NULL-terminated lists (either may be NULL):
  *   DQ_PLUGIN_ENTRY(DQ_LIST(&a_desc, &b_desc), NULL) */
-#define DQ_PLUGIN_ENTRY(integrator_list, model_list)                                           \
-    static const dq_plugin_info_t dq__plugin_info = {                                          \
-        DQ_ABI_HEADER_INIT(dq_plugin_info_t), (integrator_list), (model_list)};                \
-    DQ_PLUGIN_EXPORT const dq_plugin_info_t *dq_plugin_entry(void);                            \
-    DQ_PLUGIN_EXPORT const dq_plugin_info_t *dq_plugin_entry(void) { return &dq__plugin_info; }
+#define DQ_PLUGIN_ENTRY(integrator_list, model_list)                                               \
+    static const dq_plugin_info_t dq__plugin_info = {DQ_ABI_HEADER_INIT(dq_plugin_info_t),         \
+                                                     (integrator_list), (model_list)};             \
+    DQ_PLUGIN_EXPORT const dq_plugin_info_t *dq_plugin_entry(void);                                \
+    DQ_PLUGIN_EXPORT const dq_plugin_info_t *dq_plugin_entry(void)                                 \
+    {                                                                                              \
+        return &dq__plugin_info;                                                                   \
+    }
 
 /* A NULL-terminated list literal of descriptor pointers of type T. */
 #define DQ_LIST(T, ...) ((const T *const[]){__VA_ARGS__, NULL})
 
 /* The one-line entries of a plugin holding one integrator or one model. */
-#define DQ_PLUGIN_INTEGRATOR(desc)                                                             \
-    DQ_PLUGIN_ENTRY(DQ_LIST(dq_integrator_desc_t, &(desc)), NULL)
+#define DQ_PLUGIN_INTEGRATOR(desc) DQ_PLUGIN_ENTRY(DQ_LIST(dq_integrator_desc_t, &(desc)), NULL)
 #define DQ_PLUGIN_MODEL(desc) DQ_PLUGIN_ENTRY(NULL, DQ_LIST(dq_model_desc_t, &(desc)))
 
 #ifdef __cplusplus

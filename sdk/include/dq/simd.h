@@ -20,8 +20,8 @@
 
 #include <math.h>
 
-#if defined(DQ_SIMD) && DQ_SIMD && defined(__GNUC__) && !defined(__clang__) &&               \
-    defined(__x86_64__) && defined(__GLIBC__) &&                                              \
+#if defined(DQ_SIMD) && DQ_SIMD && defined(__GNUC__) && !defined(__clang__) &&                     \
+    defined(__x86_64__) && defined(__GLIBC__) &&                                                   \
     (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
 #define DQ_SIMD_ACTIVE 1
 __attribute__((__simd__("notinbranch"))) double exp(double);

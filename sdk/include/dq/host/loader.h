@@ -23,23 +23,23 @@ typedef struct dq_loader dq_loader_t;
 
 /* How far a file got. */
 typedef enum dq_load_stage {
-    DQ_STAGE_FOUND = 0,  /* seen in a directory or named */
-    DQ_STAGE_OPENED,     /* the dynamic linker loaded it */
-    DQ_STAGE_ENTRY,      /* dq_plugin_entry found and returned an info block */
-    DQ_STAGE_CHECKED,    /* ABI and descriptors valid */
-    DQ_STAGE_REGISTERED  /* every descriptor registered */
+    DQ_STAGE_FOUND = 0, /* seen in a directory or named */
+    DQ_STAGE_OPENED,    /* the dynamic linker loaded it */
+    DQ_STAGE_ENTRY,     /* dq_plugin_entry found and returned an info block */
+    DQ_STAGE_CHECKED,   /* ABI and descriptors valid */
+    DQ_STAGE_REGISTERED /* every descriptor registered */
 } dq_load_stage_t;
 
 #define DQ_LOAD_PATH_MAX 1024
 
 typedef struct dq_load_record {
-    char path[DQ_LOAD_PATH_MAX];     /* the file's real path */
-    dq_load_stage_t stage;           /* furthest stage reached */
-    int code;                        /* DQ_OK or the error that stopped it */
+    char path[DQ_LOAD_PATH_MAX]; /* the file's real path */
+    dq_load_stage_t stage;       /* furthest stage reached */
+    int code;                    /* DQ_OK or the error that stopped it */
     /* The error, or the registry's warnings about this file ("; "-joined), or "". */
     char message[DQ_ERROR_MESSAGE_MAX];
-    size_t n_integrators;            /* integrators registered from this file */
-    size_t n_models;                 /* models registered from this file */
+    size_t n_integrators; /* integrators registered from this file */
+    size_t n_models;      /* models registered from this file */
 } dq_load_record_t;
 
 /* A loader that registers into `reg` (borrowed: must outlive every load call; the

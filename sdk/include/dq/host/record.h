@@ -25,8 +25,8 @@ typedef struct dq_recorder dq_recorder_t;
 typedef struct dq_record_opts {
     const char *const *states; /* names; NULL or n_states 0: every state */
     size_t n_states;
-    const char *states_where;  /* JSON path or flag named in messages, e.g. ".record.states" */
-    const size_t *units;       /* NULL or n_units 0: every unit */
+    const char *states_where; /* JSON path or flag named in messages, e.g. ".record.states" */
+    const size_t *units;      /* NULL or n_units 0: every unit */
     size_t n_units;
     const char *units_where;
     uint64_t every;            /* 0 or 1: every step */

@@ -50,7 +50,7 @@ typedef struct dq_integrator_entry {
     const char *const *aliases; /* NULL-terminated, never NULL */
     const char *category;       /* a DQ_CATEGORY_* string, or "" when the descriptor gave none */
     int order;
-    const char *description;    /* never NULL */
+    const char *description; /* never NULL */
     uint32_t flags;
     dq_step_fn step;
     uint32_t scratch_vectors;
@@ -60,7 +60,7 @@ typedef struct dq_integrator_entry {
     dq_solver_fn reset;              /* may be NULL */
     const dq_option_desc_t *options; /* [n_options], NULL when there are none */
     size_t n_options;                /* counted by the host up to the NULL name */
-    const char *origin;         /* plugin path, or DQ_ORIGIN_BUILTIN */
+    const char *origin;              /* plugin path, or DQ_ORIGIN_BUILTIN */
 } dq_integrator_entry_t;
 
 typedef struct dq_model_entry {
@@ -135,8 +135,8 @@ DQ_API size_t dq_registry_suggest(const dq_registry_t *reg, const char *name, co
 DQ_API int dq_registry_register_model(dq_registry_t *reg, const dq_model_desc_t *desc,
                                       const char *origin, dq_error_t *err);
 /* NULL with DQ_ENOTFOUND and "Unknown model 'x'. Did you mean 'y'? Available: ..." */
-DQ_API const dq_model_entry_t *dq_registry_lookup_model(const dq_registry_t *reg,
-                                                        const char *name, dq_error_t *err);
+DQ_API const dq_model_entry_t *dq_registry_lookup_model(const dq_registry_t *reg, const char *name,
+                                                        dq_error_t *err);
 DQ_API size_t dq_registry_model_count(const dq_registry_t *reg);
 /* The i-th model in name order. [borrowed] */
 DQ_API const dq_model_entry_t *dq_registry_model_at(const dq_registry_t *reg, size_t i);
@@ -146,8 +146,8 @@ DQ_API const dq_model_entry_t *dq_registry_model_at(const dq_registry_t *reg, si
  * candidates with ratio >= cutoff, best first (ties: the larger string first, as difflib),
  * and returns how many it wrote. */
 DQ_API double dq_similarity(const char *a, const char *b);
-DQ_API size_t dq_suggest(const char *name, const char *const *candidates, size_t n,
-                         double cutoff, const char **out, size_t cap);
+DQ_API size_t dq_suggest(const char *name, const char *const *candidates, size_t n, double cutoff,
+                         const char **out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -37,10 +37,10 @@ typedef struct dq_spec_option {
 } dq_spec_option_t;
 
 typedef struct dq_spec_submodule {
-    char *name;     /* module name */
-    char *solver;   /* NULL: keep the model's choice */
+    char *name;        /* module name */
+    char *solver;      /* NULL: keep the model's choice */
     unsigned substeps; /* 0: not given */
-    char *where;    /* ".submodules.<name>" */
+    char *where;       /* ".submodules.<name>" */
 } dq_spec_submodule_t;
 
 typedef enum dq_output_format {
@@ -50,8 +50,8 @@ typedef enum dq_output_format {
 } dq_output_format_t;
 
 typedef struct dq_spec {
-    char *path;   /* the file the spec came from, for messages ("<string>" when parsed) */
-    char *model;  /* NULL when absent */
+    char *path;  /* the file the spec came from, for messages ("<string>" when parsed) */
+    char *model; /* NULL when absent */
     dq_spec_param_t *params;
     size_t n_params;
     char *solver; /* NULL when absent */
@@ -63,12 +63,12 @@ typedef struct dq_spec {
     double t_end;
     dq_spec_submodule_t *submodules;
     size_t n_submodules;
-    char **record_states;   /* NULL: every state */
+    char **record_states; /* NULL: every state */
     size_t n_record_states;
-    uint64_t record_every;  /* 0: not given (every step) */
-    size_t *record_units;   /* NULL: every unit */
+    uint64_t record_every; /* 0: not given (every step) */
+    size_t *record_units;  /* NULL: every unit */
     size_t n_record_units;
-    char *output_path;      /* NULL: standard output */
+    char *output_path; /* NULL: standard output */
     dq_output_format_t output_format;
     int has_seed;
     uint64_t seed;

@@ -66,8 +66,7 @@ DQ_API size_t dq_system_module_count(const dq_system_t *sys);
 DQ_API const char *dq_system_module_name(const dq_system_t *sys, size_t module);
 /* The solver advancing the module's states after prepare (its own, or its parent's), or
  * NULL before. [borrowed] */
-DQ_API const dq_integrator_entry_t *dq_system_module_solver(const dq_system_t *sys,
-                                                            size_t module);
+DQ_API const dq_integrator_entry_t *dq_system_module_solver(const dq_system_t *sys, size_t module);
 DQ_API unsigned dq_system_module_substeps(const dq_system_t *sys, size_t module);
 /* True when the module has a solver of its own (braincell's IndependentIntegration). */
 DQ_API int dq_system_module_is_independent(const dq_system_t *sys, size_t module);
