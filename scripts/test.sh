@@ -18,7 +18,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 echo "== ThreadSanitizer build: the suites that step populations on several threads =="
 "$root/scripts/build.sh" "$root/build-tsan" -DDQ_WERROR=ON -DDQ_SANITIZE_THREAD=ON
 TSAN_OPTIONS=halt_on_error=1 CK_FORK=no \
-    ctest --test-dir "$root/build-tsan" --output-on-failure -R '^(system|run)$'
+    ctest --test-dir "$root/build-tsan" --output-on-failure -R '^(system|driver|run)$'
 
 echo "== formatting (.clang-format) =="
 "$root/scripts/format-check.sh"
