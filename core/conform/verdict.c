@@ -212,6 +212,15 @@ static void judge_names(dq_conform_result_t *r, const dq_integrator_entry_t *s)
                    aliases[0] ? aliases : "(none)");
 }
 
+/* A check whose faults the host recorded: FAIL with the first fault, or PASS. */
+static void judge_recorded(dq_conform_result_t *r, int check, const char *fault, const char *pass)
+{
+    if (fault[0])
+        dq_conform_set(r, check, DQ_CONFORM_FAIL, "%s", fault);
+    else
+        dq_conform_set(r, check, DQ_CONFORM_PASS, "%s", pass);
+}
+
 static void judge_category(dq_conform_result_t *r, const dq_integrator_entry_t *s)
 {
     const char *cat = s->category ? s->category : "";
@@ -350,23 +359,11 @@ static int conform_checks(dq__conform_t *c, dq_conform_result_t *r, const dq_int
                        compared);
     else
         dq_conform_set(r, DQ_CHECK_DETERMINISM, DQ_CONFORM_SKIP, "no run completed");
-    const char *f = dq__conform_status_fail(c);
-    if (f[0])
-        dq_conform_set(r, DQ_CHECK_STATUS, DQ_CONFORM_FAIL, "%s", f);
-    else
-        dq_conform_set(r, DQ_CHECK_STATUS, DQ_CONFORM_PASS, "every call returned OK");
-    f = dq__conform_lifecycle_fail(c);
-    if (f[0])
-        dq_conform_set(r, DQ_CHECK_LIFECYCLE, DQ_CONFORM_FAIL, "%s", f);
-    else
-        dq_conform_set(r, DQ_CHECK_LIFECYCLE, DQ_CONFORM_PASS,
-                       "pre_integral once, compute_derivative, post_integral once per step");
-    f = dq__conform_memory_fail(c);
-    if (f[0])
-        dq_conform_set(r, DQ_CHECK_MEMORY, DQ_CONFORM_FAIL, "%s", f);
-    else
-        dq_conform_set(r, DQ_CHECK_MEMORY, DQ_CONFORM_PASS,
-                       "wrote only ctx->y, ctx->f, ctx->scratch and ctx->state");
+    judge_recorded(r, DQ_CHECK_STATUS, dq__conform_status_fail(c), "every call returned OK");
+    judge_recorded(r, DQ_CHECK_LIFECYCLE, dq__conform_lifecycle_fail(c),
+                   "pre_integral once, compute_derivative, post_integral once per step");
+    judge_recorded(r, DQ_CHECK_MEMORY, dq__conform_memory_fail(c),
+                   "wrote only ctx->y, ctx->f, ctx->scratch and ctx->state");
     dq_conform_set(r, DQ_CHECK_RUN, DQ_CONFORM_PASS, "completed");
     return DQ_OK;
 }
