@@ -34,6 +34,30 @@ driver_all_finite(const double *y, size_t n)
     return bad == 0;
 }
 
+/* The same test for a few values, inlined (baseline SSE2 vectors). */
+static inline int driver_lane_finite(const double *y, size_t n)
+{
+    const uint64_t *bits = (const uint64_t *)(const void *)y;
+    uint64_t bad = 0;
+#pragma omp simd reduction(| : bad)
+    for (size_t i = 0; i < n; ++i)
+        bad |= (uint64_t)((bits[i] & 0x7ff0000000000000ull) == 0x7ff0000000000000ull);
+    return bad == 0;
+}
+
+/* The live lanes of the block are finite (padding lanes are never reported, so they are
+ * not checked: a lone unit costs one test per component, not DQ_LANES). */
+static int driver_block_finite(const dq_ctx_t *ctx)
+{
+    if (ctx->live == ctx->units)
+        return ctx->len <= DQ_LANES ? driver_lane_finite(ctx->y, ctx->len)
+                                    : driver_all_finite(ctx->y, ctx->len);
+    int finite = 1;
+    for (size_t k = 0; k < ctx->comps; ++k)
+        finite &= driver_lane_finite(ctx->y + k * ctx->units, ctx->live);
+    return finite;
+}
+
 /* The first non-finite value of a real unit (padding lanes, copies of the last real unit,
  * are not reported), or DQ_OK when only padding went bad. */
 static int driver_report_nonfinite(dq__lane_group_t *lg, uint64_t step)
@@ -146,14 +170,7 @@ static int driver_step_block(dq__lane_group_t *lg, uint64_t step, double t, doub
         dq_error_add_time(&l->err, t);
         return rc < 0 ? rc : DQ_ESOLVER;
     }
-    /* A handful of values is checked inline; a block goes to the vectorised check. */
-    int finite = 1;
-    if (ctx->len <= 8)
-        for (size_t i = 0; i < ctx->len; ++i)
-            finite &= isfinite(ctx->y[i]) != 0;
-    else
-        finite = driver_all_finite(ctx->y, ctx->len);
-    if (!finite && (rc = driver_report_nonfinite(lg, step)) != DQ_OK)
+    if (!driver_block_finite(ctx) && (rc = driver_report_nonfinite(lg, step)) != DQ_OK)
         return rc;
     if (g->resets && g->solver->state_vectors) {
         int any = 0;

@@ -40,7 +40,7 @@ int dq__driver_lifecycle(dq__lane_group_t *lg, size_t offset, const char *call, 
         dq_module_fn fn = *(const dq_module_fn *)((const char *)&sys->modules[i] + offset);
         if (!fn)
             continue;
-        int rc = fn(dq__module_view(lg->lane, i));
+        int rc = fn(dq__module_view(lg->lane, i, g, reverse ? g->n_modules - 1 - k : k));
         if (rc)
             return host_module_failed(lg, i, call, rc);
     }

@@ -136,9 +136,34 @@ static int layout_group_memory(dq_system_t *sys, dq__group_t *g)
     return DQ_OK;
 }
 
+/* The variables of each module of g that are g's own states (see dq__group_t.moving). */
+static int layout_moving(dq_system_t *sys, dq__group_t *g)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < g->n_modules; ++k)
+        total += sys->mvars[g->modules[k]].n_vars;
+    g->moving = malloc((total ? total : 1) * sizeof *g->moving);
+    g->moving_at = malloc((g->n_modules + 1) * sizeof *g->moving_at);
+    if (!g->moving || !g->moving_at)
+        return DQ_ENOMEM;
+    const int gi = (int)(g - sys->groups);
+    size_t n = 0;
+    for (size_t k = 0; k < g->n_modules; ++k) {
+        const dq__module_vars_t *mv = &sys->mvars[g->modules[k]];
+        g->moving_at[k] = n;
+        for (size_t var = 0; var < mv->n_vars; ++var)
+            if (sys->state_group[mv->vars[var]] == gi)
+                g->moving[n++] = var;
+    }
+    g->moving_at[g->n_modules] = n;
+    return DQ_OK;
+}
+
 int dq__system_layout(dq_system_t *sys)
 {
     int rc = layout_groups(sys);
+    for (size_t gi = 0; rc == DQ_OK && gi < sys->n_groups; ++gi)
+        rc = layout_moving(sys, &sys->groups[gi]);
     for (size_t gi = 0; rc == DQ_OK && gi < sys->n_groups; ++gi)
         rc = layout_group_memory(sys, &sys->groups[gi]);
     return rc;
@@ -155,6 +180,8 @@ void dq__system_free_layout(dq_system_t *sys)
         free(g->f);
         free(g->g);
         free(g->state);
+        free(g->moving);
+        free(g->moving_at);
     }
     free(sys->groups);
     if (sys->aux)

@@ -262,7 +262,7 @@ static int system_init_states(dq_system_t *sys, dq_error_t *err)
         for (size_t i = 0; i < sys->n_modules; ++i) {
             if (!sys->modules[i].init_state)
                 continue;
-            int rc = sys->modules[i].init_state(dq__module_view(l, i));
+            int rc = sys->modules[i].init_state(dq__module_view(l, i, NULL, 0));
             if (rc)
                 return dq_error_set(err, rc < 0 ? rc : DQ_EMODEL, NULL,
                                     "model '%s': init_state of module '%s' failed: %s",

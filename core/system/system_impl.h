@@ -41,6 +41,10 @@ typedef struct dq__group {
     int fused_diag;        /* ... a compute_derivative_diag callback */
     int has_pre, has_post; /* some module of the group has pre/post_integral */
     int resets;            /* some module of the group is DQ_MODULE_RESETS */
+    /* Per module of the group, the variables that are the group's own states: the only
+     * view entries that change between calls on one block (dq__module_view). */
+    size_t *moving;    /* module-local variable indices, all modules in a row */
+    size_t *moving_at; /* [n_modules + 1] where module k's run starts */
 } dq__group_t;
 
 typedef struct dq__lane dq__lane_t;
@@ -77,6 +81,11 @@ struct dq__lane {
      * pair only re-points the group's own states at the buffers it was given. */
     const dq__group_t *view_group;
     size_t view_block;
+    size_t view_unit0, view_lanes; /* of view_block */
+    uint64_t view_gen;             /* bumped whenever the model-wide tables are rebuilt */
+    uint64_t *mview_gen;           /* [n_modules] the tables each module view was gathered at */
+    const double *view_y, *view_f; /* the group's buffers in the model-wide tables */
+    const double **mview_yf;       /* [2 * n_modules] the buffers each module view points at */
     double view_t, view_dt;
     uint64_t view_step;
     dq__lane_group_t *lg; /* [n_groups] */
@@ -161,8 +170,9 @@ double *dq__alloc_doubles(size_t n);
  * point at their arenas, auxiliary states at their arrays. */
 void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double *y, double *f);
 /* Module i's view for the current tables: gathers its local value/derivative/diffusion
- * (and jacobian / jacobian_diag when on). [borrowed: valid until the next call] */
-const dq_view_t *dq__module_view(dq__lane_t *l, size_t i);
+ * (and jacobian / jacobian_diag when on). g is the group being called and k the module's
+ * position in it (g NULL: gather everything). [borrowed: valid until the next call] */
+const dq_view_t *dq__module_view(dq__lane_t *l, size_t i, const dq__group_t *g, size_t k);
 int dq__lane_views_init(dq__lane_t *l);
 void dq__lane_views_free(dq__lane_t *l);
 

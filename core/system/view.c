@@ -10,8 +10,10 @@
 void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double *y, double *f)
 {
     const dq_system_t *sys = l->sys;
-    size_t ub = dq__block_lanes(sys, b);
+    l->view_y = y;
+    l->view_f = f;
     if (l->view_group == g && l->view_block == b) {
+        const size_t ub = l->view_lanes;
         /* Same group and block as the last call: other groups' and aux pointers hold. */
         for (size_t k = 0; k < g->m; ++k) {
             size_t s = g->states[k], off = k * ub;
@@ -20,7 +22,7 @@ void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double 
         }
         return;
     }
-    size_t unit0 = b * sys->block_units;
+    size_t ub = dq__block_lanes(sys, b), unit0 = b * sys->block_units;
     for (size_t s = 0; s < sys->n_states; ++s) {
         int gi = sys->state_group[s];
         if (gi < 0) {
@@ -42,6 +44,9 @@ void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double 
     }
     l->view_group = g;
     l->view_block = b;
+    l->view_unit0 = unit0;
+    l->view_lanes = ub;
+    l->view_gen++;
 }
 
 /* Module i's local tables inside the lane's mtab: value [n_vars], derivative [n_own],
@@ -51,25 +56,43 @@ static size_t view_tables_len(const dq__module_vars_t *mv)
     return mv->n_vars + 3 * mv->n_own + mv->n_own * mv->n_vars;
 }
 
-const dq_view_t *dq__module_view(dq__lane_t *l, size_t i)
+const dq_view_t *dq__module_view(dq__lane_t *l, size_t i, const dq__group_t *g, size_t k)
 {
     const dq_system_t *sys = l->sys;
     const dq__module_vars_t *mv = &sys->mvars[i];
     double **tab = l->mtab + l->mtab_off[i];
     double **value = tab, **der = value + mv->n_vars, **dif = der + mv->n_own;
     double **jdiag = dif + mv->n_own, **jac = jdiag + mv->n_own;
-    for (size_t k = 0; k < mv->n_vars; ++k)
-        value[k] = l->val[mv->vars[k]];
-    for (size_t k = 0; k < mv->n_own; ++k) {
-        der[k] = l->der[mv->vars[k]];
-        dif[k] = l->dif[mv->vars[k]];
-    }
     dq_view_t *v = &l->mview[i];
+    const double **yf = l->mview_yf + 2 * i;
+    if (g && l->mview_gen[i] == l->view_gen) {
+        /* Same block and group as this module's last call: at most the group's own states
+         * moved (to the buffers the solver passed), and often not even they. */
+        for (size_t p = g->moving_at[k];
+             (yf[0] != l->view_y || yf[1] != l->view_f) && p < g->moving_at[k + 1]; ++p) {
+            size_t var = g->moving[p], s = mv->vars[var];
+            value[var] = l->val[s];
+            if (var < mv->n_own)
+                der[var] = l->der[s];
+        }
+    } else {
+        for (size_t q = 0; q < mv->n_vars; ++q)
+            value[q] = l->val[mv->vars[q]];
+        for (size_t q = 0; q < mv->n_own; ++q) {
+            der[q] = l->der[mv->vars[q]];
+            dif[q] = l->dif[mv->vars[q]];
+        }
+        l->mview_gen[i] = l->view_gen;
+        v->unit0 = l->view_unit0;
+        v->units = l->view_lanes;
+    }
+    yf[0] = l->view_y;
+    yf[1] = l->view_f;
     v->jacobian = NULL;
     v->jacobian_diag = NULL;
     if (l->diag_on) {
-        for (size_t k = 0; k < mv->n_own; ++k)
-            jdiag[k] = l->jdiag[mv->vars[k]];
+        for (size_t q = 0; q < mv->n_own; ++q)
+            jdiag[q] = l->jdiag[mv->vars[q]];
         v->jacobian_diag = jdiag;
     }
     if (l->jac_on) {
@@ -82,8 +105,6 @@ const dq_view_t *dq__module_view(dq__lane_t *l, size_t i)
     v->t = l->view_t;
     v->dt = l->view_dt;
     v->step = l->view_step;
-    v->unit0 = l->view_block * sys->block_units;
-    v->units = dq__block_lanes(sys, l->view_block);
     v->errbuf[0] = '\0';
     return v;
 }
@@ -100,8 +121,11 @@ int dq__lane_views_init(dq__lane_t *l)
     l->mview = calloc(sys->n_modules, sizeof *l->mview);
     l->mtab_off = calloc(sys->n_modules, sizeof *l->mtab_off);
     l->reset = calloc(sys->block_units, 1);
-    if (!l->val || !l->der || !l->dif || !l->jac || !l->jdiag || !l->mview || !l->mtab_off ||
-        !l->reset)
+    l->mview_gen = calloc(sys->n_modules, sizeof *l->mview_gen);
+    l->mview_yf = calloc(2 * sys->n_modules, sizeof *l->mview_yf);
+    l->view_gen = 1; /* module views start stale (0) */
+    if (!l->mview_gen || !l->mview_yf || !l->val || !l->der || !l->dif || !l->jac || !l->jdiag ||
+        !l->mview || !l->mtab_off || !l->reset)
         return DQ_ENOMEM;
     size_t total = 0;
     for (size_t i = 0; i < sys->n_modules; ++i) {
@@ -142,4 +166,6 @@ void dq__lane_views_free(dq__lane_t *l)
     free(l->mtab);
     free(l->mtab_off);
     free(l->reset);
+    free(l->mview_gen);
+    free(l->mview_yf);
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include <dq/plugin.h>
+#include <dq/simd.h>
 
 enum { S_Y };
 
@@ -30,6 +31,7 @@ static int decay_derivative(const dq_view_t *v)
     const double tau = d->tau;
     /* -y/tau, not y*(-1/tau): the seed computes it this way, and matching it to the last
      * bit lets a user compare dqhost with braincell value for value. */
+    DQ_SIMD_LOOP
     for (size_t i = 0; i < v->units; ++i)
         dy[i] = -y[i] / tau;
     return DQ_OK;

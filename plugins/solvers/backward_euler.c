@@ -24,9 +24,9 @@ static int backward_euler_step(dq_ctx_t *ctx)
     if (rc)
         return rc;
     const double dt = ctx->dt;
-    /* Unit by unit, padded lanes included: each unit's solve reads its own lane only, so its
-     * bits do not depend on where it sits in the block. */
-    for (size_t u = 0; u < units; ++u) {
+    /* Unit by unit: each unit's solve reads its own lane only, so its bits do not depend on
+     * where it sits in the block; the padding lanes are filled from the last unit. */
+    for (size_t u = 0; u < ctx->live; ++u) {
         for (size_t i = 0; i < m; ++i) {
             for (size_t j = 0; j < m; ++j)
                 A[i * m + j] = (i == j) - dt * J[(i * m + j) * units + u];
@@ -37,6 +37,7 @@ static int backward_euler_step(dq_ctx_t *ctx)
         for (size_t i = 0; i < m; ++i)
             ctx->y[i * units + u] += b[i];
     }
+    dq_fill_padding(ctx, ctx->y);
     return dq_post_integral(ctx);
 }
 

@@ -43,8 +43,10 @@ static int exp_euler_step(dq_ctx_t *ctx)
     for (size_t i = 0; i < len; ++i)
         w[i] = (w[i] - ctx->f[i]) / h;
     double *E = M + (m + 2) * (m + 2), *expm_work = E + (m + 2) * (m + 2);
-    /* Unit by unit, padded lanes included; each unit reads its own lane only. */
-    for (size_t u = 0; u < units; ++u) {
+    /* Unit by unit, each reading its own lane only; scalar work, so the padding lanes are
+     * filled from the last unit instead of computed (the same bits, at 1/8 of the cost for
+     * a lone unit). */
+    for (size_t u = 0; u < ctx->live; ++u) {
         int autonomous = 1;
         for (size_t i = 0; i < m; ++i)
             autonomous &= w[i * units + u] == 0.0;
@@ -65,6 +67,7 @@ static int exp_euler_step(dq_ctx_t *ctx)
         for (size_t i = 0; i < m; ++i)
             ctx->y[i * units + u] += E[i * a + last];
     }
+    dq_fill_padding(ctx, ctx->y);
     return dq_post_integral(ctx);
 }
 

@@ -52,7 +52,8 @@ static int implicit_euler_step(dq_ctx_t *ctx)
             return rc;
         int converged = 1;
         worst_res = -1.0;
-        for (size_t u = 0; u < units; ++u) {
+        /* The live lanes only; the padding is filled from the last unit at the end. */
+        for (size_t u = 0; u < ctx->live; ++u) {
             if (done[u] != 0.0)
                 continue;
             double res = 0.0, ymax = 0.0, dmax = 0.0;
@@ -81,8 +82,10 @@ static int implicit_euler_step(dq_ctx_t *ctx)
                 }
             }
         }
-        if (converged)
+        if (converged) {
+            dq_fill_padding(ctx, y);
             return dq_post_integral(ctx);
+        }
     }
     char msg[200];
     snprintf(msg, sizeof msg,

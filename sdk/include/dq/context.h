@@ -149,6 +149,22 @@ static inline int dq_compute_derivative_diag(dq_ctx_t *ctx, double t, const doub
     return ctx->host->derivative_diag(ctx, t, y, f, d);
 }
 
+/* Copies the last real lane (live - 1) of each component of v (a vector of ctx->len) into
+ * the block's padding lanes. Work that is scalar per unit anyway (a Newton solve, a matrix
+ * exponential per unit) may run over the first ctx->live lanes only and then call this on
+ * what it wrote: the padding then holds exactly what stepping it would have given, since a
+ * padding lane is a copy of that unit. Vectorised loops run over every lane instead. */
+static inline void dq_fill_padding(const dq_ctx_t *ctx, double *v)
+{
+    if (ctx->live == 0 || ctx->live >= ctx->units)
+        return;
+    for (size_t k = 0; k < ctx->comps; ++k) {
+        double *c = v + k * ctx->units;
+        for (size_t u = ctx->live; u < ctx->units; ++u)
+            c[u] = c[ctx->live - 1];
+    }
+}
+
 /* The k-th scratch vector (length ctx->len); the solver declared how many it needs. */
 static inline double *dq_scratch(dq_ctx_t *ctx, size_t k)
 {
