@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* cli_model.c -- what the commands show of a model entry: its parameter names and its
- * states. The one place in the CLI that walks a model's tables; the module tables are the
- * plugin's own data until the registry gives its states in the host's layout. */
+ * states, from the registry's host-layout copies of its modules. */
 #include "cli.h"
 #include "strbuf.h"
 
@@ -19,15 +18,15 @@ void cli_model_param_names(const dq_model_desc_t *d, char *buf, size_t len)
 size_t cli_model_state_count(const dq_model_entry_t *m)
 {
     size_t n = 0;
-    for (size_t i = 0; m->desc->modules[i]; ++i)
-        n += m->desc->modules[i]->n_states;
+    for (size_t i = 0; i < m->n_modules; ++i)
+        n += m->modules[i].n_states;
     return n;
 }
 
 const dq_state_desc_t *cli_model_state_at(const dq_model_entry_t *m, size_t k, const char **module)
 {
-    for (size_t i = 0; m->desc->modules[i]; ++i) {
-        const dq_module_desc_t *mod = m->desc->modules[i];
+    for (size_t i = 0; i < m->n_modules; ++i) {
+        const dq_module_desc_t *mod = &m->modules[i];
         if (k < mod->n_states) {
             if (module)
                 *module = mod->name;

@@ -46,6 +46,7 @@ void dq_registry_free(dq_registry_t *reg)
     for (size_t i = 0; i < reg->n_models; ++i) {
         dq__keep_release(reg->models[i]->keep);
         free(reg->models[i]->origin);
+        free(reg->models[i]->modules);
         free(reg->models[i]);
     }
     free(reg->items);

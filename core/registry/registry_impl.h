@@ -28,7 +28,8 @@ typedef struct registry_slot {
 
 typedef struct registry_model {
     dq_model_entry_t entry;
-    dq_model_desc_t desc; /* the descriptor in this host's layout; entry.desc points here */
+    dq_model_desc_t desc;      /* the descriptor in this host's layout; entry.desc points here */
+    dq_module_desc_t *modules; /* its modules in this host's layout; entry.modules */
     char *origin;
     dq__keep_t *keep;
 } registry_model_t;

@@ -34,16 +34,29 @@ int dq__registry_add_model(dq_registry_t *reg, const dq_model_desc_t *desc, cons
         return dq_error_set(err, DQ_EEXIST, origin, "Model '%s' is already registered by '%s'.",
                             d.name, reg->models[at]->origin);
 
+    size_t n_modules = 0;
+    while (d.modules[n_modules])
+        ++n_modules;
     registry_model_t *m = calloc(1, sizeof *m);
+    dq_module_desc_t *mods = calloc(n_modules, sizeof *mods);
+    for (size_t i = 0; mods && i < n_modules; ++i)
+        if ((rc = dq__module_desc_read(d.modules[i], &mods[i], origin, err)))
+            break;
+    if (rc) {
+        free(m);
+        free(mods);
+        return rc;
+    }
     char *own_origin = dq__strdup(origin ? origin : DQ_ORIGIN_BUILTIN);
     size_t cap = reg->cap_models;
     size_t cap_names = reg->cap_models;
-    if (!m || !own_origin ||
+    if (!m || !mods || !own_origin ||
         !dq__registry_reserve((void **)&reg->models, &cap, reg->n_models + 1,
                               sizeof *reg->models) ||
         !dq__registry_reserve((void **)&reg->model_names, &cap_names, cap,
                               sizeof *reg->model_names)) {
         free(m);
+        free(mods);
         free(own_origin);
         return dq_error_set(err, DQ_ENOMEM, origin, "out of memory");
     }
@@ -53,6 +66,9 @@ int dq__registry_add_model(dq_registry_t *reg, const dq_model_desc_t *desc, cons
     m->keep = dq__keep_retain(o->keep);
     m->entry.desc = &m->desc;
     m->entry.origin = own_origin;
+    m->modules = mods;
+    m->entry.modules = mods;
+    m->entry.n_modules = n_modules;
     memmove(&reg->models[at + 1], &reg->models[at], (reg->n_models - at) * sizeof *reg->models);
     memmove(&reg->model_names[at + 1], &reg->model_names[at],
             (reg->n_models - at) * sizeof *reg->model_names);

@@ -66,11 +66,13 @@ typedef struct dq_integrator_entry {
 typedef struct dq_model_entry {
     /* The registry's copy of the descriptor in this host's layout (a plugin built for an
      * older ABI minor has a smaller struct); its strings, tables and functions are the
-     * plugin's static data, kept loaded by the entry. Its module descriptors are the
-     * plugin's own, in the plugin's layout: read them with their struct_size.
+     * plugin's static data, kept loaded by the entry. desc->modules are the plugin's own
+     * descriptors in the plugin's layout; read `modules` instead.
      * [borrowed: valid while the registry lives] */
     const dq_model_desc_t *desc;
     const char *origin;
+    const dq_module_desc_t *modules; /* [n_modules] in this host's layout; 0 is the root */
+    size_t n_modules;
 } dq_model_entry_t;
 
 /* A new, empty registry. Returns NULL when out of memory.
