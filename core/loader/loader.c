@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* loader.c -- finds plugin files, opens them with libltdl, checks them and registers them.
+/* loader.c -- finds plugin files, opens them with libltdl and checks them (loader_register.c
+ * registers them).
  *
- * The only file of libdqcore that includes <ltdl.h> (and <dlfcn.h>, used only to recover
- * the dynamic linker's message, which libltdl replaces by "file not found"). A file goes
- * through the stages of dq_load_stage_t; everything is checked (by the registry's own
- * validator) before anything is registered, and a file whose registration fails midway
- * takes back what it registered.
+ * The only file of libdqcore that includes <ltdl.h> (and <dlfcn.h>: libltdl always binds
+ * lazily and replaces the dynamic linker's message by "file not found", so the file is
+ * first opened with dlopen(RTLD_NOW), which binds every symbol and gives the linker's own
+ * words). A file goes through the stages of dq_load_stage_t, after the scan of scan.c
+ * unless scanning is off; everything is checked (by the registry's own validator) before
+ * anything is registered, and a file whose registration fails midway takes back what it
+ * registered.
  *
  * An opened file is wrapped in a reference-counted keep that every registry entry from it
  * retains: the file is closed when its last entry goes, whether the loader is still there
@@ -14,6 +17,9 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
+#include <stdalign.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +51,10 @@ struct dq_loader {
     size_t n_records, cap_records;
     loader_seen_t *seen;
     size_t n_seen, cap_seen;
+    dq_scan_mode_t scan;
+    double scan_timeout;
+    dq__scan_cache_t *cache; /* opened at the first scan that may use it */
+    int cache_tried;
 };
 
 /* Makes room for `need` elements; doubles so a directory of n files costs O(n) copies. */
@@ -75,6 +85,8 @@ dq_loader_t *dq_loader_new(dq_registry_t *reg, dq_error_t *err)
         return NULL;
     }
     l->reg = reg;
+    l->scan = DQ_SCAN_CACHED;
+    l->scan_timeout = DQ_SCAN_DEFAULT_TIMEOUT;
     /* lt_dlinit is reference-counted: each loader holds one reference until it is freed. */
     if (lt_dlinit() != 0) {
         const char *why = lt_dlerror();
@@ -104,6 +116,7 @@ void dq_loader_free(dq_loader_t *l)
     /* Plugins still in use are closed by their registry entries (loader_module_close). */
     lt_dladvise_destroy(&l->advise);
     lt_dlexit();
+    dq__scan_cache_free(l->cache);
     for (size_t i = 0; i < l->n_seen; ++i)
         free(l->seen[i].path);
     free(l->seen);
@@ -113,19 +126,27 @@ void dq_loader_free(dq_loader_t *l)
 
 /* -- opening ------------------------------------------------------------------------- */
 
-/* Replaces libltdl's text by the dynamic linker's own ("invalid ELF header", "undefined
- * symbol: x"): libltdl reports "file not found" whatever went wrong. A second dlopen of
- * the same file reproduces the failure; it is used for the message only. The linker
- * prefixes its text with the path, which our message already names, so that is dropped. */
+int dq_loader_set_scan(dq_loader_t *l, dq_scan_mode_t mode, double timeout, dq_error_t *err)
+{
+    if (!l || (mode != DQ_SCAN_CACHED && mode != DQ_SCAN_FRESH && mode != DQ_SCAN_OFF) ||
+        !(timeout >= 0.0) || !isfinite(timeout))
+        return dq_error_set(err, DQ_EINVAL, NULL,
+                            "dq_loader_set_scan: a loader, a known mode and a finite time limit "
+                            "of at least 0 s are required");
+    l->scan = mode;
+    if (timeout > 0.0)
+        l->scan_timeout = timeout;
+    return DQ_OK;
+}
+
+void dq__loader_cache_save(dq_loader_t *l)
+{
+    dq__scan_cache_save(l->cache);
+}
+
+/* The dynamic linker's message without the path it starts with (ours names the file). */
 static void loader_linker_message(const char *path, char *why, size_t len)
 {
-    (void)dlerror();
-    void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
-    if (h) {
-        /* It opened after all: keep libltdl's text rather than guess. */
-        dlclose(h);
-        return;
-    }
     const char *msg = dlerror();
     if (!msg || !*msg)
         return;
@@ -135,16 +156,30 @@ static void loader_linker_message(const char *path, char *why, size_t len)
     snprintf(why, len, "%s", msg);
 }
 
+/* The ELF pre-check, then dlopen with RTLD_NOW: libltdl has no way to ask for it, so the
+ * file is opened once that way (binding every symbol, so a missing function is found now,
+ * not at its first call) and stays open until libltdl's lazy open has found it loaded. */
 static int loader_open_file(dq_loader_t *l, const char *path, lt_dlhandle *out, dq_error_t *err)
 {
+    int rc = dq__elf_precheck(path, err);
+    if (rc)
+        return rc;
+    char why[DQ_ERROR_MESSAGE_MAX] = "unknown error";
+    (void)dlerror();
+    void *now = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!now) {
+        loader_linker_message(path, why, sizeof why);
+        return dq_error_set(err, DQ_ELOAD, path, "cannot open plugin '%s': %s", path, why);
+    }
     *out = lt_dlopenadvise(path, l->advise);
+    if (!*out) {
+        /* lt_dlerror's text lives in libltdl's static state: copy it before anything else. */
+        const char *lt = lt_dlerror();
+        snprintf(why, sizeof why, "%s", lt ? lt : "unknown error");
+    }
+    dlclose(now);
     if (*out)
         return DQ_OK;
-    /* lt_dlerror's text lives in libltdl's static state: copy it before anything else. */
-    char why[DQ_ERROR_MESSAGE_MAX];
-    const char *lt = lt_dlerror();
-    snprintf(why, sizeof why, "%s", lt ? lt : "unknown error");
-    loader_linker_message(path, why, sizeof why);
     return dq_error_set(err, DQ_ELOAD, path, "cannot open plugin '%s': %s", path, why);
 }
 
@@ -165,108 +200,11 @@ static int loader_call_entry(lt_dlhandle h, const char *path, const dq_plugin_in
     if (!*info)
         return dq_error_set(err, DQ_ENOENTRY, path, "plugin '%s': %s returned NULL", path,
                             DQ_PLUGIN_ENTRY_SYMBOL);
-    return DQ_OK;
-}
-
-/* -- checking ------------------------------------------------------------------------ */
-
-static size_t loader_list_count(const void *const *list)
-{
-    size_t n = 0;
-    while (list && list[n])
-        ++n;
-    return n;
-}
-
-/* Reads the info block into the host's layout (`in`) and checks every descriptor with the
- * registry's validator: the registry would refuse them too, but only after earlier
- * descriptors of the file were registered. */
-static int loader_check_plugin(const dq_plugin_info_t *info, const char *path, dq_plugin_info_t *in,
-                               dq_error_t *err)
-{
-    int rc = dq__plugin_info_read(info, in, path, err);
-    if (rc)
-        return rc;
-    size_t n_int = loader_list_count((const void *const *)in->integrators);
-    size_t n_mod = loader_list_count((const void *const *)in->models);
-    if (n_int == 0 && n_mod == 0)
-        return dq_error_set(err, DQ_EDESC, path,
-                            "plugin '%s' declares no integrators and no models", path);
-    for (size_t i = 0; i < n_int; ++i) {
-        dq_integrator_desc_t d;
-        size_t n_options;
-        if ((rc = dq__integrator_desc_check(in->integrators[i], path, &d, &n_options, err)))
-            return rc;
-    }
-    for (size_t i = 0; i < n_mod; ++i) {
-        dq_model_desc_t m;
-        if ((rc = dq__model_desc_check(in->models[i], path, &m, err)))
-            return rc;
-    }
-    return DQ_OK;
-}
-
-/* -- registering --------------------------------------------------------------------- */
-
-/* Models cannot be unregistered, so every way a model registration can fail short of
- * memory is found before anything is registered: a clash is reproduced by registering
- * the clashing model, which fails without side effects and gives the registry's message. */
-static int loader_precheck_models(dq_registry_t *reg, const dq_plugin_info_t *in,
-                                  const dq__origin_t *o, dq_error_t *err)
-{
-    const char *path = o->path;
-    for (size_t i = 0; in->models && in->models[i]; ++i) {
-        const char *name = in->models[i]->name;
-        for (size_t j = 0; j < i; ++j)
-            if (strcmp(in->models[j]->name, name) == 0)
-                return dq_error_set(err, DQ_EDESC, path, "plugin '%s' declares model '%s' twice",
-                                    path, name);
-        if (dq_registry_lookup_model(reg, name, NULL)) {
-            int rc = dq__registry_add_model(reg, in->models[i], o, err);
-            return rc ? rc
-                      : dq_error_set(err, DQ_EEXIST, path, "Model '%s' is already registered.",
-                                     name);
-        }
-    }
-    return DQ_OK;
-}
-
-/* Registers everything of one file; its warnings (an override, say) go to the record as
- * well as to the registry's handler. */
-static int loader_register(dq_loader_t *l, const dq_plugin_info_t *in, const char *path,
-                           dq__keep_t *keep, dq_load_record_t *rec, dq_error_t *err)
-{
-    dq__origin_t o = {
-        .path = path, .keep = keep, .warnings = rec->message, .warnings_cap = sizeof rec->message};
-    int rc = loader_precheck_models(l->reg, in, &o, err);
-    if (rc)
-        return rc;
-    size_t n_int = 0;
-    for (; in->integrators && in->integrators[n_int]; ++n_int) {
-        rc = dq__registry_add(l->reg, in->integrators[n_int], &o, err);
-        if (rc)
-            break;
-    }
-    if (rc) {
-        /* Take back this file's integrators, newest first. */
-        while (n_int-- > 0)
-            dq_registry_unregister(l->reg, in->integrators[n_int]->name, NULL);
-        return rc;
-    }
-    size_t n_mod = 0;
-    for (; in->models && in->models[n_mod]; ++n_mod) {
-        rc = dq__registry_add_model(l->reg, in->models[n_mod], &o, err);
-        if (rc) {
-            /* Only out of memory gets here (see loader_precheck_models); the models that
-             * stayed keep the file loaded through their references. */
-            for (size_t i = 0; in->integrators && in->integrators[i]; ++i)
-                dq_registry_unregister(l->reg, in->integrators[i]->name, NULL);
-            rec->n_models = n_mod;
-            return rc;
-        }
-    }
-    rec->n_integrators = n_int;
-    rec->n_models = n_mod;
+    /* Reading through a misaligned pointer is undefined (and a fault on some machines). */
+    if ((uintptr_t)*info % alignof(dq_plugin_info_t) != 0)
+        return dq_error_set(err, DQ_ENOENTRY, path,
+                            "plugin '%s': %s returned a misaligned pointer (%p)", path,
+                            DQ_PLUGIN_ENTRY_SYMBOL, (const void *)*info);
     return DQ_OK;
 }
 
@@ -304,15 +242,60 @@ static int loader_load_real(dq_loader_t *l, const char *path, dq_load_record_t *
     dq_plugin_info_t in;
     if ((rc = loader_call_entry(h, path, &info, err)) == DQ_OK) {
         rec->stage = DQ_STAGE_ENTRY;
-        if ((rc = loader_check_plugin(info, path, &in, err)) == DQ_OK) {
+        if ((rc = dq__loader_check_plugin(info, path, &in, err)) == DQ_OK) {
             rec->stage = DQ_STAGE_CHECKED;
-            if ((rc = loader_register(l, &in, path, keep, rec, err)) == DQ_OK)
+            if ((rc = dq__loader_register(l->reg, &in, path, keep, rec, err)) == DQ_OK)
                 rec->stage = DQ_STAGE_REGISTERED;
         }
     }
     /* The loader's own reference: the entries hold theirs. */
     dq__keep_release(keep);
     return rc;
+}
+
+/* Why `given`, which realpath could not resolve, cannot be opened. */
+static int loader_unresolved(const char *given, int real_errno, dq_error_t *err)
+{
+    struct stat st;
+    if (real_errno == ENOENT && lstat(given, &st) == 0 && S_ISLNK(st.st_mode))
+        return dq_error_set(err, DQ_ELOAD, given,
+                            "cannot open plugin '%s': a broken symbolic link (its target does not "
+                            "exist)",
+                            given);
+    return dq_error_set(err, DQ_ELOAD, given, "cannot open plugin '%s': %s", given,
+                        strerror(real_errno));
+}
+
+/* A regular file only (a FIFO would block the open); then the scan, unless it is off, and
+ * the load in this process when the file passed it. */
+static int loader_load_scanned(dq_loader_t *l, const char *real, dq_load_record_t *rec,
+                               dq_error_t *err)
+{
+    struct stat st;
+    if (stat(real, &st) != 0)
+        return dq_error_set(err, DQ_ELOAD, real, "cannot open plugin '%s': %s", real,
+                            strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return dq_error_set(err, DQ_ELOAD, real, "cannot open plugin '%s': %s", real,
+                            S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+    if (l->scan != DQ_SCAN_OFF) {
+        if (l->scan == DQ_SCAN_CACHED && !l->cache_tried) {
+            l->cache = dq__scan_cache_open();
+            l->cache_tried = 1;
+        }
+        dq__scan_cache_t *cache = l->scan == DQ_SCAN_CACHED ? l->cache : NULL;
+        dq__scan_verdict_t v;
+        if (!dq__scan_cache_get(cache, real, &st, &v)) {
+            dq__scan_run(real, l->scan_timeout, &v);
+            dq__scan_cache_put(cache, real, &st, &v);
+        }
+        /* Not scanned (no fork): load here, as with scanning off. */
+        if (v.scanned && v.code != DQ_OK) {
+            rec->stage = (dq_load_stage_t)v.stage;
+            return dq_error_set(err, v.code, real, "%s", v.message);
+        }
+    }
+    return loader_load_real(l, real, rec, err);
 }
 
 static long loader_seen_find(const dq_loader_t *l, const char *real)
@@ -361,10 +344,9 @@ int dq__loader_load_path(dq_loader_t *l, const char *given, int quiet, dq_error_
     dq_error_clear(&e);
     int rc;
     if (!real)
-        rc = dq_error_set(&e, DQ_ELOAD, given, "cannot open plugin '%s': %s", given,
-                          strerror(real_errno));
+        rc = loader_unresolved(given, real_errno, &e);
     else
-        rc = loader_load_real(l, real, rec, &e);
+        rc = loader_load_scanned(l, real, rec, &e);
     rec->code = rc;
     if (rc) {
         /* The error replaces any warnings collected before the failure. */
@@ -380,7 +362,9 @@ int dq_loader_load_file(dq_loader_t *l, const char *path, dq_error_t *err)
     if (!l || !path || !*path)
         return dq_error_set(err, DQ_EINVAL, NULL,
                             "dq_loader_load_file: a loader and a path are required");
-    return dq__loader_load_path(l, path, 0, err);
+    int rc = dq__loader_load_path(l, path, 0, err);
+    dq__loader_cache_save(l);
+    return rc;
 }
 
 /* -- records ------------------------------------------------------------------------- */

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* loader_dir.c -- plugin directories: the regular *.so files of a directory, loaded in
- * name order. */
+/* loader_dir.c -- plugin directories: the *.so entries of a directory, loaded in name
+ * order. An entry that is not a regular file is loaded too, so that its record says what it
+ * is (a directory, a broken symbolic link) instead of its being passed over in silence. */
 #define _XOPEN_SOURCE 700
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <dq/host/loader.h>
 
@@ -47,7 +47,7 @@ static void loader_names_free(char **names, size_t n)
     free(names);
 }
 
-/* The names of the regular *.so files of dir (symlinks followed), unsorted. */
+/* The names of the *.so entries of dir, unsorted. */
 static int loader_scan_dir(const char *dir, char ***out, size_t *count, dq_error_t *err)
 {
     DIR *d = opendir(dir);
@@ -67,16 +67,6 @@ static int loader_scan_dir(const char *dir, char ***out, size_t *count, dq_error
             break;
         }
         if (!loader_has_suffix(ent->d_name))
-            continue;
-        char *full = loader_join(dir, ent->d_name);
-        if (!full) {
-            rc = dq_error_set(err, DQ_ENOMEM, dir, "out of memory reading '%s'", dir);
-            break;
-        }
-        struct stat st;
-        int regular = stat(full, &st) == 0 && S_ISREG(st.st_mode);
-        free(full);
-        if (!regular)
             continue;
         char *copy = dq__strdup(ent->d_name);
         if (!copy || dq__loader_grow((void **)&names, &cap, n + 1, sizeof *names)) {
@@ -127,5 +117,6 @@ int dq_loader_load_dir(dq_loader_t *l, const char *dir, dq_error_t *err)
         free(full);
     }
     loader_names_free(names, n);
+    dq__loader_cache_save(l);
     return rc;
 }

@@ -3,7 +3,12 @@
  *
  * Every file the loader considers gets a load record saying how far it got and why it
  * stopped. A bad plugin never stops the others: its record carries the error and the loader
- * goes on. Plugins are opened with local binding. A plugin stays loaded exactly as long as
+ * goes on. By default a file is first scanned in a child process (see dq_scan_mode_t), so a
+ * constructor that crashes, exits or hangs is a record, not the end of the program. Before
+ * the dynamic linker sees a file, its ELF header and program headers are checked against
+ * the file's size and this machine. Plugins are opened with local binding and every symbol
+ * bound at once (RTLD_NOW), so an undefined function refuses the file at load time. A
+ * plugin stays loaded exactly as long as
  * a registry entry refers to it: every entry holds a reference to its file, which is closed
  * when the last such entry is unregistered, overridden or freed with its registry. So the
  * loader and the registry may be freed in either order. A file none of whose descriptors
@@ -50,8 +55,28 @@ DQ_API dq_loader_t *dq_loader_new(dq_registry_t *reg, dq_error_t *err);
  * until those entries go. NULL is a no-op. */
 DQ_API void dq_loader_free(dq_loader_t *loader);
 
-/* Loads every regular file named *.so in `dir`, sorted by name; a real path already
- * seen is skipped. Returns DQ_OK when the directory could be read (whatever happened to
+/* How a file is scanned before this process opens it. */
+typedef enum dq_scan_mode {
+    /* Default: a child process (fork) opens, checks and describes the file first; only a
+     * file that passed is opened here. Verdicts are cached by the file's identity (device,
+     * inode, size, modification time) in $XDG_CACHE_HOME/dqhost (else ~/.cache/dqhost);
+     * without a writable cache every file is scanned each time. */
+    DQ_SCAN_CACHED = 0,
+    DQ_SCAN_FRESH, /* scan every file in a child, neither reading nor writing the cache */
+    DQ_SCAN_OFF    /* no child: open every file in this process (a crash is ours) */
+} dq_scan_mode_t;
+
+/* The default time a scan may take before its child is killed ("timed out"). */
+#define DQ_SCAN_DEFAULT_TIMEOUT 5.0
+
+/* Sets the scan mode and the time limit per file (seconds; 0 keeps the current one).
+ * Returns DQ_OK, or DQ_EINVAL for an unknown mode or a negative or non-finite time. */
+DQ_API int dq_loader_set_scan(dq_loader_t *loader, dq_scan_mode_t mode, double timeout,
+                              dq_error_t *err);
+
+/* Loads every file named *.so in `dir`, sorted by name; a real path already seen is
+ * skipped. An entry that is not a regular file (a directory, a broken symbolic link) gets
+ * a failed record saying so. Returns DQ_OK when the directory could be read (whatever happened to
  * its files: see the records), DQ_EIO when it could not. */
 DQ_API int dq_loader_load_dir(dq_loader_t *loader, const char *dir, dq_error_t *err);
 
