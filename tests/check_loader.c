@@ -17,6 +17,7 @@
 #include <dq/host/loader.h>
 #include <dq/host/registry.h>
 #include <dq/plugin.h>
+#include <dq/version.h>
 
 #include <check.h>
 
@@ -818,8 +819,10 @@ START_TEST(test_loader_loads_directory_files_in_sorted_order)
 }
 END_TEST
 
-START_TEST(test_loader_ignores_entries_that_are_not_regular_so_files)
+START_TEST(test_loader_reports_so_entries_that_are_not_regular_files)
 {
+    /* A directory or a broken symbolic link named *.so is a record saying what it is;
+     * entries not named *.so stay out of sight. */
     char dir[PATH_MAX];
     tmp_make(dir);
     ck_assert_int_eq(mkdir(path_in(dir, "sub.so"), 0700), 0);
@@ -832,7 +835,19 @@ START_TEST(test_loader_ignores_entries_that_are_not_regular_so_files)
 
     env_t e = env_open();
     ck_assert_int_eq(dq_loader_load_dir(e.loader, dir, NULL), DQ_OK);
-    ck_assert_uint_eq(dq_loader_record_count(e.loader), 0);
+    ck_assert_uint_eq(dq_loader_record_count(e.loader), 2);
+    ck_assert_uint_eq(dq_loader_failure_count(e.loader), 2);
+    char want[DQ_ERROR_MESSAGE_MAX];
+    const char *dangling = path_in(dir, "dangling.so");
+    snprintf(want, sizeof want,
+             "cannot open plugin '%s': a broken symbolic link (its target does not exist)",
+             dangling);
+    assert_failed(dq_loader_record_at(e.loader, 0), dangling, DQ_STAGE_FOUND, want);
+    const char *sub = real(path_in(dir, "sub.so"));
+    snprintf(want, sizeof want, "cannot open plugin '%s': is a directory", sub);
+    assert_failed(dq_loader_record_at(e.loader, 1), sub, DQ_STAGE_FOUND, want);
+    ck_assert_int_eq(dq_loader_record_at(e.loader, 0)->code, DQ_ELOAD);
+    ck_assert_int_eq(dq_loader_record_at(e.loader, 1)->code, DQ_ELOAD);
     ck_assert_uint_eq(dq_registry_count(e.reg), 0);
     env_close(&e);
     tmp_remove(dir);
@@ -847,6 +862,8 @@ START_TEST(test_loader_loads_same_real_path_once)
     tmp_link(dir, "bad_again.so", fixture("entry_null.so"));
 
     env_t e = env_open();
+    /* The fixture directory holds a constructor that hangs: a short time limit. */
+    ck_assert_int_eq(dq_loader_set_scan(e.loader, DQ_SCAN_FRESH, 0.3, NULL), DQ_OK);
     load(&e, fixture("family.so"), DQ_OK);
     load(&e, fixture("entry_null.so"), DQ_ENOENTRY);
     dq_error_t err;
@@ -945,6 +962,300 @@ START_TEST(test_loader_two_loaders_share_libltdl)
 }
 END_TEST
 
+/* -- the scan: load-time isolation, ELF pre-check, binding, alignment ------------------ */
+
+/* A sanitizer catches SIGSEGV in the child itself and exits with a status instead. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_SANITIZED 1
+#endif
+#endif
+#ifndef TEST_SANITIZED
+#define TEST_SANITIZED 0
+#endif
+
+/* Asserts rec->message starts with the prefix made of fmt and the path. */
+static void assert_prefix(const dq_load_record_t *rec, const char *fmt, const char *path)
+{
+    char want[DQ_ERROR_MESSAGE_MAX];
+    snprintf(want, sizeof want, fmt, path);
+    ck_assert_msg(strncmp(rec->message, want, strlen(want)) == 0, "message '%s', want '%s...'",
+                  rec->message, want);
+}
+
+/* Loads a fixture that must fail, with the scan in `mode`; returns its record. */
+static const dq_load_record_t *load_mode(env_t *e, const char *name, dq_scan_mode_t mode, int code)
+{
+    ck_assert_int_eq(dq_loader_set_scan(e->loader, mode, 0.5, NULL), DQ_OK);
+    const dq_load_record_t *rec = load(e, fixture(name), code);
+    ck_assert_uint_eq(dq_registry_count(e->reg), 0);
+    return rec;
+}
+
+START_TEST(test_loader_scan_survives_constructor_segfault)
+{
+    env_t e = env_open();
+    const char *p = real(fixture("ctor_segv.so"));
+    const dq_load_record_t *rec = load_mode(&e, "ctor_segv.so", DQ_SCAN_FRESH, DQ_ELOAD);
+    if (TEST_SANITIZED) {
+        assert_prefix(rec, "plugin '%s' exited with status ", p);
+    } else {
+        char want[DQ_ERROR_MESSAGE_MAX];
+        snprintf(want, sizeof want, "plugin '%s' crashed while loading: Segmentation fault", p);
+        assert_failed(rec, p, DQ_STAGE_FOUND, want);
+    }
+    env_close(&e);
+}
+END_TEST
+
+START_TEST(test_loader_scan_survives_constructor_exit)
+{
+    env_t e = env_open();
+    const char *p = real(fixture("ctor_exit.so"));
+    char want[DQ_ERROR_MESSAGE_MAX];
+    snprintf(want, sizeof want, "plugin '%s' exited with status 3 while loading", p);
+    assert_failed(load_mode(&e, "ctor_exit.so", DQ_SCAN_FRESH, DQ_ELOAD), p, DQ_STAGE_FOUND, want);
+    env_close(&e);
+}
+END_TEST
+
+START_TEST(test_loader_scan_times_out_constructor_hang)
+{
+    env_t e = env_open();
+    const char *p = real(fixture("ctor_hang.so"));
+    char want[DQ_ERROR_MESSAGE_MAX];
+    snprintf(want, sizeof want, "plugin '%s' did not finish loading within 0.5 s (timed out)", p);
+    assert_failed(load_mode(&e, "ctor_hang.so", DQ_SCAN_FRESH, DQ_ELOAD), p, DQ_STAGE_FOUND, want);
+    env_close(&e);
+}
+END_TEST
+
+START_TEST(test_loader_refuses_truncated_elf_before_dlopen)
+{
+    /* Without the pre-check, dlopen maps segments past the end of the file: SIGBUS, here
+     * as well (scan off) as in the child. */
+    dq_scan_mode_t modes[] = {DQ_SCAN_FRESH, DQ_SCAN_OFF};
+    for (int i = 0; i < 2; ++i) {
+        env_t e = env_open();
+        const char *p = real(fixture("elf_truncated.so"));
+        const dq_load_record_t *rec = load_mode(&e, "elf_truncated.so", modes[i], DQ_ELOAD);
+        assert_failed(rec, p, DQ_STAGE_FOUND, NULL);
+        assert_prefix(rec, "cannot open plugin '%s': truncated ELF file: segment ", p);
+        ck_assert_msg(strstr(rec->message, ", the file has 1000") != NULL, "%s", rec->message);
+        env_close(&e);
+    }
+}
+END_TEST
+
+START_TEST(test_loader_refuses_elf_for_another_machine_naming_both)
+{
+    env_t e = env_open();
+    const char *p = real(fixture("elf_aarch64.so"));
+    const dq_load_record_t *rec = load_mode(&e, "elf_aarch64.so", DQ_SCAN_OFF, DQ_ELOAD);
+#if defined(__x86_64__)
+    char want[DQ_ERROR_MESSAGE_MAX];
+    snprintf(want, sizeof want,
+             "cannot open plugin '%s': an ELF file for AArch64 (machine 183); this host is x86-64",
+             p);
+    assert_failed(rec, p, DQ_STAGE_FOUND, want);
+#else
+    assert_failed(rec, p, DQ_STAGE_FOUND, NULL);
+    assert_prefix(rec, "cannot open plugin '%s': an ELF file for ", p);
+#endif
+    env_close(&e);
+}
+END_TEST
+
+START_TEST(test_loader_refuses_undefined_function_with_linker_message)
+{
+    /* Lazy binding would register it and die at its first step (exit status 127). */
+    dq_scan_mode_t modes[] = {DQ_SCAN_FRESH, DQ_SCAN_OFF};
+    for (int i = 0; i < 2; ++i) {
+        env_t e = env_open();
+        const char *p = real(fixture("undefined_function.so"));
+        const dq_load_record_t *rec = load_mode(&e, "undefined_function.so", modes[i], DQ_ELOAD);
+        assert_failed(rec, p, DQ_STAGE_FOUND, NULL);
+        check_linker_message(rec, p, "undefined symbol: dq_fixture_missing_function");
+        env_close(&e);
+    }
+}
+END_TEST
+
+START_TEST(test_loader_refuses_misaligned_entry_pointer)
+{
+    env_t e = env_open();
+    const char *p = real(fixture("misaligned_info.so"));
+    const dq_load_record_t *rec = load_mode(&e, "misaligned_info.so", DQ_SCAN_OFF, DQ_ENOENTRY);
+    assert_failed(rec, p, DQ_STAGE_OPENED, NULL);
+    assert_prefix(rec, "plugin '%s': dq_plugin_entry returned a misaligned pointer (", p);
+    env_close(&e);
+}
+END_TEST
+
+START_TEST(test_loader_refuses_misaligned_descriptor_pointer)
+{
+    env_t e = env_open();
+    const char *p = real(fixture("misaligned_desc.so"));
+    const dq_load_record_t *rec = load_mode(&e, "misaligned_desc.so", DQ_SCAN_OFF, DQ_EDESC);
+    assert_failed(rec, p, DQ_STAGE_ENTRY, NULL);
+    assert_prefix(rec, "plugin '%s': integrator descriptor 0 is misaligned (", p);
+    env_close(&e);
+}
+END_TEST
+
+START_TEST(test_loader_directory_of_every_bad_kind_keeps_the_good_ones)
+{
+    static const char *const bad[] = {
+        "ctor_segv.so",       "ctor_exit.so",       "ctor_hang.so",
+        "elf_truncated.so",   "elf_aarch64.so",     "undefined_function.so",
+        "misaligned_info.so", "misaligned_desc.so", "undefined_symbol.so",
+        "not_elf.so",         "entry_null.so"};
+    const size_t n_bad = sizeof bad / sizeof *bad;
+    char dir[PATH_MAX];
+    tmp_make(dir);
+    for (size_t i = 0; i < n_bad; ++i)
+        tmp_link(dir, bad[i], fixture(bad[i]));
+    tmp_link(dir, "good_family.so", fixture("family.so"));
+    tmp_link(dir, "good_older.so", fixture("older_minor.so"));
+    tmp_link(dir, "broken.so", path_in(dir, "nowhere"));
+    ck_assert_int_eq(mkdir(path_in(dir, "subdir.so"), 0700), 0);
+
+    env_t e = env_open();
+    ck_assert_int_eq(dq_loader_set_scan(e.loader, DQ_SCAN_FRESH, 0.5, NULL), DQ_OK);
+    ck_assert_int_eq(dq_loader_load_dir(e.loader, dir, NULL), DQ_OK);
+    ck_assert_uint_eq(dq_loader_record_count(e.loader), n_bad + 4);
+    ck_assert_uint_eq(dq_loader_failure_count(e.loader), n_bad + 2);
+    ck_assert(dq_registry_contains(e.reg, "fixture_family_a"));
+    ck_assert(dq_registry_contains(e.reg, "fixture_family_b"));
+    ck_assert(dq_registry_contains(e.reg, "fixture_older_minor"));
+    ck_assert_uint_eq(dq_registry_count(e.reg), 3);
+    for (size_t i = 0; i < dq_loader_record_count(e.loader); ++i) {
+        const dq_load_record_t *r = dq_loader_record_at(e.loader, i);
+        /* One line each. */
+        ck_assert_msg(r->code == DQ_OK || (r->message[0] && !strchr(r->message, '\n')), "'%s': %s",
+                      r->path, r->message);
+    }
+    env_close(&e);
+    tmp_remove(dir);
+}
+END_TEST
+
+/* A private copy of a fixture, so its identity (and the cache's key) is the test's own. */
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    ck_assert(in && out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+}
+
+/* Replaces every `from` in a text file by `to` (same length). */
+static void edit_file(const char *path, const char *from, const char *to)
+{
+    static char text[1 << 16];
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    char *p = strstr(text, from);
+    ck_assert_msg(p != NULL, "'%s' not in %s", from, path);
+    for (; p; p = strstr(p, from))
+        memcpy(p, to, strlen(to));
+    f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fwrite(text, 1, n, f);
+    fclose(f);
+}
+
+START_TEST(test_loader_scan_cache_keeps_verdicts_by_file_identity)
+{
+    char dir[PATH_MAX], cache[PATH_MAX + 32], file[PATH_MAX + 64];
+    tmp_make(dir);
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    ck_assert_int_eq(setenv("XDG_CACHE_HOME", cache, 1), 0);
+    const char *p = path_in(dir, "exits.so");
+    copy_file(fixture("ctor_exit.so"), p);
+    char want[DQ_ERROR_MESSAGE_MAX];
+    snprintf(want, sizeof want, "plugin '%s' exited with status 3 while loading", p);
+
+    env_t e = env_open(); /* DQ_SCAN_CACHED is the default */
+    assert_failed(load(&e, p, DQ_ELOAD), p, DQ_STAGE_FOUND, want);
+    env_close(&e);
+    snprintf(file, sizeof file, "%s/dqhost/scan-%s-abi%d.%d.txt", cache, DQ_VERSION_STRING,
+             DQ_ABI_MAJOR, DQ_ABI_MINOR);
+    ck_assert_int_eq(access(file, R_OK), 0);
+
+    /* The next loader believes the cache: a doctored verdict proves no child ran. */
+    edit_file(file, "status 3", "status 9");
+    e = env_open();
+    const dq_load_record_t *rec = load(&e, p, DQ_ELOAD);
+    ck_assert_msg(strstr(rec->message, "status 9") != NULL, "%s", rec->message);
+    env_close(&e);
+
+    /* DQ_SCAN_FRESH bypasses it... */
+    e = env_open();
+    ck_assert_int_eq(dq_loader_set_scan(e.loader, DQ_SCAN_FRESH, 0, NULL), DQ_OK);
+    assert_failed(load(&e, p, DQ_ELOAD), p, DQ_STAGE_FOUND, want);
+    env_close(&e);
+
+    /* ...and a changed file (another size and mtime) is scanned again. */
+    copy_file(fixture("family.so"), p);
+    e = env_open();
+    ck_assert_str_eq(load(&e, p, DQ_OK)->message, "");
+    ck_assert(dq_registry_contains(e.reg, "fixture_family_a"));
+    env_close(&e);
+    e = env_open();
+    load(&e, p, DQ_OK);
+    env_close(&e);
+    unlink(file);
+    rmdir(path_in(cache, "dqhost"));
+    rmdir(cache);
+    tmp_remove(dir);
+}
+END_TEST
+
+START_TEST(test_loader_scan_without_writable_cache_still_scans)
+{
+    /* XDG_CACHE_HOME names a file: no cache directory can be made there. */
+    ck_assert_int_eq(setenv("XDG_CACHE_HOME", fixture("family.so"), 1), 0);
+    env_t e = env_open();
+    const char *p = real(fixture("ctor_exit.so"));
+    char want[DQ_ERROR_MESSAGE_MAX];
+    snprintf(want, sizeof want, "plugin '%s' exited with status 3 while loading", p);
+    assert_failed(load(&e, fixture("ctor_exit.so"), DQ_ELOAD), p, DQ_STAGE_FOUND, want);
+    load(&e, fixture("family.so"), DQ_OK);
+    env_close(&e);
+    ck_assert_int_eq(unsetenv("XDG_CACHE_HOME"), 0);
+    ck_assert_int_eq(unsetenv("HOME"), 0);
+    e = env_open();
+    load(&e, fixture("older_minor.so"), DQ_OK);
+    env_close(&e);
+}
+END_TEST
+
+START_TEST(test_loader_set_scan_checks_its_arguments)
+{
+    env_t e = env_open();
+    dq_error_t err;
+    dq_error_clear(&err);
+    ck_assert_int_eq(dq_loader_set_scan(e.loader, (dq_scan_mode_t)7, 1.0, &err), DQ_EINVAL);
+    ck_assert_str_eq(err.message, "dq_loader_set_scan: a loader, a known mode and a finite time "
+                                  "limit of at least 0 s are required");
+    ck_assert_int_eq(dq_loader_set_scan(e.loader, DQ_SCAN_OFF, -1.0, NULL), DQ_EINVAL);
+    ck_assert_int_eq(dq_loader_set_scan(NULL, DQ_SCAN_OFF, 1.0, NULL), DQ_EINVAL);
+    ck_assert_int_eq(dq_loader_set_scan(e.loader, DQ_SCAN_OFF, 0.0, NULL), DQ_OK);
+    load(&e, fixture("family.so"), DQ_OK);
+    env_close(&e);
+}
+END_TEST
+
 Suite *loader_suite(void)
 {
     Suite *s = suite_create("loader");
@@ -987,12 +1298,24 @@ Suite *loader_suite(void)
     tcase_add_test(tc, test_loader_model_clash_keeps_the_whole_file_out);
     tcase_add_test(tc, test_loader_bad_plugin_does_not_stop_the_others);
     tcase_add_test(tc, test_loader_loads_directory_files_in_sorted_order);
-    tcase_add_test(tc, test_loader_ignores_entries_that_are_not_regular_so_files);
+    tcase_add_test(tc, test_loader_reports_so_entries_that_are_not_regular_files);
     tcase_add_test(tc, test_loader_loads_same_real_path_once);
     tcase_add_test(tc, test_loader_reports_unreadable_directory);
     tcase_add_test(tc, test_loader_names_stages_and_suffix);
     tcase_add_test(tc, test_loader_refuses_missing_arguments);
     tcase_add_test(tc, test_loader_two_loaders_share_libltdl);
+    tcase_add_test(tc, test_loader_scan_survives_constructor_segfault);
+    tcase_add_test(tc, test_loader_scan_survives_constructor_exit);
+    tcase_add_test(tc, test_loader_scan_times_out_constructor_hang);
+    tcase_add_test(tc, test_loader_refuses_truncated_elf_before_dlopen);
+    tcase_add_test(tc, test_loader_refuses_elf_for_another_machine_naming_both);
+    tcase_add_test(tc, test_loader_refuses_undefined_function_with_linker_message);
+    tcase_add_test(tc, test_loader_refuses_misaligned_entry_pointer);
+    tcase_add_test(tc, test_loader_refuses_misaligned_descriptor_pointer);
+    tcase_add_test(tc, test_loader_directory_of_every_bad_kind_keeps_the_good_ones);
+    tcase_add_test(tc, test_loader_scan_cache_keeps_verdicts_by_file_identity);
+    tcase_add_test(tc, test_loader_scan_without_writable_cache_still_scans);
+    tcase_add_test(tc, test_loader_set_scan_checks_its_arguments);
     suite_add_tcase(s, tc);
     return s;
 }
