@@ -2,6 +2,7 @@
 /* check_cli.c -- the dqhost command line, run as a user runs it: output, messages and exit
  * statuses of list, info and run. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
@@ -252,10 +253,11 @@ START_TEST(test_cli_plugin_path_environment_is_searched)
     ck_assert_contains(res.err, "'/nonexistent/a'");
     json_t *doc = json_loads(res.out, 0, NULL);
     json_t *dirs = json_object_get(doc, "plugin_dirs");
-    /* Registration order: the default (the build tree's plugins), then the variable. */
+    /* Registration order: the default (the build tree's plugins), then the variable; the
+     * default named again is not searched or listed twice. */
+    ck_assert_uint_eq(json_array_size(dirs), 2);
     ck_assert_str_eq(json_string_value(json_array_get(dirs, 0)), DQ_TEST_PLUGIN_DIR);
     ck_assert_str_eq(json_string_value(json_array_get(dirs, 1)), "/nonexistent/a");
-    ck_assert_str_eq(json_string_value(json_array_get(dirs, 2)), DQ_TEST_PLUGIN_DIR);
     json_decref(doc);
 }
 END_TEST
@@ -625,6 +627,156 @@ START_TEST(test_cli_check_usage_errors_exit_2)
 }
 END_TEST
 
+/* -- issue 10, loading: the scan, `check FILE.so` in a child, plugin directories --------- */
+
+/* Bad plugins of every kind the scan and the ELF pre-check diagnose, and two good ones. */
+static const char *const scan_bad[] = {
+    "ctor_segv.so",       "ctor_exit.so",       "ctor_hang.so",
+    "elf_truncated.so",   "elf_aarch64.so",     "undefined_function.so",
+    "misaligned_info.so", "misaligned_desc.so", NULL};
+
+/* How many lines of text contain needle. */
+static int count_lines_with(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *hit = strstr(line, needle);
+        if (hit && hit < line + len)
+            ++n;
+        line = end ? end + 1 : NULL;
+    }
+    return n;
+}
+
+START_TEST(test_cli_list_scan_one_problem_line_per_bad_plugin)
+{
+    char dir[64];
+    fixture_dir(dir, scan_bad);
+    char from[512], to[512];
+    snprintf(from, sizeof from, "%s/family.so", DQ_TEST_FIXTURE_DIR);
+    snprintf(to, sizeof to, "%s/good_family.so", dir);
+    ck_assert_int_eq(symlink(from, to), 0);
+    snprintf(to, sizeof to, "%s/broken.so", dir);
+    ck_assert_int_eq(symlink("nowhere", to), 0);
+    snprintf(to, sizeof to, "%s/subdir.so", dir);
+    ck_assert_int_eq(mkdir(to, 0700), 0);
+
+    /* Exit status 0: rejected plugins are listed, not fatal (--strict makes them so). */
+    ck_assert_int_eq(dqhost("--plugins", dir, "list"), 0);
+    ck_assert_contains(res.out, "fixture_family_a");
+    ck_assert_contains(res.out, "fixture_family_b");
+    ck_assert_contains(res.out, "  euler ");
+    ck_assert_contains(res.out, "  decay ");
+    ck_assert_int_eq(count_lines_with(res.out, "  rejected "), 10);
+    for (size_t i = 0; scan_bad[i]; ++i)
+        ck_assert_msg(count_lines_with(res.out, scan_bad[i]) == 1, "%s:\n%s", scan_bad[i], res.out);
+    ck_assert_contains(res.out, "exited with status 3 while loading\n");
+    ck_assert_contains(res.out, "did not finish loading within 5 s (timed out)\n");
+    ck_assert_contains(res.out, "undefined symbol: dq_fixture_missing_function\n");
+    ck_assert_contains(res.out, "broken.so': a broken symbolic link (its target does not "
+                                "exist)\n");
+    ck_assert_contains(res.out, "subdir.so': is a directory\n");
+    /* The verdicts are cached: the second listing does not wait for the hang again. */
+    ck_assert_int_eq(dqhost("--strict", "--plugins", dir, "list"), 2);
+    ck_assert_contains(res.err, "dqhost: error: 10 plugin(s) rejected (--strict)\n");
+    ck_assert_int_eq(dqhost("--plugins", dir, "run", "--model", "decay", "--solver",
+                            "fixture_family_a", "--dt", "0.05", "--t-end", "1"),
+                     0);
+    ck_assert_int_eq(count_lines_with(res.err, "dqhost: warning: skipped plugin '"), 10);
+}
+END_TEST
+
+START_TEST(test_cli_scan_cache_is_read_and_bypassed_by_environment)
+{
+    char dir[64], cache[128], file[512];
+    fixture_dir(dir, (const char *const[]){"ctor_exit.so", NULL});
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    ck_assert_int_eq(setenv("XDG_CACHE_HOME", cache, 1), 0);
+    ck_assert_int_eq(dqhost("--plugins", dir, "list"), 0);
+    ck_assert_contains(res.out, "exited with status 3 while loading\n");
+    snprintf(file, sizeof file, "%s/dqhost", cache);
+    DIR *d = opendir(file);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *ent;
+    while ((ent = readdir(d)) && strncmp(ent->d_name, "scan-", 5) != 0)
+        ;
+    ck_assert_ptr_nonnull(ent);
+    snprintf(file, sizeof file, "%s/dqhost/%s", cache, ent->d_name);
+    closedir(d);
+    /* A doctored verdict shows the cache was read... */
+    FILE *f = fopen(file, "r+");
+    ck_assert_ptr_nonnull(f);
+    char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    char *hit = strstr(text, "status 3");
+    ck_assert_ptr_nonnull(hit);
+    hit[7] = '9';
+    rewind(f);
+    fwrite(text, 1, n, f);
+    fclose(f);
+    ck_assert_int_eq(dqhost("--plugins", dir, "list"), 0);
+    ck_assert_contains(res.out, "exited with status 9 while loading\n");
+    /* ...and DQHOST_NO_SCAN_CACHE=1 scans again. */
+    ck_assert_int_eq(dqhost_env("DQHOST_NO_SCAN_CACHE=1", "--plugins", dir, "list", NULL), 0);
+    ck_assert_contains(res.out, "exited with status 3 while loading\n");
+}
+END_TEST
+
+START_TEST(test_cli_check_file_loads_in_a_child_under_the_timeout)
+{
+    ck_assert_int_eq(
+        dqhost("check", "--timeout", "1", DQ_TEST_FIXTURE_DIR "/ctor_hang.so", "--json"), 1);
+    json_t *doc = json_loads(res.out, 0, NULL);
+    ck_assert_uint_eq(json_array_size(doc), 1);
+    json_t *run = json_object_get(json_object_get(json_array_get(doc, 0), "checks"), "run");
+    ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "fail");
+    ck_assert_contains(json_string_value(json_object_get(run, "detail")),
+                       "ctor_hang.so' did not finish loading within 1 s (timed out)");
+    json_decref(doc);
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/ctor_exit.so"), 1);
+    ck_assert_contains(res.out, "ctor_exit.so' exited with status 3 while loading\n");
+    /* Killed by SIGSEGV, or (under a sanitizer) exited after reporting it. */
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/ctor_segv.so"), 1);
+    ck_assert_msg(strstr(res.out, "ctor_segv.so' crashed while loading: Segmentation fault\n") ||
+                      strstr(res.out, "ctor_segv.so' exited with status "),
+                  "%s", res.out);
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/undefined_function.so"), 1);
+    ck_assert_contains(res.out, "undefined symbol: dq_fixture_missing_function\n");
+}
+END_TEST
+
+START_TEST(test_cli_plugin_dir_named_twice_is_searched_and_listed_once)
+{
+    /* The build tree's plugins/ is the default; naming it again (another spelling too)
+     * adds nothing. */
+    ck_assert_int_eq(dqhost("--plugins", DQ_TEST_PLUGIN_DIR, "--plugins", DQ_TEST_PLUGIN_DIR "/",
+                            "list", "--json"),
+                     0);
+    json_t *doc = json_loads(res.out, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_uint_eq(json_array_size(json_object_get(doc, "plugin_dirs")), 1);
+    json_decref(doc);
+    ck_assert_str_eq(res.err, "");
+}
+END_TEST
+
+START_TEST(test_cli_too_many_plugin_dirs_is_an_error_not_a_silent_drop)
+{
+    static char env[32 + 300 * 24];
+    int len = snprintf(env, sizeof env, "DQHOST_PLUGIN_PATH=%s", DQ_TEST_PLUGIN_DIR);
+    for (int i = 0; i < 300; ++i)
+        len += snprintf(env + len, sizeof env - (size_t)len, ":/nonexistent/dir%d", i);
+    /* dqhost_run unsets DQHOST_PLUGIN_PATH, then puts this one. */
+    ck_assert_int_eq(dqhost_env(env, "list", NULL), 2);
+    ck_assert_str_eq(res.err, "dqhost: error: too many plugin directories (at most 256 from the "
+                              "default, DQHOST_PLUGIN_PATH and --plugins together)\n");
+    ck_assert_str_eq(res.out, "");
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -665,6 +817,12 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_check_model_by_name);
     tcase_add_test(tc, test_cli_check_wrong_model_jacobian_names_the_state);
     tcase_add_test(tc, test_cli_check_usage_errors_exit_2);
+    /* issue 10, loading */
+    tcase_add_test(tc, test_cli_list_scan_one_problem_line_per_bad_plugin);
+    tcase_add_test(tc, test_cli_scan_cache_is_read_and_bypassed_by_environment);
+    tcase_add_test(tc, test_cli_check_file_loads_in_a_child_under_the_timeout);
+    tcase_add_test(tc, test_cli_plugin_dir_named_twice_is_searched_and_listed_once);
+    tcase_add_test(tc, test_cli_too_many_plugin_dirs_is_an_error_not_a_silent_drop);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1088,8 +1088,9 @@ START_TEST(test_loader_refuses_misaligned_entry_pointer)
     env_t e = env_open();
     const char *p = real(fixture("misaligned_info.so"));
     const dq_load_record_t *rec = load_mode(&e, "misaligned_info.so", DQ_SCAN_OFF, DQ_ENOENTRY);
-    assert_failed(rec, p, DQ_STAGE_OPENED, NULL);
-    assert_prefix(rec, "plugin '%s': dq_plugin_entry returned a misaligned pointer (", p);
+    char want[DQ_ERROR_MESSAGE_MAX];
+    snprintf(want, sizeof want, "plugin '%s': dq_plugin_entry returned a misaligned pointer", p);
+    assert_failed(rec, p, DQ_STAGE_OPENED, want);
     env_close(&e);
 }
 END_TEST
@@ -1099,8 +1100,9 @@ START_TEST(test_loader_refuses_misaligned_descriptor_pointer)
     env_t e = env_open();
     const char *p = real(fixture("misaligned_desc.so"));
     const dq_load_record_t *rec = load_mode(&e, "misaligned_desc.so", DQ_SCAN_OFF, DQ_EDESC);
-    assert_failed(rec, p, DQ_STAGE_ENTRY, NULL);
-    assert_prefix(rec, "plugin '%s': integrator descriptor 0 is misaligned (", p);
+    char want[DQ_ERROR_MESSAGE_MAX];
+    snprintf(want, sizeof want, "plugin '%s': integrator descriptor 0 is misaligned", p);
+    assert_failed(rec, p, DQ_STAGE_ENTRY, want);
     env_close(&e);
 }
 END_TEST

@@ -13,6 +13,8 @@
 enum { DQ_EXIT_OK = 0, DQ_EXIT_FAILURE = 1, DQ_EXIT_USAGE = 2 };
 
 #define DQ_CLI_MAX_DIRS 64
+/* Directories searched at most: the default, DQHOST_PLUGIN_PATH's and --plugins together. */
+#define DQ_CLI_MAX_SEARCH_DIRS 256
 
 typedef struct dq_cli {
     const char *argv0;
@@ -20,7 +22,7 @@ typedef struct dq_cli {
     const char *plugin_args[DQ_CLI_MAX_DIRS]; /* --plugins, in order */
     size_t n_plugin_args;
     /* Directories actually searched, in order; [owned] */
-    char *dirs[DQ_CLI_MAX_DIRS];
+    char *dirs[DQ_CLI_MAX_SEARCH_DIRS];
     size_t n_dirs;
     dq_registry_t *reg;
     dq_loader_t *loader;
@@ -32,8 +34,10 @@ void cli_print_error(const dq_error_t *err);
 void cli_errorf(const char *fmt, ...) DQ_PRINTF(1, 2);
 void cli_warnf(const char *fmt, ...) DQ_PRINTF(1, 2);
 
-/* Loads every plugin directory. Returns DQ_EXIT_OK, or DQ_EXIT_USAGE when no directory could
- * be read at all. Warnings about missing directories go to stderr. */
+/* Loads every plugin directory (each once, however often it is named), scanning new or
+ * changed plugins in a child process (DQHOST_NO_SCAN_CACHE=1: every plugin, ignoring the
+ * cache). Returns DQ_EXIT_OK, or DQ_EXIT_USAGE when no directory could be read at all or
+ * more than DQ_CLI_MAX_SEARCH_DIRS were named. Warnings about missing directories go to stderr. */
 int cli_load_plugins(dq_cli_t *cli);
 /* Prints one stderr line per rejected plugin. */
 void cli_report_rejected(const dq_cli_t *cli);

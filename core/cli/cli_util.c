@@ -56,13 +56,35 @@ static int cli_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void cli_add_dir(dq_cli_t *cli, const char *dir)
+/* Whether two names are the same directory (a missing one is compared by name). */
+static int cli_same_dir(const char *a, const char *b)
 {
-    if (cli->n_dirs < DQ_CLI_MAX_DIRS) {
-        char *copy = strdup(dir);
-        if (copy)
-            cli->dirs[cli->n_dirs++] = copy;
+    char ra[PATH_MAX], rb[PATH_MAX];
+    if (realpath(a, ra) && realpath(b, rb))
+        return strcmp(ra, rb) == 0;
+    return strcmp(a, b) == 0;
+}
+
+/* Adds a directory to search unless it is already there. Returns -1 when the list is full
+ * (an error: a directory is never dropped in silence) or out of memory. */
+static int cli_add_dir(dq_cli_t *cli, const char *dir)
+{
+    for (size_t i = 0; i < cli->n_dirs; ++i)
+        if (cli_same_dir(cli->dirs[i], dir))
+            return 0;
+    if (cli->n_dirs == DQ_CLI_MAX_SEARCH_DIRS) {
+        cli_errorf("too many plugin directories (at most %d from the default, "
+                   "DQHOST_PLUGIN_PATH and --plugins together)",
+                   DQ_CLI_MAX_SEARCH_DIRS);
+        return -1;
     }
+    char *copy = strdup(dir);
+    if (!copy) {
+        cli_errorf("out of memory");
+        return -1;
+    }
+    cli->dirs[cli->n_dirs++] = copy;
+    return 0;
 }
 
 /* The built-in default: a binary run from its build tree (CMakeCache.txt beside it) uses
@@ -117,24 +139,30 @@ int cli_load_plugins(dq_cli_t *cli)
         cli_print_error(&err);
         return DQ_EXIT_FAILURE;
     }
+    /* New or changed plugins are scanned in a child; this rescans every one. */
+    const char *no_cache = getenv("DQHOST_NO_SCAN_CACHE");
+    if (no_cache && *no_cache && strcmp(no_cache, "0") != 0)
+        dq_loader_set_scan(cli->loader, DQ_SCAN_FRESH, 0.0, NULL);
     /* Registration runs from the most general directory to the most specific: the
      * built-in default, then DQHOST_PLUGIN_PATH, then each --plugins. A plugin that
      * reuses a name already taken is refused unless it sets override, exactly as a
      * braincell user's @register_integrator meets the built-ins registered at import. */
     char def[PATH_MAX + 128];
     cli_default_dir(def, sizeof def);
-    cli_add_dir(cli, def);
+    int full = cli_add_dir(cli, def);
     size_t first_explicit = cli->n_dirs;
     const char *env = getenv("DQHOST_PLUGIN_PATH");
     if (env && *env) {
         char *copy = strdup(env), *save = NULL;
-        for (char *tok = copy ? strtok_r(copy, ":", &save) : NULL; tok;
+        for (char *tok = copy ? strtok_r(copy, ":", &save) : NULL; tok && !full;
              tok = strtok_r(NULL, ":", &save))
-            cli_add_dir(cli, tok);
+            full = cli_add_dir(cli, tok);
         free(copy);
     }
-    for (size_t i = 0; i < cli->n_plugin_args; ++i)
-        cli_add_dir(cli, cli->plugin_args[i]);
+    for (size_t i = 0; i < cli->n_plugin_args && !full; ++i)
+        full = cli_add_dir(cli, cli->plugin_args[i]);
+    if (full)
+        return DQ_EXIT_USAGE;
 
     size_t readable = 0;
     for (size_t i = 0; i < cli->n_dirs; ++i) {

@@ -38,8 +38,9 @@ static void check_usage(FILE *out)
           "\n"
           "With no argument every loaded solver and model is checked. A NAME is a loaded\n"
           "solver's name or alias, or a model's name. A FILE.so (any argument containing\n"
-          "'/' or ending in .so) is loaded alone, without the plugin directories, and each\n"
-          "of its solvers and models checked.\n"
+          "'/' or ending in .so) is loaded alone, without the plugin directories, first in a\n"
+          "child process under the time limit (a crash or a hang while loading is its\n"
+          "verdict), and each of its solvers and models checked.\n"
           "\n"
           "Options:\n"
           "  --json               one JSON array, an object per solver and per model\n"
@@ -265,7 +266,9 @@ static void check_on_warning(void *user, const char *source, const char *message
 }
 
 /* Loads FILE.so alone into a fresh registry and checks each of its solvers and models.
- * Returns 0, or -1 when out of memory. */
+ * The file is opened first in a child under the time limit, never from the cache: check
+ * promises isolation, and a stale verdict would be no check. Returns 0, or -1 when out of
+ * memory. */
 static int check_file(const char *path, double timeout, check_list_t *list)
 {
     dq_error_t err = {0};
@@ -276,7 +279,9 @@ static int check_file(const char *path, double timeout, check_list_t *list)
         return -1;
     }
     dq_registry_set_warning_handler(reg, check_on_warning, NULL);
-    int rc = dq_loader_load_file(loader, path, &err);
+    int rc = dq_loader_set_scan(loader, DQ_SCAN_FRESH, timeout, &err);
+    if (rc == DQ_OK)
+        rc = dq_loader_load_file(loader, path, &err);
     if (rc == DQ_OK && (dq_registry_count(reg) || dq_registry_model_count(reg))) {
         rc = check_registry(reg, timeout, list);
     } else {

@@ -202,9 +202,8 @@ static int loader_call_entry(lt_dlhandle h, const char *path, const dq_plugin_in
                             DQ_PLUGIN_ENTRY_SYMBOL);
     /* Reading through a misaligned pointer is undefined (and a fault on some machines). */
     if ((uintptr_t)*info % alignof(dq_plugin_info_t) != 0)
-        return dq_error_set(err, DQ_ENOENTRY, path,
-                            "plugin '%s': %s returned a misaligned pointer (%p)", path,
-                            DQ_PLUGIN_ENTRY_SYMBOL, (const void *)*info);
+        return dq_error_set(err, DQ_ENOENTRY, path, "plugin '%s': %s returned a misaligned pointer",
+                            path, DQ_PLUGIN_ENTRY_SYMBOL);
     return DQ_OK;
 }
 

@@ -26,13 +26,12 @@ static int loader_list_count(const void *const *list, size_t align, const char *
 {
     size_t n = 0;
     if (list && loader_misaligned(list, alignof(void *)))
-        return dq_error_set(err, DQ_EDESC, path, "plugin '%s': its %s list is misaligned (%p)",
-                            path, what, (const void *)list);
+        return dq_error_set(err, DQ_EDESC, path, "plugin '%s': its %s list is misaligned", path,
+                            what);
     for (; list && list[n]; ++n)
         if (loader_misaligned(list[n], align))
-            return dq_error_set(err, DQ_EDESC, path,
-                                "plugin '%s': %s descriptor %zu is misaligned (%p)", path, what, n,
-                                list[n]);
+            return dq_error_set(err, DQ_EDESC, path, "plugin '%s': %s descriptor %zu is misaligned",
+                                path, what, n);
     *count = n;
     return DQ_OK;
 }
