@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* scan_cache.c -- the scan's verdicts on disk, so a plugin is scanned in a child only when
- * it is new or changed. One text file per dqhost version and ABI (a newer validator may
- * judge differently) in $XDG_CACHE_HOME/dqhost, else ~/.cache/dqhost; a line per file:
+ * it is new or changed. One text file per dqhost version and ABI in $XDG_CACHE_HOME/dqhost,
+ * else ~/.cache/dqhost. Its first line names libdqcore's own identity, so a rebuilt library
+ * (another validator, other messages) starts from an empty cache; then a line per file:
  *
  *   <dev> <ino> <size> <mtime s> <mtime ns> <code> <stage>\t<real path>\t<message>
  *
  * A verdict holds while the file's real path and identity match. Paths or messages with a
  * tab or a newline are not cached. The file is replaced atomically, so two dqhost
  * processes at once lose at most a verdict, never the file's sense. */
-#define _POSIX_C_SOURCE 200809L /* st_mtim, mkstemp */
+#define _GNU_SOURCE /* dladdr; st_mtim, mkstemp */
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@ struct dq__scan_cache {
     cache_entry_t *entries;
     size_t n, cap;
     int dirty;
+    char header[160]; /* the first line: this libdqcore's identity */
 };
 
 static char *cache_printf(const char *a, const char *b)
@@ -103,14 +106,32 @@ static void cache_parse_line(dq__scan_cache_t *c, char *line)
     cache_add(c, &e);
 }
 
+/* "dqhost scan cache of libdqcore <dev> <ino> <size> <mtime>", or "" when the library
+ * cannot be found (then nothing is read or written). */
+static const char cache_anchor; /* an address inside libdqcore, for dladdr */
+
+static void cache_header(char *buf, size_t len)
+{
+    Dl_info info;
+    struct stat st;
+    buf[0] = '\0';
+    if (dladdr(&cache_anchor, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0)
+        snprintf(buf, len, "dqhost scan cache of libdqcore %llu %llu %llu %llu.%09llu",
+                 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                 (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec,
+                 (unsigned long long)st.st_mtim.tv_nsec);
+}
+
 static void cache_load(dq__scan_cache_t *c)
 {
     dq__file_t f;
     if (dq__file_read(c->file, CACHE_MAX_BYTES, &f) != DQ_OK)
         return;
     char *save = NULL;
-    for (char *line = strtok_r(f.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-        cache_parse_line(c, line);
+    char *line = strtok_r(f.data, "\n", &save);
+    if (line && strcmp(line, c->header) == 0)
+        for (line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+            cache_parse_line(c, line);
     free(f.data);
 }
 
@@ -138,6 +159,11 @@ dq__scan_cache_t *dq__scan_cache_open(void)
     }
     c->dir = dir;
     c->file = file;
+    cache_header(c->header, sizeof c->header);
+    if (!c->header[0]) {
+        dq__scan_cache_free(c);
+        return NULL;
+    }
     cache_load(c);
     return c;
 }
@@ -230,6 +256,7 @@ void dq__scan_cache_save(dq__scan_cache_t *c)
         free(tmp);
         return;
     }
+    fprintf(f, "%s\n", c->header);
     for (size_t i = 0; i < c->n; ++i) {
         const cache_entry_t *e = &c->entries[i];
         if (cache_live(e))
