@@ -70,6 +70,9 @@ typedef enum dq_scan_mode {
 #define DQ_SCAN_DEFAULT_TIMEOUT 5.0
 
 /* Sets the scan mode and the time limit per file (seconds; 0 keeps the current one).
+ * The scan forks without exec: a program that loads plugins after starting threads of its
+ * own should choose DQ_SCAN_OFF (a child of a multithreaded process may only call
+ * async-signal-safe functions, and loading a plugin is not one).
  * Returns DQ_OK, or DQ_EINVAL for an unknown mode or a negative or non-finite time. */
 DQ_API int dq_loader_set_scan(dq_loader_t *loader, dq_scan_mode_t mode, double timeout,
                               dq_error_t *err);
