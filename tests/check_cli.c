@@ -777,6 +777,9 @@ START_TEST(test_cli_too_many_plugin_dirs_is_an_error_not_a_silent_drop)
 }
 END_TEST
 
+/* Issue #10's strings, alignment and JSON tests (defined at the end of the file). */
+static void cli_strings_tcase(Suite *s);
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -824,5 +827,256 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_plugin_dir_named_twice_is_searched_and_listed_once);
     tcase_add_test(tc, test_cli_too_many_plugin_dirs_is_an_error_not_a_silent_drop);
     suite_add_tcase(s, tc);
+    cli_strings_tcase(s);
     return s;
+}
+
+/* ---- issue #10: plugin strings, descriptor pointers, JSON that never drops an entry ---- */
+
+#define FIX DQ_TEST_FIXTURE_DIR "/"
+
+/* Every fixture the validator refuses, with its `list` line (after "  rejected "). */
+static const char *const strings_refused[][2] = {
+    {"model_params_null.so",
+     FIX "model_params_null.so (stopped at stage 'entry'): Model 'fixture_params_null' in '" FIX
+         "model_params_null.so' declares 3 parameters but its parameter table is NULL.\n"},
+    {"model_states_null.so",
+     FIX "model_states_null.so (stopped at stage 'entry'): Model 'fixture_states_null' in '" FIX
+         "model_states_null.so': module 'gates' declares 5 states but its state table is NULL.\n"},
+    {"model_modules_null.so",
+     FIX "model_modules_null.so (stopped at stage 'entry'): Model 'fixture_modules_null' in '" FIX
+         "model_modules_null.so' has no module list (NULL).\n"},
+    {"str_desc_utf8.so",
+     FIX "str_desc_utf8.so (stopped at stage 'entry'): Integrator 'fixture_str_desc_utf8' in '" FIX
+         "str_desc_utf8.so': description is not valid UTF-8 (byte 0xe9 at offset 3).\n"},
+    {"str_desc_escape.so",
+     FIX "str_desc_escape.so (stopped at stage 'entry'): Integrator 'fixture_str_desc_escape' "
+         "in '" FIX "str_desc_escape.so': description contains control character U+001B at "
+         "offset 0.\n"},
+    {"str_name_long.so", FIX "str_name_long.so (stopped at stage 'entry'): Integrator descriptor "
+                             "in '" FIX "str_name_long.so': name is longer than the 64 bytes "
+                             "allowed.\n"},
+    {"str_desc_long.so",
+     FIX "str_desc_long.so (stopped at stage 'entry'): Integrator 'fixture_str_desc_long' in '" FIX
+         "str_desc_long.so': description is longer than the 512 bytes allowed.\n"},
+    {"str_entry_misaligned.so",
+     FIX "str_entry_misaligned.so (stopped at stage 'entry'): '" FIX
+         "str_entry_misaligned.so': plugin info block is at a misaligned address (needs 8-byte "
+         "alignment)\n"},
+    {"str_list_misaligned.so",
+     FIX "str_list_misaligned.so (stopped at stage 'entry'): '" FIX
+         "str_list_misaligned.so': plugin info block: 'integrators' list is at a misaligned "
+         "address (needs 8-byte alignment)\n"},
+    {"str_desc_misaligned.so",
+     FIX "str_desc_misaligned.so (stopped at stage 'entry'): '" FIX
+         "str_desc_misaligned.so': integrator descriptor is at a misaligned address (needs "
+         "8-byte alignment)\n"},
+};
+#define N_STRINGS_REFUSED (sizeof strings_refused / sizeof strings_refused[0])
+
+/* A directory with every refused fixture and two good ones (a model, the longest
+ * description allowed). */
+static void strings_dir(char *dir)
+{
+    const char *names[N_STRINGS_REFUSED + 3];
+    for (size_t i = 0; i < N_STRINGS_REFUSED; ++i)
+        names[i] = strings_refused[i][0];
+    names[N_STRINGS_REFUSED] = "model_good.so";
+    names[N_STRINGS_REFUSED + 1] = "str_desc_max.so";
+    names[N_STRINGS_REFUSED + 2] = NULL;
+    fixture_dir(dir, names);
+}
+
+START_TEST(test_cli_strings_each_bad_plugin_is_one_line_and_the_rest_list)
+{
+    char dir[64];
+    strings_dir(dir);
+    ck_assert_int_eq(dqhost("--plugins", dir, "list"), 0);
+    for (size_t i = 0; i < N_STRINGS_REFUSED; ++i) {
+        char line[2048];
+        snprintf(line, sizeof line, "\n  rejected %s", strings_refused[i][1]);
+        ck_assert_contains(res.out, line);
+    }
+    ck_assert_contains(res.out, "\n  euler ");
+    ck_assert_contains(res.out, "\n  fixture_str_desc_max ");
+    ck_assert_contains(res.out, "\n  fixture_model_good ");
+    ck_assert_contains(res.out, "\n  decay ");
+    /* Nothing a plugin wrote reaches the terminal as a control sequence. */
+    ck_assert_ptr_null(strchr(res.out, '\x1b'));
+    ck_assert_int_eq(dqhost("--plugins", dir, "--strict", "list"), 2);
+    ck_assert_contains(res.err, "dqhost: error: 10 plugin(s) rejected (--strict)\n");
+}
+END_TEST
+
+START_TEST(test_cli_strings_models_and_json_with_bad_plugins_keep_every_entry)
+{
+    char dir[64];
+    strings_dir(dir);
+    ck_assert_int_eq(dqhost("--plugins", dir, "models"), 0);
+    ck_assert_contains(res.out, "fixture_model_good - ");
+    ck_assert_contains(res.out, "decay - ");
+    ck_assert_contains(res.err, "dqhost: warning: skipped plugin '" FIX "model_params_null.so': ");
+    ck_assert_int_eq(dqhost("--plugins", dir, "models", "--json"), 0);
+    json_error_t jerr;
+    json_t *doc = json_loads(res.out, 0, &jerr);
+    ck_assert_msg(doc != NULL, "invalid JSON: %s", jerr.text);
+    json_decref(doc);
+
+    ck_assert_int_eq(dqhost("--plugins", dir, "list", "--json"), 0);
+    doc = json_loads(res.out, 0, &jerr);
+    ck_assert_msg(doc != NULL, "invalid JSON: %s", jerr.text);
+    json_t *plugins = json_object_get(doc, "plugins");
+    size_t refused = 0, max_desc = 0;
+    for (size_t i = 0; i < json_array_size(plugins); ++i) {
+        json_t *r = json_array_get(plugins, i);
+        const char *path = json_string_value(json_object_get(r, "path"));
+        for (size_t k = 0; k < N_STRINGS_REFUSED; ++k) {
+            char want[2048];
+            snprintf(want, sizeof want, "%s%s", FIX, strings_refused[k][0]);
+            if (strcmp(path, want) != 0)
+                continue;
+            ++refused;
+            ck_assert_str_eq(json_string_value(json_object_get(r, "status")), "EDESC");
+            /* The message is the list line's, after "path (stopped at stage 'entry'): ". */
+            const char *msg = strstr(strings_refused[k][1], "'entry'): ") + 10;
+            ck_assert_int_eq(
+                strncmp(json_string_value(json_object_get(r, "message")), msg, strlen(msg) - 1), 0);
+        }
+    }
+    ck_assert_uint_eq(refused, N_STRINGS_REFUSED);
+    json_t *ints = json_object_get(doc, "integrators");
+    for (size_t i = 0; i < json_array_size(ints); ++i) {
+        json_t *e = json_array_get(ints, i);
+        if (strcmp(json_string_value(json_object_get(e, "name")), "fixture_str_desc_max") == 0)
+            max_desc = strlen(json_string_value(json_object_get(e, "description")));
+    }
+    ck_assert_uint_eq(max_desc, 512);
+    json_decref(doc);
+}
+END_TEST
+
+/* The line of `out` that starts with `start`, in buf. */
+static const char *strings_line(const char *out, const char *start, char *buf, size_t len)
+{
+    const char *p = strstr(out, start);
+    ck_assert_ptr_nonnull(p);
+    size_t n = strcspn(p, "\n");
+    snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), p);
+    return buf;
+}
+
+START_TEST(test_cli_strings_list_caps_columns_instead_of_padding_to_the_longest)
+{
+    char dir[64], row[4096], header[4096], cut[256] = "";
+    fixture_dir(dir, (const char *const[]){"str_desc_max.so", NULL});
+    ck_assert_int_eq(dqhost("--plugins", dir, "list"), 0);
+    /* A 512-byte description shows as its first 129 columns and "...", and widens the
+     * column to 132 columns, not 512. */
+    for (int i = 0; i < 8; ++i)
+        strcat(cut, "sixteen bytes.. ");
+    strcat(cut, "s...  " FIX "str_desc_max.so\n");
+    ck_assert_contains(res.out, cut);
+    strings_line(res.out, "  NAME ", header, sizeof header);
+    const char *d = strstr(header, "DESCRIPTION");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_uint_eq(strstr(d, "SOURCE") - d, 134);
+    strings_line(res.out, "  euler ", row, sizeof row);
+    ck_assert_uint_lt(strlen(row), 400);
+}
+END_TEST
+
+/* Copies fixture `name` into dir as `as` (a file, not a link: its own path is what loads). */
+static void strings_copy(const char *name, const char *dir, const char *as)
+{
+    char from[512], to[512], buf[1 << 16];
+    snprintf(from, sizeof from, "%s%s", FIX, name);
+    snprintf(to, sizeof to, "%s/%s", dir, as);
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    ck_assert_ptr_nonnull(in);
+    ck_assert_ptr_nonnull(out);
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+}
+
+START_TEST(test_cli_strings_file_name_that_is_not_utf8_stays_in_valid_json)
+{
+    char dir[] = "/tmp/dqhost-utf8-XXXXXX", file[128], shown[128], replaced[128];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    strings_copy("model_good.so", dir, "good_\xff\xfe.so");
+    snprintf(file, sizeof file, "%s/good_\xff\xfe.so", dir);
+    snprintf(shown, sizeof shown, "%s/good_\\xff\\xfe.so", dir);
+    snprintf(replaced, sizeof replaced, "%s/good_\xef\xbf\xbd\xef\xbf\xbd.so", dir);
+
+    ck_assert_int_eq(dqhost("--plugins", dir, "list", "--json"), 0);
+    json_error_t jerr;
+    json_t *doc = json_loads(res.out, 0, &jerr);
+    ck_assert_msg(doc != NULL, "invalid JSON: %s", jerr.text);
+    json_t *plugins = json_object_get(doc, "plugins"), *models = json_object_get(doc, "models");
+    int found_record = 0, found_model = 0;
+    for (size_t i = 0; i < json_array_size(plugins); ++i)
+        found_record |=
+            strcmp(json_string_value(json_object_get(json_array_get(plugins, i), "path")),
+                   replaced) == 0;
+    for (size_t i = 0; i < json_array_size(models); ++i) {
+        json_t *m = json_array_get(models, i);
+        if (strcmp(json_string_value(json_object_get(m, "name")), "fixture_model_good") == 0)
+            found_model = strcmp(json_string_value(json_object_get(m, "origin")), replaced) == 0;
+    }
+    ck_assert(found_record);
+    ck_assert(found_model);
+    json_decref(doc);
+
+    ck_assert_int_eq(dqhost("--plugins", dir, "models", "--json"), 0);
+    ck_assert_msg((doc = json_loads(res.out, 0, &jerr)) != NULL, "invalid JSON: %s", jerr.text);
+    ck_assert_contains(res.out, "fixture_model_good");
+    json_decref(doc);
+    ck_assert_int_eq(dqhost("--plugins", dir, "info", "fixture_model_good", "--json"), 0);
+    ck_assert_msg((doc = json_loads(res.out, 0, &jerr)) != NULL, "invalid JSON: %s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "model"), "origin")),
+                     replaced);
+    json_decref(doc);
+    ck_assert_int_eq(dqhost("check", "--json", file), 0);
+    ck_assert_msg((doc = json_loads(res.out, 0, &jerr)) != NULL, "invalid JSON: %s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 0), "origin")),
+                     replaced);
+    json_decref(doc);
+
+    /* Text output shows the bytes escaped. */
+    ck_assert_int_eq(dqhost("--plugins", dir, "list"), 0);
+    ck_assert_contains(res.out, shown);
+    ck_assert_int_eq(dqhost("--plugins", dir, "info", "fixture_model_good"), 0);
+    char line[256];
+    snprintf(line, sizeof line, "  source:       %s\n", shown);
+    ck_assert_contains(res.out, line);
+    unlink(file);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_cli_strings_long_unknown_name_is_cut_and_quick)
+{
+    /* As long as one argument may be (the kernel's limit is 128 KiB). */
+    static char name[100001];
+    for (size_t i = 0; i < sizeof name - 1; ++i)
+        name[i] = "decay"[i % 5];
+    ck_assert_int_eq(dqhost("info", name), 2);
+    ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'decaydecay");
+    ck_assert_contains(res.err, "...'. Available: backward_euler, euler, ");
+    ck_assert_uint_lt(strlen(res.err), 1024);
+}
+END_TEST
+
+static void cli_strings_tcase(Suite *s)
+{
+    TCase *tc = tcase_create("strings");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_cli_strings_each_bad_plugin_is_one_line_and_the_rest_list);
+    tcase_add_test(tc, test_cli_strings_models_and_json_with_bad_plugins_keep_every_entry);
+    tcase_add_test(tc, test_cli_strings_list_caps_columns_instead_of_padding_to_the_longest);
+    tcase_add_test(tc, test_cli_strings_file_name_that_is_not_utf8_stays_in_valid_json);
+    tcase_add_test(tc, test_cli_strings_long_unknown_name_is_cut_and_quick);
+    suite_add_tcase(s, tc);
 }

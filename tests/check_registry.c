@@ -3,10 +3,14 @@
  * "did you mean", with every error asserted whole: code, source and message. */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 /* Before check.h: Check's deprecated fail() macro would rewrite dq/context.h's
  * ctx->host->fail(...) call. */
+#include <dq/host/loader.h>
 #include <dq/host/registry.h>
 #include <dq/plugin.h>
 
@@ -1238,6 +1242,304 @@ START_TEST(test_suggest_handles_more_results_than_fit_on_the_stack)
 }
 END_TEST
 
+/* ---- strings and pointers from plugins (issue #10) ----------------------------------- */
+
+/* A pointer `bytes` past p: where a broken plugin may point. Never read through. */
+#define MISALIGNED(T, p, bytes) ((const T *)(const void *)((const char *)(p) + (bytes)))
+
+DQ_INTEGRATOR(s_desc_utf8, .name = "x", .description = "bad \xff byte", .step = step_a);
+DQ_INTEGRATOR(s_desc_escape, .name = "x", .description = "red \x1b[31mtext\x1b[0m", .step = step_a);
+DQ_INTEGRATOR(s_desc_newline, .name = "x", .description = "two\nlines", .step = step_a);
+DQ_INTEGRATOR(s_desc_c1, .name = "x",
+              .description = "csi \xc2\x9b"
+                             "31m",
+              .step = step_a);
+DQ_INTEGRATOR(s_desc_overlong_form, .name = "x", .description = "slash \xc0\xaf", .step = step_a);
+DQ_INTEGRATOR(s_desc_cut_short, .name = "x", .description = "e \xc3", .step = step_a);
+DQ_INTEGRATOR(s_desc_unicode, .name = "x",
+              .description = "\xc3\xa9t\xc3\xa9 \xe2\x88\x82y/\xe2\x88\x82t", .step = step_a);
+DQ_INTEGRATOR(s_alias_utf8, .name = "x", .aliases = DQ_ALIASES("ok", "b\xe9"), .step = step_a);
+DQ_INTEGRATOR(s_option_doc, .name = "x", .step = step_a,
+              .options = DQ_OPTIONS({.name = "tol", .doc = "tab\there"}));
+DQ_INTEGRATOR(s_category_long, .name = "x",
+              .category = "explicit-explicit-explicit-explicit-explicit-explicit-explicit-xy",
+              .step = step_a);
+static const dq_option_desc_t s_options[] = {{.name = "a"}, {.name = "b"}, {0}};
+DQ_INTEGRATOR(s_options_misaligned, .name = "x", .step = step_a,
+              .options = MISALIGNED(dq_option_desc_t, s_options, 4));
+static const char *const s_aliases[] = {"y", NULL};
+DQ_INTEGRATOR(s_aliases_misaligned, .name = "x", .step = step_a,
+              .aliases = MISALIGNED(char *const, s_aliases, 2));
+
+START_TEST(test_registry_refuses_description_that_is_not_printable_utf8)
+{
+    assert_register_fails(&s_desc_utf8, "/x.so", DQ_EDESC, "/x.so",
+                          "Integrator 'x' in '/x.so': description is not valid UTF-8 (byte 0xff "
+                          "at offset 4).");
+    assert_register_fails(&s_desc_escape, NULL, DQ_EDESC, "",
+                          "Integrator 'x': description contains control character U+001B at "
+                          "offset 4.");
+    assert_register_fails(&s_desc_newline, NULL, DQ_EDESC, "",
+                          "Integrator 'x': description contains control character U+000A at "
+                          "offset 3 (it must be one line).");
+    assert_register_fails(&s_desc_c1, NULL, DQ_EDESC, "",
+                          "Integrator 'x': description contains control character U+009B at "
+                          "offset 4.");
+    assert_register_fails(&s_desc_overlong_form, NULL, DQ_EDESC, "",
+                          "Integrator 'x': description is not valid UTF-8 (byte 0xc0 at offset "
+                          "6).");
+    assert_register_fails(&s_desc_cut_short, NULL, DQ_EDESC, "",
+                          "Integrator 'x': description is not valid UTF-8 (byte 0xc3 at offset "
+                          "2).");
+    must_register(&s_desc_unicode, NULL);
+    ck_assert_str_eq(dq_registry_lookup(reg, "x", NULL)->description,
+                     "\xc3\xa9t\xc3\xa9 \xe2\x88\x82y/\xe2\x88\x82t");
+}
+END_TEST
+
+START_TEST(test_registry_refuses_bad_alias_option_doc_and_category_strings)
+{
+    assert_register_fails(&s_alias_utf8, "/x.so", DQ_EDESC, "/x.so",
+                          "Integrator 'x' in '/x.so': alias 1 is not valid UTF-8 (byte 0xe9 at "
+                          "offset 1).");
+    assert_register_fails(&s_option_doc, NULL, DQ_EDESC, "",
+                          "Integrator 'x': option 'tol' doc contains control character U+0009 "
+                          "at offset 3.");
+    assert_register_fails(&s_category_long, NULL, DQ_EDESC, "",
+                          "Integrator 'x': category is longer than the 64 bytes allowed.");
+}
+END_TEST
+
+START_TEST(test_registry_bounds_names_at_64_and_descriptions_at_512_bytes)
+{
+    static char name[66], desc[515];
+    static dq_integrator_desc_t d;
+    d = (dq_integrator_desc_t){
+        .abi = DQ_ABI_HEADER_INIT(dq_integrator_desc_t), .name = name, .step = step_a};
+    memset(name, 'n', 65);
+    assert_register_fails(&d, "/x.so", DQ_EDESC, "/x.so",
+                          "Integrator descriptor in '/x.so': name is longer than the 64 bytes "
+                          "allowed.");
+    name[64] = '\0';
+    d.description = desc;
+    memset(desc, 'd', 513);
+    assert_register_fails(&d, NULL, DQ_EDESC, "",
+                          "Integrator 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+                          "nnnn': description is longer than the 512 bytes allowed.");
+    /* A two-byte character that would end one byte past the bound. */
+    desc[511] = '\xc3';
+    desc[512] = '\xa9';
+    assert_register_fails(&d, NULL, DQ_EDESC, "",
+                          "Integrator 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+                          "nnnn': description is longer than the 512 bytes allowed.");
+    desc[512] = '\0';
+    desc[511] = 'd';
+    must_register(&d, NULL);
+    ck_assert_uint_eq(strlen(dq_registry_lookup(reg, name, NULL)->description), 512);
+}
+END_TEST
+
+START_TEST(test_registry_refuses_misaligned_descriptor_pointers_without_reading_them)
+{
+    assert_register_fails(MISALIGNED(dq_integrator_desc_t, &euler_desc, 1), "/x.so", DQ_EDESC,
+                          "/x.so",
+                          "'/x.so': integrator descriptor is at a misaligned address (needs "
+                          "8-byte alignment)");
+    assert_register_fails(&s_options_misaligned, NULL, DQ_EDESC, "",
+                          "Integrator 'x': option table is at a misaligned address (needs "
+                          "8-byte alignment).");
+    assert_register_fails(&s_aliases_misaligned, NULL, DQ_EDESC, "",
+                          "Integrator 'x': aliases list is at a misaligned address (needs "
+                          "8-byte alignment).");
+}
+END_TEST
+
+static const dq_param_desc_t s_p_unit[] = {{.name = "tau", .unit = "m\x1bs", .offset = 0}};
+static const dq_param_desc_t s_p_name[] = {{.name = "t\xe2\x82", .offset = 0}};
+static const dq_state_desc_t s_st_doc[] = {{.name = "v",
+                                            .doc = "mem\xff"
+                                                   "brane"}};
+static const dq_state_desc_t s_st_ok[] = {{.name = "v"}, {.name = "m"}};
+DQ_MODULE(s_mod_doc, .name = "root", .parent = -1, .states = s_st_doc, .n_states = 1,
+          .compute_derivative = model_derivative);
+DQ_MODULE(s_mod_states_misaligned, .name = "root", .parent = -1,
+          .states = MISALIGNED(dq_state_desc_t, s_st_ok, 4), .n_states = 1,
+          .compute_derivative = model_derivative);
+DQ_MODULE(s_mod_reads_bad, .name = "gate", .parent = 0, .states = st_m, .n_states = 1,
+          .reads = DQ_READS("v\x7f"), .compute_derivative = model_derivative);
+DQ_MODULE(s_mod_long_name,
+          .name = "g123456789g123456789g123456789g123456789g123456789g123456789xxxxx", .parent = 0,
+          .states = st_m, .n_states = 1, .compute_derivative = model_derivative);
+DQ_MODULE(s_mod_many_states, .name = "root", .parent = -1, .states = s_st_ok, .n_states = 5000,
+          .compute_derivative = model_derivative);
+DQ_MODEL(s_m_unit, .name = "m", .params = s_p_unit, .n_params = 1, .data_size = 8,
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(s_m_pname, .name = "m", .params = s_p_name, .n_params = 1, .data_size = 8,
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(s_m_doc, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &s_mod_doc));
+DQ_MODEL(s_m_reads, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &mod_root, &s_mod_reads_bad));
+DQ_MODEL(s_m_long_module, .name = "m",
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root, &s_mod_long_name));
+DQ_MODEL(s_m_desc, .name = "m", .description = "\x1b]0;owned\x07",
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(s_m_time_unit, .name = "m", .time_unit = "m\xc3\x28s",
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(s_m_many_params, .name = "m", .params = p_good, .n_params = 5000, .data_size = 24,
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(s_m_many_states, .name = "m", .modules = DQ_LIST(dq_module_desc_t, &s_mod_many_states));
+DQ_MODEL(s_m_params_misaligned, .name = "m", .params = MISALIGNED(dq_param_desc_t, p_good, 1),
+         .n_params = 1, .data_size = 24, .modules = DQ_LIST(dq_module_desc_t, &mod_root));
+DQ_MODEL(s_m_states_misaligned, .name = "m",
+         .modules = DQ_LIST(dq_module_desc_t, &s_mod_states_misaligned));
+static const dq_module_desc_t *const s_modules[] = {&mod_root, NULL};
+DQ_MODEL(s_m_modules_misaligned, .name = "m",
+         .modules = MISALIGNED(dq_module_desc_t *const, s_modules, 3));
+DQ_MODEL(s_m_module_misaligned, .name = "m",
+         .modules = DQ_LIST(dq_module_desc_t, &mod_root,
+                            MISALIGNED(dq_module_desc_t, &mod_reads_v, 2)));
+
+START_TEST(test_registry_refuses_model_strings_that_are_not_printable_bounded_utf8)
+{
+    assert_model_fails(&s_m_unit, "/m.so",
+                       "Model 'm' in '/m.so': parameter 'tau' unit contains control character "
+                       "U+001B at offset 1.");
+    assert_model_fails(&s_m_pname, NULL,
+                       "Model 'm': parameter 0 name is not valid UTF-8 (byte 0xe2 at offset 1).");
+    assert_model_fails(&s_m_doc, NULL,
+                       "Model 'm': the root module state 'v' doc is not valid UTF-8 (byte 0xff "
+                       "at offset 3).");
+    assert_model_fails(&s_m_reads, NULL,
+                       "Model 'm': module 'gate' reads[0] contains control character U+007F at "
+                       "offset 1.");
+    assert_model_fails(&s_m_long_module, NULL,
+                       "Model 'm': module 1 name is longer than the 64 bytes allowed.");
+    assert_model_fails(&s_m_desc, NULL,
+                       "Model 'm': description contains control character U+001B at offset 0.");
+    assert_model_fails(&s_m_time_unit, NULL,
+                       "Model 'm': time_unit is not valid UTF-8 (byte 0xc3 at offset 1).");
+}
+END_TEST
+
+START_TEST(test_registry_refuses_model_counts_past_their_bounds_before_reading_tables)
+{
+    assert_model_fails(&s_m_many_params, "/m.so",
+                       "Model 'm' in '/m.so' declares 5000 parameters, more than the 1024 a "
+                       "model may have.");
+    assert_model_fails(&s_m_many_states, NULL,
+                       "Model 'm': the root module declares 5000 states, more than the 1024 a "
+                       "module may have.");
+}
+END_TEST
+
+START_TEST(test_registry_refuses_misaligned_model_tables_without_reading_them)
+{
+    dq_error_t err;
+    dq_error_clear(&err);
+    ck_assert_int_eq(
+        dq_registry_register_model(reg, MISALIGNED(dq_model_desc_t, &m_good, 4), "/m.so", &err),
+        DQ_EDESC);
+    assert_error(err, DQ_EDESC, "/m.so",
+                 "'/m.so': model descriptor is at a misaligned address (needs 8-byte "
+                 "alignment)");
+    assert_model_fails(&s_m_params_misaligned, NULL,
+                       "Model 'm': parameter table is at a misaligned address (needs 8-byte "
+                       "alignment).");
+    assert_model_fails(&s_m_modules_misaligned, NULL,
+                       "Model 'm': module list is at a misaligned address (needs 8-byte "
+                       "alignment).");
+    assert_model_fails(&s_m_module_misaligned, NULL,
+                       "Model 'm': module 1 descriptor is at a misaligned address (needs 8-byte "
+                       "alignment).");
+    assert_model_fails(&s_m_states_misaligned, NULL,
+                       "Model 'm': the root module state table is at a misaligned address "
+                       "(needs 8-byte alignment).");
+}
+END_TEST
+
+/* Seconds of CPU time this process has used. */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Peak resident memory in KiB. */
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+START_TEST(test_suggest_ten_megabyte_name_against_builtins_is_cut_off_by_length)
+{
+    dq_error_t err;
+    dq_error_clear(&err);
+    dq_loader_t *l = dq_loader_new(reg, &err);
+    ck_assert_ptr_nonnull(l);
+    ck_assert_int_eq(dq_loader_load_dir(l, DQ_TEST_PLUGIN_DIR, &err), DQ_OK);
+    ck_assert_uint_ge(dq_registry_count(reg), 10);
+    /* Made of the candidates' own letters, so only the length bound can rule them out. */
+    size_t n = (size_t)10 << 20;
+    char *name = malloc(n + 1);
+    ck_assert_ptr_nonnull(name);
+    for (size_t i = 0; i < n; ++i)
+        name[i] = "euler_k4"[i % 8];
+    name[n] = '\0';
+    /* Work is counted as memory: difflib's match table for this name alone is 160 MB, and
+     * 10 MB is already resident. CPU time gets a generous bound (it takes ~10 ms). */
+    long rss0 = peak_rss_kib();
+    double t0 = cpu_seconds();
+    dq_error_t merr;
+    dq_error_clear(&merr);
+    ck_assert_ptr_null(dq_registry_lookup(reg, name, &err));
+    ck_assert_ptr_null(dq_registry_lookup_model(reg, name, &merr));
+    const char *out[4];
+    ck_assert_uint_eq(dq_registry_suggest(reg, name, out, 4), 0);
+    double dt = cpu_seconds() - t0;
+    long grown = peak_rss_kib() - rss0;
+    ck_assert_msg(dt < 1.0, "suggestions for a 10 MB name took %.3f s", dt);
+    ck_assert_msg(grown < 32 * 1024, "suggestions for a 10 MB name grew memory by %ld KiB", grown);
+    ck_assert_str_eq(dq_err_name(err.code), "ENOTFOUND");
+    /* The name is shown cut, so the message still lists what exists. */
+    const char *head = "Unknown integrator 'euler_k4euler_k4euler_k4euler_k4euler_k4euler_k4"
+                       "euler_k4euler_k4euler_k4euler...'. Available: backward_euler, euler, ";
+    ck_assert_msg(strncmp(err.message, head, strlen(head)) == 0, "%s", err.message);
+    ck_assert_str_eq(dq_err_name(merr.code), "ENOTFOUND");
+    ck_assert_int_eq(strncmp(merr.message, "Unknown model 'euler_k4euler_k4", 31), 0);
+    ck_assert_ptr_nonnull(strstr(merr.message, "...'. Available: "));
+    /* Names within reach still get their suggestion. */
+    ck_assert_uint_eq(dq_registry_suggest(reg, "eulr", out, 1), 1);
+    ck_assert_str_eq(out[0], "euler");
+    free(name);
+    dq_loader_free(l);
+}
+END_TEST
+
+START_TEST(test_suggest_bounds_never_change_difflib_answers)
+{
+    /* Answers of Python's difflib.get_close_matches, with candidates at each bound:
+     * "abcdefgh" against "ab" has real_quick_ratio exactly 0.4 (kept at cutoff 0.4: the
+     * bounds compare with >= as ratio does); "efgh" against "hgfe" passes both bounds
+     * (1.0) and fails on ratio (0.25). */
+    const char *cands[] = {"abcdef", "abcdefgh", "efgh", "abcdx"};
+    const char *out[4];
+    ck_assert_uint_eq(dq_suggest("abcd", cands, 4, 0.6, out, 4), 3);
+    ck_assert_str_eq(out[0], "abcdx");
+    ck_assert_str_eq(out[1], "abcdef");
+    ck_assert_str_eq(out[2], "abcdefgh");
+    ck_assert_uint_eq(dq_suggest("ab", cands, 4, 0.6, out, 4), 0);
+    ck_assert_uint_eq(dq_suggest("ab", cands, 4, 0.4, out, 4), 3);
+    ck_assert_str_eq(out[0], "abcdx");
+    ck_assert_str_eq(out[1], "abcdef");
+    ck_assert_str_eq(out[2], "abcdefgh");
+    ck_assert_uint_eq(dq_suggest("hgfe", cands, 4, 0.6, out, 4), 0);
+    ck_assert_uint_eq(dq_suggest("hgfe", cands, 4, 0.25, out, 4), 1);
+    ck_assert_str_eq(out[0], "efgh");
+}
+END_TEST
+
 Suite *registry_suite(void)
 {
     Suite *s = suite_create("registry");
@@ -1328,6 +1630,20 @@ Suite *registry_suite(void)
     tcase_add_test(tc, test_registry_model_names_are_validated);
     tcase_add_test(tc, test_registry_model_of_newer_abi_minor_is_refused);
     tcase_add_test(tc, test_registry_unknown_model_suggests_and_lists_models);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("strings");
+    tcase_add_checked_fixture(tc, registry_setup, registry_teardown);
+    tcase_add_test(tc, test_registry_refuses_description_that_is_not_printable_utf8);
+    tcase_add_test(tc, test_registry_refuses_bad_alias_option_doc_and_category_strings);
+    tcase_add_test(tc, test_registry_bounds_names_at_64_and_descriptions_at_512_bytes);
+    tcase_add_test(tc, test_registry_refuses_misaligned_descriptor_pointers_without_reading_them);
+    tcase_add_test(tc, test_registry_refuses_model_strings_that_are_not_printable_bounded_utf8);
+    tcase_add_test(tc, test_registry_refuses_model_counts_past_their_bounds_before_reading_tables);
+    tcase_add_test(tc, test_registry_refuses_misaligned_model_tables_without_reading_them);
+    tcase_add_test(tc, test_suggest_ten_megabyte_name_against_builtins_is_cut_off_by_length);
+    tcase_add_test(tc, test_suggest_bounds_never_change_difflib_answers);
+    tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("difflib");

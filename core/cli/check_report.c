@@ -163,9 +163,9 @@ static json_t *check_json_checks(const dq_conform_check_t *checks, int n, const 
     json_t *o = json_object();
     for (int c = 0; o && c < n; ++c)
         json_object_set_new(o, name(c),
-                            json_pack("{s:s, s:s}", "status",
+                            json_pack("{s:s, s:o}", "status",
                                       dq_conform_status_name(checks[c].status), "detail",
-                                      checks[c].detail));
+                                      cli_json_str(checks[c].detail)));
     return o;
 }
 
@@ -185,19 +185,20 @@ static json_t *check_json_solver(const dq_conform_result_t *r)
                             json_pack("{s:s, s:o, s:o, s:o}", "status", order_status[st], "order",
                                       check_json_real(o->order), "dt", dt, "error", error));
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:o}", "kind", "solver", "name",
-                     r->solver, "category", r->category, "origin", r->origin, "declared_order",
-                     r->declared_order, "measured_order", check_json_real(r->measured_order),
-                     "verdict", r->passed ? "pass" : "fail", "checks",
-                     check_json_checks(r->checks, DQ_CONFORM_N_CHECKS, dq_conform_check_name),
-                     "orders", orders);
+    return json_pack(
+        "{s:s, s:o, s:o, s:o, s:i, s:o, s:s, s:o, s:o}", "kind", "solver", "name",
+        cli_json_str(r->solver), "category", cli_json_str(r->category), "origin",
+        cli_json_str(r->origin), "declared_order", r->declared_order, "measured_order",
+        check_json_real(r->measured_order), "verdict", r->passed ? "pass" : "fail", "checks",
+        check_json_checks(r->checks, DQ_CONFORM_N_CHECKS, dq_conform_check_name), "orders", orders);
 }
 
 static json_t *check_json_model(const dq_conform_model_result_t *r)
 {
     return json_pack(
-        "{s:s, s:s, s:s, s:I, s:s, s:o}", "kind", "model", "name", r->model, "origin", r->origin,
-        "units", (json_int_t)r->units, "verdict", r->passed ? "pass" : "fail", "checks",
+        "{s:s, s:o, s:o, s:I, s:s, s:o}", "kind", "model", "name", cli_json_str(r->model), "origin",
+        cli_json_str(r->origin), "units", (json_int_t)r->units, "verdict",
+        r->passed ? "pass" : "fail", "checks",
         check_json_checks(r->checks, DQ_CONFORM_N_MODEL_CHECKS, dq_conform_model_check_name));
 }
 

@@ -4,7 +4,16 @@
 #include <string.h>
 
 #include "cli_json.h"
+#include "cli_text.h"
 #include "strbuf.h"
+
+/* "  label:  text\n" with the text escaped (it came from a plugin or a file name). */
+static void info_line(const char *label, const char *text)
+{
+    printf("  %-14s", label);
+    cli_text_put(stdout, text, 0);
+    fputc('\n', stdout);
+}
 
 static void info_integrator(const dq_integrator_entry_t *e)
 {
@@ -14,43 +23,60 @@ static void info_integrator(const dq_integrator_entry_t *e)
     size_t n;
     cli_flag_words(e->flags, words, &n);
     dq__join(flags, sizeof flags, words, n, ", ");
-    printf("integrator %s\n", e->name);
-    printf("  aliases:      %s\n", aliases[0] ? aliases : "(none)");
-    printf("  category:     %s\n", e->category[0] ? e->category : "(none)");
+    printf("integrator ");
+    cli_text_put(stdout, e->name, 0);
+    fputc('\n', stdout);
+    info_line("aliases:", aliases[0] ? aliases : "(none)");
+    info_line("category:", e->category[0] ? e->category : "(none)");
     if (e->order)
         printf("  order:        %d\n", e->order);
     else
         printf("  order:        unknown\n");
-    printf("  description:  %s\n", e->description);
+    info_line("description:", e->description);
     printf("  flags:        %s\n", n ? flags : "(none)");
     printf("  options:      %s\n", e->n_options ? "" : "(none)");
     for (size_t i = 0; i < e->n_options; ++i) {
         const dq_option_desc_t *o = &e->options[i];
-        printf("    %-16s default %-8g %s", o->name, o->def, o->doc ? o->doc : "");
+        fputs("    ", stdout);
+        cli_text_cell(stdout, o->name, 0, 16);
+        printf(" default %-8g ", o->def);
+        cli_text_put(stdout, o->doc, 0);
         if (o->min < o->max)
             printf(" [%g, %g]", o->min, o->max);
         printf("%s\n", (o->flags & DQ_OPTION_INTEGER) ? " (whole number)" : "");
     }
-    printf("  source:       %s\n", e->origin);
+    info_line("source:", e->origin);
 }
 
 static void info_model(const dq_model_entry_t *m)
 {
     const dq_model_desc_t *d = m->desc;
-    printf("model %s\n", d->name);
-    printf("  description:  %s\n", d->description ? d->description : "");
-    printf("  source:       %s\n", m->origin);
+    printf("model ");
+    cli_text_put(stdout, d->name, 0);
+    fputc('\n', stdout);
+    info_line("description:", d->description);
+    info_line("source:", m->origin);
     printf("  parameters:\n");
     for (size_t i = 0; i < d->n_params; ++i) {
         const dq_param_desc_t *p = &d->params[i];
-        printf("    %-12s default %-10.6g %-8s %s%s\n", p->name, p->def, p->unit ? p->unit : "",
-               p->doc ? p->doc : "", (p->flags & DQ_PARAM_PER_UNIT) ? " [per unit]" : "");
+        fputs("    ", stdout);
+        cli_text_cell(stdout, p->name, 0, 12);
+        printf(" default %-10.6g ", p->def);
+        cli_text_cell(stdout, p->unit, 0, 8);
+        fputc(' ', stdout);
+        cli_text_put(stdout, p->doc, 0);
+        printf("%s\n", (p->flags & DQ_PARAM_PER_UNIT) ? " [per unit]" : "");
     }
     printf("  states:\n");
     for (size_t k = 0; k < cli_model_state_count(m); ++k) {
         const dq_state_desc_t *s = cli_model_state_at(m, k, NULL);
-        printf("    %-12s %-8s %s%s\n", s->name, s->unit ? s->unit : "", s->doc ? s->doc : "",
-               (s->flags & DQ_STATE_DIFFUSION) ? " (stochastic)" : "");
+        fputs("    ", stdout);
+        cli_text_cell(stdout, s->name, 0, 12);
+        fputc(' ', stdout);
+        cli_text_cell(stdout, s->unit, 0, 8);
+        fputc(' ', stdout);
+        cli_text_put(stdout, s->doc, 0);
+        printf("%s\n", (s->flags & DQ_STATE_DIFFUSION) ? " (stochastic)" : "");
     }
 }
 

@@ -6,85 +6,110 @@
 #include <dq/version.h>
 
 #include "cli_json.h"
+#include "cli_text.h"
 #include "strbuf.h"
 
 static int list_json(const dq_cli_t *cli)
 {
     json_t *dirs = json_array(), *ints = json_array(), *models = json_array(),
            *plugins = json_array();
+    int bad = 0;
     for (size_t i = 0; i < cli->n_dirs; ++i)
-        json_array_append_new(dirs, json_string(cli->dirs[i]));
+        bad |= cli_json_append(dirs, cli_json_str(cli->dirs[i]));
     for (size_t i = 0; i < dq_registry_count(cli->reg); ++i)
-        json_array_append_new(ints, cli_json_integrator(dq_registry_at(cli->reg, i)));
+        bad |= cli_json_append(ints, cli_json_integrator(dq_registry_at(cli->reg, i)));
     for (size_t i = 0; i < dq_registry_model_count(cli->reg); ++i)
-        json_array_append_new(models, cli_json_model(dq_registry_model_at(cli->reg, i)));
+        bad |= cli_json_append(models, cli_json_model(dq_registry_model_at(cli->reg, i)));
     for (size_t i = 0; i < dq_loader_record_count(cli->loader); ++i)
-        json_array_append_new(plugins, cli_json_record(dq_loader_record_at(cli->loader, i)));
+        bad |= cli_json_append(plugins, cli_json_record(dq_loader_record_at(cli->loader, i)));
     char abi[32];
     snprintf(abi, sizeof abi, "%d.%d", DQ_ABI_MAJOR, DQ_ABI_MINOR);
-    return cli_json_emit(json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "version", DQ_VERSION_STRING,
-                                   "abi", abi, "plugin_dirs", dirs, "integrators", ints, "models",
-                                   models, "plugins", plugins));
+    json_t *doc =
+        json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "version", DQ_VERSION_STRING, "abi", abi,
+                  "plugin_dirs", dirs, "integrators", ints, "models", models, "plugins", plugins);
+    if (bad) {
+        /* Only memory can fail now: say so rather than print a list with holes. */
+        json_decref(doc);
+        doc = NULL;
+    }
+    return cli_json_emit(doc);
 }
 
-static int list_width(int w, const char *s)
+/* Widest a column of the text table gets: longer cells are cut with "...", so one plugin's
+ * long string cannot pad every row (the caps keep every built-in row whole). */
+#define LIST_NAME_COLS 32
+#define LIST_ALIASES_COLS 40
+#define LIST_CATEGORY_COLS 16
+#define LIST_PARAMS_COLS 60
+#define LIST_DESCRIPTION_COLS 132
+
+static size_t list_width(size_t w, const char *s, size_t max)
 {
-    int n = (int)strlen(s);
+    size_t n = cli_text_cols(s, max);
     return n > w ? n : w;
 }
 
 static void list_integrators(const dq_cli_t *cli)
 {
     size_t n = dq_registry_count(cli->reg);
-    int wn = 10, wa = 7, wc = 8, wd = 11;
+    size_t wn = 10, wa = 7, wc = 8, wd = 11;
     char aliases[256];
     for (size_t i = 0; i < n; ++i) {
         const dq_integrator_entry_t *e = dq_registry_at(cli->reg, i);
         dq__join(aliases, sizeof aliases, e->aliases, (size_t)-1, ", ");
-        wn = list_width(wn, e->name);
-        wa = list_width(wa, aliases);
-        wc = list_width(wc, e->category);
-        wd = list_width(wd, e->description);
+        wn = list_width(wn, e->name, LIST_NAME_COLS);
+        wa = list_width(wa, aliases, LIST_ALIASES_COLS);
+        wc = list_width(wc, e->category, LIST_CATEGORY_COLS);
+        wd = list_width(wd, e->description, LIST_DESCRIPTION_COLS);
     }
     printf("Integrators (%zu):\n", n);
     if (n == 0)
         return;
-    printf("  %-*s  %-*s  %-*s  %-5s  %-*s  %s\n", wn, "NAME", wa, "ALIASES", wc, "CATEGORY",
-           "ORDER", wd, "DESCRIPTION", "SOURCE");
+    printf("  %-*s  %-*s  %-*s  %-5s  %-*s  %s\n", (int)wn, "NAME", (int)wa, "ALIASES", (int)wc,
+           "CATEGORY", "ORDER", (int)wd, "DESCRIPTION", "SOURCE");
     for (size_t i = 0; i < n; ++i) {
         const dq_integrator_entry_t *e = dq_registry_at(cli->reg, i);
         dq__join(aliases, sizeof aliases, e->aliases, (size_t)-1, ", ");
         char order[16];
         snprintf(order, sizeof order, "%d", e->order);
-        printf("  %-*s  %-*s  %-*s  %-5s  %-*s  %s%s\n", wn, e->name, wa,
-               aliases[0] ? aliases : "-", wc, e->category[0] ? e->category : "-",
-               e->order ? order : "?", wd, e->description, e->origin,
-               (e->flags & DQ_INTEGRATOR_DEPRECATED) ? " (deprecated)" : "");
+        fputs("  ", stdout);
+        cli_text_cell(stdout, e->name, LIST_NAME_COLS, wn + 2);
+        cli_text_cell(stdout, aliases[0] ? aliases : "-", LIST_ALIASES_COLS, wa + 2);
+        cli_text_cell(stdout, e->category[0] ? e->category : "-", LIST_CATEGORY_COLS, wc + 2);
+        printf("%-5s  ", e->order ? order : "?");
+        cli_text_cell(stdout, e->description, LIST_DESCRIPTION_COLS, wd + 2);
+        cli_text_put(stdout, e->origin, 0);
+        printf("%s\n", (e->flags & DQ_INTEGRATOR_DEPRECATED) ? " (deprecated)" : "");
     }
 }
 
 static void list_models(const dq_cli_t *cli)
 {
     size_t n = dq_registry_model_count(cli->reg);
-    int wn = 5, wp = 10, wd = 11;
+    size_t wn = 5, wp = 10, wd = 11;
     char params[512];
     for (size_t i = 0; i < n; ++i) {
         const dq_model_desc_t *d = dq_registry_model_at(cli->reg, i)->desc;
-        wn = list_width(wn, d->name);
+        wn = list_width(wn, d->name, LIST_NAME_COLS);
         cli_model_param_names(d, params, sizeof params);
-        wp = list_width(wp, params);
-        wd = list_width(wd, d->description ? d->description : "");
+        wp = list_width(wp, params, LIST_PARAMS_COLS);
+        wd = list_width(wd, d->description, LIST_DESCRIPTION_COLS);
     }
     printf("\nModels (%zu):\n", n);
     if (n == 0)
         return;
-    printf("  %-*s  %-*s  %-*s  %s\n", wn, "NAME", wp, "PARAMETERS", wd, "DESCRIPTION", "SOURCE");
+    printf("  %-*s  %-*s  %-*s  %s\n", (int)wn, "NAME", (int)wp, "PARAMETERS", (int)wd,
+           "DESCRIPTION", "SOURCE");
     for (size_t i = 0; i < n; ++i) {
         const dq_model_entry_t *m = dq_registry_model_at(cli->reg, i);
         const dq_model_desc_t *d = m->desc;
         cli_model_param_names(d, params, sizeof params);
-        printf("  %-*s  %-*s  %-*s  %s\n", wn, d->name, wp, params[0] ? params : "-", wd,
-               d->description ? d->description : "", m->origin);
+        fputs("  ", stdout);
+        cli_text_cell(stdout, d->name, LIST_NAME_COLS, wn + 2);
+        cli_text_cell(stdout, params[0] ? params : "-", LIST_PARAMS_COLS, wp + 2);
+        cli_text_cell(stdout, d->description, LIST_DESCRIPTION_COLS, wd + 2);
+        cli_text_put(stdout, m->origin, 0);
+        fputc('\n', stdout);
     }
 }
 
@@ -97,11 +122,13 @@ static void list_problems(const dq_cli_t *cli)
             continue;
         if (shown++ == 0)
             printf("\nProblems while loading:\n");
+        printf(r->code != DQ_OK ? "  rejected " : "  note     ");
+        cli_text_put(stdout, r->path, 0);
         if (r->code != DQ_OK)
-            printf("  rejected %s (stopped at stage '%s'): %s\n", r->path,
-                   dq_load_stage_name(r->stage), r->message);
-        else
-            printf("  note     %s: %s\n", r->path, r->message);
+            printf(" (stopped at stage '%s')", dq_load_stage_name(r->stage));
+        fputs(": ", stdout);
+        cli_text_put(stdout, r->message, 0);
+        fputc('\n', stdout);
     }
 }
 

@@ -4,6 +4,7 @@
  * A struct is accepted when its major equals ours and its minor is not newer. Its
  * struct_size must cover at least the fields of ABI x.0; fields appended since are read
  * only when they fit, and read as zero otherwise. */
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,12 +81,30 @@ int dq__abi_read(const void *in, void *out, size_t host_size, size_t min_size, c
     return DQ_OK;
 }
 
+/* Refuses a struct the plugin placed where it cannot be read (before its header is). */
+static int abi_align_check(const void *p, size_t align, const char *what, const char *source,
+                           dq_error_t *err)
+{
+    if (dq__is_aligned(p, align))
+        return DQ_OK;
+    char who[DQ_ERROR_SOURCE_MAX + 8] = "";
+    if (source)
+        snprintf(who, sizeof who, "'%s': ", source);
+    return dq_error_set(err, DQ_EDESC, source,
+                        "%s%s is at a misaligned address (needs %zu-byte alignment)", who, what,
+                        align);
+}
+
 /* The ABI 2.0 layouts end at these fields; anything after was appended later. */
 #define ABI_MIN_SIZE(T, last) (offsetof(T, last) + sizeof(((T *)0)->last))
 
 int dq__integrator_desc_read(const dq_integrator_desc_t *d, dq_integrator_desc_t *out,
                              const char *source, dq_error_t *err)
 {
+    int rc =
+        abi_align_check(d, alignof(dq_integrator_desc_t), "integrator descriptor", source, err);
+    if (rc)
+        return rc;
     char what[160];
     const char *name = d->name;
     /* The name is read before the size check only to make the message useful; name is the
@@ -102,6 +121,9 @@ int dq__integrator_desc_read(const dq_integrator_desc_t *d, dq_integrator_desc_t
 int dq__model_desc_read(const dq_model_desc_t *d, dq_model_desc_t *out, const char *source,
                         dq_error_t *err)
 {
+    int rc = abi_align_check(d, alignof(dq_model_desc_t), "model descriptor", source, err);
+    if (rc)
+        return rc;
     return dq__abi_read(d, out, sizeof *out, ABI_MIN_SIZE(dq_model_desc_t, time_unit),
                         "model descriptor", source, err);
 }
@@ -109,6 +131,9 @@ int dq__model_desc_read(const dq_model_desc_t *d, dq_model_desc_t *out, const ch
 int dq__module_desc_read(const dq_module_desc_t *d, dq_module_desc_t *out, const char *source,
                          dq_error_t *err)
 {
+    int rc = abi_align_check(d, alignof(dq_module_desc_t), "module descriptor", source, err);
+    if (rc)
+        return rc;
     return dq__abi_read(d, out, sizeof *out,
                         ABI_MIN_SIZE(dq_module_desc_t, compute_derivative_diag),
                         "module descriptor", source, err);
@@ -117,6 +142,16 @@ int dq__module_desc_read(const dq_module_desc_t *d, dq_module_desc_t *out, const
 int dq__plugin_info_read(const dq_plugin_info_t *d, dq_plugin_info_t *out, const char *source,
                          dq_error_t *err)
 {
-    return dq__abi_read(d, out, sizeof *out, ABI_MIN_SIZE(dq_plugin_info_t, models),
-                        "plugin info block", source, err);
+    int rc = abi_align_check(d, alignof(dq_plugin_info_t), "plugin info block", source, err);
+    if (rc == DQ_OK)
+        rc = dq__abi_read(d, out, sizeof *out, ABI_MIN_SIZE(dq_plugin_info_t, models),
+                          "plugin info block", source, err);
+    /* The loader walks both lists next. */
+    if (rc == DQ_OK)
+        rc = abi_align_check(out->integrators, alignof(const dq_integrator_desc_t *),
+                             "plugin info block: 'integrators' list", source, err);
+    if (rc == DQ_OK)
+        rc = abi_align_check(out->models, alignof(const dq_model_desc_t *),
+                             "plugin info block: 'models' list", source, err);
+    return rc;
 }

@@ -4,6 +4,7 @@
 #define DQ_CORE_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include <dq/host/error.h>
@@ -16,6 +17,13 @@
 int dq__name_is_valid(const char *name);
 /* True when name is non-empty and made of [A-Za-z0-9_] (states, parameters, options). */
 int dq__identifier_is_valid(const char *name);
+
+/* True when p is a multiple of align (a power of two). A plugin's pointer is checked with
+ * this before it is read: reading through a misaligned one is undefined behaviour. */
+static inline int dq__is_aligned(const void *p, size_t align)
+{
+    return ((uintptr_t)p & (uintptr_t)(align - 1)) == 0;
+}
 
 /* Checks an ABI header: same major, minor not newer, struct_size >= min_size. `what`
  * names the struct in messages ("integrator descriptor 'euler'"); `source` is the plugin

@@ -345,7 +345,13 @@ int dq__registry_unknown(const char *kind, const char *name, const char *const *
                        .listed = listed,
                        .n_listed = n_listed,
                        .none = none};
-    return dq__error_unknown(err, DQ_ENOTFOUND, NULL, &u, "Unknown %s '%s'.", kind, name);
+    /* No name is longer than 64 bytes; a longer one is shown cut (formatting all of a
+     * 50 MB name into a 1 KB message would cost more than the search). */
+    int shown = 0;
+    while (shown <= 80 && name[shown])
+        ++shown;
+    return dq__error_unknown(err, DQ_ENOTFOUND, NULL, &u, "Unknown %s '%.*s%s'.", kind,
+                             shown > 80 ? 77 : shown, name, shown > 80 ? "..." : "");
 }
 
 const dq_integrator_entry_t *dq_registry_lookup(dq_registry_t *reg, const char *name,

@@ -6,7 +6,13 @@
  * applied recursively: the longest common run, ties going to the earliest start in a, then
  * in b; then the parts left and right of it. No junk function; the autojunk "popular" rule
  * (b of 200 or more elements, an element occurring more than len(b)/100 + 1 times is not
- * used to seed matches) is kept so long inputs give difflib's numbers too. */
+ * used to seed matches) is kept so long inputs give difflib's numbers too.
+ *
+ * dq_suggest is get_close_matches, with its two cheap upper bounds tried first:
+ * real_quick_ratio (from the lengths alone) and quick_ratio (from byte counts). A candidate
+ * whose bound is under the cutoff cannot reach it, so the answer is the same; and a name
+ * far longer than every candidate (a 50 MB "model name") costs one strlen, not a
+ * quadratic match over megabytes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +160,42 @@ double dq_similarity(const char *a, const char *b)
     return 2.0 * (double)m / (double)(la + lb);
 }
 
+/* difflib's _calculate_ratio, so the bounds compare with the cutoff exactly as ratio does. */
+static double suggest_ratio(size_t matches, size_t length)
+{
+    return length ? 2.0 * (double)matches / (double)length : 1.0;
+}
+
+/* The byte counts of the name, taken once when a candidate first passes the length bound. */
+typedef struct suggest_name {
+    const unsigned char *s;
+    size_t len;
+    int counted;
+    size_t count[256];
+} suggest_name_t;
+
+/* real_quick_ratio, then quick_ratio: upper bounds of dq_similarity(x, name). */
+static int suggest_may_reach(suggest_name_t *nm, const char *x, double cutoff)
+{
+    size_t lx = strlen(x), total = lx + nm->len;
+    if (!(suggest_ratio(lx < nm->len ? lx : nm->len, total) >= cutoff))
+        return 0;
+    if (!nm->counted) {
+        memset(nm->count, 0, sizeof nm->count);
+        for (size_t i = 0; i < nm->len; ++i)
+            ++nm->count[nm->s[i]];
+        nm->counted = 1;
+    }
+    /* The multiset intersection: each byte of x matches one unused copy in the name. */
+    size_t used[256] = {0}, matches = 0;
+    for (const unsigned char *p = (const unsigned char *)x; *p; ++p)
+        if (used[*p] < nm->count[*p]) {
+            ++used[*p];
+            ++matches;
+        }
+    return suggest_ratio(matches, total) >= cutoff;
+}
+
 /* heapq.nlargest order on (score, string) tuples: higher score first, then larger string. */
 static int suggest_before(double sa, const char *a, double sb, const char *b)
 {
@@ -176,9 +218,10 @@ size_t dq_suggest(const char *name, const char *const *candidates, size_t n, dou
     double local[SUGGEST_STACK_SCORES];
     double *score = keep <= SUGGEST_STACK_SCORES ? local : malloc(keep * sizeof *score);
     size_t len = 0;
+    suggest_name_t nm = {.s = (const unsigned char *)name, .len = strlen(name)};
     for (size_t c = 0; c < n; ++c) {
         const char *x = candidates[c];
-        if (!x)
+        if (!x || !suggest_may_reach(&nm, x, cutoff))
             continue;
         /* get_close_matches puts the candidate in seq1 and the word in seq2. */
         double sx = dq_similarity(x, name);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "registry_private.h"
+#include "validate_strings.h"
 
 /* Longest lists read before a missing NULL end is assumed. */
 #define VALIDATE_ALIASES_MAX 64
@@ -32,10 +33,17 @@ static int validate_category(const dq_integrator_desc_t *d, const char *source, 
                              "Integrator '%s' has unknown category '%s'.", d->name, d->category);
 }
 
-static int validate_aliases(const dq_integrator_desc_t *d, const char *source, dq_error_t *err)
+static int validate_aliases(const dq_integrator_desc_t *d, const char *who, const char *source,
+                            dq_error_t *err)
 {
-    for (size_t a = 0; d->aliases && d->aliases[a]; ++a) {
+    int rc = dq__align_check(d->aliases, alignof(const char *), who, "aliases list", source, err);
+    for (size_t a = 0; rc == DQ_OK && d->aliases && d->aliases[a]; ++a) {
         const char *alias = d->aliases[a];
+        char field[32];
+        snprintf(field, sizeof field, "alias %zu", a);
+        if (a < VALIDATE_ALIASES_MAX &&
+            (rc = dq__text_check(alias, DQ__NAME_MAX, who, field, source, err)))
+            return rc;
         if (a == VALIDATE_ALIASES_MAX)
             return dq_error_set(err, DQ_EDESC, source,
                                 "Integrator '%s' has more than %d aliases, or an alias list "
@@ -57,13 +65,16 @@ static int validate_aliases(const dq_integrator_desc_t *d, const char *source, d
                 return dq_error_set(err, DQ_EDESC, source,
                                     "Integrator '%s' lists alias '%s' twice.", d->name, alias);
     }
-    return DQ_OK;
+    return rc;
 }
 
-static int validate_option(const dq_integrator_desc_t *d, size_t i, const char *source,
-                           dq_error_t *err)
+static int validate_option(const dq_integrator_desc_t *d, size_t i, const char *who,
+                           const char *source, dq_error_t *err)
 {
     const dq_option_desc_t *o = &d->options[i];
+    int rc = dq__element_text_check(who, source, "option", i, o->name, NULL, o->doc, err);
+    if (rc)
+        return rc;
     if (!dq__identifier_is_valid(o->name))
         return dq_error_set(err, DQ_EDESC, source,
                             "Integrator '%s' has option '%s' whose name is not of [A-Za-z0-9_]+.",
@@ -90,10 +101,14 @@ static int validate_option(const dq_integrator_desc_t *d, size_t i, const char *
     return DQ_OK;
 }
 
-static int validate_options(const dq_integrator_desc_t *d, const char *source, size_t *count,
-                            dq_error_t *err)
+static int validate_options(const dq_integrator_desc_t *d, const char *who, const char *source,
+                            size_t *count, dq_error_t *err)
 {
     size_t n = 0;
+    int rc =
+        dq__align_check(d->options, alignof(dq_option_desc_t), who, "option table", source, err);
+    if (rc)
+        return rc;
     for (; d->options && d->options[n].name; ++n) {
         /* Reads at most DQ__OPTIONS_MAX + 1 entries: a table of the maximum size and its
          * end. A longer table, or one without its end, stops here. */
@@ -102,8 +117,7 @@ static int validate_options(const dq_integrator_desc_t *d, const char *source, s
                                 "Integrator '%s' has more than %d options, or an option table "
                                 "without its NULL-name end (DQ_OPTIONS adds it).",
                                 d->name, DQ__OPTIONS_MAX);
-        int rc = validate_option(d, n, source, err);
-        if (rc)
+        if ((rc = validate_option(d, n, who, source, err)))
             return rc;
     }
     *count = n;
@@ -117,17 +131,24 @@ int dq__integrator_desc_check(const dq_integrator_desc_t *desc, const char *sour
     if (rc)
         return rc;
     const dq_integrator_desc_t *d = out;
+    char who[DQ_ERROR_SOURCE_MAX + DQ__NAME_MAX + 32];
+    dq__validate_who(who, sizeof who, "Integrator", NULL, source);
     if (!d->name || !*d->name)
         return dq_error_set(err, DQ_EDESC, source, "Integrator name must be a non-empty string.");
+    if ((rc = dq__text_check(d->name, DQ__NAME_MAX, who, "name", source, err)))
+        return rc;
     if (!dq__name_is_valid(d->name))
         return dq_error_set(err, DQ_EDESC, source,
                             "Integrator name '%s' has characters outside [A-Za-z0-9_.-].", d->name);
     if (!d->step)
         return dq_error_set(err, DQ_EDESC, source, "Integrator '%s' has no step function.",
                             d->name);
-    if ((rc = validate_category(d, source, err)) || (rc = validate_aliases(d, source, err)))
+    dq__validate_who(who, sizeof who, "Integrator", d->name, source);
+    if ((rc = dq__text_check_opt(d->category, DQ__NAME_MAX, who, "category", source, err)) ||
+        (rc = dq__text_check_opt(d->description, DQ__TEXT_MAX, who, "description", source, err)) ||
+        (rc = validate_category(d, source, err)) || (rc = validate_aliases(d, who, source, err)))
         return rc;
-    return validate_options(d, source, n_options, err);
+    return validate_options(d, who, source, n_options, err);
 }
 
 /* Names listed in a "did you mean" about reads. */
@@ -147,6 +168,9 @@ static int validate_param(const validate_model_t *v, size_t i, int *population, 
     const dq_model_desc_t *m = v->m;
     const dq_param_desc_t *p = &m->params[i];
     const char *who = v->who, *src = v->source;
+    int rc = dq__element_text_check(who, src, "parameter", i, p->name, p->unit, p->doc, err);
+    if (rc)
+        return rc;
     if (!dq__identifier_is_valid(p->name))
         return dq_error_set(err, DQ_EDESC, src,
                             "%s: parameter %zu has no valid name "
@@ -253,6 +277,11 @@ static int validate_module(const validate_model_t *v, const dq_module_desc_t *mo
                             "%s: %s has parent %d; module 0 is the root (parent -1) and parents "
                             "come before their children.",
                             who, what, md->parent);
+    char field[256];
+    snprintf(field, sizeof field, "module %zu name", i);
+    int rc = i > 0 ? dq__text_check_opt(md->name, DQ__NAME_MAX, who, field, src, err) : DQ_OK;
+    if (rc)
+        return rc;
     if (i > 0 && !dq__identifier_is_valid(md->name))
         return dq_error_set(err, DQ_EDESC, src, "%s: module %zu needs a name of [A-Za-z0-9_]+.",
                             who, i);
@@ -263,6 +292,16 @@ static int validate_module(const validate_model_t *v, const dq_module_desc_t *mo
         return dq_error_set(err, DQ_EDESC, src,
                             "%s: %s declares %zu states but its state table is NULL.", who, what,
                             md->n_states);
+    if (md->n_states > DQ__STATES_MAX)
+        return dq_error_set(err, DQ_EDESC, src,
+                            "%s: %s declares %zu states, more than the %d a module may have.", who,
+                            what, md->n_states, DQ__STATES_MAX);
+    snprintf(field, sizeof field, "%s state table", what);
+    if ((rc = dq__align_check(md->states, alignof(dq_state_desc_t), who, field, src, err)))
+        return rc;
+    snprintf(field, sizeof field, "%s solver", what);
+    if ((rc = dq__text_check_opt(md->solver, DQ__NAME_MAX, who, field, src, err)))
+        return rc;
     if (md->solver && !dq__name_is_valid(md->solver))
         return dq_error_set(err, DQ_EDESC, src,
                             "%s: %s names solver '%s', which is not an integrator name.", who, what,
@@ -271,6 +310,9 @@ static int validate_module(const validate_model_t *v, const dq_module_desc_t *mo
     for (size_t k = 0; k < md->n_states; ++k) {
         const dq_state_desc_t *s = &md->states[k];
         size_t owner;
+        snprintf(field, sizeof field, "%s state", what);
+        if ((rc = dq__element_text_check(who, src, field, k, s->name, s->unit, s->doc, err)))
+            return rc;
         if (!dq__identifier_is_valid(s->name))
             return dq_error_set(err, DQ_EDESC, src,
                                 "%s: %s has state %zu without a valid name ([A-Za-z0-9_]+).", who,
@@ -297,9 +339,16 @@ static int validate_reads(const validate_model_t *v, const dq_module_desc_t *mod
     const dq_module_desc_t *md = &mods[i];
     char buf[160];
     const char *what = validate_module_name(md, i, buf, sizeof buf);
-    for (size_t r = 0; md->reads && md->reads[r]; ++r) {
+    char field[256];
+    snprintf(field, sizeof field, "%s reads list", what);
+    int rc = dq__align_check(md->reads, alignof(const char *), v->who, field, v->source, err);
+    for (size_t r = 0; rc == DQ_OK && md->reads && md->reads[r]; ++r) {
         const char *name = md->reads[r];
         size_t owner;
+        snprintf(field, sizeof field, "%s reads[%zu]", what, r);
+        if (r < VALIDATE_READS_MAX &&
+            (rc = dq__text_check(name, DQ__NAME_MAX, v->who, field, v->source, err)))
+            return rc;
         if (r == VALIDATE_READS_MAX)
             return dq_error_set(err, DQ_EDESC, v->source,
                                 "%s: %s reads more than %d states, or its reads list lacks its "
@@ -329,7 +378,7 @@ static int validate_reads(const validate_model_t *v, const dq_module_desc_t *mod
                 return dq_error_set(err, DQ_EDESC, v->source, "%s: %s reads '%s' twice.", v->who,
                                     what, name);
     }
-    return DQ_OK;
+    return rc;
 }
 
 static int validate_modules(const validate_model_t *v, dq_error_t *err)
@@ -349,7 +398,12 @@ static int validate_modules(const validate_model_t *v, dq_error_t *err)
     int rc = DQ_OK;
     size_t n_states = 0;
     for (size_t i = 0; rc == DQ_OK && i < n; ++i) {
-        rc = dq__module_desc_read(m->modules[i], &mods[i], v->source, err);
+        char field[32];
+        snprintf(field, sizeof field, "module %zu descriptor", i);
+        rc = dq__align_check(m->modules[i], alignof(dq_module_desc_t), v->who, field, v->source,
+                             err);
+        if (rc == DQ_OK)
+            rc = dq__module_desc_read(m->modules[i], &mods[i], v->source, err);
         if (rc == DQ_OK)
             rc = validate_module(v, mods, i, &n_states, err);
     }
@@ -368,20 +422,33 @@ int dq__model_desc_check(const dq_model_desc_t *desc, const char *source, dq_mod
     if (rc)
         return rc;
     const dq_model_desc_t *m = out;
+    validate_model_t v = {.m = m, .source = source};
+    dq__validate_who(v.who, sizeof v.who, "Model", NULL, source);
     if (!m->name || !*m->name)
         return dq_error_set(err, DQ_EDESC, source, "Model name must be a non-empty string.");
+    if ((rc = dq__text_check(m->name, DQ__NAME_MAX, v.who, "name", source, err)))
+        return rc;
     if (!dq__name_is_valid(m->name))
         return dq_error_set(err, DQ_EDESC, source,
                             "Model name '%s' has characters outside [A-Za-z0-9_.-].", m->name);
-    validate_model_t v = {.m = m, .source = source};
-    if (source)
-        snprintf(v.who, sizeof v.who, "Model '%s' in '%s'", m->name, source);
-    else
-        snprintf(v.who, sizeof v.who, "Model '%s'", m->name);
+    dq__validate_who(v.who, sizeof v.who, "Model", m->name, source);
+    if ((rc =
+             dq__text_check_opt(m->description, DQ__TEXT_MAX, v.who, "description", source, err)) ||
+        (rc = dq__text_check_opt(m->time_unit, DQ__NAME_MAX, v.who, "time_unit", source, err)))
+        return rc;
     if (m->n_params && !m->params)
         return dq_error_set(err, DQ_EDESC, source,
                             "%s declares %zu parameters but its parameter table is NULL.", v.who,
                             m->n_params);
+    if (m->n_params > DQ__PARAMS_MAX)
+        return dq_error_set(err, DQ_EDESC, source,
+                            "%s declares %zu parameters, more than the %d a model may have.", v.who,
+                            m->n_params, DQ__PARAMS_MAX);
+    if ((rc = dq__align_check(m->params, alignof(dq_param_desc_t), v.who, "parameter table", source,
+                              err)) ||
+        (rc = dq__align_check(m->modules, alignof(const dq_module_desc_t *), v.who, "module list",
+                              source, err)))
+        return rc;
     int population = -1;
     for (size_t i = 0; i < m->n_params; ++i)
         if ((rc = validate_param(&v, i, &population, err)))
