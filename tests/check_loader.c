@@ -1087,10 +1087,11 @@ START_TEST(test_loader_refuses_misaligned_entry_pointer)
 {
     env_t e = env_open();
     const char *p = real(fixture("misaligned_info.so"));
-    const dq_load_record_t *rec = load_mode(&e, "misaligned_info.so", DQ_SCAN_OFF, DQ_ENOENTRY);
+    const dq_load_record_t *rec = load_mode(&e, "misaligned_info.so", DQ_SCAN_OFF, DQ_EDESC);
     char want[DQ_ERROR_MESSAGE_MAX];
-    snprintf(want, sizeof want, "plugin '%s': dq_plugin_entry returned a misaligned pointer", p);
-    assert_failed(rec, p, DQ_STAGE_OPENED, want);
+    snprintf(want, sizeof want,
+             "'%s': plugin info block is at a misaligned address (needs 8-byte alignment)", p);
+    assert_failed(rec, p, DQ_STAGE_ENTRY, want);
     env_close(&e);
 }
 END_TEST
@@ -1101,7 +1102,8 @@ START_TEST(test_loader_refuses_misaligned_descriptor_pointer)
     const char *p = real(fixture("misaligned_desc.so"));
     const dq_load_record_t *rec = load_mode(&e, "misaligned_desc.so", DQ_SCAN_OFF, DQ_EDESC);
     char want[DQ_ERROR_MESSAGE_MAX];
-    snprintf(want, sizeof want, "plugin '%s': integrator descriptor 0 is misaligned", p);
+    snprintf(want, sizeof want,
+             "'%s': integrator descriptor is at a misaligned address (needs 8-byte alignment)", p);
     assert_failed(rec, p, DQ_STAGE_ENTRY, want);
     env_close(&e);
 }
