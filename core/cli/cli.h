@@ -31,6 +31,7 @@ typedef struct dq_cli {
 void cli_print_error(const dq_error_t *err);
 void cli_errorf(const char *fmt, ...) DQ_PRINTF(1, 2);
 void cli_warnf(const char *fmt, ...) DQ_PRINTF(1, 2);
+void cli_note(const char *fmt, ...) DQ_PRINTF(1, 2);
 
 /* Loads every plugin directory. Returns DQ_EXIT_OK, or DQ_EXIT_USAGE when no directory could
  * be read at all. Warnings about missing directories go to stderr. */
