@@ -148,12 +148,14 @@ static int run_steps(dq_system_t *sys, dq_recorder_t *rec, uint64_t every, unsig
         uint64_t todo = steps - k < chunk ? steps - k : chunk;
         if (rec && todo > every - k % every)
             todo = every - k % every; /* stop at the next sample */
-        double t0 = run_now();
+        /* Only whole chunks are timed: a recorded run stopping at every step pays nothing. */
+        const int whole = todo == chunk;
+        double t0 = whole ? run_now() : 0.0;
         if (dq_system_run(sys, todo, err) || (rec && dq_recorder_sample(rec, err)))
             return DQ_EXIT_FAILURE;
         k += todo;
-        double took = run_now() - t0;
-        if (todo == chunk && took < RUN_CHUNK_SECONDS / 2 && chunk < (UINT64_C(1) << 62))
+        double took = whole ? run_now() - t0 : RUN_CHUNK_SECONDS;
+        if (took < RUN_CHUNK_SECONDS / 2 && chunk < (UINT64_C(1) << 62))
             chunk *= 2;
         else if (took > RUN_CHUNK_SECONDS * 2 && chunk > 1)
             chunk /= 2;

@@ -42,7 +42,8 @@ static void main_usage(FILE *out)
           "that order: a plugin reusing a registered name is refused unless it sets\n"
           "override, in which case it replaces the earlier one with a warning.\n"
           "\n"
-          "Exit status: 0 success, 1 failure while running, 2 usage or input error.\n",
+          "Exit status: 0 success, 1 failure while running (or writing standard output),\n"
+          "2 usage or input error, 128+N run stopped by signal N.\n",
           out);
 }
 

@@ -187,7 +187,8 @@ FILE *run_output_open(run_output_t *o)
         int e = errno;
         if (fd >= 0)
             close(fd);
-        output_refuse(o, "%s", strerror(e));
+        if (!(e == EINTR && run_signal)) /* a FIFO with no reader, and Ctrl-C: said later */
+            output_refuse(o, "%s", strerror(e));
         run_output_cleanup(o);
         return NULL;
     }
