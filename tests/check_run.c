@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -526,14 +527,26 @@ END_TEST
 
 START_TEST(test_run_output_device_and_fifo_are_written_in_place)
 {
+    /* As root, a dqhost that renamed over its target would replace the device node: the
+     * test then writes to a twin of /dev/null of its own, never to the system's. */
+    char dev[256] = "/dev/null";
+    int own = 0;
+    if (geteuid() == 0) {
+        snprintf(dev, sizeof dev, "%s/null", tmp);
+        own = mknod(dev, S_IFCHR | 0666, makedev(1, 3)) == 0;
+        if (!own)
+            snprintf(dev, sizeof dev, "/dev/fd/1"); /* no CAP_MKNOD: a device all the same */
+    }
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
-                               "--t-end", "1", "-o", "/dev/null"),
+                               "--t-end", "1", "-o", dev, "-q"),
                      0);
-    ck_assert_contains(res.out, "trajectory: 3 samples -> /dev/null (csv)\n");
     struct stat st;
-    ck_assert_int_eq(stat("/dev/null", &st), 0);
-    ck_assert(S_ISCHR(st.st_mode));
-    ck_assert_int_eq(tmp_entries(), 0);
+    ck_assert_int_eq(stat(dev, &st), 0);
+    if (own || strcmp(dev, "/dev/null") == 0)
+        ck_assert(S_ISCHR(st.st_mode));
+    ck_assert_int_eq(tmp_entries(), own);
+    if (own)
+        unlink(dev);
     /* A FIFO: a reader child copies what comes through into a file. */
     char fifo[256], copy[256];
     snprintf(fifo, sizeof fifo, "%s/pipe", tmp);
