@@ -4,11 +4,17 @@
  * every example spec. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -330,6 +336,496 @@ START_TEST(test_run_threads_flag_gives_the_same_bits)
 }
 END_TEST
 
+/* ---- outputs, signals, bounds (issue #10) ------------------------------------------------ */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Starts dqhost with the NULL-terminated argv (argv[0] is filled in) in `cwd`, standard
+ * output to `out_path` (opened for writing; NULL: /dev/null) and standard error to the file
+ * `err` (rewound by the caller). Returns the child's pid. */
+static pid_t spawn(const char *cwd, const char *out_path, FILE *err, const char **argv)
+{
+    argv[0] = DQ_TEST_DQHOST;
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        unsetenv("DQHOST_PLUGIN_PATH");
+        int fd = open(out_path ? out_path : "/dev/null", O_WRONLY);
+        if (fd < 0 || (cwd && chdir(cwd) != 0))
+            _exit(126);
+        dup2(fd, 1);
+        dup2(fileno(err), 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for pid at most `seconds`; kills it (and fails) after that. Returns the raw status. */
+static int wait_for(pid_t pid, double seconds)
+{
+    double end = now_s() + seconds;
+    int st = 0;
+    for (;;) {
+        pid_t got = waitpid(pid, &st, WNOHANG);
+        if (got == pid)
+            return st;
+        if (now_s() > end) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            ck_abort_msg("dqhost did not stop within %.1f s", seconds);
+        }
+        usleep(2000);
+    }
+}
+
+/* The whole of a FILE written by a child. */
+static void read_back(FILE *f, char *buf, size_t cap)
+{
+    rewind(f);
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+}
+
+/* True when the temporary directory holds a name starting with `prefix`. */
+static int tmp_has_prefix(const char *prefix)
+{
+    DIR *d = opendir(tmp);
+    int found = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        found |= strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return found;
+}
+
+/* A run of 10^9 steps: it would take many seconds, so a quick exit shows a check made
+ * before the run. */
+#define LONG_RUN "run", "--model", "decay", "--solver", "euler", "--dt", "1e-6", "--t-end", "1000"
+
+START_TEST(test_run_output_target_is_checked_before_the_run_with_status_2)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/dir", tmp);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/file", tmp);
+    write_file(path, "x");
+    snprintf(path, sizeof path, "%s/ro.csv", tmp);
+    write_file(path, "old\n");
+    ck_assert_int_eq(chmod(path, 0444), 0);
+    snprintf(path, sizeof path, "%s/loop", tmp);
+    ck_assert_int_eq(symlink("loop", path), 0);
+    snprintf(path, sizeof path, "%s/dangling", tmp);
+    ck_assert_int_eq(symlink("nodir/x.csv", path), 0);
+    const struct {
+        const char *out, *message;
+    } cases[] = {
+        {"dir", "cannot write trajectory 'dir': it is a directory"},
+        {"dir/", "cannot write trajectory 'dir/': it is a directory"},
+        {"nodir/x.csv", "cannot write trajectory 'nodir/x.csv': directory 'nodir' does not exist"},
+        {"file/x.csv", "cannot write trajectory 'file/x.csv': 'file' is not a directory"},
+        {"ro.csv", "cannot write trajectory 'ro.csv': the file is read-only"},
+        {"loop", "cannot write trajectory 'loop': Too many levels of symbolic links"},
+        {"dangling", "cannot write trajectory 'dangling' (-> 'nodir/x.csv'): directory 'nodir' "
+                     "does not exist"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        double t0 = now_s();
+        int status = dqhost_in(tmp, LONG_RUN, "-o", cases[i].out);
+        char want[512];
+        snprintf(want, sizeof want, "dqhost: error: %s\n", cases[i].message);
+        ck_assert_msg(status == 2, "%s: status %d", cases[i].out, status);
+        ck_assert_str_eq(res.err, want);
+        ck_assert_str_eq(res.out, "");
+        ck_assert_msg(now_s() - t0 < 2.0, "%s: refused only after %.1f s", cases[i].out,
+                      now_s() - t0);
+        ck_assert_int_eq(tmp_entries(), 5); /* nothing created */
+    }
+    snprintf(path, sizeof path, "%s/ro.csv", tmp);
+    char *ro = slurp(path);
+    ck_assert_str_eq(ro, "old\n"); /* the read-only file is untouched */
+    free(ro);
+    /* A directory where no file can be created (root may write anywhere: not tested). */
+    if (geteuid() != 0) {
+        snprintf(path, sizeof path, "%s/dir", tmp);
+        ck_assert_int_eq(chmod(path, 0555), 0);
+        ck_assert_int_eq(dqhost_in(tmp, LONG_RUN, "-o", "dir/x.csv"), 2);
+        ck_assert_str_eq(res.err, "dqhost: error: cannot write trajectory 'dir/x.csv': cannot "
+                                  "create files in directory 'dir': Permission denied\n");
+        chmod(path, 0755);
+    }
+}
+END_TEST
+
+START_TEST(test_run_output_symlink_is_followed_and_stays_a_symlink)
+{
+    char real[256], link[256], dangling[256];
+    snprintf(real, sizeof real, "%s/real.csv", tmp);
+    snprintf(link, sizeof link, "%s/link.csv", tmp);
+    snprintf(dangling, sizeof dangling, "%s/new-link.csv", tmp);
+    write_file(real, "old\n");
+    ck_assert_int_eq(symlink("real.csv", link), 0);
+    ck_assert_int_eq(symlink("made.csv", dangling), 0);
+    ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
+                               "--t-end", "1", "-o", "link.csv", "-q"),
+                     0);
+    struct stat st;
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    char *csv = slurp(real);
+    ck_assert_str_eq(csv, "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    free(csv);
+    /* A symlink to a name that does not exist yet creates that name. */
+    ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
+                               "--t-end", "1", "-o", "new-link.csv", "-q"),
+                     0);
+    ck_assert_int_eq(lstat(dangling, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    snprintf(real, sizeof real, "%s/made.csv", tmp);
+    csv = slurp(real);
+    ck_assert_str_eq(csv, "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    free(csv);
+    ck_assert_int_eq(tmp_entries(), 4);
+}
+END_TEST
+
+START_TEST(test_run_output_hard_linked_file_is_rewritten_in_place_on_success_only)
+{
+    char a[256], b[256];
+    snprintf(a, sizeof a, "%s/a.csv", tmp);
+    snprintf(b, sizeof b, "%s/b.csv", tmp);
+    write_file(a, "old\n");
+    ck_assert_int_eq(link(a, b), 0);
+    struct stat before, after;
+    ck_assert_int_eq(stat(a, &before), 0);
+    /* A failed run leaves the file as it was and keeps its record beside it. */
+    ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "stiff_linear", "--solver", "rk4", "--dt",
+                               "0.01", "--t-end", "5", "-o", "a.csv"),
+                     1);
+    ck_assert_contains(res.err, "samples) is kept in 'a.csv.partial'\n");
+    char *text = slurp(b);
+    ck_assert_str_eq(text, "old\n");
+    free(text);
+    /* A run that succeeds writes the file itself: both names see the trajectory. */
+    ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
+                               "--t-end", "1", "-o", "a.csv", "-q"),
+                     0);
+    ck_assert_int_eq(stat(a, &after), 0);
+    ck_assert_uint_eq(after.st_ino, before.st_ino);
+    ck_assert_uint_eq(after.st_nlink, 2);
+    text = slurp(b);
+    ck_assert_str_eq(text, "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    free(text);
+    ck_assert_int_eq(tmp_entries(), 3); /* a.csv, b.csv, a.csv.partial */
+}
+END_TEST
+
+START_TEST(test_run_output_device_and_fifo_are_written_in_place)
+{
+    /* As root, a dqhost that renamed over its target would replace the device node: the
+     * test then writes to a twin of /dev/null of its own, never to the system's. */
+    char dev[256] = "/dev/null";
+    int own = 0;
+    if (geteuid() == 0) {
+        snprintf(dev, sizeof dev, "%s/null", tmp);
+        own = mknod(dev, S_IFCHR | 0666, makedev(1, 3)) == 0;
+        if (!own)
+            snprintf(dev, sizeof dev, "/dev/fd/1"); /* no CAP_MKNOD: a device all the same */
+    }
+    ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
+                               "--t-end", "1", "-o", dev, "-q"),
+                     0);
+    struct stat st;
+    ck_assert_int_eq(stat(dev, &st), 0);
+    if (own || strcmp(dev, "/dev/null") == 0)
+        ck_assert(S_ISCHR(st.st_mode));
+    ck_assert_int_eq(tmp_entries(), own);
+    if (own)
+        unlink(dev);
+    /* A FIFO: a reader child copies what comes through into a file. */
+    char fifo[256], copy[256];
+    snprintf(fifo, sizeof fifo, "%s/pipe", tmp);
+    snprintf(copy, sizeof copy, "%s/copy", tmp);
+    ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+    fflush(NULL);
+    pid_t reader = fork();
+    if (reader == 0) {
+        int in = open(fifo, O_RDONLY), out = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        char buf[4096];
+        for (ssize_t n; in >= 0 && (n = read(in, buf, sizeof buf)) > 0;)
+            if (write(out, buf, (size_t)n) != n)
+                _exit(1);
+        _exit(in >= 0 && out >= 0 ? 0 : 1);
+    }
+    ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
+                               "--t-end", "1", "-o", "pipe", "-q"),
+                     0);
+    int st_reader = wait_for(reader, 10);
+    ck_assert(WIFEXITED(st_reader) && WEXITSTATUS(st_reader) == 0);
+    ck_assert_int_eq(lstat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+    char *csv = slurp(copy);
+    ck_assert_str_eq(csv, "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    free(csv);
+    ck_assert_int_eq(tmp_entries(), 2); /* pipe and copy: no temporary file */
+}
+END_TEST
+
+START_TEST(test_run_output_dash_is_standard_output)
+{
+    ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
+                               "--t-end", "1", "-o", "-", "-q"),
+                     0);
+    ck_assert_str_eq(res.out, "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(res.err, "");
+    char spec[256];
+    snprintf(spec, sizeof spec, "%s/dash.json", tmp);
+    write_file(spec, "{\"model\": \"decay\", \"solver\": \"euler\", \"dt\": 0.5, \"t_end\": 1,"
+                     " \"output\": {\"path\": \"-\", \"format\": \"json\"}}");
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec), 0);
+    ck_assert(strncmp(res.out, "{\"model\": \"decay\"", 17) == 0);
+    ck_assert_contains(res.err, "trajectory: 3 samples -> standard output (json)\n");
+    ck_assert_int_eq(tmp_entries(), 1); /* the spec; no file named "-" */
+}
+END_TEST
+
+/* Starts a long recorded run, waits until it has written its first samples, sends `sig`
+ * and checks the status, the message and the files. */
+static void run_interrupt(int sig, const char *name, const char *format)
+{
+    char errpath[] = "/tmp/dqhost-run-err-XXXXXX";
+    int efd = mkstemp(errpath);
+    ck_assert_int_ge(efd, 0);
+    unlink(errpath);
+    FILE *err = fdopen(efd, "w+");
+    const char *argv[] = {NULL,       LONG_RUN,   "--every", "100000", "-o",
+                          "out.data", "--format", format,    NULL};
+    pid_t pid = spawn(tmp, NULL, err, argv);
+    /* Wait until the temporary file holds a few samples: the run is under way. */
+    double end = now_s() + 20;
+    for (int ready = 0; !ready && now_s() < end; usleep(5000)) {
+        DIR *d = opendir(tmp);
+        for (struct dirent *e; (e = readdir(d));) {
+            if (strncmp(e->d_name, "out.data.tmp.", 13) != 0)
+                continue;
+            char path[512];
+            struct stat st;
+            snprintf(path, sizeof path, "%s/%s", tmp, e->d_name);
+            ready = stat(path, &st) == 0 && st.st_size > 20;
+        }
+        closedir(d);
+    }
+    double t0 = now_s();
+    ck_assert_int_eq(kill(pid, sig), 0);
+    int st = wait_for(pid, 10);
+    double took = now_s() - t0;
+    char text[4096];
+    read_back(err, text, sizeof text);
+    fclose(err);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + sig, "%s: status %d, stderr:\n%s", name,
+                  st, text);
+    ck_assert_msg(took < 2.0, "%s: took %.2f s to stop", name, took);
+    char want[128];
+    snprintf(want, sizeof want, "dqhost: note: interrupted by %s at t = ", name);
+    ck_assert_msg(strncmp(text, want, strlen(want)) == 0, "%s", text);
+    ck_assert_contains(text, " of 1000000000); the trajectory recorded up to t = ");
+    ck_assert_contains(text, "samples) is kept in 'out.data.partial'\n");
+    ck_assert_msg(strchr(text, '\n')[1] == '\0', "more than one line:\n%s", text);
+    ck_assert(!tmp_has_prefix("out.data.tmp"));
+    char path[256];
+    snprintf(path, sizeof path, "%s/out.data", tmp);
+    struct stat sb;
+    ck_assert_int_ne(stat(path, &sb), 0);
+    strcat(path, ".partial");
+    char *kept = slurp(path);
+    ck_assert_ptr_nonnull(kept);
+    if (strcmp(format, "json") == 0) {
+        /* Closed like a blow-up's record: a valid document. */
+        json_t *doc = json_loads(kept, 0, NULL);
+        ck_assert_ptr_nonnull(doc);
+        ck_assert_uint_ge(json_array_size(json_object_get(doc, "samples")), 1);
+        json_decref(doc);
+    } else {
+        ck_assert(strncmp(kept, "t,y[0]\n0,1\n", 11) == 0);
+        ck_assert(kept[strlen(kept) - 1] == '\n'); /* whole rows only */
+    }
+    free(kept);
+    unlink(path);
+}
+
+START_TEST(test_run_signal_stops_between_steps_keeps_partial_and_exits_128_plus_signal)
+{
+    run_interrupt(SIGINT, "SIGINT", "csv");
+    run_interrupt(SIGTERM, "SIGTERM", "json");
+    run_interrupt(SIGHUP, "SIGHUP", "csv");
+    ck_assert_int_eq(tmp_entries(), 0);
+    /* A run with no trajectory stops as promptly and says where it was. */
+    char errpath[] = "/tmp/dqhost-run-err-XXXXXX";
+    int efd = mkstemp(errpath);
+    unlink(errpath);
+    FILE *err = fdopen(efd, "w+");
+    const char *argv[] = {NULL, LONG_RUN, "-q", NULL};
+    pid_t pid = spawn(tmp, NULL, err, argv);
+    usleep(300000);
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    int st = wait_for(pid, 5);
+    char text[4096];
+    read_back(err, text, sizeof text);
+    fclose(err);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 143);
+    ck_assert_msg(strncmp(text, "dqhost: note: interrupted by SIGTERM at t = ", 44) == 0 &&
+                      strstr(text, " of 1000000000)\n") && !strchr(text, '\n')[1],
+                  "%s", text);
+}
+END_TEST
+
+START_TEST(test_run_write_errors_on_standard_output_exit_1)
+{
+    const struct {
+        const char *argv[16];
+        const char *message;
+    } cases[] = {
+        {{NULL, "list", NULL},
+         "dqhost: error: cannot write to standard output: No space left on device\n"},
+        {{NULL, "list", "--json", NULL}, NULL},
+        {{NULL, "--version", NULL},
+         "dqhost: error: cannot write to standard output: No space left on device\n"},
+        {{NULL, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5", "--t-end", "1",
+          NULL},
+         "dqhost: error: cannot write to standard output: No space left on device\n"},
+        {{NULL, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5", "--t-end", "1",
+          "--record", "y", "-q", NULL},
+         "dqhost: error: cannot write the trajectory: No space left on device\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        FILE *err = tmpfile();
+        int st = wait_for(spawn(NULL, "/dev/full", err, (const char **)cases[i].argv), 30);
+        char text[4096];
+        read_back(err, text, sizeof text);
+        fclose(err);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "case %zu: status %d: %s", i, st,
+                      text);
+        if (cases[i].message)
+            ck_assert_str_eq(text, cases[i].message);
+        else
+            ck_assert_msg(strncmp(text, "dqhost: error: ", 15) == 0 && !strchr(text, '\n')[1],
+                          "case %zu: %s", i, text);
+    }
+}
+END_TEST
+
+START_TEST(test_run_spec_size_is_capped)
+{
+    double t0 = now_s();
+    ck_assert_int_eq(dqhost("run", "/dev/zero"), 2);
+    ck_assert_str_eq(res.err, "dqhost: error: run spec '/dev/zero' is larger than 64 MiB, the "
+                              "limit for a run spec\n");
+    ck_assert_msg(now_s() - t0 < 5.0, "took %.1f s", now_s() - t0);
+    /* A regular file is measured, not read: a sparse 65 MiB file is refused at once. */
+    char path[256];
+    snprintf(path, sizeof path, "%s/big.json", tmp);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, (off_t)65 << 20), 0);
+    close(fd);
+    ck_assert_int_eq(dqhost_in(tmp, "run", "big.json"), 2);
+    ck_assert_str_eq(res.err, "dqhost: error: run spec 'big.json' is larger than 64 MiB, the "
+                              "limit for a run spec\n");
+}
+END_TEST
+
+START_TEST(test_run_step_and_substep_limits_name_the_limit_and_the_flag)
+{
+    ck_assert_int_eq(
+        dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "1", "--t-end", "1e15"), 2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: 1000000000000000 steps (t_end / dt) are more "
+                              "than the limit of 10000000000; raise it with --max-steps N\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "1", "--t-end",
+                            "10", "--max-steps", "9"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: 10 steps (t_end / dt) are more than the limit "
+                              "of 9; raise it with --max-steps N\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "1", "--t-end",
+                            "10", "--max-steps", "10", "-q"),
+                     0);
+    /* Substeps: bounded per step (one step must stay short enough to interrupt) ... */
+    ck_assert_int_eq(dqhost("run", "--model", "hh", "--solver", "rk4", "--dt", "0.025", "--t-end",
+                            "1", "--submodule", "gates=ind_exp_euler:4294967295"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: --submodule substeps: 4294967295 is more than "
+                              "the limit of 1000000 substeps per step\n");
+    char spec[256];
+    snprintf(spec, sizeof spec, "%s/sub.json", tmp);
+    write_file(spec, "{\"model\": \"hh\", \"solver\": \"rk4\", \"dt\": 0.025, \"t_end\": 1,"
+                     " \"submodules\": {\"gates\": {\"substeps\": 4294967295}}}");
+    ck_assert_int_eq(dqhost("run", spec), 2);
+    char want[512];
+    snprintf(want, sizeof want,
+             "dqhost: error: %s: .submodules.gates.substeps: 4294967295 is more than the limit "
+             "of 1000000 substeps per step\n",
+             spec);
+    ck_assert_str_eq(res.err, want);
+    /* ... and steps x substeps counts against the step limit. */
+    ck_assert_int_eq(dqhost("run", "--model", "hh", "--solver", "rk4", "--dt", "0.025", "--t-end",
+                            "1", "--submodule", "gates=ind_exp_euler:1000", "--max-steps", "39999"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: 40 steps of 1000 substeps (40000 solver steps) "
+                              "are more than the limit of 39999; raise it with --max-steps N\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "1", "--t-end",
+                            "1", "--max-steps", "0"),
+                     2);
+    ck_assert_str_eq(res.err,
+                     "dqhost: error: run: --max-steps: expected a whole number >= 1, got '0'\n");
+}
+END_TEST
+
+START_TEST(test_run_numeric_flags_are_strict)
+{
+    const struct {
+        const char *flag, *value, *message;
+    } cases[] = {
+        {"--dt", "1e-320",
+         "run: --dt: 1e-320 is too small (subnormal; the smallest normal double is "
+         "2.2250738585072014e-308)"},
+        {"--dt", "1e-400",
+         "run: --dt: 1e-400 is too small (it rounds to 0; the smallest normal double is "
+         "2.2250738585072014e-308)"},
+        {"--t-end", "1e400",
+         "run: --t-end: 1e400 is too large (the largest double is 1.7976931348623157e+308)"},
+        {"--dt", "0x1p-3", "run: --dt: expected a finite number, got '0x1p-3'"},
+        {"--dt", " 0.5", "run: --dt: expected a finite number, got ' 0.5'"},
+        {"--dt", "0.5 ", "run: --dt: expected a finite number, got '0.5 '"},
+        {"--dt", "infinity", "run: --dt: expected a finite number, got 'infinity'"},
+        {"--dt", ".", "run: --dt: expected a finite number, got '.'"},
+        {"--dt", "1e", "run: --dt: expected a finite number, got '1e'"},
+        {"--seed", "0x10", "run: --seed: expected a finite number, got '0x10'"},
+        {"--param", "tau= 2", "run: --param tau: expected a finite number, got ' 2'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        const char *dt = strcmp(cases[i].flag, "--dt") ? "0.5" : cases[i].value;
+        const char *t_end = strcmp(cases[i].flag, "--t-end") ? "1" : cases[i].value;
+        int status = strcmp(cases[i].flag, "--dt") && strcmp(cases[i].flag, "--t-end")
+                         ? dqhost("run", "--model", "decay", "--solver", "euler", "--dt", dt,
+                                  "--t-end", t_end, cases[i].flag, cases[i].value)
+                         : dqhost("run", "--model", "decay", "--solver", "euler", "--dt", dt,
+                                  "--t-end", t_end);
+        char want[512];
+        snprintf(want, sizeof want, "dqhost: error: %s\n", cases[i].message);
+        ck_assert_msg(status == 2, "%s %s: status %d", cases[i].flag, cases[i].value, status);
+        ck_assert_str_eq(res.err, want);
+    }
+    /* What stays accepted: signs, a leading or trailing point, exponents. */
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "+.5",
+                            "--t-end", "1.", "--param", "tau=1E+1", "-q"),
+                     0);
+}
+END_TEST
+
 Suite *run_suite(void)
 {
     Suite *s = suite_create("run");
@@ -346,6 +842,16 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_run_every_example_runs);
     tcase_add_test(tc, test_run_warns_once_that_the_noise_of_ou_is_not_integrated);
     tcase_add_test(tc, test_run_threads_flag_gives_the_same_bits);
+    tcase_add_test(tc, test_run_output_target_is_checked_before_the_run_with_status_2);
+    tcase_add_test(tc, test_run_output_symlink_is_followed_and_stays_a_symlink);
+    tcase_add_test(tc, test_run_output_hard_linked_file_is_rewritten_in_place_on_success_only);
+    tcase_add_test(tc, test_run_output_device_and_fifo_are_written_in_place);
+    tcase_add_test(tc, test_run_output_dash_is_standard_output);
+    tcase_add_test(tc, test_run_signal_stops_between_steps_keeps_partial_and_exits_128_plus_signal);
+    tcase_add_test(tc, test_run_write_errors_on_standard_output_exit_1);
+    tcase_add_test(tc, test_run_spec_size_is_capped);
+    tcase_add_test(tc, test_run_step_and_substep_limits_name_the_limit_and_the_flag);
+    tcase_add_test(tc, test_run_numeric_flags_are_strict);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -33,6 +33,7 @@ typedef struct dq_cli {
 void cli_print_error(const dq_error_t *err);
 void cli_errorf(const char *fmt, ...) DQ_PRINTF(1, 2);
 void cli_warnf(const char *fmt, ...) DQ_PRINTF(1, 2);
+void cli_note(const char *fmt, ...) DQ_PRINTF(1, 2);
 
 /* Loads every plugin directory (each once, however often it is named), scanning new or
  * changed plugins in a child process (DQHOST_NO_SCAN_CACHE=1: every plugin, ignoring the

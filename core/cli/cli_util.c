@@ -2,6 +2,7 @@
 /* cli_util.c -- plugin path resolution, loading, messages and parsing for the CLI. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -47,6 +48,14 @@ void cli_warnf(const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     cli_vline("warning", fmt, ap);
+    va_end(ap);
+}
+
+void cli_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cli_vline("note", fmt, ap);
     va_end(ap);
 }
 
@@ -195,13 +204,49 @@ void cli_report_rejected(const dq_cli_t *cli)
     }
 }
 
+/* The shape strtod should see: [+-] digits [. digits] [e [+-] digits], at least one digit
+ * in the mantissa. strtod alone also takes leading white space, hex floats, "inf", "nan"
+ * and "infinity", none of which a user means in a numeric flag. */
+static int cli_is_decimal(const char *s)
+{
+    size_t digits = 0;
+    if (*s == '+' || *s == '-')
+        ++s;
+    for (; *s >= '0' && *s <= '9'; ++s)
+        ++digits;
+    if (*s == '.')
+        for (++s; *s >= '0' && *s <= '9'; ++s)
+            ++digits;
+    if (!digits)
+        return 0;
+    if (*s == 'e' || *s == 'E') {
+        ++s;
+        if (*s == '+' || *s == '-')
+            ++s;
+        if (!(*s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            ++s;
+    }
+    return *s == '\0';
+}
+
 int cli_parse_double(const char *text, const char *what, double *out)
 {
-    char *end = NULL;
-    errno = 0;
-    double v = text ? strtod(text, &end) : 0.0;
-    if (!text || end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+    if (!text || !cli_is_decimal(text)) {
         cli_errorf("%s: expected a finite number, got '%s'", what, text ? text : "");
+        return -1;
+    }
+    errno = 0;
+    double v = strtod(text, NULL);
+    if (!isfinite(v)) {
+        cli_errorf("%s: %s is too large (the largest double is %.17g)", what, text, DBL_MAX);
+        return -1;
+    }
+    /* ERANGE on a finite result is underflow: a subnormal or zero from a non-zero literal. */
+    if (errno == ERANGE || (v != 0.0 && fabs(v) < DBL_MIN)) {
+        cli_errorf("%s: %s is too small (%s; the smallest normal double is %.17g)", what, text,
+                   v == 0.0 ? "it rounds to 0" : "subnormal", DBL_MIN);
         return -1;
     }
     *out = v;

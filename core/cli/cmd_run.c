@@ -1,17 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_run.c -- `dqhost run`: a run spec and/or flags in, a trajectory and a summary out.
  *
- * Order of work: read the spec, merge the flags over it, build and check everything
- * (model, parameters, solvers, sub-modules, recording) before any output file exists, then
- * run. A trajectory file is written under a temporary name and renamed when the run
- * succeeds; a run that fails keeps what it recorded as "<path>.partial". */
+ * Order of work: read the spec, merge the flags over it, check the run's size and where
+ * the trajectory goes, build and check everything (model, parameters, solvers,
+ * sub-modules, recording) before any output file exists, then run. A trajectory file is
+ * written as run_output.c says (a temporary file renamed when the run succeeds, or in place
+ * for a device); a run that fails or is interrupted keeps what it recorded as
+ * "<file>.partial".
+ *
+ * Interrupts. SIGINT, SIGTERM and SIGHUP set a flag that the loop polls between chunks of
+ * steps (dq_system_run is the cancellation point: it returns with every unit at the same
+ * step). A flag polled inside the driver's step loop would cost no less and be worse: the
+ * driver takes each block through all the steps of a call before the next block, so
+ * stopping there would leave blocks at different steps; a consistent stop needs every lane
+ * to meet at a step boundary, which is what the end of a dq_system_run call is. Chunks are
+ * sized by time (RUN_CHUNK_SECONDS), so a run answers within about 0.1 s plus one step. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +110,74 @@ fail:
     return NULL;
 }
 
+/* Refuses a run longer than the step limit (reported). steps x the largest substep count is
+ * what the finest solver takes; that is what the limit bounds. */
+static int run_check_size(const run_opts_t *o, const run_plan_t *p, unsigned long long steps)
+{
+    uint64_t limit = o->max_steps ? o->max_steps : RUN_MAX_STEPS_DEFAULT;
+    unsigned sub = 1;
+    for (size_t i = 0; i < p->n_subs; ++i)
+        sub = p->subs[i].substeps > sub ? p->subs[i].substeps : sub;
+    if (steps > limit)
+        cli_errorf("run: %llu steps (t_end / dt) are more than the limit of %llu; raise it with "
+                   "--max-steps N",
+                   steps, (unsigned long long)limit);
+    else if (steps > limit / sub)
+        cli_errorf("run: %llu steps of %u substeps (%.17g solver steps) are more than the limit "
+                   "of %llu; raise it with --max-steps N",
+                   steps, sub, (double)steps * sub, (unsigned long long)limit);
+    else
+        return 0;
+    return -1;
+}
+
+/* Chunks of steps between polls of run_signal (and progress updates) take about this long:
+ * long enough that handing each chunk to the threads and bringing each block back into
+ * cache costs nothing measurable, short enough that an interrupt is obeyed at once. */
+#define RUN_CHUNK_SECONDS 0.05
+
+/* Steps the whole run: in chunks that stop at every sample of the recorder, adapt to
+ * RUN_CHUNK_SECONDS, and end early when a signal was caught. Returns DQ_EXIT_OK or
+ * DQ_EXIT_FAILURE (err filled). */
+static int run_steps(dq_system_t *sys, dq_recorder_t *rec, uint64_t every, unsigned long long steps,
+                     run_progress_t *pg, dq_error_t *err)
+{
+    const char *tu = dq_system_time_unit(sys);
+    uint64_t chunk = 1;
+    for (unsigned long long k = 0; k < steps && !run_signal;) {
+        uint64_t todo = steps - k < chunk ? steps - k : chunk;
+        if (rec && todo > every - k % every)
+            todo = every - k % every; /* stop at the next sample */
+        /* Only whole chunks are timed: a recorded run stopping at every step pays nothing. */
+        const int whole = todo == chunk;
+        double t0 = whole ? run_now() : 0.0;
+        if (dq_system_run(sys, todo, err) || (rec && dq_recorder_sample(rec, err)))
+            return DQ_EXIT_FAILURE;
+        k += todo;
+        double took = whole ? run_now() - t0 : RUN_CHUNK_SECONDS;
+        if (took < RUN_CHUNK_SECONDS / 2 && chunk < (UINT64_C(1) << 62))
+            chunk *= 2;
+        else if (took > RUN_CHUNK_SECONDS * 2 && chunk > 1)
+            chunk /= 2;
+        if (pg->enabled)
+            run_progress_update(pg, (double)k / (double)steps, dq_system_time(sys), tu);
+    }
+    return DQ_EXIT_OK;
+}
+
+/* The one line said when a signal stopped the run. */
+static void run_report_signal(const dq_system_t *sys, unsigned long long steps, const char *kept,
+                              uint64_t samples)
+{
+    char where[1200] = "";
+    if (kept)
+        snprintf(where, sizeof where,
+                 "; the trajectory recorded up to t = %.6g (%llu samples) is kept in '%s'",
+                 dq_system_time(sys), (unsigned long long)samples, kept);
+    cli_note("interrupted by %s at t = %.6g (step %llu of %llu)%s", run_signal_name(run_signal),
+             dq_system_time(sys), (unsigned long long)dq_system_step_count(sys), steps, where);
+}
+
 int cmd_run(dq_cli_t *cli, int argc, char **argv)
 {
     run_opts_t o = {0};
@@ -113,9 +190,8 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     dq_spec_t *spec = NULL;
     dq_system_t *sys = NULL;
     dq_recorder_t *rec = NULL;
-    FILE *out = NULL;
-    char *tmp_path = NULL;
-    int rc = DQ_EXIT_USAGE;
+    run_output_t out = {0};
+    int rc = DQ_EXIT_USAGE, signals = 0;
     dq_error_t err = {0};
     if (!p) {
         cli_errorf("out of memory");
@@ -140,6 +216,11 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         goto done;
     }
     unsigned long long steps = (unsigned long long)whole;
+    if (run_check_size(&o, p, steps))
+        goto done;
+    /* Where the trajectory goes is checked before anything is built or run. */
+    if (p->recording && p->out_path && run_output_check(&out, p->out_path))
+        goto done;
 
     if (!(sys = run_build(cli, p)))
         goto done;
@@ -155,31 +236,20 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         goto done;
     }
 
+    /* From here a temporary file may exist: a signal only sets a flag, polled between chunks
+     * of steps, so the file is always renamed or removed. */
+    run_signal = 0;
+    run_signals_install();
+    signals = 1;
     /* The recorder checks states and units before any file exists. */
     FILE *traj = stdout;
     if (p->recording && p->out_path) {
-        tmp_path = malloc(strlen(p->out_path) + 16);
-        if (!tmp_path) {
-            cli_errorf("out of memory");
+        if (!(traj = run_output_open(&out))) {
+            rc = run_signal ? 128 + run_signal : DQ_EXIT_USAGE;
+            if (run_signal)
+                run_report_signal(sys, steps, NULL, 0);
             goto done;
         }
-        sprintf(tmp_path, "%s.tmp.XXXXXX", p->out_path);
-        int fd = mkstemp(tmp_path);
-        /* mkstemp creates 0600; the trajectory gets the mode any new file would get. */
-        mode_t mask = umask(0);
-        umask(mask);
-        if (fd >= 0)
-            fchmod(fd, 0666 & ~mask);
-        if (fd < 0 || !(out = fdopen(fd, "w"))) {
-            cli_errorf("cannot write trajectory '%s': %s", p->out_path, strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            free(tmp_path);
-            tmp_path = NULL;
-            rc = DQ_EXIT_FAILURE;
-            goto done;
-        }
-        traj = out;
     }
     if (p->recording) {
         dq_record_opts_t ro = {.states = p->rec_states,
@@ -201,74 +271,36 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     run_progress_t pg = {.enabled = !o.quiet && isatty(2), .start = run_now()};
     pg.next = pg.start + 1.0;
     run_result_t r = {0};
-    const char *tu = dq_system_time_unit(sys);
     rc = DQ_EXIT_OK;
     if (rec && dq_recorder_sample(rec, &err))
         rc = DQ_EXIT_FAILURE;
-    /* Steps go in chunks: a recorded run stops at each sample, a run with a progress bar
-     * about every 1% of the way, any other run takes all its steps in one go (each block
-     * through every step while it is in cache). */
-    uint64_t chunk = steps;
-    if (rec)
-        chunk = p->every ? p->every : 1;
-    else if (pg.enabled && steps >= 100)
-        chunk = steps / 100;
-    for (unsigned long long k = 0; rc == DQ_EXIT_OK && k < steps;) {
-        uint64_t todo = steps - k < chunk ? steps - k : chunk;
-        if (dq_system_run(sys, todo, &err) || (rec && dq_recorder_sample(rec, &err))) {
-            rc = DQ_EXIT_FAILURE;
-            break;
-        }
-        k += todo;
-        if (pg.enabled)
-            run_progress_update(&pg, (double)k / (double)steps, dq_system_time(sys), tu);
-    }
+    if (rc == DQ_EXIT_OK)
+        rc = run_steps(sys, rec, p->every ? p->every : 1, steps, &pg, &err);
+    /* A signal wins over the write error it may have caused (EINTR on a pipe). */
+    int stopped = run_signal && dq_system_step_count(sys) < steps;
     r.steps = dq_system_step_count(sys);
     r.wall = run_now() - pg.start;
     run_progress_clear(&pg);
     if (rec) {
         dq_error_t ferr = {0};
-        if (dq_recorder_finish(rec, rc == DQ_EXIT_OK ? &err : &ferr))
+        if (dq_recorder_finish(rec, rc == DQ_EXIT_OK && !stopped ? &err : &ferr))
             rc = DQ_EXIT_FAILURE;
         r.samples = dq_recorder_samples(rec);
     }
-    if (out) {
-        int bad = fclose(out) != 0;
-        out = NULL;
-        if (bad && rc == DQ_EXIT_OK) {
-            dq_error_set(&err, DQ_EIO, NULL, "cannot write trajectory '%s': %s", p->out_path,
-                         strerror(errno));
-            rc = DQ_EXIT_FAILURE;
-        }
+    if (rc == DQ_EXIT_OK && !stopped && run_output_commit(&out, &err))
+        rc = DQ_EXIT_FAILURE;
+    if (stopped) {
+        run_report_signal(sys, steps, run_output_keep_partial(&out), r.samples);
+        rc = 128 + run_signal;
+        goto done;
     }
     if (rc != DQ_EXIT_OK) {
         cli_print_error(&err);
-        if (tmp_path) {
-            char partial[4096];
-            snprintf(partial, sizeof partial, "%s.partial", p->out_path);
-            if (rename(tmp_path, partial) == 0)
-                fprintf(stderr,
-                        "dqhost: note: the trajectory recorded up to t = %.6g (%llu "
-                        "samples) is kept in '%s'\n",
-                        dq_system_time(sys), (unsigned long long)r.samples, partial);
-            else
-                unlink(tmp_path);
-            free(tmp_path);
-            tmp_path = NULL;
-        }
+        const char *kept = run_output_keep_partial(&out);
+        if (kept)
+            cli_note("the trajectory recorded up to t = %.6g (%llu samples) is kept in '%s'",
+                     dq_system_time(sys), (unsigned long long)r.samples, kept);
         goto done;
-    }
-    if (tmp_path) {
-        if (rename(tmp_path, p->out_path) != 0) {
-            cli_errorf("cannot write trajectory '%s': %s", p->out_path, strerror(errno));
-            unlink(tmp_path);
-            free(tmp_path);
-            tmp_path = NULL;
-            rc = DQ_EXIT_FAILURE;
-            goto done;
-        }
-        free(tmp_path);
-        tmp_path = NULL;
     }
     /* The summary goes to stdout unless the trajectory does. */
     int traj_on_stdout = p->recording && !p->out_path;
@@ -277,12 +309,9 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     else if (!(traj_on_stdout && o.quiet))
         run_summary_text(traj_on_stdout ? stderr : stdout, sys, p, &r);
 done:
-    if (out)
-        fclose(out);
-    if (tmp_path) {
-        unlink(tmp_path);
-        free(tmp_path);
-    }
+    run_output_free(&out);
+    if (signals)
+        run_signals_restore();
     dq_recorder_free(rec);
     dq_system_free(sys);
     dq_spec_free(spec);

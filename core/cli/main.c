@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c -- dqhost: parse the global options, load the plugins, dispatch a command. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +42,8 @@ static void main_usage(FILE *out)
           "that order: a plugin reusing a registered name is refused unless it sets\n"
           "override, in which case it replaces the earlier one with a warning.\n"
           "\n"
-          "Exit status: 0 success, 1 failure while running, 2 usage or input error.\n",
+          "Exit status: 0 success, 1 failure while running (or writing standard output),\n"
+          "2 usage or input error, 128+N run stopped by signal N.\n",
           out);
 }
 
@@ -53,7 +56,7 @@ static void main_free(dq_cli_t *cli)
         free(cli->dirs[i]);
 }
 
-int main(int argc, char **argv)
+static int main_dispatch(int argc, char **argv)
 {
     dq_cli_t cli = {.argv0 = argv[0]};
     int i = 1;
@@ -124,4 +127,31 @@ int main(int argc, char **argv)
     }
     main_free(&cli);
     return rc;
+}
+
+/* Every command ends here: output that could not be written is a failure (`dqhost list >
+ * /dev/full` must not exit 0). stdout is flushed and closed to see its last error, as
+ * gnulib's close_stdout does; an earlier failed write left its error flag set. A closed
+ * stdout (EBADF) that nothing was written to is no error. A command that failed already
+ * said why (a trajectory on stdout reports its own write error) and keeps its status. When
+ * stderr fails there is no one to tell, but the status still says so. */
+static int main_close_stdio(int rc)
+{
+    int had_error = ferror(stdout);
+    size_t pending = __fpending(stdout);
+    errno = 0;
+    int closed = fclose(stdout) == 0;
+    if (rc == DQ_EXIT_OK && (had_error || (!closed && (errno != EBADF || pending)))) {
+        int e = had_error && closed ? 0 : errno;
+        cli_errorf("cannot write to standard output%s%s", e ? ": " : "", e ? strerror(e) : "");
+        rc = DQ_EXIT_FAILURE;
+    }
+    if ((ferror(stderr) || fflush(stderr) != 0) && rc == DQ_EXIT_OK)
+        rc = DQ_EXIT_FAILURE;
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    return main_close_stdio(main_dispatch(argc, argv));
 }

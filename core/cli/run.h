@@ -4,8 +4,10 @@
 #ifndef DQ_CLI_RUN_H
 #define DQ_CLI_RUN_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <dq/host/record.h>
 #include <dq/host/spec.h>
@@ -13,6 +15,15 @@
 #include "cli_json.h"
 
 #define RUN_MAX 256
+
+/* Bounds on a run's size, so that input cannot ask for a run that never ends. The default
+ * step limit is about 70 hours of model time at Hodgkin-Huxley's dt of 0.025 ms, minutes for
+ * the cheapest model on one unit; --max-steps N changes it (up to 2^53, where doubles stop
+ * counting steps exactly). A step's substeps are bounded so that one step stays short: a run
+ * stops between steps when interrupted. */
+#define RUN_MAX_STEPS_DEFAULT 10000000000ull      /* 1e10 */
+#define RUN_MAX_STEPS_CEILING 9007199254740992ull /* 2^53 */
+#define RUN_MAX_SUBSTEPS 1000000u
 
 typedef struct run_opts {
     const char *spec_path;
@@ -25,7 +36,8 @@ typedef struct run_opts {
     const char *submodules[RUN_MAX];
     size_t n_submodules;
     size_t block_units;
-    size_t threads; /* 0: automatic */
+    size_t threads;     /* 0: automatic */
+    uint64_t max_steps; /* 0: RUN_MAX_STEPS_DEFAULT */
     int json, quiet;
 } run_opts_t;
 
@@ -80,6 +92,48 @@ typedef struct run_progress {
     int enabled, shown;
     double start, next;
 } run_progress_t;
+
+/* Where the trajectory goes (run_output.c): checked before the run, written through a
+ * temporary file or in place. */
+typedef enum run_out_kind {
+    RUN_OUT_REPLACE,  /* temporary file renamed over the target */
+    RUN_OUT_COPY,     /* temporary file copied into the target (hard-linked) */
+    RUN_OUT_IN_PLACE, /* a device, a FIFO, /dev/fd/N: written directly */
+} run_out_kind_t;
+
+typedef struct run_output {
+    run_out_kind_t kind;
+    const char *path; /* as given, for messages */
+    char *target;     /* [owned] the name written: path with its symlinks followed */
+    char *tmp;        /* [owned] the temporary file while it exists */
+    char *partial;    /* [owned] where a failed run's record was kept */
+    mode_t mode;      /* of the file created */
+    FILE *f;
+} run_output_t;
+
+/* Decides where path is written and refuses (reported, -1) what cannot be. Creates
+ * nothing. Free with run_output_free whatever it returns. */
+int run_output_check(run_output_t *o, const char *path);
+/* Creates the temporary file, or opens the target in place. NULL after reporting. */
+FILE *run_output_open(run_output_t *o);
+/* Closes the stream (reports a failed flush in err). */
+int run_output_close(run_output_t *o, dq_error_t *err);
+/* After a successful run: renames or copies the temporary file onto the target. */
+int run_output_commit(run_output_t *o, dq_error_t *err);
+/* After a failed run: renames the temporary file to "<target>.partial" and returns that
+ * name, or NULL when nothing was kept (in place, or the rename failed: then it is removed). */
+const char *run_output_keep_partial(run_output_t *o);
+/* Closes and removes the temporary file if any. */
+void run_output_cleanup(run_output_t *o);
+void run_output_free(run_output_t *o);
+mode_t run_umask(void);
+
+/* SIGINT, SIGTERM and SIGHUP set run_signal (the signal number) while a run may have files
+ * to clean up; the run loop polls it between chunks of steps. */
+extern volatile sig_atomic_t run_signal;
+void run_signals_install(void);
+void run_signals_restore(void);
+const char *run_signal_name(int sig);
 
 /* Keeps p for run_mem_free (frees it and returns NULL when full). */
 void *run_keep(run_mem_t *mem, void *p);

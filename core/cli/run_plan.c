@@ -37,7 +37,10 @@ void run_usage(FILE *out)
           "  --record S1,S2        states to record (default: all)\n"
           "  --every K             record every K steps (default 1)\n"
           "  --units U1,U2         units to record (default: all)\n"
-          "  -o, --output FILE     write the trajectory to FILE (default: standard output)\n"
+          "  -o, --output FILE     write the trajectory to FILE (default, or FILE '-':\n"
+          "                        standard output); a regular file is replaced when the\n"
+          "                        run succeeds, a symlink's target likewise, a device or\n"
+          "                        FIFO is written in place\n"
           "  --format csv|json     trajectory format (default: from FILE's extension, else csv)\n"
           "  --seed N              random seed, handed to solvers (default 0)\n"
           "  --threads N           threads (default: one per core for large populations);\n"
@@ -45,12 +48,16 @@ void run_usage(FILE *out)
           "  --block-units N       units per cache block (default 256, rounded up to a\n"
           "                        multiple of 8); the results are the same bits for\n"
           "                        every block size\n"
+          "  --max-steps N         refuse runs of more than N steps (default 1e10; with\n"
+          "                        substeps, steps x substeps)\n"
           "  --json                print the summary as JSON\n"
           "  -q, --quiet           no progress bar, no summary when the trajectory goes to\n"
           "                        standard output\n"
           "\n"
           "Exit status: 0 success, 1 failure while running (the partial trajectory is kept\n"
-          "as FILE.partial), 2 invalid input (nothing is written).\n",
+          "as FILE.partial), 2 invalid input or output path (nothing is written), 128+N when\n"
+          "stopped by signal N (SIGINT, SIGTERM, SIGHUP: the run stops between steps and\n"
+          "keeps FILE.partial too).\n",
           out);
 }
 
@@ -75,11 +82,11 @@ int run_parse(run_opts_t *o, int argc, char **argv)
 {
     static const struct {
         const char *name, *alias;
-    } names[] = {{"--model", NULL},     {"--solver", NULL},      {"--dt", NULL},
-                 {"--t-end", NULL},     {"--param", NULL},       {"--solver-opt", NULL},
-                 {"--submodule", NULL}, {"--record", NULL},      {"--every", NULL},
-                 {"--units", NULL},     {"--output", "-o"},      {"--format", NULL},
-                 {"--seed", NULL},      {"--block-units", NULL}, {"--threads", NULL}};
+    } names[] = {
+        {"--model", NULL}, {"--solver", NULL},      {"--dt", NULL},        {"--t-end", NULL},
+        {"--param", NULL}, {"--solver-opt", NULL},  {"--submodule", NULL}, {"--record", NULL},
+        {"--every", NULL}, {"--units", NULL},       {"--output", "-o"},    {"--format", NULL},
+        {"--seed", NULL},  {"--block-units", NULL}, {"--threads", NULL},   {"--max-steps", NULL}};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
@@ -170,6 +177,10 @@ int run_parse(run_opts_t *o, int argc, char **argv)
             o->threads = (size_t)t;
             break;
         }
+        case 15:
+            if (run_parse_count(v, "run: --max-steps", 1, &o->max_steps))
+                return -1;
+            break;
         default: {
             double b;
             if (cli_parse_double(v, "run: --block-units", &b))
@@ -375,6 +386,12 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
             *colon = '\0';
             if (run_parse_count(colon + 1, "run: --submodule substeps", 1, &k))
                 return -1;
+            if (k > RUN_MAX_SUBSTEPS) {
+                cli_errorf("run: --submodule substeps: %s is more than the limit of %u substeps "
+                           "per step",
+                           colon + 1, RUN_MAX_SUBSTEPS);
+                return -1;
+            }
         }
         p->subs[p->n_subs].name = name;
         p->subs[p->n_subs].solver = *solver ? solver : NULL;
@@ -417,6 +434,9 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
         p->out_path = o->out_path;
         p->recording = 1;
     }
+    /* "-" is standard output, in the spec as with -o. */
+    if (p->out_path && strcmp(p->out_path, "-") == 0)
+        p->out_path = NULL;
     if (o->format) {
         if (strcmp(o->format, "csv") == 0)
             p->format = DQ_FORMAT_CSV;
@@ -438,6 +458,12 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
         p->format = len >= 5 && strcmp(p->out_path + len - 5, ".json") == 0 ? DQ_FORMAT_JSON
                                                                             : DQ_FORMAT_CSV;
     }
+    for (size_t i = 0; i < p->n_subs; ++i)
+        if (p->subs[i].substeps > RUN_MAX_SUBSTEPS) { /* only the spec's can be, here */
+            cli_errorf("%s: %s.substeps: %u is more than the limit of %u substeps per step",
+                       p->spec_path, p->subs[i].where, p->subs[i].substeps, RUN_MAX_SUBSTEPS);
+            return -1;
+        }
     /* What is still missing, named the way the user can supply it. */
     static const char *const flags[] = {"--model", "--solver", "--dt", "--t-end"};
     static const char *const keys[] = {".model", ".solver", ".dt", ".t_end"};

@@ -25,14 +25,15 @@ int dq__file_read(const char *path, size_t max, dq__file_t *out)
         len += fread(buf + len, 1, cap - len, f);
         if (len < cap || (max && cap >= max))
             break;
-        char *bigger = realloc(buf, cap * 2 + 1);
+        size_t next = max && cap * 2 > max ? max : cap * 2; /* never hold more than max */
+        char *bigger = realloc(buf, next + 1);
         if (!bigger) {
             free(buf);
             buf = NULL;
             break;
         }
         buf = bigger;
-        cap *= 2;
+        cap = next;
     }
     int read_errno = errno;
     int failed = ferror(f);

@@ -16,6 +16,8 @@
  *                           units: non-empty array of unique whole numbers >= 0}
  *   output          object {path: non-empty string, format: "csv" or "json"}
  *   seed            whole number >= 0
+ * A spec file is at most DQ_SPEC_MAX_BYTES (64 MiB, a thousand times any real spec); a larger
+ * one, or a stream like /dev/zero, is refused before it is read whole.
  * Names (params, options, modules, states) must be non-empty. Unknown keys are errors at
  * every level, with "Did you mean" and the list of valid keys.
  *
@@ -39,9 +41,11 @@
  *  - The first problem in document order is the one reported.
  * The sections are read in spec_sections.c, typed values in spec_values.c. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "file.h"
 #include "spec_impl.h"
@@ -166,8 +170,20 @@ dq_spec_t *dq_spec_load(const char *path, dq_error_t *err)
         dq_error_set(err, DQ_EINVAL, NULL, "dq_spec_load: a path is required");
         return NULL;
     }
-    dq__file_t f;
-    int rc = dq__file_read(path, 0, &f);
+    /* A regular file is measured before it is read; anything else (a FIFO, /dev/zero) is
+     * read up to one byte past the cap. */
+    struct stat st;
+    int big =
+        stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > DQ_SPEC_MAX_BYTES;
+    dq__file_t f = {0};
+    int rc = big ? DQ_OK : dq__file_read(path, DQ_SPEC_MAX_BYTES + 1, &f);
+    if (rc == DQ_OK && (big || f.size > DQ_SPEC_MAX_BYTES)) {
+        free(f.data);
+        dq_error_set_at(err, DQ_ESPEC, DQ_PLACE_FILE, path,
+                        "run spec '%s' is larger than %zu MiB, the limit for a run spec", path,
+                        DQ_SPEC_MAX_BYTES >> 20);
+        return NULL;
+    }
     if (rc == DQ_ENOMEM) {
         dq_error_set_at(err, DQ_ENOMEM, DQ_PLACE_FILE, path, "out of memory reading run spec '%s'",
                         path);

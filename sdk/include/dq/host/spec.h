@@ -74,6 +74,10 @@ typedef struct dq_spec {
     uint64_t seed;
 } dq_spec_t;
 
+/* The largest spec file dq_spec_load reads (64 MiB); a larger file, or a stream such as
+ * /dev/zero that gives more, is refused with DQ_ESPEC without reading further. */
+#define DQ_SPEC_MAX_BYTES ((size_t)64 << 20)
+
 /* Reads and checks a spec file. Errors: DQ_EIO (cannot read; message with strerror),
  * DQ_ESPEC with err->source = path and either err->line/column set (syntax, message is
  * jansson's text) or a message starting with the JSON path (".params.I_ext: expected a
