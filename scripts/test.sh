@@ -42,7 +42,7 @@ stage "fuzz targets (libFuzzer, clang, ASan + UBSan): a bounded run on the seed 
 CC=clang cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDQ_FUZZ=ON \
     -DDQ_BUILD_TESTS=OFF -DDQ_WERROR=ON >/dev/null
 cmake --build "$root/build-fuzz" -j "$(nproc)" --target dq_fuzz
-"$root/tests/fuzz/run.sh" "$root/build-fuzz" -runs=100000 -max_total_time=60
+"$root/tests/fuzz/run.sh" "$root/build-fuzz" -runs=50000 -max_total_time=30
 
 stage "formatting (.clang-format)"
 "$root/scripts/format-check.sh"
