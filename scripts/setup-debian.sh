@@ -4,7 +4,9 @@
 # Run as root (or with sudo available) on Debian 12.
 set -euo pipefail
 
-packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check clang-format)
+# clang and its runtime libraries (libFuzzer, only recommended by clang) build the fuzz targets.
+packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check clang-format clang
+          libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -14,6 +14,8 @@
 #include <dq/host/registry.h>
 #include <dq/host/system.h>
 
+#include "test_ulp.h"
+
 static dq_registry_t *reg;
 static dq_loader_t *loader;
 
@@ -353,7 +355,7 @@ START_TEST(test_models_hh_gates_start_at_steady_state_of_a_given_V0)
     ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.01, &err), DQ_OK);
     double x[3];
     hh_steady_reference(V0, x);
-    ck_assert_double_eq(dq_system_value(sys, 0, 0), -50);
+    ck_assert_double_eq(dq_system_value(sys, 0, 0), -50); /* exact: V0 copied */
     for (int g = 0; g < 3; ++g)
         ck_assert_double_eq_tol(dq_system_value(sys, 3 + g, 0), x[g], 1e-14);
     dq_system_free(sys);
@@ -711,7 +713,7 @@ START_TEST(test_models_analytic_jacobian_matches_central_differences)
     }
     for (size_t s = 0; s < S; ++s)
         for (size_t u = 0; u < U && !bench_is_aux(b, s); ++u)
-            ck_assert_msg(b->diag[s][u] == b->jac[s * S + s][u],
+            ck_assert_msg(dq_test_ulps(b->diag[s][u], b->jac[s * S + s][u]) <= 4,
                           "%s: diagonal %zu of unit %zu: %.17g, full Jacobian %.17g", jc->model, s,
                           u, b->diag[s][u], b->jac[s * S + s][u]);
     bench_cleanup(b);
@@ -739,11 +741,11 @@ START_TEST(test_models_jacobian_skips_entries_the_host_leaves_null)
     for (size_t r = 0; r < 6; ++r)
         for (size_t c = 0; c < 6; ++c)
             if ((r == 0) != (c == 0) || bench_is_aux(b, r) || bench_is_aux(b, c))
-                ck_assert_double_eq(b->jac[r * 6 + c][0], 42.0); /* left alone */
+                ck_assert_double_eq(b->jac[r * 6 + c][0], 42.0); /* exact: left alone */
     for (size_t s = 0; s < 6; ++s)
         if (!bench_is_aux(b, s))
-            ck_assert_double_eq(b->jac[s * 6 + s][0], b->diag[s][0]);
-    ck_assert_double_eq(b->jac[3 * 6 + 4][0], 0.0); /* dm'/dh */
+            ck_assert_ulps(b->jac[s * 6 + s][0], b->diag[s][0], 4); /* two code paths */
+    ck_assert_double_eq(b->jac[3 * 6 + 4][0], 0.0);                 /* exact: dm'/dh is 0 */
     bench_cleanup(b);
     free(b);
 }
@@ -760,7 +762,7 @@ START_TEST(test_models_hh_rests_near_minus_65_mV_with_gates_at_steady_state)
         dq_param_arg_t args[] = {{"n", &n, 1, NULL}, {"V0", &V0[k], 1, NULL}};
         bench_init(b, "hh", args, 2);
         bench_call(b, CALL_INIT);
-        ck_assert_double_eq(b->value[0][1], V0[k]);
+        ck_assert_double_eq(b->value[0][1], V0[k]); /* exact: copied */
         bench_call(b, CALL_DERIV);
         if (k == 0)
             ck_assert_double_eq_tol(b->deriv[0][1], HH_DVDT_AT_MINUS_65, 1e-13);
@@ -798,7 +800,7 @@ START_TEST(test_models_hh_rates_are_finite_and_continuous_at_the_singular_points
         ck_assert(isfinite((*dm)[u]) && isfinite((*dn)[u]) && isfinite((*jm)[u]) &&
                   isfinite((*jn)[u]));
     /* The limits: alpha_m(-40) = 1, alpha_n(-55) = 0.1, slopes 0.05 and 0.005. */
-    ck_assert_double_eq((*dm)[0], 1.0);
+    ck_assert_ulps((*dm)[0], 1.0, 2);
     ck_assert_double_eq_tol((*dn)[3], 0.1, 1e-16);
     ck_assert_double_eq_tol((*jm)[0], 0.05, 1e-16);
     ck_assert_double_eq_tol((*jn)[3], 0.005, 1e-17);
@@ -868,7 +870,7 @@ START_TEST(test_models_hh_spikes_counts_the_upward_0_mV_crossings_of_V)
         const double v = dq_system_value(sys, V, 0);
         crossings += prev < 0.0 && v >= 0.0;
         /* V_prev is V when the step ended: the start of the next step's crossing test. */
-        ck_assert_double_eq(dq_system_value(sys, V_prev, 0), v);
+        ck_assert_double_eq(dq_system_value(sys, V_prev, 0), v); /* exact: copy */
         ck_assert_double_eq(dq_system_value(sys, spikes, 0), crossings);
         prev = v;
     }
@@ -1016,7 +1018,7 @@ START_TEST(test_models_lif_resets_at_threshold_and_holds_while_refractory)
     for (size_t i = 0; i < 5; ++i)
         b->value[0][i] = V[i], b->value[2][i] = refr[i];
     bench_call(b, CALL_DERIV);
-    ck_assert_double_eq(b->deriv[0][2], 0.0); /* held */
+    ck_assert_double_eq(b->deriv[0][2], 0.0); /* exact: held */
     ck_assert_double_eq(b->deriv[0][3], 0.0);
     ck_assert_double_eq_tol(b->deriv[0][4], (-5.0 + 20.0) / 10.0, 1e-15); /* -(V-E_L) + R I */
     bench_call(b, CALL_POST);
@@ -1028,7 +1030,7 @@ START_TEST(test_models_lif_resets_at_threshold_and_holds_while_refractory)
         ck_assert_double_eq(b->value[1][i], spikes_after[i]);
         ck_assert_double_eq_tol(b->value[2][i], refr_after[i], 1e-15);
     }
-    ck_assert_double_eq(b->value[2][3], 0.0); /* a rounding error's worth is snapped to 0 */
+    ck_assert_double_eq(b->value[2][3], 0.0); /* exact: snapped to 0 */
     /* Marked reset: where V jumped (0 spiked, 2 was pulled back to V_reset) and where the
      * refractory period ended (3): the right-hand side jumps at each. */
     const unsigned char reset_after[5] = {1, 0, 1, 1, 0};
@@ -1084,7 +1086,7 @@ START_TEST(test_models_ou_writes_sigma_to_the_diffusion_slot_when_there_is_one)
         b->value[0][i] = x[i], b->diff[0][i] = NAN;
     bench_call(b, CALL_DERIV);
     for (size_t i = 0; i < 3; ++i) {
-        ck_assert_double_eq(b->deriv[0][i], 1.0 * (0.0 - x[i])); /* theta (mu - x) */
+        ck_assert_ulps(b->deriv[0][i], 1.0 * (0.0 - x[i]), 2); /* theta (mu - x) */
         ck_assert_double_eq(b->diff[0][i], sigma);
     }
     /* Without a diffusion slot (a deterministic run) the drift is all it writes. */
@@ -1092,7 +1094,7 @@ START_TEST(test_models_ou_writes_sigma_to_the_diffusion_slot_when_there_is_one)
     bench_call(b, CALL_DERIV);
     b->view.diffusion = NULL;
     bench_call(b, CALL_DERIV);
-    ck_assert_double_eq(b->deriv[0][1], 0.5);
+    ck_assert_ulps(b->deriv[0][1], 0.5, 2);
     bench_cleanup(b);
     free(b);
 }
@@ -1161,6 +1163,20 @@ START_TEST(test_models_exact_solutions_satisfy_the_equations)
 }
 END_TEST
 
+START_TEST(test_models_ulp_helper_counts_representable_doubles)
+{
+    /* The helper behind the tolerances below: 1 ulp is one representable step, across 0 too. */
+    ck_assert_uint_eq(dq_test_ulps(1.0, 1.0), 0);
+    ck_assert_uint_eq(dq_test_ulps(1.0, nextafter(1.0, 2.0)), 1);
+    ck_assert_uint_eq(dq_test_ulps(nextafter(1.0, 0.0), nextafter(1.0, 2.0)), 2);
+    ck_assert_uint_eq(dq_test_ulps(0.0, -0.0), 0);
+    ck_assert_uint_eq(dq_test_ulps(-4.9e-324, 4.9e-324), 2);
+    ck_assert_uint_eq(dq_test_ulps(NAN, NAN), UINT64_MAX);
+    ck_assert_uint_gt(dq_test_ulps(-1.0, 1.0), (uint64_t)1 << 62);
+    ck_assert_ulps(0.1 + 0.2, 0.3, 1);
+}
+END_TEST
+
 Suite *models_suite(void)
 {
     Suite *s = suite_create("models");
@@ -1195,6 +1211,7 @@ Suite *models_suite(void)
     tcase_add_test(tc, test_models_ou_writes_sigma_to_the_diffusion_slot_when_there_is_one);
     tcase_add_test(tc, test_models_oscillator_with_euler_stays_within_first_order_of_cos_t);
     tcase_add_test(tc, test_models_exact_solutions_satisfy_the_equations);
+    tcase_add_test(tc, test_models_ulp_helper_counts_representable_doubles);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -20,6 +20,7 @@
 /* ---- a counting allocator, to prove sampling allocates nothing ------------------------- */
 /* As in check_system.c: ASan brings its own allocator, so the check runs in the plain build. */
 #include "test_alloc.h"
+#include "test_ulp.h"
 
 /* ---- in-test models -------------------------------------------------------------------- */
 /* probe: states y and z; unit u starts at y = 1 + u, z = -(1 + u), so every column differs.
@@ -302,7 +303,7 @@ START_TEST(test_record_every_3_over_10_steps_samples_steps_0_3_6_9)
         sscanf(m.text, "t,y[0]\n%lf,%*f\n%lf,%*f\n%lf,%*f\n%lf,%*f\n", &t[0], &t[1], &t[2], &t[3]);
     ck_assert_int_eq(rows, 4);
     for (int k = 0; k < 4; ++k)
-        ck_assert_double_eq(t[k], 1.5 * k);
+        ck_assert_ulps(t[k], 1.5 * k, 2);
     int lines = 0;
     for (const char *p = m.text; *p; ++p)
         lines += *p == '\n';
