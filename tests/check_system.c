@@ -782,6 +782,9 @@ Suite *system_suite(void)
 {
     Suite *s = suite_create("system");
     TCase *tc = tcase_create("system");
+    /* Generous: the thread-count tests run HH populations, slowly under the sanitizers on a
+     * loaded machine. */
+    tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, setup_builtins, teardown_builtins);
     tcase_add_test(tc, test_system_euler_on_decay_gives_the_seed_value);
     tcase_add_test(tc, test_system_in_process_tutorial_euler_matches_builtin_bit_for_bit);
