@@ -1264,6 +1264,7 @@ Suite *loader_suite(void)
 {
     Suite *s = suite_create("loader");
     TCase *tc = tcase_create("loader");
+    tcase_set_timeout(tc, 60); /* scans with time limits of their own, under sanitizers */
     tcase_add_test(tc, test_loader_registers_builtin_euler_with_alias_and_model_decay);
     tcase_add_test(tc, test_loader_reports_text_file_with_linker_message);
     tcase_add_test(tc, test_loader_reports_missing_file_with_system_message);

@@ -1181,6 +1181,7 @@ Suite *models_suite(void)
 {
     Suite *s = suite_create("models");
     TCase *tc = tcase_create("models");
+    tcase_set_timeout(tc, 60);
     tcase_add_checked_fixture(tc, setup_builtins, teardown_builtins);
     tcase_add_loop_test(tc, test_models_register_parameters_with_defaults_units_and_docs, 0,
                         N_MODEL_CASES);
