@@ -722,6 +722,12 @@ START_TEST(test_cli_scan_cache_is_read_and_bypassed_by_environment)
     /* ...and DQHOST_NO_SCAN_CACHE=1 scans again. */
     ck_assert_int_eq(dqhost_env("DQHOST_NO_SCAN_CACHE=1", "--plugins", dir, "list", NULL), 0);
     ck_assert_contains(res.out, "exited with status 3 while loading\n");
+    /* So does --no-scan-cache (the cache still says 9: a fresh scan neither reads nor
+     * writes it). */
+    ck_assert_int_eq(dqhost("--plugins", dir, "list"), 0);
+    ck_assert_contains(res.out, "exited with status 9 while loading\n");
+    ck_assert_int_eq(dqhost("--no-scan-cache", "--plugins", dir, "list"), 0);
+    ck_assert_contains(res.out, "exited with status 3 while loading\n");
 }
 END_TEST
 

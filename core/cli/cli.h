@@ -19,6 +19,7 @@ enum { DQ_EXIT_OK = 0, DQ_EXIT_FAILURE = 1, DQ_EXIT_USAGE = 2 };
 typedef struct dq_cli {
     const char *argv0;
     int strict;
+    int no_scan_cache;                        /* --no-scan-cache: rescan every plugin in a child */
     const char *plugin_args[DQ_CLI_MAX_DIRS]; /* --plugins, in order */
     size_t n_plugin_args;
     /* Directories actually searched, in order; [owned] */

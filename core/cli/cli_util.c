@@ -150,7 +150,7 @@ int cli_load_plugins(dq_cli_t *cli)
     }
     /* New or changed plugins are scanned in a child; this rescans every one. */
     const char *no_cache = getenv("DQHOST_NO_SCAN_CACHE");
-    if (no_cache && *no_cache && strcmp(no_cache, "0") != 0)
+    if (cli->no_scan_cache || (no_cache && *no_cache && strcmp(no_cache, "0") != 0))
         dq_loader_set_scan(cli->loader, DQ_SCAN_FRESH, 0.0, NULL);
     /* Registration runs from the most general directory to the most specific: the
      * built-in default, then DQHOST_PLUGIN_PATH, then each --plugins. A plugin that

@@ -12,7 +12,7 @@
 
 static void main_usage(FILE *out)
 {
-    fputs("Usage: dqhost [--plugins DIR]... [--strict] [COMMAND [ARGS]]\n"
+    fputs("Usage: dqhost [--plugins DIR]... [--strict] [--no-scan-cache] [COMMAND [ARGS]]\n"
           "\n"
           "A host for numerical integrators of differential equations; every solver and\n"
           "model is a plugin loaded at start-up.\n"
@@ -32,6 +32,8 @@ static void main_usage(FILE *out)
           "Options:\n"
           "  --plugins DIR   load plugins from DIR (repeatable)\n"
           "  --strict        exit with status 2 when any plugin was rejected\n"
+          "  --no-scan-cache scan every plugin afresh in a child process (also\n"
+          "                  DQHOST_NO_SCAN_CACHE=1); verdicts are otherwise cached\n"
           "  -h, --help      show this help\n"
           "  --version       show the version and plugin ABI\n"
           "\n"
@@ -75,6 +77,8 @@ static int main_dispatch(int argc, char **argv)
             cli.plugin_args[cli.n_plugin_args++] = dir;
         } else if (strcmp(a, "--strict") == 0) {
             cli.strict = 1;
+        } else if (strcmp(a, "--no-scan-cache") == 0) {
+            cli.no_scan_cache = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             main_usage(stdout);
             return DQ_EXIT_OK;
