@@ -18,6 +18,7 @@
 #include <dq/host/conform.h>
 
 #include "check.h"
+#include "child.h"
 
 #define CHECK_DEFAULT_TIMEOUT 10.0
 
@@ -81,13 +82,6 @@ static int check_is_file(const char *arg)
     return strchr(arg, '/') || (len >= 3 && strcmp(arg + len - 3, ".so") == 0);
 }
 
-static double check_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* A check run in the child: fills result from subject. */
 typedef void (*check_job_fn)(const void *subject, void *result);
 
@@ -110,46 +104,7 @@ static void check_job_model(const void *subject, void *result)
 static void check_child(check_job_fn job, const void *subject, void *result, size_t size, int fd)
 {
     job(subject, result);
-    const char *p = result;
-    size_t left = size;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            _exit(3);
-        p += n;
-        left -= (size_t)n;
-    }
-    _exit(0);
-}
-
-/* Reads the child's result until EOF, a full result or the deadline. Returns the bytes read,
- * or (size_t)-1 on timeout. */
-static size_t check_read(int fd, void *result, size_t size, double timeout)
-{
-    char *buf = result;
-    size_t got = 0;
-    const double deadline = check_now() + timeout;
-    while (got < size) {
-        double left = deadline - check_now();
-        if (left <= 0)
-            return (size_t)-1;
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        double ms = ceil(left * 1000.0);
-        int pr = poll(&pfd, 1, ms > INT_MAX ? INT_MAX : (int)ms);
-        if (pr < 0 && errno != EINTR)
-            break;
-        if (pr <= 0)
-            continue;
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    return got;
+    dq__child_send(fd, result, size);
 }
 
 /* Runs job in a child process. Returns 0 with *result filled, or -1 with the reason (one
@@ -177,7 +132,7 @@ static int check_fork(check_job_fn job, const void *subject, void *result, size_
         check_child(job, subject, result, size, fds[1]);
     }
     close(fds[1]);
-    size_t got = check_read(fds[0], result, size, timeout);
+    size_t got = dq__child_receive(fds[0], result, size, timeout);
     close(fds[0]);
     int st = 0;
     if (got == (size_t)-1) {

@@ -18,15 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "internal.h"
 #include "loader_impl.h"
-
-static double scan_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void scan_child(const char *path, int fd)
 {
@@ -48,46 +42,7 @@ static void scan_child(const char *path, int fd)
         v.stage = rec ? (int)rec->stage : DQ_STAGE_FOUND;
         snprintf(v.message, sizeof v.message, "%s", rec ? rec->message : e.message);
     }
-    const char *p = (const char *)&v;
-    size_t left = sizeof v;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            _exit(3);
-        p += n;
-        left -= (size_t)n;
-    }
-    _exit(0);
-}
-
-/* Reads the child's verdict until EOF, all of it or the deadline. Returns the bytes read,
- * or (size_t)-1 on timeout. */
-static size_t scan_read(int fd, void *out, size_t size, double timeout)
-{
-    char *buf = out;
-    size_t got = 0;
-    const double deadline = scan_now() + timeout;
-    while (got < size) {
-        double left = deadline - scan_now();
-        if (left <= 0)
-            return (size_t)-1;
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        double ms = ceil(left * 1000.0);
-        int pr = poll(&pfd, 1, ms > INT_MAX ? INT_MAX : (int)ms);
-        if (pr < 0 && errno != EINTR)
-            break;
-        if (pr <= 0)
-            continue;
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    return got;
+    dq__child_send(fd, &v, sizeof v);
 }
 
 static void scan_fail(dq__scan_verdict_t *v, const char *path, const char *why)
@@ -118,7 +73,7 @@ void dq__scan_run(const char *path, double timeout, dq__scan_verdict_t *v)
     }
     close(fds[1]);
     dq__scan_verdict_t got_v;
-    size_t got = scan_read(fds[0], &got_v, sizeof got_v, timeout);
+    size_t got = dq__child_receive(fds[0], &got_v, sizeof got_v, timeout);
     close(fds[0]);
     int st = 0;
     if (got == (size_t)-1) {
