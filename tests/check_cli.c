@@ -1075,6 +1075,25 @@ START_TEST(test_cli_strings_long_unknown_name_is_cut_and_quick)
 }
 END_TEST
 
+/* A rejected plugin whose file name carries a terminal escape: the warning on stderr and
+ * `check`'s failure line show it escaped. */
+START_TEST(test_cli_strings_rejected_file_name_is_escaped_in_warnings_and_check)
+{
+    char dir[] = "/tmp/dqhost-esc-XXXXXX", file[128];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    strings_copy("ctor_exit.so", dir, "bad\x1b[31m.so");
+    snprintf(file, sizeof file, "%s/bad\x1b[31m.so", dir);
+    ck_assert_int_eq(dqhost("--plugins", dir, "models"), 0);
+    ck_assert_ptr_null(strchr(res.err, '\x1b'));
+    ck_assert_contains(res.err, "/bad\\x1b[31m.so': ");
+    ck_assert_int_eq(dqhost("check", file), 1);
+    ck_assert_ptr_null(strchr(res.out, '\x1b'));
+    ck_assert_contains(res.out, "/bad\\x1b[31m.so' exited with status 3 while loading");
+    unlink(file);
+    rmdir(dir);
+}
+END_TEST
+
 static void cli_strings_tcase(Suite *s)
 {
     TCase *tc = tcase_create("strings");
@@ -1084,5 +1103,6 @@ static void cli_strings_tcase(Suite *s)
     tcase_add_test(tc, test_cli_strings_list_caps_columns_instead_of_padding_to_the_longest);
     tcase_add_test(tc, test_cli_strings_file_name_that_is_not_utf8_stays_in_valid_json);
     tcase_add_test(tc, test_cli_strings_long_unknown_name_is_cut_and_quick);
+    tcase_add_test(tc, test_cli_strings_rejected_file_name_is_escaped_in_warnings_and_check);
     suite_add_tcase(s, tc);
 }

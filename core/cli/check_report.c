@@ -7,6 +7,17 @@
 
 #include "check.h"
 #include "cli_json.h"
+#include "cli_text.h"
+
+/* One failure or note line; the name and the detail may carry a plugin's text, escaped. */
+static void check_print_line(const char *name, const char *check, const char *detail)
+{
+    fputs("  ", stdout);
+    cli_text_put(stdout, name, 0);
+    printf(": %s: ", check);
+    cli_text_put(stdout, detail, 0);
+    fputc('\n', stdout);
+}
 
 /* "0.97", "exact", "failed" or "-" */
 static void check_order_cell(const dq_conform_order_t *o, char *buf, size_t len)
@@ -48,7 +59,7 @@ static void check_verdict(int passed, const dq_conform_check_t *checks, int n,
 
 static int name_width(int w, const char *name)
 {
-    int len = (int)strlen(name);
+    int len = (int)cli_text_cols(name, 0);
     return len > w ? len : w;
 }
 
@@ -68,7 +79,8 @@ static void check_print_solvers(const check_list_t *list)
             snprintf(declared, sizeof declared, "%d", r->declared_order);
         if (isfinite(r->measured_order))
             snprintf(measured, sizeof measured, "%.2f", r->measured_order);
-        printf("%-*s  %5s  %8s", w, r->solver, declared, measured);
+        cli_text_cell(stdout, r->solver, 0, (size_t)w);
+        printf("  %5s  %8s", declared, measured);
         for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p) {
             char cell[16];
             check_order_cell(&r->orders[p], cell, sizeof cell);
@@ -91,7 +103,8 @@ static void check_print_models(const check_list_t *list)
     printf("  verdict\n");
     for (size_t i = 0; i < list->n_models; ++i) {
         const dq_conform_model_result_t *r = &list->models[i];
-        printf("%-*s  %5zu", w, r->model, r->units);
+        cli_text_cell(stdout, r->model, 0, (size_t)w);
+        printf("  %5zu", r->units);
         for (int c = 1; c < DQ_CONFORM_N_MODEL_CHECKS; ++c)
             printf("  %-*s", (int)strlen(dq_conform_model_check_name(c)),
                    dq_conform_status_name(r->checks[c].status));
@@ -113,7 +126,7 @@ static size_t check_print_lines(const check_list_t *list, int status, const char
                 continue;
             if (!n++)
                 printf("\n%s:\n", head);
-            printf("  %s: %s: %s\n", list->solvers[i].solver, dq_conform_check_name(c), k->detail);
+            check_print_line(list->solvers[i].solver, dq_conform_check_name(c), k->detail);
         }
     for (size_t i = 0; i < list->n_models; ++i)
         for (int c = 0; c < DQ_CONFORM_N_MODEL_CHECKS; ++c) {
@@ -122,8 +135,7 @@ static size_t check_print_lines(const check_list_t *list, int status, const char
                 continue;
             if (!n++)
                 printf("\n%s:\n", head);
-            printf("  %s: %s: %s\n", list->models[i].model, dq_conform_model_check_name(c),
-                   k->detail);
+            check_print_line(list->models[i].model, dq_conform_model_check_name(c), k->detail);
         }
     return n;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_text.h"
 
 void cli_print_error(const dq_error_t *err)
 {
@@ -199,8 +200,14 @@ void cli_report_rejected(const dq_cli_t *cli)
     size_t n = dq_loader_record_count(cli->loader);
     for (size_t i = 0; i < n; ++i) {
         const dq_load_record_t *r = dq_loader_record_at(cli->loader, i);
-        if (r->code != DQ_OK)
-            cli_warnf("skipped plugin '%s': %s", r->path, r->message);
+        if (r->code != DQ_OK) {
+            /* The path and the message may carry a plugin's bytes: escaped. */
+            fputs("dqhost: warning: skipped plugin '", stderr);
+            cli_text_put(stderr, r->path, 0);
+            fputs("': ", stderr);
+            cli_text_put(stderr, r->message, 0);
+            fputc('\n', stderr);
+        }
     }
 }
 
