@@ -78,6 +78,11 @@ int dq__error_unknown(dq_error_t *err, int code, const char *source, const dq__u
 /* What a `where` names: DQ_PLACE_SPEC for a JSON path (".params.tau"), DQ_PLACE_FLAG for a
  * flag ("--record"), DQ_PLACE_NONE for NULL or "". */
 dq_place_t dq__where_place(const char *where);
+/* "where: " in buf for a message about a value from `where`, or "" when there is none. */
+const char *dq__where_prefix(const char *where, char *buf, size_t len);
+/* Marks an error already recorded (by dq_error_set or dq__error_unknown) with where the
+ * value came from, so the command line can name the file. Returns code. */
+int dq__error_mark_where(dq_error_t *err, const char *where, int code);
 /* Records an error about a value that came from `where`, with that place (the message,
  * a printf format, names the where itself). Returns code. */
 int dq__error_where(dq_error_t *err, int code, const char *where, const char *fmt, ...)

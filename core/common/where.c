@@ -26,3 +26,18 @@ int dq__error_where(dq_error_t *err, int code, const char *where, const char *fm
     /* A spec's file name is added by whoever read the file (dq_error_add_place). */
     return dq_error_set_at(err, code, place, place == DQ_PLACE_FLAG ? where : NULL, "%s", msg);
 }
+
+const char *dq__where_prefix(const char *where, char *buf, size_t len)
+{
+    if (!where || !*where)
+        return "";
+    snprintf(buf, len, "%s: ", where);
+    return buf;
+}
+
+int dq__error_mark_where(dq_error_t *err, const char *where, int code)
+{
+    if (err && where && *where)
+        dq_error_add_place(err, dq__where_place(where), NULL);
+    return code;
+}

@@ -42,25 +42,14 @@ struct dq_recorder {
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
-/* "where: " for messages, or "". */
-static const char *record_where(const char *where, char *buf, size_t len)
-{
-    if (!where || !*where)
-        return "";
-    snprintf(buf, len, "%s: ", where);
-    return buf;
-}
-
 /* "where[i]: " for a JSON path (".record.states[2]: "), "where: " for a flag. */
 static const char *record_item_where(const char *where, size_t i, char *buf, size_t len)
 {
-    if (!where || !*where)
-        return "";
-    if (where[0] == '.')
+    if (where && where[0] == '.') {
         snprintf(buf, len, "%s[%zu]: ", where, i);
-    else
-        snprintf(buf, len, "%s: ", where);
-    return buf;
+        return buf;
+    }
+    return dq__where_prefix(where, buf, len);
 }
 
 static int record_unknown_state(const dq_system_t *sys, const char *name, const char *where,
@@ -247,7 +236,7 @@ static int record_choose_states(dq_recorder_t *rec, const dq_record_opts_t *o, d
         const char *name = o->states[i];
         if (!name)
             return dq__error_where(err, DQ_EINVAL, o->states_where, "%sstate name %zu is NULL",
-                                   record_where(o->states_where, w, sizeof w), i);
+                                   dq__where_prefix(o->states_where, w, sizeof w), i);
         long idx = dq_system_state_index(sys, name);
         if (idx < 0)
             return record_unknown_state(sys, name, o->states_where, i, err);
@@ -270,7 +259,7 @@ static int record_choose_states(dq_recorder_t *rec, const dq_record_opts_t *o, d
             return dq__error_where(err, DQ_EINVAL, o->states_where,
                                    "%sstate 't' cannot be recorded as JSON: \"t\" is the time key "
                                    "of every sample; leave it out or write CSV",
-                                   record_where(o->states_where, w, sizeof w));
+                                   dq__where_prefix(o->states_where, w, sizeof w));
         if (!(rec->keys[i] = record_json_key(", ", name, ": [")))
             return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
     }

@@ -9,24 +9,6 @@
 #include "internal.h"
 #include "system_impl.h"
 
-/* "where: " for messages, or "". */
-static const char *params_where(const char *where, char *buf, size_t len)
-{
-    if (!where || !*where)
-        return "";
-    snprintf(buf, len, "%s: ", where);
-    return buf;
-}
-
-/* Marks an error about a user's value with where the value came from (a spec path or a
- * flag), so the command line can name the file. */
-static int params_placed(dq_error_t *err, const char *where, int rc)
-{
-    if (err && where && *where)
-        dq_error_add_place(err, dq__where_place(where), NULL);
-    return rc;
-}
-
 static int params_unknown(const dq_model_desc_t *m, const char *name, const char *where,
                           dq_error_t *err)
 {
@@ -41,8 +23,8 @@ static int params_unknown(const dq_model_desc_t *m, const char *name, const char
                        .label = "Parameters",
                        .none = "Parameters: (none)."};
     int rc = dq__error_unknown(err, DQ_EINVAL, NULL, &u, "%smodel '%s' has no parameter '%s'.",
-                               params_where(where, w, sizeof w), m->name, name);
-    return params_placed(err, where, rc);
+                               dq__where_prefix(where, w, sizeof w), m->name, name);
+    return dq__error_mark_where(err, where, rc);
 }
 
 static int params_check_value(const dq_model_desc_t *m, const dq_param_desc_t *p, double v,
@@ -104,7 +86,7 @@ int dq__system_bind_params(dq_system_t *sys, const dq_param_arg_t *args, size_t 
     char w[256];
     /* Every argument names a parameter and has values the parameter accepts. */
     for (size_t a = 0; a < n_args; ++a) {
-        const char *pre = params_where(args[a].where, w, sizeof w);
+        const char *pre = dq__where_prefix(args[a].where, w, sizeof w);
         size_t i = 0;
         while (i < m->n_params && strcmp(m->params[i].name, args[a].name) != 0)
             ++i;
@@ -112,7 +94,7 @@ int dq__system_bind_params(dq_system_t *sys, const dq_param_arg_t *args, size_t 
             return params_unknown(m, args[a].name, args[a].where, err);
         const dq_param_desc_t *p = &m->params[i];
         if (args[a].len == 0 || (args[a].len > 1 && !(p->flags & DQ_PARAM_PER_UNIT)))
-            return params_placed(
+            return dq__error_mark_where(
                 err, args[a].where,
                 dq_error_set(err, DQ_EINVAL, NULL,
                              "%sparameter '%s' of model '%s' takes one value, got %zu", pre,
@@ -120,7 +102,7 @@ int dq__system_bind_params(dq_system_t *sys, const dq_param_arg_t *args, size_t 
         for (size_t k = 0; k < args[a].len; ++k) {
             int rc = params_check_value(m, p, args[a].v[k], pre, err);
             if (rc)
-                return params_placed(err, args[a].where, rc);
+                return dq__error_mark_where(err, args[a].where, rc);
         }
     }
     /* The population: the parameter flagged for it, or one unit. */
@@ -136,12 +118,13 @@ int dq__system_bind_params(dq_system_t *sys, const dq_param_arg_t *args, size_t 
     sys->capacity = DQ_UNITS_PADDED(sys->units);
     for (size_t a = 0; a < n_args; ++a)
         if (args[a].len > 1 && args[a].len != sys->units)
-            return params_placed(err, args[a].where,
-                                 dq_error_set(err, DQ_EINVAL, NULL,
-                                              "%sparameter '%s' of model '%s' has %zu values but "
-                                              "the model has %zu units",
-                                              params_where(args[a].where, w, sizeof w),
-                                              args[a].name, m->name, args[a].len, sys->units));
+            return dq__error_mark_where(
+                err, args[a].where,
+                dq_error_set(err, DQ_EINVAL, NULL,
+                             "%sparameter '%s' of model '%s' has %zu values but "
+                             "the model has %zu units",
+                             dq__where_prefix(args[a].where, w, sizeof w), args[a].name, m->name,
+                             args[a].len, sys->units));
     sys->param_arrays = calloc(m->n_params ? m->n_params : 1, sizeof *sys->param_arrays);
     if (!sys->param_arrays)
         return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");

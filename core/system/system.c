@@ -130,9 +130,8 @@ int dq_system_set_module_solver(dq_system_t *sys, const char *module,
                                 const dq_integrator_entry_t *solver, unsigned substeps,
                                 const char *where, dq_error_t *err)
 {
-    char w[256] = "";
-    if (where && *where)
-        snprintf(w, sizeof w, "%s: ", where);
+    char wb[256];
+    const char *w = dq__where_prefix(where, wb, sizeof wb);
     if (sys->prepared)
         return dq_error_set(err, DQ_EUSAGE, NULL, "sub-module solvers are set before prepare");
     if (!module)
@@ -142,12 +141,11 @@ int dq_system_set_module_solver(dq_system_t *sys, const char *module,
         ++i;
     if (i == sys->n_modules) {
         if (sys->n_modules == 1) {
-            dq_error_set(err, DQ_EINVAL, NULL,
-                         "%smodel '%s' has no sub-module '%s'; it has no sub-modules", w,
-                         sys->model.name, module);
-            if (err && where && *where)
-                dq_error_add_place(err, dq__where_place(where), NULL);
-            return DQ_EINVAL;
+            return dq__error_mark_where(
+                err, where,
+                dq_error_set(err, DQ_EINVAL, NULL,
+                             "%smodel '%s' has no sub-module '%s'; it has no sub-modules", w,
+                             sys->model.name, module));
         }
         const char *names[64];
         size_t n = 0;
@@ -155,11 +153,10 @@ int dq_system_set_module_solver(dq_system_t *sys, const char *module,
             names[n++] = sys->modules[k].name;
         dq__unknown_t u = {
             .name = module, .candidates = names, .n_candidates = n, .label = "Sub-modules"};
-        dq__error_unknown(err, DQ_EINVAL, NULL, &u, "%smodel '%s' has no sub-module '%s'.", w,
-                          sys->model.name, module);
-        if (err && where && *where)
-            dq_error_add_place(err, dq__where_place(where), NULL);
-        return DQ_EINVAL;
+        return dq__error_mark_where(err, where,
+                                    dq__error_unknown(err, DQ_EINVAL, NULL, &u,
+                                                      "%smodel '%s' has no sub-module '%s'.", w,
+                                                      sys->model.name, module));
     }
     if (solver)
         sys->mod_solver[i] = solver;
