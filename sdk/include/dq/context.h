@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/context.h -- what a solver's callbacks receive (plugin ABI 2.0).
+/* dq/context.h -- what a solver's callbacks receive (plugin ABI 2.1).
  *
  * A solver never links libdqcore. Everything it may ask of the host reaches it through the
  * context: the block of states it advances, where that block sits in the population, the
@@ -77,6 +77,22 @@ typedef struct dq_host_api {
     /* f = F(t, y) and d = diag dF/dy at (t, y) together: one model pass when the model
      * computes both at once, otherwise compute_derivative then jacobian_diag. */
     int (*derivative_diag)(dq_ctx_t *ctx, double t, const double *y, double *f, double *d);
+    /* since ABI 2.1, for solvers that declare DQ_CAP_DIFFUSION (others get DQ_EUSAGE):
+     *
+     * f = F(t, y) and g = G(t, y), the drift and the diffusion, into the given vectors
+     * (len doubles each, not overlapping y). g of a state without noise is 0. */
+    int (*drift_diffusion)(dq_ctx_t *ctx, double t, const double *y, double *f, double *g);
+    /* dg[i*units + u] = dG_i/dy_i at (t, y), given g = G(t, y): the model's diffusion_diag
+     * when it has one, 0 for additive and deterministic states, else finite differences. */
+    int (*diffusion_diag)(dq_ctx_t *ctx, double t, const double *y, const double *g,
+                          double *dg);
+    /* The Brownian increments of this step, one independent Wiener process per noisy
+     * component and unit: dW = W(t + dt) - W(t) and, when dZ is not NULL,
+     * dZ = the integral of (W(s) - W(t)) ds over the step (the I_(1,0) of order-1.5
+     * schemes). Both len doubles; 0 for components without noise. Keyed by (seed, global
+     * unit, state, step): the same bits for a unit wherever it is computed, and the same
+     * path for every solver (see dq/noise.h in the host library for the exact keying). */
+    int (*brownian)(dq_ctx_t *ctx, double *dW, double *dZ);
 } dq_host_api_t;
 
 struct dq_ctx {
@@ -95,7 +111,9 @@ struct dq_ctx {
     uint64_t seed;             /* the run's seed (the run spec's "seed", 0 by default) */
     double *y;                 /* the state values; the solver writes the new values here */
     double *f;                 /* the derivative slot of the states (length len) */
-    const double *g;           /* the diffusion slot, or NULL when the block is deterministic */
+    /* The diffusion slot, filled by compute_derivative; NULL when the block is
+     * deterministic (no state declares noise) or the solver is not an SDE solver. */
+    const double *g;
     /* Scratch: scratch_vectors * len doubles (or what scratch_size asked for), contents
      * undefined at every call; shared with other blocks stepped by the same thread. */
     double *scratch;
@@ -147,6 +165,25 @@ static inline int dq_compute_derivative_diag(dq_ctx_t *ctx, double t, const doub
                                              double *d)
 {
     return ctx->host->derivative_diag(ctx, t, y, f, d);
+}
+
+/* Since ABI 2.1: the host functions of SDE solvers. A solver that must also load in a 2.0
+ * host guards them with DQ_ABI_HAS_FIELD(&ctx->host->abi, dq_host_api_t, brownian). */
+static inline int dq_drift_diffusion(dq_ctx_t *ctx, double t, const double *y, double *f,
+                                     double *g)
+{
+    return ctx->host->drift_diffusion(ctx, t, y, f, g);
+}
+
+static inline int dq_diffusion_diag(dq_ctx_t *ctx, double t, const double *y, const double *g,
+                                    double *dg)
+{
+    return ctx->host->diffusion_diag(ctx, t, y, g, dg);
+}
+
+static inline int dq_brownian(dq_ctx_t *ctx, double *dW, double *dZ)
+{
+    return ctx->host->brownian(ctx, dW, dZ);
 }
 
 /* Copies the last real lane (live - 1) of each component of v (a vector of ctx->len) into

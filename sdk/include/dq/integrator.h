@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/integrator.h -- the integrator descriptor a solver plugin exports (plugin ABI 2.0).
+/* dq/integrator.h -- the integrator descriptor a solver plugin exports (plugin ABI 2.1).
  *
  * A descriptor is static const data, the C form of braincell's
  *   @register_integrator("name", aliases=(...), category=..., order=..., description=...,
@@ -39,9 +39,24 @@ enum dq_integrator_flags {
     /* Calls dq_jacobian / dq_jacobian_diag. The host allocates Jacobian scratch only for
      * solvers that say so; a call from any other solver fails with DQ_EUSAGE. */
     DQ_CAP_JACOBIAN = 1u << 8,
-    /* Consumes the diffusion slot (an SDE solver). Without it, a model's diffusion is
-     * ignored and the host warns once per run. */
-    DQ_CAP_DIFFUSION = 1u << 9
+    /* Consumes the diffusion slot (an SDE solver): the host keeps the diffusion slot, hands
+     * out Brownian increments (dq_brownian) and fills strong_order, weak_order and calculus
+     * in listings. Without it, a model's non-zero diffusion is ignored and the host warns
+     * once per run. */
+    DQ_CAP_DIFFUSION = 1u << 9,
+    /* (since ABI 2.1) The method is derived for additive noise only (the diffusion does not
+     * depend on the states): the host refuses a model with a noisy state that is not
+     * DQ_STATE_ADDITIVE, naming the state. */
+    DQ_CAP_ADDITIVE_NOISE_ONLY = 1u << 10
+};
+
+/* (since ABI 2.1) The stochastic calculus an SDE solver's scheme converges to: the same
+ * dX = f dt + g dW means f dt + g dW in the Ito sense or f dt + g o dW in Stratonovich's,
+ * two different processes when g depends on X (for additive noise they agree). */
+enum dq_calculus {
+    DQ_CALCULUS_NONE = 0, /* not an SDE solver */
+    DQ_CALCULUS_ITO = 1,
+    DQ_CALCULUS_STRATONOVICH = 2
 };
 
 /* Categories: the registry groups solvers by these (`dqhost list --category`). A
@@ -97,6 +112,12 @@ typedef struct dq_integrator_desc {
     dq_solver_fn init;               /* may be NULL */
     dq_solver_fn reset;              /* may be NULL */
     const dq_option_desc_t *options; /* ends with a NULL name, or NULL */
+    /* since ABI 2.1: SDE solvers (DQ_CAP_DIFFUSION). Orders of convergence need not be whole
+     * (Euler-Maruyama is strong 0.5); 0 = unknown. `order` stays the order on ODEs, which
+     * is what the solver does when the model has no noise. */
+    double strong_order; /* E|X_h(T) - X(T)| = O(h^strong_order) */
+    double weak_order;   /* |E phi(X_h(T)) - E phi(X(T))| = O(h^weak_order) */
+    uint32_t calculus;   /* enum dq_calculus */
 } dq_integrator_desc_t;
 
 /* The authoring macros below use designated initializers and compound literals: they are

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/model.h -- the model descriptor a model plugin exports (plugin ABI 2.0).
+/* dq/model.h -- the model descriptor a model plugin exports (plugin ABI 2.1).
  *
  * A model is a tree of modules (braincell's DiffEqModule). Module 0 is the root; every
  * other module names its parent. Each module owns states (braincell's DiffEqState): a state
@@ -41,7 +41,12 @@ enum dq_state_flags {
      * derivative and diffusion pointers are NULL. */
     DQ_STATE_AUX = 1u << 1,
     /* With DQ_STATE_AUX: the value counts events (spikes); summaries report it as a rate. */
-    DQ_STATE_COUNT = 1u << 2
+    DQ_STATE_COUNT = 1u << 2,
+    /* (since ABI 2.1) With DQ_STATE_DIFFUSION: the diffusion does not depend on any state
+     * (additive noise; it may depend on t and parameters). Methods derived for additive
+     * noise (DQ_CAP_ADDITIVE_NOISE_ONLY, e.g. sra1) accept only such states, and a
+     * Milstein correction is then zero without being computed. */
+    DQ_STATE_ADDITIVE = 1u << 3
 };
 
 enum dq_param_flags {
@@ -62,7 +67,9 @@ enum dq_module_flags {
 /* What a module callback sees: a block of lanes and the slots of the module's variables
  * (its own states, then the states it reads). value[k][i] is variable k of lane i, that is
  * of unit unit0 + i. In compute_derivative, write derivative[k] (and diffusion[k]) of your
- * own states only and do not write values. diffusion[k] is NULL for deterministic states.
+ * own states only and do not write values. diffusion[k] is NULL for deterministic states,
+ * and for every state when the solver has no use for noise (a deterministic solver):
+ * test the entry, not the table.
  * The tables and the arrays they point at are valid during the call only. */
 typedef struct dq_view {
     dq_abi_header_t abi;
@@ -123,6 +130,10 @@ typedef struct dq_module_desc {
      * give its diagonal for free), or NULL; lets a per-state exponential solver cost one
      * model evaluation per step (Rush-Larsen). */
     dq_module_fn compute_derivative_diag;
+    /* since ABI 2.1: dg_r/dy_r, the derivative of each own noisy state's diffusion with
+     * respect to its own value, into v->jacobian_diag[r] (entries NULL for deterministic
+     * states), or NULL (finite differences). Milstein-type SDE solvers need it. */
+    dq_module_fn diffusion_diag;
 } dq_module_desc_t;
 
 /* A parameter, bound by the host into the model's instance struct at `offset` (the
