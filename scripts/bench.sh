@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Runs the benchmark suite: dqhost beside hand-fused loops, GSL, SUNDIALS ARKODE and
-# Boost.odeint on HH populations and the scalar decay (bench/README.md).
+# Boost.odeint on HH populations and the scalar decay, and the noise rows (issue #11):
+# Euler-Maruyama on noisy HH beside euler and Brian2, and the noise cost (bench/README.md).
 #   scripts/bench.sh [--quick] [--callgrind] [dq_bench options...]
 # --quick      smoke run (N = 1 and 1 000, 2% of the steps, 1 round) into bench/results/quick.*
 # --callgrind  also count instructions under valgrind --tool=callgrind (a second table)
 # Other options go to dq_bench (--rounds R, --only ID,..., --scale X; see dq_bench --help).
 # Installs missing Debian packages, builds into build-bench (Release), writes
-# bench/results/latest.json and latest.md, and prints the table.
+# bench/results/latest.json and latest.md, and prints the table. Brian2 (python3-brian, with
+# cython3 and g++ for its targets) is installed when missing; when it cannot be had, its
+# rows are skipped with one line saying so. Brian2 builds in a temporary directory.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-bench"
@@ -21,15 +24,39 @@ for p in "${packages[@]}"; do
         missing+=("$p")
     fi
 done
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
 if [ ${#missing[@]} -gt 0 ]; then
     echo "bench: installing ${missing[*]}" >&2
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then
-        sudo="sudo"
-    fi
-    export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Brian2, optional: Debian's python3-brian run by the system Python, cython3 and g++ for its
+# cython and cpp_standalone targets. Without it the suite runs and says so in one line.
+python=/usr/bin/python3
+brian=(python3-brian cython3 g++)
+missing=()
+for p in "${brian[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bench: installing ${missing[*]} (for the Brian2 rows)" >&2
+    { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}"; } >/dev/null 2>&1 || true
+fi
+brian_args=()
+if ! "$python" -c "import brian2, Cython" >/dev/null 2>&1 || ! command -v g++ >/dev/null; then
+    echo "bench: Brian2 rows skipped: $python cannot import brian2 and Cython, or no g++" \
+         "(Debian: ${brian[*]})" >&2
+    brian_args=(--no-brian2)
+else
+    brian_args=(--python "$python")
 fi
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDQ_BUILD_BENCHMARKS=ON \
@@ -61,7 +88,8 @@ done
 echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg); other work on this machine" \
      "shows in the timings (the callgrind counts are immune)"
 status=0
-"$bin" --out "$root/bench/results" --name "$name" --git "$git" "$@" || status=$?
+"$bin" --out "$root/bench/results" --name "$name" --git "$git" "${brian_args[@]}" "$@" ||
+    status=$?
 if [ -f "$root/bench/results/$name.md" ]; then
     echo
     cat "$root/bench/results/$name.md"

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* bench.h -- the interface every benchmarked implementation exposes to the harness.
  *
- * A problem is a model (HH population or scalar decay), a scheme, a population size and
- * a step. An implementation builds its state for a problem (setup), advances it by a
- * number of steps (run: the only timed call), reports V (or y) of the first and last unit,
- * the mean over units and the spike count (read), and frees everything (teardown). Every
+ * A problem is a model (HH population, decay, Ornstein-Uhlenbeck), a scheme, a population
+ * size, a step and a noise amplitude. An implementation builds its state for a problem (setup),
+ * advances it by a number of steps (run: the only timed call), reports V (or y) of the first and
+ * last unit, the mean over units and the spike count (read), and frees everything (teardown). Every
  * implementation integrates the same equations (plugins/models/hh_eq.h) from the same
  * initial state (workload.h). */
 #ifndef BENCH_H
@@ -16,20 +16,27 @@
 extern "C" {
 #endif
 
-typedef enum bench_model { BENCH_HH = 0, BENCH_DECAY } bench_model_t;
+typedef enum bench_model { BENCH_HH = 0, BENCH_DECAY, BENCH_OU } bench_model_t;
 typedef enum bench_scheme {
     BENCH_EULER = 0,
     BENCH_RK4,
     BENCH_IND_EXP_EULER, /* per-state exponential Euler (Rush-Larsen on the gates) */
     BENCH_EXP_EULER,     /* coupled exponential Euler (per-unit 4x4 Jacobian) */
+    BENCH_EM,            /* Euler-Maruyama (issue #11's noise rows) */
+    BENCH_MIDPOINT,      /* explicit midpoint: euler plus one drift evaluation (noise cost) */
     BENCH_N_SCHEMES
 } bench_scheme_t;
+/* The schemes of the HH peer suite: the first four. */
+#define BENCH_N_HH_SCHEMES 4
 
 typedef struct bench_problem {
     bench_model_t model;
     bench_scheme_t scheme;
     size_t n;  /* units (1 for decay) */
-    double dt; /* ms for HH, s for decay */
+    double dt; /* ms for HH, s for decay and ou */
+    /* Noise: hh's sigma (uA/cm^2 sqrt(ms), V's diffusion sigma/C), ou's sigma; 0 for none.
+     * Every implementation that draws dqhost's noise uses the seed BENCH_SEED. */
+    double sigma;
 } bench_problem_t;
 
 typedef struct bench_values {
@@ -56,6 +63,18 @@ typedef struct bench_impl {
     int (*run)(void *state, unsigned long steps, char *msg, size_t len);
     void (*read)(const void *state, bench_values_t *out);
     void (*teardown)(void *state);
+    /* Optional (NULL: none). V (y) of every unit into v[0..n), and its spike count into
+     * spikes[0..n) (0 for models without spikes), for the statistical check. */
+    int (*read_all)(const void *state, double *v, double *spikes, size_t n);
+    /* Optional: a peer in another process runs `warm` untimed and `steps` timed steps in one
+     * go (instead of two run calls) and measures the timed part itself, leaving out its
+     * start-up and compilation; the seconds go to *seconds, its compile time (or NAN) to
+     * *compile_s. */
+    int (*run_self_timed)(void *state, unsigned long warm, unsigned long steps, double *seconds,
+                          double *compile_s, char *msg, size_t len);
+    /* Nonzero: draws its own noise, not dqhost's. On a noisy problem it is checked without
+     * noise to the last digits and with noise statistically (main.c). */
+    int own_noise;
 } bench_impl_t;
 
 /* Implementations (hand_scalar.c, hand_simd.c, impl_*.c). */
@@ -76,6 +95,17 @@ const char *bench_sundials_version(void);
 extern const bench_impl_t bench_impl_gsl;
 const char *bench_gsl_version(void);
 #endif
+/* Brian2 (peer_brian2.c, bench/peers/brian2_noisy_hh.py): cpp_standalone on one thread and
+ * with OpenMP on every core, and the cython runtime target. */
+extern const bench_impl_t bench_impl_brian2_cpp;
+extern const bench_impl_t bench_impl_brian2_omp;
+extern const bench_impl_t bench_impl_brian2_cython;
+/* Sets the Python that runs Brian2 ("" or NULL: the Brian2 rows are skipped). */
+void bench_brian2_configure(const char *python);
+/* Brian2's version, or NULL when it cannot be run (the reason in msg). */
+const char *bench_brian2_version(char *msg, size_t len);
+/* Removes the temporary build directories. */
+void bench_brian2_cleanup(void);
 
 /* Checks that the SIMD build's vector exp/expm1 keep NaN and infinities and agree with the
  * scalar functions to a few ulp; 0, or nonzero with a message. (hand_simd.c) */

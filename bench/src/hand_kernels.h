@@ -17,6 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dq/context.h> /* DQ_UNITS_PADDED */
+
+#include "noise_impl.h" /* core/driver: the host's generator */
+
 #include "bench.h"
 #include "workload.h"
 
@@ -24,8 +28,32 @@ typedef struct HAND_NAME(state) {
     bench_problem_t p;
     hh_params_t P;
     double *V, *m, *h, *g, *I, *spikes; /* g is the n gate (n is the unit count) */
-    double y, tau;                      /* decay */
+    double y, tau;                      /* decay, n = 1 */
+    double theta, mu;                   /* ou */
+    double *Y;                          /* decay and ou populations: y or x per unit */
+    double *z;                          /* four steps' normals (HAND_NAME(normals)) */
+    uint64_t z_tag;                     /* which four: counter + 1, 0 for none */
+    unsigned long step;                 /* steps taken: the noise grid index of the next */
 } HAND_NAME(state_t);
+
+/* dqhost's normals: the host's generator itself (core/driver/noise.c, compiled into dq_bench
+ * as hh_eq.h is), keyed as the host keys them: (BENCH_SEED, unit, the noisy state, draw 0),
+ * one Philox call giving the normals of four consecutive steps, kept for them as the host
+ * keeps them. The noisy state is the model-wide state 0 in both models (hh's V, ou's x);
+ * impl_dqhost.c checks that. Returns this step's normals, one per unit. */
+#define BENCH_NOISE_STATE 0
+static inline const double *HAND_NAME(normals)(double *restrict held, uint64_t *tag, uint64_t step,
+                                               size_t n)
+{
+    const size_t lanes = DQ_UNITS_PADDED(n);
+    const uint64_t c = step / 4;
+    if (*tag != c + 1) {
+        const dq__noise_key_t key = {BENCH_SEED, BENCH_NOISE_STATE, 0};
+        dq__noise_fill(&key, c, 0, lanes, n, held);
+        *tag = c + 1;
+    }
+    return held + (step % 4) * lanes;
+}
 
 HAND_CLONES static void HAND_NAME(euler)(hh_params_t P, size_t N, double dt, unsigned long steps,
                                          double *restrict V, double *restrict m, double *restrict h,
@@ -75,6 +103,33 @@ HAND_CLONES static void HAND_NAME(rk4)(hh_params_t P, size_t N, double dt, unsig
             h[i] = y + dt * (RK4_B1 * y1 + RK4_B2 * y2 + RK4_B2 * y3 + RK4_B1 * y4);
             g[i] = z + dt * (RK4_B1 * z1 + RK4_B2 * z2 + RK4_B2 * z3 + RK4_B1 * z4);
             sp[i] += v < 0.0 && vn >= 0.0 ? 1.0 : 0.0;
+        }
+    }
+}
+
+/* Euler-Maruyama with dqhost's noise, as plugins/solvers/euler_maruyama.c:
+ * y1 = (y0 + dt f) + g dW with g = sigma/C on V and dW = sqrt(dt) z; the gates have no
+ * noise, so theirs is euler's step. Each step first draws the population's normals. */
+HAND_CLONES static void HAND_NAME(em)(hh_params_t P, size_t N, double dt, double sigma,
+                                      unsigned long step0, unsigned long steps, double *restrict V,
+                                      double *restrict m, double *restrict h, double *restrict g,
+                                      const double *restrict I, double *restrict sp,
+                                      double *restrict held, uint64_t *tag)
+{
+    const double invC = 1.0 / P.C, gV = sigma / P.C, sq = sqrt(dt);
+    for (unsigned long k = 0; k < steps; ++k) {
+        const double *restrict z = HAND_NAME(normals)(held, tag, step0 + k, N);
+        HAND_SIMD
+        for (size_t i = 0; i < N; ++i) {
+            const double v = V[i], x = m[i], y = h[i], w = g[i];
+            double dv, dx, dy, dw;
+            hh_deriv(&P, invC, v, x, y, w, I[i], &dv, &dx, &dy, &dw);
+            const double v1 = (v + dt * dv) + gV * (sq * z[i]);
+            V[i] = v1;
+            m[i] = x + dt * dx;
+            h[i] = y + dt * dy;
+            g[i] = w + dt * dw;
+            sp[i] += v < 0.0 && v1 >= 0.0 ? 1.0 : 0.0;
         }
     }
 }
@@ -138,6 +193,8 @@ static void HAND_NAME(teardown)(void *state)
     free(s->g);
     free(s->I);
     free(s->spikes);
+    free(s->Y);
+    free(s->z);
     free(s);
 }
 
@@ -151,11 +208,28 @@ static void *HAND_NAME(setup)(const bench_problem_t *p, char *msg, size_t len)
     s->p = *p;
     s->P = hh_params_default();
     s->tau = DECAY_TAU;
-    if (p->model == BENCH_DECAY) {
+    s->theta = OU_THETA;
+    s->mu = OU_MU;
+    const size_t n = p->n;
+    if (p->scheme == BENCH_EM && !(s->z = HAND_NAME(array)(4 * DQ_UNITS_PADDED(n)))) {
+        HAND_NAME(teardown)(s);
+        snprintf(msg, len, "out of memory for %zu units", n);
+        return NULL;
+    }
+    if (p->model == BENCH_DECAY && n == 1) {
         s->y = DECAY_Y0;
         return s;
     }
-    const size_t n = p->n;
+    if (p->model != BENCH_HH) { /* decay or ou population */
+        if (!(s->Y = HAND_NAME(array)(n))) {
+            HAND_NAME(teardown)(s);
+            snprintf(msg, len, "out of memory for %zu units", n);
+            return NULL;
+        }
+        for (size_t i = 0; i < n; ++i)
+            s->Y[i] = p->model == BENCH_DECAY ? DECAY_Y0 : OU_X0;
+        return s;
+    }
     s->V = HAND_NAME(array)(n);
     s->m = HAND_NAME(array)(n);
     s->h = HAND_NAME(array)(n);
@@ -182,12 +256,18 @@ static void *HAND_NAME(setup)(const bench_problem_t *p, char *msg, size_t len)
 static void HAND_NAME(read)(const void *state, bench_values_t *out)
 {
     const HAND_NAME(state_t) *s = state;
-    if (s->p.model == BENCH_DECAY) {
-        out->first = out->last = out->mean = s->y;
+    const size_t n = s->p.n;
+    if (s->p.model != BENCH_HH) {
+        const double *Y = s->Y ? s->Y : &s->y;
+        double sum = 0.0;
+        for (size_t i = 0; i < n; ++i)
+            sum += Y[i];
+        out->first = Y[0];
+        out->last = Y[n - 1];
+        out->mean = sum / (double)n;
         out->spikes = 0.0;
         return;
     }
-    const size_t n = s->p.n;
     double sum = 0.0, sp = 0.0;
     for (size_t i = 0; i < n; ++i) {
         sum += s->V[i];
@@ -197,6 +277,18 @@ static void HAND_NAME(read)(const void *state, bench_values_t *out)
     out->last = s->V[n - 1];
     out->mean = sum / (double)n;
     out->spikes = sp;
+}
+
+static int HAND_NAME(read_all)(const void *state, double *v, double *spikes, size_t n)
+{
+    const HAND_NAME(state_t) *s = state;
+    const double *src = s->p.model == BENCH_HH ? s->V : s->Y ? s->Y : &s->y;
+    if (n != s->p.n)
+        return 1;
+    memcpy(v, src, n * sizeof *v);
+    for (size_t i = 0; i < n; ++i)
+        spikes[i] = s->p.model == BENCH_HH ? s->spikes[i] : 0.0;
+    return 0;
 }
 
 static unsigned HAND_NAME(ref_substeps)(const bench_problem_t *p)

@@ -70,13 +70,62 @@ static void hand_decay_rk4(double *py, double tau, double dt, unsigned long step
     *py = y;
 }
 
+/* Populations of the decay and of Ornstein-Uhlenbeck (the noise-cost rows), one pass per
+ * step, as the solvers form it: euler y + dt f; midpoint's stage y + dt (1/2 k1) and result
+ * y + dt k2 (<dq/rk.h>); Euler-Maruyama (x + dt f) + sigma dW after the step's normals. */
+static void hand_pop_decay_euler(double *restrict y, size_t n, double tau, double dt,
+                                 unsigned long steps)
+{
+    for (unsigned long k = 0; k < steps; ++k)
+        for (size_t i = 0; i < n; ++i)
+            y[i] = y[i] + dt * decay_f(y[i], tau);
+}
+
+static void hand_pop_decay_midpoint(double *restrict y, size_t n, double tau, double dt,
+                                    unsigned long steps)
+{
+    for (unsigned long k = 0; k < steps; ++k)
+        for (size_t i = 0; i < n; ++i) {
+            const double k1 = decay_f(y[i], tau);
+            const double k2 = decay_f(y[i] + dt * (0.5 * k1), tau);
+            y[i] = y[i] + dt * k2;
+        }
+}
+
+static void hand_pop_ou(double *restrict x, size_t n, double theta, double mu, double sigma,
+                        double dt, unsigned long step0, unsigned long steps, double *restrict held,
+                        uint64_t *tag)
+{
+    const double sq = sqrt(dt);
+    for (unsigned long k = 0; k < steps; ++k) {
+        if (!held) {
+            for (size_t i = 0; i < n; ++i)
+                x[i] = x[i] + dt * ou_f(x[i], theta, mu);
+            continue;
+        }
+        const double *restrict z = hand_normals(held, tag, step0 + k, n);
+        for (size_t i = 0; i < n; ++i)
+            x[i] = (x[i] + dt * ou_f(x[i], theta, mu)) + sigma * (sq * z[i]);
+    }
+}
+
 static int hand_supports(const bench_problem_t *p, char *msg, size_t len)
 {
-    if (p->model == BENCH_DECAY && p->scheme != BENCH_EULER && p->scheme != BENCH_RK4) {
-        snprintf(msg, len, "no hand loop for decay with %s", bench_scheme_name(p->scheme));
-        return 0;
-    }
-    return 1;
+    int ok = 1;
+    if (p->model == BENCH_DECAY)
+        ok = p->scheme == BENCH_EULER || (p->n == 1 && p->scheme == BENCH_RK4) ||
+             (p->n > 1 && p->scheme == BENCH_MIDPOINT);
+    else if (p->model == BENCH_OU)
+        ok = p->scheme == BENCH_EULER || p->scheme == BENCH_EM;
+    else
+        ok = p->scheme != BENCH_MIDPOINT;
+    if (!ok)
+        snprintf(msg, len, "no hand loop for %s with %s (n = %zu)",
+                 p->model == BENCH_HH      ? "hh"
+                 : p->model == BENCH_DECAY ? "decay"
+                                           : "ou",
+                 bench_scheme_name(p->scheme), p->n);
+    return ok;
 }
 
 static int hand_run(void *state, unsigned long steps, char *msg, size_t len)
@@ -85,11 +134,29 @@ static int hand_run(void *state, unsigned long steps, char *msg, size_t len)
     const bench_problem_t *p = &s->p;
     (void)msg;
     (void)len;
-    if (p->model == BENCH_DECAY) {
+    const unsigned long step0 = s->step;
+    s->step += steps;
+    if (p->model == BENCH_DECAY && !s->Y) {
         if (p->scheme == BENCH_EULER)
             hand_decay_euler(&s->y, s->tau, p->dt, steps);
         else
             hand_decay_rk4(&s->y, s->tau, p->dt, steps);
+        return 0;
+    }
+    if (p->model == BENCH_DECAY) {
+        if (p->scheme == BENCH_EULER)
+            hand_pop_decay_euler(s->Y, p->n, s->tau, p->dt, steps);
+        else
+            hand_pop_decay_midpoint(s->Y, p->n, s->tau, p->dt, steps);
+        return 0;
+    }
+    if (p->model == BENCH_OU) {
+        hand_pop_ou(s->Y, p->n, s->theta, s->mu, p->sigma, p->dt, step0, steps, s->z, &s->z_tag);
+        return 0;
+    }
+    if (p->scheme == BENCH_EM) {
+        hand_em(s->P, p->n, p->dt, p->sigma, step0, steps, s->V, s->m, s->h, s->g, s->I, s->spikes,
+                s->z, &s->z_tag);
         return 0;
     }
     void (*kernel)(hh_params_t, size_t, double, unsigned long, double *restrict, double *restrict,
@@ -124,4 +191,5 @@ const bench_impl_t bench_impl_hand = {
     .run = hand_run,
     .read = hand_read,
     .teardown = hand_teardown,
+    .read_all = hand_read_all,
 };

@@ -56,7 +56,7 @@ static int simd_supports(const bench_problem_t *p, char *msg, size_t len)
         snprintf(msg, len, "no x86-64 libmvec in this build");
         return 0;
     }
-    if (p->model != BENCH_HH || p->scheme == BENCH_EXP_EULER) {
+    if (p->model != BENCH_HH || p->scheme == BENCH_EXP_EULER || p->scheme == BENCH_MIDPOINT) {
         snprintf(msg, len, "no SIMD loop for %s %s", p->model == BENCH_HH ? "hh" : "decay",
                  bench_scheme_name(p->scheme));
         return 0;
@@ -70,7 +70,12 @@ static int simd_run(void *state, unsigned long steps, char *msg, size_t len)
     const bench_problem_t *p = &s->p;
     (void)msg;
     (void)len;
-    if (p->scheme == BENCH_EULER)
+    const unsigned long step0 = s->step;
+    s->step += steps;
+    if (p->scheme == BENCH_EM)
+        simd_em(s->P, p->n, p->dt, p->sigma, step0, steps, s->V, s->m, s->h, s->g, s->I, s->spikes,
+                s->z, &s->z_tag);
+    else if (p->scheme == BENCH_EULER)
         simd_euler(s->P, p->n, p->dt, steps, s->V, s->m, s->h, s->g, s->I, s->spikes);
     else if (p->scheme == BENCH_RK4)
         simd_rk4(s->P, p->n, p->dt, steps, s->V, s->m, s->h, s->g, s->I, s->spikes);
@@ -139,4 +144,5 @@ const bench_impl_t bench_impl_hand_simd = {
     .run = simd_run,
     .read = simd_read,
     .teardown = simd_teardown,
+    .read_all = simd_read_all,
 };

@@ -9,8 +9,10 @@
 #include "bench.h"
 
 #define BENCH_MAX_ROUNDS 32
-#define BENCH_MAX_IMPLS 8
+#define BENCH_MAX_IMPLS 12
+#define BENCH_MAX_ROWS 16
 #define BENCH_MAX_WORKLOADS 32
+#define BENCH_MAX_DERIVED 8
 
 enum bench_status {
     ROW_OK = 0,       /* checked and timed */
@@ -19,15 +21,38 @@ enum bench_status {
     ROW_FAILED        /* set-up or a step failed */
 };
 
-/* One implementation on one workload. */
+/* The statistical check of a peer that draws its own noise, against dqhost on check_n units,
+ * unit by unit (unit i has the same I_ext in both; the pairs are independent), z-scores of
+ * the paired differences:
+ *  - after `steps` steps (t = 20 ms): of V (the means agree), of (V - mean)^2 (the variances
+ *    agree), of the spike counts;
+ *  - after `short_steps` steps (t = 1 ms, before noise-driven spikes): of the deviation
+ *    e = V(sigma) - V(0) from each one's own noiseless run, and of (e - mean)^2: the noise's
+ *    amplitude, without the spread that I_ext gives V. */
+#define BENCH_STAT_Z 5
+typedef struct bench_stat {
+    int done;
+    size_t n;
+    unsigned long steps, short_steps;
+    double mean[2], sd[2], spikes[2]; /* V at t_end, spikes per unit; [0] the peer, [1] dqhost */
+    double dev_mean[2], dev_sd[2];    /* e after short_steps */
+    double z[BENCH_STAT_Z];           /* V mean, V variance, spikes; e mean, e variance */
+    double tol;                       /* every |z| must be at most this */
+} bench_stat_t;
+
+/* One implementation on one problem of a workload (the workload's, or a variant of it). */
 typedef struct bench_row {
     const bench_impl_t *impl;
+    bench_problem_t p;
+    char label[112];
     enum bench_status status;
     char msg[BENCH_MSG_MAX];
     /* the check run against the hand scalar loop */
     unsigned ref_substeps;
     double check_err, check_tol;
     bench_values_t check_vals;
+    int check_det; /* the check ran without noise (a peer with its own noise) */
+    bench_stat_t stat;
     /* timing */
     bench_values_t timed_vals;           /* after the first round's timed run */
     double timed_dev;                    /* relative deviation from the hand loop's; NAN when n/a */
@@ -35,20 +60,45 @@ typedef struct bench_row {
     double ratio_hand[BENCH_MAX_ROUNDS]; /* / hand scalar in the same round */
     double ratio_simd[BENCH_MAX_ROUNDS]; /* / hand SIMD in the same round (NAN: none) */
     double med_ns, min_ns, med_ratio_hand, med_ratio_simd;
+    double compile_s; /* a peer's compile time (its first, fresh build), else NAN */
     /* callgrind */
     double ir; /* instructions in the measured run; NAN if none */
     double ir_per_unit_step, ir_ratio_hand, ir_ratio_simd;
 } bench_row_t;
 
+enum bench_kind {
+    BENCH_KIND_PEERS,     /* one problem, every implementation that has it */
+    BENCH_KIND_NOISY_HH,  /* HH with noise: EM rows, euler rows on the same model, Brian2 */
+    BENCH_KIND_NOISE_COST /* ou euler / EM and decay euler / midpoint: what the noise costs */
+};
+
+/* A number made of several rows' times in the same round, its median over rounds reported.
+ * RATIO: min over num rows / min over den rows. DIFF_RATIO: (num[0] - num[1]) /
+ * (den[0] - den[1]). Indices into the workload's rows. */
+enum bench_derived_kind { BENCH_DERIVED_RATIO, BENCH_DERIVED_DIFF_RATIO };
+typedef struct bench_derived {
+    char label[200];
+    enum bench_derived_kind kind;
+    int num[4], n_num, den[4], n_den;
+    double target; /* NAN: none */
+    int at_most;   /* 1: the value should be <= target; 0: >= */
+    double v[BENCH_MAX_ROUNDS];
+    double med;
+    double med_top, med_bottom; /* medians of the numerator and denominator (ns) */
+} bench_derived_t;
+
 typedef struct bench_workload {
     char id[48];    /* "hh/n=1000/rk4", "decay/euler": what --only and --child take */
-    char label[64]; /* "HH N=1 000, rk4" */
+    char label[96]; /* "HH N=1 000, rk4" */
+    enum bench_kind kind;
     bench_problem_t p;
     unsigned long steps; /* timed steps */
     size_t check_n;      /* units in the check run */
     unsigned long check_steps;
-    bench_row_t rows[BENCH_MAX_IMPLS];
+    bench_row_t rows[BENCH_MAX_ROWS];
     size_t n_rows;
+    bench_derived_t derived[BENCH_MAX_DERIVED];
+    size_t n_derived;
     double wall_s; /* time the workload took, checks included */
 } bench_workload_t;
 
@@ -62,7 +112,7 @@ typedef struct bench_machine {
     char date[32]; /* UTC, ISO 8601 */
     char git[96];  /* --git, e.g. "b1fb532-dirty" */
     char flags[256];
-    char peers[160];
+    char peers[256];
     double loadavg;
     char simd_selftest[BENCH_MSG_MAX]; /* "ok" or what the SIMD self-test found */
 } bench_machine_t;
@@ -81,6 +131,7 @@ typedef struct bench_run {
 /* main.c */
 double bench_median(const double *v, size_t n);
 double bench_rel_dev(const bench_values_t *a, const bench_values_t *b);
+const char *bench_model_name(bench_model_t m);
 /* v with a space between groups of three digits ("20 000"). */
 void bench_group_digits(char *out, size_t len, unsigned long v);
 

@@ -152,6 +152,15 @@ extern "C" const char *bench_boost_version(void)
 }
 
 extern "C" const bench_impl_t bench_impl_boost = {
-    "boost",      "Boost.odeint", boostb_supports, boostb_ref_substeps,
-    boostb_setup, boostb_run,     boostb_read,     boostb_teardown,
+    "boost",
+    "Boost.odeint",
+    boostb_supports,
+    boostb_ref_substeps,
+    boostb_setup,
+    boostb_run,
+    boostb_read,
+    boostb_teardown,
+    nullptr,
+    nullptr,
+    0,
 };

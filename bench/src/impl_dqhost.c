@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* impl_dqhost.c -- dqhost through libdqcore, as an embedding program uses it: the build
- * tree's plugins loaded once, then per problem a system of model hh (n, I_ext) or decay
- * (n = 1, tau, y0) with the solver of the scheme, prepared, and advanced.
+ * tree's plugins loaded once, then per problem a system of model hh (n, I_ext, sigma when
+ * noisy), decay (n, tau, y0) or ou (n, theta, mu, sigma, x0) with the solver of the scheme
+ * and the seed BENCH_SEED, prepared, and advanced.
  *
  * Three rows: "dqhost" calls dq_system_step once per step on one thread, like every other
  * implementation here (the comparison); "dqhost_run1" calls dq_system_run for the whole
@@ -62,12 +63,17 @@ static const char *dqb_solver_name(bench_scheme_t s)
     return bench_scheme_name(s); /* the harness's names are dqhost's solver names */
 }
 
+static const char *dqb_model_name(bench_model_t m)
+{
+    return m == BENCH_HH ? "hh" : m == BENCH_DECAY ? "decay" : "ou";
+}
+
 static int dqb_supports(const bench_problem_t *p, char *msg, size_t len)
 {
     dq_error_t err = {0};
     if (dqb_load(msg, len))
         return 0;
-    if (!dq_registry_lookup_model(dqb_reg, p->model == BENCH_HH ? "hh" : "decay", &err) ||
+    if (!dq_registry_lookup_model(dqb_reg, dqb_model_name(p->model), &err) ||
         !dq_registry_lookup(dqb_reg, dqb_solver_name(p->scheme), &err)) {
         snprintf(msg, len, "%s", err.message);
         return 0;
@@ -96,7 +102,7 @@ static void *dqb_setup_mode(const bench_problem_t *p, int whole_run, char *msg, 
     if (dqb_load(msg, len))
         return NULL;
     const dq_model_entry_t *model =
-        dq_registry_lookup_model(dqb_reg, p->model == BENCH_HH ? "hh" : "decay", &err);
+        dq_registry_lookup_model(dqb_reg, dqb_model_name(p->model), &err);
     const dq_integrator_entry_t *solver =
         model ? dq_registry_lookup(dqb_reg, dqb_solver_name(p->scheme), &err) : NULL;
     dqb_state_t *s = calloc(1, sizeof *s);
@@ -110,30 +116,49 @@ static void *dqb_setup_mode(const bench_problem_t *p, int whole_run, char *msg, 
     s->p = *p;
     s->whole_run = whole_run;
     if (solver) {
-        const double n = (double)p->n, tau = DECAY_TAU, y0 = DECAY_Y0;
+        const double n = (double)p->n, tau = DECAY_TAU, y0 = DECAY_Y0, sigma = p->sigma;
+        const double theta = OU_THETA, mu = OU_MU, x0 = OU_X0;
         if (p->model == BENCH_HH) {
             for (size_t i = 0; i < p->n; ++i)
                 I[i] = hh_iext(i, p->n);
+            /* sigma only when noisy: the deterministic rows run the model as before #11 */
             const dq_param_arg_t args[] = {{.name = "n", .v = &n, .len = 1},
-                                           {.name = "I_ext", .v = I, .len = p->n}};
-            s->sys = dq_system_new(model->desc, args, 2, &err);
-        } else {
+                                           {.name = "I_ext", .v = I, .len = p->n},
+                                           {.name = "sigma", .v = &sigma, .len = 1}};
+            s->sys = dq_system_new(model->desc, args, p->sigma != 0.0 ? 3 : 2, &err);
+        } else if (p->model == BENCH_DECAY) {
             const dq_param_arg_t args[] = {{.name = "n", .v = &n, .len = 1},
                                            {.name = "tau", .v = &tau, .len = 1},
                                            {.name = "y0", .v = &y0, .len = 1}};
             s->sys = dq_system_new(model->desc, args, 3, &err);
+        } else {
+            const dq_param_arg_t args[] = {{.name = "n", .v = &n, .len = 1},
+                                           {.name = "theta", .v = &theta, .len = 1},
+                                           {.name = "mu", .v = &mu, .len = 1},
+                                           {.name = "sigma", .v = &sigma, .len = 1},
+                                           {.name = "x0", .v = &x0, .len = 1}};
+            s->sys = dq_system_new(model->desc, args, 5, &err);
         }
     }
     free(I);
     if (!s->sys || dq_system_set_solver(s->sys, solver, &err) != DQ_OK ||
+        dq_system_set_seed(s->sys, BENCH_SEED, &err) != DQ_OK ||
         dq_system_set_threads(s->sys, whole_run > 1 ? 0 : 1, &err) != DQ_OK ||
         dq_system_prepare(s->sys, 0.0, p->dt, &err) != DQ_OK) {
         snprintf(msg, len, "%s", err.message);
         dqb_teardown(s);
         return NULL;
     }
-    s->s_value = (size_t)dq_system_state_index(s->sys, p->model == BENCH_HH ? "V" : "y");
+    const char *value = p->model == BENCH_HH ? "V" : p->model == BENCH_DECAY ? "y" : "x";
+    s->s_value = (size_t)dq_system_state_index(s->sys, value);
     s->s_spikes = p->model == BENCH_HH ? dq_system_state_index(s->sys, "spikes") : -1;
+    /* The hand loops draw the noise of model-wide state 0 (hand_kernels.h). */
+    if (p->sigma != 0.0 && s->s_value != 0) {
+        snprintf(msg, len, "%s is state %zu of %s, the hand loops assume 0", value, s->s_value,
+                 dqb_model_name(p->model));
+        dqb_teardown(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -188,6 +213,18 @@ static void dqb_read(const void *state, bench_values_t *out)
     out->threads = (double)dq_system_threads(s->sys);
 }
 
+static int dqb_read_all(const void *state, double *v, double *spikes, size_t n)
+{
+    const dqb_state_t *s = state;
+    if (n != s->p.n)
+        return 1;
+    for (size_t u = 0; u < n; ++u) {
+        v[u] = dq_system_value(s->sys, s->s_value, u);
+        spikes[u] = s->s_spikes >= 0 ? dq_system_value(s->sys, (size_t)s->s_spikes, u) : 0.0;
+    }
+    return 0;
+}
+
 const bench_impl_t bench_impl_dqhost = {
     .name = "dqhost",
     .label = "dqhost (dq_system_step, 1 thread)",
@@ -197,6 +234,7 @@ const bench_impl_t bench_impl_dqhost = {
     .run = dqb_run,
     .read = dqb_read,
     .teardown = dqb_teardown,
+    .read_all = dqb_read_all,
 };
 
 const bench_impl_t bench_impl_dqhost_run1 = {
@@ -208,6 +246,7 @@ const bench_impl_t bench_impl_dqhost_run1 = {
     .run = dqb_run,
     .read = dqb_read,
     .teardown = dqb_teardown,
+    .read_all = dqb_read_all,
 };
 
 const bench_impl_t bench_impl_dqhost_mt = {
@@ -219,4 +258,5 @@ const bench_impl_t bench_impl_dqhost_mt = {
     .run = dqb_run,
     .read = dqb_read,
     .teardown = dqb_teardown,
+    .read_all = dqb_read_all,
 };

@@ -2,7 +2,8 @@
 /* main.c -- dq_bench: dqhost beside hand-fused loops and its peers on the same workloads.
  *
  * For each workload (HH population N = 1, 1 000, 100 000 with euler, rk4, ind_exp_euler,
- * exp_euler; the scalar decay with euler and rk4):
+ * exp_euler; the scalar decay with euler and rk4; the noise rows of issue #11: noisy HH with
+ * Euler-Maruyama beside euler and Brian2, and the noise cost on ou and decay):
  *  1. check: every implementation runs a short problem and its V(t_end) (unit 0, unit N-1,
  *     the mean, the spike count) must agree with the hand scalar loop's -- 1e-9 relative,
  *     1e-8 for the SIMD build; a disagreement drops that row, with the numbers, not the run;
@@ -10,7 +11,10 @@
  *     different one each round; each run is a fresh set-up, 2 untimed warm-up steps, then the
  *     timed steps (clock_gettime(CLOCK_MONOTONIC));
  *  3. report: medians of ns per unit-step, and the medians over rounds of the ratio to the
- *     hand-fused loops (scalar and SIMD) timed in the same round.
+ *     hand-fused loops (scalar and SIMD) timed in the same round, and of the derived ratios
+ *     (EM / euler, Brian2 / dqhost, the noise cost) formed from one round's times.
+ * A peer with its own noise (Brian2) is checked without noise against the hand loop, then with
+ * noise statistically against dqhost (bench_stat_t).
  * Results go to stdout, DIR/NAME.json and DIR/NAME.md; --callgrind adds instruction counts. */
 #define _GNU_SOURCE
 #include <math.h>
@@ -29,13 +33,17 @@
 #define BENCH_TOL 1e-9
 #endif
 #define BENCH_TOL_SIMD (BENCH_TOL * 10.0)
+#define BENCH_STAT_STEPS 2000      /* the statistical check compares V at t = 20 ms */
+#define BENCH_STAT_SHORT_STEPS 100 /* and the noise's amplitude at t = 1 ms */
+#define BENCH_STAT_TOL 4.0         /* |z| bound of each of its statistics */
 
 static const bench_impl_t *bench_impls[BENCH_MAX_IMPLS];
 static size_t bench_n_impls;
 
 const char *bench_scheme_name(bench_scheme_t s)
 {
-    static const char *const names[] = {"euler", "rk4", "ind_exp_euler", "exp_euler"};
+    static const char *const names[] = {"euler",          "rk4",     "ind_exp_euler", "exp_euler",
+                                        "euler_maruyama", "midpoint"};
     return (unsigned)s < BENCH_N_SCHEMES ? names[s] : "?";
 }
 
@@ -55,6 +63,14 @@ static void bench_impls_init(void)
 #ifdef BENCH_HAVE_GSL
     bench_impls[bench_n_impls++] = &bench_impl_gsl;
 #endif
+    bench_impls[bench_n_impls++] = &bench_impl_brian2_cpp;
+    bench_impls[bench_n_impls++] = &bench_impl_brian2_omp;
+    bench_impls[bench_n_impls++] = &bench_impl_brian2_cython;
+}
+
+const char *bench_model_name(bench_model_t m)
+{
+    return m == BENCH_HH ? "hh" : m == BENCH_DECAY ? "decay" : "ou";
 }
 
 static const bench_impl_t *bench_impl_by_name(const char *name)
@@ -119,26 +135,40 @@ __attribute__((noinline)) int bench_measured_run(const bench_impl_t *impl, void 
 }
 
 /* Set-up, `warm` untimed steps, `steps` timed steps, read, teardown. *seconds gets the time
- * of the timed steps. 0, or nonzero with msg. */
+ * of the timed steps (a self-timed peer's own measurement), *compile_s a peer's compile time
+ * (NAN for the rest); when `all` is not NULL, all[0][0..n) gets V of every unit and
+ * all[1][0..n) its spike count. 0, or nonzero with msg. */
 static int bench_run_once(const bench_impl_t *impl, const bench_problem_t *p, unsigned long warm,
-                          unsigned long steps, bench_values_t *out, double *seconds, char *msg,
-                          size_t len)
+                          unsigned long steps, bench_values_t *out, double *seconds,
+                          double *compile_s, double *const *all, char *msg, size_t len)
 {
     void *st = impl->setup(p, msg, len);
     if (!st)
         return 1;
-    int rc = warm ? impl->run(st, warm, msg, len) : 0;
-    double t0 = bench_now();
-    if (rc == 0)
-        rc = bench_measured_run(impl, st, steps, msg, len);
-    double t1 = bench_now();
+    int rc = 0;
+    double secs = NAN, comp = NAN;
+    if (impl->run_self_timed) {
+        rc = impl->run_self_timed(st, warm, steps, &secs, &comp, msg, len);
+    } else {
+        rc = warm ? impl->run(st, warm, msg, len) : 0;
+        double t0 = bench_now();
+        if (rc == 0)
+            rc = bench_measured_run(impl, st, steps, msg, len);
+        secs = bench_now() - t0;
+    }
     if (rc == 0) {
         memset(out, 0, sizeof *out);
         impl->read(st, out);
+        if (all && (!impl->read_all || impl->read_all(st, all[0], all[1], p->n))) {
+            snprintf(msg, len, "cannot read the state of every unit");
+            rc = 1;
+        }
     }
     impl->teardown(st);
     if (seconds)
-        *seconds = t1 - t0;
+        *seconds = secs;
+    if (compile_s)
+        *compile_s = comp;
     return rc;
 }
 
@@ -146,9 +176,11 @@ static int bench_run_once(const bench_impl_t *impl, const bench_problem_t *p, un
 
 /* Unit-steps per timed run for N > 1, and steps for N = 1: the hand scalar loop takes about
  * half a second (the SIMD loop a tenth), and the whole suite about three minutes here. */
-static const double bench_budget[BENCH_N_SCHEMES] = {1e7, 2.5e6, 5e6, 2e5};
-static const double bench_steps_n1[BENCH_N_SCHEMES] = {2e6, 6e5, 1.5e6, 5e4};
+static const double bench_budget[BENCH_N_HH_SCHEMES] = {1e7, 2.5e6, 5e6, 2e5};
+static const double bench_steps_n1[BENCH_N_HH_SCHEMES] = {2e6, 6e5, 1.5e6, 5e4};
 #define BENCH_DECAY_STEPS 2e7
+#define BENCH_NOISY_BUDGET 1e7 /* unit-steps: as HH euler's */
+#define BENCH_NOISE_COST_BUDGET 5e7
 
 void bench_group_digits(char *out, size_t len, unsigned long v)
 {
@@ -167,6 +199,7 @@ static void bench_workload_init(bench_workload_t *w, bench_model_t model, bench_
 {
     char nbuf[32];
     memset(w, 0, sizeof *w);
+    w->kind = BENCH_KIND_PEERS;
     w->p = (bench_problem_t){
         .model = model, .scheme = scheme, .n = n, .dt = model == BENCH_HH ? HH_DT : DECAY_DT};
     w->steps = steps;
@@ -182,6 +215,40 @@ static void bench_workload_init(bench_workload_t *w, bench_model_t model, bench_
         w->check_n = 1;
         w->check_steps = 100000;
     }
+}
+
+/* Noisy HH (sigma = HH_SIGMA) with Euler-Maruyama, and its companions (bench_rows_init). */
+static void bench_noisy_init(bench_workload_t *w, size_t n, unsigned long steps)
+{
+    char nbuf[32];
+    memset(w, 0, sizeof *w);
+    w->kind = BENCH_KIND_NOISY_HH;
+    w->p = (bench_problem_t){
+        .model = BENCH_HH, .scheme = BENCH_EM, .n = n, .dt = HH_DT, .sigma = HH_SIGMA};
+    w->steps = steps;
+    bench_group_digits(nbuf, sizeof nbuf, n);
+    snprintf(w->id, sizeof w->id, "hh-noise/n=%zu/euler_maruyama", n);
+    snprintf(w->label, sizeof w->label, "HH σ=%g N=%s, euler_maruyama", HH_SIGMA, nbuf);
+    w->check_n = n < BENCH_CHECK_N ? n : BENCH_CHECK_N;
+    w->check_steps = 1000;
+}
+
+/* What generating the noise costs against one drift evaluation: ou euler / EM, decay euler /
+ * midpoint, all at population n. */
+static void bench_noise_cost_init(bench_workload_t *w, size_t n, unsigned long steps)
+{
+    char nbuf[32];
+    memset(w, 0, sizeof *w);
+    w->kind = BENCH_KIND_NOISE_COST;
+    w->p = (bench_problem_t){
+        .model = BENCH_OU, .scheme = BENCH_EM, .n = n, .dt = OU_DT, .sigma = OU_SIGMA};
+    w->steps = steps;
+    bench_group_digits(nbuf, sizeof nbuf, n);
+    snprintf(w->id, sizeof w->id, "noise-cost/n=%zu", n);
+    snprintf(w->label, sizeof w->label, "noise cost N=%s (ou euler, EM; decay euler, midpoint)",
+             nbuf);
+    w->check_n = n < BENCH_CHECK_N ? n : BENCH_CHECK_N;
+    w->check_steps = 1000;
 }
 
 static int bench_selected(const char *id, const char *only)
@@ -206,7 +273,7 @@ static size_t bench_make_workloads(bench_workload_t *w, int quick, double scale,
     const double f = scale * (quick ? 0.02 : 1.0);
     size_t k = 0;
     for (size_t i = 0; i < n_ns; ++i)
-        for (int s = 0; s < BENCH_N_SCHEMES; ++s) {
+        for (int s = 0; s < BENCH_N_HH_SCHEMES; ++s) {
             const double steps = ns[i] == 1 ? bench_steps_n1[s] * f : bench_budget[s] * f / ns[i];
             bench_workload_init(&w[k], BENCH_HH, (bench_scheme_t)s, ns[i],
                                 (unsigned long)fmax(10.0, round(steps)));
@@ -217,6 +284,18 @@ static size_t bench_make_workloads(bench_workload_t *w, int quick, double scale,
                             (unsigned long)fmax(1000.0, round(BENCH_DECAY_STEPS * f)));
         k += bench_selected(w[k].id, only);
     }
+    /* issue #11: the noise rows */
+    for (size_t i = 0; i < n_ns; ++i) {
+        if (ns[i] == 1)
+            continue;
+        bench_noisy_init(&w[k], ns[i],
+                         (unsigned long)fmax(10.0, round(BENCH_NOISY_BUDGET * f / ns[i])));
+        k += bench_selected(w[k].id, only);
+    }
+    const size_t nc = quick ? 1000 : 100000;
+    bench_noise_cost_init(&w[k], nc,
+                          (unsigned long)fmax(10.0, round(BENCH_NOISE_COST_BUDGET * f / nc)));
+    k += bench_selected(w[k].id, only);
     return k;
 }
 
@@ -224,7 +303,7 @@ static size_t bench_make_workloads(bench_workload_t *w, int quick, double scale,
 static size_t bench_make_cg_workloads(bench_workload_t *w, const char *only)
 {
     size_t k = 0;
-    for (int s = 0; s < BENCH_N_SCHEMES; ++s) {
+    for (int s = 0; s < BENCH_N_HH_SCHEMES; ++s) {
         bench_workload_init(&w[k], BENCH_HH, (bench_scheme_t)s, 1000,
                             s == BENCH_EXP_EULER ? 30 : 300);
         k += bench_selected(w[k].id, only);
@@ -236,84 +315,435 @@ static size_t bench_make_cg_workloads(bench_workload_t *w, const char *only)
     return k;
 }
 
+static bench_row_t *bench_row_add(bench_workload_t *w, const bench_impl_t *impl,
+                                  const bench_problem_t *p, const char *label)
+{
+    if (w->n_rows >= BENCH_MAX_ROWS)
+        return NULL;
+    bench_row_t *r = &w->rows[w->n_rows++];
+    memset(r, 0, sizeof *r);
+    r->impl = impl;
+    r->p = *p;
+    snprintf(r->label, sizeof r->label, "%s", label ? label : impl->label);
+    r->timed_dev = NAN;
+    r->med_ns = r->min_ns = r->med_ratio_hand = r->med_ratio_simd = NAN;
+    r->ir = r->ir_per_unit_step = r->ir_ratio_hand = r->ir_ratio_simd = NAN;
+    r->check_err = NAN;
+    r->compile_s = NAN;
+    if (!r->impl->supports(&r->p, r->msg, sizeof r->msg))
+        r->status = ROW_SKIPPED;
+    return r;
+}
+
+static int bench_row_index(const bench_workload_t *w, const bench_impl_t *impl,
+                           bench_scheme_t scheme, bench_model_t model)
+{
+    for (size_t i = 0; i < w->n_rows; ++i)
+        if (w->rows[i].impl == impl && w->rows[i].p.scheme == scheme && w->rows[i].p.model == model)
+            return (int)i;
+    return -1;
+}
+
+static bench_derived_t *bench_derived_add(bench_workload_t *w, enum bench_derived_kind kind,
+                                          double target, int at_most, const char *label)
+{
+    if (w->n_derived >= BENCH_MAX_DERIVED)
+        return NULL;
+    bench_derived_t *d = &w->derived[w->n_derived++];
+    memset(d, 0, sizeof *d);
+    d->kind = kind;
+    d->target = target;
+    d->at_most = at_most;
+    d->med = d->med_top = d->med_bottom = NAN;
+    snprintf(d->label, sizeof d->label, "%s", label);
+    return d;
+}
+
+/* Noisy HH: the EM rows (hand loops with dqhost's noise, dqhost, Brian2), then euler on the
+ * same model (the noise ignored: the drift's cost alone); derived EM / euler for each dqhost
+ * mode (target <= 1.3) and Brian2 / dqhost (target >= 4). */
+static void bench_rows_noisy(bench_workload_t *w)
+{
+    const bench_impl_t *em[] = {&bench_impl_hand,       &bench_impl_hand_simd,
+                                &bench_impl_dqhost,     &bench_impl_dqhost_run1,
+                                &bench_impl_dqhost_mt,  &bench_impl_brian2_cpp,
+                                &bench_impl_brian2_omp, &bench_impl_brian2_cython};
+    const bench_impl_t *eu[] = {&bench_impl_hand, &bench_impl_hand_simd, &bench_impl_dqhost,
+                                &bench_impl_dqhost_run1, &bench_impl_dqhost_mt};
+    const bench_impl_t *dq[] = {&bench_impl_dqhost, &bench_impl_dqhost_run1, &bench_impl_dqhost_mt};
+    char label[160];
+    for (size_t i = 0; i < sizeof em / sizeof em[0]; ++i) {
+        snprintf(label, sizeof label, "%s, euler_maruyama", em[i]->label);
+        bench_row_add(w, em[i], &w->p, label);
+    }
+    bench_problem_t pe = w->p;
+    pe.scheme = BENCH_EULER;
+    for (size_t i = 0; i < sizeof eu / sizeof eu[0]; ++i) {
+        snprintf(label, sizeof label, "%s, euler (noise ignored)", eu[i]->label);
+        bench_row_add(w, eu[i], &pe, label);
+    }
+    for (size_t i = 0; i < sizeof dq / sizeof dq[0]; ++i) {
+        snprintf(label, sizeof label, "EM / euler on the same model, %s", dq[i]->label);
+        bench_derived_t *d = bench_derived_add(w, BENCH_DERIVED_RATIO, 1.3, 1, label);
+        d->num[d->n_num++] = bench_row_index(w, dq[i], BENCH_EM, BENCH_HH);
+        d->den[d->n_den++] = bench_row_index(w, dq[i], BENCH_EULER, BENCH_HH);
+    }
+    const int b_cpp = bench_row_index(w, &bench_impl_brian2_cpp, BENCH_EM, BENCH_HH);
+    const int b_omp = bench_row_index(w, &bench_impl_brian2_omp, BENCH_EM, BENCH_HH);
+    const int b_cy = bench_row_index(w, &bench_impl_brian2_cython, BENCH_EM, BENCH_HH);
+    const int d_step = bench_row_index(w, &bench_impl_dqhost, BENCH_EM, BENCH_HH);
+    const int d_run1 = bench_row_index(w, &bench_impl_dqhost_run1, BENCH_EM, BENCH_HH);
+    const int d_mt = bench_row_index(w, &bench_impl_dqhost_mt, BENCH_EM, BENCH_HH);
+    bench_derived_t *d = bench_derived_add(
+        w, BENCH_DERIVED_RATIO, 4.0, 0,
+        "Brian2 fastest on one thread (cpp_standalone, cython) / dqhost (dq_system_step, 1 "
+        "thread)");
+    d->num[d->n_num++] = b_cpp;
+    d->num[d->n_num++] = b_cy;
+    d->den[d->n_den++] = d_step;
+    d = bench_derived_add(w, BENCH_DERIVED_RATIO, 4.0, 0,
+                          "Brian2 fastest on one thread / dqhost (dq_system_run, 1 thread)");
+    d->num[d->n_num++] = b_cpp;
+    d->num[d->n_num++] = b_cy;
+    d->den[d->n_den++] = d_run1;
+    d = bench_derived_add(w, BENCH_DERIVED_RATIO, 4.0, 0,
+                          "Brian2 fastest of all / dqhost fastest of all (any thread count)");
+    d->num[d->n_num++] = b_cpp;
+    d->num[d->n_num++] = b_omp;
+    d->num[d->n_num++] = b_cy;
+    d->den[d->n_den++] = d_step;
+    d->den[d->n_den++] = d_run1;
+    d->den[d->n_den++] = d_mt;
+}
+
+/* The noise cost: ou with euler (its noise ignored) and EM, the decay with euler and midpoint,
+ * through the hand loops and dqhost on one thread; derived (ou EM - ou euler) / (decay
+ * midpoint - decay euler) for each dqhost mode: the normals, g and the g dW term against one
+ * more drift evaluation of the cheapest model (target <= 1). */
+static void bench_rows_noise_cost(bench_workload_t *w)
+{
+    const bench_impl_t *impls[] = {&bench_impl_hand, &bench_impl_dqhost, &bench_impl_dqhost_run1};
+    const struct {
+        bench_model_t model;
+        bench_scheme_t scheme;
+    } probs[] = {{BENCH_OU, BENCH_EULER},
+                 {BENCH_OU, BENCH_EM},
+                 {BENCH_DECAY, BENCH_EULER},
+                 {BENCH_DECAY, BENCH_MIDPOINT}};
+    char label[160];
+    for (size_t i = 0; i < sizeof impls / sizeof impls[0]; ++i)
+        for (size_t j = 0; j < sizeof probs / sizeof probs[0]; ++j) {
+            bench_problem_t p = {.model = probs[j].model,
+                                 .scheme = probs[j].scheme,
+                                 .n = w->p.n,
+                                 .dt = probs[j].model == BENCH_OU ? OU_DT : DECAY_DT,
+                                 .sigma = probs[j].model == BENCH_OU ? OU_SIGMA : 0.0};
+            snprintf(label, sizeof label, "%s, %s %s%s", impls[i]->label, bench_model_name(p.model),
+                     bench_scheme_name(p.scheme),
+                     p.model == BENCH_OU && p.scheme == BENCH_EULER ? " (noise ignored)" : "");
+            bench_row_add(w, impls[i], &p, label);
+        }
+    for (size_t i = 1; i < sizeof impls / sizeof impls[0]; ++i) {
+        snprintf(label, sizeof label,
+                 "noise cost / one decay drift evaluation = (ou EM - ou euler) / (decay midpoint "
+                 "- decay euler), %s",
+                 impls[i]->label);
+        bench_derived_t *d = bench_derived_add(w, BENCH_DERIVED_DIFF_RATIO, 1.0, 1, label);
+        d->num[d->n_num++] = bench_row_index(w, impls[i], BENCH_EM, BENCH_OU);
+        d->num[d->n_num++] = bench_row_index(w, impls[i], BENCH_EULER, BENCH_OU);
+        d->den[d->n_den++] = bench_row_index(w, impls[i], BENCH_MIDPOINT, BENCH_DECAY);
+        d->den[d->n_den++] = bench_row_index(w, impls[i], BENCH_EULER, BENCH_DECAY);
+    }
+}
+
 static void bench_rows_init(bench_workload_t *w)
 {
     w->n_rows = 0;
-    for (size_t i = 0; i < bench_n_impls; ++i) {
-        bench_row_t *r = &w->rows[w->n_rows++];
-        memset(r, 0, sizeof *r);
-        r->impl = bench_impls[i];
-        r->timed_dev = NAN;
-        r->med_ns = r->min_ns = r->med_ratio_hand = r->med_ratio_simd = NAN;
-        r->ir = r->ir_per_unit_step = r->ir_ratio_hand = r->ir_ratio_simd = NAN;
-        r->check_err = NAN;
-        if (!r->impl->supports(&w->p, r->msg, sizeof r->msg))
-            r->status = ROW_SKIPPED;
+    w->n_derived = 0;
+    if (w->kind == BENCH_KIND_NOISY_HH) {
+        bench_rows_noisy(w);
+        return;
     }
+    if (w->kind == BENCH_KIND_NOISE_COST) {
+        bench_rows_noise_cost(w);
+        return;
+    }
+    for (size_t i = 0; i < bench_n_impls; ++i)
+        if (!bench_impls[i]->own_noise) /* the Brian2 rows are the noise rows' */
+            bench_row_add(w, bench_impls[i], &w->p, NULL);
 }
 
 /* ---- check -------------------------------------------------------------------------------- */
 
+static int bench_same_problem(const bench_problem_t *a, const bench_problem_t *b)
+{
+    return a->model == b->model && a->scheme == b->scheme && a->n == b->n && a->dt == b->dt &&
+           a->sigma == b->sigma;
+}
+
+/* The hand scalar loop's values after `steps` steps of p, computed once per run. */
+static int bench_reference(const bench_problem_t *p, unsigned long steps, bench_values_t *out,
+                           char *msg, size_t len)
+{
+    enum { CACHE = 16 };
+    static struct {
+        bench_problem_t p;
+        unsigned long steps;
+        bench_values_t v;
+    } cache[CACHE];
+    static size_t n_cache;
+    for (size_t i = 0; i < n_cache; ++i)
+        if (cache[i].steps == steps && bench_same_problem(&cache[i].p, p)) {
+            *out = cache[i].v;
+            return 0;
+        }
+    if (!bench_impl_hand.supports(p, msg, len) ||
+        bench_run_once(&bench_impl_hand, p, 0, steps, out, NULL, NULL, NULL, msg, len))
+        return 1;
+    if (n_cache < CACHE) {
+        cache[n_cache].p = *p;
+        cache[n_cache].steps = steps;
+        cache[n_cache++].v = *out;
+    }
+    return 0;
+}
+
+/* mean(d) / (sd(d) / sqrt(n)): the z-score of a mean of independent differences. */
+static double bench_paired_z(const double *d, size_t n)
+{
+    if (n < 2)
+        return NAN;
+    double mean = 0.0, ss = 0.0;
+    for (size_t i = 0; i < n; ++i)
+        mean += d[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; ++i)
+        ss += (d[i] - mean) * (d[i] - mean);
+    const double se = sqrt(ss / (double)(n - 1) / (double)n);
+    return se > 0.0 ? mean / se : mean == 0.0 ? 0.0 : INFINITY;
+}
+
+static void bench_mean_sd(const double *v, size_t n, double *mean, double *sd)
+{
+    double m = 0.0, ss = 0.0;
+    for (size_t i = 0; i < n; ++i)
+        m += v[i];
+    m /= (double)n;
+    for (size_t i = 0; i < n; ++i)
+        ss += (v[i] - m) * (v[i] - m);
+    *mean = m;
+    *sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+}
+
+/* The z-scores of the paired differences of a (the peer) and b (dqhost) over n units: of the
+ * values and of their squared deviations from the mean. d is scratch for n doubles. */
+static void bench_stat_pair(const double *a, const double *b, size_t n, double *d, double *mean,
+                            double *sd, double *z_mean, double *z_var)
+{
+    bench_mean_sd(a, n, &mean[0], &sd[0]);
+    bench_mean_sd(b, n, &mean[1], &sd[1]);
+    for (size_t i = 0; i < n; ++i)
+        d[i] = a[i] - b[i];
+    *z_mean = bench_paired_z(d, n);
+    for (size_t i = 0; i < n; ++i)
+        d[i] = (a[i] - mean[0]) * (a[i] - mean[0]) - (b[i] - mean[1]) * (b[i] - mean[1]);
+    *z_var = bench_paired_z(d, n);
+}
+
+/* V and spike counts of every unit after `steps` steps of p; 0 or nonzero with msg. */
+static int bench_run_all(const bench_impl_t *impl, const bench_problem_t *p, unsigned long steps,
+                         double *v, double *spikes, char *msg, size_t len)
+{
+    bench_values_t vals;
+    double *all[2] = {v, spikes};
+    return bench_run_once(impl, p, 0, steps, &vals, NULL, NULL, all, msg, len);
+}
+
+/* The deviation V(sigma) - V(0) of every unit after `steps` steps, into e; tmp and sp are
+ * scratch for n doubles. */
+static int bench_run_dev(const bench_impl_t *impl, const bench_problem_t *p, unsigned long steps,
+                         double *e, double *tmp, double *sp, char *msg, size_t len)
+{
+    bench_problem_t q = *p;
+    q.sigma = 0.0;
+    q.scheme = BENCH_EULER;
+    if (bench_run_all(impl, p, steps, e, sp, msg, len) ||
+        bench_run_all(impl, &q, steps, tmp, sp, msg, len))
+        return 1;
+    for (size_t i = 0; i < p->n; ++i)
+        e[i] -= tmp[i];
+    return 0;
+}
+
+/* A peer with its own noise against dqhost (dq_system_step) on the noisy problem
+ * (bench_stat_t). 0 when it agrees. */
+static int bench_stat_check(const bench_workload_t *w, bench_row_t *r)
+{
+    static double *ref; /* dqhost's V, spikes and deviation, once per problem */
+    static bench_problem_t ref_p;
+    bench_problem_t p = r->p;
+    p.n = w->check_n;
+    const size_t n = p.n;
+    bench_stat_t *st = &r->stat;
+    memset(st, 0, sizeof *st);
+    st->n = n;
+    st->steps = BENCH_STAT_STEPS;
+    st->short_steps = BENCH_STAT_SHORT_STEPS;
+    st->tol = BENCH_STAT_TOL;
+    double *a = malloc(5 * n * sizeof *a);
+    if (!a) {
+        snprintf(r->msg, sizeof r->msg, "out of memory");
+        return 1;
+    }
+    double *a_sp = a + n, *a_e = a + 2 * n, *tmp = a + 3 * n, *d = a + 4 * n;
+    if (!ref || !bench_same_problem(&ref_p, &p)) {
+        free(ref);
+        ref = malloc(3 * n * sizeof *ref);
+        if (!ref ||
+            bench_run_all(&bench_impl_dqhost, &p, st->steps, ref, ref + n, r->msg, sizeof r->msg) ||
+            bench_run_dev(&bench_impl_dqhost, &p, st->short_steps, ref + 2 * n, tmp, d, r->msg,
+                          sizeof r->msg)) {
+            free(ref);
+            ref = NULL;
+            free(a);
+            return 1;
+        }
+        ref_p = p;
+    }
+    if (bench_run_all(r->impl, &p, st->steps, a, a_sp, r->msg, sizeof r->msg) ||
+        bench_run_dev(r->impl, &p, st->short_steps, a_e, tmp, d, r->msg, sizeof r->msg)) {
+        free(a);
+        return 1;
+    }
+    double sd_sp[2], z_var_sp;
+    bench_stat_pair(a, ref, n, d, st->mean, st->sd, &st->z[0], &st->z[1]);
+    bench_stat_pair(a_sp, ref + n, n, d, st->spikes, sd_sp, &st->z[2], &z_var_sp);
+    bench_stat_pair(a_e, ref + 2 * n, n, d, st->dev_mean, st->dev_sd, &st->z[3], &st->z[4]);
+    st->done = 1;
+    free(a);
+    for (int i = 0; i < BENCH_STAT_Z; ++i)
+        if (!(fabs(st->z[i]) <= st->tol)) {
+            snprintf(r->msg, sizeof r->msg,
+                     "disagrees with dqhost statistically over %zu units: at t = %g ms V's mean "
+                     "%.4g vs %.4g, SD %.4g vs %.4g, spikes per unit %.4g vs %.4g (z %.2f, "
+                     "%.2f, %.2f); V(sigma) - V(0) at t = %g ms: mean %.3g vs %.3g, SD %.4g vs "
+                     "%.4g (z %.2f, %.2f); |z| must be <= %g",
+                     n, p.dt * (double)st->steps, st->mean[0], st->mean[1], st->sd[0], st->sd[1],
+                     st->spikes[0], st->spikes[1], st->z[0], st->z[1], st->z[2],
+                     p.dt * (double)st->short_steps, st->dev_mean[0], st->dev_mean[1],
+                     st->dev_sd[0], st->dev_sd[1], st->z[3], st->z[4], st->tol);
+            return 1;
+        }
+    return 0;
+}
+
 static void bench_check(bench_workload_t *w)
 {
-    bench_problem_t p = w->p;
-    p.n = w->check_n;
-    bench_values_t ref[3];
-    int have_ref[3] = {0, 0, 0};
     char msg[BENCH_MSG_MAX];
     for (size_t i = 0; i < w->n_rows; ++i) {
         bench_row_t *r = &w->rows[i];
         if (r->status != ROW_OK)
             continue;
-        unsigned k = r->impl->ref_substeps(&w->p);
+        bench_problem_t p = r->p;
+        p.n = w->check_n < p.n ? w->check_n : p.n;
+        /* A peer with its own noise: first without noise, to the last digits. */
+        r->check_det = r->impl->own_noise && p.sigma != 0.0;
+        if (r->check_det) {
+            p.sigma = 0.0;
+            if (p.scheme == BENCH_EM)
+                p.scheme = BENCH_EULER;
+        }
+        unsigned k = r->impl->ref_substeps(&r->p);
         if (k < 1 || k > 2)
             k = 1;
         r->ref_substeps = k;
-        if (!have_ref[k]) {
-            bench_problem_t q = p;
-            q.dt = p.dt / k;
-            if (bench_run_once(&bench_impl_hand, &q, 0, w->check_steps * k, &ref[k], NULL, msg,
-                               sizeof msg)) {
-                snprintf(r->msg, sizeof r->msg, "reference run failed: %.200s", msg);
-                r->status = ROW_FAILED;
-                continue;
-            }
-            have_ref[k] = 1;
-        }
-        if (bench_run_once(r->impl, &p, 0, w->check_steps, &r->check_vals, NULL, r->msg,
-                           sizeof r->msg)) {
+        bench_problem_t q = p;
+        q.dt = p.dt / k;
+        bench_values_t ref;
+        if (bench_reference(&q, w->check_steps * k, &ref, msg, sizeof msg)) {
+            snprintf(r->msg, sizeof r->msg, "reference run failed: %.200s", msg);
             r->status = ROW_FAILED;
             continue;
         }
+        if (bench_run_once(r->impl, &p, 0, w->check_steps, &r->check_vals, NULL, NULL, NULL, r->msg,
+                           sizeof r->msg)) {
+            r->status = ROW_FAILED;
+            fprintf(stderr, "dq_bench: %s: %s: %s\n", w->id, r->label, r->msg);
+            continue;
+        }
         r->check_tol = r->impl == &bench_impl_hand_simd ? BENCH_TOL_SIMD : BENCH_TOL;
-        r->check_err = bench_rel_dev(&r->check_vals, &ref[k]);
+        r->check_err = bench_rel_dev(&r->check_vals, &ref);
         if (!(r->check_err <= r->check_tol)) {
             r->status = ROW_CHECK_FAILED;
             snprintf(r->msg, sizeof r->msg,
-                     "V(t_end) disagrees with the hand loop%s after %lu steps at N=%zu: "
+                     "V(t_end) disagrees with the hand loop%s%s after %lu steps at N=%zu: "
                      "V[0] %.17g vs %.17g, V[N-1] %.17g vs %.17g, mean %.17g vs %.17g, "
                      "spikes %.0f vs %.0f (tolerance %g)",
-                     k > 1 ? " at dt/2" : "", w->check_steps, p.n, r->check_vals.first,
-                     ref[k].first, r->check_vals.last, ref[k].last, r->check_vals.mean, ref[k].mean,
-                     r->check_vals.spikes, ref[k].spikes, r->check_tol);
-            fprintf(stderr, "dq_bench: %s: %s: %s\n", w->id, r->impl->name, r->msg);
+                     k > 1 ? " at dt/2" : "", r->check_det ? " without noise" : "", w->check_steps,
+                     p.n, r->check_vals.first, ref.first, r->check_vals.last, ref.last,
+                     r->check_vals.mean, ref.mean, r->check_vals.spikes, ref.spikes, r->check_tol);
+            fprintf(stderr, "dq_bench: %s: %s: %s\n", w->id, r->label, r->msg);
+            continue;
+        }
+        if (r->check_det && bench_stat_check(w, r)) {
+            r->status = r->stat.done ? ROW_CHECK_FAILED : ROW_FAILED;
+            fprintf(stderr, "dq_bench: %s: %s: %s\n", w->id, r->label, r->msg);
         }
     }
 }
 
 /* ---- timing ------------------------------------------------------------------------------- */
 
-static bench_row_t *bench_row_of(bench_workload_t *w, const bench_impl_t *impl)
+/* The row of impl on the same problem as r, or NULL. */
+static const bench_row_t *bench_row_like(const bench_workload_t *w, const bench_impl_t *impl,
+                                         const bench_row_t *r)
 {
     for (size_t i = 0; i < w->n_rows; ++i)
-        if (w->rows[i].impl == impl)
+        if (w->rows[i].impl == impl && bench_same_problem(&w->rows[i].p, &r->p))
             return &w->rows[i];
     return NULL;
 }
 
+/* The smallest of the rows' times in one round; NAN if any of them has none. */
+static double bench_min_ns(const bench_workload_t *w, const int *idx, int n, unsigned round)
+{
+    double m = INFINITY;
+    for (int i = 0; i < n; ++i) {
+        if (idx[i] < 0 || w->rows[idx[i]].status != ROW_OK)
+            continue; /* a row that is not there (no Brian2, one core) is left out */
+        m = fmin(m, w->rows[idx[i]].ns[round]);
+    }
+    return isfinite(m) ? m : NAN;
+}
+
+static double bench_row_ns(const bench_workload_t *w, int idx, unsigned round)
+{
+    return idx >= 0 && w->rows[idx].status == ROW_OK ? w->rows[idx].ns[round] : NAN;
+}
+
+static void bench_derive(bench_workload_t *w, unsigned rounds)
+{
+    for (size_t i = 0; i < w->n_derived; ++i) {
+        bench_derived_t *d = &w->derived[i];
+        double top[BENCH_MAX_ROUNDS], bottom[BENCH_MAX_ROUNDS];
+        for (unsigned r = 0; r < rounds; ++r) {
+            if (d->kind == BENCH_DERIVED_RATIO) {
+                top[r] = bench_min_ns(w, d->num, d->n_num, r);
+                bottom[r] = bench_min_ns(w, d->den, d->n_den, r);
+            } else {
+                top[r] = bench_row_ns(w, d->num[0], r) - bench_row_ns(w, d->num[1], r);
+                bottom[r] = bench_row_ns(w, d->den[0], r) - bench_row_ns(w, d->den[1], r);
+            }
+            d->v[r] = top[r] / bottom[r];
+        }
+        d->med = bench_median(d->v, rounds);
+        d->med_top = bench_median(top, rounds);
+        d->med_bottom = bench_median(bottom, rounds);
+    }
+}
+
 static void bench_time(bench_workload_t *w, unsigned rounds)
 {
-    const double unit_steps = (double)w->p.n * (double)w->steps;
     for (size_t i = 0; i < w->n_rows; ++i)
         for (unsigned r = 0; r < BENCH_MAX_ROUNDS; ++r)
             w->rows[i].ns[r] = w->rows[i].ratio_hand[r] = w->rows[i].ratio_simd[r] = NAN;
@@ -323,24 +753,26 @@ static void bench_time(bench_workload_t *w, unsigned rounds)
             if (r->status != ROW_OK)
                 continue;
             bench_values_t v;
-            double s = 0.0;
-            if (bench_run_once(r->impl, &w->p, BENCH_WARM_STEPS, w->steps, &v, &s, r->msg,
-                               sizeof r->msg)) {
+            double s = 0.0, comp = NAN;
+            if (bench_run_once(r->impl, &r->p, BENCH_WARM_STEPS, w->steps, &v, &s, &comp, NULL,
+                               r->msg, sizeof r->msg)) {
                 r->status = ROW_FAILED;
-                fprintf(stderr, "dq_bench: %s: %s: %s\n", w->id, r->impl->name, r->msg);
+                fprintf(stderr, "dq_bench: %s: %s: %s\n", w->id, r->label, r->msg);
                 continue;
             }
-            r->ns[round] = 1e9 * s / unit_steps;
+            r->ns[round] = 1e9 * s / ((double)r->p.n * (double)w->steps);
+            if (isfinite(comp)) /* the first round builds afresh: the largest is the real one */
+                r->compile_s = isfinite(r->compile_s) ? fmax(r->compile_s, comp) : comp;
             if (round == 0)
                 r->timed_vals = v;
         }
     }
-    const bench_row_t *hand = bench_row_of(w, &bench_impl_hand);
-    const bench_row_t *simd = bench_row_of(w, &bench_impl_hand_simd);
     for (size_t i = 0; i < w->n_rows; ++i) {
         bench_row_t *r = &w->rows[i];
         if (r->status != ROW_OK)
             continue;
+        const bench_row_t *hand = bench_row_like(w, &bench_impl_hand, r);
+        const bench_row_t *simd = bench_row_like(w, &bench_impl_hand_simd, r);
         for (unsigned round = 0; round < rounds; ++round) {
             r->ratio_hand[round] =
                 hand && hand->status == ROW_OK ? r->ns[round] / hand->ns[round] : NAN;
@@ -353,10 +785,11 @@ static void bench_time(bench_workload_t *w, unsigned rounds)
             r->min_ns = fmin(r->min_ns, r->ns[round]);
         r->med_ratio_hand = bench_median(r->ratio_hand, rounds);
         r->med_ratio_simd = bench_median(r->ratio_simd, rounds);
-        /* The long runs are compared too, for the record: same scheme and step only. */
-        if (hand && hand->status == ROW_OK && r->ref_substeps == 1)
+        /* The long runs are compared too, for the record: same scheme and step, same noise. */
+        if (hand && hand->status == ROW_OK && r->ref_substeps == 1 && !r->check_det)
             r->timed_dev = bench_rel_dev(&r->timed_vals, &hand->timed_vals);
     }
+    bench_derive(w, rounds);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */
@@ -373,7 +806,9 @@ static void bench_usage(FILE *to)
           "  --name NAME  default: latest; quick with --quick; partial with --only, --scale\n"
           "  --git DESC   the dqhost revision, recorded with the results\n"
           "  --callgrind  also count instructions with valgrind --tool=callgrind\n"
-          "  --no-timing  skip the timed suite (with --callgrind)\n",
+          "  --no-timing  skip the timed suite (with --callgrind)\n"
+          "  --python PY  the Python that runs Brian2 (default /usr/bin/python3)\n"
+          "  --no-brian2  leave the Brian2 rows out\n",
           to);
 }
 
@@ -409,6 +844,7 @@ int main(int argc, char **argv)
     int quick = 0, callgrind = 0, timing = 1, list = 0;
     double scale = 1.0;
     const char *only = NULL, *out = BENCH_RESULTS_DIR, *name = NULL, *git = "";
+    const char *python = "/usr/bin/python3";
     bench_impls_init();
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
@@ -433,6 +869,10 @@ int main(int argc, char **argv)
             timing = 0;
         else if (strcmp(a, "--list") == 0)
             list = 1;
+        else if (strcmp(a, "--python") == 0 && more)
+            python = argv[++i];
+        else if (strcmp(a, "--no-brian2") == 0)
+            python = NULL;
         else if (strcmp(a, "--child") == 0 && more)
             return bench_child(argv[++i]);
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -460,12 +900,23 @@ int main(int argc, char **argv)
     if (list) {
         const size_t k = bench_make_workloads(w, quick, scale, only);
         for (size_t i = 0; i < k; ++i)
-            printf("%-24s %10lu steps\n", w[i].id, w[i].steps);
+            printf("%-34s %10lu steps\n", w[i].id, w[i].steps);
         return 0;
     }
+    bench_brian2_configure(python);
     bench_machine_fill(&run.machine, git);
 
     char msg[BENCH_MSG_MAX];
+    for (size_t i = 0; i < run.n_w; ++i)
+        if (w[i].kind == BENCH_KIND_NOISY_HH) { /* name the Brian2 that ran, or why none did */
+            const char *bv = bench_brian2_version(msg, sizeof msg);
+            const size_t o = strlen(run.machine.peers);
+            snprintf(run.machine.peers + o, sizeof run.machine.peers - o, "%s%s%.160s",
+                     o ? ", " : "", bv ? "Brian2 " : "", bv ? bv : msg);
+            if (!bv)
+                printf("dq_bench: %s\n", msg);
+            break;
+        }
     if (bench_simd_selftest(msg, sizeof msg))
         fprintf(stderr, "dq_bench: SIMD self-test: %s\n", msg);
     else
@@ -504,6 +955,7 @@ int main(int argc, char **argv)
     }
     run.total_s = bench_now() - t_all;
     bench_dqhost_cleanup();
+    bench_brian2_cleanup();
 
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.json", out, name);

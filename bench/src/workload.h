@@ -13,6 +13,10 @@
  * The scalar decay y' = -y/tau as plugins/models/decay.c writes it (-y/tau, not y*(-1/tau)),
  * with the model's default tau = 10 s.
  *
+ * Noise (issue #11): hh's sigma adds sigma dW to C dV (V's diffusion sigma/C); the
+ * Ornstein-Uhlenbeck process dx = theta (mu - x) dt + sigma dW as plugins/models/ou.c writes
+ * it, with its defaults. Implementations that use dqhost's noise draw it with seed BENCH_SEED.
+ *
  * Everything is static inline: each translation unit (scalar, SIMD, C++) gets its own copy
  * compiled with its own flags. */
 #ifndef BENCH_WORKLOAD_H
@@ -35,6 +39,15 @@
 #define DECAY_TAU 10.0
 #define DECAY_Y0 1.0
 #define DECAY_DT 1e-6 /* 2e7 steps reach t = 2 tau: y = e^-2, far from denormals */
+
+#define BENCH_SEED 1
+#define HH_SIGMA 2.0 /* uA/cm^2 sqrt(ms): V's noise 2 mV/sqrt(ms), about 2.5 mV SD at rest */
+
+#define OU_THETA 1.0 /* ou.c's defaults */
+#define OU_MU 0.0
+#define OU_SIGMA 0.5
+#define OU_X0 1.0
+#define OU_DT 1e-3
 
 /* hh.c's default parameters. */
 static inline hh_params_t hh_params_default(void)
@@ -113,6 +126,12 @@ static inline void hh_count_spikes(const double *BENCH_RESTRICT V, double *BENCH
 static inline double decay_f(double y, double tau)
 {
     return -y / tau;
+}
+
+/* ou.c's drift theta (mu - x). */
+static inline double ou_f(double x, double theta, double mu)
+{
+    return theta * (mu - x);
 }
 
 #endif
