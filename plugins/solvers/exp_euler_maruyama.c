@@ -49,23 +49,22 @@ DQ_SIMD_CLONES static int exp_euler_maruyama_step(dq_ctx_t *ctx)
             y[i] += dt * dq_phi1(dt * lambda[i]) * f[i];
         return dq_post_integral(ctx);
     }
-    double *g = dq_scratch(ctx, 1), *dW = dq_scratch(ctx, 2);
-    rc = dq_drift_diffusion(ctx, ctx->t, ctx->y, dW, g); /* dW: the drift again, unused */
-    if (rc == DQ_OK)
-        rc = dq_brownian(ctx, dW, NULL);
+    /* derivative_diag filled the diffusion slot with f (its finite differences, if any,
+     * leave the slot alone): no second model pass for g. */
+    double *dW = dq_scratch(ctx, 1);
+    rc = dq_brownian(ctx, dW, NULL);
     if (rc)
         return rc;
-    eem_update(y, f, lambda, g, dW, dt, len);
+    eem_update(y, f, lambda, ctx->g, dW, dt, len);
     return dq_post_integral(ctx);
 }
 
 DQ_INTEGRATOR(exp_euler_maruyama_desc, .name = "exp_euler_maruyama",
               .category = DQ_CATEGORY_STOCHASTIC, .order = 1,
-              .description = "Exponential Euler-Maruyama, per-state exponential drift with the "
-                             "noise's exact variance over the step (Ito): strong order 0.5, weak "
-                             "order 1, exact for Ornstein-Uhlenbeck; ind_exp_euler without noise.",
+              .description = "Exponential Euler-Maruyama (Ito): exponential drift, exact noise "
+                             "variance per state; strong order 0.5, weak order 1; exact OU law.",
               .flags = DQ_CAP_DIFFUSION | DQ_CAP_JACOBIAN, .step = exp_euler_maruyama_step,
-              .scratch_vectors = 3, .strong_order = 0.5, .weak_order = 1.0,
+              .scratch_vectors = 2, .strong_order = 0.5, .weak_order = 1.0,
               .calculus = DQ_CALCULUS_ITO);
 
 DQ_PLUGIN_INTEGRATOR(exp_euler_maruyama_desc)

@@ -38,8 +38,8 @@ DQ_SIMD_CLONES static int milstein_step(dq_ctx_t *ctx)
             y[i] += dt * f[i];
         return dq_post_integral(ctx);
     }
-    /* g in a vector of its own: finite differences for g' evaluate the model again, which
-     * may overwrite the host's diffusion slot. */
+    /* g in a vector of its own: the contract does not promise that diffusion_diag (finite
+     * differences evaluate the model again) leaves the host's diffusion slot alone. */
     double *g = dq_scratch(ctx, 0), *dg = dq_scratch(ctx, 1), *dW = dq_scratch(ctx, 2);
     rc = dq_drift_diffusion(ctx, t, y, f, g);
     if (rc == DQ_OK)

@@ -58,9 +58,8 @@ DQ_SIMD_CLONES static int stochastic_heun_step(dq_ctx_t *ctx)
 
 DQ_INTEGRATOR(stochastic_heun_desc, .name = "stochastic_heun", .aliases = DQ_ALIASES("heun_sde"),
               .category = DQ_CATEGORY_STOCHASTIC, .order = 2,
-              .description = "Stochastic Heun, trapezoidal predictor-corrector in f and g "
-                             "(Stratonovich): strong order 1 for commutative (here diagonal) "
-                             "noise, weak order 1; heun2 without noise.",
+              .description = "Stochastic Heun (Stratonovich): strong order 1 for commutative (e.g. "
+                             "diagonal) noise, weak order 1; heun2 without noise.",
               .flags = DQ_CAP_DIFFUSION, .step = stochastic_heun_step,
               .scratch_vectors = 5, /* >= DQ_RK_SCRATCH_VECTORS(2) for the path without noise */
               .strong_order = 1.0, .weak_order = 1.0, .calculus = DQ_CALCULUS_STRATONOVICH);
