@@ -4,6 +4,7 @@
  * Ornstein-Uhlenbeck at a coarse dt against its closed form, the deterministic path of each
  * solver against its ODE counterpart, the declared orders and calculus, and sra1 refusing
  * multiplicative noise. Strong and weak order measurement is `dqhost check`'s. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,68 +95,100 @@ static dq_system_t *system_run(const char *mname, const dq_param_arg_t *args, si
     return sys;
 }
 
-/* ---- one step of GBM against the textbook ------------------------------------------------ */
+/* ---- single steps against the textbook formulas ------------------------------------------ */
 
-#define GBM_N 5
-#define GBM_STEPS 3
-static const double gbm_a = 1.0, gbm_b = 0.5, gbm_x0 = 1.7, gbm_h = 0.01;
-static const uint64_t gbm_seed = 12345;
+#define STEP_N 5
+#define STEP_COUNT 3
+static const uint64_t step_seed = 12345;
+/* GBM dx = a x dt + b x dW and OU dx = theta (mu - x) dt + sigma dW, off their defaults. */
+static const double gbm_a = 1.0, gbm_b = 0.5, gbm_x0 = 1.7;
+static const double ou_theta = 1.3, ou_mu = 0.4, ou_sigma = 0.7, ou_x0 = 1.1;
 
-enum gbm_scheme { GBM_EM, GBM_MILSTEIN, GBM_DT_NOISE };
+enum scheme { GBM_EM, GBM_MILSTEIN, GBM_HEUN, GBM_DT_NOISE, OU_SRA1, OU_EXP_EM };
 
-/* Steps `sname` on GBM and compares each unit, after each step, with the scheme's formula
- * from the previous value and the host's normals for that (unit, state, step). */
-static void gbm_steps_match(const char *sname, enum gbm_scheme scheme, unsigned max_ulps)
+/* The scheme's y1 from y0 over h, given the step's normals z0 (dW = sqrt(h) z0) and z1
+ * (I10 = h^1.5 (z0 + z1/sqrt(3))/2), written as the textbooks write it. */
+static double scheme_step(enum scheme sc, double y0, double h, double z0, double z1)
 {
-    double n = GBM_N;
-    dq_param_arg_t args[] = {{"n", &n, 1, NULL},
-                             {"a", &gbm_a, 1, NULL},
-                             {"b", &gbm_b, 1, NULL},
-                             {"x0", &gbm_x0, 1, NULL}};
+    const double a = gbm_a, b = gbm_b, th = ou_theta, mu = ou_mu, sg = ou_sigma;
+    const double dW = sqrt(h) * z0;
+    switch (sc) {
+    case GBM_EM:
+        return y0 + a * y0 * h + b * y0 * dW;
+    case GBM_MILSTEIN:
+        return y0 + a * y0 * h + b * y0 * dW + 0.5 * b * b * y0 * (dW * dW - h);
+    case GBM_HEUN: {
+        const double yt = y0 + a * y0 * h + b * y0 * dW;
+        return y0 + (a * y0 + a * yt) * h / 2.0 + (b * y0 + b * yt) * dW / 2.0;
+    }
+    case GBM_DT_NOISE: /* the fixture's bug: the increment times sqrt(h), that is z h */
+        return y0 + (h * (a * y0) + (b * y0) * dW * sqrt(h));
+    case OU_SRA1: {
+        const double I10 = pow(h, 1.5) * (z0 + z1 / sqrt(3.0)) / 2.0;
+        const double f0 = th * (mu - y0);
+        const double H2 = y0 + 0.75 * h * f0 + 1.5 * sg * I10 / h;
+        return y0 + h * (f0 / 3.0 + 2.0 * th * (mu - H2) / 3.0) + (dW - I10 / h) * sg +
+               I10 / h * sg;
+    }
+    case OU_EXP_EM: /* the exact transition law of OU */
+        return mu + (y0 - mu) * exp(-th * h) + sg * sqrt(-expm1(-2.0 * th * h) / (2.0 * th)) * z0;
+    }
+    return NAN;
+}
+
+/* Steps `sname` STEP_COUNT times on a population of STEP_N and compares each unit after
+ * each step with the scheme's formula from its previous value and the host's normals for
+ * that (unit, state, grid index), within max_ulps. */
+static void steps_match(const char *sname, enum scheme sc, double h, unsigned max_ulps)
+{
+    const int ou = sc == OU_SRA1 || sc == OU_EXP_EM;
+    double n = STEP_N;
+    dq_param_arg_t gbm[] = {{"n", &n, 1, NULL},
+                            {"a", &gbm_a, 1, NULL},
+                            {"b", &gbm_b, 1, NULL},
+                            {"x0", &gbm_x0, 1, NULL}};
+    dq_param_arg_t oup[] = {{"n", &n, 1, NULL},
+                            {"theta", &ou_theta, 1, NULL},
+                            {"mu", &ou_mu, 1, NULL},
+                            {"sigma", &ou_sigma, 1, NULL},
+                            {"x0", &ou_x0, 1, NULL}};
     dq_error_t err = {0};
-    dq_system_t *sys = system_try("gbm", args, 4, sname, gbm_h, gbm_seed, &err);
+    dq_system_t *sys = ou ? system_try("ou", oup, 5, sname, h, step_seed, &err)
+                          : system_try("gbm", gbm, 4, sname, h, step_seed, &err);
     ck_assert_msg(sys != NULL, "%s: %s", sname, err.message);
     const size_t x = (size_t)dq_system_state_index(sys, "x");
-    double y[GBM_N];
-    for (size_t u = 0; u < GBM_N; ++u)
-        y[u] = gbm_x0;
-    const double a = gbm_a, b = gbm_b, h = gbm_h;
-    for (uint64_t k = 0; k < GBM_STEPS; ++k) {
-        double z[GBM_N];
-        dq_noise_normals(gbm_seed, 0, GBM_N, x, k, z, NULL);
+    double y[STEP_N];
+    for (size_t u = 0; u < STEP_N; ++u)
+        y[u] = ou ? ou_x0 : gbm_x0;
+    for (uint64_t k = 0; k < STEP_COUNT; ++k) {
+        double z0[STEP_N], z1[STEP_N];
+        ck_assert_int_eq(dq_noise_normals(step_seed, 0, STEP_N, x, k, z0, z1), DQ_OK);
         ck_assert_msg(dq_system_step(sys, &err) == DQ_OK, "%s", err.message);
-        for (size_t u = 0; u < GBM_N; ++u) {
-            const double y0 = y[u], dW = sqrt(h) * z[u];
-            double want = 0.0;
-            switch (scheme) {
-            case GBM_EM:
-                want = y0 + a * y0 * h + b * y0 * dW;
-                break;
-            case GBM_MILSTEIN:
-                want = y0 + a * y0 * h + b * y0 * dW + 0.5 * b * b * y0 * (dW * dW - h);
-                break;
-            case GBM_DT_NOISE:
-                want = y0 + (h * (a * y0) + (b * y0) * dW * sqrt(h));
-                break;
-            }
+        for (size_t u = 0; u < STEP_N; ++u) {
+            const double want = scheme_step(sc, y[u], h, z0[u], z1[u]);
             const double got = dq_system_value(sys, x, u);
-            ck_assert_msg(dq_test_ulps(got, want) <= max_ulps,
-                          "%s, unit %zu, step %llu: %.17g, textbook %.17g (dW %.17g)", sname, u,
-                          (unsigned long long)k, got, want, dW);
-            /* The increments really differ between units and steps. */
-            ck_assert_double_ne(got, y0);
+            /* Ulps of the step's scale, the start value and the increment: a value near 0
+             * is a difference of terms near 1, each rounded to their ulps. */
+            const double scale = fmax(fabs(y[u]), fabs(want)) + fabs(want - y[u]);
+            ck_assert_msg(dq_test_ulps(got, want) <= max_ulps ||
+                              fabs(got - want) <= max_ulps * DBL_EPSILON * scale,
+                          "%s, unit %zu, step %llu: %.17g, textbook %.17g (%llu ulps)", sname, u,
+                          (unsigned long long)k, got, want,
+                          (unsigned long long)dq_test_ulps(got, want));
             y[u] = got;
         }
     }
+    /* The units took different paths. */
     ck_assert_double_ne(y[0], y[1]);
     dq_system_free(sys);
 }
 
 START_TEST(test_sde_em_step_of_gbm_matches_textbook_formula)
 {
-    /* The plugin forms (y + h (a y)) + (b y) dW, the textbook's order: the same bits. */
-    gbm_steps_match("euler_maruyama", GBM_EM, 0);
-    gbm_steps_match("em", GBM_EM, 0);
+    /* The plugin forms (y + h (a y)) + (b y) dW, the textbook's order: the same bits here,
+     * 1 ulp allowed for a compiler that fuses a multiply-add. */
+    steps_match("euler_maruyama", GBM_EM, 0.01, 1);
+    steps_match("em", GBM_EM, 0.01, 1);
 }
 END_TEST
 
@@ -163,14 +196,37 @@ START_TEST(test_sde_milstein_step_of_gbm_matches_textbook_formula)
 {
     /* The correction is formed as (0.5 g) g' (dW^2 - h) with g = b y, g' = b from gbm's
      * diffusion_diag: within 1 ulp of 0.5 b^2 y (dW^2 - h). */
-    gbm_steps_match("milstein", GBM_MILSTEIN, 1);
+    steps_match("milstein", GBM_MILSTEIN, 0.01, 1);
+}
+END_TEST
+
+START_TEST(test_sde_stochastic_heun_step_of_gbm_is_the_trapezoid_in_f_and_g)
+{
+    /* g at the predictor too (Stratonovich), not g at y0 twice (Ito's Euler-Maruyama). */
+    steps_match("stochastic_heun", GBM_HEUN, 0.01, 4);
+    steps_match("heun_sde", GBM_HEUN, 0.01, 4);
+}
+END_TEST
+
+START_TEST(test_sde_sra1_step_of_ou_uses_the_host_integral_of_w)
+{
+    /* A coarse step, so that the (3/2) g I10/h in the stage input matters. */
+    steps_match("sra1", OU_SRA1, 0.25, 4);
+}
+END_TEST
+
+START_TEST(test_sde_exp_euler_maruyama_step_of_ou_is_the_exact_transition)
+{
+    /* mu + (y - mu) e^(-theta h) + sigma sqrt((1 - e^(-2 theta h))/(2 theta)) z, at a dt
+     * where Euler-Maruyama is far from it; the plugin's vector expm1 is within 4 ulp. */
+    steps_match("exp_euler_maruyama", OU_EXP_EM, 0.25, 4);
 }
 END_TEST
 
 START_TEST(test_sde_dt_noise_fixture_scales_the_increment_by_dt)
 {
     /* The fixture dqhost check must fail: noise b y z h instead of b y z sqrt(h). */
-    gbm_steps_match("fixture_sde_dt_noise", GBM_DT_NOISE, 1);
+    steps_match("fixture_sde_dt_noise", GBM_DT_NOISE, 0.01, 1);
 }
 END_TEST
 
@@ -246,11 +302,9 @@ START_TEST(test_sde_stationary_variance_of_ou_matches_each_scheme_closed_form)
     const char *sname = sde_solvers[_i];
     const double want = ou_closed_form(sname), got = ou_sample_variance(sname);
     const double se = variance_se(want);
-    fprintf(stderr, "  %-20s stationary variance %.5f, closed form %.5f (SE %.5f, %+.2f SE)\n",
-            sname, got, want, se, (got - want) / se);
     ck_assert_msg(fabs(got - want) <= 4.0 * se,
-                  "%s: sample variance %.5f, closed form %.5f, 4 SE = %.5f", sname, got, want,
-                  4.0 * se);
+                  "%s: sample variance %.5f, closed form %.5f, 4 SE = %.5f (%+.2f SE)", sname, got,
+                  want, 4.0 * se, (got - want) / se);
 }
 END_TEST
 
@@ -345,6 +399,59 @@ START_TEST(test_sde_sra1_without_noise_agrees_with_ralston2_on_linear_decay_only
 }
 END_TEST
 
+/* ---- a unit's path does not depend on what surrounds it -------------------------------- */
+
+static dq_system_t *population_run(const char *mname, const char *sname, size_t n, size_t block,
+                                   size_t threads)
+{
+    dq_error_t err = {0};
+    double nd = (double)n;
+    dq_param_arg_t args[] = {{"n", &nd, 1, NULL}};
+    const dq_model_entry_t *m = dq_registry_lookup_model(reg, mname, &err);
+    ck_assert_msg(m != NULL, "%s", err.message);
+    dq_system_t *sys = dq_system_new(m->desc, args, 1, &err);
+    ck_assert_msg(sys != NULL, "%s", err.message);
+    ck_assert_int_eq(dq_system_set_solver(sys, solver(sname), &err), DQ_OK);
+    ck_assert_int_eq(dq_system_set_seed(sys, 99, &err), DQ_OK);
+    ck_assert_int_eq(dq_system_set_block_units(sys, block, &err), DQ_OK);
+    ck_assert_int_eq(dq_system_set_threads(sys, threads, &err), DQ_OK);
+    ck_assert_msg(dq_system_prepare(sys, 0.0, 0.01, &err) == DQ_OK, "%s", err.message);
+    ck_assert_msg(dq_system_run(sys, 50, &err) == DQ_OK, "%s", err.message);
+    return sys;
+}
+
+START_TEST(test_sde_solvers_give_a_unit_the_same_bits_whatever_surrounds_it)
+{
+    /* Loops over whole padded blocks and noise keyed by the global unit: 1000 units in
+     * blocks of 256 on one thread, in blocks of 8 on two, and the first 10 on their own. */
+    const char *const models[] = {"ou", "gbm"};
+    for (int s = 0; s < N_SDE_SOLVERS; ++s)
+        for (size_t mi = 0; mi < 2; ++mi) {
+            const char *sname = sde_solvers[s], *mname = models[mi];
+            if (strcmp(sname, "sra1") == 0 && strcmp(mname, "gbm") == 0)
+                continue; /* refused: multiplicative noise */
+            char what[96];
+            dq_system_t *ref = population_run(mname, sname, 1000, 256, 1);
+            dq_system_t *two = population_run(mname, sname, 1000, 7, 2);
+            dq_system_t *ten = population_run(mname, sname, 10, 1, 1);
+            ck_assert_uint_eq(dq_system_threads(two), 2);
+            snprintf(what, sizeof what, "%s on %s, two threads", sname, mname);
+            assert_same_states(two, ref, 0, what);
+            snprintf(what, sizeof what, "%s on %s, 10 of 1000", sname, mname);
+            for (size_t u = 0; u < 10; ++u) {
+                const double x = dq_system_value(ten, 0, u), y = dq_system_value(ref, 0, u);
+                ck_assert_msg(memcmp(&x, &y, sizeof x) == 0, "%s: unit %zu: %.17g != %.17g", what,
+                              u, x, y);
+            }
+            /* The units took different paths. */
+            ck_assert_double_ne(dq_system_value(ref, 0, 0), dq_system_value(ref, 0, 1));
+            dq_system_free(ref);
+            dq_system_free(two);
+            dq_system_free(ten);
+        }
+}
+END_TEST
+
 /* ---- what the descriptors declare ---------------------------------------------------------- */
 
 START_TEST(test_sde_descriptors_declare_orders_calculus_and_noise_capabilities)
@@ -409,12 +516,16 @@ Suite *sde_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_sde_em_step_of_gbm_matches_textbook_formula);
     tcase_add_test(tc, test_sde_milstein_step_of_gbm_matches_textbook_formula);
+    tcase_add_test(tc, test_sde_stochastic_heun_step_of_gbm_is_the_trapezoid_in_f_and_g);
+    tcase_add_test(tc, test_sde_sra1_step_of_ou_uses_the_host_integral_of_w);
+    tcase_add_test(tc, test_sde_exp_euler_maruyama_step_of_ou_is_the_exact_transition);
     tcase_add_test(tc, test_sde_dt_noise_fixture_scales_the_increment_by_dt);
     tcase_add_loop_test(tc, test_sde_stationary_variance_of_ou_matches_each_scheme_closed_form, 0,
                         N_SDE_SOLVERS);
     tcase_add_test(tc, test_sde_em_stationary_variance_of_ou_is_not_the_exact_one);
     tcase_add_test(tc, test_sde_solvers_without_noise_give_their_counterparts_bits);
     tcase_add_test(tc, test_sde_sra1_without_noise_agrees_with_ralston2_on_linear_decay_only);
+    tcase_add_test(tc, test_sde_solvers_give_a_unit_the_same_bits_whatever_surrounds_it);
     tcase_add_test(tc, test_sde_descriptors_declare_orders_calculus_and_noise_capabilities);
     tcase_add_test(tc, test_sde_sra1_refuses_gbm_naming_state_x_as_not_additive);
     suite_add_tcase(s, tc);
