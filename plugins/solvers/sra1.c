@@ -13,7 +13,7 @@
 #include <dq/rk.h>
 #include <dq/simd.h>
 
-/* SRA1's drift part (the Chapra-Canale "Ralston" variant), and its path without noise. */
+/* SRA1's drift part (what some textbooks call Ralston's method), and its path without noise. */
 /* clang-format off */
 static const double sra1_a[2 * 2] = {
     0.0,       0.0,
