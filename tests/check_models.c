@@ -241,7 +241,8 @@ static const flags_case_t flags_cases[] = {
     {"izhikevich", "ms", NULL, 0},
     {"lif", "ms", "spikes", DQ_STATE_AUX | DQ_STATE_COUNT},
     {"lif", "ms", "refractory", DQ_STATE_AUX},
-    {"ou", "s", "x", DQ_STATE_DIFFUSION},
+    {"ou", "s", "x", DQ_STATE_DIFFUSION | DQ_STATE_ADDITIVE},
+    {"gbm", "s", "x", DQ_STATE_DIFFUSION},
 };
 
 #define N_FLAGS_CASES (int)(sizeof flags_cases / sizeof flags_cases[0])

@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include <dq/dq.h>
+#include <dq/host/loader.h>
 #include <dq/host/noise.h>
 #include <dq/host/registry.h>
 #include <dq/host/system.h>
@@ -150,14 +151,32 @@ static int plain_step(dq_ctx_t *ctx)
 DQ_INTEGRATOR(plain_desc, .name = "test_plain", .category = DQ_CATEGORY_EXPLICIT, .order = 1,
               .description = "deterministic", .step = plain_step);
 
+/* Euler-Maruyama in its plainest form: y += f dt + g dW. */
+static int em_step(dq_ctx_t *ctx)
+{
+    double *dW = dq_scratch(ctx, 0);
+    int rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
+    if (!rc)
+        rc = dq_brownian(ctx, dW, NULL);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < ctx->len; ++i)
+        ctx->y[i] += ctx->dt * ctx->f[i] + (ctx->g ? ctx->g[i] * dW[i] : 0.0);
+    return DQ_OK;
+}
+DQ_INTEGRATOR(em_desc, .name = "test_em", .category = DQ_CATEGORY_STOCHASTIC, .order = 1,
+              .description = "Euler-Maruyama", .flags = DQ_CAP_DIFFUSION, .step = em_step,
+              .scratch_vectors = 1, .strong_order = 0.5, .weak_order = 1.0,
+              .calculus = DQ_CALCULUS_ITO);
+
 static dq_registry_t *reg;
 
 static void setup(void)
 {
     dq_error_t err = {0};
     reg = dq_registry_new();
-    const dq_integrator_desc_t *all[] = {&record_desc, &sneaky_desc, &probe_desc, &additive_desc,
-                                         &plain_desc};
+    const dq_integrator_desc_t *all[] = {&record_desc,   &sneaky_desc, &probe_desc,
+                                         &additive_desc, &plain_desc,  &em_desc};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i)
         ck_assert_int_eq(dq_registry_register(reg, all[i], NULL, &err), DQ_OK);
 }
@@ -476,6 +495,47 @@ START_TEST(test_noise_descriptor_sde_fields_are_validated)
 }
 END_TEST
 
+static char old_warned[512];
+static void old_on_warn(void *user, const char *source, const char *message)
+{
+    (void)user;
+    (void)source;
+    snprintf(old_warned, sizeof old_warned, "%s", message);
+}
+
+/* A model plugin built for ABI 2.0 writes its diffusion unconditionally: an ABI 2.1 host
+ * keeps its slot for deterministic solvers and integrates its noise with SDE solvers. */
+START_TEST(test_noise_abi20_model_plugin_keeps_running)
+{
+    dq_error_t err = {0};
+    dq_loader_t *loader = dq_loader_new(reg, &err);
+    ck_assert_int_eq(dq_loader_load_file(loader, DQ_TEST_FIXTURE_DIR "/older_minor_model.so", &err),
+                     DQ_OK);
+    const dq_model_entry_t *m = dq_registry_lookup_model(reg, "fixture_older_minor_model", &err);
+    ck_assert_ptr_nonnull(m);
+    /* Deterministic: the drift alone, x = 0.9^3, and one warning. */
+    dq_system_t *sys = dq_system_new(m->desc, NULL, 0, &err);
+    dq_system_set_solver(sys, dq_registry_lookup(reg, "test_plain", NULL), &err);
+    dq_system_set_warning_handler(sys, old_on_warn, NULL);
+    old_warned[0] = '\0';
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
+    ck_assert_ptr_nonnull(strstr(old_warned, "state 'x' has noise"));
+    dq_system_free(sys);
+    /* Euler-Maruyama: one step is 1 - dt + 0.3 sqrt(dt) z. */
+    sys = dq_system_new(m->desc, NULL, 0, &err);
+    dq_system_set_solver(sys, dq_registry_lookup(reg, "test_em", NULL), &err);
+    dq_system_set_seed(sys, 4, &err);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.01, &err), DQ_OK);
+    ck_assert_msg(dq_system_step(sys, &err) == DQ_OK, "%s", err.message);
+    double z[16];
+    ck_assert_int_eq(dq_noise_normals(4, 0, 16, 0, 0, z, NULL), DQ_OK);
+    for (size_t u = 0; u < 16; ++u)
+        ck_assert_double_eq(dq_system_value(sys, 0, u), 1.0 + (0.01 * -1.0 + 0.3 * (0.1 * z[u])));
+    dq_system_free(sys);
+    dq_loader_free(loader);
+}
+END_TEST
+
 Suite *noise_suite(void)
 {
     Suite *s = suite_create("noise");
@@ -493,6 +553,7 @@ Suite *noise_suite(void)
     tcase_add_test(tc, test_noise_drift_diffusion_and_its_derivative);
     tcase_add_test(tc, test_noise_additive_only_solver_refuses_multiplicative_state);
     tcase_add_test(tc, test_noise_descriptor_sde_fields_are_validated);
+    tcase_add_test(tc, test_noise_abi20_model_plugin_keeps_running);
     suite_add_tcase(s, tc);
     return s;
 }
