@@ -102,7 +102,7 @@ if [ "$name" = latest ] && [ -f "$root/bench/results/latest.md" ]; then
             print
             while ((getline line < md) > 0) {
                 if (line ~ /^# /) continue       # the title: the README has its own
-                if (line ~ /^## /) line = "#" line
+                if (line ~ /^##+ /) line = "#" line  # one level down, all of them
                 print line
             }
             skip = 1

@@ -208,7 +208,7 @@ const char *bench_brian2_version(char *msg, size_t len)
             snprintf(log, sizeof log, "%s/version.log", pb_tmp);
             char *argv[] = {pb_python, PB_SCRIPT, "--version", NULL};
             int rc = pb_spawn(argv, log, out, sizeof out);
-            char b[64], c[64], py[64];
+            char b[40], c[40], py[40];
             pb_json_str(out, "brian2", b, sizeof b);
             pb_json_str(out, "cython", c, sizeof c);
             pb_json_str(out, "python", py, sizeof py);
@@ -219,7 +219,7 @@ const char *bench_brian2_version(char *msg, size_t len)
                     "Brian2 cannot be run by %.120s (Debian: python3-brian cython3 g++): %.200s",
                     pb_python, tail);
             } else {
-                snprintf(pb_version, sizeof pb_version, "%s (Cython %s, Python %s)", b,
+                snprintf(pb_version, sizeof pb_version, "%.39s (Cython %.39s, Python %.39s)", b,
                          c[0] ? c : "missing", py);
                 pb_version_state = 1;
             }
