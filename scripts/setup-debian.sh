@@ -4,8 +4,9 @@
 # Run as root (or with sudo available) on Debian 12.
 set -euo pipefail
 
+# librandom123-dev: the header-only Philox generator behind the noise (core/driver/noise.c).
 # clang and its runtime libraries (libFuzzer, only recommended by clang) build the fuzz targets.
-packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check clang-format clang
+packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check librandom123-dev clang-format clang
           libclang-rt-14-dev)
 
 missing=()

@@ -294,11 +294,12 @@ START_TEST(test_run_warns_once_that_the_noise_of_ou_is_not_integrated)
     ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "rk4", "--dt", "0.01", "--t-end",
                             "1", "--param", "n=3"),
                      0);
-    const char *w = "dqhost: warning: state 'x' has a diffusion coefficient, but solver 'rk4' "
-                    "integrates the deterministic drift only\n";
+    const char *w = "dqhost: warning: state 'x' has noise (a non-zero diffusion), but solver "
+                    "'rk4' integrates the deterministic drift only; solvers for SDEs: ";
     const char *first = strstr(res.err, w);
     ck_assert_msg(first != NULL, "%s", res.err);
-    ck_assert_ptr_null(strstr(first + strlen(w), "diffusion coefficient")); /* once */
+    ck_assert_msg(strstr(first, "euler_maruyama") != NULL, "%s", res.err);
+    ck_assert_ptr_null(strstr(first + strlen(w), "has noise")); /* once */
     /* The drift alone: x(1) = mu + (x0 - mu) e^{-theta} with the defaults mu 0, x0 1. */
     ck_assert_int_eq(
         dqhost("run", "--model", "ou", "--solver", "rk4", "--dt", "0.01", "--t-end", "1", "--json"),

@@ -525,7 +525,9 @@ START_TEST(test_system_unknown_submodule_is_named_with_suggestion)
 }
 END_TEST
 
-/* A model whose author gives a sub-module its own solver, and a noisy state. */
+/* A model whose author gives a sub-module its own solver, and a noisy state. Its root module
+ * is built as for ABI 2.0, which always gave a diffusion slot: it writes the slot without
+ * testing it, and must keep working with deterministic solvers. */
 static int noisy_deriv(const dq_view_t *v)
 {
     for (size_t i = 0; i < v->units; ++i) {
@@ -547,8 +549,15 @@ static int quiet_deriv(const dq_view_t *v)
 }
 static const dq_state_desc_t noisy_states[] = {{.name = "x", .flags = DQ_STATE_DIFFUSION}};
 static const dq_state_desc_t quiet_states[] = {{.name = "q"}};
-DQ_MODULE(noisy_root, .name = "noisy", .parent = -1, .states = noisy_states, .n_states = 1,
-          .reads = DQ_READS("q"), .init_state = noisy_init, .compute_derivative = noisy_deriv);
+static const dq_module_desc_t noisy_root = {
+    .abi = {(uint32_t)offsetof(dq_module_desc_t, diffusion_diag), DQ_ABI_MAJOR, 0},
+    .name = "noisy",
+    .parent = -1,
+    .states = noisy_states,
+    .n_states = 1,
+    .reads = DQ_READS("q"),
+    .init_state = noisy_init,
+    .compute_derivative = noisy_deriv};
 DQ_MODULE(quiet_sub, .name = "fast", .parent = 0, .states = quiet_states, .n_states = 1,
           .solver = "exp_eulr", .compute_derivative = quiet_deriv);
 DQ_MODEL(noisy_model, .name = "noisy", .description = "noise and an author's solver",
@@ -590,7 +599,7 @@ START_TEST(test_system_diffusion_ignored_by_solver_is_warned_once)
     for (int k = 0; k < 5; ++k)
         ck_assert_int_eq(dq_system_step(sys, &err), DQ_OK);
     ck_assert_int_eq(n_warned, 1);
-    ck_assert_str_eq(warned, "state 'x' has a diffusion coefficient, but solver 'euler' "
+    ck_assert_str_eq(warned, "state 'x' has noise (a non-zero diffusion), but solver 'euler' "
                              "integrates the deterministic drift only");
     /* The drift alone is integrated: x = 0.9^5 after five Euler steps of x' = -x. */
     ck_assert_double_eq_tol(dq_system_value(sys, 0, 0), pow(0.9, 5), 1e-15);

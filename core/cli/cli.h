@@ -49,6 +49,10 @@ int cli_parse_double(const char *text, const char *what, double *out);
 
 /* The model's parameter names joined with ", " into buf. */
 void cli_model_param_names(const dq_model_desc_t *d, char *buf, size_t len);
+/* An SDE solver's orders and calculus, "strong 0.5, weak 1, Ito" ("" for other solvers). */
+void cli_sde_summary(const dq_integrator_entry_t *e, char *buf, size_t len);
+/* "Ito", "Stratonovich" or "unknown". */
+const char *cli_calculus_name(uint32_t calculus);
 /* The model's states in declaration order (module by module); *module (may be NULL)
  * receives the owning module's name. */
 size_t cli_model_state_count(const dq_model_entry_t *m);

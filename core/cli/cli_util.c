@@ -259,3 +259,23 @@ int cli_parse_double(const char *text, const char *what, double *out)
     *out = v;
     return 0;
 }
+
+const char *cli_calculus_name(uint32_t calculus)
+{
+    return calculus == DQ_CALCULUS_ITO            ? "Ito"
+           : calculus == DQ_CALCULUS_STRATONOVICH ? "Stratonovich"
+                                                  : "unknown";
+}
+
+void cli_sde_summary(const dq_integrator_entry_t *e, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!(e->flags & DQ_CAP_DIFFUSION))
+        return;
+    char strong[24] = "?", weak[24] = "?";
+    if (e->strong_order > 0.0)
+        snprintf(strong, sizeof strong, "%g", e->strong_order);
+    if (e->weak_order > 0.0)
+        snprintf(weak, sizeof weak, "%g", e->weak_order);
+    snprintf(buf, len, "strong %s, weak %s, %s", strong, weak, cli_calculus_name(e->calculus));
+}

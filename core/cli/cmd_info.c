@@ -28,10 +28,17 @@ static void info_integrator(const dq_integrator_entry_t *e)
     fputc('\n', stdout);
     info_line("aliases:", aliases[0] ? aliases : "(none)");
     info_line("category:", e->category[0] ? e->category : "(none)");
+    const int sde = (e->flags & DQ_CAP_DIFFUSION) != 0;
     if (e->order)
-        printf("  order:        %d\n", e->order);
+        printf("  order:        %d%s\n", e->order, sde ? " (on ODEs: a model without noise)" : "");
     else
         printf("  order:        unknown\n");
+    if (sde) {
+        char sum[96];
+        cli_sde_summary(e, sum, sizeof sum);
+        printf("  SDE:          %s%s\n", sum,
+               (e->flags & DQ_CAP_ADDITIVE_NOISE_ONLY) ? " (additive noise only)" : "");
+    }
     info_line("description:", e->description);
     printf("  flags:        %s\n", n ? flags : "(none)");
     printf("  options:      %s\n", e->n_options ? "" : "(none)");

@@ -52,11 +52,14 @@ static size_t list_width(size_t w, const char *s, size_t max)
 static void list_integrators(const dq_cli_t *cli)
 {
     size_t n = dq_registry_count(cli->reg);
-    size_t wn = 10, wa = 7, wc = 8, wd = 11;
-    char aliases[256];
+    size_t wn = 10, wa = 7, wc = 8, wd = 11, ws = 0;
+    char aliases[256], sde[96];
     for (size_t i = 0; i < n; ++i) {
         const dq_integrator_entry_t *e = dq_registry_at(cli->reg, i);
         dq__join(aliases, sizeof aliases, e->aliases, (size_t)-1, ", ");
+        cli_sde_summary(e, sde, sizeof sde);
+        if (sde[0])
+            ws = list_width(ws < 28 ? 28 : ws, sde, sizeof sde);
         wn = list_width(wn, e->name, LIST_NAME_COLS);
         wa = list_width(wa, aliases, LIST_ALIASES_COLS);
         wc = list_width(wc, e->category, LIST_CATEGORY_COLS);
@@ -65,8 +68,12 @@ static void list_integrators(const dq_cli_t *cli)
     printf("Integrators (%zu):\n", n);
     if (n == 0)
         return;
-    printf("  %-*s  %-*s  %-*s  %-5s  %-*s  %s\n", (int)wn, "NAME", (int)wa, "ALIASES", (int)wc,
-           "CATEGORY", "ORDER", (int)wd, "DESCRIPTION", "SOURCE");
+    /* The SDE column (strong and weak order, calculus) only when an SDE solver is listed. */
+    printf("  %-*s  %-*s  %-*s  %-5s  ", (int)wn, "NAME", (int)wa, "ALIASES", (int)wc, "CATEGORY",
+           "ORDER");
+    if (ws)
+        printf("%-*s  ", (int)ws, "SDE (STRONG, WEAK, CALCULUS)");
+    printf("%-*s  %s\n", (int)wd, "DESCRIPTION", "SOURCE");
     for (size_t i = 0; i < n; ++i) {
         const dq_integrator_entry_t *e = dq_registry_at(cli->reg, i);
         dq__join(aliases, sizeof aliases, e->aliases, (size_t)-1, ", ");
@@ -77,6 +84,9 @@ static void list_integrators(const dq_cli_t *cli)
         cli_text_cell(stdout, aliases[0] ? aliases : "-", LIST_ALIASES_COLS, wa + 2);
         cli_text_cell(stdout, e->category[0] ? e->category : "-", LIST_CATEGORY_COLS, wc + 2);
         printf("%-5s  ", e->order ? order : "?");
+        cli_sde_summary(e, sde, sizeof sde);
+        if (ws)
+            printf("%-*s  ", (int)ws, sde[0] ? sde : "-");
         cli_text_cell(stdout, e->description, LIST_DESCRIPTION_COLS, wd + 2);
         cli_text_put(stdout, e->origin, 0);
         printf("%s\n", (e->flags & DQ_INTEGRATOR_DEPRECATED) ? " (deprecated)" : "");

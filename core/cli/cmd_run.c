@@ -226,7 +226,8 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         goto done;
     if ((o.block_units && dq_system_set_block_units(sys, o.block_units, &err)) ||
         dq_system_set_threads(sys, o.threads, &err) || /* 0 (no --threads): one per core */
-        dq_system_set_seed(sys, p->has_seed ? p->seed : 0, &err)) {
+        dq_system_set_seed(sys, p->has_seed ? p->seed : 0, &err) ||
+        dq_system_set_noise_refine(sys, p->noise_refine ? p->noise_refine : 1, &err)) {
         cli_print_error(&err);
         goto done;
     }

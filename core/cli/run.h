@@ -28,7 +28,7 @@
 typedef struct run_opts {
     const char *spec_path;
     const char *model, *solver, *dt_text, *t_end_text, *out_path, *format, *record, *units, *every,
-        *seed;
+        *seed, *noise_refine;
     const char *params[RUN_MAX];
     size_t n_params;
     const char *opts[RUN_MAX];
@@ -73,6 +73,7 @@ typedef struct run_plan {
     dq_output_format_t format;
     int has_seed;
     uint64_t seed;
+    unsigned noise_refine; /* 0: not given (1) */
 } run_plan_t;
 
 /* Memory owned by the run, freed at the end. */

@@ -42,7 +42,12 @@ void run_usage(FILE *out)
           "                        run succeeds, a symlink's target likewise, a device or\n"
           "                        FIFO is written in place\n"
           "  --format csv|json     trajectory format (default: from FILE's extension, else csv)\n"
-          "  --seed N              random seed, handed to solvers (default 0)\n"
+          "  --seed N              seed of the noise of SDE solvers (default 0): each\n"
+          "                        unit's noise depends only on the seed, the unit and\n"
+          "                        the state, whatever the threads, blocks or population\n"
+          "  --noise-refine R      Brownian increments per step as a sum of R finer ones\n"
+          "                        (default 1): a run at dt with R follows the same noise\n"
+          "                        path as a run at dt/R, for convergence studies\n"
           "  --threads N           threads (default: one per core for large populations);\n"
           "                        the results are the same bits for every count\n"
           "  --block-units N       units per cache block (default 256, rounded up to a\n"
@@ -86,7 +91,8 @@ int run_parse(run_opts_t *o, int argc, char **argv)
         {"--model", NULL}, {"--solver", NULL},      {"--dt", NULL},        {"--t-end", NULL},
         {"--param", NULL}, {"--solver-opt", NULL},  {"--submodule", NULL}, {"--record", NULL},
         {"--every", NULL}, {"--units", NULL},       {"--output", "-o"},    {"--format", NULL},
-        {"--seed", NULL},  {"--block-units", NULL}, {"--threads", NULL},   {"--max-steps", NULL}};
+        {"--seed", NULL},  {"--block-units", NULL}, {"--threads", NULL},   {"--max-steps", NULL},
+        {"--noise-refine", NULL}};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
@@ -181,7 +187,10 @@ int run_parse(run_opts_t *o, int argc, char **argv)
             if (run_parse_count(v, "run: --max-steps", 1, &o->max_steps))
                 return -1;
             break;
-        default: {
+        case 16:
+            o->noise_refine = v;
+            break;
+        case 13: {
             double b;
             if (cli_parse_double(v, "run: --block-units", &b))
                 return -1;
@@ -317,6 +326,7 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
         p->format = spec->output_format;
         p->has_seed = spec->has_seed;
         p->seed = spec->seed;
+        p->noise_refine = spec->has_noise_refine ? spec->noise_refine : 0;
     }
     if (o->model) {
         p->model = o->model;
@@ -452,6 +462,16 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
         if (run_parse_count(o->seed, "run: --seed", 0, &p->seed))
             return -1;
         p->has_seed = 1;
+    }
+    if (o->noise_refine) {
+        uint64_t r;
+        if (run_parse_count(o->noise_refine, "run: --noise-refine", 1, &r))
+            return -1;
+        if (r > 1000000) {
+            cli_errorf("run: --noise-refine must be at most 1000000, got '%s'", o->noise_refine);
+            return -1;
+        }
+        p->noise_refine = (unsigned)r;
     }
     if (p->format == DQ_FORMAT_DEFAULT) {
         size_t len = p->out_path ? strlen(p->out_path) : 0;

@@ -46,6 +46,28 @@ static double run_rate_scale(const char *time_unit)
     return 1.0;
 }
 
+/* The ensemble of one state at the end: mean and (unbiased, n - 1) variance across units by
+ * Welford's update, which keeps its digits when the mean is large against the spread. */
+typedef struct run_ensemble {
+    double mean, var, lo, hi;
+} run_ensemble_t;
+
+static run_ensemble_t run_ensemble(const dq_system_t *sys, size_t s)
+{
+    run_ensemble_t e = {0.0, 0.0, INFINITY, -INFINITY};
+    size_t units = dq_system_units(sys);
+    double m2 = 0.0;
+    for (size_t u = 0; u < units; ++u) {
+        double v = dq_system_value(sys, s, u), d = v - e.mean;
+        e.mean += d / (double)(u + 1);
+        m2 += d * (v - e.mean);
+        e.lo = fmin(e.lo, v);
+        e.hi = fmax(e.hi, v);
+    }
+    e.var = units > 1 ? m2 / (double)(units - 1) : 0.0;
+    return e;
+}
+
 void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, const run_result_t *r)
 {
     size_t units = dq_system_units(sys);
@@ -84,6 +106,14 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
                     sum / (double)units, ru, lo, hi);
         }
     }
+    if (units > 1) {
+        fprintf(out, "ensemble of %zu units at the end (mean, variance across units):\n", units);
+        for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
+            run_ensemble_t e = run_ensemble(sys, s);
+            fprintf(out, "  %s: mean %.6g, variance %.6g (min %.6g, max %.6g)\n",
+                    dq_system_state_name(sys, s), e.mean, e.var, e.lo, e.hi);
+        }
+    }
     for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
         fprintf(out, "%s = ", dq_system_state_name(sys, s));
         if (units == 1) {
@@ -104,6 +134,7 @@ int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *re
                      const run_result_t *r)
 {
     json_t *final = json_object(), *rates = json_object(), *subs = json_object();
+    json_t *ensemble = json_object();
     size_t units = dq_system_units(sys);
     const char *tu = dq_system_time_unit(sys);
     for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
@@ -115,6 +146,10 @@ int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *re
             json_array_append_new(arr, json_real(v));
         }
         json_object_set_new(final, dq_system_state_name(sys, s), arr);
+        run_ensemble_t e = run_ensemble(sys, s);
+        json_object_set_new(ensemble, dq_system_state_name(sys, s),
+                            json_pack("{s:f, s:f, s:f, s:f}", "mean", e.mean, "variance", e.var,
+                                      "min", e.lo, "max", e.hi));
         if (dq_system_state_flags(sys, s) & DQ_STATE_COUNT)
             json_object_set_new(
                 rates, dq_system_state_name(sys, s),
@@ -142,8 +177,14 @@ int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *re
                             json_pack("{s:s?, s:s, s:I}", "path", p->out_path, "format",
                                       p->format == DQ_FORMAT_JSON ? "json" : "csv", "samples",
                                       (json_int_t)r->samples));
+    if (doc)
+        json_object_set_new(doc, "ensemble", ensemble);
+    else
+        json_decref(ensemble);
     if (doc && tu)
         json_object_set_new(doc, "time_unit", json_string(tu));
+    if (doc && p->noise_refine > 1)
+        json_object_set_new(doc, "noise_refine", json_integer((json_int_t)p->noise_refine));
     if (doc && p->has_seed)
         json_object_set_new(doc, "seed", json_integer((json_int_t)p->seed));
     return cli_json_emit(doc);

@@ -203,8 +203,10 @@ void dq__lane_run(dq__lane_t *l)
                 dq__lane_group_t *lg = &l->lg[gi];
                 const unsigned k = lg->group->substeps;
                 const double h = sys->dt / k;
-                for (unsigned j = 0; rc == DQ_OK && j < k; ++j)
+                for (unsigned j = 0; rc == DQ_OK && j < k; ++j) {
+                    lg->substep = j;
                     rc = driver_step_block(lg, s, t + j * h, h);
+                }
             }
             if (rc) {
                 /* Later blocks only run up to here, so a failure found now is earlier

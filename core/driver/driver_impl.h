@@ -10,8 +10,16 @@
 extern const dq_host_api_t dq__host_api;
 
 /* Points the lane's tables at its current block for the context's group, with values
- * from y and derivatives into f, at time t. */
-void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f);
+ * from y, derivatives into f and diffusions into gd (NULL: none), at time t. */
+void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd);
+/* The modules' compute_derivative at (t, y) into f and gd (gd may be NULL). */
+int dq__driver_eval(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd);
+/* The host's report entry: a failure message naming the solver, state and unit. */
+int dq__driver_report(dq_ctx_t *ctx, int code, size_t index, const char *message);
+/* The SDE host functions (brownian.c). */
+int dq__host_drift_diffusion(dq_ctx_t *ctx, double t, const double *y, double *f, double *g);
+int dq__host_diffusion_diag(dq_ctx_t *ctx, double t, const double *y, const double *g, double *dg);
+int dq__host_brownian(dq_ctx_t *ctx, double *dW, double *dZ);
 /* Runs one callback (at byte offset `offset` in dq_module_desc_t) of every module of the
  * group, parents first or (reverse) last. */
 int dq__driver_lifecycle(dq__lane_group_t *lg, size_t offset, const char *call, int reverse);

@@ -13,9 +13,9 @@ static dq__lane_group_t *host_lg(dq_ctx_t *ctx)
     return ctx->host_data;
 }
 
-void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f)
+void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd)
 {
-    dq__group_view(lg->lane, lg->group, lg->lane->block, y, f);
+    dq__group_view(lg->lane, lg->group, lg->lane->block, y, f, gd);
     lg->lane->view_t = t;
     lg->lane->view_dt = lg->ctx.dt;
     lg->lane->view_step = lg->ctx.step;
@@ -52,16 +52,21 @@ static int host_pre_integral(dq_ctx_t *ctx)
     dq__lane_group_t *lg = host_lg(ctx);
     if (!lg->group->has_pre)
         return DQ_OK;
-    dq__driver_view(lg, ctx->t, ctx->y, ctx->f);
+    dq__driver_view(lg, ctx->t, ctx->y, ctx->f, (double *)ctx->g);
     return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, pre_integral), "pre_integral", 0);
 }
 
-static int host_compute_derivative(dq_ctx_t *ctx, double t, const double *y, double *f)
+int dq__driver_eval(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd)
 {
-    dq__lane_group_t *lg = host_lg(ctx);
-    dq__driver_view(lg, t, y, f);
+    dq__driver_view(lg, t, y, f, gd);
     return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, compute_derivative),
                                 "compute_derivative", 0);
+}
+
+/* The diffusion goes to the block's slot (ctx->g, NULL unless an SDE solver steps it). */
+static int host_compute_derivative(dq_ctx_t *ctx, double t, const double *y, double *f)
+{
+    return dq__driver_eval(host_lg(ctx), t, y, f, (double *)ctx->g);
 }
 
 static int host_post_integral(dq_ctx_t *ctx)
@@ -69,12 +74,12 @@ static int host_post_integral(dq_ctx_t *ctx)
     dq__lane_group_t *lg = host_lg(ctx);
     if (!lg->group->has_post)
         return DQ_OK;
-    dq__driver_view(lg, ctx->t + ctx->dt, ctx->y, ctx->f);
+    dq__driver_view(lg, ctx->t + ctx->dt, ctx->y, ctx->f, (double *)ctx->g);
     /* Children before parents: the reverse of declaration order. */
     return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, post_integral), "post_integral", 1);
 }
 
-static int host_report(dq_ctx_t *ctx, int code, size_t index, const char *message)
+int dq__driver_report(dq_ctx_t *ctx, int code, size_t index, const char *message)
 {
     dq__lane_group_t *lg = host_lg(ctx);
     dq__lane_t *l = lg->lane;
@@ -99,8 +104,9 @@ static int host_jacobian_allowed(dq_ctx_t *ctx)
     dq__lane_group_t *lg = host_lg(ctx);
     if (lg->jac_y)
         return DQ_OK;
-    return host_report(ctx, DQ_EUSAGE, (size_t)-1,
-                       "the solver asked for a Jacobian but does not declare DQ_CAP_JACOBIAN");
+    return dq__driver_report(ctx, DQ_EUSAGE, (size_t)-1,
+                             "the solver asked for a Jacobian but does not declare "
+                             "DQ_CAP_JACOBIAN");
 }
 
 /* A perturbation scaled to the value, h = sqrt(eps) * max(|y|, 1); the quotient divides
@@ -125,7 +131,8 @@ static int host_fd(dq_ctx_t *ctx, double t, const double *y, const double *fy, d
         double *ypj = yp + j * units;
         for (size_t u = 0; u < units; ++u)
             ypj[u] = yj[u] + host_fd_step(yj[u]);
-        int rc = host_compute_derivative(ctx, t, yp, fp);
+        /* Perturbed evaluations leave the diffusion slot alone. */
+        int rc = dq__driver_eval(lg, t, yp, fp, NULL);
         if (rc)
             return rc;
         for (size_t i = diag ? j : 0; i < (diag ? j + 1 : m); ++i) {
@@ -153,7 +160,7 @@ static int host_jacobian_into(dq_ctx_t *ctx, double t, const double *y, const do
     for (size_t r = 0; r < m; ++r)
         for (size_t c = 0; c < m; ++c)
             l->jac[g->states[r] * ns + g->states[c]] = J + (r * m + c) * units;
-    dq__driver_view(lg, t, y, lg->jac_f);
+    dq__driver_view(lg, t, y, lg->jac_f, NULL);
     l->jac_on = 1;
     int rc = dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, jacobian), "jacobian", 0);
     l->jac_on = 0;
@@ -183,7 +190,7 @@ static int host_jacobian_diag_into(dq_ctx_t *ctx, double t, const double *y, con
     const size_t m = ctx->comps, units = ctx->units;
     if (g->analytic_diag) {
         host_diag_table(lg, d);
-        dq__driver_view(lg, t, y, lg->jac_f);
+        dq__driver_view(lg, t, y, lg->jac_f, NULL);
         lg->lane->diag_on = 1;
         int rc =
             dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, jacobian_diag), "jacobian_diag", 0);
@@ -215,7 +222,7 @@ static int host_derivative_diag(dq_ctx_t *ctx, double t, const double *y, double
         rc = host_compute_derivative(ctx, t, y, f);
         return rc ? rc : host_jacobian_diag_into(ctx, t, y, f, d);
     }
-    dq__driver_view(lg, t, y, f);
+    dq__driver_view(lg, t, y, f, (double *)ctx->g);
     host_diag_table(lg, d);
     lg->lane->diag_on = 1;
     rc = dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, compute_derivative_diag),
@@ -229,8 +236,11 @@ const dq_host_api_t dq__host_api = {
     .pre_integral = host_pre_integral,
     .compute_derivative = host_compute_derivative,
     .post_integral = host_post_integral,
-    .report = host_report,
+    .report = dq__driver_report,
     .jacobian = host_jacobian,
     .jacobian_diag = host_jacobian_diag,
     .derivative_diag = host_derivative_diag,
+    .drift_diffusion = dq__host_drift_diffusion,
+    .diffusion_diag = dq__host_diffusion_diag,
+    .brownian = dq__host_brownian,
 };

@@ -152,6 +152,15 @@ int dq__lanes_start(dq_system_t *sys)
                         return DQ_ENOMEM;
                 }
             }
+            /* SDE solvers: finite-difference and dZ scratch, sized here for the same reason. */
+            if (g->solver->flags & DQ_CAP_DIFFUSION) {
+                lg->sde_y = dq__alloc_doubles(mB);
+                lg->sde_f = dq__alloc_doubles(mB);
+                lg->sde_g = dq__alloc_doubles(mB);
+                lg->noise_z1 = dq__alloc_doubles(4 * sys->block_units);
+                if (!lg->sde_y || !lg->sde_f || !lg->sde_g || !lg->noise_z1)
+                    return DQ_ENOMEM;
+            }
             lg->ctx = (dq_ctx_t){.abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
                                  .host = &dq__host_api,
                                  .host_data = lg,
@@ -179,6 +188,10 @@ void dq__lanes_stop(dq_system_t *sys)
             free(l->lg[gi].jac_y);
             free(l->lg[gi].jac_f);
             free(l->lg[gi].jac_full);
+            free(l->lg[gi].sde_y);
+            free(l->lg[gi].sde_f);
+            free(l->lg[gi].sde_g);
+            free(l->lg[gi].noise_z1);
         }
         free(l->lg);
         dq__lane_views_free(l);

@@ -16,6 +16,7 @@
  *                           units: non-empty array of unique whole numbers >= 0}
  *   output          object {path: non-empty string, format: "csv" or "json"}
  *   seed            whole number >= 0
+ *   noise_refine    whole number 1 .. 1 000 000
  * A spec file is at most DQ_SPEC_MAX_BYTES (64 MiB, a thousand times any real spec); a larger
  * one, or a stream like /dev/zero, is refused before it is read whole.
  * Names (params, options, modules, states) must be non-empty. Unknown keys are errors at

@@ -201,12 +201,13 @@ enum spec_top_key {
     SPEC_RECORD,
     SPEC_OUTPUT,
     SPEC_SEED,
+    SPEC_NOISE_REFINE,
     SPEC_N_TOP_KEYS
 };
 
 static const char *const spec_top_keys[SPEC_N_TOP_KEYS] = {
     "model", "params",     "solver", "solver_options", "dt",
-    "t_end", "submodules", "record", "output",         "seed"};
+    "t_end", "submodules", "record", "output",         "seed", "noise_refine"};
 
 int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root)
 {
@@ -248,6 +249,13 @@ int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root)
             rc = dq__spec_read_whole(c, ".seed", v, 0, UINT64_MAX, &s->seed);
             s->has_seed = rc == DQ_OK;
             break;
+        case SPEC_NOISE_REFINE: {
+            uint64_t r = 0;
+            rc = dq__spec_read_whole(c, ".noise_refine", v, 1, 1000000, &r);
+            s->noise_refine = (unsigned)r;
+            s->has_noise_refine = rc == DQ_OK;
+            break;
+        }
         }
         if (rc)
             return rc;

@@ -289,6 +289,9 @@ int dq__registry_add(dq_registry_t *reg, const dq_integrator_desc_t *desc, const
         .options = n_options ? d.options : NULL,
         .n_options = n_options,
         .origin = own_origin,
+        .strong_order = d.strong_order,
+        .weak_order = d.weak_order,
+        .calculus = d.calculus,
     };
 
     if (old)

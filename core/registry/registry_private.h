@@ -13,6 +13,10 @@
 /* At most this many options (a table that has not ended by then lacks its NULL name). */
 #define DQ__OPTIONS_MAX 64
 
+/* The SDE fields of an integrator descriptor (validate_sde.c); `who` starts messages. */
+int dq__validate_sde(const dq_integrator_desc_t *d, const char *who, const char *source,
+                     dq_error_t *err);
+
 /* Reads an integrator descriptor into the host's layout (`out`, ABI rules) and checks it
  * whole: names, aliases, category, step, options table. *n_options receives the number of
  * options before the NULL-name end. `source` is the plugin path or NULL. Returns DQ_OK,

@@ -146,7 +146,8 @@ int dq__integrator_desc_check(const dq_integrator_desc_t *desc, const char *sour
     dq__validate_who(who, sizeof who, "Integrator", d->name, source);
     if ((rc = dq__text_check_opt(d->category, DQ__NAME_MAX, who, "category", source, err)) ||
         (rc = dq__text_check_opt(d->description, DQ__TEXT_MAX, who, "description", source, err)) ||
-        (rc = validate_category(d, source, err)) || (rc = validate_aliases(d, who, source, err)))
+        (rc = validate_category(d, source, err)) || (rc = validate_aliases(d, who, source, err)) ||
+        (rc = dq__validate_sde(d, who, source, err)))
         return rc;
     return validate_options(d, who, source, n_options, err);
 }

@@ -109,10 +109,27 @@ static int layout_groups(dq_system_t *sys)
 static int layout_group_memory(dq_system_t *sys, dq__group_t *g)
 {
     const size_t total = g->m * sys->capacity;
-    int noisy = 0;
     g->analytic_jac = g->analytic_diag = g->fused_diag = 1;
-    for (size_t k = 0; k < g->m; ++k)
-        noisy |= (sys->states[g->states[k]]->flags & DQ_STATE_DIFFUSION) != 0;
+    g->noisy = malloc((g->m ? g->m : 1) * sizeof *g->noisy);
+    if (!g->noisy)
+        return DQ_ENOMEM;
+    for (size_t k = 0; k < g->m; ++k) {
+        const uint32_t fl = sys->states[g->states[k]]->flags;
+        if (fl & DQ_STATE_DIFFUSION) {
+            g->noisy[g->n_noisy++] = k;
+            g->multiplicative |= !(fl & DQ_STATE_ADDITIVE);
+        }
+    }
+    const int noisy = g->n_noisy > 0;
+    /* Finite differences for dg/dy unless every module with multiplicative noise says. */
+    g->analytic_gdiag = 1;
+    for (size_t k = 0; k < g->n_modules; ++k) {
+        const dq_module_desc_t *md = &sys->modules[g->modules[k]];
+        for (size_t s = 0; s < md->n_states; ++s)
+            if ((md->states[s].flags & (DQ_STATE_DIFFUSION | DQ_STATE_ADDITIVE | DQ_STATE_AUX)) ==
+                DQ_STATE_DIFFUSION)
+                g->analytic_gdiag &= md->diffusion_diag != NULL;
+    }
     for (size_t k = 0; k < g->n_modules; ++k) {
         const dq_module_desc_t *md = &sys->modules[g->modules[k]];
         g->has_pre |= md->pre_integral != NULL;
@@ -133,6 +150,13 @@ static int layout_group_memory(dq_system_t *sys, dq__group_t *g)
     g->state = sv->state_vectors ? dq__alloc_doubles(sv->state_vectors * total) : NULL;
     if (!g->y || !g->f || (noisy && !g->g) || (sv->state_vectors && !g->state))
         return DQ_ENOMEM;
+    /* The normals an SDE solver's block holds between steps (driver/brownian.c). */
+    if (noisy && (sv->flags & DQ_CAP_DIFFUSION)) {
+        g->noise = dq__alloc_doubles(4 * g->n_noisy * sys->capacity);
+        g->noise_tag = calloc(sys->n_blocks, sizeof *g->noise_tag);
+        if (!g->noise || !g->noise_tag)
+            return DQ_ENOMEM;
+    }
     return DQ_OK;
 }
 
@@ -182,6 +206,9 @@ void dq__system_free_layout(dq_system_t *sys)
         free(g->state);
         free(g->moving);
         free(g->moving_at);
+        free(g->noisy);
+        free(g->noise);
+        free(g->noise_tag);
     }
     free(sys->groups);
     if (sys->aux)

@@ -31,6 +31,7 @@ dq_system_t *dq_system_new(const dq_model_desc_t *model, const dq_param_arg_t *a
         goto fail;
     }
     sys->block_units = DQ__DEFAULT_BLOCK_UNITS;
+    sys->noise_refine = 1;
     /* One thread unless asked: an embedding program's model callbacks need not be
      * thread-safe. The command line asks for one per core. */
     sys->threads_wanted = 1;
@@ -167,6 +168,7 @@ int dq_system_set_module_solver(dq_system_t *sys, const char *module,
 
 int dq_system_resolve_solvers(dq_system_t *sys, dq_registry_t *reg, dq_error_t *err)
 {
+    sys->reg = reg;
     for (size_t i = 1; i < sys->n_modules; ++i) {
         const char *name = sys->modules[i].solver;
         if (!name || sys->mod_solver[i])
@@ -214,25 +216,95 @@ int dq_system_set_seed(dq_system_t *sys, uint64_t seed, dq_error_t *err)
     return DQ_OK;
 }
 
-/* Says once per run that a solver will ignore a diffusion coefficient. */
-static void system_warn_diffusion(dq_system_t *sys)
+int dq_system_set_noise_refine(dq_system_t *sys, unsigned refine, dq_error_t *err)
+{
+    if (sys->prepared)
+        return dq_error_set(err, DQ_EUSAGE, NULL, "the noise refinement is set before prepare");
+    if (refine < 1 || refine > 1000000)
+        return dq_error_set(err, DQ_EINVAL, NULL,
+                            "the noise refinement must be a whole number from 1 to 1000000, got %u",
+                            refine);
+    sys->noise_refine = refine;
+    return DQ_OK;
+}
+
+/* The registry's SDE solvers, ", "-separated, into buf ("" when none is known). */
+static void system_sde_names(const dq_system_t *sys, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; sys->reg && i < dq_registry_count(sys->reg); ++i) {
+        const dq_integrator_entry_t *e = dq_registry_at(sys->reg, i);
+        if (!(e->flags & DQ_CAP_DIFFUSION) || at + strlen(e->name) + 3 >= len)
+            continue;
+        at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", e->name);
+    }
+}
+
+/* A deterministic solver keeps the drift only. Says so once per run when some unit's
+ * diffusion is actually non-zero (a noise amplitude of 0 is no noise), then drops the
+ * diffusion slot, which nothing reads. */
+static void system_drop_ignored_noise(dq_system_t *sys)
 {
     for (size_t gi = 0; gi < sys->n_groups; ++gi) {
-        const dq__group_t *g = &sys->groups[gi];
-        if (g->solver->flags & DQ_CAP_DIFFUSION)
+        dq__group_t *g = &sys->groups[gi];
+        if (!g->g || (g->solver->flags & DQ_CAP_DIFFUSION))
             continue;
-        for (size_t k = 0; k < g->m; ++k) {
-            const dq_state_desc_t *st = sys->states[g->states[k]];
-            if (!(st->flags & DQ_STATE_DIFFUSION) || !sys->warn)
-                continue;
-            char msg[512];
+        size_t s;
+        if (sys->warn && dq__driver_probe_diffusion(sys, gi, &s)) {
+            char names[256], msg[640];
+            system_sde_names(sys, names, sizeof names);
             snprintf(msg, sizeof msg,
-                     "state '%s' has a diffusion coefficient, but solver '%s' integrates the "
-                     "deterministic drift only",
-                     st->name, g->solver->name);
-            sys->warn(sys->warn_user, st->name, msg);
+                     "state '%s' has noise (a non-zero diffusion), but solver '%s' integrates "
+                     "the deterministic drift only%s%s",
+                     sys->states[s]->name, g->solver->name, names[0] ? "; solvers for SDEs: " : "",
+                     names);
+            sys->warn(sys->warn_user, sys->states[s]->name, msg);
+        }
+        /* An ABI 2.0 module may write its diffusion without testing the entry (2.0 always
+         * gave one): it keeps its slot. */
+        int keep = 0;
+        for (size_t k = 0; k < g->n_modules; ++k)
+            keep |= sys->modules[g->modules[k]].abi.abi_minor < 1;
+        if (keep)
+            continue;
+        free(g->g);
+        g->g = NULL;
+        for (size_t i = 0; i < sys->n_lanes; ++i) {
+            sys->lanes[i].view_group = NULL;
+            sys->lanes[i].lg[gi].ctx.g = NULL;
         }
     }
+}
+
+/* What an SDE solver cannot take: multiplicative noise for an additive-noise method, more
+ * units or states than the noise keys hold. */
+static int system_check_noise(const dq_system_t *sys, dq_error_t *err)
+{
+    for (size_t i = 0; i < sys->n_modules; ++i) {
+        const dq_integrator_entry_t *sv = sys->mod_solver[dq__system_group_root(sys, i)];
+        if (!sv || !(sv->flags & DQ_CAP_DIFFUSION))
+            continue;
+        const dq_module_desc_t *md = &sys->modules[i];
+        for (size_t k = 0; k < md->n_states; ++k) {
+            const uint32_t fl = md->states[k].flags;
+            if (!(fl & DQ_STATE_DIFFUSION) || (fl & DQ_STATE_AUX))
+                continue;
+            if ((sv->flags & DQ_CAP_ADDITIVE_NOISE_ONLY) && !(fl & DQ_STATE_ADDITIVE))
+                return dq_error_set(err, DQ_EINVAL, md->states[k].name,
+                                    "solver '%s' is derived for additive noise only, but state "
+                                    "'%s' of model '%s' has multiplicative noise (its diffusion "
+                                    "is not declared independent of the states); use "
+                                    "euler_maruyama, milstein or stochastic_heun",
+                                    sv->name, md->states[k].name, sys->model.name);
+            if (sys->units > ((size_t)1 << 32) || sys->n_states >= ((size_t)1 << 24))
+                return dq_error_set(err, DQ_EINVAL, NULL,
+                                    "noise is keyed for at most 2^32 units and 2^24 states; "
+                                    "model '%s' has %zu units and %zu states",
+                                    sys->model.name, sys->units, sys->n_states);
+        }
+    }
+    return DQ_OK;
 }
 
 /* Padding lanes become copies of the block's last real unit, states and aux alike. */
@@ -255,7 +327,7 @@ static int system_init_states(dq_system_t *sys, dq_error_t *err)
     dq__group_t *root = &sys->groups[sys->n_groups - 1];
     for (size_t b = 0; b < sys->n_blocks; ++b) {
         size_t base = b * root->m * sys->block_units;
-        dq__group_view(l, root, b, root->y + base, root->f + base);
+        dq__group_view(l, root, b, root->y + base, root->f + base, NULL);
         for (size_t i = 0; i < sys->n_modules; ++i) {
             if (!sys->modules[i].init_state)
                 continue;
@@ -288,10 +360,13 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
                                 "model '%s': sub-module '%s' names solver '%s', which was not "
                                 "resolved (dq_system_resolve_solvers)",
                                 sys->model.name, sys->modules[i].name, sys->modules[i].solver);
+    int rc = system_check_noise(sys, err);
+    if (rc)
+        return rc;
     if (sys->block_units > sys->capacity)
         sys->block_units = sys->capacity;
     sys->n_blocks = (sys->units + sys->block_units - 1) / sys->block_units;
-    int rc = dq__system_layout(sys);
+    rc = dq__system_layout(sys);
     if (rc == DQ_OK)
         rc = dq__lanes_start(sys);
     if (rc)
@@ -305,7 +380,7 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
         rc = dq__solvers_init(sys, err);
     if (rc)
         return rc;
-    system_warn_diffusion(sys);
+    system_drop_ignored_noise(sys);
     sys->prepared = 1;
     return DQ_OK;
 }

@@ -31,9 +31,18 @@ typedef struct dq__group {
     double *options;   /* [solver->n_options] */
     size_t *modules;   /* modules whose lifecycle this group runs, parents first */
     size_t n_modules;
-    size_t *states;        /* model-wide indices of the integrated states */
-    size_t m;              /* number of them: components per unit */
-    double *y, *f, *g;     /* arena slots; g NULL when every state is deterministic */
+    size_t *states;    /* model-wide indices of the integrated states */
+    size_t m;          /* number of them: components per unit */
+    double *y, *f, *g; /* arena slots; g NULL when every state is deterministic or the
+                          solver is not an SDE solver */
+    /* SDE solvers: the noisy components, and the normals of the current group of four
+     * noise-grid indices per block ([block][noisy comp][4][lanes]; driver/brownian.c). */
+    size_t *noisy; /* [n_noisy] component indices with DQ_STATE_DIFFUSION */
+    size_t n_noisy;
+    int multiplicative;    /* some noisy state is not DQ_STATE_ADDITIVE */
+    int analytic_gdiag;    /* every module with such states has diffusion_diag */
+    double *noise;         /* 4 * n_noisy * capacity normals */
+    uint64_t *noise_tag;   /* [n_blocks] counter + 1 of the normals held, 0 = none */
     double *state;         /* the solver's persistent per-unit state, or NULL */
     size_t scratch_len;    /* the solver's scratch for the largest block */
     int analytic_jac;      /* every module with states has a jacobian callback */
@@ -58,6 +67,10 @@ typedef struct dq__lane_group {
     double *scratch;
     double *jac_y, *jac_f; /* finite-difference scratch (m * block_units each) */
     double *jac_full;      /* a full analytic Jacobian read for its diagonal */
+    /* SDE solvers: finite-difference scratch for diffusion_diag (len each) and the draw-1
+     * normals of dZ (4 * block_units). */
+    double *sde_y, *sde_f, *sde_g, *noise_z1;
+    unsigned substep; /* the substep being taken, 0 .. substeps - 1 (noise keying) */
 } dq__lane_group_t;
 
 /* A lane steps a contiguous range of blocks; each thread owns one, so nothing a callback
@@ -85,7 +98,8 @@ struct dq__lane {
     uint64_t view_gen;             /* bumped whenever the model-wide tables are rebuilt */
     uint64_t *mview_gen;           /* [n_modules] the tables each module view was gathered at */
     const double *view_y, *view_f; /* the group's buffers in the model-wide tables */
-    const double **mview_yf;       /* [2 * n_modules] the buffers each module view points at */
+    const double *view_g;          /* ... and its diffusion buffer, or NULL */
+    const double **mview_yf;       /* [3 * n_modules] the buffers each module view points at */
     double view_t, view_dt;
     uint64_t view_step;
     dq__lane_group_t *lg; /* [n_groups] */
@@ -117,6 +131,8 @@ struct dq_system {
     unsigned *mod_substeps;                   /* [n_modules], 0 = 1 */
     double *root_options;                     /* the root solver's options as set by the user */
     uint64_t seed;
+    unsigned noise_refine; /* noise-grid intervals per (sub)step, >= 1 */
+    dq_registry_t *reg;    /* the registry solvers were resolved in, or NULL (warnings) */
 
     dq_warn_fn warn;
     void *warn_user;
@@ -166,9 +182,11 @@ double *dq__alloc_doubles(size_t n);
 /* ---- views (core/system/view.c) ---------------------------------------------------- */
 
 /* Points lane l's model-wide tables at block b for group g: g's states read from y and
- * write derivatives to f (its arena block or a solver's buffers); other groups' states
- * point at their arenas, auxiliary states at their arrays. */
-void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double *y, double *f);
+ * write derivatives to f and diffusions to gd (its arena block or a solver's buffers; gd
+ * NULL: no diffusion); other groups' states point at their arenas, auxiliary states at
+ * their arrays. */
+void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double *y, double *f,
+                    double *gd);
 /* Module i's view for the current tables: gathers its local value/derivative/diffusion
  * (and jacobian / jacobian_diag when on). g is the group being called and k the module's
  * position in it (g NULL: gather everything). [borrowed: valid until the next call] */
@@ -182,5 +200,8 @@ int dq__lanes_start(dq_system_t *sys);
 void dq__lanes_stop(dq_system_t *sys);
 /* Runs the solvers' init on every block (after init_state). */
 int dq__solvers_init(dq_system_t *sys, dq_error_t *err);
+/* Says whether some live unit of group gi has a non-zero diffusion at the start, by one
+ * evaluation per block on lane 0; fills *state with the first such state's index. */
+int dq__driver_probe_diffusion(dq_system_t *sys, size_t gi, size_t *state);
 
 #endif

@@ -7,11 +7,13 @@
 #include "internal.h"
 #include "system_impl.h"
 
-void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double *y, double *f)
+void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double *y, double *f,
+                    double *gd)
 {
     const dq_system_t *sys = l->sys;
     l->view_y = y;
     l->view_f = f;
+    l->view_g = gd;
     if (l->view_group == g && l->view_block == b) {
         const size_t ub = l->view_lanes;
         /* Same group and block as the last call: other groups' and aux pointers hold. */
@@ -19,6 +21,7 @@ void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double 
             size_t s = g->states[k], off = k * ub;
             l->val[s] = (double *)y + off;
             l->der[s] = f + off;
+            l->dif[s] = gd && (sys->states[s]->flags & DQ_STATE_DIFFUSION) ? gd + off : NULL;
         }
         return;
     }
@@ -33,14 +36,16 @@ void dq__group_view(dq__lane_t *l, const dq__group_t *g, size_t b, const double 
         }
         const dq__group_t *h = &sys->groups[gi];
         size_t base = b * h->m * sys->block_units, off = sys->state_comp[s] * ub;
+        double *dif = h->g ? h->g + base : NULL;
         if (h == g) {
             l->val[s] = (double *)y + off;
             l->der[s] = f + off;
+            dif = gd;
         } else {
             l->val[s] = h->y + base + off;
             l->der[s] = h->f + base + off;
         }
-        l->dif[s] = h->g && (sys->states[s]->flags & DQ_STATE_DIFFUSION) ? h->g + base + off : NULL;
+        l->dif[s] = dif && (sys->states[s]->flags & DQ_STATE_DIFFUSION) ? dif + off : NULL;
     }
     l->view_group = g;
     l->view_block = b;
@@ -64,16 +69,18 @@ const dq_view_t *dq__module_view(dq__lane_t *l, size_t i, const dq__group_t *g, 
     double **value = tab, **der = value + mv->n_vars, **dif = der + mv->n_own;
     double **jdiag = dif + mv->n_own, **jac = jdiag + mv->n_own;
     dq_view_t *v = &l->mview[i];
-    const double **yf = l->mview_yf + 2 * i;
+    const double **yf = l->mview_yf + 3 * i;
     if (g && l->mview_gen[i] == l->view_gen) {
         /* Same block and group as this module's last call: at most the group's own states
          * moved (to the buffers the solver passed), and often not even they. */
-        for (size_t p = g->moving_at[k];
-             (yf[0] != l->view_y || yf[1] != l->view_f) && p < g->moving_at[k + 1]; ++p) {
+        const int moved = yf[0] != l->view_y || yf[1] != l->view_f || yf[2] != l->view_g;
+        for (size_t p = g->moving_at[k]; moved && p < g->moving_at[k + 1]; ++p) {
             size_t var = g->moving[p], s = mv->vars[var];
             value[var] = l->val[s];
-            if (var < mv->n_own)
+            if (var < mv->n_own) {
                 der[var] = l->der[s];
+                dif[var] = l->dif[s];
+            }
         }
     } else {
         for (size_t q = 0; q < mv->n_vars; ++q)
@@ -88,6 +95,7 @@ const dq_view_t *dq__module_view(dq__lane_t *l, size_t i, const dq__group_t *g, 
     }
     yf[0] = l->view_y;
     yf[1] = l->view_f;
+    yf[2] = l->view_g;
     v->jacobian = NULL;
     v->jacobian_diag = NULL;
     if (l->diag_on) {
@@ -122,7 +130,7 @@ int dq__lane_views_init(dq__lane_t *l)
     l->mtab_off = calloc(sys->n_modules, sizeof *l->mtab_off);
     l->reset = calloc(sys->block_units, 1);
     l->mview_gen = calloc(sys->n_modules, sizeof *l->mview_gen);
-    l->mview_yf = calloc(2 * sys->n_modules, sizeof *l->mview_yf);
+    l->mview_yf = calloc(3 * sys->n_modules, sizeof *l->mview_yf);
     l->view_gen = 1; /* module views start stale (0) */
     if (!l->mview_gen || !l->mview_yf || !l->val || !l->der || !l->dif || !l->jac || !l->jdiag ||
         !l->mview || !l->mtab_off || !l->reset)

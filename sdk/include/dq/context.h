@@ -84,8 +84,7 @@ typedef struct dq_host_api {
     int (*drift_diffusion)(dq_ctx_t *ctx, double t, const double *y, double *f, double *g);
     /* dg[i*units + u] = dG_i/dy_i at (t, y), given g = G(t, y): the model's diffusion_diag
      * when it has one, 0 for additive and deterministic states, else finite differences. */
-    int (*diffusion_diag)(dq_ctx_t *ctx, double t, const double *y, const double *g,
-                          double *dg);
+    int (*diffusion_diag)(dq_ctx_t *ctx, double t, const double *y, const double *g, double *dg);
     /* The Brownian increments of this step, one independent Wiener process per noisy
      * component and unit: dW = W(t + dt) - W(t) and, when dZ is not NULL,
      * dZ = the integral of (W(s) - W(t)) ds over the step (the I_(1,0) of order-1.5
@@ -169,8 +168,7 @@ static inline int dq_compute_derivative_diag(dq_ctx_t *ctx, double t, const doub
 
 /* Since ABI 2.1: the host functions of SDE solvers. A solver that must also load in a 2.0
  * host guards them with DQ_ABI_HAS_FIELD(&ctx->host->abi, dq_host_api_t, brownian). */
-static inline int dq_drift_diffusion(dq_ctx_t *ctx, double t, const double *y, double *f,
-                                     double *g)
+static inline int dq_drift_diffusion(dq_ctx_t *ctx, double t, const double *y, double *f, double *g)
 {
     return ctx->host->drift_diffusion(ctx, t, y, f, g);
 }

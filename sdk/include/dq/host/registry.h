@@ -61,6 +61,9 @@ typedef struct dq_integrator_entry {
     const dq_option_desc_t *options; /* [n_options], NULL when there are none */
     size_t n_options;                /* counted by the host up to the NULL name */
     const char *origin;              /* plugin path, or DQ_ORIGIN_BUILTIN */
+    double strong_order;             /* SDE solvers (DQ_CAP_DIFFUSION); 0 = unknown */
+    double weak_order;
+    uint32_t calculus; /* enum dq_calculus */
 } dq_integrator_entry_t;
 
 typedef struct dq_model_entry {

@@ -72,6 +72,8 @@ typedef struct dq_spec {
     dq_output_format_t output_format;
     int has_seed;
     uint64_t seed;
+    int has_noise_refine;
+    unsigned noise_refine; /* noise-grid intervals per step, 1 .. 1 000 000 */
 } dq_spec_t;
 
 /* The largest spec file dq_spec_load reads (64 MiB); a larger file, or a stream such as

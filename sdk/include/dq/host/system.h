@@ -86,6 +86,11 @@ DQ_API int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t 
 
 /* The run's seed, handed to solvers in ctx->seed (0 by default). Set before prepare. */
 DQ_API int dq_system_set_seed(dq_system_t *sys, uint64_t seed, dq_error_t *err);
+/* Noise-grid intervals per step (default 1): a step's Brownian increment is the exact sum
+ * of `refine` increments over dt/refine, so a run at dt with refine M follows the same
+ * path as a run at dt/M with refine 1 (dq/host/noise.h). For convergence studies; 1 to
+ * 1 000 000, set before prepare. */
+DQ_API int dq_system_set_noise_refine(dq_system_t *sys, unsigned refine, dq_error_t *err);
 /* Lays out the arena, allocates work memory, runs init_state at t0. Requires a solver. */
 DQ_API int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err);
 
