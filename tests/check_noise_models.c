@@ -12,6 +12,7 @@
 
 #include <dq/dq.h>
 #include <dq/host/loader.h>
+#include <dq/host/noise.h>
 #include <dq/host/registry.h>
 #include <dq/host/system.h>
 
@@ -321,6 +322,43 @@ START_TEST(test_noise_hh_sigma_with_rk4_warns_naming_V_and_integrates_the_drift)
 }
 END_TEST
 
+/* One Euler-Maruyama step from rest: V gets the drift step euler takes plus g dW, with
+ * g = sigma / C (hh) or sigma / sqrt(tau_m) (lif) and dW = sqrt(dt) z0 the host's normal for
+ * (seed, unit, state V, grid index 0); hh's gates, which have no noise, keep euler's bits. */
+START_TEST(test_noise_em_step_adds_g_times_the_hosts_dW_to_V_only)
+{
+    double n = 4, sigma[4] = {0.5, 1.0, 2.0, 4.0}, C = 2.0, tau_m = 20.0;
+    const struct {
+        const char *model;
+        dq_param_arg_t args[3];
+        double g_per_sigma;
+    } cases[2] = {
+        {"hh", {{"n", &n, 1, NULL}, {"C", &C, 1, NULL}, {"sigma", sigma, 4, NULL}}, 1.0 / 2.0},
+        {"lif",
+         {{"n", &n, 1, NULL}, {"tau_m", &tau_m, 1, NULL}, {"sigma", sigma, 4, NULL}},
+         1.0 / sqrt(20.0)},
+    };
+    const double dt = 0.01;
+    for (int k = 0; k < 2; ++k) {
+        dq_system_t *em = run_model(cases[k].model, "euler_maruyama", cases[k].args, 3, dt, 1);
+        dq_system_t *eu = run_model(cases[k].model, "euler", cases[k].args, 2, dt, 1);
+        const size_t V = (size_t)dq_system_state_index(em, "V");
+        double z0[4];
+        ck_assert_int_eq(dq_noise_normals(7, 0, 4, V, 0, z0, NULL), DQ_OK); /* run_model's seed */
+        for (size_t u = 0; u < 4; ++u) {
+            const double g = sigma[u] * cases[k].g_per_sigma;
+            ck_assert_ulps(dq_system_value(em, V, u),
+                           dq_system_value(eu, V, u) + g * (sqrt(dt) * z0[u]), 4);
+            for (size_t s = 0; s < dq_system_state_count(em); ++s)
+                if (s != V && !(dq_system_state_flags(em, s) & DQ_STATE_AUX))
+                    ck_assert_double_eq(dq_system_value(em, s, u), dq_system_value(eu, s, u));
+        }
+        dq_system_free(em);
+        dq_system_free(eu);
+    }
+}
+END_TEST
+
 /* ---- the Siegert formula -------------------------------------------------------------------- */
 
 #define SQRT_PI 1.7724538509055160273 /* C11 has no M_PI */
@@ -516,6 +554,7 @@ Suite *noise_models_suite(void)
     tcase_add_test(tc, test_noise_lif_diffusion_is_sigma_over_sqrt_tau_m_and_0_while_refractory);
     tcase_add_test(tc, test_noise_sigma_0_leaves_rk4_results_bit_identical_and_unwarned);
     tcase_add_test(tc, test_noise_hh_sigma_with_rk4_warns_naming_V_and_integrates_the_drift);
+    tcase_add_test(tc, test_noise_em_step_adds_g_times_the_hosts_dW_to_V_only);
     tcase_add_test(tc, test_noise_siegert_helper_matches_references);
     tcase_add_test(tc, test_noise_lif_population_rate_matches_siegert_with_euler_maruyama);
     tcase_add_test(tc, test_noise_lif_population_without_noise_never_fires);
