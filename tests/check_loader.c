@@ -360,6 +360,10 @@ START_TEST(test_loader_loads_descriptor_built_for_older_abi_minor)
     ck_assert_ptr_null(d->reset);
     ck_assert_ptr_null(d->options);
     ck_assert_uint_eq(d->n_options, 0);
+    /* Fields of ABI 2.1, past the 2.0 struct_size: read as zero, not as what follows. */
+    ck_assert_double_eq(d->strong_order, 0.0);
+    ck_assert_double_eq(d->weak_order, 0.0);
+    ck_assert_uint_eq(d->calculus, DQ_CALCULUS_NONE);
     ck_assert_str_eq(d->origin, real(fixture("older_minor.so")));
     env_close(&e);
 }

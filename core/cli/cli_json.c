@@ -99,16 +99,17 @@ json_t *cli_json_integrator(const dq_integrator_entry_t *e)
         opts, "origin", cli_json_str(e->origin));
     /* SDE solvers: orders that need not be whole, and the calculus; null for the others. */
     const int sde = (e->flags & DQ_CAP_DIFFUSION) != 0;
-    bad |= !j || json_object_set_new(j, "strong_order",
-                                     sde && e->strong_order > 0 ? json_real(e->strong_order)
-                                                                : json_null()) ||
+    bad |= !j ||
+           json_object_set_new(j, "strong_order",
+                               sde && e->strong_order > 0 ? json_real(e->strong_order)
+                                                          : json_null()) ||
            json_object_set_new(j, "weak_order",
                                sde && e->weak_order > 0 ? json_real(e->weak_order) : json_null()) ||
-           json_object_set_new(j, "calculus",
-                               sde && e->calculus ? json_string(e->calculus == DQ_CALCULUS_ITO
-                                                                    ? "ito"
-                                                                    : "stratonovich")
-                                                  : json_null());
+           json_object_set_new(
+               j, "calculus",
+               sde && e->calculus
+                   ? json_string(e->calculus == DQ_CALCULUS_ITO ? "ito" : "stratonovich")
+                   : json_null());
     if (bad) {
         json_decref(j);
         return NULL;

@@ -87,12 +87,12 @@ int run_parse(run_opts_t *o, int argc, char **argv)
 {
     static const struct {
         const char *name, *alias;
-    } names[] = {
-        {"--model", NULL}, {"--solver", NULL},      {"--dt", NULL},        {"--t-end", NULL},
-        {"--param", NULL}, {"--solver-opt", NULL},  {"--submodule", NULL}, {"--record", NULL},
-        {"--every", NULL}, {"--units", NULL},       {"--output", "-o"},    {"--format", NULL},
-        {"--seed", NULL},  {"--block-units", NULL}, {"--threads", NULL},   {"--max-steps", NULL},
-        {"--noise-refine", NULL}};
+    } names[] = {{"--model", NULL},     {"--solver", NULL},      {"--dt", NULL},
+                 {"--t-end", NULL},     {"--param", NULL},       {"--solver-opt", NULL},
+                 {"--submodule", NULL}, {"--record", NULL},      {"--every", NULL},
+                 {"--units", NULL},     {"--output", "-o"},      {"--format", NULL},
+                 {"--seed", NULL},      {"--block-units", NULL}, {"--threads", NULL},
+                 {"--max-steps", NULL}, {"--noise-refine", NULL}};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {

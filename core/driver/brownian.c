@@ -92,8 +92,11 @@ int dq__host_diffusion_diag(dq_ctx_t *ctx, double t, const double *y, const doub
     dq__lane_t *l = lg->lane;
     const dq_system_t *sys = l->sys;
     memset(l->jdiag, 0, sys->n_states * sizeof *l->jdiag);
-    for (size_t q = 0; q < grp->n_noisy; ++q)
-        l->jdiag[grp->states[grp->noisy[q]]] = dg + grp->noisy[q] * ctx->units;
+    for (size_t q = 0; q < grp->n_noisy; ++q) {
+        const size_t s = grp->states[grp->noisy[q]];
+        if (!(sys->states[s]->flags & DQ_STATE_ADDITIVE))
+            l->jdiag[s] = dg + grp->noisy[q] * ctx->units;
+    }
     dq__driver_view(lg, t, y, lg->sde_f, NULL);
     l->diag_on = 1;
     rc = dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, diffusion_diag), "diffusion_diag", 0);

@@ -206,8 +206,8 @@ enum spec_top_key {
 };
 
 static const char *const spec_top_keys[SPEC_N_TOP_KEYS] = {
-    "model", "params",     "solver", "solver_options", "dt",
-    "t_end", "submodules", "record", "output",         "seed", "noise_refine"};
+    "model",      "params", "solver", "solver_options", "dt",          "t_end",
+    "submodules", "record", "output", "seed",           "noise_refine"};
 
 int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root)
 {

@@ -131,8 +131,9 @@ typedef struct dq_module_desc {
      * model evaluation per step (Rush-Larsen). */
     dq_module_fn compute_derivative_diag;
     /* since ABI 2.1: dg_r/dy_r, the derivative of each own noisy state's diffusion with
-     * respect to its own value, into v->jacobian_diag[r] (entries NULL for deterministic
-     * states), or NULL (finite differences). Milstein-type SDE solvers need it. */
+     * respect to its own value, into v->jacobian_diag[r] (entries NULL for deterministic and
+     * DQ_STATE_ADDITIVE states, whose dg/dy is 0), or NULL (finite differences).
+     * Milstein-type SDE solvers need it. */
     dq_module_fn diffusion_diag;
 } dq_module_desc_t;
 
