@@ -245,7 +245,7 @@ static const flags_case_t flags_cases[] = {
     {"lif", "ms", "V", DQ_STATE_DIFFUSION | DQ_STATE_ADDITIVE},
     {"lif", "ms", "spikes", DQ_STATE_AUX | DQ_STATE_COUNT},
     {"lif", "ms", "refractory", DQ_STATE_AUX},
-    {"ou", "s", "x", DQ_STATE_DIFFUSION},
+    {"ou", "s", "x", DQ_STATE_DIFFUSION | DQ_STATE_ADDITIVE},
 };
 
 #define N_FLAGS_CASES (int)(sizeof flags_cases / sizeof flags_cases[0])
