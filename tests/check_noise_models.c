@@ -544,6 +544,68 @@ START_TEST(test_noise_lif_population_without_noise_never_fires)
 }
 END_TEST
 
+/* ---- noisy HH trajectories: the same bits wherever a unit is computed -------------------- */
+
+enum { TRAJ_STEPS = 200, TRAJ_EVERY = 25, TRAJ_SAMPLES = TRAJ_STEPS / TRAJ_EVERY };
+
+/* V of units [0, keep) after every TRAJ_EVERY steps of noisy HH (currents 0..20 uA/cm^2
+ * over 1000 units, sigma 3), into v[sample * keep + unit]. */
+static void hh_trajectory(const char *sname, size_t n, size_t block, size_t threads, size_t keep,
+                          double *v)
+{
+    static double I[1000];
+    for (size_t u = 0; u < 1000; ++u)
+        I[u] = 20.0 * (double)u / 999.0;
+    dq_error_t err = {0};
+    double nd = (double)n, sigma = 3.0;
+    const dq_param_arg_t args[] = {
+        {"n", &nd, 1, NULL}, {"I_ext", I, n, NULL}, {"sigma", &sigma, 1, NULL}};
+    dq_system_t *sys = dq_system_new(model_desc("hh"), args, 3, &err);
+    ck_assert_msg(sys != NULL, "%s", err.message);
+    ck_assert_int_eq(dq_system_set_solver(sys, solver(sname), &err), DQ_OK);
+    ck_assert_int_eq(dq_system_set_seed(sys, 2026, &err), DQ_OK);
+    ck_assert_int_eq(dq_system_set_block_units(sys, block, &err), DQ_OK);
+    ck_assert_int_eq(dq_system_set_threads(sys, threads, &err), DQ_OK);
+    ck_assert_msg(dq_system_prepare(sys, 0.0, 0.01, &err) == DQ_OK, "%s", err.message);
+    const long V = dq_system_state_index(sys, "V");
+    for (size_t k = 0; k < TRAJ_SAMPLES; ++k) {
+        ck_assert_msg(dq_system_run(sys, TRAJ_EVERY, &err) == DQ_OK, "%s", err.message);
+        for (size_t u = 0; u < keep; ++u)
+            v[k * keep + u] = dq_system_value(sys, (size_t)V, u);
+    }
+    dq_system_free(sys);
+}
+
+START_TEST(test_noise_hh_trajectories_same_bits_for_threads_blocks_and_population)
+{
+    /* Issue #11's acceptance: 1 and 2 threads, blocks of 1, 256 and 100 000 units, and ten
+     * units alone against the same ten inside a thousand, for every SDE solver. */
+    static const char *const solvers[] = {"euler_maruyama", "milstein", "stochastic_heun", "sra1",
+                                          "exp_euler_maruyama"};
+    static double ref[TRAJ_SAMPLES * 1000], got[TRAJ_SAMPLES * 1000];
+    const size_t blocks[] = {1, 256, 100000};
+    for (size_t s = 0; s < sizeof solvers / sizeof solvers[0]; ++s) {
+        hh_trajectory(solvers[s], 1000, 256, 1, 1000, ref);
+        for (size_t t = 1; t <= 2; ++t)
+            for (size_t b = 0; b < 3; ++b) {
+                if (t == 1 && b == 1)
+                    continue; /* the reference */
+                hh_trajectory(solvers[s], 1000, blocks[b], t, 1000, got);
+                ck_assert_msg(memcmp(ref, got, sizeof ref) == 0,
+                              "%s: threads %zu, block %zu: trajectories differ", solvers[s], t,
+                              blocks[b]);
+            }
+        hh_trajectory(solvers[s], 10, 256, 1, 10, got);
+        for (size_t k = 0; k < TRAJ_SAMPLES; ++k)
+            ck_assert_msg(memcmp(got + k * 10, ref + k * 1000, 10 * sizeof *got) == 0,
+                          "%s: ten units alone differ from the same ten in 1000 (sample %zu)",
+                          solvers[s], k);
+        /* Noise made a difference: two units with (almost) the same current differ. */
+        ck_assert_double_ne(ref[(TRAJ_SAMPLES - 1) * 1000], ref[(TRAJ_SAMPLES - 1) * 1000 + 1]);
+    }
+}
+END_TEST
+
 Suite *noise_models_suite(void)
 {
     Suite *s = suite_create("noise_models");
@@ -558,6 +620,7 @@ Suite *noise_models_suite(void)
     tcase_add_test(tc, test_noise_siegert_helper_matches_references);
     tcase_add_test(tc, test_noise_lif_population_rate_matches_siegert_with_euler_maruyama);
     tcase_add_test(tc, test_noise_lif_population_without_noise_never_fires);
+    tcase_add_test(tc, test_noise_hh_trajectories_same_bits_for_threads_blocks_and_population);
     suite_add_tcase(s, tc);
     return s;
 }
