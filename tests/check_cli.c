@@ -406,15 +406,31 @@ START_TEST(test_cli_newton_failure_names_solver_state_unit_and_time)
 }
 END_TEST
 
-START_TEST(test_cli_list_shows_fifteen_solvers)
+START_TEST(test_cli_list_shows_twenty_solvers)
 {
     ck_assert_int_eq(dqhost("list"), 0);
-    ck_assert_contains(res.out, "Integrators (15):\n");
-    const char *names[] = {
-        "euler",    "midpoint",  "rk2",           "heun2",          "ralston2",
-        "rk3",      "heun3",     "ssprk3",        "ralston3",       "rk4",
-        "ralston4", "exp_euler", "ind_exp_euler", "backward_euler", "implicit_euler"};
-    for (size_t i = 0; i < 15; ++i) {
+    ck_assert_contains(res.out, "Integrators (20):\n");
+    const char *names[] = {"euler",
+                           "midpoint",
+                           "rk2",
+                           "heun2",
+                           "ralston2",
+                           "rk3",
+                           "heun3",
+                           "ssprk3",
+                           "ralston3",
+                           "rk4",
+                           "ralston4",
+                           "exp_euler",
+                           "ind_exp_euler",
+                           "backward_euler",
+                           "implicit_euler",
+                           "euler_maruyama",
+                           "milstein",
+                           "stochastic_heun",
+                           "sra1",
+                           "exp_euler_maruyama"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) {
         char so[64];
         snprintf(so, sizeof so, "/%s.so\n", names[i]);
         ck_assert_contains(res.out, so);
@@ -439,10 +455,26 @@ static const char *check_row(const char *out, const char *solver, char *buf, siz
     return buf;
 }
 
-static const char *const builtin_solvers[] = {
-    "euler",    "midpoint",  "rk2",           "heun2",          "ralston2",
-    "rk3",      "heun3",     "ssprk3",        "ralston3",       "rk4",
-    "ralston4", "exp_euler", "ind_exp_euler", "backward_euler", "implicit_euler"};
+static const char *const builtin_solvers[] = {"euler",
+                                              "midpoint",
+                                              "rk2",
+                                              "heun2",
+                                              "ralston2",
+                                              "rk3",
+                                              "heun3",
+                                              "ssprk3",
+                                              "ralston3",
+                                              "rk4",
+                                              "ralston4",
+                                              "exp_euler",
+                                              "ind_exp_euler",
+                                              "backward_euler",
+                                              "implicit_euler",
+                                              "euler_maruyama",
+                                              "milstein",
+                                              "stochastic_heun",
+                                              "sra1",
+                                              "exp_euler_maruyama"};
 
 START_TEST(test_cli_check_passes_every_builtin_solver)
 {
@@ -455,7 +487,7 @@ START_TEST(test_cli_check_passes_every_builtin_solver)
         ck_assert_msg(strstr(row, "PASS") != NULL, "no PASS row for %s in:\n%s", builtin_solvers[i],
                       res.out);
     }
-    ck_assert_contains(res.out, "15 solver(s) checked, 15 passed, 0 failed.\n");
+    ck_assert_contains(res.out, "20 solver(s) checked, 20 passed, 0 failed.\n");
     /* The models are checked too, in a table of their own. */
     char mrow[256];
     ck_assert_contains(res.out, "\nmodel ");
@@ -509,7 +541,7 @@ START_TEST(test_cli_check_json_has_every_check_and_order)
         ck_assert_str_eq(json_string_value(json_object_get(logistic, "status")), "measured");
         ck_assert_uint_eq(json_array_size(json_object_get(logistic, "error")), 4);
     }
-    ck_assert_uint_eq(n_solvers, 15);
+    ck_assert_uint_eq(n_solvers, 20);
     json_decref(doc);
 }
 END_TEST
@@ -900,7 +932,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_bad_plugin_is_skipped_and_strict_fails);
     tcase_add_test(tc, test_cli_solver_options_are_listed_set_and_checked);
     tcase_add_test(tc, test_cli_newton_failure_names_solver_state_unit_and_time);
-    tcase_add_test(tc, test_cli_list_shows_fifteen_solvers);
+    tcase_add_test(tc, test_cli_list_shows_twenty_solvers);
     tcase_add_test(tc, test_cli_check_passes_every_builtin_solver);
     tcase_add_test(tc, test_cli_check_json_has_every_check_and_order);
     tcase_add_test(tc, test_cli_check_by_alias_and_name);

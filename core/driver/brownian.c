@@ -104,22 +104,23 @@ int dq__host_diffusion_diag(dq_ctx_t *ctx, double t, const double *y, const doub
     return rc;
 }
 
-/* The draw-0 normals of counter c for the context's block: kept per block, so the four
- * grid indices one Philox call gives serve four consecutive steps. */
-static const double *sde_normals0(dq__lane_group_t *lg, uint64_t c)
+/* The normals of counter c and `draw` (0: dW, 1: dZ's own part) for the context's block:
+ * kept per block, so the four grid indices one Philox call gives serve four consecutive
+ * steps. Laid out [draw][block][noisy comp][4][lanes]. */
+static const double *sde_normals(dq__lane_group_t *lg, uint64_t c, uint32_t draw)
 {
     const dq__group_t *grp = lg->group;
     const dq_system_t *sys = lg->lane->sys;
     const dq_ctx_t *ctx = &lg->ctx;
-    const size_t b = lg->lane->block;
-    double *held = grp->noise + 4 * grp->n_noisy * b * sys->block_units;
-    if (grp->noise_tag[b] != c + 1) {
+    const size_t b = lg->lane->block, per = 4 * grp->n_noisy;
+    double *held = grp->noise + draw * per * sys->capacity + per * b * sys->block_units;
+    if (grp->noise_tag[2 * b + draw] != c + 1) {
         for (size_t q = 0; q < grp->n_noisy; ++q) {
-            const dq__noise_key_t key = {sys->seed, (uint32_t)grp->states[grp->noisy[q]], 0};
+            const dq__noise_key_t key = {sys->seed, (uint32_t)grp->states[grp->noisy[q]], draw};
             dq__noise_fill(&key, c, (uint32_t)ctx->unit0, ctx->units, ctx->live,
                            held + 4 * q * ctx->units);
         }
-        grp->noise_tag[b] = c + 1;
+        grp->noise_tag[2 * b + draw] = c + 1;
     }
     return held;
 }
@@ -137,23 +138,36 @@ int dq__host_brownian(dq_ctx_t *ctx, double *dW, double *dZ)
     const double h = ctx->dt / R, sh = sqrt(h), zh = 0.5 * h * sh;
     const double inv_sqrt3 = 0.57735026918962576451;
     const uint64_t first = (ctx->step * grp->substeps + lg->substep) * R;
-    memset(dW, 0, ctx->len * sizeof *dW);
-    if (dZ)
-        memset(dZ, 0, ctx->len * sizeof *dZ);
+    if (R > 1 || grp->n_noisy < grp->m) {
+        memset(dW, 0, ctx->len * sizeof *dW);
+        if (dZ)
+            memset(dZ, 0, ctx->len * sizeof *dZ);
+    }
     for (unsigned r = 0; r < R; ++r) {
         const uint64_t i = first + r, c = i / 4;
         const size_t j = (size_t)(i % 4);
-        const double *held = sde_normals0(lg, c);
+        const double *held0 = sde_normals(lg, c, 0);
+        const double *held1 = dZ ? sde_normals(lg, c, 1) : NULL;
         for (size_t q = 0; q < grp->n_noisy; ++q) {
             const size_t k = grp->noisy[q];
-            const double *restrict z0 = held + (4 * q + j) * units;
+            const double *restrict z0 = held0 + (4 * q + j) * units;
             double *restrict w = dW + k * units;
+            if (R == 1) {
+                /* One interval: no sums (and no clearing) needed. */
+                for (size_t u = 0; u < units; ++u)
+                    w[u] = sh * z0[u];
+                if (dZ) {
+                    const double *restrict z1 = held1 + (4 * q + j) * units;
+                    double *restrict z = dZ + k * units;
+                    for (size_t u = 0; u < units; ++u)
+                        z[u] = zh * (z0[u] + inv_sqrt3 * z1[u]);
+                }
+                continue;
+            }
             if (dZ) {
                 /* dZ over the step: each interval adds h (W - W(start)) before its own
                  * increment, then its own dZ_i. */
-                const dq__noise_key_t key = {sys->seed, (uint32_t)grp->states[k], 1};
-                dq__noise_fill(&key, c, (uint32_t)ctx->unit0, units, ctx->live, lg->noise_z1);
-                const double *restrict z1 = lg->noise_z1 + j * units;
+                const double *restrict z1 = held1 + (4 * q + j) * units;
                 double *restrict z = dZ + k * units;
                 for (size_t u = 0; u < units; ++u)
                     z[u] += h * w[u] + zh * (z0[u] + inv_sqrt3 * z1[u]);

@@ -157,8 +157,7 @@ int dq__lanes_start(dq_system_t *sys)
                 lg->sde_y = dq__alloc_doubles(mB);
                 lg->sde_f = dq__alloc_doubles(mB);
                 lg->sde_g = dq__alloc_doubles(mB);
-                lg->noise_z1 = dq__alloc_doubles(4 * sys->block_units);
-                if (!lg->sde_y || !lg->sde_f || !lg->sde_g || !lg->noise_z1)
+                if (!lg->sde_y || !lg->sde_f || !lg->sde_g)
                     return DQ_ENOMEM;
             }
             lg->ctx = (dq_ctx_t){.abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
@@ -191,7 +190,6 @@ void dq__lanes_stop(dq_system_t *sys)
             free(l->lg[gi].sde_y);
             free(l->lg[gi].sde_f);
             free(l->lg[gi].sde_g);
-            free(l->lg[gi].noise_z1);
         }
         free(l->lg);
         dq__lane_views_free(l);

@@ -152,8 +152,8 @@ static int layout_group_memory(dq_system_t *sys, dq__group_t *g)
         return DQ_ENOMEM;
     /* The normals an SDE solver's block holds between steps (driver/brownian.c). */
     if (noisy && (sv->flags & DQ_CAP_DIFFUSION)) {
-        g->noise = dq__alloc_doubles(4 * g->n_noisy * sys->capacity);
-        g->noise_tag = calloc(sys->n_blocks, sizeof *g->noise_tag);
+        g->noise = dq__alloc_doubles(2 * 4 * g->n_noisy * sys->capacity);
+        g->noise_tag = calloc(2 * sys->n_blocks, sizeof *g->noise_tag);
         if (!g->noise || !g->noise_tag)
             return DQ_ENOMEM;
     }

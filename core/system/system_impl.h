@@ -36,7 +36,8 @@ typedef struct dq__group {
     double *y, *f, *g; /* arena slots; g NULL when every state is deterministic or the
                           solver is not an SDE solver */
     /* SDE solvers: the noisy components, and the normals of the current group of four
-     * noise-grid indices per block ([block][noisy comp][4][lanes]; driver/brownian.c). */
+     * noise-grid indices per block and draw ([draw][block][noisy comp][4][lanes];
+     * driver/brownian.c). */
     size_t *noisy; /* [n_noisy] component indices with DQ_STATE_DIFFUSION */
     size_t n_noisy;
     int multiplicative;    /* some noisy state is not DQ_STATE_ADDITIVE */
@@ -67,9 +68,8 @@ typedef struct dq__lane_group {
     double *scratch;
     double *jac_y, *jac_f; /* finite-difference scratch (m * block_units each) */
     double *jac_full;      /* a full analytic Jacobian read for its diagonal */
-    /* SDE solvers: finite-difference scratch for diffusion_diag (len each) and the draw-1
-     * normals of dZ (4 * block_units). */
-    double *sde_y, *sde_f, *sde_g, *noise_z1;
+    /* SDE solvers: finite-difference scratch for diffusion_diag (len each). */
+    double *sde_y, *sde_f, *sde_g;
     unsigned substep; /* the substep being taken, 0 .. substeps - 1 (noise keying) */
 } dq__lane_group_t;
 

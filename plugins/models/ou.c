@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ou.c -- the Ornstein-Uhlenbeck process dx = theta (mu - x) dt + sigma dW. The drift alone
  * is exact: mu + (x0 - mu) e^(-theta t); with noise the stationary law is
- * N(mu, sigma^2 / (2 theta)). x has a diffusion slot, which a solver for SDEs reads and a
+ * N(mu, sigma^2 / (2 theta)). x has additive noise (g = sigma does not depend on x), which
+ * SDE solvers integrate (sra1 too; exp_euler_maruyama with the exact transition law) and a
  * deterministic solver ignores (the host warns). A population of n independent units. */
 #include <stddef.h>
 
@@ -61,7 +62,10 @@ static int ou_jacobian_diag(const dq_view_t *v)
 }
 
 static const dq_state_desc_t ou_states[] = {
-    {.name = "x", .unit = NULL, .doc = "the process", .flags = DQ_STATE_DIFFUSION},
+    {.name = "x",
+     .unit = NULL,
+     .doc = "the process",
+     .flags = DQ_STATE_DIFFUSION | DQ_STATE_ADDITIVE},
 };
 
 DQ_MODULE(ou_root, .name = "ou", .parent = -1, .states = ou_states, .n_states = DQ_COUNT(ou_states),
