@@ -189,6 +189,47 @@ START_TEST(test_cli_list_json_has_entries_and_load_records)
 }
 END_TEST
 
+/* SDE solvers show orders that are not whole and their calculus, in text and JSON. */
+START_TEST(test_cli_list_and_info_show_sde_orders_and_calculus)
+{
+    ck_assert_int_eq(dqhost("list"), 0);
+    ck_assert_contains(res.out, "SDE (STRONG, WEAK, CALCULUS)");
+    ck_assert_ptr_nonnull(strstr(strstr(res.out, "\n  sra1 "), "strong 1.5, weak 2, Ito"));
+    ck_assert_ptr_nonnull(
+        strstr(strstr(res.out, "\n  stochastic_heun "), "strong 1, weak 1, Stratonovich"));
+    ck_assert_int_eq(dqhost("info", "em"), 0);
+    ck_assert_contains(res.out, "integrator euler_maruyama\n");
+    ck_assert_contains(res.out, "  order:        1 (on ODEs: a model without noise)\n");
+    ck_assert_contains(res.out, "  SDE:          strong 0.5, weak 1, Ito\n");
+    ck_assert_int_eq(dqhost("info", "sra1"), 0);
+    ck_assert_contains(res.out, "  SDE:          strong 1.5, weak 2, Ito (additive noise only)\n");
+    ck_assert_int_eq(dqhost("info", "rk4"), 0);
+    ck_assert_ptr_null(strstr(res.out, "SDE:"));
+    ck_assert_int_eq(dqhost("list", "--json"), 0);
+    json_t *doc = json_loads(res.out, 0, NULL), *ints = json_object_get(doc, "integrators");
+    int seen = 0;
+    for (size_t i = 0; i < json_array_size(ints); ++i) {
+        json_t *e = json_array_get(ints, i);
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (strcmp(name, "euler_maruyama") == 0) {
+            ck_assert_double_eq(json_real_value(json_object_get(e, "strong_order")), 0.5);
+            ck_assert_double_eq(json_real_value(json_object_get(e, "weak_order")), 1.0);
+            ck_assert_str_eq(json_string_value(json_object_get(e, "calculus")), "ito");
+            seen++;
+        } else if (strcmp(name, "stochastic_heun") == 0) {
+            ck_assert_str_eq(json_string_value(json_object_get(e, "calculus")), "stratonovich");
+            seen++;
+        } else if (strcmp(name, "rk4") == 0) {
+            ck_assert(json_is_null(json_object_get(e, "strong_order")));
+            ck_assert(json_is_null(json_object_get(e, "calculus")));
+            seen++;
+        }
+    }
+    ck_assert_int_eq(seen, 3);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(test_cli_info_by_name_and_alias)
 {
     ck_assert_int_eq(dqhost("info", "explicit"), 0);
@@ -922,6 +963,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_list_shows_integrators_models_and_sources);
     tcase_add_test(tc, test_cli_list_json_has_entries_and_load_records);
     tcase_add_test(tc, test_cli_info_by_name_and_alias);
+    tcase_add_test(tc, test_cli_list_and_info_show_sde_orders_and_calculus);
     tcase_add_test(tc, test_cli_info_unknown_name_says_did_you_mean_and_exits_2);
     tcase_add_test(tc, test_cli_help_and_version);
     tcase_add_test(tc, test_cli_missing_plugin_dir_warns_and_continues);
