@@ -41,6 +41,14 @@
 #define NOISE_INLINE static inline
 #endif
 
+/* GCC needs `omp simd` to vectorise the loops below at -O2; clang, which cannot vectorise
+ * the transform's fma calls on baseline x86-64, would warn that it failed. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NOISE_SIMD _Pragma("omp simd")
+#else
+#define NOISE_SIMD
+#endif
+
 /* Per-CPU versions: GCC on x86-64 (clang builds, e.g. the fuzz build, take the portable
  * code alone). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -125,14 +133,34 @@ NOISE_INLINE void noise_box_muller(uint32_t a, uint32_t b, double *z0, double *z
     *z1 = (oct >= 4u ? -r : r) * y;
 }
 
-/* The words of lanes u0 .. u0 + n - 1, one Philox call per lane. */
-NOISE_INLINE void noise_philox_lanes(const philox4x32_key_t k, uint32_t c0, uint32_t c1,
-                                     uint32_t unit0, uint32_t u0, uint32_t last, uint32_t word3,
-                                     size_t n, noise_words_t *restrict w)
+/* What one dq__noise_fill call keys its Philox calls by. */
+typedef struct noise_call {
+    philox4x32_key_t k;
+    uint32_t c0, c1, word3, unit0;
+    uint32_t last; /* the last live lane: padding lanes repeat its unit, noise included */
+} noise_call_t;
+
+NOISE_INLINE noise_call_t noise_call(const dq__noise_key_t *key, uint64_t counter, uint32_t unit0,
+                                     size_t live)
 {
-#pragma omp simd
+    const noise_call_t c = {{{(uint32_t)key->seed, (uint32_t)(key->seed >> 32)}},
+                            (uint32_t)counter,
+                            (uint32_t)(counter >> 32),
+                            key->state | (key->draw << 24),
+                            unit0,
+                            (uint32_t)(live ? live - 1 : 0)};
+    return c;
+}
+
+/* The words of lanes u0 .. u0 + n - 1, one Philox call per lane. */
+NOISE_INLINE void noise_philox_lanes(const noise_call_t *nc, uint32_t u0, size_t n,
+                                     noise_words_t *restrict w)
+{
+    const philox4x32_key_t k = nc->k;
+    const uint32_t c0 = nc->c0, c1 = nc->c1, word3 = nc->word3, unit0 = nc->unit0;
+    const uint32_t last = nc->last;
+    NOISE_SIMD
     for (uint32_t i = 0; i < (uint32_t)n; ++i) {
-        /* Padding lanes repeat the last real unit, noise included. */
         const uint32_t off = u0 + i < last ? u0 + i : last;
         const philox4x32_ctr_t c = {{c0, c1, unit0 + off, word3}};
         const philox4x32_ctr_t r = philox4x32_R(10, c, k);
@@ -143,13 +171,26 @@ NOISE_INLINE void noise_philox_lanes(const philox4x32_key_t k, uint32_t c0, uint
     }
 }
 
+/* The normals of the n lanes of w into out[j*lanes + i], i < n. */
+NOISE_INLINE void noise_transform(const noise_words_t *restrict w, size_t n, size_t lanes,
+                                  double *restrict out)
+{
+    double *restrict o0 = out, *restrict o1 = o0 + lanes, *restrict o2 = o1 + lanes,
+                     *restrict o3 = o2 + lanes;
+    NOISE_SIMD
+    for (size_t i = 0; i < n; ++i) {
+        noise_box_muller(w->w[0][i], w->w[1][i], &o0[i], &o1[i]);
+        noise_box_muller(w->w[2][i], w->w[3][i], &o2[i], &o3[i]);
+    }
+}
+
 #if defined(NOISE_X86)
 /* Random123's Philox4x32 for a 16-lane vector word "v16": the header's round, key schedule
  * and R-round templates, given the vector types, constants and mulhilo they expect. */
 typedef uint32_t noise_v16_t __attribute__((vector_size(64)));
 typedef uint64_t noise_v8q_t __attribute__((vector_size(64)));
-#define PHILOX_M4xv16_0 ((noise_v16_t){0} + PHILOX_M4x32_0)
-#define PHILOX_M4xv16_1 ((noise_v16_t){0} + PHILOX_M4x32_1)
+#define PHILOX_M4xv16_0 noise_splat16(PHILOX_M4x32_0)
+#define PHILOX_M4xv16_1 noise_splat16(PHILOX_M4x32_1)
 #define PHILOX_Wv16_0 PHILOX_W32_0
 #define PHILOX_Wv16_1 PHILOX_W32_1
 #define PHILOX4xv16_DEFAULT_ROUNDS PHILOX4x32_DEFAULT_ROUNDS
@@ -165,6 +206,14 @@ NOISE_INLINE noise_v16_t mulhilov16(noise_v16_t a, noise_v16_t b, noise_v16_t *h
     return a * b;
 }
 
+/* x in every lane, written out: for `zero + x`, GCC's sanitizer builds warn of a read of
+ * uninitialized lanes. */
+NOISE_INLINE noise_v16_t noise_splat16(uint32_t x)
+{
+    const noise_v16_t v = {x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x};
+    return v;
+}
+
 /* clang-format off */
 _r123array_tpl(2, v16, noise_v16_t)
 _r123array_tpl(4, v16, noise_v16_t)
@@ -174,19 +223,19 @@ _philoxNxW_tpl(4, 2, v16, noise_v16_t)
 
 /* The words of lanes u0 .. u0 + n - 1, 16 lanes per vector (n is a multiple of 8: the last
  * vector may compute 8 lanes past n, into the chunk's spare room). */
-NOISE_INLINE void noise_philox_v16(const philox4x32_key_t k, uint32_t c0, uint32_t c1,
-                                   uint32_t unit0, uint32_t u0, uint32_t last, uint32_t word3,
-                                   size_t n, noise_words_t *restrict w)
+NOISE_INLINE void noise_philox_v16(const noise_call_t *nc, uint32_t u0, size_t n,
+                                   noise_words_t *restrict w)
 {
-    const noise_v16_t zero = {0};
     const noise_v16_t iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-    const philox4xv16_key_t kv = {{zero + k.v[0], zero + k.v[1]}};
+    const noise_v16_t lastv = noise_splat16(nc->last);
+    const philox4xv16_key_t kv = {{noise_splat16(nc->k.v[0]), noise_splat16(nc->k.v[1])}};
     for (uint32_t i = 0; i < (uint32_t)n; i += 16) {
         /* Padding lanes repeat the last real unit, as in noise_philox_lanes. */
-        const noise_v16_t off = iota + (u0 + i), lastv = zero + last;
+        const noise_v16_t off = iota + (u0 + i);
         const noise_v16_t below = (noise_v16_t)(off < lastv);
-        const noise_v16_t unit = zero + unit0 + ((off & below) | (lastv & ~below));
-        const philox4xv16_ctr_t c = {{zero + c0, zero + c1, unit, zero + word3}};
+        const philox4xv16_ctr_t c = {{noise_splat16(nc->c0), noise_splat16(nc->c1),
+                                      nc->unit0 + ((off & below) | (lastv & ~below)),
+                                      noise_splat16(nc->word3)}};
         const philox4xv16_ctr_t r = philox4xv16_R(10, c, kv);
         for (int j = 0; j < 4; ++j)
             memcpy(&w->w[j][i], &r.v[j], sizeof r.v[j]);
@@ -195,47 +244,40 @@ NOISE_INLINE void noise_philox_v16(const philox4x32_key_t k, uint32_t c0, uint32
 /* clang-format on */
 #endif
 
-/* vec16: Philox on 16-lane vectors (only where mulhilov16 compiles well: AVX-512). */
+/* The chunks of one call, Philox then transform. */
 NOISE_INLINE void noise_fill_lanes(const dq__noise_key_t *key, uint64_t counter, uint32_t unit0,
-                                   size_t lanes, size_t live, double *restrict out, int vec16)
+                                   size_t lanes, size_t live, double *restrict out)
 {
-    const philox4x32_key_t k = {{(uint32_t)key->seed, (uint32_t)(key->seed >> 32)}};
-    const uint32_t c0 = (uint32_t)counter, c1 = (uint32_t)(counter >> 32);
-    const uint32_t word3 = key->state | (key->draw << 24);
-    const uint32_t last = (uint32_t)(live ? live - 1 : 0);
+    const noise_call_t nc = noise_call(key, counter, unit0, live);
     noise_words_t w;
     for (size_t u0 = 0; u0 < lanes; u0 += NOISE_CHUNK) {
         const size_t n = lanes - u0 < NOISE_CHUNK ? lanes - u0 : NOISE_CHUNK;
-#if defined(NOISE_X86)
-        if (vec16)
-            noise_philox_v16(k, c0, c1, unit0, (uint32_t)u0, last, word3, n, &w);
-        else
-#endif
-            noise_philox_lanes(k, c0, c1, unit0, (uint32_t)u0, last, word3, n, &w);
-        double *restrict o0 = out + u0, *restrict o1 = o0 + lanes, *restrict o2 = o1 + lanes,
-                         *restrict o3 = o2 + lanes;
-#pragma omp simd
-        for (size_t i = 0; i < n; ++i) {
-            noise_box_muller(w.w[0][i], w.w[1][i], &o0[i], &o1[i]);
-            noise_box_muller(w.w[2][i], w.w[3][i], &o2[i], &o3[i]);
-        }
+        noise_philox_lanes(&nc, (uint32_t)u0, n, &w);
+        noise_transform(&w, n, lanes, out + u0);
     }
-    (void)vec16;
 }
 
 #if defined(NOISE_X86)
-__attribute__((target("arch=x86-64-v4,prefer-vector-width=512"))) static void
-noise_fill_v4(const dq__noise_key_t *key, uint64_t counter, uint32_t unit0, size_t lanes,
-              size_t live, double *restrict out)
+/* The same with Philox on 16-lane vectors, where mulhilov16 compiles well. */
+__attribute__((target("avx512f,avx512dq,fma,prefer-vector-width=512"))) static void
+noise_fill_avx512(const dq__noise_key_t *key, uint64_t counter, uint32_t unit0, size_t lanes,
+                  size_t live, double *restrict out)
 {
-    noise_fill_lanes(key, counter, unit0, lanes, live, out, 1);
+    const noise_call_t nc = noise_call(key, counter, unit0, live);
+    noise_words_t w;
+    for (size_t u0 = 0; u0 < lanes; u0 += NOISE_CHUNK) {
+        const size_t n = lanes - u0 < NOISE_CHUNK ? lanes - u0 : NOISE_CHUNK;
+        noise_philox_v16(&nc, (uint32_t)u0, n, &w);
+        noise_transform(&w, n, lanes, out + u0);
+    }
 }
 
-__attribute__((target("arch=x86-64-v3"))) static void
-noise_fill_v3(const dq__noise_key_t *key, uint64_t counter, uint32_t unit0, size_t lanes,
-              size_t live, double *restrict out)
+__attribute__((target("avx2,fma"))) static void noise_fill_avx2(const dq__noise_key_t *key,
+                                                                uint64_t counter, uint32_t unit0,
+                                                                size_t lanes, size_t live,
+                                                                double *restrict out)
 {
-    noise_fill_lanes(key, counter, unit0, lanes, live, out, 0);
+    noise_fill_lanes(key, counter, unit0, lanes, live, out);
 }
 #endif
 
@@ -244,11 +286,12 @@ void dq__noise_fill(const dq__noise_key_t *key, uint64_t counter, uint32_t unit0
 {
 #if defined(NOISE_X86)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("x86-64-v4"))
-        noise_fill_v4(key, counter, unit0, lanes, live, out);
-    else if (__builtin_cpu_supports("x86-64-v3"))
-        noise_fill_v3(key, counter, unit0, lanes, live, out);
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("fma"))
+        noise_fill_avx512(key, counter, unit0, lanes, live, out);
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        noise_fill_avx2(key, counter, unit0, lanes, live, out);
     else
 #endif
-        noise_fill_lanes(key, counter, unit0, lanes, live, out, 0);
+        noise_fill_lanes(key, counter, unit0, lanes, live, out);
 }
