@@ -15,17 +15,19 @@
  * ln m = 2 atanh(s), s = (m - 1)/(m + 1), a degree-14 polynomial in s). Word b gives the angle
  * 2 pi (b + 1/2) 2^-32: its top three bits pick the octant, the other 29 the position in it,
  * mirrored in odd octants, and sin and cos there are fdlibm's kernels (degrees 13 and 14).
- * Every step is an integer operation, a correctly rounded sqrt or an explicit fma, with no
- * contraction left to the compiler (CMake builds this file with -ffp-contract=off): a normal
- * is the same bits in every lane of every vector width, whatever the CPU's vector extensions
- * and the compiler (GCC or clang), and within 4 ulp of Box-Muller done exactly on the same
- * words (0.5 ulp on average).
+ * Every step is an integer operation or a correctly rounded one (+, -, *, /, sqrt, and the
+ * fmas written out), with no contraction left to the compiler (CMake builds this file with
+ * -ffp-contract=off) and no libm function but fma: a normal is the same bits in every lane
+ * of every vector width, whatever the CPU's vector extensions and the compiler (GCC or
+ * clang), and within 4 ulp of Box-Muller done exactly on the same words (0.5 on average).
  *
- * Speed: the words come in chunks, by a 32-bit-only loop apart from the floating-point one.
- * With GCC on x86-64 the file is compiled three times over (AVX-512, AVX2, baseline) and
- * picks by the CPU; the AVX-512 version runs Random123's own Philox round on 16-lane GCC
- * vectors (its round templates instantiated for a vector word, with a mulhilo built from
- * even/odd 32x32->64 products), as GCC does not find that for the scalar round. */
+ * Speed: the words of a chunk of lanes come from a 32-bit-only loop, apart from the
+ * floating-point one. With GCC on x86-64 the chunk loop is compiled for AVX-512 + FMA, for
+ * AVX2 + FMA and for the baseline, and dq__noise_fill picks by the CPU (the baseline calls
+ * libm's fma: slow, the same bits). The AVX-512 version runs Random123's own Philox round on
+ * 16-lane GCC vectors (its round templates instantiated for a vector word, with a mulhilo
+ * from even/odd 32x32->64 products), which halves its cost: GCC vectorises the scalar round
+ * with 64-bit multiplies and widening shuffles. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
