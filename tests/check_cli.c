@@ -189,6 +189,47 @@ START_TEST(test_cli_list_json_has_entries_and_load_records)
 }
 END_TEST
 
+/* SDE solvers show orders that are not whole and their calculus, in text and JSON. */
+START_TEST(test_cli_list_and_info_show_sde_orders_and_calculus)
+{
+    ck_assert_int_eq(dqhost("list"), 0);
+    ck_assert_contains(res.out, "SDE (STRONG, WEAK, CALCULUS)");
+    ck_assert_ptr_nonnull(strstr(strstr(res.out, "\n  sra1 "), "strong 1.5, weak 2, Ito"));
+    ck_assert_ptr_nonnull(
+        strstr(strstr(res.out, "\n  stochastic_heun "), "strong 1, weak 1, Stratonovich"));
+    ck_assert_int_eq(dqhost("info", "em"), 0);
+    ck_assert_contains(res.out, "integrator euler_maruyama\n");
+    ck_assert_contains(res.out, "  order:        1 (on ODEs: a model without noise)\n");
+    ck_assert_contains(res.out, "  SDE:          strong 0.5, weak 1, Ito\n");
+    ck_assert_int_eq(dqhost("info", "sra1"), 0);
+    ck_assert_contains(res.out, "  SDE:          strong 1.5, weak 2, Ito (additive noise only)\n");
+    ck_assert_int_eq(dqhost("info", "rk4"), 0);
+    ck_assert_ptr_null(strstr(res.out, "SDE:"));
+    ck_assert_int_eq(dqhost("list", "--json"), 0);
+    json_t *doc = json_loads(res.out, 0, NULL), *ints = json_object_get(doc, "integrators");
+    int seen = 0;
+    for (size_t i = 0; i < json_array_size(ints); ++i) {
+        json_t *e = json_array_get(ints, i);
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (strcmp(name, "euler_maruyama") == 0) {
+            ck_assert_double_eq(json_real_value(json_object_get(e, "strong_order")), 0.5);
+            ck_assert_double_eq(json_real_value(json_object_get(e, "weak_order")), 1.0);
+            ck_assert_str_eq(json_string_value(json_object_get(e, "calculus")), "ito");
+            seen++;
+        } else if (strcmp(name, "stochastic_heun") == 0) {
+            ck_assert_str_eq(json_string_value(json_object_get(e, "calculus")), "stratonovich");
+            seen++;
+        } else if (strcmp(name, "rk4") == 0) {
+            ck_assert(json_is_null(json_object_get(e, "strong_order")));
+            ck_assert(json_is_null(json_object_get(e, "calculus")));
+            seen++;
+        }
+    }
+    ck_assert_int_eq(seen, 3);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(test_cli_info_by_name_and_alias)
 {
     ck_assert_int_eq(dqhost("info", "explicit"), 0);
@@ -659,6 +700,93 @@ START_TEST(test_cli_check_usage_errors_exit_2)
 }
 END_TEST
 
+/* -- issue 11: `dqhost check` on SDE solvers ------------------------------------------- */
+
+START_TEST(test_cli_check_json_has_sde_checks_skipped_for_deterministic_solvers)
+{
+    ck_assert_int_eq(dqhost("check", "--json", "rk4"), 0);
+    json_t *doc = json_loads(res.out, 0, NULL);
+    json_t *s = json_array_get(doc, 0);
+    ck_assert(json_is_null(json_object_get(s, "sde")));
+    const char *names[] = {"strong", "weak", "moments", "noise"};
+    for (size_t k = 0; k < 4; ++k) {
+        json_t *c = json_object_get(json_object_get(s, "checks"), names[k]);
+        ck_assert_str_eq(json_string_value(json_object_get(c, "status")), "skip");
+        ck_assert_str_eq(json_string_value(json_object_get(c, "detail")),
+                         "not an SDE solver (no DQ_CAP_DIFFUSION)");
+    }
+    json_decref(doc);
+    /* No SDE table for deterministic solvers. */
+    ck_assert_int_eq(dqhost("check", "rk4"), 0);
+    ck_assert_ptr_null(strstr(res.out, "sde solver"));
+}
+END_TEST
+
+/* The SDE solver plugins, when this build has them. */
+START_TEST(test_cli_check_sde_solvers_show_calculus_orders_paths_and_ladder)
+{
+    if (access(DQ_TEST_PLUGIN_DIR "/euler_maruyama.so", R_OK) != 0)
+        return;
+    char row[256];
+    ck_assert_int_eq(dqhost("check", "euler_maruyama"), 0);
+    ck_assert_contains(res.out, "\nsde solver ");
+    check_row(res.out + (strstr(res.out, "\nsde solver ") - res.out) + 1, "euler_maruyama", row,
+              sizeof row);
+    ck_assert_contains(row, "Ito");
+    ck_assert_contains(row, "gbm/gbm_drift");
+    ck_assert_contains(row, "2000/4000");
+    ck_assert_contains(row, "PASS");
+    ck_assert_contains(res.out, "\nSDE measurements:\n  euler_maruyama: strong: declared 0.5, "
+                                "measured 0.");
+    ck_assert_contains(res.out, "2000 paths, dt = T/16 .. T/256");
+    ck_assert_contains(res.out, "  euler_maruyama: weak: declared 1, measured ");
+    ck_assert_contains(res.out, "  euler_maruyama: moments: within 4 standard errors of 2000 "
+                                "paths: gbm (dt = T/256): mean ");
+
+    ck_assert_int_eq(dqhost("check", "--json", "euler_maruyama"), 0);
+    json_t *doc = json_loads(res.out, 0, NULL);
+    json_t *sde = json_object_get(json_array_get(doc, 0), "sde");
+    ck_assert_str_eq(json_string_value(json_object_get(sde, "calculus")), "ito");
+    ck_assert_double_eq(json_real_value(json_object_get(sde, "declared_strong_order")), 0.5);
+    json_t *strong = json_object_get(sde, "strong");
+    ck_assert_str_eq(json_string_value(json_object_get(strong, "status")), "measured");
+    ck_assert_str_eq(json_string_value(json_object_get(strong, "problem")), "gbm");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(strong, "order")), 0.5, 0.1);
+    ck_assert_int_eq(json_integer_value(json_object_get(strong, "paths")), 2000);
+    ck_assert_uint_eq(json_array_size(json_object_get(strong, "dt")), 5);
+    json_t *weak = json_object_get(sde, "weak");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(weak, "order")), 1.0, 0.15);
+    ck_assert(json_real_value(json_object_get(weak, "bound")) > 0.0);
+    json_t *ou = json_object_get(json_object_get(sde, "moments"), "ou");
+    ck_assert_str_eq(json_string_value(json_object_get(ou, "status")), "pass");
+    ck_assert_int_eq(json_integer_value(json_object_get(ou, "paths")), 2000);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(json_array_get(doc, 0), "checks"), "noise"), "status")),
+        "pass");
+    json_decref(doc);
+}
+END_TEST
+
+/* The fixture with noise scaled by dt, when this build has it. */
+START_TEST(test_cli_check_sde_noise_scaled_by_dt_fails_naming_the_strong_order)
+{
+    if (access(DQ_TEST_FIXTURE_DIR "/sde_dt_noise.so", R_OK) != 0)
+        return;
+    char row[256];
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/sde_dt_noise.so"), 1);
+    ck_assert_contains(check_row(res.out, "fixture_sde_dt_noise", row, sizeof row),
+                       "FAIL (strong, moments)");
+    ck_assert_contains(res.out, "\nFailures:\n  fixture_sde_dt_noise: strong: strong order ");
+    ck_assert_contains(res.out, " measured, 0.5 declared: the paths approach the solution without "
+                                "noise (order 0.");
+    ck_assert_contains(res.out, "does the noise scale with sqrt(dt)?");
+    ck_assert_contains(res.out, "  fixture_sde_dt_noise: moments: outside 4 standard errors of "
+                                "2000 paths: gbm (dt = T/256): ");
+    ck_assert_contains(res.out, "1 solver(s) checked, 0 passed, 1 failed.\n");
+}
+END_TEST
+
 /* -- issue 10, loading: the scan, `check FILE.so` in a child, plugin directories --------- */
 
 /* Bad plugins of every kind the scan and the ELF pre-check diagnose, and two good ones. */
@@ -835,6 +963,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_list_shows_integrators_models_and_sources);
     tcase_add_test(tc, test_cli_list_json_has_entries_and_load_records);
     tcase_add_test(tc, test_cli_info_by_name_and_alias);
+    tcase_add_test(tc, test_cli_list_and_info_show_sde_orders_and_calculus);
     tcase_add_test(tc, test_cli_info_unknown_name_says_did_you_mean_and_exits_2);
     tcase_add_test(tc, test_cli_help_and_version);
     tcase_add_test(tc, test_cli_missing_plugin_dir_warns_and_continues);
@@ -858,6 +987,10 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_check_model_by_name);
     tcase_add_test(tc, test_cli_check_wrong_model_jacobian_names_the_state);
     tcase_add_test(tc, test_cli_check_usage_errors_exit_2);
+    /* issue 11, check on SDE solvers */
+    tcase_add_test(tc, test_cli_check_json_has_sde_checks_skipped_for_deterministic_solvers);
+    tcase_add_test(tc, test_cli_check_sde_solvers_show_calculus_orders_paths_and_ladder);
+    tcase_add_test(tc, test_cli_check_sde_noise_scaled_by_dt_fails_naming_the_strong_order);
     /* issue 10, loading */
     tcase_add_test(tc, test_cli_list_scan_one_problem_line_per_bad_plugin);
     tcase_add_test(tc, test_cli_scan_cache_is_read_and_bypassed_by_environment);

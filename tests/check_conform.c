@@ -442,6 +442,354 @@ START_TEST(test_conform_exponential_solver_must_be_exact_on_decay)
 }
 END_TEST
 
+/* ---- SDE solvers (DQ_CAP_DIFFUSION) ---- */
+
+/* Euler-Maruyama through the SDE host functions, whether or not the model has noise: on the
+ * battery's ODE problems g and dW are 0, so it is Euler there. */
+static int sde_em_step(dq_ctx_t *ctx)
+{
+    double *g = dq_scratch(ctx, 0), *dW = dq_scratch(ctx, 1);
+    int rc = dq_pre_integral(ctx);
+    if (rc == DQ_OK)
+        rc = dq_drift_diffusion(ctx, ctx->t, ctx->y, ctx->f, g);
+    if (rc == DQ_OK)
+        rc = dq_brownian(ctx, dW, NULL);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < ctx->len; ++i)
+        ctx->y[i] += ctx->dt * ctx->f[i] + g[i] * dW[i];
+    return dq_post_integral(ctx);
+}
+
+/* The bug `dqhost check` must catch: noise g dW sqrt(h), that is g z h, not g z sqrt(h). */
+static int sde_dt_noise_step(dq_ctx_t *ctx)
+{
+    double *g = dq_scratch(ctx, 0), *dW = dq_scratch(ctx, 1);
+    int rc = dq_pre_integral(ctx);
+    if (rc == DQ_OK)
+        rc = dq_drift_diffusion(ctx, ctx->t, ctx->y, ctx->f, g);
+    if (rc == DQ_OK)
+        rc = dq_brownian(ctx, dW, NULL);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < ctx->len; ++i)
+        ctx->y[i] += ctx->dt * ctx->f[i] + g[i] * dW[i] * sqrt(ctx->dt);
+    return dq_post_integral(ctx);
+}
+
+/* Stochastic Heun (Stratonovich): the trapezoid in f and g over an Euler-Maruyama
+ * predictor. */
+static int sde_heun_step(dq_ctx_t *ctx)
+{
+    const size_t n = ctx->len;
+    double *g = dq_scratch(ctx, 0), *dW = dq_scratch(ctx, 1), *yp = dq_scratch(ctx, 2);
+    double *fp = dq_scratch(ctx, 3), *gp = dq_scratch(ctx, 4);
+    int rc = dq_pre_integral(ctx);
+    if (rc == DQ_OK)
+        rc = dq_drift_diffusion(ctx, ctx->t, ctx->y, ctx->f, g);
+    if (rc == DQ_OK)
+        rc = dq_brownian(ctx, dW, NULL);
+    for (size_t i = 0; rc == DQ_OK && i < n; ++i)
+        yp[i] = ctx->y[i] + ctx->dt * ctx->f[i] + g[i] * dW[i];
+    if (rc == DQ_OK)
+        rc = dq_drift_diffusion(ctx, ctx->t + ctx->dt, yp, fp, gp);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; ++i)
+        ctx->y[i] += 0.5 * ctx->dt * (ctx->f[i] + fp[i]) + 0.5 * (g[i] + gp[i]) * dW[i];
+    return dq_post_integral(ctx);
+}
+
+/* Euler-Maruyama with noise of its own, keyed by the step and the lane within the block (the
+ * third-party solver of issue #11): its paths change with the block size. */
+static int sde_lane_noise_step(dq_ctx_t *ctx)
+{
+    double *g = dq_scratch(ctx, 0);
+    int rc = dq_pre_integral(ctx);
+    if (rc == DQ_OK)
+        rc = dq_drift_diffusion(ctx, ctx->t, ctx->y, ctx->f, g);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < ctx->comps; ++k)
+        for (size_t u = 0; u < ctx->units; ++u) {
+            /* Two uniforms from a hash of (step, lane), then Box-Muller. */
+            uint64_t h = (ctx->step + 1) * 0x9e3779b97f4a7c15ULL ^ (u + 1) * 0xc2b2ae3d27d4eb4fULL;
+            h ^= h >> 29;
+            h *= 0xbf58476d1ce4e5b9ULL;
+            h ^= h >> 32;
+            const double u1 = ((double)(h >> 11) + 0.5) * 0x1p-53;
+            const double u2 = ((double)(h & 0x7ff) + 0.5) / 2048.0;
+            const double z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+            const size_t i = k * ctx->units + u;
+            ctx->y[i] += ctx->dt * ctx->f[i] + g[i] * sqrt(ctx->dt) * z;
+        }
+    return dq_post_integral(ctx);
+}
+
+/* A deterministic solver that asks for noise anyway. */
+static int sde_undeclared_step(dq_ctx_t *ctx)
+{
+    int rc = dq_pre_integral(ctx);
+    if (rc == DQ_OK)
+        rc = dq_brownian(ctx, dq_scratch(ctx, 0), NULL);
+    if (rc)
+        return rc;
+    return dq_post_integral(ctx);
+}
+
+static dq_integrator_entry_t sde_entry(const char *name, dq_step_fn step, double strong,
+                                       double weak, uint32_t calculus)
+{
+    dq_integrator_entry_t e = entry_of(name, DQ_CATEGORY_STOCHASTIC, 1, DQ_CAP_DIFFUSION, step);
+    e.scratch_vectors = 5;
+    e.strong_order = strong;
+    e.weak_order = weak;
+    e.calculus = calculus;
+    return e;
+}
+
+static void assert_sde_status(const dq_conform_result_t *r, dq_conform_sde_check_id_t id,
+                              int status)
+{
+    ck_assert_msg(r->sde.checks[id].status == status, "%s: %s is %s, expected %s: %s", r->solver,
+                  dq_conform_sde_check_name(id), dq_conform_status_name(r->sde.checks[id].status),
+                  dq_conform_status_name(status), r->sde.checks[id].detail);
+}
+
+/* Every check passes (the stiff one is a note) and the orders are the declared ones. */
+static void assert_sde_passes(const dq_conform_result_t *r, const dq_integrator_entry_t *e)
+{
+    for (int c = 0; c < DQ_CONFORM_N_CHECKS; ++c)
+        ck_assert_msg(r->checks[c].status != DQ_CONFORM_FAIL, "%s: %s: %s", r->solver,
+                      dq_conform_check_name(c), r->checks[c].detail);
+    for (int c = 0; c < DQ_CONFORM_N_SDE_CHECKS; ++c)
+        assert_sde_status(r, (dq_conform_sde_check_id_t)c, DQ_CONFORM_PASS);
+    ck_assert_int_eq(r->passed, 1);
+    ck_assert_int_eq(r->is_sde, 1);
+    const dq_conform_sde_order_t *strong = &r->sde.strong, *weak = &r->sde.weak;
+    ck_assert_int_eq(strong->status, DQ_ORDER_MEASURED);
+    ck_assert_msg(fabs(strong->order - e->strong_order) <= 0.1, "%s: strong %g, declared %g",
+                  r->solver, strong->order, e->strong_order);
+    ck_assert_msg(weak->status == DQ_ORDER_EXACT ||
+                      fabs(weak->order - e->weak_order) <= fmax(0.15, weak->bound),
+                  "%s: weak %g +- %g, declared %g", r->solver, weak->order, weak->bound,
+                  e->weak_order);
+}
+
+START_TEST(test_conform_sde_euler_maruyama_measures_strong_half_and_weak_one)
+{
+    dq_integrator_entry_t e = sde_entry("test_em", sde_em_step, 0.5, 1.0, DQ_CALCULUS_ITO);
+    dq_conform_result_t r;
+    conform(&e, &r);
+    assert_sde_passes(&r, &e);
+    /* Measured, not merely consistent: the weak order of Euler-Maruyama is 1 within 0.15. */
+    ck_assert_int_eq(r.sde.weak.status, DQ_ORDER_MEASURED);
+    ck_assert_double_eq_tol(r.sde.weak.order, 1.0, 0.15);
+    ck_assert_msg(r.sde.weak.bound > 0.0 && r.sde.weak.bound < 0.15, "bound %g", r.sde.weak.bound);
+    /* What was measured, and how. */
+    ck_assert_int_eq(r.sde.calculus, DQ_CALCULUS_ITO);
+    ck_assert_int_eq(r.sde.strong.problem, DQ_SDE_PROBLEM_GBM);
+    ck_assert_int_eq(r.sde.weak.problem, DQ_SDE_PROBLEM_GBM_DRIFT);
+    ck_assert_uint_eq(r.sde.strong.paths, DQ_CONFORM_SDE_PATHS);
+    ck_assert_uint_eq(r.sde.weak.paths, DQ_CONFORM_SDE_WEAK_PATHS);
+    ck_assert_double_eq(r.sde.strong.dt[0], 1.0 / 16);
+    ck_assert_double_eq(r.sde.strong.dt[DQ_CONFORM_SDE_RUNGS - 1], 1.0 / 256);
+    for (int j = 1; j < DQ_CONFORM_SDE_RUNGS; ++j)
+        ck_assert(r.sde.strong.error[j] < r.sde.strong.error[j - 1]);
+    const char *d = r.sde.checks[DQ_SDE_CHECK_STRONG].detail;
+    ck_assert_msg(has_prefix(d, "declared 0.5, measured 0.") &&
+                      strstr(d, "(gbm (a = 0.5, b = 0.7, x0 = 1), Ito, vs exact solution on the "
+                                "path, 2000 paths, dt = T/16 .. T/256, mean |error| "),
+                  "%s", d);
+    ck_assert_msg(strstr(r.sde.checks[DQ_SDE_CHECK_WEAK].detail, "4000 paths, dt = T/8 .. T/128"),
+                  "%s", r.sde.checks[DQ_SDE_CHECK_WEAK].detail);
+    /* Moments of both problems against their closed forms, within the stated bound. */
+    for (int p = DQ_SDE_PROBLEM_GBM; p <= DQ_SDE_PROBLEM_OU; p += DQ_SDE_PROBLEM_OU) {
+        const dq_conform_moments_t *m = &r.sde.moments[p];
+        ck_assert_int_eq(m->status, DQ_CONFORM_PASS);
+        ck_assert_uint_eq(m->paths, DQ_CONFORM_SDE_PATHS);
+        ck_assert(fabs(m->mean - m->mean_exact) <= DQ_CONFORM_MOMENTS_BOUND * m->mean_se);
+        ck_assert(fabs(m->var - m->var_exact) <= DQ_CONFORM_MOMENTS_BOUND * m->var_se);
+    }
+    ck_assert_double_eq_tol(r.sde.moments[DQ_SDE_PROBLEM_OU].var_exact,
+                            0.25 * (1.0 - exp(-2.0)) / 2.0, 1e-15);
+    ck_assert_double_eq_tol(r.sde.moments[DQ_SDE_PROBLEM_GBM].mean_exact, exp(0.5), 1e-15);
+    ck_assert_msg(has_prefix(r.sde.checks[DQ_SDE_CHECK_NOISE].detail,
+                             "the same bits from two runs with one seed, from 1 and 2 threads"),
+                  "%s", r.sde.checks[DQ_SDE_CHECK_NOISE].detail);
+    /* Without noise it is Euler: the battery's ODE checks pass through the SDE host
+     * functions. */
+    assert_status(&r, DQ_CHECK_ORDER, DQ_CONFORM_PASS);
+    ck_assert_double_eq_tol(r.measured_order, 1.0, 0.1);
+}
+END_TEST
+
+START_TEST(test_conform_sde_noise_scaled_by_dt_fails_strong_order_and_variance)
+{
+    dq_integrator_entry_t e =
+        sde_entry("test_dt_noise", sde_dt_noise_step, 0.5, 1.0, DQ_CALCULUS_ITO);
+    dq_conform_result_t r;
+    conform(&e, &r);
+    ck_assert_int_eq(r.passed, 0);
+    assert_sde_status(&r, DQ_SDE_CHECK_STRONG, DQ_CONFORM_FAIL);
+    /* The error does not go to zero. */
+    ck_assert_msg(fabs(r.sde.strong.order) < 0.15, "%g", r.sde.strong.order);
+    const char *d = r.sde.checks[DQ_SDE_CHECK_STRONG].detail;
+    ck_assert_msg(has_prefix(d, "strong order ") &&
+                      strstr(d, " measured, 0.5 declared: the paths approach the solution "
+                                "without noise (order 0.") &&
+                      strstr(d, "does the noise scale with sqrt(dt)?"),
+                  "%s", d);
+    /* Its variance is wrong by orders of magnitude. */
+    assert_sde_status(&r, DQ_SDE_CHECK_MOMENTS, DQ_CONFORM_FAIL);
+    for (int p = DQ_SDE_PROBLEM_GBM; p <= DQ_SDE_PROBLEM_OU; p += DQ_SDE_PROBLEM_OU)
+        ck_assert(r.sde.moments[p].var < 0.1 * r.sde.moments[p].var_exact);
+    ck_assert_msg(strstr(r.sde.checks[DQ_SDE_CHECK_MOMENTS].detail, "+- 0.00067 (out)"), "%s",
+                  r.sde.checks[DQ_SDE_CHECK_MOMENTS].detail);
+    /* Its ODE side is Euler, and its noise is the host's. */
+    assert_status(&r, DQ_CHECK_ORDER, DQ_CONFORM_PASS);
+    assert_sde_status(&r, DQ_SDE_CHECK_NOISE, DQ_CONFORM_PASS);
+}
+END_TEST
+
+START_TEST(test_conform_sde_declared_calculus_picks_the_solution)
+{
+    /* Heun converges to the Stratonovich solution: declared so, it passes. */
+    dq_integrator_entry_t e =
+        sde_entry("test_heun", sde_heun_step, 1.0, 1.0, DQ_CALCULUS_STRATONOVICH);
+    e.order = 2; /* heun2 without noise */
+    dq_conform_result_t r;
+    conform(&e, &r);
+    assert_sde_passes(&r, &e);
+    ck_assert_int_eq(r.sde.calculus_used, DQ_CALCULUS_STRATONOVICH);
+    ck_assert_double_eq_tol(r.sde.moments[DQ_SDE_PROBLEM_GBM].mean_exact, exp(0.5 + 0.245), 1e-14);
+    ck_assert_msg(strstr(r.sde.checks[DQ_SDE_CHECK_STRONG].detail, "Stratonovich"), "%s",
+                  r.sde.checks[DQ_SDE_CHECK_STRONG].detail);
+    /* Declared Ito, the same scheme misses the Ito solution, and the check says where its
+     * paths go instead. */
+    e.calculus = DQ_CALCULUS_ITO;
+    conform(&e, &r);
+    assert_sde_status(&r, DQ_SDE_CHECK_STRONG, DQ_CONFORM_FAIL);
+    ck_assert_msg(strstr(r.sde.checks[DQ_SDE_CHECK_STRONG].detail,
+                         "declared: the paths converge to the Stratonovich solution (order "),
+                  "%s", r.sde.checks[DQ_SDE_CHECK_STRONG].detail);
+    /* No calculus declared: measured as Ito, and said so. */
+    e = sde_entry("test_em", sde_em_step, 0.5, 1.0, DQ_CALCULUS_NONE);
+    conform(&e, &r);
+    ck_assert_int_eq(r.sde.calculus_used, DQ_CALCULUS_ITO);
+    ck_assert_msg(strstr(r.sde.checks[DQ_SDE_CHECK_STRONG].detail, ", Ito (none declared), "), "%s",
+                  r.sde.checks[DQ_SDE_CHECK_STRONG].detail);
+    ck_assert_int_eq(r.passed, 1);
+}
+END_TEST
+
+START_TEST(test_conform_sde_own_noise_by_lane_fails_reproducibility)
+{
+    dq_integrator_entry_t e =
+        sde_entry("test_lane_noise", sde_lane_noise_step, 0.5, 1.0, DQ_CALCULUS_ITO);
+    dq_conform_result_t r;
+    conform(&e, &r);
+    assert_sde_status(&r, DQ_SDE_CHECK_NOISE, DQ_CONFORM_FAIL);
+    ck_assert_msg(has_prefix(r.sde.checks[DQ_SDE_CHECK_NOISE].detail,
+                             "blocks of 256 and of 8 units give different bits: path 8 of "
+                             "'gbm_drift' ends at "),
+                  "%s", r.sde.checks[DQ_SDE_CHECK_NOISE].detail);
+    /* Not the host's Brownian path: no strong convergence to the solution on it. */
+    assert_sde_status(&r, DQ_SDE_CHECK_STRONG, DQ_CONFORM_FAIL);
+}
+END_TEST
+
+START_TEST(test_conform_sde_additive_noise_solver_is_measured_on_sine_and_ou)
+{
+    /* Euler-Maruyama is strong order 1 for additive noise. */
+    dq_integrator_entry_t e = sde_entry("test_em_additive", sde_em_step, 1.0, 1.0, DQ_CALCULUS_ITO);
+    e.flags |= DQ_CAP_ADDITIVE_NOISE_ONLY;
+    dq_conform_result_t r;
+    conform(&e, &r);
+    assert_sde_passes(&r, &e);
+    ck_assert_int_eq(r.sde.additive_only, 1);
+    ck_assert_int_eq(r.sde.strong.problem, DQ_SDE_PROBLEM_SINE);
+    ck_assert_int_eq(r.sde.weak.problem, DQ_SDE_PROBLEM_OU);
+    ck_assert_uint_eq(r.sde.strong.refine, 16);
+    ck_assert_msg(strstr(r.sde.checks[DQ_SDE_CHECK_STRONG].detail,
+                         "(sine (sigma = 2, x0 = 1), vs the solver at T/1024 on the path, 2000 "
+                         "paths, dt = T/4 .. T/64, "),
+                  "%s", r.sde.checks[DQ_SDE_CHECK_STRONG].detail);
+    ck_assert_int_eq(r.sde.moments[DQ_SDE_PROBLEM_GBM].status, DQ_CONFORM_SKIP);
+    ck_assert_msg(
+        strstr(r.sde.checks[DQ_SDE_CHECK_MOMENTS].detail, "; gbm not run (additive noise only)"),
+        "%s", r.sde.checks[DQ_SDE_CHECK_MOMENTS].detail);
+    /* Declared 1.5, Euler-Maruyama is one order short. */
+    e.strong_order = 1.5;
+    conform(&e, &r);
+    assert_sde_status(&r, DQ_SDE_CHECK_STRONG, DQ_CONFORM_FAIL);
+    ck_assert_msg(has_prefix(r.sde.checks[DQ_SDE_CHECK_STRONG].detail, "strong order 1.0"), "%s",
+                  r.sde.checks[DQ_SDE_CHECK_STRONG].detail);
+    ck_assert_msg(strstr(r.sde.checks[DQ_SDE_CHECK_STRONG].detail, " measured, 1.5 declared ("),
+                  "%s", r.sde.checks[DQ_SDE_CHECK_STRONG].detail);
+}
+END_TEST
+
+START_TEST(test_conform_sde_checks_skip_deterministic_solvers)
+{
+    dq_integrator_entry_t e = entry_of("euler", DQ_CATEGORY_EXPLICIT, 1, 0, euler_step);
+    dq_conform_result_t r;
+    conform(&e, &r);
+    ck_assert_int_eq(r.is_sde, 0);
+    ck_assert_int_eq(r.passed, 1);
+    for (int c = 0; c < DQ_CONFORM_N_SDE_CHECKS; ++c) {
+        assert_sde_status(&r, (dq_conform_sde_check_id_t)c, DQ_CONFORM_SKIP);
+        ck_assert_str_eq(r.sde.checks[c].detail, "not an SDE solver (no DQ_CAP_DIFFUSION)");
+    }
+    ck_assert_str_eq(dq_conform_sde_check_name(DQ_SDE_CHECK_NOISE), "noise");
+    ck_assert_ptr_null(dq_conform_sde_check_name(DQ_CONFORM_N_SDE_CHECKS));
+    ck_assert_str_eq(dq_conform_sde_problem_name(DQ_SDE_PROBLEM_SINE), "sine");
+    ck_assert_str_eq(dq_conform_calculus_name(DQ_CALCULUS_STRATONOVICH), "stratonovich");
+    /* Asking for noise without DQ_CAP_DIFFUSION is refused, as by the host. */
+    e = entry_of("undeclared_noise", DQ_CATEGORY_EXPLICIT, 1, 0, sde_undeclared_step);
+    conform(&e, &r);
+    assert_status(&r, DQ_CHECK_STATUS, DQ_CONFORM_FAIL);
+    ck_assert_str_eq(r.checks[DQ_CHECK_STATUS].detail,
+                     "step 1 of 'decay' (dt = 0.1) returned EUSAGE: dq_brownian called by a "
+                     "solver that does not declare DQ_CAP_DIFFUSION");
+}
+END_TEST
+
+/* The SDE solver plugins, when this build has them: each passes, at its declared orders. */
+START_TEST(test_conform_sde_solver_plugins_pass_at_their_declared_orders)
+{
+    dq_error_t err = {0};
+    ck_assert_int_eq(dq_loader_load_dir(loader, DQ_TEST_PLUGIN_DIR, &err), DQ_OK);
+    for (size_t i = 0; i < dq_registry_count(reg); ++i) {
+        const dq_integrator_entry_t *e = dq_registry_at(reg, i);
+        if (!(e->flags & DQ_CAP_DIFFUSION))
+            continue;
+        dq_conform_result_t r;
+        conform(e, &r);
+        assert_sde_passes(&r, e);
+        if (strcmp(e->name, "euler_maruyama") == 0)
+            ck_assert_double_eq_tol(r.sde.weak.order, 1.0, 0.15);
+    }
+}
+END_TEST
+
+/* The fixture plugin with noise scaled by dt, when this build has it. */
+START_TEST(test_conform_sde_dt_noise_fixture_fails_naming_the_strong_order)
+{
+    if (access(DQ_TEST_FIXTURE_DIR "/sde_dt_noise.so", R_OK) != 0)
+        return;
+    dq_conform_result_t r;
+    conform(load(DQ_TEST_FIXTURE_DIR, "sde_dt_noise.so", "fixture_sde_dt_noise"), &r);
+    ck_assert_int_eq(r.passed, 0);
+    assert_sde_status(&r, DQ_SDE_CHECK_STRONG, DQ_CONFORM_FAIL);
+    ck_assert_msg(
+        has_prefix(r.sde.checks[DQ_SDE_CHECK_STRONG].detail, "strong order ") &&
+            strstr(r.sde.checks[DQ_SDE_CHECK_STRONG].detail, "does the noise scale with sqrt(dt)?"),
+        "%s", r.sde.checks[DQ_SDE_CHECK_STRONG].detail);
+    assert_sde_status(&r, DQ_SDE_CHECK_MOMENTS, DQ_CONFORM_FAIL);
+}
+END_TEST
+
 /* ---- models ---- */
 
 static void model_conform(const dq_model_entry_t *m, dq_conform_model_result_t *r)
@@ -699,6 +1047,14 @@ Suite *conform_suite(void)
     tcase_add_test(tc, test_conform_state_persists_and_dt_change_resets_or_inits_again);
     tcase_add_test(tc, test_conform_implicit_solver_must_be_stable_when_stiff);
     tcase_add_test(tc, test_conform_exponential_solver_must_be_exact_on_decay);
+    tcase_add_test(tc, test_conform_sde_euler_maruyama_measures_strong_half_and_weak_one);
+    tcase_add_test(tc, test_conform_sde_noise_scaled_by_dt_fails_strong_order_and_variance);
+    tcase_add_test(tc, test_conform_sde_declared_calculus_picks_the_solution);
+    tcase_add_test(tc, test_conform_sde_own_noise_by_lane_fails_reproducibility);
+    tcase_add_test(tc, test_conform_sde_additive_noise_solver_is_measured_on_sine_and_ou);
+    tcase_add_test(tc, test_conform_sde_checks_skip_deterministic_solvers);
+    tcase_add_test(tc, test_conform_sde_solver_plugins_pass_at_their_declared_orders);
+    tcase_add_test(tc, test_conform_sde_dt_noise_fixture_fails_naming_the_strong_order);
     tcase_add_test(tc, test_conform_every_builtin_model_passes_the_model_checks);
     tcase_add_test(tc, test_conform_wrong_jacobian_names_module_state_and_variable);
     tcase_add_test(tc, test_conform_model_derivative_writing_a_value_fails);

@@ -289,6 +289,44 @@ START_TEST(test_run_every_example_runs)
 }
 END_TEST
 
+/* n noisy units with one seed are an ensemble: the summary's variance of OU at its
+ * stationary state is sigma^2 / (2 theta) = 0.125 with the defaults, which exponential
+ * Euler-Maruyama gets at any dt; another seed gives another ensemble. */
+START_TEST(test_run_summary_gives_the_ensemble_mean_and_variance)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "exp_euler_maruyama", "--dt", "0.5",
+                            "--t-end", "20", "--param", "n=5000", "--param", "x0=0", "--seed", "5",
+                            "--json"),
+                     0);
+    json_error_t jerr;
+    json_t *doc = json_loads(res.out, 0, &jerr);
+    ck_assert_msg(doc != NULL, "%s at %d", jerr.text, jerr.position);
+    json_t *x = json_object_get(json_object_get(doc, "ensemble"), "x");
+    const double mean = json_real_value(json_object_get(x, "mean"));
+    const double var = json_real_value(json_object_get(x, "variance"));
+    /* Standard errors with 5 000 paths (the JSON of more would not fit the test's capture):
+     * sqrt(0.125/M) for the mean, 0.125 sqrt(2/M) for the variance; 5 of them as the bound,
+     * which keeps Euler-Maruyama's 1/6 at this dt out. */
+    ck_assert_double_eq_tol(mean, 0.0, 5 * sqrt(0.125 / 5000));
+    ck_assert_double_eq_tol(var, 0.125, 5 * 0.125 * sqrt(2.0 / 5000));
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "seed")), 5);
+    json_decref(doc);
+    ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "exp_euler_maruyama", "--dt", "0.5",
+                            "--t-end", "20", "--param", "n=20000", "--param", "x0=0", "--seed",
+                            "5"),
+                     0);
+    ck_assert_contains(res.out,
+                       "ensemble of 20000 units at the end (mean, variance across units):\n  x: ");
+    char first[256];
+    snprintf(first, sizeof first, "%s", strstr(res.out, "  x: mean "));
+    ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "exp_euler_maruyama", "--dt", "0.5",
+                            "--t-end", "20", "--param", "n=20000", "--param", "x0=0", "--seed",
+                            "6"),
+                     0);
+    ck_assert_ptr_null(strstr(res.out, first));
+}
+END_TEST
+
 START_TEST(test_run_warns_once_that_the_noise_of_ou_is_not_integrated)
 {
     ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "rk4", "--dt", "0.01", "--t-end",
@@ -842,6 +880,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_run_trajectory_to_stdout_moves_the_summary_to_stderr);
     tcase_add_test(tc, test_run_every_example_runs);
     tcase_add_test(tc, test_run_warns_once_that_the_noise_of_ou_is_not_integrated);
+    tcase_add_test(tc, test_run_summary_gives_the_ensemble_mean_and_variance);
     tcase_add_test(tc, test_run_threads_flag_gives_the_same_bits);
     tcase_add_test(tc, test_run_output_target_is_checked_before_the_run_with_status_2);
     tcase_add_test(tc, test_run_output_symlink_is_followed_and_stays_a_symlink);

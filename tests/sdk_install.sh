@@ -48,4 +48,20 @@ for dir in cmake-plugins cc-plugins; do
 done
 test "$ref" = "0.36695782172616737"
 "$prefix/usr/bin/dqhost" --plugins "$prefix/cc-plugins" info tut_euler | grep -q "tutorial_euler"
-echo "sdk install: 2 builds ok"
+
+# 3. The SDE tutorial: its Euler-Maruyama gives the built-in's bits on noisy OU, because the
+# host, not the plugin, makes the noise.
+cmake -S "$src/sdk/examples/tutorial_em" -B "$prefix/em-build" \
+      -DCMAKE_PREFIX_PATH="$prefix/usr" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$prefix/em-build" >/dev/null
+xs() { sed -n '/"x": \[/,/\]/p' | tr -d ' \n'; }
+ref=$("$prefix/usr/bin/dqhost" run --model ou --solver em --dt 0.01 --t-end 1 --param n=20 \
+      --seed 3 --json | xs)
+got=$("$prefix/usr/bin/dqhost" --plugins "$prefix/em-build/plugins" run --model ou \
+      --solver tut_em --dt 0.01 --t-end 1 --param n=20 --seed 3 --json | xs)
+if [ "$got" != "$ref" ] || [ -z "$got" ]; then
+    echo "FAIL tut_em gave '$got', built-in em '$ref'"
+    exit 1
+fi
+echo "ok   tut_em = em on noisy ou (20 units)"
+echo "sdk install: 3 builds ok"

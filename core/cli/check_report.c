@@ -40,6 +40,19 @@ static const char *check_stiff_cell(const dq_conform_result_t *r)
     return strncmp(d, "stable", 6) == 0 ? "stable" : "unstable";
 }
 
+/* Prints the names of the failing checks, ", "-separated after the first; returns 0 once
+ * one was printed. */
+static int check_failing(const dq_conform_check_t *checks, int n, const char *(*name)(int),
+                         int first)
+{
+    for (int c = 0; c < n; ++c)
+        if (checks[c].status == DQ_CONFORM_FAIL) {
+            printf("%s%s", first ? "" : ", ", name(c));
+            first = 0;
+        }
+    return first;
+}
+
 /* "PASS" or "FAIL (order, time)" */
 static void check_verdict(int passed, const dq_conform_check_t *checks, int n,
                           const char *(*name)(int))
@@ -49,11 +62,20 @@ static void check_verdict(int passed, const dq_conform_check_t *checks, int n,
         return;
     }
     printf("FAIL (");
-    for (int c = 0, first = 1; c < n; ++c)
-        if (checks[c].status == DQ_CONFORM_FAIL) {
-            printf("%s%s", first ? "" : ", ", name(c));
-            first = 0;
-        }
+    check_failing(checks, n, name, 1);
+    printf(")");
+}
+
+/* A solver's verdict: its checks and, for an SDE solver, the SDE ones. */
+static void check_solver_verdict(const dq_conform_result_t *r)
+{
+    if (r->passed) {
+        printf("PASS");
+        return;
+    }
+    printf("FAIL (");
+    int first = check_failing(r->checks, DQ_CONFORM_N_CHECKS, dq_conform_check_name, 1);
+    check_failing(r->sde.checks, DQ_CONFORM_N_SDE_CHECKS, dq_conform_sde_check_name, first);
     printf(")");
 }
 
@@ -87,8 +109,82 @@ static void check_print_solvers(const check_list_t *list)
             printf("  %10s", cell);
         }
         printf("  %-8s  ", check_stiff_cell(r));
-        check_verdict(r->passed, r->checks, DQ_CONFORM_N_CHECKS, dq_conform_check_name);
+        check_solver_verdict(r);
         printf("\n");
+    }
+}
+
+/* "0.49", "exact" (strong) or "no bias" (weak), "failed" or "-"; with "+- bound" when there
+ * is one. */
+static void check_sde_order_cell(const dq_conform_sde_order_t *o, int weak, char *buf, size_t len)
+{
+    if (o->status == DQ_ORDER_MEASURED && isfinite(o->bound))
+        snprintf(buf, len, "%.2f +- %.2f", o->order, o->bound);
+    else if (o->status == DQ_ORDER_MEASURED)
+        snprintf(buf, len, "%.2f", o->order);
+    else if (o->status == DQ_ORDER_EXACT)
+        snprintf(buf, len, "%s", weak ? "no bias" : "exact");
+    else if (o->status == DQ_ORDER_FAILED)
+        snprintf(buf, len, "failed");
+    else
+        snprintf(buf, len, "-");
+}
+
+static const char *check_calculus_word(const dq_conform_sde_t *sde)
+{
+    switch (sde->calculus) {
+    case DQ_CALCULUS_ITO:
+        return "Ito";
+    case DQ_CALCULUS_STRATONOVICH:
+        return "Stratonovich";
+    default:
+        return "none (Ito)";
+    }
+}
+
+/* The SDE solvers: declared and measured strong and weak orders, the calculus, the problems
+ * and paths; then the measurements behind them. */
+static void check_print_sde(const check_list_t *list)
+{
+    int w = 10;
+    size_t n = 0;
+    for (size_t i = 0; i < list->n_solvers; ++i)
+        if (list->solvers[i].is_sde) {
+            w = name_width(w, list->solvers[i].solver);
+            n++;
+        }
+    if (!n)
+        return;
+    printf("\n%-*s  %-12s  %-13s  %6s  %8s  %5s  %-14s  %-9s  %-7s  %-5s  %s\n", w, "sde solver",
+           "calculus", "problems", "strong", "measured", "weak", "measured", "paths", "moments",
+           "noise", "verdict");
+    for (size_t i = 0; i < list->n_solvers; ++i) {
+        const dq_conform_result_t *r = &list->solvers[i];
+        if (!r->is_sde)
+            continue;
+        const dq_conform_sde_t *sde = &r->sde;
+        char problems[32], strong[16], weak[24], paths[24];
+        snprintf(problems, sizeof problems, "%s/%s",
+                 dq_conform_sde_problem_name(sde->strong.problem),
+                 dq_conform_sde_problem_name(sde->weak.problem));
+        check_sde_order_cell(&sde->strong, 0, strong, sizeof strong);
+        check_sde_order_cell(&sde->weak, 1, weak, sizeof weak);
+        snprintf(paths, sizeof paths, "%zu/%zu", sde->strong.paths, sde->weak.paths);
+        cli_text_cell(stdout, r->solver, 0, (size_t)w);
+        printf("  %-12s  %-13s  %6g  %8s  %5g  %-14s  %-9s  %-7s  %-5s  ", check_calculus_word(sde),
+               problems, sde->declared_strong, strong, sde->declared_weak, weak, paths,
+               dq_conform_status_name(sde->checks[DQ_SDE_CHECK_MOMENTS].status),
+               dq_conform_status_name(sde->checks[DQ_SDE_CHECK_NOISE].status));
+        check_solver_verdict(r);
+        printf("\n");
+    }
+    /* What passed, with its numbers (failures and notes follow in their own lists). */
+    printf("\nSDE measurements:\n");
+    for (size_t i = 0; i < list->n_solvers; ++i) {
+        const dq_conform_result_t *r = &list->solvers[i];
+        for (int c = 0; r->is_sde && c < DQ_SDE_CHECK_NOISE; ++c)
+            if (r->sde.checks[c].status == DQ_CONFORM_PASS)
+                check_print_line(r->solver, dq_conform_sde_check_name(c), r->sde.checks[c].detail);
     }
 }
 
@@ -128,6 +224,15 @@ static size_t check_print_lines(const check_list_t *list, int status, const char
                 printf("\n%s:\n", head);
             check_print_line(list->solvers[i].solver, dq_conform_check_name(c), k->detail);
         }
+    for (size_t i = 0; i < list->n_solvers; ++i)
+        for (int c = 0; list->solvers[i].is_sde && c < DQ_CONFORM_N_SDE_CHECKS; ++c) {
+            const dq_conform_check_t *k = &list->solvers[i].sde.checks[c];
+            if (k->status != status)
+                continue;
+            if (!n++)
+                printf("\n%s:\n", head);
+            check_print_line(list->solvers[i].solver, dq_conform_sde_check_name(c), k->detail);
+        }
     for (size_t i = 0; i < list->n_models; ++i)
         for (int c = 0; c < DQ_CONFORM_N_MODEL_CHECKS; ++c) {
             const dq_conform_check_t *k = &list->models[i].checks[c];
@@ -143,8 +248,10 @@ static size_t check_print_lines(const check_list_t *list, int status, const char
 void check_print_table(const check_list_t *list)
 {
     size_t failed = 0, models_failed = 0;
-    if (list->n_solvers)
+    if (list->n_solvers) {
         check_print_solvers(list);
+        check_print_sde(list);
+    }
     if (list->n_solvers && list->n_models)
         printf("\n");
     if (list->n_models)
@@ -181,9 +288,65 @@ static json_t *check_json_checks(const dq_conform_check_t *checks, int n, const 
     return o;
 }
 
+static json_t *check_json_reals(const double *v, int n)
+{
+    json_t *a = json_array();
+    for (int k = 0; a && k < n; ++k)
+        json_array_append_new(a, check_json_real(v[k]));
+    return a;
+}
+
+static const char *const order_status[] = {"not_run", "measured", "exact", "failed"};
+
+/* An SDE order; a weak one that found no bias above its bound is "no_bias". */
+static json_t *check_json_sde_order(const dq_conform_sde_order_t *o, int weak)
+{
+    int st = o->status >= 0 && o->status <= DQ_ORDER_FAILED ? o->status : 0;
+    const char *problem = dq_conform_sde_problem_name(o->problem);
+    return json_pack("{s:s, s:s?, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:o}", "status",
+                     weak && st == DQ_ORDER_EXACT ? "no_bias" : order_status[st], "problem",
+                     problem, "order", check_json_real(o->order), "bound",
+                     check_json_real(o->bound), "paths", (json_int_t)o->paths, "t_end",
+                     check_json_real(o->t_end), "reference_refine", (json_int_t)o->refine, "dt",
+                     check_json_reals(o->dt, DQ_CONFORM_SDE_RUNGS), "error",
+                     check_json_reals(o->error, DQ_CONFORM_SDE_RUNGS), "standard_error",
+                     check_json_reals(o->se, DQ_CONFORM_SDE_RUNGS));
+}
+
+static json_t *check_json_moments(const dq_conform_moments_t *m)
+{
+    return json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:f}", "status",
+                     dq_conform_status_name(m->status), "paths", (json_int_t)m->paths, "dt",
+                     check_json_real(m->dt), "t_end", check_json_real(m->t_end), "mean",
+                     check_json_real(m->mean), "mean_exact", check_json_real(m->mean_exact),
+                     "mean_standard_error", check_json_real(m->mean_se), "variance",
+                     check_json_real(m->var), "variance_exact", check_json_real(m->var_exact),
+                     "variance_standard_error", check_json_real(m->var_se), "bound_standard_errors",
+                     DQ_CONFORM_MOMENTS_BOUND);
+}
+
+/* The SDE measurements of a DQ_CAP_DIFFUSION solver, or null. */
+static json_t *check_json_sde(const dq_conform_result_t *r)
+{
+    if (!r->is_sde)
+        return json_null();
+    const dq_conform_sde_t *sde = &r->sde;
+    json_t *moments = json_object();
+    for (int p = 0; moments && p < DQ_CONFORM_N_SDE_PROBLEMS; ++p)
+        if (sde->moments[p].status != DQ_CONFORM_SKIP)
+            json_object_set_new(moments, dq_conform_sde_problem_name(p),
+                                check_json_moments(&sde->moments[p]));
+    const char *calculus = dq_conform_calculus_name(sde->calculus);
+    return json_pack(
+        "{s:s?, s:s?, s:b, s:o, s:o, s:o, s:o, s:o}", "calculus", calculus, "calculus_used",
+        dq_conform_calculus_name(sde->calculus_used), "additive_noise_only", sde->additive_only,
+        "declared_strong_order", check_json_real(sde->declared_strong), "declared_weak_order",
+        check_json_real(sde->declared_weak), "strong", check_json_sde_order(&sde->strong, 0),
+        "weak", check_json_sde_order(&sde->weak, 1), "moments", moments);
+}
+
 static json_t *check_json_solver(const dq_conform_result_t *r)
 {
-    static const char *const order_status[] = {"not_run", "measured", "exact", "failed"};
     json_t *orders = json_object();
     for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p) {
         const dq_conform_order_t *o = &r->orders[p];
@@ -197,12 +360,17 @@ static json_t *check_json_solver(const dq_conform_result_t *r)
                             json_pack("{s:s, s:o, s:o, s:o}", "status", order_status[st], "order",
                                       check_json_real(o->order), "dt", dt, "error", error));
     }
-    return json_pack(
-        "{s:s, s:o, s:o, s:o, s:i, s:o, s:s, s:o, s:o}", "kind", "solver", "name",
-        cli_json_str(r->solver), "category", cli_json_str(r->category), "origin",
-        cli_json_str(r->origin), "declared_order", r->declared_order, "measured_order",
-        check_json_real(r->measured_order), "verdict", r->passed ? "pass" : "fail", "checks",
-        check_json_checks(r->checks, DQ_CONFORM_N_CHECKS, dq_conform_check_name), "orders", orders);
+    json_t *checks = check_json_checks(r->checks, DQ_CONFORM_N_CHECKS, dq_conform_check_name);
+    json_t *sde =
+        check_json_checks(r->sde.checks, DQ_CONFORM_N_SDE_CHECKS, dq_conform_sde_check_name);
+    if (checks && sde)
+        json_object_update(checks, sde);
+    json_decref(sde);
+    return json_pack("{s:s, s:o, s:o, s:o, s:i, s:o, s:s, s:o, s:o, s:o}", "kind", "solver", "name",
+                     cli_json_str(r->solver), "category", cli_json_str(r->category), "origin",
+                     cli_json_str(r->origin), "declared_order", r->declared_order, "measured_order",
+                     check_json_real(r->measured_order), "verdict", r->passed ? "pass" : "fail",
+                     "checks", checks, "orders", orders, "sde", check_json_sde(r));
 }
 
 static json_t *check_json_model(const dq_conform_model_result_t *r)

@@ -63,13 +63,19 @@ static void info_model(const dq_model_entry_t *m)
     fputc('\n', stdout);
     info_line("description:", d->description);
     info_line("source:", m->origin);
+    /* The unit column as wide as the longest unit ("uA/cm^2*sqrt(ms)"), at least 8. */
+    size_t wu = 8;
+    for (size_t i = 0; i < d->n_params; ++i) {
+        size_t n = d->params[i].unit ? cli_text_cols(d->params[i].unit, 24) : 0;
+        wu = n > wu ? n : wu;
+    }
     printf("  parameters:\n");
     for (size_t i = 0; i < d->n_params; ++i) {
         const dq_param_desc_t *p = &d->params[i];
         fputs("    ", stdout);
         cli_text_cell(stdout, p->name, 0, 12);
         printf(" default %-10.6g ", p->def);
-        cli_text_cell(stdout, p->unit, 0, 8);
+        cli_text_cell(stdout, p->unit, 24, wu);
         fputc(' ', stdout);
         cli_text_put(stdout, p->doc, 0);
         printf("%s\n", (p->flags & DQ_PARAM_PER_UNIT) ? " [per unit]" : "");

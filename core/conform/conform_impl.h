@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <dq/host/conform.h>
+#include <dq/model.h>
 
 /* Every reference problem runs CONFORM_UNITS real units, padded to one DQ_LANES block. */
 #define CONFORM_UNITS 3
@@ -122,6 +123,90 @@ int dq__conform_measure(dq__conform_t *c, const dq_integrator_entry_t *s, dq_con
 double dq__conform_coarsest(const dq_integrator_entry_t *s);
 /* "decay 1.00" / "decay exact" / "decay failed" */
 void dq__conform_order_word(const dq_conform_result_t *r, int id, char *buf, size_t len);
+
+/* Least-squares slope of log e against log dt over n points, weighted by 1/sigma^2 where
+ * sigma[i] is the standard deviation of log2 e[i] (NULL: equal weights). *se receives the
+ * slope's standard error (NaN without sigma). Needs n >= 2 and positive e. */
+double dq__conform_fit_slope(const double *dt, const double *e, const double *sigma, int n,
+                             double *se);
+
+/* ---- SDE solvers: sde_problems.c (problems, closed forms, paths), sde.c (runs and
+ * measurements), sde_verdict.c (verdicts) ---- */
+
+/* What a problem's errors are measured against. */
+enum conform_sde_reference {
+    CONFORM_SDE_REF_EXACT,      /* the exact solution, a function of W(T) */
+    CONFORM_SDE_REF_INCREMENTS, /* the exact solution from the increments of a finer grid */
+    CONFORM_SDE_REF_SOLVER      /* the same solver on a finer grid (no closed form) */
+};
+
+#define CONFORM_SDE_MAX_PARAMS 4
+
+typedef struct conform_sde_problem {
+    const char *name;
+    const dq_model_desc_t *model; /* one state "x"; parameters: these, and the population "n" */
+    double t_end;
+    int reference; /* enum conform_sde_reference */
+    size_t n_params;
+    const char *param[CONFORM_SDE_MAX_PARAMS];
+    double value[CONFORM_SDE_MAX_PARAMS];
+} conform_sde_problem_t;
+
+/* The reference grid of ou and sine: the finest dt / CONFORM_SDE_REFINE. */
+#define CONFORM_SDE_REFINE 16u
+
+/* By dq_conform_sde_problem_id_t. */
+extern const conform_sde_problem_t dq__conform_sde_problems[];
+
+/* 1 for the geometric Brownian motions (multiplicative noise: the calculus matters). */
+int dq__conform_sde_is_gbm(int problem);
+/* "gbm (a = 0.5, b = 0.7, x0 = 1)" */
+void dq__conform_sde_describe(int problem, char *buf, size_t len);
+
+/* Closed forms at t: E X(t), Var X(t) in the given calculus, and the solution without
+ * noise (of the drift alone). */
+double dq__conform_sde_mean(int problem, int calculus, double t);
+double dq__conform_sde_variance(int problem, int calculus, double t);
+double dq__conform_sde_noiseless(int problem, double t);
+
+/* The Brownian path of units 0 .. units-1 of state `state` with `seed` on a grid of n_grid
+ * intervals over [0, t_end] (noise-grid index i covers the i-th interval). */
+typedef struct conform_sde_path {
+    uint64_t seed;
+    size_t units;
+    size_t state; /* model-wide state index (dq_system_state_index) */
+    uint64_t n_grid;
+    double t_end;
+} conform_sde_path_t;
+
+/* W[u] = W(t_end) and, when J is not NULL, J[u] = the integral of e^(-theta (t_end - s)) dW(s)
+ * that ou's solution needs. DQ_OK, DQ_ENOMEM or DQ_EINVAL (a path the host cannot key). */
+int dq__conform_sde_path(const conform_sde_path_t *p, double *W, double *J);
+/* The exact solution at t on the path (W, J) into x. */
+void dq__conform_sde_exact(int problem, int calculus, double t, const double *W, const double *J,
+                           size_t units, double *x);
+
+/* What the measurements leave for the verdicts beyond the result. */
+typedef struct conform_sde_found {
+    /* strong: mean |X_dt(T) - X(T)| against the other calculus's solution (gbm) and against
+     * the solution without noise, per dt; their slopes (NaN when not measured). */
+    double other[DQ_CONFORM_SDE_RUNGS], noiseless[DQ_CONFORM_SDE_RUNGS];
+    double other_order, noiseless_order;
+    char strong_fail[DQ_CONFORM_DETAIL_MAX]; /* a run that failed; "" */
+    char weak_fail[DQ_CONFORM_DETAIL_MAX];
+    char moments_fail[DQ_CONFORM_N_SDE_PROBLEMS][DQ_CONFORM_DETAIL_MAX];
+    char noise_fail[DQ_CONFORM_DETAIL_MAX]; /* the first property broken; "" */
+    char noise_pass[DQ_CONFORM_DETAIL_MAX];
+} conform_sde_found_t;
+
+/* Runs the measurements on a DQ_CAP_DIFFUSION solver into out->sde and found. Returns DQ_OK
+ * (whatever they found) or DQ_ENOMEM. */
+int dq__conform_sde_measure(const dq_integrator_entry_t *s, dq_conform_result_t *out,
+                            conform_sde_found_t *found);
+/* The SDE part of dq_conform_result_init. */
+void dq__conform_sde_init(dq_conform_result_t *out, const dq_integrator_entry_t *s);
+/* Measures and judges: the SDE checks of dq_conform_run. DQ_OK or DQ_ENOMEM. */
+int dq__conform_sde_checks(const dq_integrator_entry_t *s, dq_conform_result_t *out);
 
 /* Sets one check (of a solver's or a model's result) and clears *passed on FAIL. */
 void dq__conform_check_vset(dq_conform_check_t *c, int *passed, int status, const char *fmt,

@@ -108,3 +108,26 @@ void dq__conform_order_word(const dq_conform_result_t *r, int id, char *buf, siz
     else
         snprintf(buf, len, "%s failed", name);
 }
+
+double dq__conform_fit_slope(const double *dt, const double *e, const double *sigma, int n,
+                             double *se)
+{
+    double sw = 0.0, sx = 0.0, sy = 0.0;
+    for (int i = 0; i < n; ++i) {
+        const double w = sigma ? 1.0 / (sigma[i] * sigma[i]) : 1.0;
+        sw += w;
+        sx += w * log2(dt[i]);
+        sy += w * log2(e[i]);
+    }
+    const double mx = sx / sw, my = sy / sw;
+    double sxx = 0.0, sxy = 0.0;
+    for (int i = 0; i < n; ++i) {
+        const double w = sigma ? 1.0 / (sigma[i] * sigma[i]) : 1.0;
+        const double dx = log2(dt[i]) - mx;
+        sxx += w * dx * dx;
+        sxy += w * dx * (log2(e[i]) - my);
+    }
+    if (se)
+        *se = sigma ? sqrt(1.0 / sxx) : NAN;
+    return sxy / sxx;
+}

@@ -204,6 +204,64 @@ static int conform_derivative_diag(dq_ctx_t *ctx, double t, const double *y, dou
     return rc ? rc : conform_jacobian_diag(ctx, t, y, f, d);
 }
 
+/* The SDE host functions, on the battery's noiseless problems: what the host gives a
+ * DQ_CAP_DIFFUSION solver on a model without noise (g = 0, dg = 0, dW = dZ = 0); other
+ * solvers get DQ_EUSAGE, as from the host. */
+static int conform_sde_gate(dq__conform_t *c, dq_ctx_t *ctx, const char *call)
+{
+    if (c->solver->flags & DQ_CAP_DIFFUSION)
+        return DQ_OK;
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s called by a solver that does not declare DQ_CAP_DIFFUSION", call);
+    return conform_report(ctx, DQ_EUSAGE, (size_t)-1, msg);
+}
+
+static int conform_drift_diffusion(dq_ctx_t *ctx, double t, const double *y, double *f, double *g)
+{
+    dq__conform_t *c = conform_of(ctx);
+    int rc = conform_sde_gate(c, ctx, "dq_drift_diffusion");
+    if (rc == DQ_OK)
+        rc = conform_pointers(c, "drift_diffusion", y, ctx->len, g, ctx->len, NULL);
+    if (rc == DQ_OK)
+        rc = conform_compute_derivative(ctx, t, y, f);
+    if (rc == DQ_OK)
+        memset(g, 0, ctx->len * sizeof *g);
+    return rc;
+}
+
+static int conform_diffusion_diag(dq_ctx_t *ctx, double t, const double *y, const double *g,
+                                  double *dg)
+{
+    (void)t;
+    dq__conform_t *c = conform_of(ctx);
+    int rc = conform_sde_gate(c, ctx, "dq_diffusion_diag");
+    if (rc == DQ_OK)
+        rc = conform_pointers(c, "diffusion_diag", y, ctx->len, dg, ctx->len, g);
+    if (rc == DQ_OK)
+        memset(dg, 0, ctx->len * sizeof *dg);
+    return rc;
+}
+
+static int conform_brownian(dq_ctx_t *ctx, double *dW, double *dZ)
+{
+    dq__conform_t *c = conform_of(ctx);
+    int rc = conform_sde_gate(c, ctx, "dq_brownian");
+    if (rc == DQ_OK &&
+        (!dW || !conform_holds(c, dW, ctx->len) || (dZ && !conform_holds(c, dZ, ctx->len)))) {
+        if (!c->pointer_fault[0])
+            snprintf(c->pointer_fault, sizeof c->pointer_fault,
+                     "brownian called with its output outside ctx->y, ctx->f, ctx->scratch and "
+                     "ctx->state (or too short)");
+        rc = DQ_EINVAL;
+    }
+    if (rc == DQ_OK) {
+        memset(dW, 0, ctx->len * sizeof *dW);
+        if (dZ)
+            memset(dZ, 0, ctx->len * sizeof *dZ);
+    }
+    return rc;
+}
+
 static const dq_host_api_t conform_api = {
     .abi = DQ_ABI_HEADER_INIT(dq_host_api_t),
     .pre_integral = conform_pre_integral,
@@ -213,6 +271,9 @@ static const dq_host_api_t conform_api = {
     .jacobian = conform_jacobian,
     .jacobian_diag = conform_jacobian_diag,
     .derivative_diag = conform_derivative_diag,
+    .drift_diffusion = conform_drift_diffusion,
+    .diffusion_diag = conform_diffusion_diag,
+    .brownian = conform_brownian,
 };
 
 /* Judges the call just made: canaries always, the step's lifecycle when it succeeded. */

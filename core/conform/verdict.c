@@ -58,6 +58,7 @@ void dq_conform_result_init(dq_conform_result_t *out, const dq_integrator_entry_
         for (int k = 0; k < DQ_CONFORM_STEP_SIZES; ++k)
             out->orders[p].dt[k] = out->orders[p].error[k] = NAN;
     }
+    dq__conform_sde_init(out, solver);
     out->passed = 1;
 }
 
@@ -92,6 +93,9 @@ void dq_conform_update(dq_conform_result_t *out)
     out->passed = 1;
     for (int i = 0; i < DQ_CONFORM_N_CHECKS; ++i)
         if (out->checks[i].status == DQ_CONFORM_FAIL)
+            out->passed = 0;
+    for (int i = 0; i < DQ_CONFORM_N_SDE_CHECKS; ++i)
+        if (out->sde.checks[i].status == DQ_CONFORM_FAIL)
             out->passed = 0;
 }
 
@@ -364,6 +368,9 @@ static int conform_checks(dq__conform_t *c, dq_conform_result_t *r, const dq_int
                    "pre_integral once, compute_derivative, post_integral once per step");
     judge_recorded(r, DQ_CHECK_MEMORY, dq__conform_memory_fail(c),
                    "wrote only ctx->y, ctx->f, ctx->scratch and ctx->state");
+    /* With noise, through the host's own driver. */
+    if ((rc = dq__conform_sde_checks(s, r)) != DQ_OK)
+        return rc;
     dq_conform_set(r, DQ_CHECK_RUN, DQ_CONFORM_PASS, "completed");
     return DQ_OK;
 }

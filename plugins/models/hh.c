@@ -5,6 +5,10 @@
  * EL = -54.387 mV the resting potential is -64.996 mV (dV/dt = 0.0042 mV/ms at -65).
  * The equations themselves are in hh_eq.h, shared with the benchmark's hand-written peers.
  *
+ * Noise: sigma > 0 adds white noise to the input current, C dV = (...) dt + sigma dW, so V's
+ * diffusion is sigma / C (additive). A solver for SDEs integrates it; a deterministic solver
+ * gets no diffusion slot and runs the equations above, bit for bit as without the parameter.
+ *
  * Module 0 ("hh") owns V and two aux states, `spikes` (upward crossings of 0 mV) and
  * `V_prev` (V at the end of the last step, for the next step's crossing test), and reads
  * the gates; module 1 ("gates") owns m, h, n and reads V. Each module writes its own
@@ -34,6 +38,7 @@ typedef struct hh {
     double V0;
     double n;            /* the population size; loops use the view's */
     const double *I_ext; /* one per unit, padded, indexed by unit0 + lane */
+    const double *sigma; /* input-current noise, one per unit like I_ext */
 } hh_t;
 
 /* Entries the host left out (NULL: the state is integrated elsewhere) are skipped. */
@@ -100,11 +105,27 @@ DQ_SIMD_CLONES static void hh_membrane(const hh_params_t *restrict P, const doub
         dV[i] = hh_dV(&p, invC, V[i], m[i], h[i], n[i], I[i]);
 }
 
+/* V's diffusion: the input current's noise sigma dW over C (additive: no state enters). Only
+ * when the host keeps a slot for it (an SDE solver); a deterministic run never gets here, so
+ * its arithmetic, and its bits, are those of the model without noise. */
+static void hh_noise(const hh_t *d, const dq_view_t *v)
+{
+    double *restrict g = v->diffusion ? v->diffusion[R_V] : NULL;
+    if (!g)
+        return;
+    const double *restrict sigma = d->sigma + v->unit0;
+    const double C = d->p.C;
+    DQ_SIMD_LOOP
+    for (size_t i = 0; i < v->units; ++i)
+        g[i] = sigma[i] / C;
+}
+
 static int hh_derivative(const dq_view_t *v)
 {
     const hh_t *d = v->data;
     hh_membrane(&d->p, v->value[R_V], v->value[R_M], v->value[R_H], v->value[R_N],
                 d->I_ext + v->unit0, v->derivative[R_V], NULL, v->units);
+    hh_noise(d, v);
     return DQ_OK;
 }
 
@@ -113,6 +134,7 @@ static int hh_derivative_diag(const dq_view_t *v)
     const hh_t *d = v->data;
     hh_membrane(&d->p, v->value[R_V], v->value[R_M], v->value[R_H], v->value[R_N],
                 d->I_ext + v->unit0, v->derivative[R_V], v->jacobian_diag[R_V], v->units);
+    hh_noise(d, v);
     return DQ_OK;
 }
 
@@ -289,7 +311,10 @@ static int hh_gates_jacobian_diag(const dq_view_t *v)
 /* ---- descriptor ----------------------------------------------------------------------------- */
 
 static const dq_state_desc_t hh_states[] = {
-    {.name = "V", .unit = "mV", .doc = "membrane potential"},
+    {.name = "V",
+     .unit = "mV",
+     .doc = "membrane potential",
+     .flags = DQ_STATE_DIFFUSION | DQ_STATE_ADDITIVE},
     {.name = "spikes",
      .unit = NULL,
      .doc = "spikes: upward crossings of 0 mV",
@@ -360,6 +385,12 @@ static const dq_param_desc_t hh_params[] = {
      .doc = "injected current (one value or one per neuron)",
      .flags = DQ_PARAM_PER_UNIT,
      .offset = offsetof(hh_t, I_ext)},
+    {.name = "sigma",
+     .def = 0.0,
+     .unit = "uA/cm^2*sqrt(ms)",
+     .doc = "input-current noise amplitude (one value or one per neuron)",
+     .flags = DQ_PARAM_PER_UNIT,
+     .offset = offsetof(hh_t, sigma)},
     {.name = "V0",
      .def = -65.0,
      .unit = "mV",
@@ -374,8 +405,8 @@ static const dq_param_desc_t hh_params[] = {
 };
 
 DQ_MODEL(hh_desc, .name = "hh",
-         .description = "Hodgkin-Huxley neurons C V' = I_ext - gNa m^3 h (V-ENa) - gK n^4 (V-EK) "
-                        "- gL (V-EL), x' = ax (1-x) - bx x for x = m, h, n.",
+         .description = "Hodgkin-Huxley neurons C V' = I_ext + sigma xi(t) - gNa m^3 h (V-ENa) "
+                        "- gK n^4 (V-EK) - gL (V-EL), x' = ax (1-x) - bx x for x = m, h, n.",
          .params = hh_params, .n_params = DQ_COUNT(hh_params),
          .modules = DQ_LIST(dq_module_desc_t, &hh_root, &hh_gates), .data_size = sizeof(hh_t),
          .time_unit = "ms");

@@ -4,7 +4,12 @@
  * Time in ms, voltages in mV, R in MOhm and I in nA (so R I is in mV). From V_reset = E_L
  * with R I > V_th - E_L the interspike interval is t_ref + tau_m ln(R I / (R I - (V_th - E_L)));
  * below that gap the neuron never fires. The input I may differ per unit.
+ * Noise: sigma > 0 makes it tau_m dV = (-(V - E_L) + R I) dt + sigma sqrt(tau_m) dW, so V's
+ * diffusion is sigma / sqrt(tau_m) (additive) and sigma is the standard deviation V would
+ * have without threshold. A deterministic solver gets no diffusion slot and runs the
+ * equation without noise.
  * State numbering: V 0 (integrated), spikes 1 and refractory 2 (aux, kept by post_integral). */
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -14,8 +19,9 @@ enum { S_V, S_SPIKES, S_REFRACTORY };
 
 typedef struct lif {
     double tau_m, E_L, R, V_th, V_reset, t_ref, V0;
-    double n;        /* the population size; loops use the view's */
-    const double *I; /* one per unit, padded, indexed by unit0 + lane */
+    double n;            /* the population size; loops use the view's */
+    const double *I;     /* one per unit, padded, indexed by unit0 + lane */
+    const double *sigma; /* noise, one per unit like I */
 } lif_t;
 
 /* Checks what the parameter flags cannot say. */
@@ -50,6 +56,20 @@ static int lif_init(const dq_view_t *v)
     return DQ_OK;
 }
 
+/* V's diffusion sigma / sqrt(tau_m), 0 while refractory like the drift, so that a held V
+ * stays at V_reset. Only when the host keeps a slot for it (an SDE solver). */
+static void lif_noise(const lif_t *d, const dq_view_t *v)
+{
+    double *restrict g = v->diffusion ? v->diffusion[S_V] : NULL;
+    if (!g)
+        return;
+    const double *restrict refr = v->value[S_REFRACTORY];
+    const double *restrict sigma = d->sigma + v->unit0;
+    const double sqrt_tau = sqrt(d->tau_m);
+    for (size_t i = 0; i < v->units; ++i)
+        g[i] = refr[i] > 0.0 ? 0.0 : sigma[i] / sqrt_tau;
+}
+
 /* (-(V - E_L) + R I)/tau_m, and 0 while refractory: the refractory time left is the one at
  * the start of the step, the same for every stage of a multi-stage solver. */
 static int lif_derivative(const dq_view_t *v)
@@ -64,6 +84,7 @@ static int lif_derivative(const dq_view_t *v)
         const double f = (-(V[i] - E_L) + R * I[i]) / tau_m;
         dV[i] = refr[i] > 0.0 ? 0.0 : f;
     }
+    lif_noise(d, v);
     return DQ_OK;
 }
 
@@ -123,7 +144,10 @@ static int lif_jacobian_diag(const dq_view_t *v)
 }
 
 static const dq_state_desc_t lif_states[] = {
-    {.name = "V", .unit = "mV", .doc = "membrane potential"},
+    {.name = "V",
+     .unit = "mV",
+     .doc = "membrane potential",
+     .flags = DQ_STATE_DIFFUSION | DQ_STATE_ADDITIVE},
     {.name = "spikes",
      .unit = NULL,
      .doc = "spikes emitted",
@@ -163,6 +187,12 @@ static const dq_param_desc_t lif_params[] = {
      .doc = "input current (one value or one per unit)",
      .flags = DQ_PARAM_PER_UNIT,
      .offset = offsetof(lif_t, I)},
+    {.name = "sigma",
+     .def = 0.0,
+     .unit = "mV",
+     .doc = "input noise: tau_m dV = (...) dt + sigma sqrt(tau_m) dW (one value or one per unit)",
+     .flags = DQ_PARAM_PER_UNIT,
+     .offset = offsetof(lif_t, sigma)},
     {.name = "V_th",
      .def = -50.0,
      .unit = "mV",
@@ -192,8 +222,8 @@ static const dq_param_desc_t lif_params[] = {
 };
 
 DQ_MODEL(lif_desc, .name = "lif",
-         .description = "Leaky integrate-and-fire neurons tau_m V' = -(V - E_L) + R I; "
-                        "V >= V_th resets V = V_reset, held for t_ref.",
+         .description = "Leaky integrate-and-fire neurons tau_m V' = -(V - E_L) + R I + sigma "
+                        "sqrt(tau_m) xi(t); V >= V_th resets V = V_reset, held for t_ref.",
          .params = lif_params, .n_params = DQ_COUNT(lif_params),
          .modules = DQ_LIST(dq_module_desc_t, &lif_root), .data_size = sizeof(lif_t),
          .create = lif_create, .time_unit = "ms");

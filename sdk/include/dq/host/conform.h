@@ -84,6 +84,58 @@
  *
  * A failing verdict names the model, the module, the state (and the variable and unit).
  *
+ * SDE SOLVERS. A solver that declares DQ_CAP_DIFFUSION is also judged on noise, through the
+ * embedding API (<dq/host/system.h>: the host's driver and its keyed Brownian increments,
+ * <dq/host/noise.h>), on problems coded in the engine as models (never on installed model
+ * plugins), all with X(0) = x0 and T = 1:
+ *
+ *   gbm        dX = a X dt + b X dW, a = 0.5, b = 0.7, x0 = 1: the noise's error dominates.
+ *              On the path W: Ito x0 exp((a - b^2/2) T + b W(T)), mean x0 e^(aT), variance
+ *              x0^2 e^(2aT) (e^(b^2 T) - 1); Stratonovich x0 exp(a T + b W(T)), the same
+ *              moments with a + b^2/2 for a
+ *   gbm_drift  the same with a = 1, b = 0.5: the drift's bias dominates
+ *   ou         dX = theta (mu - X) dt + sigma dW, theta = 1, mu = 0, sigma = 0.5, x0 = 1
+ *              (additive noise: both calculi agree). On the path:
+ *              mu + (x0 - mu) e^(-theta T) + sigma int_0^T e^(-theta (T - s)) dW(s), the
+ *              integral built from the increments dW and dZ of a grid (unbiased, with a
+ *              pathwise error of order h^2 of the grid); mean mu + (x0 - mu) e^(-theta T),
+ *              variance sigma^2 (1 - e^(-2 theta T)) / (2 theta)
+ *   sine       dX = -sin(X) dt + sigma dW, sigma = 2, x0 = 1: additive noise with f'' != 0,
+ *              where order 1.5 shows (on the linear ou, additive-noise methods reach 2). No
+ *              closed form: the reference is the solver itself at T/1024 on the same path
+ *
+ * Its calculus picks the exact solutions; a solver that declares none is measured as Ito
+ * and told so. A solver that declares DQ_CAP_ADDITIVE_NOISE_ONLY (the host refuses it gbm's
+ * multiplicative noise) is measured on sine (strong) and ou (weak, noise) instead. Paths are
+ * the units of one population with one seed; each dt's run sums the noise of the finest
+ * grid (dq_system_set_noise_refine), so every dt follows the same Brownian path. The
+ * checks, in the order of enum dq_conform_sde_check_id:
+ *
+ *   strong   e(dt) = mean over DQ_CONFORM_SDE_PATHS paths of |X_dt(T) - X(T)| for
+ *            dt = T/16 .. T/256 on gbm (T/4 .. T/64 on sine, against T/1024); the order is
+ *            the least-squares slope of log e against log dt. PASS within
+ *            DQ_CONFORM_STRONG_TOL of strong_order, INFO when none is declared. A failure
+ *            says what the paths approach instead: the solution without noise (does the
+ *            noise scale with sqrt(dt)?) or the other calculus's
+ *   weak     the bias of the mean, e(dt) = mean over DQ_CONFORM_SDE_WEAK_PATHS paths of
+ *            X_dt(T) - X(T) on the same path (an unbiased estimate of E X_dt(T) - E X(T),
+ *            the exact solution serving as a control variate), dt = T/8 .. T/128, on
+ *            gbm_drift (ou), each with its standard error; the order is the weighted
+ *            least-squares slope over the dt whose bias exceeds 3 standard errors, bound: 3
+ *            standard errors of the slope (the correlation between dt ignored). PASS within
+ *            max(DQ_CONFORM_WEAK_TOL, bound) of weak_order, or when fewer than two dt show a
+ *            bias above 3 standard errors (consistent with any order)
+ *   moments  mean and variance at T of ou (dt = T/64) and gbm (dt = T/256), from
+ *            DQ_CONFORM_SDE_PATHS paths, against the closed forms: PASS when each is within
+ *            DQ_CONFORM_MOMENTS_BOUND standard errors (the variance's from the sample's
+ *            fourth moment); gbm is not run for additive-noise solvers
+ *   noise    on gbm_drift (ou), 16 steps of T/16: two runs with one seed give the same bits,
+ *            another seed another value for every path, 1 and 2 threads and blocks of 8 and
+ *            256 units the same bits, and paths 0..9 the same bits in a population of 10 as
+ *            in one of 1000
+ *
+ * Deterministic solvers get SKIP ("not an SDE solver") for these.
+ *
  * The engine never prints, exits or aborts; a plugin that crashes or hangs takes the calling
  * process with it, so `dqhost check` runs each check in a child process. The model checks
  * of one process run one at a time (a lock serialises them). */
@@ -155,6 +207,66 @@ typedef struct dq_conform_order {
     double error[DQ_CONFORM_STEP_SIZES]; /* max-norm error at t_end for each */
 } dq_conform_order_t;
 
+/* ---- SDE solvers (DQ_CAP_DIFFUSION) ---- */
+
+typedef enum dq_conform_sde_check_id {
+    DQ_SDE_CHECK_STRONG = 0,
+    DQ_SDE_CHECK_WEAK,
+    DQ_SDE_CHECK_MOMENTS,
+    DQ_SDE_CHECK_NOISE,
+    DQ_CONFORM_N_SDE_CHECKS
+} dq_conform_sde_check_id_t;
+
+typedef enum dq_conform_sde_problem_id {
+    DQ_SDE_PROBLEM_GBM = 0,   /* strong order, moments */
+    DQ_SDE_PROBLEM_GBM_DRIFT, /* weak order, noise */
+    DQ_SDE_PROBLEM_OU,        /* moments; weak order and noise of additive-noise solvers */
+    DQ_SDE_PROBLEM_SINE,      /* strong order of additive-noise solvers */
+    DQ_CONFORM_N_SDE_PROBLEMS
+} dq_conform_sde_problem_id_t;
+
+#define DQ_CONFORM_SDE_PATHS 2000      /* strong order and moments */
+#define DQ_CONFORM_SDE_WEAK_PATHS 4000 /* weak order */
+#define DQ_CONFORM_SDE_RUNGS 5
+#define DQ_CONFORM_STRONG_TOL 0.1
+#define DQ_CONFORM_WEAK_TOL 0.15
+
+/* An order measured over a ladder of dt on one problem. */
+typedef struct dq_conform_sde_order {
+    int status;  /* dq_conform_order_status_t; EXACT: strong, the finest error below 1e-13; weak,
+                    no bias above 3 standard errors at two dt or more */
+    int problem; /* dq_conform_sde_problem_id_t */
+    size_t paths;
+    double t_end;
+    unsigned refine;                    /* the reference's grid is the finest dt / refine */
+    double dt[DQ_CONFORM_SDE_RUNGS];    /* coarsest first */
+    double error[DQ_CONFORM_SDE_RUNGS]; /* strong: mean |X_dt - X|; weak: mean of X_dt - X */
+    double se[DQ_CONFORM_SDE_RUNGS];    /* the standard error of each error */
+    double order;                       /* the fitted slope; NaN unless measured */
+    double bound;                       /* weak: 3 standard errors of the slope; else NaN */
+} dq_conform_sde_order_t;
+
+/* Mean and variance at t_end of one problem against the closed forms. */
+typedef struct dq_conform_moments {
+    int status; /* dq_conform_status_t: PASS, FAIL, or SKIP (not run, or refused) */
+    size_t paths;
+    double dt, t_end;
+    double mean, mean_exact, mean_se;
+    double var, var_exact, var_se;
+} dq_conform_moments_t;
+
+#define DQ_CONFORM_MOMENTS_BOUND 4.0 /* standard errors allowed */
+
+typedef struct dq_conform_sde {
+    int calculus;      /* as declared (enum dq_calculus) */
+    int calculus_used; /* the reading of the exact solutions: Ito when none is declared */
+    int additive_only; /* DQ_CAP_ADDITIVE_NOISE_ONLY: the strong problem is ou */
+    double declared_strong, declared_weak;
+    dq_conform_sde_order_t strong, weak;
+    dq_conform_moments_t moments[DQ_CONFORM_N_SDE_PROBLEMS]; /* by dq_conform_sde_problem_id */
+    dq_conform_check_t checks[DQ_CONFORM_N_SDE_CHECKS];      /* by dq_conform_sde_check_id */
+} dq_conform_sde_t;
+
 /* The verdict on one solver. Plain fixed-size data: no pointers, so it can be copied,
  * written through a pipe as bytes or serialised field by field. */
 typedef struct dq_conform_result {
@@ -166,6 +278,8 @@ typedef struct dq_conform_result {
     int passed;                       /* no check has status DQ_CONFORM_FAIL */
     dq_conform_check_t checks[DQ_CONFORM_N_CHECKS];   /* by dq_conform_check_id_t */
     dq_conform_order_t orders[DQ_CONFORM_N_PROBLEMS]; /* by dq_conform_problem_id_t */
+    int is_sde;           /* the solver declares DQ_CAP_DIFFUSION: `sde` holds its verdicts */
+    dq_conform_sde_t sde; /* checks SKIP ("not an SDE solver") otherwise */
 } dq_conform_result_t;
 
 /* Runs every check on `solver` and fills `out` (which is zeroed first). Returns DQ_OK when
@@ -184,7 +298,11 @@ DQ_API void dq_conform_result_init(dq_conform_result_t *out, const dq_integrator
 DQ_API void dq_conform_set(dq_conform_result_t *out, dq_conform_check_id_t id, int status,
                            const char *fmt, ...) DQ_PRINTF(4, 5);
 
-/* Recomputes out->passed from the checks. */
+/* Sets one SDE check's status and detail (printf format). */
+DQ_API void dq_conform_sde_set(dq_conform_result_t *out, dq_conform_sde_check_id_t id, int status,
+                               const char *fmt, ...) DQ_PRINTF(4, 5);
+
+/* Recomputes out->passed from the checks (the SDE ones included). */
 DQ_API void dq_conform_update(dq_conform_result_t *out);
 
 /* Short names: "run", "names", ..., "stiff", "reset"; "decay", "oscillator", "logistic", "riccati";
@@ -192,6 +310,11 @@ DQ_API void dq_conform_update(dq_conform_result_t *out);
 DQ_API const char *dq_conform_check_name(int id);
 DQ_API const char *dq_conform_problem_name(int id);
 DQ_API const char *dq_conform_status_name(int status);
+/* "strong", "weak", "moments", "noise"; "gbm", "gbm_drift", "ou", "sine"; "none", "ito",
+ * "stratonovich" (NULL past the end). */
+DQ_API const char *dq_conform_sde_check_name(int id);
+DQ_API const char *dq_conform_sde_problem_name(int id);
+DQ_API const char *dq_conform_calculus_name(int calculus);
 
 /* ---- models ---- */
 

@@ -12,7 +12,8 @@
  * A step's dW is the sum of its R intervals' dW_i, and its dZ the matching sum
  * (dZ = sum over r of h*(W_r - W_0) + dZ_r), so a run at dt with R = M follows the same
  * Brownian path as a run at dt/M with R = 1. The normals come from Random123's
- * Philox4x32-10 keyed by the seed (noise.c in the host library). */
+ * Philox4x32-10 keyed by the seed, by Box-Muller on its 32-bit words (noise.c in the host
+ * library), and are the same bits on every x86-64 CPU, whatever its vector extensions. */
 #ifndef DQ_HOST_NOISE_H
 #define DQ_HOST_NOISE_H
 
