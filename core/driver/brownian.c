@@ -154,11 +154,13 @@ int dq__host_brownian(dq_ctx_t *ctx, double *dW, double *dZ)
             double *restrict w = dW + k * units;
             if (R == 1) {
                 /* One interval: no sums (and no clearing) needed. */
+#pragma omp simd
                 for (size_t u = 0; u < units; ++u)
                     w[u] = sh * z0[u];
                 if (dZ) {
                     const double *restrict z1 = held1 + (4 * q + j) * units;
                     double *restrict z = dZ + k * units;
+#pragma omp simd
                     for (size_t u = 0; u < units; ++u)
                         z[u] = zh * (z0[u] + inv_sqrt3 * z1[u]);
                 }
@@ -169,9 +171,11 @@ int dq__host_brownian(dq_ctx_t *ctx, double *dW, double *dZ)
                  * increment, then its own dZ_i. */
                 const double *restrict z1 = held1 + (4 * q + j) * units;
                 double *restrict z = dZ + k * units;
+#pragma omp simd
                 for (size_t u = 0; u < units; ++u)
                     z[u] += h * w[u] + zh * (z0[u] + inv_sqrt3 * z1[u]);
             }
+#pragma omp simd
             for (size_t u = 0; u < units; ++u)
                 w[u] += sh * z0[u];
         }

@@ -160,15 +160,18 @@ int dq__lanes_start(dq_system_t *sys)
                 if (!lg->sde_y || !lg->sde_f || !lg->sde_g)
                     return DQ_ENOMEM;
             }
-            lg->ctx = (dq_ctx_t){.abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
-                                 .host = &dq__host_api,
-                                 .host_data = lg,
-                                 .comps = g->m,
-                                 .population = sys->units,
-                                 .seed = sys->seed,
-                                 .scratch = lg->scratch,
-                                 .options = g->options,
-                                 .has_jacobian = g->analytic_jac};
+            lg->ctx = (dq_ctx_t){
+                .abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
+                .host = &dq__host_api,
+                .host_data = lg,
+                .comps = g->m,
+                .population = sys->units,
+                .seed = sys->seed,
+                .scratch = lg->scratch,
+                .options = g->options,
+                .has_jacobian = g->analytic_jac,
+                .noisy = (g->solver->flags & DQ_CAP_DIFFUSION) && g->n_noisy ? g->noisy : NULL,
+                .n_noisy = (g->solver->flags & DQ_CAP_DIFFUSION) ? g->n_noisy : 0};
         }
     }
     if (want > 1)

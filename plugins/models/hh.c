@@ -108,7 +108,7 @@ DQ_SIMD_CLONES static void hh_membrane(const hh_params_t *restrict P, const doub
 /* V's diffusion: the input current's noise sigma dW over C (additive: no state enters). Only
  * when the host keeps a slot for it (an SDE solver); a deterministic run never gets here, so
  * its arithmetic, and its bits, are those of the model without noise. */
-static void hh_noise(const hh_t *d, const dq_view_t *v)
+DQ_SIMD_CLONES static void hh_noise(const hh_t *d, const dq_view_t *v)
 {
     double *restrict g = v->diffusion ? v->diffusion[R_V] : NULL;
     if (!g)

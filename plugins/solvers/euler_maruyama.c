@@ -6,16 +6,9 @@
 #include <dq/dq.h>
 #include <dq/simd.h>
 
-/* y = (y + h f) + g dW: the deterministic part first, as euler forms it, so a component
- * without noise (g = dW = 0) keeps euler's bits inside a noisy block too. */
-static inline void em_update(double *restrict y, const double *restrict f, const double *restrict g,
-                             const double *restrict dW, double dt, size_t len)
-{
-    DQ_SIMD_LOOP
-    for (size_t i = 0; i < len; ++i)
-        y[i] = (y[i] + dt * f[i]) + g[i] * dW[i];
-}
-
+/* y + h f over every component, as euler forms it; then + g dW on the noisy components
+ * only (the others have g = dW = 0). Two passes give the same bits as (y + h f) + g dW in
+ * one, each operation being rounded alike, and spare the components without noise. */
 DQ_SIMD_CLONES static int em_step(dq_ctx_t *ctx)
 {
     int rc = dq_pre_integral(ctx);
@@ -28,19 +21,24 @@ DQ_SIMD_CLONES static int em_step(dq_ctx_t *ctx)
     double *restrict y = ctx->y;
     const double *restrict f = ctx->f;
     const double dt = ctx->dt;
-    const size_t len = ctx->len;
-    if (!ctx->g) {
-        /* No noise in the block: euler's loop, so the same bits as euler. */
-        DQ_SIMD_LOOP
-        for (size_t i = 0; i < len; ++i)
-            y[i] += dt * f[i];
+    const size_t len = ctx->len, units = ctx->units;
+    DQ_SIMD_LOOP
+    for (size_t i = 0; i < len; ++i)
+        y[i] += dt * f[i];
+    if (!ctx->g) /* no noise in the block: euler, to the bit */
         return dq_post_integral(ctx);
-    }
     double *dW = dq_scratch(ctx, 0);
     rc = dq_brownian(ctx, dW, NULL);
     if (rc)
         return rc;
-    em_update(y, f, ctx->g, dW, dt, len);
+    for (size_t q = 0; q < ctx->n_noisy; ++q) {
+        const size_t at = ctx->noisy[q] * units;
+        double *restrict yk = y + at;
+        const double *restrict gk = ctx->g + at, *restrict wk = dW + at;
+        DQ_SIMD_LOOP
+        for (size_t u = 0; u < units; ++u)
+            yk[u] += gk[u] * wk[u];
+    }
     return dq_post_integral(ctx);
 }
 

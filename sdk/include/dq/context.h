@@ -127,6 +127,11 @@ struct dq_ctx {
     /* In reset only: reset_mask[u] is non-zero for each lane whose states the model
      * changed outside the solver; NULL when every lane is to be reset (a change of dt). */
     const unsigned char *reset_mask;
+    /* since ABI 2.1, for SDE solvers (else NULL and 0): the components that have noise
+     * (DQ_STATE_DIFFUSION), ascending. Every other component has g = 0 and dW = dZ = 0, so
+     * a solver may add its noise terms to these components only. */
+    const size_t *noisy;
+    size_t n_noisy;
 };
 
 static inline int dq_pre_integral(dq_ctx_t *ctx)
