@@ -143,20 +143,25 @@ static const char *report_check(char *buf, size_t len, const bench_row_t *r)
     return buf;
 }
 
-/* "1.23 (target <= 1.3: met)" */
-static const char *report_derived(char *buf, size_t len, const bench_derived_t *d)
+/* "1.23 (target <= 1.3: met)", the value in bold for Markdown (md) and the verdict too when
+ * the target is missed. */
+static const char *report_derived(char *buf, size_t len, const bench_derived_t *d, int md)
 {
+    const char *b = md ? "**" : "";
     char v[32];
     if (!isfinite(d->med)) {
         snprintf(buf, len, "- (a row is missing)");
         return buf;
     }
     snprintf(v, sizeof v, d->med >= 10.0 ? "%.1f" : "%.2f", d->med);
-    if (isfinite(d->target))
-        snprintf(buf, len, "%s (target %s %g: %s)", v, d->at_most ? "<=" : ">=", d->target,
-                 (d->at_most ? d->med <= d->target : d->med >= d->target) ? "met" : "**not met**");
-    else
-        snprintf(buf, len, "%s", v);
+    if (isfinite(d->target)) {
+        const int met = d->at_most ? d->med <= d->target : d->med >= d->target;
+        snprintf(buf, len, "%s%s%s (target %s %g: %s%s%s)", b, v, b,
+                 d->at_most ? "<=" : ">=", d->target, met ? "" : b, met ? "met" : "not met",
+                 met ? "" : b);
+    } else {
+        snprintf(buf, len, "%s%s%s", b, v, b);
+    }
     return buf;
 }
 
@@ -190,7 +195,8 @@ void bench_print_workload(const bench_workload_t *w)
         printf("\n");
     }
     for (size_t i = 0; i < w->n_derived; ++i)
-        printf("  => %s: %s\n", w->derived[i].label, report_derived(e, sizeof e, &w->derived[i]));
+        printf("  => %s: %s\n", w->derived[i].label,
+               report_derived(e, sizeof e, &w->derived[i], 0));
 }
 
 /* ---- JSON --------------------------------------------------------------------------------- */
@@ -565,11 +571,11 @@ static void md_noise(FILE *f, const bench_run_t *run)
         for (size_t k = 0; k < w->n_derived; ++k) {
             const bench_derived_t *dv = &w->derived[k];
             if (dv->kind == BENCH_DERIVED_DIFF_RATIO)
-                fprintf(f, "- %s: **%s** (%s ns / %s ns per unit-step)\n", dv->label,
-                        report_derived(d, sizeof d, dv), report_num(a, sizeof a, dv->med_top),
+                fprintf(f, "- %s: %s; %s ns / %s ns per unit-step\n", dv->label,
+                        report_derived(d, sizeof d, dv, 1), report_num(a, sizeof a, dv->med_top),
                         report_num(b, sizeof b, dv->med_bottom));
             else
-                fprintf(f, "- %s: **%s**\n", dv->label, report_derived(d, sizeof d, dv));
+                fprintf(f, "- %s: %s\n", dv->label, report_derived(d, sizeof d, dv, 1));
         }
         int head = 0;
         for (size_t j = 0; j < w->n_rows; ++j) {
