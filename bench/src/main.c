@@ -179,8 +179,8 @@ static int bench_run_once(const bench_impl_t *impl, const bench_problem_t *p, un
 static const double bench_budget[BENCH_N_HH_SCHEMES] = {1e7, 2.5e6, 5e6, 2e5};
 static const double bench_steps_n1[BENCH_N_HH_SCHEMES] = {2e6, 6e5, 1.5e6, 5e4};
 #define BENCH_DECAY_STEPS 2e7
-#define BENCH_NOISY_BUDGET 1e7 /* unit-steps: as HH euler's */
-#define BENCH_NOISE_COST_BUDGET 5e7
+#define BENCH_NOISY_BUDGET 3e7      /* unit-steps: 3x HH euler's, for a steadier EM / euler */
+#define BENCH_NOISE_COST_BUDGET 2e8 /* 2 000 steps: the decay rows are about 1 ns a unit-step */
 
 void bench_group_digits(char *out, size_t len, unsigned long v)
 {
@@ -359,17 +359,19 @@ static bench_derived_t *bench_derived_add(bench_workload_t *w, enum bench_derive
     return d;
 }
 
-/* Noisy HH: the EM rows (hand loops with dqhost's noise, dqhost, Brian2), then euler on the
- * same model (the noise ignored: the drift's cost alone); derived EM / euler for each dqhost
- * mode (target <= 1.3) and Brian2 / dqhost (target >= 4). */
+/* Noisy HH: the EM rows of the hand loops (with dqhost's noise) and dqhost, euler on the same
+ * model (the noise ignored: the drift's cost alone), then Brian2's EM rows -- last, so that in
+ * every round dqhost's EM and euler runs follow each other closely, not across Brian2's
+ * seconds-long processes; derived EM / euler for each dqhost mode (target <= 1.3) and
+ * Brian2 / dqhost (target >= 4). */
 static void bench_rows_noisy(bench_workload_t *w)
 {
-    const bench_impl_t *em[] = {&bench_impl_hand,       &bench_impl_hand_simd,
-                                &bench_impl_dqhost,     &bench_impl_dqhost_run1,
-                                &bench_impl_dqhost_mt,  &bench_impl_brian2_cpp,
-                                &bench_impl_brian2_omp, &bench_impl_brian2_cython};
+    const bench_impl_t *em[] = {&bench_impl_hand, &bench_impl_hand_simd, &bench_impl_dqhost,
+                                &bench_impl_dqhost_run1, &bench_impl_dqhost_mt};
     const bench_impl_t *eu[] = {&bench_impl_hand, &bench_impl_hand_simd, &bench_impl_dqhost,
                                 &bench_impl_dqhost_run1, &bench_impl_dqhost_mt};
+    const bench_impl_t *peers[] = {&bench_impl_brian2_cpp, &bench_impl_brian2_omp,
+                                   &bench_impl_brian2_cython};
     const bench_impl_t *dq[] = {&bench_impl_dqhost, &bench_impl_dqhost_run1, &bench_impl_dqhost_mt};
     char label[160];
     for (size_t i = 0; i < sizeof em / sizeof em[0]; ++i) {
@@ -381,6 +383,10 @@ static void bench_rows_noisy(bench_workload_t *w)
     for (size_t i = 0; i < sizeof eu / sizeof eu[0]; ++i) {
         snprintf(label, sizeof label, "%s, euler (noise ignored)", eu[i]->label);
         bench_row_add(w, eu[i], &pe, label);
+    }
+    for (size_t i = 0; i < sizeof peers / sizeof peers[0]; ++i) {
+        snprintf(label, sizeof label, "%s, euler_maruyama", peers[i]->label);
+        bench_row_add(w, peers[i], &w->p, label);
     }
     for (size_t i = 0; i < sizeof dq / sizeof dq[0]; ++i) {
         snprintf(label, sizeof label, "EM / euler on the same model, %s", dq[i]->label);
