@@ -214,10 +214,10 @@ const char *bench_brian2_version(char *msg, size_t len)
             pb_json_str(out, "python", py, sizeof py);
             if (rc != 0 || !b[0]) {
                 pb_tail(log, tail, sizeof tail, 200);
-                snprintf(
-                    pb_version_msg, sizeof pb_version_msg,
-                    "Brian2 cannot be run by %.120s (Debian: python3-brian cython3 g++): %.200s",
-                    pb_python, tail);
+                snprintf(pb_version_msg, sizeof pb_version_msg,
+                         "Brian2 cannot be run by %.120s (Debian: python3-brian cython3 g++): exit "
+                         "%d%s%.200s",
+                         pb_python, rc, tail[0] ? ", " : "", tail);
             } else {
                 snprintf(pb_version, sizeof pb_version, "%.39s (Cython %.39s, Python %.39s)", b,
                          c[0] ? c : "missing", py);
