@@ -447,33 +447,34 @@ START_TEST(test_cli_newton_failure_names_solver_state_unit_and_time)
 }
 END_TEST
 
+static const char *const builtin_solvers[] = {"euler",
+                                              "midpoint",
+                                              "rk2",
+                                              "heun2",
+                                              "ralston2",
+                                              "rk3",
+                                              "heun3",
+                                              "ssprk3",
+                                              "ralston3",
+                                              "rk4",
+                                              "ralston4",
+                                              "exp_euler",
+                                              "ind_exp_euler",
+                                              "backward_euler",
+                                              "implicit_euler",
+                                              "euler_maruyama",
+                                              "milstein",
+                                              "stochastic_heun",
+                                              "sra1",
+                                              "exp_euler_maruyama"};
+
 START_TEST(test_cli_list_shows_twenty_solvers)
 {
     ck_assert_int_eq(dqhost("list"), 0);
     ck_assert_contains(res.out, "Integrators (20):\n");
-    const char *names[] = {"euler",
-                           "midpoint",
-                           "rk2",
-                           "heun2",
-                           "ralston2",
-                           "rk3",
-                           "heun3",
-                           "ssprk3",
-                           "ralston3",
-                           "rk4",
-                           "ralston4",
-                           "exp_euler",
-                           "ind_exp_euler",
-                           "backward_euler",
-                           "implicit_euler",
-                           "euler_maruyama",
-                           "milstein",
-                           "stochastic_heun",
-                           "sra1",
-                           "exp_euler_maruyama"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) {
+    for (size_t i = 0; i < sizeof builtin_solvers / sizeof builtin_solvers[0]; ++i) {
         char so[64];
-        snprintf(so, sizeof so, "/%s.so\n", names[i]);
+        snprintf(so, sizeof so, "/%s.so\n", builtin_solvers[i]);
         ck_assert_contains(res.out, so);
     }
 }
@@ -495,27 +496,6 @@ static const char *check_row(const char *out, const char *solver, char *buf, siz
     }
     return buf;
 }
-
-static const char *const builtin_solvers[] = {"euler",
-                                              "midpoint",
-                                              "rk2",
-                                              "heun2",
-                                              "ralston2",
-                                              "rk3",
-                                              "heun3",
-                                              "ssprk3",
-                                              "ralston3",
-                                              "rk4",
-                                              "ralston4",
-                                              "exp_euler",
-                                              "ind_exp_euler",
-                                              "backward_euler",
-                                              "implicit_euler",
-                                              "euler_maruyama",
-                                              "milstein",
-                                              "stochastic_heun",
-                                              "sra1",
-                                              "exp_euler_maruyama"};
 
 START_TEST(test_cli_check_passes_every_builtin_solver)
 {
