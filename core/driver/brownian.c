@@ -66,7 +66,7 @@ static int sde_gdiag_fd(dq__lane_group_t *lg, double t, const double *y, const d
         const double *yj = y + j * units, *gj = g + j * units;
         double *ypj = yp + j * units, *gpj = lg->sde_g + j * units, *dgj = dg + j * units;
         for (size_t u = 0; u < units; ++u)
-            ypj[u] = yj[u] + 1.4901161193847656e-8 * (fabs(yj[u]) > 1.0 ? fabs(yj[u]) : 1.0);
+            ypj[u] = yj[u] + dq__driver_fd_step(yj[u]);
         int rc = dq__driver_eval(lg, t, yp, lg->sde_f, lg->sde_g);
         if (rc)
             return rc;
@@ -138,10 +138,15 @@ int dq__host_brownian(dq_ctx_t *ctx, double *dW, double *dZ)
     const double h = ctx->dt / R, sh = sqrt(h), zh = 0.5 * h * sh;
     const double inv_sqrt3 = 0.57735026918962576451;
     const uint64_t first = (ctx->step * grp->substeps + lg->substep) * R;
-    if (R > 1 || grp->n_noisy < grp->m) {
+    /* Sums start from 0; with one interval only the components without noise need it. */
+    if (R > 1) {
         memset(dW, 0, ctx->len * sizeof *dW);
         if (dZ)
             memset(dZ, 0, ctx->len * sizeof *dZ);
+    } else {
+        sde_zero_quiet(lg, dW);
+        if (dZ)
+            sde_zero_quiet(lg, dZ);
     }
     for (unsigned r = 0; r < R; ++r) {
         const uint64_t i = first + r, c = i / 4;

@@ -14,6 +14,8 @@ extern const dq_host_api_t dq__host_api;
 void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd);
 /* The modules' compute_derivative at (t, y) into f and gd (gd may be NULL). */
 int dq__driver_eval(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd);
+/* The finite-difference perturbation of a value y: sqrt(eps) * max(|y|, 1). */
+double dq__driver_fd_step(double y);
 /* The host's report entry: a failure message naming the solver, state and unit. */
 int dq__driver_report(dq_ctx_t *ctx, int code, size_t index, const char *message);
 /* The SDE host functions (brownian.c). */

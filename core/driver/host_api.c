@@ -111,7 +111,7 @@ static int host_jacobian_allowed(dq_ctx_t *ctx)
 
 /* A perturbation scaled to the value, h = sqrt(eps) * max(|y|, 1); the quotient divides
  * by the step actually taken, (y + h) - y, which is exact. */
-static double host_fd_step(double y)
+double dq__driver_fd_step(double y)
 {
     return 1.4901161193847656e-8 * (fabs(y) > 1.0 ? fabs(y) : 1.0);
 }
@@ -130,7 +130,7 @@ static int host_fd(dq_ctx_t *ctx, double t, const double *y, const double *fy, d
         const double *yj = y + j * units;
         double *ypj = yp + j * units;
         for (size_t u = 0; u < units; ++u)
-            ypj[u] = yj[u] + host_fd_step(yj[u]);
+            ypj[u] = yj[u] + dq__driver_fd_step(yj[u]);
         /* Perturbed evaluations leave the diffusion slot alone. */
         int rc = dq__driver_eval(lg, t, yp, fp, NULL);
         if (rc)
