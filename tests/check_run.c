@@ -327,6 +327,41 @@ START_TEST(test_run_summary_gives_the_ensemble_mean_and_variance)
 }
 END_TEST
 
+/* --noise-refine R takes each step's increment as the sum of R finer ones: another
+ * increment than R = 1 (so another result), reported in the summary; out-of-range values
+ * are refused with exit status 2. */
+START_TEST(test_run_noise_refine_changes_the_path_and_is_checked)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "em", "--dt", "0.1", "--t-end", "1",
+                            "--seed", "3", "--json"),
+                     0);
+    json_t *one = json_loads(res.out, 0, NULL);
+    ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "em", "--dt", "0.1", "--t-end", "1",
+                            "--seed", "3", "--noise-refine", "4", "--json"),
+                     0);
+    json_t *four = json_loads(res.out, 0, NULL);
+    ck_assert_ptr_nonnull(one);
+    ck_assert_ptr_nonnull(four);
+    ck_assert_ptr_null(json_object_get(one, "noise_refine"));
+    ck_assert_int_eq(json_integer_value(json_object_get(four, "noise_refine")), 4);
+    const double x1 =
+        json_real_value(json_array_get(json_object_get(json_object_get(one, "final"), "x"), 0));
+    const double x4 =
+        json_real_value(json_array_get(json_object_get(json_object_get(four, "final"), "x"), 0));
+    ck_assert_double_ne(x1, x4);
+    json_decref(one);
+    json_decref(four);
+    ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "em", "--dt", "0.1", "--t-end", "1",
+                            "--noise-refine", "0"),
+                     2);
+    ck_assert_contains(res.err, "run: --noise-refine: expected a whole number >= 1, got '0'");
+    ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "em", "--dt", "0.1", "--t-end", "1",
+                            "--noise-refine", "2000000"),
+                     2);
+    ck_assert_contains(res.err, "run: --noise-refine must be at most 1000000, got '2000000'");
+}
+END_TEST
+
 START_TEST(test_run_warns_once_that_the_noise_of_ou_is_not_integrated)
 {
     ck_assert_int_eq(dqhost("run", "--model", "ou", "--solver", "rk4", "--dt", "0.01", "--t-end",
@@ -881,6 +916,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_run_every_example_runs);
     tcase_add_test(tc, test_run_warns_once_that_the_noise_of_ou_is_not_integrated);
     tcase_add_test(tc, test_run_summary_gives_the_ensemble_mean_and_variance);
+    tcase_add_test(tc, test_run_noise_refine_changes_the_path_and_is_checked);
     tcase_add_test(tc, test_run_threads_flag_gives_the_same_bits);
     tcase_add_test(tc, test_run_output_target_is_checked_before_the_run_with_status_2);
     tcase_add_test(tc, test_run_output_symlink_is_followed_and_stays_a_symlink);
