@@ -52,6 +52,7 @@ void dq_system_free(dq_system_t *sys)
         free(sys->mvars[i].vars);
     free(sys->mvars);
     free(sys->root_options);
+    free(sys->state_atol);
     free(sys->mod_solver);
     free(sys->mod_substeps);
     free(sys->states);
@@ -75,6 +76,7 @@ int dq_system_set_solver(dq_system_t *sys, const dq_integrator_entry_t *solver, 
             opts[i] = solver->options[i].def;
     }
     free(sys->root_options);
+    free(sys->state_atol);
     sys->root_options = opts;
     sys->mod_solver[0] = solver;
     return DQ_OK;

@@ -133,6 +133,10 @@ struct dq_system {
     uint64_t seed;
     unsigned noise_refine; /* noise-grid intervals per (sub)step, >= 1 */
     dq_registry_t *reg;    /* the registry solvers were resolved in, or NULL (warnings) */
+    /* Error control (adaptive runs; core/system/control_set.c). */
+    dq_step_control_t ctl; /* as the user set it; 0 fields: defaults */
+    double *state_atol;    /* [n_states] per-state absolute tolerance, 0 = ctl.atol */
+    int fixed_step;        /* run an adaptive solver at fixed steps */
 
     dq_warn_fn warn;
     void *warn_user;

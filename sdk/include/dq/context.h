@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/context.h -- what a solver's callbacks receive (plugin ABI 2.1).
+/* dq/context.h -- what a solver's callbacks receive (plugin ABI 2.2).
  *
  * A solver never links libdqcore. Everything it may ask of the host reaches it through the
  * context: the block of states it advances, where that block sits in the population, the
@@ -132,6 +132,21 @@ struct dq_ctx {
      * a solver may add its noise terms to these components only. */
     const size_t *noisy;
     size_t n_noisy;
+    /* since ABI 2.2, for error-controlled solvers (DQ_CAP_ADAPTIVE; else NULL):
+     *
+     * lane_dt[u] is lane u's step size (units doubles). Always set for such a solver: in
+     * fixed-step runs every entry is ctx->dt. */
+    const double *lane_dt;
+    /* Per-lane mode (adaptive runs): lane u steps from lane_t[u] over lane_dt[u], each lane
+     * at its own time. ctx->t is then 0 and ctx->dt is 1, so a time a solver passes to the
+     * host (ctx->t + c*ctx->dt for a stage at fraction c) is the fraction c of the step,
+     * and the host evaluates lane u at lane_t[u] + c*lane_dt[u]. NULL in fixed-step runs,
+     * where every lane steps from ctx->t over ctx->dt. */
+    const double *lane_t;
+    /* When not NULL (adaptive runs), the step writes its embedded error estimate here:
+     * err[i] = y_new[i] - y_embedded[i], len doubles. The host weighs it with the
+     * tolerances, decides per lane and restores the lanes it rejects. */
+    double *err;
 };
 
 static inline int dq_pre_integral(dq_ctx_t *ctx)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/integrator.h -- the integrator descriptor a solver plugin exports (plugin ABI 2.1).
+/* dq/integrator.h -- the integrator descriptor a solver plugin exports (plugin ABI 2.2).
  *
  * A descriptor is static const data, the C form of braincell's
  *   @register_integrator("name", aliases=(...), category=..., order=..., description=...,
@@ -47,7 +47,16 @@ enum dq_integrator_flags {
     /* (since ABI 2.1) The method is derived for additive noise only (the diffusion does not
      * depend on the states): the host refuses a model with a noisy state that is not
      * DQ_STATE_ADDITIVE, naming the state. */
-    DQ_CAP_ADDITIVE_NOISE_ONLY = 1u << 10
+    DQ_CAP_ADDITIVE_NOISE_ONLY = 1u << 10,
+    /* (since ABI 2.2) An error-controlled method with a continuous extension. Its step
+     *  - takes each lane's step size from ctx->lane_dt (never NULL for such a solver), and
+     *    in per-lane mode (ctx->lane_t not NULL) each lane's start time from ctx->lane_t;
+     *  - when ctx->err is not NULL, writes the embedded error estimate there (y_new minus
+     *    the embedded solution, len doubles) and otherwise skips computing it.
+     * The descriptor then gives error_order, dense and dense_order (refused without them).
+     * The host owns the controller, the tolerances and accept/reject (sdk/ABI.md,
+     * "Error-controlled stepping"). */
+    DQ_CAP_ADAPTIVE = 1u << 11
 };
 
 /* (since ABI 2.1) The stochastic calculus an SDE solver's scheme converges to: the same
@@ -78,6 +87,16 @@ typedef int (*dq_step_fn)(dq_ctx_t *ctx);
 
 /* init and reset: fill or repair ctx->state for the block. Same return convention. */
 typedef int (*dq_solver_fn)(dq_ctx_t *ctx);
+
+/* (since ABI 2.2) The continuous extension of the last accepted step of each lane:
+ * out[k*units + u] = y_u(lane_t[u] + theta[u] * lane_dt[u]) for every lane u, theta[u] in
+ * [0, 1] (out has len doubles). The host calls it with ctx->lane_t and ctx->lane_dt set to
+ * that step's start and size, ctx->y and ctx->f as the step left them (the values at its
+ * end), and ctx->state as the step left it. It must read nothing else the step did not
+ * store in ctx->state and write nothing but out; it may use ctx->scratch. The host may call
+ * it after the solver's reset (an event restarting the solver), so reset must not change
+ * what dense reads in ctx->state, or must keep a copy. Same return convention. */
+typedef int (*dq_dense_fn)(dq_ctx_t *ctx, const double *theta, double *out);
 
 /* A numeric option a solver accepts (`--solver-opt name=value`, the run spec's
  * solver_options). The host checks min <= value <= max (when min < max) and, for integer
@@ -118,6 +137,11 @@ typedef struct dq_integrator_desc {
     double strong_order; /* E|X_h(T) - X(T)| = O(h^strong_order) */
     double weak_order;   /* |E phi(X_h(T)) - E phi(X(T))| = O(h^weak_order) */
     uint32_t calculus;   /* enum dq_calculus */
+    /* since ABI 2.2: error-controlled solvers (DQ_CAP_ADAPTIVE). */
+    int error_order;   /* order p^ of the embedded solution: the estimate is O(h^(p^+1)) (the
+                          controller's exponents use it); 1 <= error_order, != order */
+    dq_dense_fn dense; /* the continuous extension (required with DQ_CAP_ADAPTIVE) */
+    int dense_order;   /* its order: the interpolation error is O(h^(dense_order+1)) */
 } dq_integrator_desc_t;
 
 /* The authoring macros below use designated initializers and compound literals: they are

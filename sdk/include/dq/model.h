@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/model.h -- the model descriptor a model plugin exports (plugin ABI 2.1).
+/* dq/model.h -- the model descriptor a model plugin exports (plugin ABI 2.2).
  *
  * A model is a tree of modules (braincell's DiffEqModule). Module 0 is the root; every
  * other module names its parent. Each module owns states (braincell's DiffEqState): a state
@@ -58,6 +58,28 @@ enum dq_param_flags {
     DQ_PARAM_POPULATION = 1u << 3
 };
 
+/* (since ABI 2.2) Events: a function of a module's variables that crosses zero in a given
+ * direction (V - V_th upward), located by the host inside the step. */
+enum dq_event_direction {
+    DQ_EVENT_UP = 1,    /* from negative to zero or positive */
+    DQ_EVENT_DOWN = -1, /* from positive to zero or negative */
+    DQ_EVENT_EITHER = 0
+};
+
+enum dq_event_flags {
+    /* The event is a spike: the host records its time per unit (dqhost run --spikes) and
+     * the summary's firing rates come from these records. */
+    DQ_EVENT_SPIKE = 1u << 0
+};
+
+/* One event of a module (element struct: no header, frozen for ABI 2.x from 2.2). */
+typedef struct dq_event_desc {
+    const char *name; /* [A-Za-z0-9_]+, unique in the model */
+    int direction;    /* enum dq_event_direction */
+    uint32_t flags;   /* enum dq_event_flags */
+    const char *doc;  /* one line */
+} dq_event_desc_t;
+
 enum dq_module_flags {
     /* post_integral may change integrated states (a spike reset) and marks the lanes it
      * changed in v->reset; the host then lets the solver repair its persistent state. */
@@ -96,6 +118,17 @@ typedef struct dq_view {
     /* Only in post_integral of a DQ_MODULE_RESETS module: set reset[i] = 1 for each lane
      * whose integrated states the callback changed (the host clears it before each step). */
     unsigned char *reset;
+    /* since ABI 2.2. Times per lane, when lanes are at different times (an adaptive run:
+     * each unit takes its own steps); NULL when every lane is at v->t. v->t is lane 0's
+     * time either way, so an autonomous model needs neither; a model whose equations
+     * depend on t reads lane_t[i] when it is not NULL. */
+    const double *lane_t;
+    /* Only in the event callback: event[e][i] receives the value of the module's event
+     * function e for lane i (n_events arrays of units doubles). */
+    double *const *event;
+    /* Only in handle_event: fired[e][i] is non-zero when event e fired for lane i at the
+     * time the view shows; the callback changes those lanes only. */
+    const unsigned char *const *fired;
 } dq_view_t;
 
 /* Returns DQ_OK or a negative DQ_E* code (with a reason in v->errbuf). */
@@ -135,6 +168,18 @@ typedef struct dq_module_desc {
      * DQ_STATE_ADDITIVE states, whose dg/dy is 0), or NULL (finite differences).
      * Milstein-type SDE solvers need it. */
     dq_module_fn diffusion_diag;
+    /* since ABI 2.2: events. The host evaluates `event` (required when n_events > 0) at
+     * the end of every step and, where an event function crossed zero in its direction,
+     * locates the crossing inside the step (from the solver's continuous extension in
+     * adaptive runs, a cubic Hermite interpolant between the step's end points in
+     * fixed-step runs), sets the lane's states to their values at that time and, when the
+     * module has handle_event, calls it there and restarts the solver for those lanes (its
+     * reset: FSAL stages and history are dropped). The lane then continues from the
+     * event's time. Events without handle_event only record their time. */
+    const dq_event_desc_t *events;
+    size_t n_events;
+    dq_module_fn event;        /* v->event[e][i] = event function e of lane i */
+    dq_module_fn handle_event; /* applies the fired events (v->fired), or NULL */
 } dq_module_desc_t;
 
 /* A parameter, bound by the host into the model's instance struct at `offset` (the

@@ -91,6 +91,74 @@ DQ_API int dq_system_set_seed(dq_system_t *sys, uint64_t seed, dq_error_t *err);
  * path as a run at dt/M with refine 1 (dq/host/noise.h). For convergence studies; 1 to
  * 1 000 000, set before prepare. */
 DQ_API int dq_system_set_noise_refine(dq_system_t *sys, unsigned refine, dq_error_t *err);
+/* ---- error-controlled (adaptive) runs --------------------------------------------------
+ *
+ * A root solver that declares DQ_CAP_ADAPTIVE controls its own steps unless the run asks
+ * for fixed steps: every unit keeps its own time, step size and controller state, dt
+ * becomes the sampling interval (dq_system_step / dq_system_run advance to the next
+ * sample time, and dq_system_value gives the values there, from the solver's continuous
+ * extension). A unit's trajectory is the same bits for any block size, thread count and
+ * population around it. The host's controller is a PI controller (Hairer & Wanner II,
+ * IV.2; Gustafsson, Soderlind): with the weighted RMS norm
+ *   E = sqrt(mean_k (err_k / (atol_k + rtol * max(|y0_k|, |y1_k|)))^2)
+ * of each unit's error estimate, a step is accepted when E <= 1, and the next step is
+ *   h * min(facmax, max(facmin, safety * E^-(0.7/q) * E_prev^(0.4/q)))
+ * with q = error_order + 1, safety 0.9, facmin 0.2, facmax 10 (1 right after a rejection);
+ * a rejected step retries with h * max(facmin, safety * E^(-1/q)). */
+typedef struct dq_step_control {
+    double rtol;          /* relative tolerance, > 0 (default 1e-6) */
+    double atol;          /* absolute tolerance of every state without its own, > 0 (1e-8) */
+    double h0;            /* first step; 0: chosen per unit (Hairer's starting-step rule) */
+    double hmin;          /* smallest step before the run fails; 0: 1e-12 * max(|t|, dt) */
+    double hmax;          /* largest step; 0: no limit */
+    unsigned max_rejects; /* rejections of one step in a row before the run fails; 0: 50 */
+} dq_step_control_t;
+
+/* Sets the controller (fields 0 keep the defaults above). Set before prepare. Errors
+ * (DQ_EINVAL): a tolerance <= 0 or not finite, a negative or non-finite h0/hmin/hmax,
+ * hmin > hmax. Allowed for any solver; used only in adaptive runs. */
+DQ_API int dq_system_set_step_control(dq_system_t *sys, const dq_step_control_t *c,
+                                      dq_error_t *err);
+/* The absolute tolerance of one integrated state (by name; "did you mean" when unknown).
+ * `where` prefixes messages (may be NULL). Set before prepare. */
+DQ_API int dq_system_set_state_atol(dq_system_t *sys, const char *state, double atol,
+                                    const char *where, dq_error_t *err);
+/* Runs an adaptive solver at the fixed step dt (it then gives its declared order). */
+DQ_API int dq_system_set_fixed_step(dq_system_t *sys, int fixed, dq_error_t *err);
+/* After prepare: 1 when the run controls its steps (an adaptive solver, not fixed). */
+DQ_API int dq_system_adaptive(const dq_system_t *sys);
+
+/* Work done for one unit since prepare: accepted and rejected steps and derivative
+ * evaluations (every F(t, y) of the unit, the starting-step rule and finite-difference
+ * Jacobians included). In fixed-step runs, accepted counts steps and rejected is 0. */
+typedef struct dq_step_stats {
+    uint64_t accepted, rejected, evaluations;
+} dq_step_stats_t;
+DQ_API int dq_system_unit_stats(const dq_system_t *sys, size_t unit, dq_step_stats_t *out);
+
+/* ---- events ---------------------------------------------------------------------------
+ *
+ * Events the model declares (dq_event_desc_t), numbered model-wide in module order. */
+DQ_API size_t dq_system_event_count(const dq_system_t *sys);
+/* [borrowed: the model's static data] */
+DQ_API const char *dq_system_event_name(const dq_system_t *sys, size_t event);
+DQ_API uint32_t dq_system_event_flags(const dq_system_t *sys, size_t event);
+/* How often the event fired for the unit since prepare. */
+DQ_API uint64_t dq_system_event_fired(const dq_system_t *sys, size_t event, size_t unit);
+
+/* One spike: an event with DQ_EVENT_SPIKE fired for `unit` at `t`. */
+typedef struct dq_spike {
+    double t;
+    size_t unit;
+    size_t event;
+} dq_spike_t;
+/* Spikes located since the last call are kept by the host (its buffers grow while a run
+ * goes, by doubling) until taken: this moves up to `cap` of them into `out`, ordered by
+ * time, then unit, then event, and returns how many it moved; call again until it returns
+ * 0. Spikes come out only up to the current sample time (later ones, from a step that went
+ * past it, stay for the next call). */
+DQ_API size_t dq_system_spikes_take(dq_system_t *sys, dq_spike_t *out, size_t cap);
+
 /* Lays out the arena, allocates work memory, runs init_state at t0. Requires a solver. */
 DQ_API int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err);
 
