@@ -374,7 +374,7 @@ static int adaptive_events(dq__lane_group_t *lg)
                 continue;
             double th_h = 2.0;
             for (size_t e = 0; e < n_ev; ++e)
-                if (lg->cross[e * B + u] && sys->modules[sys->ev.module[e]].handle_event)
+                if (lg->cross[e * B + u] && (sys->ev.desc[e]->flags & DQ_EVENT_RESET))
                     th_h = fmin(th_h, lg->thi[e * B + u]);
             for (size_t e = 0; e < n_ev; ++e) {
                 const size_t x = e * B + u;
@@ -382,7 +382,7 @@ static int adaptive_events(dq__lane_group_t *lg)
                     continue;
                 if ((rc = dq__events_record(lg, e, u, lg->lane_t[u] + lg->thi[x] * lg->lane_dt[u])))
                     return rc;
-                if (sys->modules[sys->ev.module[e]].handle_event && lg->thi[x] == th_h)
+                if ((sys->ev.desc[e]->flags & DQ_EVENT_RESET) && lg->thi[x] == th_h)
                     sys->ev.pend[e * sys->capacity + o + u] = 1;
             }
             if (th_h <= 1.0) {
