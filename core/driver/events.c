@@ -392,6 +392,14 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
         if ((rc = dq__driver_eval(lg, t, lg->snap_y, lg->fa, NULL)) ||
             (rc = dq__driver_eval(lg, t + h, lg->ysave, lg->fb, NULL)))
             return rc;
+        /* Those two count for the units that crossed, not for their neighbours. */
+        lg->n_eval -= 2;
+        for (size_t u = 0; u < units; ++u) {
+            int crossed = 0;
+            for (size_t e = 0; e < n_ev; ++e)
+                crossed |= lg->cross[e * units + u];
+            sys->unit_fev[unit0 + u] += crossed ? 2 : 0;
+        }
         for (size_t u = 0; u < units; ++u) {
             lg->E[u] = h; /* the interpolant's step */
             lg->lane_t[u] = t;
