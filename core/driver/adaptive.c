@@ -114,7 +114,8 @@ static void adaptive_lanes(dq__lane_group_t *lg, const double *t, const double *
 /* The smallest step allowed for a unit at time t. */
 static double adaptive_hmin(const dq_system_t *sys, double t)
 {
-    return sys->ad.ctl.hmin > 0 ? sys->ad.ctl.hmin : 1e-12 * fmax(fabs(t), sys->dt);
+    const double at = t < 0 ? -t : t;
+    return sys->ad.ctl.hmin > 0 ? sys->ad.ctl.hmin : 1e-12 * (at > sys->dt ? at : sys->dt);
 }
 
 /* Each lane's first step: Hairer's rule from F at the start and after a trial Euler step,
@@ -442,11 +443,9 @@ static int adaptive_attempt(dq__lane_group_t *lg)
                      sv->name, lg->lane_t[0], dq_strerror(rc));
         return rc < 0 ? rc : DQ_ESOLVER;
     }
+    /* The norm is NaN, hence infinite, where a new value is not finite. */
     dq__control_norm(&ad->ctl, lg->snap_y, ctx->y, lg->err, m, B, lg->E);
-    for (size_t k = 0; k < m; ++k)
-        for (size_t u = 0; u < B; ++u)
-            if (!isfinite(ctx->y[k * B + u]))
-                lg->E[u] = INFINITY;
+    dq__control_factors(&ad->ctl, lg->E, ad->E_prev + o, B, lg->fa, lg->fb);
     for (size_t u = 0; u < B; ++u) {
         lg->acc[u] = 0;
         if (!lg->act[u])
@@ -454,12 +453,12 @@ static int adaptive_attempt(dq__lane_group_t *lg)
         ad->fev[o + u] += lg->n_eval;
         double hn;
         const double h = lg->lane_dt[u];
-        lg->acc[u] = (unsigned char)dq__control_decide(&ad->ctl, h, lg->E[u], &ad->E_prev[o + u],
-                                                       &lg->rejects[u], &hn);
+        lg->acc[u] = (unsigned char)dq__control_apply(h, lg->E[u], lg->fa[u], lg->fb[u],
+                                                      &ad->E_prev[o + u], &lg->rejects[u], &hn);
         lg->theta[u] = hn;
         /* A controller asking for less than hmin (after a success or a failure) gives up. */
-        if (u < ctx->live && (lg->rejects[u] > ad->ctl.max_rejects ||
-                              hn < adaptive_hmin(sys, lg->lane_t[u]) || !isfinite(hn)))
+        if (u < ctx->live &&
+            (lg->rejects[u] > ad->ctl.max_rejects || !(hn >= adaptive_hmin(sys, lg->lane_t[u]))))
             return adaptive_fail(lg, u, !lg->acc[u] && lg->E[u] == INFINITY, hn);
         if (lg->acc[u])
             continue;
@@ -491,7 +490,7 @@ static int adaptive_attempt(dq__lane_group_t *lg)
         ad->t_last[o + u] = lg->lane_t[u];
         ad->h_last[o + u] = lg->lane_dt[u];
         ad->t[o + u] = lg->lane_t[u] + lg->lane_dt[u];
-        ad->h[o + u] = fmin(lg->theta[u], ad->ctl.hmax);
+        ad->h[o + u] = lg->theta[u] < ad->ctl.hmax ? lg->theta[u] : ad->ctl.hmax;
         ad->acc[o + u]++;
     }
     /* A post_integral reset (the ABI 2.0 way of spiking) restarts the solver there. */

@@ -46,6 +46,14 @@ void dq__control_norm(const dq__control_t *c, const double *y0, const double *y1
 int dq__control_decide(const dq__control_t *c, double h, double E, double *E_prev,
                        unsigned *rejected, double *h_next);
 
+/* The same for a block, in two parts: the factors of every lane (vectorised: the
+ * controller's powers cost no more than a few arithmetic operations per lane), then one
+ * lane's decision from them. dq__control_decide is both for one lane. */
+void dq__control_factors(const dq__control_t *c, const double *E, const double *E_prev,
+                         size_t units, double *fac_acc, double *fac_rej);
+int dq__control_apply(double h, double E, double fac_acc, double fac_rej, double *E_prev,
+                      unsigned *rejected, double *h_next);
+
 /* Hairer's starting step (Hairer, Norsett & Wanner I, II.4) for one lane, given the norms
  * d0 = ||y0||, d1 = ||f0|| and, after an Euler step of h_trial, d2 = ||f1 - f0|| / h_trial, all
  * weighted like dq__control_norm (with the tolerances of y0), and the method's order p.
