@@ -44,10 +44,20 @@ static const double *bs3_steps(dq_ctx_t *ctx)
     return h;
 }
 
-static int bs3_check(dq_ctx_t *ctx)
+/* What init, reset and dense need: the state vectors. */
+static int bs3_check_state(dq_ctx_t *ctx)
 {
     if (ctx->state == NULL || ctx->state_len < BS3_STATE_VECTORS * ctx->len)
         return dq_fail(ctx, DQ_ESOLVER, (size_t)-1, "bs3 has fewer state vectors than it needs");
+    return DQ_OK;
+}
+
+/* What a step needs: the state vectors and the scratch. */
+static int bs3_check(dq_ctx_t *ctx)
+{
+    int rc = bs3_check_state(ctx);
+    if (rc)
+        return rc;
     if (ctx->scratch_len < bs3_scratch(ctx->comps, ctx->units))
         return dq_fail(ctx, DQ_ESOLVER, (size_t)-1, "bs3 has less scratch than it needs");
     return DQ_OK;
@@ -57,7 +67,7 @@ static int bs3_check(dq_ctx_t *ctx)
  * same bits again); the dense coefficients stay as the last step left them. */
 static int bs3_fill(dq_ctx_t *ctx)
 {
-    int rc = bs3_check(ctx);
+    int rc = bs3_check_state(ctx);
     return rc ? rc : dq_compute_derivative(ctx, ctx->t, ctx->y, dq_state(ctx, BS3_FSAL));
 }
 
@@ -139,7 +149,7 @@ DQ_SIMD_CLONES static int bs3_step(dq_ctx_t *ctx)
 
 DQ_SIMD_CLONES static int bs3_dense(dq_ctx_t *ctx, const double *theta, double *out)
 {
-    int rc = bs3_check(ctx);
+    int rc = bs3_check_state(ctx);
     if (rc)
         return rc;
     const size_t comps = ctx->comps, units = ctx->units;

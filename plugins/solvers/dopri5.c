@@ -40,10 +40,20 @@ static const double *dopri5_steps(dq_ctx_t *ctx)
     return h;
 }
 
-static int dopri5_check(dq_ctx_t *ctx)
+/* What init, reset and dense need: the state vectors. */
+static int dopri5_check_state(dq_ctx_t *ctx)
 {
     if (ctx->state == NULL || ctx->state_len < DP5_STATE_VECTORS * ctx->len)
         return dq_fail(ctx, DQ_ESOLVER, (size_t)-1, "dopri5 has fewer state vectors than it needs");
+    return DQ_OK;
+}
+
+/* What a step needs: the state vectors and the scratch. */
+static int dopri5_check(dq_ctx_t *ctx)
+{
+    int rc = dopri5_check_state(ctx);
+    if (rc)
+        return rc;
     if (ctx->scratch_len < dopri5_scratch(ctx->comps, ctx->units))
         return dq_fail(ctx, DQ_ESOLVER, (size_t)-1, "dopri5 has less scratch than it needs");
     return DQ_OK;
@@ -53,7 +63,7 @@ static int dopri5_check(dq_ctx_t *ctx)
  * same bits again); the dense coefficients stay as the last step left them. */
 static int dopri5_fill(dq_ctx_t *ctx)
 {
-    int rc = dopri5_check(ctx);
+    int rc = dopri5_check_state(ctx);
     return rc ? rc : dq_compute_derivative(ctx, ctx->t, ctx->y, dq_state(ctx, DP5_FSAL));
 }
 
@@ -183,7 +193,7 @@ DQ_SIMD_CLONES static int dopri5_step(dq_ctx_t *ctx)
 /* y(t + theta h) = r1 + theta (r2 + (1 - theta) (r3 + theta (r4 + (1 - theta) r5))) */
 DQ_SIMD_CLONES static int dopri5_dense(dq_ctx_t *ctx, const double *theta, double *out)
 {
-    int rc = dopri5_check(ctx);
+    int rc = dopri5_check_state(ctx);
     if (rc)
         return rc;
     const size_t comps = ctx->comps, units = ctx->units;

@@ -76,11 +76,21 @@ static const double *rosenbrock23_steps(dq_ctx_t *ctx)
     return h;
 }
 
-static int rosenbrock23_check(dq_ctx_t *ctx)
+/* What init, reset and dense need: the state vectors. */
+static int rosenbrock23_check_state(dq_ctx_t *ctx)
 {
     if (ctx->state == NULL || ctx->state_len < ROS_STATE_VECTORS * ctx->len)
         return dq_fail(ctx, DQ_ESOLVER, (size_t)-1,
                        "rosenbrock23 has fewer state vectors than it needs");
+    return DQ_OK;
+}
+
+/* What a step needs: the state vectors and the scratch. */
+static int rosenbrock23_check(dq_ctx_t *ctx)
+{
+    int rc = rosenbrock23_check_state(ctx);
+    if (rc)
+        return rc;
     if (ctx->scratch_len < rosenbrock23_scratch(ctx->comps, ctx->units))
         return dq_fail(ctx, DQ_ESOLVER, (size_t)-1, "rosenbrock23 has less scratch than it needs");
     return DQ_OK;
@@ -90,7 +100,7 @@ static int rosenbrock23_check(dq_ctx_t *ctx)
  * same bits again); the dense coefficients stay as the last step left them. */
 static int rosenbrock23_fill(dq_ctx_t *ctx)
 {
-    int rc = rosenbrock23_check(ctx);
+    int rc = rosenbrock23_check_state(ctx);
     return rc ? rc : dq_compute_derivative(ctx, ctx->t, ctx->y, dq_state(ctx, ROS_FSAL));
 }
 
@@ -262,7 +272,7 @@ DQ_SIMD_CLONES static int rosenbrock23_step(dq_ctx_t *ctx)
 /* y(t + theta h) = y0 + theta ((1 - theta) a + (theta - 2d) b) */
 DQ_SIMD_CLONES static int rosenbrock23_dense(dq_ctx_t *ctx, const double *theta, double *out)
 {
-    int rc = rosenbrock23_check(ctx);
+    int rc = rosenbrock23_check_state(ctx);
     if (rc)
         return rc;
     const size_t comps = ctx->comps, units = ctx->units;

@@ -41,10 +41,20 @@ static const double *tsit5_steps(dq_ctx_t *ctx)
     return h;
 }
 
-static int tsit5_check(dq_ctx_t *ctx)
+/* What init, reset and dense need: the state vectors. */
+static int tsit5_check_state(dq_ctx_t *ctx)
 {
     if (ctx->state == NULL || ctx->state_len < TS5_STATE_VECTORS * ctx->len)
         return dq_fail(ctx, DQ_ESOLVER, (size_t)-1, "tsit5 has fewer state vectors than it needs");
+    return DQ_OK;
+}
+
+/* What a step needs: the state vectors and the scratch. */
+static int tsit5_check(dq_ctx_t *ctx)
+{
+    int rc = tsit5_check_state(ctx);
+    if (rc)
+        return rc;
     if (ctx->scratch_len < tsit5_scratch(ctx->comps, ctx->units))
         return dq_fail(ctx, DQ_ESOLVER, (size_t)-1, "tsit5 has less scratch than it needs");
     return DQ_OK;
@@ -54,7 +64,7 @@ static int tsit5_check(dq_ctx_t *ctx)
  * same bits again); the dense coefficients stay as the last step left them. */
 static int tsit5_fill(dq_ctx_t *ctx)
 {
-    int rc = tsit5_check(ctx);
+    int rc = tsit5_check_state(ctx);
     return rc ? rc : dq_compute_derivative(ctx, ctx->t, ctx->y, dq_state(ctx, TS5_FSAL));
 }
 
@@ -185,7 +195,7 @@ DQ_SIMD_CLONES static int tsit5_step(dq_ctx_t *ctx)
 /* y(t + theta h) = y0 + theta (q1 + theta (q2 + theta (q3 + theta q4))) */
 DQ_SIMD_CLONES static int tsit5_dense(dq_ctx_t *ctx, const double *theta, double *out)
 {
-    int rc = tsit5_check(ctx);
+    int rc = tsit5_check_state(ctx);
     if (rc)
         return rc;
     const size_t comps = ctx->comps, units = ctx->units;
