@@ -414,8 +414,10 @@ static void tab_mv(const tableau_t *t, const double *v, double *out)
 static int tab_trees(const tableau_t *t, const double *w, double *phi, int *ord, double *inv_gamma)
 {
     const unsigned s = t->s;
-    double one[S_MAX], c[S_MAX], c2[S_MAX], c3[S_MAX], c4[S_MAX], Ac[S_MAX], Ac2[S_MAX];
-    double Ac3[S_MAX], AAc[S_MAX], AAc2[S_MAX], AAAc[S_MAX], cAc[S_MAX], AcAc[S_MAX];
+    /* zeroed: gcc cannot see that s >= 1 fills them */
+    double one[S_MAX] = {0}, c[S_MAX] = {0}, c2[S_MAX] = {0}, c3[S_MAX] = {0}, c4[S_MAX] = {0};
+    double Ac[S_MAX] = {0}, Ac2[S_MAX] = {0}, Ac3[S_MAX] = {0}, AAc[S_MAX] = {0};
+    double AAc2[S_MAX] = {0}, AAAc[S_MAX] = {0}, cAc[S_MAX] = {0}, AcAc[S_MAX] = {0};
     for (unsigned i = 0; i < s; ++i) {
         one[i] = 1.0;
         c[i] = t->c[i];
