@@ -900,6 +900,213 @@ START_TEST(test_run_numeric_flags_are_strict)
 }
 END_TEST
 
+/* ---- issue #12: the "adaptive" section, step-control flags and spike files ---- */
+
+/* Whether the adaptive host, dopri5 and lif's spike event are in this build; tests that need
+ * them say so and return otherwise. */
+static int run_have_adaptive(const char *test)
+{
+    if (dqhost("run", "--model", "lif", "--solver", "dopri5", "--dt", "1", "--t-end", "10",
+               "--json") == 0 &&
+        strstr(res.out, "\"adaptive\": true"))
+        return 1;
+    fprintf(stderr, "%s: skipped: no error-controlled host or dopri5 in this build\n", test);
+    return 0;
+}
+
+START_TEST(test_run_spec_adaptive_section_merges_with_flags_and_names_each_place)
+{
+    char spec[128], want[512];
+    snprintf(spec, sizeof spec, "%s/decay.json", tmp);
+    write_file(spec, "{\"model\": \"decay\", \"solver\": \"euler\", \"dt\": 0.5, \"t_end\": 1,"
+                     " \"adaptive\": {\"rtol\": 1e-3, \"hmax\": 0.5, \"atol\": {\"y\": 1e-9}}}");
+    /* A solver that does not control its steps ignores them, and says where they came from. */
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "-q"), 0);
+    ck_assert_str_eq(res.err, "dqhost: warning: solver 'euler' does not control its steps: "
+                              ".adaptive.rtol, .adaptive.hmax, .adaptive.atol.y have no effect\n");
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--rtol", "1e-4", "--atol", "y=1e-8", "-q"), 0);
+    ck_assert_str_eq(res.err, "dqhost: warning: solver 'euler' does not control its steps: "
+                              "--rtol, .adaptive.hmax, --atol have no effect\n");
+    /* A flag's limit against the spec's: both places named. */
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--hmin", "1"), 2);
+    snprintf(want, sizeof want, "dqhost: error: %s: --hmin: 1 is larger than .adaptive.hmax 0.5\n",
+             spec);
+    ck_assert_str_eq(res.err, want);
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--hmin", "1", "--hmax", "0", "-q"), 0);
+
+    /* An unknown state: at its path in the spec, or at the flag that replaced it. */
+    write_file(spec, "{\"model\": \"decay\", \"solver\": \"euler\", \"dt\": 0.5, \"t_end\": 1,"
+                     " \"adaptive\": {\"atol\": {\"yy\": 1e-9}}}");
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec), 2);
+    snprintf(want, sizeof want,
+             "dqhost: error: %s: .adaptive.atol.yy: model 'decay' has no integrated state 'yy'. "
+             "Did you mean 'y'? Integrated states: y.\n",
+             spec);
+    ck_assert_str_eq(res.err, want);
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--atol", "yy=1e-7"), 2);
+    ck_assert_str_eq(res.err, "dqhost: error: --atol: model 'decay' has no integrated state 'yy'. "
+                              "Did you mean 'y'? Integrated states: y.\n");
+    ck_assert_int_eq(tmp_entries(), 1);
+
+    /* fixed_step alone: nothing ignored, nothing said. */
+    write_file(spec, "{\"model\": \"decay\", \"solver\": \"euler\", \"dt\": 0.5, \"t_end\": 1,"
+                     " \"adaptive\": {\"fixed_step\": true}}");
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "-q"), 0);
+    ck_assert_str_eq(res.err, "");
+
+    /* The spike file and the trajectory cannot share standard output, nor a file. */
+    write_file(spec, "{\"model\": \"decay\", \"solver\": \"euler\", \"dt\": 0.5, \"t_end\": 1,"
+                     " \"output\": {\"spikes\": \"-\"}}");
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--record", "y"), 2);
+    snprintf(want, sizeof want,
+             "dqhost: error: %s: .output.spikes: standard output already takes the trajectory; "
+             "give one of them a file\n",
+             spec);
+    ck_assert_str_eq(res.err, want);
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--spikes", "x.csv", "-o", "x.csv"), 2);
+    ck_assert_str_eq(res.err,
+                     "dqhost: error: run: the trajectory and the spike file are the same file "
+                     "'x.csv'\n");
+    ck_assert_int_eq(tmp_entries(), 1);
+}
+END_TEST
+
+/* Reads a CSV spike file: checks the header and every line (unit < units, 0 <= t <= t_end,
+ * times in order, event "spike"); returns the number of spikes. */
+static long run_read_spike_csv(const char *path, size_t units, double t_end)
+{
+    char *csv = slurp(path);
+    ck_assert_msg(csv != NULL, "no spike file %s", path);
+    ck_assert_msg(strncmp(csv, "unit,t,event\n", 13) == 0, "%s", csv);
+    long n = 0;
+    double last = -1;
+    for (char *line = csv + 13; *line;) {
+        char *end = strchr(line, '\n');
+        ck_assert_ptr_nonnull(end);
+        *end = '\0';
+        unsigned long unit;
+        double t;
+        char event[64];
+        ck_assert_msg(sscanf(line, "%lu,%lf,%63s", &unit, &t, event) == 3, "line '%s'", line);
+        ck_assert_msg(unit < units && t >= 0 && t <= t_end && t >= last, "line '%s'", line);
+        ck_assert_str_eq(event, "spike");
+        last = t;
+        n++;
+        line = end + 1;
+    }
+    free(csv);
+    return n;
+}
+
+/* Needs the adaptive host, dopri5 and lif's spike event. */
+START_TEST(test_run_spike_file_csv_and_json_written_atomically_and_counted)
+{
+    if (!run_have_adaptive(__func__))
+        return;
+    ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "lif", "--param", "n=3", "--param",
+                               "I_ext=1.5,2,3", "--solver", "dopri5", "--dt", "0.5", "--t-end",
+                               "200", "--spikes", "s.csv", "--json"),
+                     0);
+    ck_assert_int_eq(tmp_entries(), 1); /* s.csv, no temporary file */
+    json_t *doc = json_loads(res.out, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    json_int_t count =
+        json_integer_value(json_object_get(json_object_get(doc, "spike_counts"), "spike"));
+    json_t *file = json_object_get(doc, "spike_file");
+    ck_assert_str_eq(json_string_value(json_object_get(file, "path")), "s.csv");
+    ck_assert_str_eq(json_string_value(json_object_get(file, "format")), "csv");
+    ck_assert_int_eq(json_integer_value(json_object_get(file, "spikes")), count);
+    ck_assert(count > 0);
+    json_decref(doc);
+    char path[160];
+    snprintf(path, sizeof path, "%s/s.csv", tmp);
+    ck_assert_int_eq(run_read_spike_csv(path, 3, 200), count);
+
+    /* The same spikes as JSON, chosen by the extension; the text summary names the file. */
+    ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "lif", "--param", "n=3", "--param",
+                               "I_ext=1.5,2,3", "--solver", "dopri5", "--dt", "0.5", "--t-end",
+                               "200", "--spikes", "s.json"),
+                     0);
+    char line[128];
+    snprintf(line, sizeof line, "spike file: %lld spike%s -> s.json (json)\n", (long long)count,
+             count == 1 ? "" : "s");
+    ck_assert_contains(res.out, line);
+    snprintf(path, sizeof path, "%s/s.json", tmp);
+    json_error_t jerr;
+    doc = json_load_file(path, 0, &jerr);
+    ck_assert_msg(doc != NULL, "%s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "model")), "lif");
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "solver")), "dopri5");
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "time_unit")), "ms");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(doc, "events"), 0)), "spike");
+    json_t *spikes = json_object_get(doc, "spikes");
+    ck_assert_int_eq((json_int_t)json_array_size(spikes), count);
+    /* Row k of the JSON is row k of the CSV: the same run, the same bits. */
+    snprintf(path, sizeof path, "%s/s.csv", tmp);
+    char *csv = slurp(path), *row = strchr(csv, '\n') + 1;
+    for (size_t k = 0; k < json_array_size(spikes); ++k) {
+        json_t *sp = json_array_get(spikes, k);
+        unsigned long unit;
+        double t;
+        ck_assert_int_eq(sscanf(row, "%lu,%lf,", &unit, &t), 2);
+        ck_assert_uint_eq(unit, (unsigned long)json_integer_value(json_object_get(sp, "unit")));
+        ck_assert_double_eq(t, json_number_value(json_object_get(sp, "t")));
+        ck_assert_str_eq(json_string_value(json_object_get(sp, "event")), "spike");
+        row = strchr(row, '\n') + 1;
+    }
+    free(csv);
+    json_decref(doc);
+
+    /* Fixed steps locate spikes too (between step ends), and the spec's output.spikes works
+     * like the flag. */
+    char spec[128];
+    snprintf(spec, sizeof spec, "%s/lif.json", tmp);
+    write_file(spec, "{\"model\": \"lif\", \"solver\": \"rk4\", \"dt\": 0.05, \"t_end\": 100,"
+                     " \"params\": {\"I_ext\": 2}, \"output\": {\"spikes\": \"rk4.csv\"}}");
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--json"), 0);
+    doc = json_loads(res.out, 0, NULL);
+    count = json_integer_value(json_object_get(json_object_get(doc, "spike_counts"), "spike"));
+    ck_assert(json_is_false(json_object_get(doc, "adaptive")));
+    json_decref(doc);
+    snprintf(path, sizeof path, "%s/rk4.csv", tmp);
+    ck_assert_int_eq(run_read_spike_csv(path, 1, 100), count);
+    ck_assert_int_eq(tmp_entries(), 4);
+}
+END_TEST
+
+/* Needs the adaptive host, dopri5 and lif's spike event. */
+START_TEST(test_run_interrupted_run_keeps_its_spikes_as_partial)
+{
+    if (!run_have_adaptive(__func__))
+        return;
+    char errpath[] = "/tmp/dqhost-run-err-XXXXXX";
+    int efd = mkstemp(errpath);
+    unlink(errpath);
+    FILE *err = fdopen(efd, "w+");
+    const char *argv[] = {NULL,      "run",     "--model",  "lif",    "--param", "n=64",
+                          "--param", "I_ext=3", "--solver", "dopri5", "--dt",    "0.5",
+                          "--t-end", "1e8",     "--spikes", "s.csv",  "-q",      NULL};
+    pid_t pid = spawn(tmp, NULL, err, argv);
+    usleep(500000);
+    ck_assert_int_eq(kill(pid, SIGINT), 0);
+    int st = wait_for(pid, 5);
+    char text[4096];
+    read_back(err, text, sizeof text);
+    fclose(err);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "status %d: %s", st, text);
+    ck_assert_msg(strstr(text, "dqhost: note: interrupted by SIGINT at t = ") == text &&
+                      strstr(text, ") are kept in 's.csv.partial'\n"),
+                  "%s", text);
+    char path[160];
+    snprintf(path, sizeof path, "%s/s.csv", tmp);
+    struct stat sb;
+    ck_assert_int_ne(stat(path, &sb), 0);
+    strcat(path, ".partial");
+    ck_assert(run_read_spike_csv(path, 64, 1e8) >= 0);
+    ck_assert_int_eq(tmp_entries(), 1);
+}
+END_TEST
+
 Suite *run_suite(void)
 {
     Suite *s = suite_create("run");
@@ -928,6 +1135,10 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_run_spec_size_is_capped);
     tcase_add_test(tc, test_run_step_and_substep_limits_name_the_limit_and_the_flag);
     tcase_add_test(tc, test_run_numeric_flags_are_strict);
+    /* issue 12 */
+    tcase_add_test(tc, test_run_spec_adaptive_section_merges_with_flags_and_names_each_place);
+    tcase_add_test(tc, test_run_spike_file_csv_and_json_written_atomically_and_counted);
+    tcase_add_test(tc, test_run_interrupted_run_keeps_its_spikes_as_partial);
     suite_add_tcase(s, tc);
     return s;
 }
