@@ -262,12 +262,9 @@ int cli_parse_double(const char *text, const char *what, double *out)
 
 void cli_adaptive_orders(const dq_integrator_entry_t *e, int *error_order, int *dense_order)
 {
-    /* The registry entry does not carry the descriptor's error_order and dense_order yet
-     * (ABI 2.2 adds them to the descriptor; the entry gets them with the adaptive host):
-     * until then they read as unknown. */
-    (void)e;
-    *error_order = 0;
-    *dense_order = 0;
+    const int adaptive = (e->flags & DQ_CAP_ADAPTIVE) != 0;
+    *error_order = adaptive && e->error_order > 0 ? e->error_order : 0;
+    *dense_order = adaptive && e->dense_order > 0 ? e->dense_order : 0;
 }
 
 void cli_adaptive_summary(const dq_integrator_entry_t *e, char *buf, size_t len)
