@@ -1495,7 +1495,11 @@ START_TEST(test_cli_run_adaptive_summary_has_steps_tolerances_and_spike_rates)
                                 "most 50 rejections in a row; values at every dt\n");
     ck_assert_contains(res.out, "steps per unit: accepted mean ");
     ck_assert_contains(res.out, "; derivative evaluations mean ");
-    ck_assert_contains(res.out, "spikes of spike: ");
+    ck_assert_contains(res.out, "model lif, solver dopri5, sampling dt 0.5 ms, 400 samples to "
+                                "t = 200 ms (1 unit)\n");
+    ck_assert_contains(res.out, " samples/s, ");
+    ck_assert_contains(res.out, " accepted unit-steps/s\n");
+    ck_assert_contains(res.out, "spike event spike: ");
     ck_assert_contains(res.out, " Hz (min ");
 
     /* --fixed-step: dopri5 at the fixed step dt, no error control, a warning for --rtol. */

@@ -1004,8 +1004,8 @@ START_TEST(test_run_spike_file_csv_and_json_written_atomically_and_counted)
     if (!run_have_adaptive(__func__))
         return;
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "lif", "--param", "n=3", "--param",
-                               "I_ext=1.5,2,3", "--solver", "dopri5", "--dt", "0.5", "--t-end",
-                               "200", "--spikes", "s.csv", "--json"),
+                               "I=2,2.5,3", "--solver", "dopri5", "--dt", "0.5", "--t-end", "200",
+                               "--spikes", "s.csv", "--json"),
                      0);
     ck_assert_int_eq(tmp_entries(), 1); /* s.csv, no temporary file */
     json_t *doc = json_loads(res.out, 0, NULL);
@@ -1024,8 +1024,8 @@ START_TEST(test_run_spike_file_csv_and_json_written_atomically_and_counted)
 
     /* The same spikes as JSON, chosen by the extension; the text summary names the file. */
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "lif", "--param", "n=3", "--param",
-                               "I_ext=1.5,2,3", "--solver", "dopri5", "--dt", "0.5", "--t-end",
-                               "200", "--spikes", "s.json"),
+                               "I=2,2.5,3", "--solver", "dopri5", "--dt", "0.5", "--t-end", "200",
+                               "--spikes", "s.json"),
                      0);
     char line[128];
     snprintf(line, sizeof line, "spike file: %lld spike%s -> s.json (json)\n", (long long)count,
@@ -1062,7 +1062,7 @@ START_TEST(test_run_spike_file_csv_and_json_written_atomically_and_counted)
     char spec[128];
     snprintf(spec, sizeof spec, "%s/lif.json", tmp);
     write_file(spec, "{\"model\": \"lif\", \"solver\": \"rk4\", \"dt\": 0.05, \"t_end\": 100,"
-                     " \"params\": {\"I_ext\": 2}, \"output\": {\"spikes\": \"rk4.csv\"}}");
+                     " \"params\": {\"I\": 2}, \"output\": {\"spikes\": \"rk4.csv\"}}");
     ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--json"), 0);
     doc = json_loads(res.out, 0, NULL);
     count = json_integer_value(json_object_get(json_object_get(doc, "spike_counts"), "spike"));
@@ -1083,9 +1083,9 @@ START_TEST(test_run_interrupted_run_keeps_its_spikes_as_partial)
     int efd = mkstemp(errpath);
     unlink(errpath);
     FILE *err = fdopen(efd, "w+");
-    const char *argv[] = {NULL,      "run",     "--model",  "lif",    "--param", "n=64",
-                          "--param", "I_ext=3", "--solver", "dopri5", "--dt",    "0.5",
-                          "--t-end", "1e8",     "--spikes", "s.csv",  "-q",      NULL};
+    const char *argv[] = {NULL,      "run", "--model",  "lif",    "--param", "n=64",
+                          "--param", "I=3", "--solver", "dopri5", "--dt",    "0.5",
+                          "--t-end", "1e8", "--spikes", "s.csv",  "-q",      NULL};
     pid_t pid = spawn(tmp, NULL, err, argv);
     usleep(500000);
     ck_assert_int_eq(kill(pid, SIGINT), 0);

@@ -147,10 +147,12 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
 {
     size_t units = dq_system_units(sys);
     const char *tu = dq_system_time_unit(sys);
-    fprintf(out, "model %s, solver %s, dt %.6g%s%s, %llu steps to t = %.6g%s%s (%zu unit%s)\n",
-            dq_system_model_name(sys), dq_system_solver_name(sys), p->dt, tu ? " " : "",
-            tu ? tu : "", r->steps, dq_system_time(sys), tu ? " " : "", tu ? tu : "", units,
-            units == 1 ? "" : "s");
+    /* An error-controlled run counts samples of dt; its steps are the units' own. */
+    const int adaptive = dq_system_adaptive(sys);
+    fprintf(out, "model %s, solver %s, %sdt %.6g%s%s, %llu %s to t = %.6g%s%s (%zu unit%s)\n",
+            dq_system_model_name(sys), dq_system_solver_name(sys), adaptive ? "sampling " : "",
+            p->dt, tu ? " " : "", tu ? tu : "", r->steps, adaptive ? "samples" : "steps",
+            dq_system_time(sys), tu ? " " : "", tu ? tu : "", units, units == 1 ? "" : "s");
     for (size_t i = 1; i < dq_system_module_count(sys); ++i) {
         const dq_integrator_entry_t *e = dq_system_module_solver(sys, i);
         if (!dq_system_module_is_independent(sys, i))
@@ -160,8 +162,14 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
                 dq_system_module_substeps(sys, i) == 1 ? "" : "s");
     }
     double sps = r->wall > 0 ? (double)r->steps / r->wall : 0.0;
-    fprintf(out, "wall time %.3f s: %.4g steps/s, %.4g unit-steps/s\n", r->wall, sps,
-            sps * (double)units);
+    run_spread_t st[3];
+    if (adaptive) {
+        run_step_spread(sys, st);
+        fprintf(out, "wall time %.3f s: %.4g samples/s, %.4g accepted unit-steps/s\n", r->wall, sps,
+                r->wall > 0 ? st[0].mean * (double)units / r->wall : 0.0);
+    } else
+        fprintf(out, "wall time %.3f s: %.4g steps/s, %.4g unit-steps/s\n", r->wall, sps,
+                sps * (double)units);
     if (p->recording)
         fprintf(out, "trajectory: %llu samples -> %s (%s)\n", (unsigned long long)r->samples,
                 p->out_path ? p->out_path : "standard output",
@@ -170,9 +178,7 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
         fprintf(out, "spike file: %llu spike%s -> %s (%s)\n", (unsigned long long)r->spikes,
                 r->spikes == 1 ? "" : "s", p->spikes_stdout ? "standard output" : p->spikes_path,
                 p->spikes_format == DQ_FORMAT_JSON ? "json" : "csv");
-    if (dq_system_adaptive(sys)) {
-        run_spread_t st[3];
-        run_step_spread(sys, st);
+    if (adaptive) {
         run_control_text(out, p);
         fprintf(out,
                 "steps per unit: accepted mean %.6g, min %.6g, max %.6g; rejected mean %.6g, "
@@ -185,9 +191,9 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
             continue;
         uint64_t total;
         run_spread_t rate = run_spike_spread(sys, e, &total);
-        fprintf(out, "spikes of %s: %llu, rate mean %.4g %s (min %.4g, max %.4g)\n",
-                dq_system_event_name(sys, e), (unsigned long long)total, rate.mean,
-                run_rate_unit(tu), rate.lo, rate.hi);
+        fprintf(out, "spike event %s: %llu spike%s, rate mean %.4g %s (min %.4g, max %.4g)\n",
+                dq_system_event_name(sys, e), (unsigned long long)total, total == 1 ? "" : "s",
+                rate.mean, run_rate_unit(tu), rate.lo, rate.hi);
     }
     for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
         const char *name = dq_system_state_name(sys, s);
