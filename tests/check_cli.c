@@ -925,6 +925,7 @@ END_TEST
 
 /* Issue #10's strings, alignment and JSON tests (defined at the end of the file). */
 static void cli_strings_tcase(Suite *s);
+static void cli_adaptive_tcase(Suite *s);
 
 Suite *cli_suite(void)
 {
@@ -979,6 +980,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_too_many_plugin_dirs_is_an_error_not_a_silent_drop);
     suite_add_tcase(s, tc);
     cli_strings_tcase(s);
+    cli_adaptive_tcase(s);
     return s;
 }
 
@@ -1249,5 +1251,282 @@ static void cli_strings_tcase(Suite *s)
     tcase_add_test(tc, test_cli_strings_file_name_that_is_not_utf8_stays_in_valid_json);
     tcase_add_test(tc, test_cli_strings_long_unknown_name_is_cut_and_quick);
     tcase_add_test(tc, test_cli_strings_rejected_file_name_is_escaped_in_warnings_and_check);
+    suite_add_tcase(s, tc);
+}
+
+/* ---- issue #12: step control, spike files and error-controlled solvers on the command line */
+
+/* Whether the adaptive host and solvers are in this build (dopri5 registered and a lif run
+ * with it controls its steps); the tests that need them say so and return otherwise. */
+static int cli_have_adaptive(const char *test)
+{
+    if (dqhost("run", "--model", "lif", "--solver", "dopri5", "--dt", "1", "--t-end", "10",
+               "--json") == 0 &&
+        strstr(res.out, "\"adaptive\": true"))
+        return 1;
+    fprintf(stderr, "%s: skipped: no error-controlled host or dopri5 in this build\n", test);
+    return 0;
+}
+
+START_TEST(test_cli_run_help_lists_step_control_and_spike_flags)
+{
+    ck_assert_int_eq(dqhost("run", "--help"), 0);
+    const char *flags[] = {"  --rtol X ",        "  --atol X ",     "  --atol STATE=X ",
+                           "  --h0 X ",          "  --hmin X ",     "  --hmax X ",
+                           "  --max-rejects N ", "  --fixed-step ", "  --spikes FILE "};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i)
+        ck_assert_contains(res.out, flags[i]);
+    ck_assert_contains(res.out, "DT is the sampling interval");
+    ck_assert_str_eq(res.err, "");
+}
+END_TEST
+
+START_TEST(test_cli_run_step_control_flag_errors_exit_2_with_the_flag)
+{
+    static const struct {
+        const char *flag, *value, *message;
+    } cases[] = {
+        {"--rtol", "0", "run: --rtol must be a positive finite number, got '0'"},
+        {"--rtol", "-1e-6", "run: --rtol must be a positive finite number, got '-1e-6'"},
+        {"--rtol", "tight", "run: --rtol: expected a finite number, got 'tight'"},
+        {"--atol", "0", "run: --atol must be a positive finite number, got '0'"},
+        {"--atol", "y=", "run: --atol y: expected a finite number, got ''"},
+        {"--atol", "y=-1", "run: --atol y must be a positive finite number, got '-1'"},
+        {"--atol", "=1e-9", "run: --atol expects X or STATE=X, got '=1e-9'"},
+        {"--h0", "-0.1", "run: --h0 must be a finite number >= 0, got '-0.1'"},
+        {"--hmin", "inf", "run: --hmin: expected a finite number, got 'inf'"},
+        {"--hmax", "1e999",
+         "run: --hmax: 1e999 is too large (the largest double is "
+         "1.7976931348623157e+308)"},
+        {"--max-rejects", "0", "run: --max-rejects: expected a whole number >= 1, got '0'"},
+        {"--max-rejects", "2.5", "run: --max-rejects: expected a whole number >= 1, got '2.5'"},
+        {"--max-rejects", "5000000000",
+         "run: --max-rejects must be at most 4294967295, got '5000000000'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        char want[256];
+        snprintf(want, sizeof want, "dqhost: error: %s\n", cases[i].message);
+        ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                                "--t-end", "1", cases[i].flag, cases[i].value),
+                         2);
+        ck_assert_msg(strcmp(res.err, want) == 0, "%s %s:\nexpected: %sgot:      %s", cases[i].flag,
+                      cases[i].value, want, res.err);
+    }
+    /* A flag without its value, and limits that contradict each other. */
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--rtol"), 2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: --rtol needs a value\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--hmin", "0.5", "--hmax", "0.25"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: --hmin: 0.5 is larger than --hmax 0.25\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--h0=2", "--hmax=1"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: --h0: 2 is larger than --hmax 1\n");
+    /* hmax 0 is "no limit": nothing to contradict. */
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--hmin", "0.5", "--hmax", "0", "-q"),
+                     0);
+}
+END_TEST
+
+START_TEST(test_cli_run_atol_of_an_unknown_state_says_did_you_mean)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "hh", "--solver", "rk4", "--dt", "0.01", "--t-end",
+                            "1", "--atol", "V=1e-6", "--atol", "mm=1e-8"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: --atol: model 'hh' has no integrated state 'mm'. "
+                              "Did you mean 'm'? Integrated states: V, m, h, n.\n");
+    ck_assert_str_eq(res.out, "");
+}
+END_TEST
+
+START_TEST(test_cli_run_step_control_with_a_fixed_step_solver_warns_and_runs)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.05",
+                            "--t-end", "10", "--rtol", "1e-3", "--atol", "y=1e-9", "--atol", "1e-7",
+                            "--hmax", "0.5", "--json"),
+                     0);
+    ck_assert_str_eq(res.err, "dqhost: warning: solver 'euler' does not control its steps: "
+                              "--rtol, --atol, --hmax have no effect\n");
+    json_t *doc = json_loads(res.out, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    /* The same result as without the flags, and the new keys say no error control. */
+    ck_assert_double_eq(
+        json_real_value(json_array_get(json_object_get(json_object_get(doc, "final"), "y"), 0)),
+        0.36695782172616737);
+    ck_assert(json_is_false(json_object_get(doc, "adaptive")));
+    ck_assert_ptr_null(json_object_get(doc, "tolerances"));
+    ck_assert_ptr_null(json_object_get(doc, "steps_per_unit"));
+    ck_assert_ptr_null(json_object_get(doc, "spike_file"));
+    ck_assert_int_eq(json_object_size(json_object_get(doc, "spike_counts")), 0);
+    ck_assert_int_eq(json_object_size(json_object_get(doc, "spike_rates_hz")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "steps")), 200); /* unchanged */
+    json_decref(doc);
+    /* --fixed-step alone says nothing: it asks for what the solver does anyway. */
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.05",
+                            "--t-end", "10", "--fixed-step"),
+                     0);
+    ck_assert_str_eq(res.err, "");
+    ck_assert_contains(res.out, "y = 0.366958\n");
+    ck_assert_ptr_null(strstr(res.out, "error control"));
+    ck_assert_ptr_null(strstr(res.out, "steps per unit"));
+}
+END_TEST
+
+START_TEST(test_cli_run_spikes_on_a_model_without_spike_events_is_a_usage_error)
+{
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--spikes", "/dev/null"),
+                     2);
+    ck_assert_str_eq(res.err,
+                     "dqhost: error: model 'decay' declares no spike events; --spikes needs one\n");
+    ck_assert_str_eq(res.out, "");
+    /* Standard output cannot take both the trajectory and the spikes. */
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--record", "y", "--spikes", "-"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: run: --spikes -: standard output already takes the "
+                              "trajectory; give one of them a file\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "-o", "/tmp", "--spikes", "/dev/null"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: cannot write trajectory '/tmp': it is a directory\n");
+    ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.1",
+                            "--t-end", "1", "--spikes", "/tmp"),
+                     2);
+    ck_assert_str_eq(res.err, "dqhost: error: cannot write spike file '/tmp': it is a directory\n");
+}
+END_TEST
+
+START_TEST(test_cli_info_and_list_of_a_fixed_step_solver_have_no_error_control)
+{
+    ck_assert_int_eq(dqhost("info", "rk4"), 0);
+    ck_assert_ptr_null(strstr(res.out, "  steps:"));
+    ck_assert_int_eq(dqhost("info", "rk4", "--json"), 0);
+    json_t *doc = json_loads(res.out, 0, NULL), *e = json_object_get(doc, "integrator");
+    ck_assert(json_is_null(json_object_get(e, "error_order")));
+    ck_assert(json_is_null(json_object_get(e, "dense_order")));
+    json_t *caps = json_object_get(e, "capabilities");
+    for (size_t i = 0; i < json_array_size(caps); ++i)
+        ck_assert_str_ne(json_string_value(json_array_get(caps, i)), "adaptive");
+    json_decref(doc);
+}
+END_TEST
+
+/* Needs the adaptive host and dopri5 (order 5, embedded order 4, dense output order 4). */
+START_TEST(test_cli_info_and_list_show_error_controlled_solvers)
+{
+    if (!cli_have_adaptive(__func__))
+        return;
+    ck_assert_int_eq(dqhost("info", "dopri5"), 0);
+    ck_assert_contains(res.out, "  order:        5\n");
+    ck_assert_contains(
+        res.out, "  steps:        error-controlled: embedded order 4, dense output order 4\n");
+    ck_assert_contains(res.out, "adaptive");
+    ck_assert_int_eq(dqhost("info", "dopri5", "--json"), 0);
+    json_t *doc = json_loads(res.out, 0, NULL), *e = json_object_get(doc, "integrator");
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "error_order")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "dense_order")), 4);
+    json_t *caps = json_object_get(e, "capabilities");
+    int adaptive = 0;
+    for (size_t i = 0; i < json_array_size(caps); ++i)
+        adaptive |= strcmp(json_string_value(json_array_get(caps, i)), "adaptive") == 0;
+    ck_assert(adaptive);
+    json_decref(doc);
+    ck_assert_int_eq(dqhost("list"), 0);
+    const char *row = strstr(res.out, "\n  dopri5 ");
+    ck_assert_ptr_nonnull(row);
+    ck_assert_ptr_nonnull(strstr(row, " 5(4) "));
+}
+END_TEST
+
+/* Needs the adaptive host, dopri5 and lif's spike event. */
+START_TEST(test_cli_run_adaptive_summary_has_steps_tolerances_and_spike_rates)
+{
+    if (!cli_have_adaptive(__func__))
+        return;
+    ck_assert_int_eq(dqhost("run", "--model", "lif", "--param", "n=4", "--solver", "dopri5", "--dt",
+                            "0.5", "--t-end", "200", "--rtol", "1e-5", "--atol", "V=1e-7",
+                            "--json"),
+                     0);
+    ck_assert_str_eq(res.err, "");
+    json_t *doc = json_loads(res.out, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert(json_is_true(json_object_get(doc, "adaptive")));
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "steps")), 400); /* samples */
+    json_t *tol = json_object_get(doc, "tolerances");
+    ck_assert_double_eq(json_real_value(json_object_get(tol, "rtol")), 1e-5);
+    ck_assert_double_eq(json_real_value(json_object_get(tol, "atol")), 1e-8); /* the default */
+    ck_assert_double_eq(json_real_value(json_object_get(json_object_get(tol, "state_atol"), "V")),
+                        1e-7);
+    ck_assert_int_eq(json_integer_value(json_object_get(tol, "max_rejects")), 50);
+    json_t *st = json_object_get(doc, "steps_per_unit");
+    const char *kinds[] = {"accepted", "rejected", "evaluations"};
+    for (size_t k = 0; k < 3; ++k) {
+        json_t *x = json_object_get(st, kinds[k]);
+        double mean = json_real_value(json_object_get(x, "mean"));
+        ck_assert_msg(json_real_value(json_object_get(x, "min")) <= mean &&
+                          mean <= json_real_value(json_object_get(x, "max")),
+                      "%s", kinds[k]);
+    }
+    ck_assert(json_real_value(json_object_get(json_object_get(st, "accepted"), "min")) > 0);
+    /* Evaluations: at least 6 a step for dopri5 (FSAL). */
+    ck_assert(json_real_value(json_object_get(json_object_get(st, "evaluations"), "mean")) >=
+              6 * json_real_value(json_object_get(json_object_get(st, "accepted"), "mean")));
+    json_t *rate = json_object_get(json_object_get(doc, "spike_rates_hz"), "spike");
+    ck_assert_ptr_nonnull(rate);
+    ck_assert(json_real_value(json_object_get(rate, "min")) <=
+              json_real_value(json_object_get(rate, "mean")));
+    ck_assert(json_integer_value(json_object_get(json_object_get(doc, "spike_counts"), "spike")) >=
+              0);
+    /* The keys every run has are still there. */
+    const char *keys[] = {
+        "model", "solver", "solver_requested", "dt",       "t_end",       "t",
+        "units", "final",  "ensemble",         "rates_hz", "wall_time_s", "steps_per_s"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; ++k)
+        ck_assert_msg(json_object_get(doc, keys[k]) != NULL, "no key %s", keys[k]);
+    json_decref(doc);
+
+    ck_assert_int_eq(dqhost("run", "--model", "lif", "--solver", "dopri5", "--dt", "0.5", "--t-end",
+                            "200", "--rtol", "1e-5"),
+                     0);
+    ck_assert_contains(res.out, "error control: rtol 1e-05, atol 1e-08, h0 chosen per unit, at "
+                                "most 50 rejections in a row; values at every dt\n");
+    ck_assert_contains(res.out, "steps per unit: accepted mean ");
+    ck_assert_contains(res.out, "; derivative evaluations mean ");
+    ck_assert_contains(res.out, "model lif, solver dopri5, sampling dt 0.5 ms, 400 samples to "
+                                "t = 200 ms (1 unit)\n");
+    ck_assert_contains(res.out, " samples/s, ");
+    ck_assert_contains(res.out, " accepted unit-steps/s\n");
+    ck_assert_contains(res.out, "spike event spike: ");
+    ck_assert_contains(res.out, " Hz (min ");
+
+    /* --fixed-step: dopri5 at the fixed step dt, no error control, a warning for --rtol. */
+    ck_assert_int_eq(dqhost("run", "--model", "lif", "--solver", "dopri5", "--dt", "0.05",
+                            "--t-end", "20", "--fixed-step", "--rtol", "1e-5", "--json"),
+                     0);
+    ck_assert_str_eq(res.err, "dqhost: warning: the run takes fixed steps (--fixed-step): --rtol "
+                              "has no effect\n");
+    doc = json_loads(res.out, 0, NULL);
+    ck_assert(json_is_false(json_object_get(doc, "adaptive")));
+    ck_assert_ptr_null(json_object_get(doc, "steps_per_unit"));
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(doc, "spike_rates_hz"), "spike"));
+    json_decref(doc);
+}
+END_TEST
+
+static void cli_adaptive_tcase(Suite *s)
+{
+    TCase *tc = tcase_create("adaptive");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_cli_run_help_lists_step_control_and_spike_flags);
+    tcase_add_test(tc, test_cli_run_step_control_flag_errors_exit_2_with_the_flag);
+    tcase_add_test(tc, test_cli_run_atol_of_an_unknown_state_says_did_you_mean);
+    tcase_add_test(tc, test_cli_run_step_control_with_a_fixed_step_solver_warns_and_runs);
+    tcase_add_test(tc, test_cli_run_spikes_on_a_model_without_spike_events_is_a_usage_error);
+    tcase_add_test(tc, test_cli_info_and_list_of_a_fixed_step_solver_have_no_error_control);
+    tcase_add_test(tc, test_cli_info_and_list_show_error_controlled_solvers);
+    tcase_add_test(tc, test_cli_run_adaptive_summary_has_steps_tolerances_and_spike_rates);
     suite_add_tcase(s, tc);
 }

@@ -900,6 +900,237 @@ START_TEST(test_run_numeric_flags_are_strict)
 }
 END_TEST
 
+/* ---- issue #12: the "adaptive" section, step-control flags and spike files ---- */
+
+START_TEST(test_run_spec_adaptive_section_merges_with_flags_and_names_each_place)
+{
+    char spec[128], want[512];
+    snprintf(spec, sizeof spec, "%s/decay.json", tmp);
+    write_file(spec, "{\"model\": \"decay\", \"solver\": \"euler\", \"dt\": 0.5, \"t_end\": 1,"
+                     " \"adaptive\": {\"rtol\": 1e-3, \"hmax\": 0.5, \"atol\": {\"y\": 1e-9}}}");
+    /* A solver that does not control its steps ignores them, and says where they came from. */
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "-q"), 0);
+    ck_assert_str_eq(res.err, "dqhost: warning: solver 'euler' does not control its steps: "
+                              ".adaptive.rtol, .adaptive.hmax, .adaptive.atol.y have no effect\n");
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--rtol", "1e-4", "--atol", "y=1e-8", "-q"), 0);
+    ck_assert_str_eq(res.err, "dqhost: warning: solver 'euler' does not control its steps: "
+                              "--rtol, .adaptive.hmax, --atol have no effect\n");
+    /* A flag's limit against the spec's: both places named. */
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--hmin", "1"), 2);
+    snprintf(want, sizeof want, "dqhost: error: %s: --hmin: 1 is larger than .adaptive.hmax 0.5\n",
+             spec);
+    ck_assert_str_eq(res.err, want);
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--hmin", "1", "--hmax", "0", "-q"), 0);
+
+    /* An unknown state: at its path in the spec, or at the flag that replaced it. */
+    write_file(spec, "{\"model\": \"decay\", \"solver\": \"euler\", \"dt\": 0.5, \"t_end\": 1,"
+                     " \"adaptive\": {\"atol\": {\"yy\": 1e-9}}}");
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec), 2);
+    snprintf(want, sizeof want,
+             "dqhost: error: %s: .adaptive.atol.yy: model 'decay' has no integrated state 'yy'. "
+             "Did you mean 'y'? Integrated states: y.\n",
+             spec);
+    ck_assert_str_eq(res.err, want);
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--atol", "yy=1e-7"), 2);
+    ck_assert_str_eq(res.err, "dqhost: error: --atol: model 'decay' has no integrated state 'yy'. "
+                              "Did you mean 'y'? Integrated states: y.\n");
+    ck_assert_int_eq(tmp_entries(), 1);
+
+    /* fixed_step alone: nothing ignored, nothing said. */
+    write_file(spec, "{\"model\": \"decay\", \"solver\": \"euler\", \"dt\": 0.5, \"t_end\": 1,"
+                     " \"adaptive\": {\"fixed_step\": true}}");
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "-q"), 0);
+    ck_assert_str_eq(res.err, "");
+
+    /* The spike file and the trajectory cannot share standard output, nor a file. */
+    write_file(spec, "{\"model\": \"decay\", \"solver\": \"euler\", \"dt\": 0.5, \"t_end\": 1,"
+                     " \"output\": {\"spikes\": \"-\"}}");
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--record", "y"), 2);
+    snprintf(want, sizeof want,
+             "dqhost: error: %s: .output.spikes: standard output already takes the trajectory; "
+             "give one of them a file\n",
+             spec);
+    ck_assert_str_eq(res.err, want);
+    ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--spikes", "x.csv", "-o", "x.csv"), 2);
+    ck_assert_str_eq(res.err,
+                     "dqhost: error: run: the trajectory and the spike file are the same file "
+                     "'x.csv'\n");
+    ck_assert_int_eq(tmp_entries(), 1);
+}
+END_TEST
+
+/* A plugin directory in tmp holding only the event_lif fixture (v' = (I - v) / tau, "spike"
+ * at v = 1 resets to 0, "half" at v = 0.5 only records: closed-form times). */
+static const char *run_event_plugins(void)
+{
+    static char dir[128];
+    char cmd[512];
+    snprintf(dir, sizeof dir, "%s/plugins", tmp);
+    snprintf(cmd, sizeof cmd, "mkdir '%s' && cp '%s/event_lif.so' '%s/'", dir, DQ_TEST_FIXTURE_DIR,
+             dir);
+    ck_assert_int_eq(system(cmd), 0);
+    return dir;
+}
+
+/* Reads a CSV spike file of event_lif (tau 10, v(0) = 0) and checks the header and every
+ * line against the closed form: unit u spikes every T = tau ln(I/(I - 1)) and passes 0.5 at
+ * tau ln(I/(I - 0.5)) after each spike; times in order. Returns the number of spikes. */
+static long run_read_spike_csv(const char *path, const double *I, size_t units, double t_end,
+                               double tol)
+{
+    char *csv = slurp(path);
+    ck_assert_msg(csv != NULL, "no spike file %s", path);
+    ck_assert_msg(strncmp(csv, "unit,t,event\n", 13) == 0, "%s", csv);
+    long n = 0;
+    double last = -1;
+    for (char *line = csv + 13; *line;) {
+        char *end = strchr(line, '\n');
+        ck_assert_ptr_nonnull(end);
+        *end = '\0';
+        unsigned long unit;
+        double t;
+        char event[64];
+        ck_assert_msg(sscanf(line, "%lu,%lf,%63s", &unit, &t, event) == 3, "line '%s'", line);
+        ck_assert_msg(unit < units && t > 0 && t <= t_end && t >= last, "line '%s'", line);
+        double period = 10 * log(I[unit] / (I[unit] - 1)), phase;
+        if (strcmp(event, "spike") == 0)
+            phase = t / period;
+        else {
+            ck_assert_str_eq(event, "half");
+            phase = (t - 10 * log(I[unit] / (I[unit] - 0.5))) / period;
+        }
+        ck_assert_msg(fabs(phase - nearbyint(phase)) * period < tol, "line '%s'", line);
+        last = t;
+        n++;
+        line = end + 1;
+    }
+    free(csv);
+    return n;
+}
+
+START_TEST(test_run_spike_file_csv_and_json_written_atomically_and_counted)
+{
+    const char *plugins = run_event_plugins();
+    const double I[] = {1.5, 2};
+    /* Fixed steps: the host locates the crossings by cubic Hermite interpolation. */
+    ck_assert_int_eq(dqhost_in(tmp, "--plugins", plugins, "run", "--model", "event_lif", "--param",
+                               "n=2", "--param", "I=1.5,2", "--solver", "rk4", "--dt", "0.01",
+                               "--t-end", "50", "--spikes", "s.csv", "--json"),
+                     0);
+    ck_assert_str_eq(res.err, "");
+    ck_assert_int_eq(tmp_entries(), 2); /* plugins/ and s.csv, no temporary file */
+    json_t *doc = json_loads(res.out, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert(json_is_false(json_object_get(doc, "adaptive")));
+    ck_assert_ptr_null(json_object_get(doc, "steps_per_unit"));
+    /* Unit 0 spikes every 10.99 ms (4 in 50 ms: 80 Hz), unit 1 every 6.93 ms (7: 140 Hz). */
+    json_t *counts = json_object_get(doc, "spike_counts");
+    ck_assert_int_eq(json_integer_value(json_object_get(counts, "spike")), 11);
+    ck_assert_int_eq(json_integer_value(json_object_get(counts, "half")), 12);
+    json_t *rate = json_object_get(json_object_get(doc, "spike_rates_hz"), "spike");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(rate, "mean")), 110, 1e-9);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(rate, "min")), 80, 1e-9);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(rate, "max")), 140, 1e-9);
+    json_t *file = json_object_get(doc, "spike_file");
+    ck_assert_str_eq(json_string_value(json_object_get(file, "path")), "s.csv");
+    ck_assert_str_eq(json_string_value(json_object_get(file, "format")), "csv");
+    ck_assert_int_eq(json_integer_value(json_object_get(file, "spikes")), 23);
+    json_decref(doc);
+    char path[160];
+    snprintf(path, sizeof path, "%s/s.csv", tmp);
+    ck_assert_int_eq(run_read_spike_csv(path, I, 2, 50, 1e-9), 23);
+
+    /* The same spikes as JSON, chosen by the extension; the text summary names the file. */
+    ck_assert_int_eq(dqhost_in(tmp, "--plugins", plugins, "run", "--model", "event_lif", "--param",
+                               "n=2", "--param", "I=1.5,2", "--solver", "rk4", "--dt", "0.01",
+                               "--t-end", "50", "--spikes", "s.json"),
+                     0);
+    ck_assert_contains(res.out, "spike file: 23 spikes -> s.json (json)\n");
+    ck_assert_contains(res.out,
+                       "spike event spike: 11 spikes, rate mean 110 Hz (min 80, max 140)\n");
+    ck_assert_contains(res.out,
+                       "spike event half: 12 spikes, rate mean 120 Hz (min 100, max 140)\n");
+    snprintf(path, sizeof path, "%s/s.json", tmp);
+    json_error_t jerr;
+    doc = json_load_file(path, 0, &jerr);
+    ck_assert_msg(doc != NULL, "%s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "model")), "event_lif");
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "solver")), "rk4");
+    json_t *events = json_object_get(doc, "events");
+    ck_assert_uint_eq(json_array_size(events), 2);
+    ck_assert_str_eq(json_string_value(json_array_get(events, 0)), "spike");
+    ck_assert_str_eq(json_string_value(json_array_get(events, 1)), "half");
+    json_t *spikes = json_object_get(doc, "spikes");
+    ck_assert_uint_eq(json_array_size(spikes), 23);
+    /* Row k of the JSON is row k of the CSV: the same run, the same bits. */
+    snprintf(path, sizeof path, "%s/s.csv", tmp);
+    char *csv = slurp(path), *row = strchr(csv, '\n') + 1;
+    for (size_t k = 0; k < json_array_size(spikes); ++k) {
+        json_t *sp = json_array_get(spikes, k);
+        unsigned long unit;
+        double t;
+        char event[64];
+        ck_assert_int_eq(sscanf(row, "%lu,%lf,%63[a-z]", &unit, &t, event), 3);
+        ck_assert_uint_eq(unit, (unsigned long)json_integer_value(json_object_get(sp, "unit")));
+        ck_assert_double_eq(t, json_number_value(json_object_get(sp, "t")));
+        ck_assert_str_eq(json_string_value(json_object_get(sp, "event")), event);
+        row = strchr(row, '\n') + 1;
+    }
+    free(csv);
+    json_decref(doc);
+
+    /* The spec's output.spikes works like the flag; "-" is standard output, and the summary
+     * then goes to standard error. */
+    char spec[128];
+    snprintf(spec, sizeof spec, "%s/elif.json", tmp);
+    write_file(spec, "{\"model\": \"event_lif\", \"solver\": \"rk4\", \"dt\": 0.01, \"t_end\": 50,"
+                     " \"params\": {\"I\": 2}, \"output\": {\"spikes\": \"-\"}}");
+    ck_assert_int_eq(dqhost_in(tmp, "--plugins", plugins, "run", spec), 0);
+    ck_assert_contains(res.err, "spike file: 14 spikes -> standard output (csv)\n");
+    ck_assert(strncmp(res.out, "unit,t,event\n0,2.8768207245", 27) == 0);
+    int lines = 0;
+    for (const char *c = res.out; *c; ++c)
+        lines += *c == '\n';
+    ck_assert_int_eq(lines, 15);
+    ck_assert_int_eq(tmp_entries(), 4); /* plugins/, s.csv, s.json, the spec */
+}
+END_TEST
+
+START_TEST(test_run_interrupted_run_keeps_its_spikes_as_partial)
+{
+    const char *plugins = run_event_plugins();
+    char errpath[] = "/tmp/dqhost-run-err-XXXXXX";
+    int efd = mkstemp(errpath);
+    unlink(errpath);
+    FILE *err = fdopen(efd, "w+");
+    const char *argv[] = {NULL,        "--plugins", plugins, "run",     "--model",
+                          "event_lif", "--param",   "n=64",  "--param", "I=1.5",
+                          "--solver",  "rk4",       "--dt",  "0.001",   "--t-end",
+                          "1e6",       "--spikes",  "s.csv", "-q",      NULL};
+    pid_t pid = spawn(tmp, NULL, err, argv);
+    usleep(500000);
+    ck_assert_int_eq(kill(pid, SIGINT), 0);
+    int st = wait_for(pid, 5);
+    char text[4096];
+    read_back(err, text, sizeof text);
+    fclose(err);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "status %d: %s", st, text);
+    ck_assert_msg(strstr(text, "dqhost: note: interrupted by SIGINT at t = ") == text &&
+                      strstr(text, ") are kept in 's.csv.partial'\n"),
+                  "%s", text);
+    char path[160];
+    snprintf(path, sizeof path, "%s/s.csv", tmp);
+    struct stat sb;
+    ck_assert_int_ne(stat(path, &sb), 0);
+    strcat(path, ".partial");
+    double I[64];
+    for (int u = 0; u < 64; ++u)
+        I[u] = 1.5;
+    ck_assert(run_read_spike_csv(path, I, 64, 1e6, 1e-6) >= 0);
+    ck_assert_int_eq(tmp_entries(), 2); /* plugins/ and s.csv.partial */
+}
+END_TEST
+
 Suite *run_suite(void)
 {
     Suite *s = suite_create("run");
@@ -928,6 +1159,10 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_run_spec_size_is_capped);
     tcase_add_test(tc, test_run_step_and_substep_limits_name_the_limit_and_the_flag);
     tcase_add_test(tc, test_run_numeric_flags_are_strict);
+    /* issue 12 */
+    tcase_add_test(tc, test_run_spec_adaptive_section_merges_with_flags_and_names_each_place);
+    tcase_add_test(tc, test_run_spike_file_csv_and_json_written_atomically_and_counted);
+    tcase_add_test(tc, test_run_interrupted_run_keeps_its_spikes_as_partial);
     suite_add_tcase(s, tc);
     return s;
 }

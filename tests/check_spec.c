@@ -137,6 +137,23 @@ START_TEST(test_spec_full_file_fills_every_field)
     ck_assert_int_eq(s->output_format, DQ_FORMAT_JSON);
     ck_assert_int_eq(s->has_seed, 1);
     ck_assert_uint_eq(s->seed, 42);
+
+    ck_assert_str_eq(s->spikes_path, "hh-spikes.csv");
+    ck_assert_int_eq(s->has_adaptive, 1);
+    ck_assert_double_eq(s->rtol, 1e-5);
+    ck_assert_double_eq(s->atol, 0.0); /* an object: per-state values only */
+    ck_assert_uint_eq(s->n_state_atol, 2);
+    ck_assert_str_eq(s->state_atol[0].state, "V");
+    ck_assert_double_eq(s->state_atol[0].value, 1e-6);
+    ck_assert_str_eq(s->state_atol[0].where, ".adaptive.atol.V");
+    ck_assert_str_eq(s->state_atol[1].state, "m");
+    ck_assert_double_eq(s->state_atol[1].value, 1e-8);
+    ck_assert_str_eq(s->state_atol[1].where, ".adaptive.atol.m");
+    ck_assert_double_eq(s->h0, 0.001);
+    ck_assert_double_eq(s->hmin, 0.0);
+    ck_assert_double_eq(s->hmax, 0.5);
+    ck_assert_uint_eq(s->max_rejects, 20); /* written 20.0 */
+    ck_assert_int_eq(s->fixed_step, 1);
     dq_spec_free(s);
 }
 END_TEST
@@ -163,6 +180,15 @@ START_TEST(test_spec_empty_object_leaves_everything_absent)
     ck_assert_ptr_null(s->output_path);
     ck_assert_int_eq(s->output_format, DQ_FORMAT_DEFAULT);
     ck_assert_int_eq(s->has_seed, 0);
+    ck_assert_int_eq(s->has_adaptive, 0);
+    ck_assert_double_eq(s->rtol, 0.0);
+    ck_assert_double_eq(s->atol, 0.0);
+    ck_assert_ptr_null(s->state_atol);
+    ck_assert_uint_eq(s->n_state_atol, 0);
+    ck_assert_double_eq(s->hmax, 0.0);
+    ck_assert_uint_eq(s->max_rejects, 0);
+    ck_assert_int_eq(s->fixed_step, 0);
+    ck_assert_ptr_null(s->spikes_path);
     dq_spec_free(s);
 
     /* Empty sections are as good as absent. */
@@ -173,6 +199,72 @@ START_TEST(test_spec_empty_object_leaves_everything_absent)
     ck_assert_ptr_null(s->record_states);
     ck_assert_int_eq(s->output_format, DQ_FORMAT_DEFAULT);
     dq_spec_free(s);
+
+    /* An empty "adaptive" section is present but sets nothing. */
+    s = must_parse("{\"adaptive\": {}}");
+    ck_assert_int_eq(s->has_adaptive, 1);
+    ck_assert_double_eq(s->rtol, 0.0);
+    ck_assert_uint_eq(s->n_state_atol, 0);
+    dq_spec_free(s);
+}
+END_TEST
+
+START_TEST(test_spec_adaptive_atol_number_zero_limits_and_odd_state_names)
+{
+    /* atol as one number; 0 for h0, hmin and hmax is "chosen by the host" / "no limit", so
+     * hmin above hmax 0 is no contradiction; fixed_step false is the default. */
+    dq_spec_t *s = must_parse("{\"adaptive\": {\"atol\": 1e-9, \"h0\": 0, \"hmin\": 0.5, "
+                              "\"hmax\": 0, \"fixed_step\": false, \"max_rejects\": 4294967295}}");
+    ck_assert_double_eq(s->atol, 1e-9);
+    ck_assert_ptr_null(s->state_atol);
+    ck_assert_double_eq(s->h0, 0.0);
+    ck_assert_double_eq(s->hmin, 0.5);
+    ck_assert_double_eq(s->hmax, 0.0);
+    ck_assert_int_eq(s->fixed_step, 0);
+    ck_assert_uint_eq(s->max_rejects, 4294967295u);
+    dq_spec_free(s);
+
+    /* State names that are not plain get quoted paths, like parameters. */
+    s = must_parse("{\"adaptive\": {\"atol\": {\"Ca in\": 1e-9}}}");
+    ck_assert_uint_eq(s->n_state_atol, 1);
+    ck_assert_str_eq(s->state_atol[0].state, "Ca in");
+    ck_assert_str_eq(s->state_atol[0].where, ".adaptive.atol[\"Ca in\"]");
+    dq_spec_free(s);
+
+    /* hmin equal to hmax and h0 equal to hmax are allowed. */
+    s = must_parse("{\"adaptive\": {\"hmin\": 0.5, \"hmax\": 0.5, \"h0\": 0.5}}");
+    ck_assert_double_eq(s->hmax, 0.5);
+    dq_spec_free(s);
+}
+END_TEST
+
+START_TEST(test_spec_adaptive_errors_name_the_path_and_value)
+{
+    char got[2048];
+    ck_assert_int_eq(parse_error("{\"adaptive\": {\"max_rejects\": 4294967296}}", got, sizeof got),
+                     DQ_ESPEC);
+    ck_assert_str_eq(got, "inline.json: .adaptive.max_rejects: expected a whole number <= "
+                          "4294967295, got 4294967296");
+    ck_assert_int_eq(parse_error("{\"adaptive\": {\"atol\": {\"V\": \"small\"}}}", got, sizeof got),
+                     DQ_ESPEC);
+    ck_assert_str_eq(got,
+                     "inline.json: .adaptive.atol.V: expected a positive number, got \"small\"");
+    ck_assert_int_eq(parse_error("{\"adaptive\": {\"atol\": null}}", got, sizeof got), DQ_ESPEC);
+    ck_assert_str_eq(got, "inline.json: .adaptive.atol: expected a positive number or an object "
+                          "of per-state numbers, got null");
+    ck_assert_int_eq(parse_error("{\"adaptive\": {\"fixed_step\": \"yes\"}}", got, sizeof got),
+                     DQ_ESPEC);
+    ck_assert_str_eq(got, "inline.json: .adaptive.fixed_step: expected true or false, got \"yes\"");
+    /* The first problem in document order, then the cross-checks of the section. */
+    ck_assert_int_eq(
+        parse_error("{\"adaptive\": {\"hmin\": 2, \"hmax\": 1, \"rtol\": -1}}", got, sizeof got),
+        DQ_ESPEC);
+    ck_assert_str_eq(got, "inline.json: .adaptive.rtol: expected a positive number, got -1");
+    ck_assert_int_eq(
+        parse_error("{\"adaptive\": {\"hmin\": 2.0, \"hmax\": 1e-3}}", got, sizeof got), DQ_ESPEC);
+    ck_assert_str_eq(got, "inline.json: .adaptive.hmin: 2.0 is larger than .adaptive.hmax 0.001");
+    ck_assert_int_eq(parse_error("{\"output\": {\"spikes\": 3}}", got, sizeof got), DQ_ESPEC);
+    ck_assert_str_eq(got, "inline.json: .output.spikes: expected a non-empty string, got 3");
 }
 END_TEST
 
@@ -367,6 +459,8 @@ Suite *spec_suite(void)
     TCase *tc = tcase_create("spec");
     tcase_add_test(tc, test_spec_full_file_fills_every_field);
     tcase_add_test(tc, test_spec_empty_object_leaves_everything_absent);
+    tcase_add_test(tc, test_spec_adaptive_atol_number_zero_limits_and_odd_state_names);
+    tcase_add_test(tc, test_spec_adaptive_errors_name_the_path_and_value);
     tcase_add_test(tc, test_spec_invalid_cases_give_expected_messages);
     tcase_add_test(tc, test_spec_missing_file_is_an_io_error);
     tcase_add_test(tc, test_spec_where_fields_are_json_paths_with_odd_names_quoted);

@@ -51,6 +51,15 @@ int cli_parse_double(const char *text, const char *what, double *out);
 void cli_model_param_names(const dq_model_desc_t *d, char *buf, size_t len);
 /* An SDE solver's orders and calculus, "strong 0.5, weak 1, Ito" ("" for other solvers). */
 void cli_sde_summary(const dq_integrator_entry_t *e, char *buf, size_t len);
+/* An error-controlled solver's orders (DQ_CAP_ADAPTIVE): *error_order is the order p^ of
+ * its embedded solution, *dense_order that of its continuous extension; 0 when unknown or
+ * the solver is not error-controlled. */
+void cli_adaptive_orders(const dq_integrator_entry_t *e, int *error_order, int *dense_order);
+/* "error-controlled: embedded order 4, dense output order 4" ("" for other solvers). */
+void cli_adaptive_summary(const dq_integrator_entry_t *e, char *buf, size_t len);
+/* "5(4)" for an error-controlled solver of order 5 with an embedded order 4, "4" for
+ * others, "?" when the order is unknown. */
+void cli_order_text(const dq_integrator_entry_t *e, char *buf, size_t len);
 /* "Ito", "Stratonovich" or "unknown". */
 const char *cli_calculus_name(uint32_t calculus);
 /* The model's states in declaration order (module by module); *module (may be NULL)

@@ -56,10 +56,9 @@ void cli_flag_words(uint32_t flags, const char **out, size_t *n)
         uint32_t bit;
         const char *word;
     } words[] = {
-        {DQ_INTEGRATOR_OVERRIDE, "override"},
-        {DQ_INTEGRATOR_DEPRECATED, "deprecated"},
-        {DQ_CAP_JACOBIAN, "jacobian"},
-        {DQ_CAP_DIFFUSION, "diffusion"},
+        {DQ_INTEGRATOR_OVERRIDE, "override"}, {DQ_INTEGRATOR_DEPRECATED, "deprecated"},
+        {DQ_CAP_JACOBIAN, "jacobian"},        {DQ_CAP_DIFFUSION, "diffusion"},
+        {DQ_CAP_ADAPTIVE, "adaptive"},
     };
     *n = 0;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; ++i)
@@ -110,6 +109,12 @@ json_t *cli_json_integrator(const dq_integrator_entry_t *e)
                sde && e->calculus
                    ? json_string(e->calculus == DQ_CALCULUS_ITO ? "ito" : "stratonovich")
                    : json_null());
+    /* Error-controlled solvers: the embedded and dense-output orders; null for the others
+     * (and while unknown). */
+    int p, d;
+    cli_adaptive_orders(e, &p, &d);
+    bad |= !j || json_object_set_new(j, "error_order", p > 0 ? json_integer(p) : json_null()) ||
+           json_object_set_new(j, "dense_order", d > 0 ? json_integer(d) : json_null());
     if (bad) {
         json_decref(j);
         return NULL;

@@ -24,7 +24,7 @@ json_t *cli_json_record(const dq_load_record_t *r);
  * Returns DQ_EXIT_OK, or DQ_EXIT_FAILURE when the document could not be built or written. */
 int cli_json_emit(json_t *doc);
 
-/* The flags word as words: "override", "deprecated", "jacobian", "diffusion". */
+/* The flags word as words: "override", "deprecated", "jacobian", "diffusion", "adaptive". */
 void cli_flag_words(uint32_t flags, const char **out, size_t *n);
 
 #endif

@@ -260,6 +260,41 @@ int cli_parse_double(const char *text, const char *what, double *out)
     return 0;
 }
 
+void cli_adaptive_orders(const dq_integrator_entry_t *e, int *error_order, int *dense_order)
+{
+    const int adaptive = (e->flags & DQ_CAP_ADAPTIVE) != 0;
+    *error_order = adaptive && e->error_order > 0 ? e->error_order : 0;
+    *dense_order = adaptive && e->dense_order > 0 ? e->dense_order : 0;
+}
+
+void cli_adaptive_summary(const dq_integrator_entry_t *e, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!(e->flags & DQ_CAP_ADAPTIVE))
+        return;
+    int p, d;
+    char ps[16] = "?", ds[16] = "?";
+    cli_adaptive_orders(e, &p, &d);
+    if (p > 0)
+        snprintf(ps, sizeof ps, "%d", p);
+    if (d > 0)
+        snprintf(ds, sizeof ds, "%d", d);
+    snprintf(buf, len, "error-controlled: embedded order %s, dense output order %s", ps, ds);
+}
+
+void cli_order_text(const dq_integrator_entry_t *e, char *buf, size_t len)
+{
+    int p = 0, d;
+    if (e->flags & DQ_CAP_ADAPTIVE)
+        cli_adaptive_orders(e, &p, &d);
+    if (e->order <= 0)
+        snprintf(buf, len, "?");
+    else if (p > 0)
+        snprintf(buf, len, "%d(%d)", e->order, p);
+    else
+        snprintf(buf, len, "%d", e->order);
+}
+
 const char *cli_calculus_name(uint32_t calculus)
 {
     return calculus == DQ_CALCULUS_ITO            ? "Ito"

@@ -33,6 +33,10 @@ static void info_integrator(const dq_integrator_entry_t *e)
         printf("  order:        %d%s\n", e->order, sde ? " (on ODEs: a model without noise)" : "");
     else
         printf("  order:        unknown\n");
+    char steps[96];
+    cli_adaptive_summary(e, steps, sizeof steps);
+    if (steps[0])
+        printf("  steps:        %s\n", steps);
     if (sde) {
         char sum[96];
         cli_sde_summary(e, sum, sizeof sum);

@@ -78,12 +78,12 @@ static void list_integrators(const dq_cli_t *cli)
         const dq_integrator_entry_t *e = dq_registry_at(cli->reg, i);
         dq__join(aliases, sizeof aliases, e->aliases, (size_t)-1, ", ");
         char order[16];
-        snprintf(order, sizeof order, "%d", e->order);
+        cli_order_text(e, order, sizeof order);
         fputs("  ", stdout);
         cli_text_cell(stdout, e->name, LIST_NAME_COLS, wn + 2);
         cli_text_cell(stdout, aliases[0] ? aliases : "-", LIST_ALIASES_COLS, wa + 2);
         cli_text_cell(stdout, e->category[0] ? e->category : "-", LIST_CATEGORY_COLS, wc + 2);
-        printf("%-5s  ", e->order ? order : "?");
+        printf("%-5s  ", order);
         cli_sde_summary(e, sde, sizeof sde);
         if (ws)
             printf("%-*s  ", (int)ws, sde[0] ? sde : "-");

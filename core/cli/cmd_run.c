@@ -110,6 +110,86 @@ fail:
     return NULL;
 }
 
+/* An error the host gave about a value from `where`: one from the spec is at a place in
+ * it (the message already starts with the path), so the spec's file goes first. */
+static void run_error_where(const run_plan_t *p, const char *where, dq_error_t *err)
+{
+    if (where && where[0] == '.') {
+        dq_error_t e = {0};
+        dq_error_set_at(&e, err->code, DQ_PLACE_SPEC, NULL, "%s", err->message);
+        *err = e;
+    }
+    run_error(p, err);
+}
+
+/* Hands the step control to the system (before prepare). The plan's values were checked
+ * when they were read, so only the state names can be wrong here. -1 after reporting. */
+static int run_apply_control(dq_system_t *sys, const run_plan_t *p)
+{
+    dq_error_t err = {0};
+    if (run_plan_has_control(p)) {
+        const dq_step_control_t c = {.rtol = p->ctl.rtol,
+                                     .atol = p->ctl.atol,
+                                     .h0 = p->ctl.h0,
+                                     .hmin = p->ctl.hmin,
+                                     .hmax = p->ctl.hmax,
+                                     .max_rejects = p->ctl.max_rejects};
+        if (dq_system_set_step_control(sys, &c, &err)) {
+            run_error(p, &err);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < p->ctl.n_states; ++i)
+        if (dq_system_set_state_atol(sys, p->ctl.states[i].state, p->ctl.states[i].value,
+                                     p->ctl.states[i].where, &err)) {
+            run_error_where(p, p->ctl.states[i].where, &err);
+            return -1;
+        }
+    if (p->ctl.fixed_step && dq_system_set_fixed_step(sys, 1, &err)) {
+        run_error(p, &err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The model's spike events (DQ_EVENT_SPIKE), counted from its descriptor. */
+static size_t run_spike_events(const dq_model_entry_t *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_modules; ++i)
+        for (size_t e = 0; m->modules[i].events && e < m->modules[i].n_events; ++e)
+            n += (m->modules[i].events[e].flags & DQ_EVENT_SPIKE) != 0;
+    return n;
+}
+
+/* Says which step-control settings a run without error control ignores. */
+static void run_warn_unused_control(const run_plan_t *p, const char *solver, int fixed)
+{
+    const char *given[] = {p->ctl.rtol_where,
+                           p->ctl.atol_where,
+                           p->ctl.h0_where,
+                           p->ctl.hmin_where,
+                           p->ctl.hmax_where,
+                           p->ctl.max_rejects_where,
+                           p->ctl.n_states ? p->ctl.states[0].where : NULL};
+    char list[512] = "";
+    size_t used = 0;
+    for (size_t k = 0; k < sizeof given / sizeof given[0]; ++k) {
+        if (!given[k] || strstr(list, given[k]))
+            continue;
+        used += (size_t)snprintf(list + used, used < sizeof list ? sizeof list - used : 0, "%s%s",
+                                 used ? ", " : "", given[k]);
+    }
+    if (!list[0])
+        return;
+    if (fixed)
+        cli_warnf("the run takes fixed steps (%s): %s %s no effect", p->ctl.fixed_step_where, list,
+                  strchr(list, ',') ? "have" : "has");
+    else
+        cli_warnf("solver '%s' does not control its steps: %s %s no effect", solver, list,
+                  strchr(list, ',') ? "have" : "has");
+}
+
 /* Refuses a run longer than the step limit (reported). steps x the largest substep count is
  * what the finest solver takes; that is what the limit bounds. */
 static int run_check_size(const run_opts_t *o, const run_plan_t *p, unsigned long long steps)
@@ -139,8 +219,8 @@ static int run_check_size(const run_opts_t *o, const run_plan_t *p, unsigned lon
 /* Steps the whole run: in chunks that stop at every sample of the recorder, adapt to
  * RUN_CHUNK_SECONDS, and end early when a signal was caught. Returns DQ_EXIT_OK or
  * DQ_EXIT_FAILURE (err filled). */
-static int run_steps(dq_system_t *sys, dq_recorder_t *rec, uint64_t every, unsigned long long steps,
-                     run_progress_t *pg, dq_error_t *err)
+static int run_steps(dq_system_t *sys, dq_recorder_t *rec, run_spikes_t *sp, uint64_t every,
+                     unsigned long long steps, run_progress_t *pg, dq_error_t *err)
 {
     const char *tu = dq_system_time_unit(sys);
     uint64_t chunk = 1;
@@ -151,7 +231,8 @@ static int run_steps(dq_system_t *sys, dq_recorder_t *rec, uint64_t every, unsig
         /* Only whole chunks are timed: a recorded run stopping at every step pays nothing. */
         const int whole = todo == chunk;
         double t0 = whole ? run_now() : 0.0;
-        if (dq_system_run(sys, todo, err) || (rec && dq_recorder_sample(rec, err)))
+        if (dq_system_run(sys, todo, err) || (rec && dq_recorder_sample(rec, err)) ||
+            (sp && run_spikes_drain(sp, sys, err)))
             return DQ_EXIT_FAILURE;
         k += todo;
         double took = whole ? run_now() - t0 : RUN_CHUNK_SECONDS;
@@ -165,17 +246,28 @@ static int run_steps(dq_system_t *sys, dq_recorder_t *rec, uint64_t every, unsig
     return DQ_EXIT_OK;
 }
 
+/* "; the spikes up to t = T (N spikes) are kept in 'F'" after a failed run, or "". */
+static void run_spikes_kept(char *buf, size_t cap, const dq_system_t *sys, const char *kept,
+                            uint64_t spikes)
+{
+    buf[0] = '\0';
+    if (kept)
+        snprintf(buf, cap, "; the spikes up to t = %.6g (%llu spike%s) are kept in '%s'",
+                 dq_system_time(sys), (unsigned long long)spikes, spikes == 1 ? "" : "s", kept);
+}
+
 /* The one line said when a signal stopped the run. */
 static void run_report_signal(const dq_system_t *sys, unsigned long long steps, const char *kept,
-                              uint64_t samples)
+                              uint64_t samples, const char *spikes)
 {
     char where[1200] = "";
     if (kept)
         snprintf(where, sizeof where,
                  "; the trajectory recorded up to t = %.6g (%llu samples) is kept in '%s'",
                  dq_system_time(sys), (unsigned long long)samples, kept);
-    cli_note("interrupted by %s at t = %.6g (step %llu of %llu)%s", run_signal_name(run_signal),
-             dq_system_time(sys), (unsigned long long)dq_system_step_count(sys), steps, where);
+    cli_note("interrupted by %s at t = %.6g (step %llu of %llu)%s%s", run_signal_name(run_signal),
+             dq_system_time(sys), (unsigned long long)dq_system_step_count(sys), steps, where,
+             spikes ? spikes : "");
 }
 
 int cmd_run(dq_cli_t *cli, int argc, char **argv)
@@ -190,7 +282,8 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     dq_spec_t *spec = NULL;
     dq_system_t *sys = NULL;
     dq_recorder_t *rec = NULL;
-    run_output_t out = {0};
+    run_output_t out = {0}, sout = {0};
+    run_spikes_t sp = {0};
     int rc = DQ_EXIT_USAGE, signals = 0;
     dq_error_t err = {0};
     if (!p) {
@@ -219,10 +312,29 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     if (run_check_size(&o, p, steps))
         goto done;
     /* Where the trajectory goes is checked before anything is built or run. */
-    if (p->recording && p->out_path && run_output_check(&out, p->out_path))
+    if (p->recording && p->out_path && run_output_check(&out, p->out_path, "trajectory"))
         goto done;
+    if (p->spikes_path && !p->spikes_stdout &&
+        run_output_check(&sout, p->spikes_path, "spike file"))
+        goto done;
+    if (out.target && sout.target && strcmp(out.target, sout.target) == 0) {
+        cli_errorf("run: the trajectory and the spike file are the same file '%s'", out.target);
+        goto done;
+    }
 
     if (!(sys = run_build(cli, p)))
+        goto done;
+    const dq_model_entry_t *model = dq_registry_lookup_model(cli->reg, p->model, NULL);
+    if (p->spikes_path && model && run_spike_events(model) == 0) {
+        if (p->spikes_where)
+            cli_errorf("%s: %s: model '%s' declares no spike events", p->spec_path, p->spikes_where,
+                       model->desc->name);
+        else
+            cli_errorf("model '%s' declares no spike events; --spikes needs one",
+                       model->desc->name);
+        goto done;
+    }
+    if (run_apply_control(sys, p))
         goto done;
     if ((o.block_units && dq_system_set_block_units(sys, o.block_units, &err)) ||
         dq_system_set_threads(sys, o.threads, &err) || /* 0 (no --threads): one per core */
@@ -236,6 +348,11 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         rc = err.code == DQ_EINVAL || err.code == DQ_EUSAGE ? DQ_EXIT_USAGE : DQ_EXIT_FAILURE;
         goto done;
     }
+    if (!dq_system_adaptive(sys)) {
+        const dq_integrator_entry_t *root = dq_system_module_solver(sys, 0);
+        run_warn_unused_control(p, dq_system_solver_name(sys),
+                                p->ctl.fixed_step && root && (root->flags & DQ_CAP_ADAPTIVE));
+    }
 
     /* From here a temporary file may exist: a signal only sets a flag, polled between chunks
      * of steps, so the file is always renamed or removed. */
@@ -248,9 +365,23 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         if (!(traj = run_output_open(&out))) {
             rc = run_signal ? 128 + run_signal : DQ_EXIT_USAGE;
             if (run_signal)
-                run_report_signal(sys, steps, NULL, 0);
+                run_report_signal(sys, steps, NULL, 0, NULL);
             goto done;
         }
+    }
+    /* The spikes are taken after every chunk, with a file or without. */
+    FILE *spikes = p->spikes_stdout ? stdout : NULL;
+    if (p->spikes_path && !p->spikes_stdout && !(spikes = run_output_open(&sout))) {
+        rc = run_signal ? 128 + run_signal : DQ_EXIT_USAGE;
+        if (run_signal)
+            run_report_signal(sys, steps, NULL, 0, NULL);
+        goto done;
+    }
+    if (run_spikes_open(&sp, sys, spikes, p->spikes_format == DQ_FORMAT_JSON,
+                        p->spikes_path ? p->spikes_path : "", &err)) {
+        cli_print_error(&err);
+        rc = DQ_EXIT_FAILURE;
+        goto done;
     }
     if (p->recording) {
         dq_record_opts_t ro = {.states = p->rec_states,
@@ -276,7 +407,7 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     if (rec && dq_recorder_sample(rec, &err))
         rc = DQ_EXIT_FAILURE;
     if (rc == DQ_EXIT_OK)
-        rc = run_steps(sys, rec, p->every ? p->every : 1, steps, &pg, &err);
+        rc = run_steps(sys, rec, &sp, p->every ? p->every : 1, steps, &pg, &err);
     /* A signal wins over the write error it may have caused (EINTR on a pipe). */
     int stopped = run_signal && dq_system_step_count(sys) < steps;
     r.steps = dq_system_step_count(sys);
@@ -288,10 +419,19 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
             rc = DQ_EXIT_FAILURE;
         r.samples = dq_recorder_samples(rec);
     }
-    if (rc == DQ_EXIT_OK && !stopped && run_output_commit(&out, &err))
+    {
+        dq_error_t ferr = {0};
+        if (run_spikes_finish(&sp, rc == DQ_EXIT_OK && !stopped ? &err : &ferr))
+            rc = DQ_EXIT_FAILURE;
+        r.spikes = sp.written;
+    }
+    if (rc == DQ_EXIT_OK && !stopped &&
+        (run_output_commit(&out, &err) || run_output_commit(&sout, &err)))
         rc = DQ_EXIT_FAILURE;
     if (stopped) {
-        run_report_signal(sys, steps, run_output_keep_partial(&out), r.samples);
+        char kept[1200];
+        run_spikes_kept(kept, sizeof kept, sys, run_output_keep_partial(&sout), r.spikes);
+        run_report_signal(sys, steps, run_output_keep_partial(&out), r.samples, kept);
         rc = 128 + run_signal;
         goto done;
     }
@@ -301,16 +441,22 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         if (kept)
             cli_note("the trajectory recorded up to t = %.6g (%llu samples) is kept in '%s'",
                      dq_system_time(sys), (unsigned long long)r.samples, kept);
+        if ((kept = run_output_keep_partial(&sout)))
+            cli_note("the spikes up to t = %.6g (%llu spike%s) are kept in '%s'",
+                     dq_system_time(sys), (unsigned long long)r.spikes, r.spikes == 1 ? "" : "s",
+                     kept);
         goto done;
     }
-    /* The summary goes to stdout unless the trajectory does. */
-    int traj_on_stdout = p->recording && !p->out_path;
-    if (o.json && !traj_on_stdout)
+    /* The summary goes to stdout unless the trajectory or the spikes do. */
+    int data_on_stdout = (p->recording && !p->out_path) || p->spikes_stdout;
+    if (o.json && !data_on_stdout)
         rc = run_summary_json(sys, p, o.solver ? o.solver : p->solver, &r);
-    else if (!(traj_on_stdout && o.quiet))
-        run_summary_text(traj_on_stdout ? stderr : stdout, sys, p, &r);
+    else if (!(data_on_stdout && o.quiet))
+        run_summary_text(data_on_stdout ? stderr : stdout, sys, p, &r);
 done:
     run_output_free(&out);
+    run_output_free(&sout);
+    run_spikes_free(&sp);
     if (signals)
         run_signals_restore();
     dq_recorder_free(rec);

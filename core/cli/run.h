@@ -29,6 +29,11 @@ typedef struct run_opts {
     const char *spec_path;
     const char *model, *solver, *dt_text, *t_end_text, *out_path, *format, *record, *units, *every,
         *seed, *noise_refine;
+    /* Step control of error-controlled solvers (NULL: not given). */
+    const char *rtol, *h0, *hmin, *hmax, *max_rejects, *spikes;
+    const char *atols[RUN_MAX]; /* "X" or "STATE=X", in order */
+    size_t n_atols;
+    int fixed_step;
     const char *params[RUN_MAX];
     size_t n_params;
     const char *opts[RUN_MAX];
@@ -74,7 +79,29 @@ typedef struct run_plan {
     int has_seed;
     uint64_t seed;
     unsigned noise_refine; /* 0: not given (1) */
+    /* The step control (dq_step_control_t: 0 is the host's default), with where each value
+     * came from: a spec path (".adaptive.rtol"), a flag ("--rtol"), or NULL (not given). */
+    struct {
+        double rtol, atol, h0, hmin, hmax;
+        const char *rtol_where, *atol_where, *h0_where, *hmin_where, *hmax_where;
+        unsigned max_rejects;
+        const char *max_rejects_where;
+        struct {
+            const char *state, *where;
+            double value;
+        } states[2 * RUN_MAX];
+        size_t n_states;
+        int fixed_step;
+        const char *fixed_step_where;
+    } ctl;
+    const char *spikes_path;  /* NULL: no spike file; "-" is turned into spikes_stdout */
+    const char *spikes_where; /* ".output.spikes" or NULL (the flag) */
+    int spikes_stdout;
+    dq_output_format_t spikes_format; /* CSV, or JSON for a ".json" path */
 } run_plan_t;
+
+/* Whether the plan sets any value of the step control (fixed_step aside). */
+int run_plan_has_control(const run_plan_t *p);
 
 /* Memory owned by the run, freed at the end. */
 typedef struct run_mem {
@@ -86,6 +113,7 @@ typedef struct run_result {
     unsigned long long steps;
     double wall;
     uint64_t samples;
+    uint64_t spikes; /* written to the spike file */
 } run_result_t;
 
 /* The progress bar: only on a terminal, only once the run has taken a second. */
@@ -104,6 +132,7 @@ typedef enum run_out_kind {
 
 typedef struct run_output {
     run_out_kind_t kind;
+    const char *what; /* "trajectory" or "spike file", for messages */
     const char *path; /* as given, for messages */
     char *target;     /* [owned] the name written: path with its symlinks followed */
     char *tmp;        /* [owned] the temporary file while it exists */
@@ -112,9 +141,10 @@ typedef struct run_output {
     FILE *f;
 } run_output_t;
 
-/* Decides where path is written and refuses (reported, -1) what cannot be. Creates
- * nothing. Free with run_output_free whatever it returns. */
-int run_output_check(run_output_t *o, const char *path);
+/* Decides where path is written and refuses (reported, -1) what cannot be. `what` names
+ * the file in messages ("trajectory", "spike file"). Creates nothing. Free with
+ * run_output_free whatever it returns. */
+int run_output_check(run_output_t *o, const char *path, const char *what);
 /* Creates the temporary file, or opens the target in place. NULL after reporting. */
 FILE *run_output_open(run_output_t *o);
 /* Closes the stream (reports a failed flush in err). */
@@ -128,6 +158,37 @@ const char *run_output_keep_partial(run_output_t *o);
 void run_output_cleanup(run_output_t *o);
 void run_output_free(run_output_t *o);
 mode_t run_umask(void);
+
+/* The spike file (run_output.c): spikes taken from the system after every chunk of steps
+ * through a buffer allocated once, written as
+ *   CSV:  unit,t,event            a header line, then one line per spike
+ *   JSON: {"model": M, "solver": S, "time_unit": U or null, "events": [names],
+ *          "spikes": [{"unit": 0, "t": 1.5, "event": "spike"}, ...]}   one spike a line
+ * in the order dq_system_spikes_take gives (time, then unit, then event); times are the
+ * shortest text that reads back to the same double. Without a file the spikes are taken
+ * and dropped, so the host's buffers do not grow through a long run. */
+#define RUN_SPIKE_BUF 4096
+
+typedef struct run_spikes {
+    FILE *f; /* NULL: drop the spikes */
+    int json;
+    size_t n_events;
+    char **names;     /* [n_events] [owned] each event's name as written (quoted for the format) */
+    dq_spike_t *buf;  /* [RUN_SPIKE_BUF] [owned] */
+    uint64_t written; /* spikes written */
+    const char *path; /* for messages */
+} run_spikes_t;
+
+/* Allocates the buffer and writes the header to f (NULL: no file). -1 after reporting in
+ * err (DQ_ENOMEM, DQ_EIO). */
+int run_spikes_open(run_spikes_t *sp, const dq_system_t *sys, FILE *f, int json, const char *path,
+                    dq_error_t *err);
+/* Takes every spike the system holds and writes it. Allocates nothing. -1 (DQ_EIO). */
+int run_spikes_drain(run_spikes_t *sp, dq_system_t *sys, dq_error_t *err);
+/* Closes the JSON document and flushes (also after a failed run: the .partial file is then
+ * complete up to where the run stopped). -1 (DQ_EIO). */
+int run_spikes_finish(run_spikes_t *sp, dq_error_t *err);
+void run_spikes_free(run_spikes_t *sp);
 
 /* SIGINT, SIGTERM and SIGHUP set run_signal (the signal number) while a run may have files
  * to clean up; the run loop polls it between chunks of steps. */

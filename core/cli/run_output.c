@@ -27,7 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "numfmt.h"
 #include "run.h"
+#include "strbuf.h"
 
 #define OUTPUT_MAX_HOPS 40
 
@@ -81,7 +83,7 @@ static char *output_follow(const char *path, int *magic)
     return NULL;
 }
 
-/* "cannot write trajectory 'P'[ (-> 'T')]: <why>" on stderr; returns -1. */
+/* "cannot write <what> 'P'[ (-> 'T')]: <why>" on stderr; returns -1. */
 static int output_refuse(const run_output_t *o, const char *fmt, ...) DQ_PRINTF(2, 3);
 
 static int output_refuse(const run_output_t *o, const char *fmt, ...)
@@ -92,9 +94,9 @@ static int output_refuse(const run_output_t *o, const char *fmt, ...)
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
     if (o->target && strcmp(o->target, o->path) != 0)
-        cli_errorf("cannot write trajectory '%s' (-> '%s'): %s", o->path, o->target, why);
+        cli_errorf("cannot write %s '%s' (-> '%s'): %s", o->what, o->path, o->target, why);
     else
-        cli_errorf("cannot write trajectory '%s': %s", o->path, why);
+        cli_errorf("cannot write %s '%s': %s", o->what, o->path, why);
     return -1;
 }
 
@@ -117,9 +119,9 @@ static int output_check_dir(run_output_t *o)
     return rc;
 }
 
-int run_output_check(run_output_t *o, const char *path)
+int run_output_check(run_output_t *o, const char *path, const char *what)
 {
-    *o = (run_output_t){.path = path};
+    *o = (run_output_t){.path = path, .what = what};
     int magic = 0;
     o->target = output_follow(path, &magic);
     if (!o->target)
@@ -220,7 +222,7 @@ static int output_copy(run_output_t *o, dq_error_t *err)
     if (in >= 0)
         close(in);
     if (rc)
-        dq_error_set(err, DQ_EIO, NULL, "cannot write trajectory '%s': %s", o->path, strerror(e));
+        dq_error_set(err, DQ_EIO, NULL, "cannot write %s '%s': %s", o->what, o->path, strerror(e));
     return rc;
 }
 
@@ -232,7 +234,7 @@ int run_output_close(run_output_t *o, dq_error_t *err)
     int bad = fclose(o->f) != 0;
     o->f = NULL;
     if (bad)
-        return dq_error_set(err, DQ_EIO, NULL, "cannot write trajectory '%s': %s", o->path,
+        return dq_error_set(err, DQ_EIO, NULL, "cannot write %s '%s': %s", o->what, o->path,
                             strerror(errno ? errno : EIO));
     return 0;
 }
@@ -248,7 +250,7 @@ int run_output_commit(run_output_t *o, dq_error_t *err)
             return -1;
         unlink(o->tmp);
     } else if (rename(o->tmp, o->target) != 0) {
-        return dq_error_set(err, DQ_EIO, NULL, "cannot write trajectory '%s': %s", o->path,
+        return dq_error_set(err, DQ_EIO, NULL, "cannot write %s '%s': %s", o->what, o->path,
                             strerror(errno));
     }
     free(o->tmp);
@@ -292,6 +294,121 @@ void run_output_free(run_output_t *o)
     free(o->target);
     free(o->partial);
     o->target = o->partial = NULL;
+}
+
+/* ---- the spike file ---------------------------------------------------------------------- */
+
+/* name as a CSV field (quoted, quotes doubled, when it holds a separator or a quote) or a
+ * JSON string. [owned] */
+static char *spikes_quote(const char *name, int json)
+{
+    char tmp[512];
+    dq__strbuf_t b;
+    dq__strbuf_init(&b, tmp, sizeof tmp);
+    if (json)
+        dq__strbuf_append_json(&b, name);
+    else if (!strpbrk(name, ",\"\r\n"))
+        dq__strbuf_append(&b, name);
+    else {
+        dq__strbuf_append(&b, "\"");
+        for (const char *c = name; *c; ++c)
+            dq__strbuf_append(&b, *c == '"' ? "\"\"" : (char[2]){*c, 0});
+        dq__strbuf_append(&b, "\"");
+    }
+    return dq__strbuf_fits(&b) ? strdup(tmp) : strdup(json ? "\"?\"" : "?");
+}
+
+static int spikes_io_error(const run_spikes_t *sp, dq_error_t *err)
+{
+    dq_error_set(err, DQ_EIO, NULL, "cannot write spike file '%s': %s", sp->path,
+                 strerror(errno ? errno : EIO));
+    return -1;
+}
+
+int run_spikes_open(run_spikes_t *sp, const dq_system_t *sys, FILE *f, int json, const char *path,
+                    dq_error_t *err)
+{
+    *sp = (run_spikes_t){.f = f, .json = json, .path = path};
+    sp->n_events = dq_system_event_count(sys);
+    if (!(sp->buf = malloc(RUN_SPIKE_BUF * sizeof *sp->buf)) ||
+        (sp->n_events && !(sp->names = calloc(sp->n_events, sizeof *sp->names)))) {
+        dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+        return -1;
+    }
+    if (!f)
+        return 0;
+    for (size_t e = 0; e < sp->n_events; ++e) {
+        const char *name = dq_system_event_name(sys, e);
+        if (!(sp->names[e] = spikes_quote(name ? name : "?", json))) {
+            dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+            return -1;
+        }
+    }
+    errno = 0;
+    if (!json)
+        return fputs("unit,t,event\n", f) < 0 ? spikes_io_error(sp, err) : 0;
+    const char *tu = dq_system_time_unit(sys), *solver = dq_system_solver_name(sys);
+    char *model = spikes_quote(dq_system_model_name(sys), 1);
+    char *sv = solver ? spikes_quote(solver, 1) : NULL;
+    char *unit = tu ? spikes_quote(tu, 1) : NULL;
+    int bad = !model || (solver && !sv) || (tu && !unit) ||
+              fprintf(f, "{\"model\": %s, \"solver\": %s, \"time_unit\": %s, \"events\": [", model,
+                      sv ? sv : "null", unit ? unit : "null") < 0;
+    free(model);
+    free(sv);
+    free(unit);
+    /* Only spike events appear in the file; the list names them. */
+    for (size_t e = 0, k = 0; !bad && e < sp->n_events; ++e)
+        if (dq_system_event_flags(sys, e) & DQ_EVENT_SPIKE)
+            bad = fprintf(f, "%s%s", k++ ? ", " : "", sp->names[e]) < 0;
+    if (bad || fputs("], \"spikes\": [", f) < 0)
+        return spikes_io_error(sp, err);
+    return 0;
+}
+
+int run_spikes_drain(run_spikes_t *sp, dq_system_t *sys, dq_error_t *err)
+{
+    size_t n;
+    errno = 0;
+    while ((n = dq_system_spikes_take(sys, sp->buf, RUN_SPIKE_BUF)) > 0) {
+        for (size_t i = 0; sp->f && i < n; ++i) {
+            const dq_spike_t *s = &sp->buf[i];
+            char t[DQ__NUMFMT_MAX];
+            const char *name = s->event < sp->n_events ? sp->names[s->event] : NULL;
+            int rc =
+                sp->json
+                    ? fprintf(sp->f, "%s\n{\"unit\": %zu, \"t\": %s, \"event\": %s}",
+                              sp->written ? "," : "", s->unit,
+                              dq__numfmt(t, sizeof t, s->t, DQ__NUM_JSON), name ? name : "null")
+                    : fprintf(sp->f, "%zu,%s,%s\n", s->unit,
+                              dq__numfmt(t, sizeof t, s->t, DQ__NUM_TEXT), name ? name : "");
+            if (rc < 0)
+                return spikes_io_error(sp, err);
+            sp->written++;
+        }
+    }
+    return 0;
+}
+
+int run_spikes_finish(run_spikes_t *sp, dq_error_t *err)
+{
+    if (!sp->f)
+        return 0;
+    errno = 0;
+    if ((sp->json && fputs(sp->written ? "\n]}\n" : "]}\n", sp->f) < 0) || fflush(sp->f) == EOF ||
+        ferror(sp->f))
+        return spikes_io_error(sp, err);
+    return 0;
+}
+
+void run_spikes_free(run_spikes_t *sp)
+{
+    for (size_t e = 0; sp->names && e < sp->n_events; ++e)
+        free(sp->names[e]);
+    free(sp->names);
+    free(sp->buf);
+    sp->names = NULL;
+    sp->buf = NULL;
 }
 
 /* ---- signals ---------------------------------------------------------------------------- */

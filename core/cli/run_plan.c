@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* run_plan.c -- `dqhost run`'s command line, and the plan merged from the spec and flags. */
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,9 @@ void run_usage(FILE *out)
           "Simulates a model from t = 0 to t_end with a solver and prints a summary; with a\n"
           "trajectory requested (spec \"record\"/\"output\", --record, --every, --units or -o)\n"
           "it also records states every k steps to CSV or JSON. Flags override the spec.\n"
+          "With an error-controlled solver (`dqhost info SOLVER` says so) every unit takes\n"
+          "its own steps under the tolerances and DT is the sampling interval: values are\n"
+          "recorded and reported at multiples of DT.\n"
           "\n"
           "  --model M             a model from `dqhost models`\n"
           "  --solver S            an integrator name or alias\n"
@@ -48,6 +52,20 @@ void run_usage(FILE *out)
           "  --noise-refine R      Brownian increments per step as a sum of R finer ones\n"
           "                        (default 1): a run at dt with R follows the same noise\n"
           "                        path as a run at dt/R, for convergence studies\n"
+          "  --rtol X              relative tolerance of error-controlled solvers (default\n"
+          "                        1e-6)\n"
+          "  --atol X              absolute tolerance of every state (default 1e-8)\n"
+          "  --atol STATE=X        absolute tolerance of one integrated state (repeatable)\n"
+          "  --h0 X                first step (default 0: chosen per unit)\n"
+          "  --hmin X              smallest step before the run fails (default 0:\n"
+          "                        1e-12 x max(|t|, DT))\n"
+          "  --hmax X              largest step (default 0: no limit)\n"
+          "  --max-rejects N       rejections of one step in a row before the run fails\n"
+          "                        (default 50)\n"
+          "  --fixed-step          run an error-controlled solver at the fixed step DT\n"
+          "  --spikes FILE         write the spike times of the model's spike events to\n"
+          "                        FILE ('-': standard output) as CSV (unit,t,event), or\n"
+          "                        JSON when FILE ends in .json; written like -o FILE\n"
           "  --threads N           threads (default: one per core for large populations);\n"
           "                        the results are the same bits for every count\n"
           "  --block-units N       units per cache block (default 256, rounded up to a\n"
@@ -59,10 +77,10 @@ void run_usage(FILE *out)
           "  -q, --quiet           no progress bar, no summary when the trajectory goes to\n"
           "                        standard output\n"
           "\n"
-          "Exit status: 0 success, 1 failure while running (the partial trajectory is kept\n"
-          "as FILE.partial), 2 invalid input or output path (nothing is written), 128+N when\n"
-          "stopped by signal N (SIGINT, SIGTERM, SIGHUP: the run stops between steps and\n"
-          "keeps FILE.partial too).\n",
+          "Exit status: 0 success, 1 failure while running (the partial trajectory and spike\n"
+          "file are kept as FILE.partial), 2 invalid input or output path (nothing is\n"
+          "written), 128+N when stopped by signal N (SIGINT, SIGTERM, SIGHUP: the run stops\n"
+          "between steps and keeps FILE.partial too).\n",
           out);
 }
 
@@ -87,16 +105,22 @@ int run_parse(run_opts_t *o, int argc, char **argv)
 {
     static const struct {
         const char *name, *alias;
-    } names[] = {{"--model", NULL},     {"--solver", NULL},      {"--dt", NULL},
-                 {"--t-end", NULL},     {"--param", NULL},       {"--solver-opt", NULL},
-                 {"--submodule", NULL}, {"--record", NULL},      {"--every", NULL},
-                 {"--units", NULL},     {"--output", "-o"},      {"--format", NULL},
-                 {"--seed", NULL},      {"--block-units", NULL}, {"--threads", NULL},
-                 {"--max-steps", NULL}, {"--noise-refine", NULL}};
+    } names[] = {{"--model", NULL},     {"--solver", NULL},       {"--dt", NULL},
+                 {"--t-end", NULL},     {"--param", NULL},        {"--solver-opt", NULL},
+                 {"--submodule", NULL}, {"--record", NULL},       {"--every", NULL},
+                 {"--units", NULL},     {"--output", "-o"},       {"--format", NULL},
+                 {"--seed", NULL},      {"--block-units", NULL},  {"--threads", NULL},
+                 {"--max-steps", NULL}, {"--noise-refine", NULL}, {"--rtol", NULL},
+                 {"--atol", NULL},      {"--h0", NULL},           {"--hmin", NULL},
+                 {"--hmax", NULL},      {"--max-rejects", NULL},  {"--spikes", NULL}};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
+            continue;
+        }
+        if (strcmp(a, "--fixed-step") == 0) {
+            o->fixed_step = 1;
             continue;
         }
         if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
@@ -190,6 +214,31 @@ int run_parse(run_opts_t *o, int argc, char **argv)
         case 16:
             o->noise_refine = v;
             break;
+        case 17:
+            o->rtol = v;
+            break;
+        case 18:
+            if (o->n_atols == RUN_MAX) {
+                cli_errorf("run: too many --atol options (at most %d)", RUN_MAX);
+                return -1;
+            }
+            o->atols[o->n_atols++] = v;
+            break;
+        case 19:
+            o->h0 = v;
+            break;
+        case 20:
+            o->hmin = v;
+            break;
+        case 21:
+            o->hmax = v;
+            break;
+        case 22:
+            o->max_rejects = v;
+            break;
+        case 23:
+            o->spikes = v;
+            break;
         case 13: {
             double b;
             if (cli_parse_double(v, "run: --block-units", &b))
@@ -272,6 +321,186 @@ static int run_parse_param(const char *text, run_mem_t *mem, dq_param_arg_t *arg
     return 0;
 }
 
+/* A tolerance from a flag: a finite number > 0. */
+static int run_parse_tolerance(const char *text, const char *flag, double *out)
+{
+    char what[160];
+    snprintf(what, sizeof what, "run: %s", flag);
+    if (cli_parse_double(text, what, out))
+        return -1;
+    if (!(*out > 0.0)) {
+        cli_errorf("run: %s must be a positive finite number, got '%s'", flag, text);
+        return -1;
+    }
+    return 0;
+}
+
+/* A step length from a flag: a finite number >= 0 (0: the host's default). */
+static int run_parse_length(const char *text, const char *flag, double *out)
+{
+    char what[64];
+    snprintf(what, sizeof what, "run: %s", flag);
+    if (cli_parse_double(text, what, out))
+        return -1;
+    if (!(*out >= 0.0)) {
+        cli_errorf("run: %s must be a finite number >= 0, got '%s'", flag, text);
+        return -1;
+    }
+    *out = fabs(*out); /* -0 */
+    return 0;
+}
+
+/* Sets the tolerance of one state, replacing an earlier one of the same name. */
+static void run_plan_state_atol(run_plan_t *p, const char *state, double value, const char *where)
+{
+    size_t k = 0;
+    while (k < p->ctl.n_states && strcmp(p->ctl.states[k].state, state) != 0)
+        ++k;
+    p->ctl.states[k].state = state;
+    p->ctl.states[k].value = value;
+    p->ctl.states[k].where = where;
+    p->ctl.n_states += k == p->ctl.n_states;
+}
+
+int run_plan_has_control(const run_plan_t *p)
+{
+    return p->ctl.rtol_where || p->ctl.atol_where || p->ctl.h0_where || p->ctl.hmin_where ||
+           p->ctl.hmax_where || p->ctl.max_rejects_where || p->ctl.n_states;
+}
+
+/* The spec's "adaptive" section and output.spikes. Values 0 are the host's defaults, which
+ * the plan holds already. */
+static void run_plan_spec_control(run_plan_t *p, const dq_spec_t *spec)
+{
+    const struct {
+        double v;
+        double *dst;
+        const char **where, *path;
+    } vals[] = {{spec->rtol, &p->ctl.rtol, &p->ctl.rtol_where, ".adaptive.rtol"},
+                {spec->atol, &p->ctl.atol, &p->ctl.atol_where, ".adaptive.atol"},
+                {spec->h0, &p->ctl.h0, &p->ctl.h0_where, ".adaptive.h0"},
+                {spec->hmin, &p->ctl.hmin, &p->ctl.hmin_where, ".adaptive.hmin"},
+                {spec->hmax, &p->ctl.hmax, &p->ctl.hmax_where, ".adaptive.hmax"}};
+    for (size_t k = 0; k < sizeof vals / sizeof vals[0]; ++k)
+        if (vals[k].v > 0) {
+            *vals[k].dst = vals[k].v;
+            *vals[k].where = vals[k].path;
+        }
+    if (spec->max_rejects) {
+        p->ctl.max_rejects = spec->max_rejects;
+        p->ctl.max_rejects_where = ".adaptive.max_rejects";
+    }
+    for (size_t i = 0; i < spec->n_state_atol; ++i)
+        run_plan_state_atol(p, spec->state_atol[i].state, spec->state_atol[i].value,
+                            spec->state_atol[i].where);
+    if (spec->fixed_step) {
+        p->ctl.fixed_step = 1;
+        p->ctl.fixed_step_where = ".adaptive.fixed_step";
+    }
+    if (spec->spikes_path) {
+        p->spikes_path = spec->spikes_path;
+        p->spikes_where = ".output.spikes";
+    }
+}
+
+/* The step-control flags and --spikes over the spec. 0, or -1 (reported). */
+static int run_plan_flag_control(run_plan_t *p, const run_opts_t *o, run_mem_t *mem)
+{
+    if (o->rtol) {
+        if (run_parse_tolerance(o->rtol, "--rtol", &p->ctl.rtol))
+            return -1;
+        p->ctl.rtol_where = "--rtol";
+    }
+    for (size_t i = 0; i < o->n_atols; ++i) {
+        const char *text = o->atols[i], *eq = strchr(text, '=');
+        if (!eq) {
+            if (run_parse_tolerance(text, "--atol", &p->ctl.atol))
+                return -1;
+            p->ctl.atol_where = "--atol";
+            continue;
+        }
+        if (eq == text) {
+            cli_errorf("run: --atol expects X or STATE=X, got '%s'", text);
+            return -1;
+        }
+        char *name = run_keep(mem, strndup(text, (size_t)(eq - text)));
+        char *flag = run_keep(mem, malloc(strlen(text) + 8));
+        double value;
+        if (!name || !flag) {
+            cli_errorf("out of memory");
+            return -1;
+        }
+        sprintf(flag, "--atol %s", name);
+        if (run_parse_tolerance(eq + 1, flag, &value))
+            return -1;
+        run_plan_state_atol(p, name, value, "--atol");
+    }
+    const struct {
+        const char *text, *flag;
+        double *dst;
+        const char **where;
+    } lengths[] = {{o->h0, "--h0", &p->ctl.h0, &p->ctl.h0_where},
+                   {o->hmin, "--hmin", &p->ctl.hmin, &p->ctl.hmin_where},
+                   {o->hmax, "--hmax", &p->ctl.hmax, &p->ctl.hmax_where}};
+    for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; ++k) {
+        if (!lengths[k].text)
+            continue;
+        if (run_parse_length(lengths[k].text, lengths[k].flag, lengths[k].dst))
+            return -1;
+        *lengths[k].where = lengths[k].flag;
+    }
+    if (o->max_rejects) {
+        uint64_t n;
+        if (run_parse_count(o->max_rejects, "run: --max-rejects", 1, &n))
+            return -1;
+        if (n > UINT_MAX) {
+            cli_errorf("run: --max-rejects must be at most %u, got '%s'", UINT_MAX, o->max_rejects);
+            return -1;
+        }
+        p->ctl.max_rejects = (unsigned)n;
+        p->ctl.max_rejects_where = "--max-rejects";
+    }
+    if (o->fixed_step) {
+        p->ctl.fixed_step = 1;
+        p->ctl.fixed_step_where = "--fixed-step";
+    }
+    if (o->spikes) {
+        p->spikes_path = o->spikes;
+        p->spikes_where = NULL;
+    }
+    /* Limits that contradict each other across the spec and the flags (the spec alone was
+     * checked when it was read). */
+    const struct {
+        double v;
+        const char *where;
+    } below[] = {{p->ctl.hmin, p->ctl.hmin_where}, {p->ctl.h0, p->ctl.h0_where}};
+    for (size_t k = 0; k < 2 && p->ctl.hmax > 0; ++k)
+        if (below[k].v > p->ctl.hmax) {
+            int in_spec = below[k].where[0] == '.' || p->ctl.hmax_where[0] == '.';
+            cli_errorf("%s: %s: %g is larger than %s %g", in_spec ? p->spec_path : "run",
+                       below[k].where, below[k].v, p->ctl.hmax_where, p->ctl.hmax);
+            return -1;
+        }
+    if (p->spikes_path) {
+        size_t len = strlen(p->spikes_path);
+        p->spikes_stdout = strcmp(p->spikes_path, "-") == 0;
+        p->spikes_format = len >= 5 && strcmp(p->spikes_path + len - 5, ".json") == 0
+                               ? DQ_FORMAT_JSON
+                               : DQ_FORMAT_CSV;
+    }
+    if (p->spikes_stdout && p->recording && !p->out_path) {
+        if (p->spikes_where)
+            cli_errorf("%s: %s: standard output already takes the trajectory; give one of them "
+                       "a file",
+                       p->spec_path, p->spikes_where);
+        else
+            cli_errorf("run: --spikes -: standard output already takes the trajectory; give one "
+                       "of them a file");
+        return -1;
+    }
+    return 0;
+}
+
 /* Merges the spec (may be NULL) and the flags into the plan. Returns 0 or -1 (reported). */
 int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, run_mem_t *mem)
 {
@@ -327,6 +556,7 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
         p->has_seed = spec->has_seed;
         p->seed = spec->seed;
         p->noise_refine = spec->has_noise_refine ? spec->noise_refine : 0;
+        run_plan_spec_control(p, spec);
     }
     if (o->model) {
         p->model = o->model;
@@ -473,6 +703,8 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
         }
         p->noise_refine = (unsigned)r;
     }
+    if (run_plan_flag_control(p, o, mem))
+        return -1;
     if (p->format == DQ_FORMAT_DEFAULT) {
         size_t len = p->out_path ? strlen(p->out_path) : 0;
         p->format = len >= 5 && strcmp(p->out_path + len - 5, ".json") == 0 ? DQ_FORMAT_JSON

@@ -46,6 +46,81 @@ static double run_rate_scale(const char *time_unit)
     return 1.0;
 }
 
+/* The time unit of rates: Hz for ms and s models, else per unit time. */
+static const char *run_rate_unit(const char *tu)
+{
+    return tu && (!strcmp(tu, "ms") || !strcmp(tu, "s")) ? "Hz" : "per unit time";
+}
+
+/* Mean, min and max over units. */
+typedef struct run_spread {
+    double mean, lo, hi;
+} run_spread_t;
+
+static void run_spread_add(run_spread_t *s, double v, size_t u)
+{
+    if (u == 0)
+        *s = (run_spread_t){0.0, v, v};
+    s->mean += (v - s->mean) / (double)(u + 1);
+    s->lo = fmin(s->lo, v);
+    s->hi = fmax(s->hi, v);
+}
+
+/* Work per unit of an error-controlled run: accepted, rejected, evaluations. */
+static void run_step_spread(const dq_system_t *sys, run_spread_t out[3])
+{
+    size_t units = dq_system_units(sys);
+    memset(out, 0, 3 * sizeof *out);
+    for (size_t u = 0; u < units; ++u) {
+        dq_step_stats_t st = {0};
+        dq_system_unit_stats(sys, u, &st);
+        run_spread_add(&out[0], (double)st.accepted, u);
+        run_spread_add(&out[1], (double)st.rejected, u);
+        run_spread_add(&out[2], (double)st.evaluations, u);
+    }
+}
+
+/* One spike event's count over all units and its rate per unit. */
+static run_spread_t run_spike_spread(const dq_system_t *sys, size_t e, uint64_t *total)
+{
+    size_t units = dq_system_units(sys);
+    double t = dq_system_time(sys), scale = run_rate_scale(dq_system_time_unit(sys));
+    run_spread_t r = {0};
+    *total = 0;
+    for (size_t u = 0; u < units; ++u) {
+        uint64_t n = dq_system_event_fired(sys, e, u);
+        *total += n;
+        run_spread_add(&r, t > 0 ? (double)n / t * scale : 0.0, u);
+    }
+    return r;
+}
+
+/* The tolerances the run used: the plan's values, the host's defaults for those not given
+ * (dq_step_control_t's documentation; there is no getter for the effective values). */
+#define RUN_DEFAULT_RTOL 1e-6
+#define RUN_DEFAULT_ATOL 1e-8
+#define RUN_DEFAULT_MAX_REJECTS 50u
+
+static void run_control_text(FILE *out, const run_plan_t *p)
+{
+    fprintf(out, "error control: rtol %g, atol %g",
+            p->ctl.rtol > 0 ? p->ctl.rtol : RUN_DEFAULT_RTOL,
+            p->ctl.atol > 0 ? p->ctl.atol : RUN_DEFAULT_ATOL);
+    for (size_t i = 0; i < p->ctl.n_states; ++i)
+        fprintf(out, "%s%s %g", i ? ", " : " (", p->ctl.states[i].state, p->ctl.states[i].value);
+    fprintf(out, "%s, ", p->ctl.n_states ? ")" : "");
+    if (p->ctl.h0 > 0)
+        fprintf(out, "h0 %g, ", p->ctl.h0);
+    else
+        fputs("h0 chosen per unit, ", out);
+    if (p->ctl.hmin > 0)
+        fprintf(out, "hmin %g, ", p->ctl.hmin);
+    if (p->ctl.hmax > 0)
+        fprintf(out, "hmax %g, ", p->ctl.hmax);
+    fprintf(out, "at most %u rejections in a row; values at every dt\n",
+            p->ctl.max_rejects ? p->ctl.max_rejects : RUN_DEFAULT_MAX_REJECTS);
+}
+
 /* The ensemble of one state at the end: mean and (unbiased, n - 1) variance across units by
  * Welford's update, which keeps its digits when the mean is large against the spread. */
 typedef struct run_ensemble {
@@ -72,10 +147,12 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
 {
     size_t units = dq_system_units(sys);
     const char *tu = dq_system_time_unit(sys);
-    fprintf(out, "model %s, solver %s, dt %.6g%s%s, %llu steps to t = %.6g%s%s (%zu unit%s)\n",
-            dq_system_model_name(sys), dq_system_solver_name(sys), p->dt, tu ? " " : "",
-            tu ? tu : "", r->steps, dq_system_time(sys), tu ? " " : "", tu ? tu : "", units,
-            units == 1 ? "" : "s");
+    /* An error-controlled run counts samples of dt; its steps are the units' own. */
+    const int adaptive = dq_system_adaptive(sys);
+    fprintf(out, "model %s, solver %s, %sdt %.6g%s%s, %llu %s to t = %.6g%s%s (%zu unit%s)\n",
+            dq_system_model_name(sys), dq_system_solver_name(sys), adaptive ? "sampling " : "",
+            p->dt, tu ? " " : "", tu ? tu : "", r->steps, adaptive ? "samples" : "steps",
+            dq_system_time(sys), tu ? " " : "", tu ? tu : "", units, units == 1 ? "" : "s");
     for (size_t i = 1; i < dq_system_module_count(sys); ++i) {
         const dq_integrator_entry_t *e = dq_system_module_solver(sys, i);
         if (!dq_system_module_is_independent(sys, i))
@@ -85,12 +162,39 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
                 dq_system_module_substeps(sys, i) == 1 ? "" : "s");
     }
     double sps = r->wall > 0 ? (double)r->steps / r->wall : 0.0;
-    fprintf(out, "wall time %.3f s: %.4g steps/s, %.4g unit-steps/s\n", r->wall, sps,
-            sps * (double)units);
+    run_spread_t st[3];
+    if (adaptive) {
+        run_step_spread(sys, st);
+        fprintf(out, "wall time %.3f s: %.4g samples/s, %.4g accepted unit-steps/s\n", r->wall, sps,
+                r->wall > 0 ? st[0].mean * (double)units / r->wall : 0.0);
+    } else
+        fprintf(out, "wall time %.3f s: %.4g steps/s, %.4g unit-steps/s\n", r->wall, sps,
+                sps * (double)units);
     if (p->recording)
         fprintf(out, "trajectory: %llu samples -> %s (%s)\n", (unsigned long long)r->samples,
                 p->out_path ? p->out_path : "standard output",
                 p->format == DQ_FORMAT_JSON ? "json" : "csv");
+    if (p->spikes_path)
+        fprintf(out, "spike file: %llu spike%s -> %s (%s)\n", (unsigned long long)r->spikes,
+                r->spikes == 1 ? "" : "s", p->spikes_stdout ? "standard output" : p->spikes_path,
+                p->spikes_format == DQ_FORMAT_JSON ? "json" : "csv");
+    if (adaptive) {
+        run_control_text(out, p);
+        fprintf(out,
+                "steps per unit: accepted mean %.6g, min %.6g, max %.6g; rejected mean %.6g, "
+                "min %.6g, max %.6g; derivative evaluations mean %.6g, min %.6g, max %.6g\n",
+                st[0].mean, st[0].lo, st[0].hi, st[1].mean, st[1].lo, st[1].hi, st[2].mean,
+                st[2].lo, st[2].hi);
+    }
+    for (size_t e = 0; e < dq_system_event_count(sys); ++e) {
+        if (!(dq_system_event_flags(sys, e) & DQ_EVENT_SPIKE))
+            continue;
+        uint64_t total;
+        run_spread_t rate = run_spike_spread(sys, e, &total);
+        fprintf(out, "spike event %s: %llu spike%s, rate mean %.4g %s (min %.4g, max %.4g)\n",
+                dq_system_event_name(sys, e), (unsigned long long)total, total == 1 ? "" : "s",
+                rate.mean, run_rate_unit(tu), rate.lo, rate.hi);
+    }
     for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
         const char *name = dq_system_state_name(sys, s);
         if (dq_system_state_flags(sys, s) & DQ_STATE_COUNT) {
@@ -101,9 +205,8 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
                 lo = fmin(lo, rate);
                 hi = fmax(hi, rate);
             }
-            const char *ru = tu && (!strcmp(tu, "ms") || !strcmp(tu, "s")) ? "Hz" : "per unit time";
             fprintf(out, "rate of %s: mean %.4g %s (min %.4g, max %.4g)\n", name,
-                    sum / (double)units, ru, lo, hi);
+                    sum / (double)units, run_rate_unit(tu), lo, hi);
         }
     }
     if (units > 1) {
@@ -128,6 +231,59 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
             fprintf(out, ", ... (%zu values; --json prints all)", units);
         fprintf(out, "]\n");
     }
+}
+
+static json_t *run_spread_json(const run_spread_t *s)
+{
+    return json_pack("{s:f, s:f, s:f}", "mean", s->mean, "min", s->lo, "max", s->hi);
+}
+
+/* The keys of error-controlled runs and spike events: "adaptive" (always), "tolerances"
+ * and "steps_per_unit" (adaptive runs), "spike_counts" and "spike_rates_hz" (always, empty
+ * without spike events), "spike_file" (with one). -1 when out of memory. */
+static int run_summary_json_adaptive(json_t *doc, const dq_system_t *sys, const run_plan_t *p,
+                                     const run_result_t *r)
+{
+    int bad = json_object_set_new(doc, "adaptive", json_boolean(dq_system_adaptive(sys)));
+    if (dq_system_adaptive(sys)) {
+        json_t *states = json_object();
+        for (size_t i = 0; states && i < p->ctl.n_states; ++i)
+            bad |= json_object_set_new(states, p->ctl.states[i].state,
+                                       json_real(p->ctl.states[i].value));
+        bad |= json_object_set_new(
+            doc, "tolerances",
+            json_pack(
+                "{s:f, s:f, s:o, s:f, s:f, s:f, s:I}", "rtol",
+                p->ctl.rtol > 0 ? p->ctl.rtol : RUN_DEFAULT_RTOL, "atol",
+                p->ctl.atol > 0 ? p->ctl.atol : RUN_DEFAULT_ATOL, "state_atol", states, "h0",
+                p->ctl.h0, "hmin", p->ctl.hmin, "hmax", p->ctl.hmax, "max_rejects",
+                (json_int_t)(p->ctl.max_rejects ? p->ctl.max_rejects : RUN_DEFAULT_MAX_REJECTS)));
+        run_spread_t st[3];
+        run_step_spread(sys, st);
+        bad |= json_object_set_new(doc, "steps_per_unit",
+                                   json_pack("{s:o, s:o, s:o}", "accepted", run_spread_json(&st[0]),
+                                             "rejected", run_spread_json(&st[1]), "evaluations",
+                                             run_spread_json(&st[2])));
+    }
+    json_t *counts = json_object(), *rates = json_object();
+    for (size_t e = 0; counts && rates && e < dq_system_event_count(sys); ++e) {
+        if (!(dq_system_event_flags(sys, e) & DQ_EVENT_SPIKE))
+            continue;
+        uint64_t total;
+        run_spread_t rate = run_spike_spread(sys, e, &total);
+        const char *name = dq_system_event_name(sys, e);
+        bad |= json_object_set_new(counts, name, json_integer((json_int_t)total)) ||
+               json_object_set_new(rates, name, run_spread_json(&rate));
+    }
+    bad |= json_object_set_new(doc, "spike_counts", counts) ||
+           json_object_set_new(doc, "spike_rates_hz", rates);
+    if (p->spikes_path)
+        bad |= json_object_set_new(doc, "spike_file",
+                                   json_pack("{s:s?, s:s, s:I}", "path",
+                                             p->spikes_stdout ? NULL : p->spikes_path, "format",
+                                             p->spikes_format == DQ_FORMAT_JSON ? "json" : "csv",
+                                             "spikes", (json_int_t)r->spikes));
+    return bad ? -1 : 0;
 }
 
 int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *requested,
@@ -187,5 +343,9 @@ int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *re
         json_object_set_new(doc, "noise_refine", json_integer((json_int_t)p->noise_refine));
     if (doc && p->has_seed)
         json_object_set_new(doc, "seed", json_integer((json_int_t)p->seed));
+    if (doc && run_summary_json_adaptive(doc, sys, p, r)) {
+        json_decref(doc);
+        doc = NULL;
+    }
     return cli_json_emit(doc);
 }

@@ -55,6 +55,10 @@ int dq__spec_read_object(dq__spec_ctx_t *c, const char *path, const json_t *v);
 int dq__spec_read_string(dq__spec_ctx_t *c, const char *path, const json_t *v, char **out);
 /* A finite number > 0. */
 int dq__spec_read_positive(dq__spec_ctx_t *c, const char *path, const json_t *v, double *out);
+/* A finite number >= 0. */
+int dq__spec_read_nonneg(dq__spec_ctx_t *c, const char *path, const json_t *v, double *out);
+/* true or false. */
+int dq__spec_read_bool(dq__spec_ctx_t *c, const char *path, const json_t *v, int *out);
 /* A whole number in [min, max]: an integer, or a real with no fractional part. */
 int dq__spec_read_whole(dq__spec_ctx_t *c, const char *path, const json_t *v, uint64_t min,
                         uint64_t max, uint64_t *out);

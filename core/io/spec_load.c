@@ -14,9 +14,15 @@
  *   record          object {states: non-empty array of unique non-empty strings,
  *                           every: whole number >= 1,
  *                           units: non-empty array of unique whole numbers >= 0}
- *   output          object {path: non-empty string, format: "csv" or "json"}
+ *   output          object {path: non-empty string, format: "csv" or "json",
+ *                           spikes: non-empty string}
  *   seed            whole number >= 0
  *   noise_refine    whole number 1 .. 1 000 000
+ *   adaptive        object {rtol: number > 0,
+ *                           atol: number > 0, or object: state name -> number > 0,
+ *                           h0, hmin, hmax: number >= 0 (0: chosen by the host / no limit),
+ *                           max_rejects: whole number >= 1, fixed_step: true or false};
+ *                   with hmax > 0, hmin and h0 must not exceed it
  * A spec file is at most DQ_SPEC_MAX_BYTES (64 MiB, a thousand times any real spec); a larger
  * one, or a stream like /dev/zero, is refused before it is read whole.
  * Names (params, options, modules, states) must be non-empty. Unknown keys are errors at
@@ -229,5 +235,11 @@ void dq_spec_free(dq_spec_t *spec)
     free(spec->record_states);
     free(spec->record_units);
     free(spec->output_path);
+    for (size_t i = 0; i < spec->n_state_atol; ++i) {
+        free(spec->state_atol[i].state);
+        free(spec->state_atol[i].where);
+    }
+    free(spec->state_atol);
+    free(spec->spikes_path);
     free(spec);
 }

@@ -158,7 +158,110 @@ static int spec_read_record(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
     return DQ_OK;
 }
 
-static const char *const spec_output_keys[] = {"path", "format"};
+/* .adaptive.atol: one number for every state, or an object of per-state numbers. */
+static int spec_read_atol(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *v)
+{
+    const char *path = ".adaptive.atol", *key;
+    json_t *x;
+    size_t i = 0;
+    if (json_is_number(v))
+        return dq__spec_read_positive(c, path, v, &s->atol);
+    if (!json_is_object(v))
+        return dq__spec_expected(c, path, "a positive number or an object of per-state numbers", v);
+    if (json_object_size(v) == 0)
+        return DQ_OK;
+    if (!(s->state_atol = calloc(json_object_size(v), sizeof *s->state_atol)))
+        return dq__spec_nomem(c);
+    s->n_state_atol = json_object_size(v);
+    json_object_foreach ((json_t *)v, key, x) {
+        dq_spec_atol_t *a = &s->state_atol[i++];
+        char sub[SPEC_PATH_MAX];
+        dq__spec_path_format(sub, sizeof sub, path, key);
+        if (!*key)
+            return dq__spec_fail(c, sub, "expected a non-empty state name");
+        if (dq__spec_read_positive(c, sub, x, &a->value))
+            return DQ_ESPEC;
+        if (!(a->state = dq__strdup(key)) || !(a->where = dq__spec_path_dup(path, key)))
+            return dq__spec_nomem(c);
+    }
+    return DQ_OK;
+}
+
+enum spec_adaptive_key {
+    SPEC_RTOL,
+    SPEC_ATOL,
+    SPEC_H0,
+    SPEC_HMIN,
+    SPEC_HMAX,
+    SPEC_MAX_REJECTS,
+    SPEC_FIXED_STEP,
+    SPEC_N_ADAPTIVE_KEYS
+};
+
+static const char *const spec_adaptive_keys[SPEC_N_ADAPTIVE_KEYS] = {
+    "rtol", "atol", "h0", "hmin", "hmax", "max_rejects", "fixed_step"};
+
+/* "adaptive": the step control. Step limits that contradict each other within the section
+ * are refused here (hmin or h0 above a given hmax); with flags the CLI checks them again. */
+static int spec_read_adaptive(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    const json_t *h0 = NULL, *hmin = NULL, *hmax = NULL;
+    if (dq__spec_read_object(c, ".adaptive", obj))
+        return DQ_ESPEC;
+    s->has_adaptive = 1;
+    json_object_foreach ((json_t *)obj, key, v) {
+        int rc = DQ_ESPEC;
+        uint64_t u;
+        switch (dq__spec_key(c, ".adaptive", key, spec_adaptive_keys, SPEC_N_ADAPTIVE_KEYS)) {
+        case SPEC_RTOL:
+            rc = dq__spec_read_positive(c, ".adaptive.rtol", v, &s->rtol);
+            break;
+        case SPEC_ATOL:
+            rc = spec_read_atol(c, s, v);
+            break;
+        case SPEC_H0:
+            rc = dq__spec_read_nonneg(c, ".adaptive.h0", v, &s->h0);
+            h0 = v;
+            break;
+        case SPEC_HMIN:
+            rc = dq__spec_read_nonneg(c, ".adaptive.hmin", v, &s->hmin);
+            hmin = v;
+            break;
+        case SPEC_HMAX:
+            rc = dq__spec_read_nonneg(c, ".adaptive.hmax", v, &s->hmax);
+            hmax = v;
+            break;
+        case SPEC_MAX_REJECTS:
+            rc = dq__spec_read_whole(c, ".adaptive.max_rejects", v, 1, UINT_MAX, &u);
+            s->max_rejects = rc ? 0 : (unsigned)u;
+            break;
+        case SPEC_FIXED_STEP:
+            rc = dq__spec_read_bool(c, ".adaptive.fixed_step", v, &s->fixed_step);
+            break;
+        }
+        if (rc)
+            return rc;
+    }
+    if (s->hmax > 0) {
+        char shown[SPEC_SHOW_MAX * 2], limit[SPEC_SHOW_MAX * 2];
+        dq__spec_show(hmax, limit, sizeof limit);
+        if (s->hmin > s->hmax) {
+            dq__spec_show(hmin, shown, sizeof shown);
+            return dq__spec_fail(c, ".adaptive.hmin", "%s is larger than .adaptive.hmax %s", shown,
+                                 limit);
+        }
+        if (s->h0 > s->hmax) {
+            dq__spec_show(h0, shown, sizeof shown);
+            return dq__spec_fail(c, ".adaptive.h0", "%s is larger than .adaptive.hmax %s", shown,
+                                 limit);
+        }
+    }
+    return DQ_OK;
+}
+
+static const char *const spec_output_keys[] = {"path", "format", "spikes"};
 
 static int spec_read_output(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
 {
@@ -168,7 +271,7 @@ static int spec_read_output(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
         return DQ_ESPEC;
     json_object_foreach ((json_t *)obj, key, v) {
         int rc = DQ_ESPEC;
-        switch (dq__spec_key(c, ".output", key, spec_output_keys, 2)) {
+        switch (dq__spec_key(c, ".output", key, spec_output_keys, 3)) {
         case 0:
             rc = dq__spec_read_string(c, ".output.path", v, &s->output_path);
             break;
@@ -183,6 +286,9 @@ static int spec_read_output(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
                 rc = dq__spec_expected(c, ".output.format", "\"csv\" or \"json\"", v);
             break;
         }
+        case 2:
+            rc = dq__spec_read_string(c, ".output.spikes", v, &s->spikes_path);
+            break;
         }
         if (rc)
             return rc;
@@ -202,12 +308,13 @@ enum spec_top_key {
     SPEC_OUTPUT,
     SPEC_SEED,
     SPEC_NOISE_REFINE,
+    SPEC_ADAPTIVE,
     SPEC_N_TOP_KEYS
 };
 
 static const char *const spec_top_keys[SPEC_N_TOP_KEYS] = {
-    "model",      "params", "solver", "solver_options", "dt",          "t_end",
-    "submodules", "record", "output", "seed",           "noise_refine"};
+    "model",      "params", "solver", "solver_options", "dt",           "t_end",
+    "submodules", "record", "output", "seed",           "noise_refine", "adaptive"};
 
 int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root)
 {
@@ -256,6 +363,9 @@ int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root)
             s->has_noise_refine = rc == DQ_OK;
             break;
         }
+        case SPEC_ADAPTIVE:
+            rc = spec_read_adaptive(c, s, v);
+            break;
         }
         if (rc)
             return rc;

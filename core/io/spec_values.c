@@ -33,6 +33,23 @@ int dq__spec_read_positive(dq__spec_ctx_t *c, const char *path, const json_t *v,
     return DQ_OK;
 }
 
+int dq__spec_read_nonneg(dq__spec_ctx_t *c, const char *path, const json_t *v, double *out)
+{
+    double d = json_is_number(v) ? json_number_value(v) : NAN;
+    if (!(d >= 0) || !isfinite(d))
+        return dq__spec_expected(c, path, "a number >= 0", v);
+    *out = d;
+    return DQ_OK;
+}
+
+int dq__spec_read_bool(dq__spec_ctx_t *c, const char *path, const json_t *v, int *out)
+{
+    if (!json_is_boolean(v))
+        return dq__spec_expected(c, path, "true or false", v);
+    *out = json_is_true(v);
+    return DQ_OK;
+}
+
 int dq__spec_read_whole(dq__spec_ctx_t *c, const char *path, const json_t *v, uint64_t min,
                         uint64_t max, uint64_t *out)
 {

@@ -6,7 +6,8 @@
  *     "solver_options": {"newton_tol": 1e-9}, "dt": 0.01, "t_end": 200,
  *     "submodules": {"gates": {"solver": "exp_euler", "substeps": 2}},
  *     "record": {"states": ["V"], "every": 10, "units": [0, 1, 2]},
- *     "output": {"path": "hh.csv", "format": "csv"}, "seed": 42 }
+ *     "output": {"path": "hh.csv", "format": "csv", "spikes": "spikes.csv"}, "seed": 42,
+ *     "adaptive": {"rtol": 1e-6, "atol": {"V": 1e-6, "m": 1e-8}, "hmax": 0.5} }
  * dq_spec_load checks what can be checked without the model: JSON syntax (with line and
  * column), types, ranges, unknown keys (with "did you mean"). Names that need the model
  * (parameters, states, sub-modules) are checked when the run is built, and those messages
@@ -43,6 +44,13 @@ typedef struct dq_spec_submodule {
     char *where;       /* ".submodules.<name>" */
 } dq_spec_submodule_t;
 
+/* One state's absolute tolerance, from "adaptive": {"atol": {"V": 1e-6}}. */
+typedef struct dq_spec_atol {
+    char *state;
+    double value; /* > 0 */
+    char *where;  /* ".adaptive.atol.<state>" */
+} dq_spec_atol_t;
+
 typedef enum dq_output_format {
     DQ_FORMAT_DEFAULT = 0, /* from the output path's extension (".json"), else CSV */
     DQ_FORMAT_CSV,
@@ -74,6 +82,18 @@ typedef struct dq_spec {
     uint64_t seed;
     int has_noise_refine;
     unsigned noise_refine; /* noise-grid intervals per step, 1 .. 1 000 000 */
+    /* The "adaptive" section: the step control of error-controlled solvers
+     * (dq_system_set_step_control). A value 0 is "not given" and means what it means to
+     * dq_step_control_t: the default tolerance, h0 and hmin chosen by the host, no hmax. */
+    int has_adaptive;           /* the section is present (it may be empty) */
+    double rtol;                /* > 0, or 0 */
+    double atol;                /* > 0, or 0: "atol" absent or an object */
+    dq_spec_atol_t *state_atol; /* "atol" as an object: per-state values, in document order */
+    size_t n_state_atol;
+    double h0, hmin, hmax; /* >= 0; the spec has hmin <= hmax and h0 <= hmax when hmax > 0 */
+    unsigned max_rejects;  /* >= 1, or 0 */
+    int fixed_step;        /* "fixed_step": true */
+    char *spikes_path;     /* .output.spikes: spike times file, or NULL */
 } dq_spec_t;
 
 /* The largest spec file dq_spec_load reads (64 MiB); a larger file, or a stream such as
