@@ -127,13 +127,18 @@ START_TEST(test_solvers_pass_the_conformance_battery)
             if (c == DQ_CHECK_TIME && (e->flags & DQ_CAP_JACOBIAN) &&
                 r.checks[c].status == DQ_CONFORM_INFO)
                 want = DQ_CONFORM_INFO;
+            /* The error-control checks are for solvers that declare it. */
+            if (c >= DQ_CHECK_EMBEDDED && c <= DQ_CHECK_TOLERANCE && !(e->flags & DQ_CAP_ADAPTIVE))
+                want = DQ_CONFORM_SKIP;
             ck_assert_msg(r.checks[c].status == want, "%s: %s is %s: %s", e->name,
                           dq_conform_check_name(c), dq_conform_status_name(r.checks[c].status),
                           r.checks[c].detail);
         }
         ck_assert_int_eq(r.passed, 1);
-        ck_assert_msg(fabs(r.measured_order - e->order) <= 0.2, "%s: declared %d, measured %g",
-                      e->name, e->order, r.measured_order);
+        /* Within the battery's window: convergence from above is allowed more room. */
+        ck_assert_msg(r.measured_order >= e->order - DQ_CONFORM_ORDER_BELOW &&
+                          r.measured_order <= e->order + DQ_CONFORM_ORDER_ABOVE,
+                      "%s: declared %d, measured %g", e->name, e->order, r.measured_order);
         for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p)
             ck_assert_msg(
                 r.orders[p].status == DQ_ORDER_MEASURED || r.orders[p].status == DQ_ORDER_EXACT,
