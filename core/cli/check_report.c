@@ -188,6 +188,68 @@ static void check_print_sde(const check_list_t *list)
     }
 }
 
+/* The measurement of one kind furthest from what is expected, and the expected value:
+ * "4.98 (5)", "- (5)" when none was measured. */
+static void check_adaptive_cell(const dq_conform_local_t *l, double expected, char *buf, size_t len)
+{
+    double worst = NAN;
+    for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p)
+        if (l[p].status == DQ_ORDER_MEASURED &&
+            !(fabs(l[p].order - expected) <= fabs(worst - expected)))
+            worst = l[p].order;
+    if (isfinite(worst))
+        snprintf(buf, len, "%.2f (%g)", worst, expected);
+    else
+        snprintf(buf, len, "- (%g)", expected);
+}
+
+/* The error-controlled solvers: the declared orders of the estimate and the dense output
+ * against the exponents measured (the problem furthest off), the tolerance slope; then the
+ * measurements behind the checks that passed. */
+static void check_print_adaptive(const check_list_t *list)
+{
+    int w = 15;
+    size_t n = 0;
+    for (size_t i = 0; i < list->n_solvers; ++i)
+        if (list->solvers[i].is_adaptive) {
+            w = name_width(w, list->solvers[i].solver);
+            n++;
+        }
+    if (!n)
+        return;
+    printf("\n%-*s  %5s  %11s  %-12s  %11s  %-12s  %-12s  %s\n", w, "adaptive solver", "order",
+           "error_order", "|err| ~ h^", "dense_order", "dense ~ h^", "rtol slope", "verdict");
+    for (size_t i = 0; i < list->n_solvers; ++i) {
+        const dq_conform_result_t *r = &list->solvers[i];
+        if (!r->is_adaptive)
+            continue;
+        const dq_conform_adaptive_t *a = &r->adaptive;
+        char embedded[32], dense[32], slope[32] = "-";
+        check_adaptive_cell(a->embedded, a->expected_embedded, embedded, sizeof embedded);
+        check_adaptive_cell(a->dense, a->expected_dense, dense, sizeof dense);
+        double worst = NAN;
+        for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p)
+            if (a->tolerance[p].status == DQ_ORDER_MEASURED &&
+                !(fabs(a->tolerance[p].slope - a->expected_slope) <=
+                  fabs(worst - a->expected_slope)))
+                worst = a->tolerance[p].slope;
+        if (isfinite(worst))
+            snprintf(slope, sizeof slope, "%.2f (%.2g)", worst, a->expected_slope);
+        cli_text_cell(stdout, r->solver, 0, (size_t)w);
+        printf("  %5d  %11d  %-12s  %11d  %-12s  %-12s  ", r->declared_order, a->error_order,
+               embedded, a->dense_order, dense, slope);
+        check_solver_verdict(r);
+        printf("\n");
+    }
+    printf("\nAdaptive measurements:\n");
+    for (size_t i = 0; i < list->n_solvers; ++i) {
+        const dq_conform_result_t *r = &list->solvers[i];
+        for (int c = DQ_CHECK_EMBEDDED; r->is_adaptive && c <= DQ_CHECK_TOLERANCE; ++c)
+            if (r->checks[c].status == DQ_CONFORM_PASS)
+                check_print_line(r->solver, dq_conform_check_name(c), r->checks[c].detail);
+    }
+}
+
 static void check_print_models(const check_list_t *list)
 {
     int w = 5;
@@ -251,6 +313,7 @@ void check_print_table(const check_list_t *list)
     if (list->n_solvers) {
         check_print_solvers(list);
         check_print_sde(list);
+        check_print_adaptive(list);
     }
     if (list->n_solvers && list->n_models)
         printf("\n");
