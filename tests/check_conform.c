@@ -790,6 +790,292 @@ START_TEST(test_conform_sde_dt_noise_fixture_fails_naming_the_strong_order)
 }
 END_TEST
 
+/* ---- the order fit ---- */
+
+START_TEST(test_conform_fit_order_uses_the_finest_pair_above_the_floor)
+{
+    /* An order-8 method: e = h^8 until round-off (1e-15) takes over. Fitting across the floor
+     * would give about 2 for the last pair; the fit stops above it. */
+    double dt[8], e[8], p;
+    int pair;
+    for (int k = 0; k < 8; ++k) {
+        dt[k] = 0.4 / (double)(1 << k);
+        e[k] = fmax(pow(dt[k], 8.0), 1e-15 * (1.0 + 0.3 * k));
+    }
+    ck_assert_int_eq(dq_conform_fit_order(dt, e, 8, DQ_CONFORM_FLOOR, &p, &pair),
+                     DQ_ORDER_MEASURED);
+    ck_assert_double_eq_tol(p, 8.0, 1e-9);
+    /* 0.1 -> 0.05: 1e-8 -> 3.9e-11; at 0.025, 1.5e-13 is under the floor. */
+    ck_assert_int_eq(pair, 3);
+    ck_assert(e[pair] >= DQ_CONFORM_FLOOR && e[pair + 1] < DQ_CONFORM_FLOOR);
+    /* Convergence from above (e = h^5 (1 + 4h)) is fitted on the finest pair, where it is
+     * closest to 5. */
+    for (int k = 0; k < 6; ++k)
+        e[k] = pow(dt[k], 5.0) * (1.0 + 4.0 * dt[k]);
+    ck_assert_int_eq(dq_conform_fit_order(dt, e, 6, DQ_CONFORM_FLOOR, &p, &pair),
+                     DQ_ORDER_MEASURED);
+    ck_assert_int_eq(pair, 5);
+    ck_assert(p > 5.0 && p < 5.0 + DQ_CONFORM_ORDER_ABOVE);
+    /* Steps of unequal ratio (coarser sizes t_end/m) are fitted by their own ratio. */
+    const double dt2[2] = {1.0, 0.4}, e2[2] = {1e-3, 1e-3 * pow(0.4, 6.0)};
+    ck_assert_int_eq(dq_conform_fit_order(dt2, e2, 2, DQ_CONFORM_FLOOR, &p, NULL),
+                     DQ_ORDER_MEASURED);
+    ck_assert_double_eq_tol(p, 6.0, 1e-9);
+    /* Everything at round-off: exact, no order; one error above the floor is not a pair. */
+    const double flat[3] = {1e-16, 2e-16, 1e-16}, one[3] = {1e-6, 1e-16, 1e-16};
+    ck_assert_int_eq(dq_conform_fit_order(dt, flat, 3, DQ_CONFORM_FLOOR, &p, &pair),
+                     DQ_ORDER_EXACT);
+    ck_assert(isnan(p));
+    ck_assert_int_eq(pair, 0);
+    ck_assert_int_eq(dq_conform_fit_order(dt, one, 3, DQ_CONFORM_FLOOR, &p, &pair), DQ_ORDER_EXACT);
+    /* A NaN is never fitted. */
+    const double nan3[3] = {1e-3, NAN, 1e-5};
+    ck_assert_int_eq(dq_conform_fit_order(dt, nan3, 3, DQ_CONFORM_FLOOR, &p, &pair),
+                     DQ_ORDER_EXACT);
+}
+END_TEST
+
+/* ---- error-controlled solvers (DQ_CAP_ADAPTIVE) ---- */
+
+/* The checks of error-controlled solvers pass, and `order` and `time` at fixed steps. */
+static void assert_adaptive_passes(const dq_conform_result_t *r)
+{
+    for (int c = 0; c < DQ_CONFORM_N_CHECKS; ++c) {
+        int want = c == DQ_CHECK_STIFF ? DQ_CONFORM_INFO : DQ_CONFORM_PASS;
+        if (c == DQ_CHECK_EXPORTS && strcmp(r->origin, DQ_ORIGIN_BUILTIN) == 0)
+            want = DQ_CONFORM_INFO; /* an in-test entry */
+        ck_assert_msg(r->checks[c].status == want, "%s: %s is %s: %s", r->solver,
+                      dq_conform_check_name(c), dq_conform_status_name(r->checks[c].status),
+                      r->checks[c].detail);
+    }
+    ck_assert_int_eq(r->passed, 1);
+    ck_assert_int_eq(r->is_adaptive, 1);
+    const dq_conform_adaptive_t *a = &r->adaptive;
+    const int ids[] = {DQ_PROBLEM_OSCILLATOR, DQ_PROBLEM_LOGISTIC, DQ_PROBLEM_RICCATI};
+    for (int i = 0; i < 3; ++i) {
+        const int id = ids[i];
+        ck_assert_int_eq(a->embedded[id].status, DQ_ORDER_MEASURED);
+        ck_assert_double_eq_tol(a->embedded[id].order, a->expected_embedded, DQ_CONFORM_LOCAL_TOL);
+        ck_assert_int_eq(a->dense[id].status, DQ_ORDER_MEASURED);
+        ck_assert_double_eq_tol(a->dense[id].order, a->expected_dense, DQ_CONFORM_LOCAL_TOL);
+        ck_assert_int_eq(a->tolerance[id].status, DQ_ORDER_MEASURED);
+        ck_assert(a->tolerance[id].slope >= a->expected_slope - DQ_CONFORM_SLOPE_BELOW &&
+                  a->tolerance[id].slope <= a->expected_slope + DQ_CONFORM_SLOPE_ABOVE);
+        /* Tighter tolerances take more steps and give smaller errors. */
+        ck_assert(a->tolerance[id].accepted[2] > a->tolerance[id].accepted[0]);
+        ck_assert(a->tolerance[id].error[2] < a->tolerance[id].error[0]);
+    }
+    ck_assert(a->dense_end <= 1e-12 && a->dense_start <= 1e-12);
+    ck_assert_int_eq(a->embedded[DQ_PROBLEM_DECAY].status, DQ_ORDER_NOT_RUN);
+}
+
+/* A third party's dopri5 at fixed steps: order 5 converges from above on riccati (5.33 on
+ * the pair 0.05 -> 0.025, errors 3.3e-10 -> 8.1e-12; the old fit, two finest of four sizes
+ * within 0.2, failed it); adaptively, measured here: |err| ~ h^5.00/4.98/5.02 (oscillator,
+ * logistic, riccati; expected 5), dense ~ h^5.00/4.90/4.99 (expected 5), tolerance slope
+ * 1.01/1.06/0.95 (expected 1). */
+START_TEST(test_conform_dopri5_fixture_passes_fixed_step_order_and_adaptive_checks)
+{
+    dq_conform_result_t r;
+    conform(load(DQ_TEST_FIXTURE_DIR, "check_dopri5.so", "fixture_check_dopri5"), &r);
+    assert_adaptive_passes(&r);
+    const dq_conform_order_t *o = &r.orders[DQ_PROBLEM_RICCATI];
+    ck_assert_int_eq(o->status, DQ_ORDER_MEASURED);
+    ck_assert(o->order > 5.2 && o->order < 5.0 + DQ_CONFORM_ORDER_ABOVE);
+    ck_assert(o->fit > 0 && o->error[o->fit] >= o->floor);
+    ck_assert_double_eq_tol(r.measured_order, 5.0, 0.2);
+    ck_assert_msg(has_prefix(r.checks[DQ_CHECK_TIME].detail, "declared 5, riccati 5.3"), "%s",
+                  r.checks[DQ_CHECK_TIME].detail);
+    ck_assert_msg(has_prefix(r.checks[DQ_CHECK_EMBEDDED].detail,
+                             "error_order 4: |err| = O(h^5) expected, measured oscillator 5.0"),
+                  "%s", r.checks[DQ_CHECK_EMBEDDED].detail);
+    ck_assert_msg(strstr(r.checks[DQ_CHECK_DENSE].detail, "same bits after reset"), "%s",
+                  r.checks[DQ_CHECK_DENSE].detail);
+    ck_assert_msg(strstr(r.checks[DQ_CHECK_TOLERANCE].detail, "expected 1.00 = order 5/(4 + 1)"),
+                  "%s", r.checks[DQ_CHECK_TOLERANCE].detail);
+}
+END_TEST
+
+START_TEST(test_conform_adaptive_fixture_lying_about_error_order_fails_embedded)
+{
+    dq_conform_result_t r;
+    conform(load(DQ_TEST_FIXTURE_DIR, "check_fake_adaptive.so", "fixture_check_fake_adaptive"), &r);
+    assert_status(&r, DQ_CHECK_EMBEDDED, DQ_CONFORM_FAIL);
+    ck_assert_msg(has_prefix(r.checks[DQ_CHECK_EMBEDDED].detail,
+                             "the error estimate is O(h^5.00) on 'oscillator', but order 5 and "
+                             "error_order 2 make it O(h^3)"),
+                  "%s", r.checks[DQ_CHECK_EMBEDDED].detail);
+    ck_assert_msg(strstr(r.checks[DQ_CHECK_EMBEDDED].detail, "is error_order right"), "%s",
+                  r.checks[DQ_CHECK_EMBEDDED].detail);
+    /* The controller's exponents follow the declared error_order: the tolerance slope is off
+     * too (expected 5/3). What is right stays right. */
+    assert_status(&r, DQ_CHECK_TOLERANCE, DQ_CONFORM_FAIL);
+    assert_status(&r, DQ_CHECK_DENSE, DQ_CONFORM_PASS);
+    assert_status(&r, DQ_CHECK_ORDER, DQ_CONFORM_PASS);
+    ck_assert_int_eq(r.passed, 0);
+}
+END_TEST
+
+/* In-test Bogacki-Shampine 3(2) with FSAL and the cubic Hermite dense output (order 3), in
+ * three variants: correct, one that steps with ctx->dt instead of ctx->lane_dt, and one
+ * whose dense output reads ctx->y (which an event may have changed). */
+enum { BS3_K1, BS3_Y0, BS3_Y1, BS3_HK1, BS3_HK4, BS3_STATE };
+enum { BS3_OK, BS3_GLOBAL_DT, BS3_DENSE_READS_Y };
+static int bs3_mode;
+
+static int bs3_fsal(dq_ctx_t *ctx)
+{
+    return dq_compute_derivative(ctx, ctx->t, ctx->y, dq_state(ctx, BS3_K1));
+}
+
+static int bs3_step(dq_ctx_t *ctx)
+{
+    const size_t n = ctx->len, units = ctx->units;
+    double *y = ctx->y, *k1 = dq_state(ctx, BS3_K1), *w = dq_scratch(ctx, 0);
+    double *k2 = dq_scratch(ctx, 1), *k3 = dq_scratch(ctx, 2), *k4 = dq_scratch(ctx, 3);
+    const double t = ctx->t, dt = ctx->dt;
+#define BS3_H(i) (bs3_mode == BS3_GLOBAL_DT ? ctx->dt : ctx->lane_dt[(i) % units])
+    int rc = dq_pre_integral(ctx);
+    for (size_t i = 0; rc == DQ_OK && i < n; ++i)
+        w[i] = y[i] + BS3_H(i) * 0.5 * k1[i];
+    if (rc == DQ_OK)
+        rc = dq_compute_derivative(ctx, t + 0.5 * dt, w, k2);
+    for (size_t i = 0; rc == DQ_OK && i < n; ++i)
+        w[i] = y[i] + BS3_H(i) * 0.75 * k2[i];
+    if (rc == DQ_OK)
+        rc = dq_compute_derivative(ctx, t + 0.75 * dt, w, k3);
+    for (size_t i = 0; rc == DQ_OK && i < n; ++i)
+        w[i] = y[i] + BS3_H(i) * (2.0 / 9 * k1[i] + 1.0 / 3 * k2[i] + 4.0 / 9 * k3[i]);
+    if (rc == DQ_OK)
+        rc = dq_compute_derivative(ctx, t + dt, w, k4);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; ++i) {
+        const double h = BS3_H(i);
+        if (ctx->err)
+            ctx->err[i] =
+                h * (-5.0 / 72 * k1[i] + 1.0 / 12 * k2[i] + 1.0 / 9 * k3[i] - 1.0 / 8 * k4[i]);
+        dq_state(ctx, BS3_Y0)[i] = y[i];
+        dq_state(ctx, BS3_Y1)[i] = w[i];
+        dq_state(ctx, BS3_HK1)[i] = h * k1[i];
+        dq_state(ctx, BS3_HK4)[i] = h * k4[i];
+        ctx->f[i] = k1[i];
+        y[i] = w[i];
+        k1[i] = k4[i];
+    }
+#undef BS3_H
+    return dq_post_integral(ctx);
+}
+
+static int bs3_dense(dq_ctx_t *ctx, const double *theta, double *out)
+{
+    const double *y0 = dq_state(ctx, BS3_Y0), *hk1 = dq_state(ctx, BS3_HK1);
+    const double *y1 = bs3_mode == BS3_DENSE_READS_Y ? ctx->y : dq_state(ctx, BS3_Y1);
+    const double *hk4 = dq_state(ctx, BS3_HK4);
+    for (size_t i = 0; i < ctx->len; ++i) {
+        const double s = theta[i % ctx->units], d = y1[i] - y0[i];
+        out[i] =
+            y0[i] + s * d + s * (s - 1.0) * ((1.0 - 2.0 * s) * d + (s - 1.0) * hk1[i] + s * hk4[i]);
+    }
+    return DQ_OK;
+}
+
+static dq_integrator_entry_t bs3_entry(int mode)
+{
+    bs3_mode = mode;
+    dq_integrator_entry_t e =
+        entry_of("test_bs3", DQ_CATEGORY_ADAPTIVE, 3, DQ_CAP_ADAPTIVE, bs3_step);
+    e.state_vectors = BS3_STATE;
+    e.init = e.reset = bs3_fsal;
+    e.error_order = 2;
+    e.dense = bs3_dense;
+    e.dense_order = 3;
+    return e;
+}
+
+START_TEST(test_conform_adaptive_bs3_passes_with_lane_dt_and_per_lane_times)
+{
+    dq_integrator_entry_t e = bs3_entry(BS3_OK);
+    dq_conform_result_t r;
+    conform(&e, &r);
+    assert_adaptive_passes(&r);
+    ck_assert_double_eq(r.adaptive.expected_embedded, 3.0);
+    ck_assert_double_eq(r.adaptive.expected_dense, 4.0);
+    ck_assert_double_eq(r.adaptive.expected_slope, 1.0);
+    ck_assert_double_eq_tol(r.measured_order, 3.0, 0.2);
+}
+END_TEST
+
+START_TEST(test_conform_adaptive_step_ignoring_lane_dt_fails_embedded)
+{
+    /* At fixed steps ctx->dt is every lane's step; in per-lane mode it is 1. */
+    dq_integrator_entry_t e = bs3_entry(BS3_GLOBAL_DT);
+    dq_conform_result_t r;
+    conform(&e, &r);
+    assert_status(&r, DQ_CHECK_ORDER, DQ_CONFORM_PASS);
+    assert_status(&r, DQ_CHECK_EMBEDDED, DQ_CONFORM_FAIL);
+    ck_assert_msg(has_prefix(r.checks[DQ_CHECK_EMBEDDED].detail, "the error estimate is O(h^0.0"),
+                  "%s", r.checks[DQ_CHECK_EMBEDDED].detail);
+    assert_status(&r, DQ_CHECK_DENSE, DQ_CONFORM_FAIL);
+}
+END_TEST
+
+START_TEST(test_conform_dense_reading_y_fails_after_reset)
+{
+    dq_integrator_entry_t e = bs3_entry(BS3_DENSE_READS_Y);
+    dq_conform_result_t r;
+    conform(&e, &r);
+    assert_fails_only(&r, DQ_CHECK_DENSE);
+    ck_assert_msg(has_prefix(r.checks[DQ_CHECK_DENSE].detail,
+                             "on 'oscillator', after the values changed and reset ran, dense(0.1) "
+                             "of lane 0 gave "),
+                  "%s", r.checks[DQ_CHECK_DENSE].detail);
+    ck_assert_msg(strstr(r.checks[DQ_CHECK_DENSE].detail,
+                         "dense must read only ctx->state, and reset must keep what it reads"),
+                  "%s", r.checks[DQ_CHECK_DENSE].detail);
+}
+END_TEST
+
+START_TEST(test_conform_adaptive_checks_skip_other_solvers)
+{
+    dq_integrator_entry_t e = entry_of("euler", DQ_CATEGORY_EXPLICIT, 1, 0, euler_step);
+    dq_conform_result_t r;
+    conform(&e, &r);
+    ck_assert_int_eq(r.is_adaptive, 0);
+    for (int c = DQ_CHECK_EMBEDDED; c <= DQ_CHECK_TOLERANCE; ++c) {
+        assert_status(&r, (dq_conform_check_id_t)c, DQ_CONFORM_SKIP);
+        ck_assert_str_eq(r.checks[c].detail, "not an adaptive solver (no DQ_CAP_ADAPTIVE)");
+    }
+    ck_assert_str_eq(dq_conform_check_name(DQ_CHECK_EMBEDDED), "embedded");
+    ck_assert_str_eq(dq_conform_check_name(DQ_CHECK_DENSE), "dense");
+    ck_assert_str_eq(dq_conform_check_name(DQ_CHECK_TOLERANCE), "tolerance");
+    /* An entry made by hand that declares the capability without a dense callback. */
+    e = bs3_entry(BS3_OK);
+    e.dense = NULL;
+    conform(&e, &r);
+    assert_status(&r, DQ_CHECK_DENSE, DQ_CONFORM_FAIL);
+    ck_assert_str_eq(r.checks[DQ_CHECK_DENSE].detail,
+                     "declares DQ_CAP_ADAPTIVE but has no dense callback: nothing to measure "
+                     "against");
+}
+END_TEST
+
+/* The adaptive solver plugins, when this build has them: each passes everything. */
+START_TEST(test_conform_adaptive_solver_plugins_pass_every_check)
+{
+    dq_error_t err = {0};
+    ck_assert_int_eq(dq_loader_load_dir(loader, DQ_TEST_PLUGIN_DIR, &err), DQ_OK);
+    for (size_t i = 0; i < dq_registry_count(reg); ++i) {
+        const dq_integrator_entry_t *e = dq_registry_at(reg, i);
+        if (!(e->flags & DQ_CAP_ADAPTIVE))
+            continue;
+        dq_conform_result_t r;
+        conform(e, &r);
+        assert_adaptive_passes(&r);
+    }
+}
+END_TEST
+
 /* ---- models ---- */
 
 static void model_conform(const dq_model_entry_t *m, dq_conform_model_result_t *r)
@@ -1055,6 +1341,14 @@ Suite *conform_suite(void)
     tcase_add_test(tc, test_conform_sde_checks_skip_deterministic_solvers);
     tcase_add_test(tc, test_conform_sde_solver_plugins_pass_at_their_declared_orders);
     tcase_add_test(tc, test_conform_sde_dt_noise_fixture_fails_naming_the_strong_order);
+    tcase_add_test(tc, test_conform_fit_order_uses_the_finest_pair_above_the_floor);
+    tcase_add_test(tc, test_conform_dopri5_fixture_passes_fixed_step_order_and_adaptive_checks);
+    tcase_add_test(tc, test_conform_adaptive_fixture_lying_about_error_order_fails_embedded);
+    tcase_add_test(tc, test_conform_adaptive_bs3_passes_with_lane_dt_and_per_lane_times);
+    tcase_add_test(tc, test_conform_adaptive_step_ignoring_lane_dt_fails_embedded);
+    tcase_add_test(tc, test_conform_dense_reading_y_fails_after_reset);
+    tcase_add_test(tc, test_conform_adaptive_checks_skip_other_solvers);
+    tcase_add_test(tc, test_conform_adaptive_solver_plugins_pass_every_check);
     tcase_add_test(tc, test_conform_every_builtin_model_passes_the_model_checks);
     tcase_add_test(tc, test_conform_wrong_jacobian_names_module_state_and_variable);
     tcase_add_test(tc, test_conform_model_derivative_writing_a_value_fails);

@@ -188,6 +188,68 @@ static void check_print_sde(const check_list_t *list)
     }
 }
 
+/* The measurement of one kind furthest from what is expected, and the expected value:
+ * "4.98 (5)", "- (5)" when none was measured. */
+static void check_adaptive_cell(const dq_conform_local_t *l, double expected, char *buf, size_t len)
+{
+    double worst = NAN;
+    for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p)
+        if (l[p].status == DQ_ORDER_MEASURED &&
+            !(fabs(l[p].order - expected) <= fabs(worst - expected)))
+            worst = l[p].order;
+    if (isfinite(worst))
+        snprintf(buf, len, "%.2f (%g)", worst, expected);
+    else
+        snprintf(buf, len, "- (%g)", expected);
+}
+
+/* The error-controlled solvers: the declared orders of the estimate and the dense output
+ * against the exponents measured (the problem furthest off), the tolerance slope; then the
+ * measurements behind the checks that passed. */
+static void check_print_adaptive(const check_list_t *list)
+{
+    int w = 15;
+    size_t n = 0;
+    for (size_t i = 0; i < list->n_solvers; ++i)
+        if (list->solvers[i].is_adaptive) {
+            w = name_width(w, list->solvers[i].solver);
+            n++;
+        }
+    if (!n)
+        return;
+    printf("\n%-*s  %5s  %11s  %-12s  %11s  %-12s  %-12s  %s\n", w, "adaptive solver", "order",
+           "error_order", "|err| ~ h^", "dense_order", "dense ~ h^", "rtol slope", "verdict");
+    for (size_t i = 0; i < list->n_solvers; ++i) {
+        const dq_conform_result_t *r = &list->solvers[i];
+        if (!r->is_adaptive)
+            continue;
+        const dq_conform_adaptive_t *a = &r->adaptive;
+        char embedded[32], dense[32], slope[32] = "-";
+        check_adaptive_cell(a->embedded, a->expected_embedded, embedded, sizeof embedded);
+        check_adaptive_cell(a->dense, a->expected_dense, dense, sizeof dense);
+        double worst = NAN;
+        for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p)
+            if (a->tolerance[p].status == DQ_ORDER_MEASURED &&
+                !(fabs(a->tolerance[p].slope - a->expected_slope) <=
+                  fabs(worst - a->expected_slope)))
+                worst = a->tolerance[p].slope;
+        if (isfinite(worst))
+            snprintf(slope, sizeof slope, "%.2f (%.2g)", worst, a->expected_slope);
+        cli_text_cell(stdout, r->solver, 0, (size_t)w);
+        printf("  %5d  %11d  %-12s  %11d  %-12s  %-12s  ", r->declared_order, a->error_order,
+               embedded, a->dense_order, dense, slope);
+        check_solver_verdict(r);
+        printf("\n");
+    }
+    printf("\nAdaptive measurements:\n");
+    for (size_t i = 0; i < list->n_solvers; ++i) {
+        const dq_conform_result_t *r = &list->solvers[i];
+        for (int c = DQ_CHECK_EMBEDDED; r->is_adaptive && c <= DQ_CHECK_TOLERANCE; ++c)
+            if (r->checks[c].status == DQ_CONFORM_PASS)
+                check_print_line(r->solver, dq_conform_check_name(c), r->checks[c].detail);
+    }
+}
+
 static void check_print_models(const check_list_t *list)
 {
     int w = 5;
@@ -251,6 +313,7 @@ void check_print_table(const check_list_t *list)
     if (list->n_solvers) {
         check_print_solvers(list);
         check_print_sde(list);
+        check_print_adaptive(list);
     }
     if (list->n_solvers && list->n_models)
         printf("\n");
@@ -345,20 +408,73 @@ static json_t *check_json_sde(const dq_conform_result_t *r)
         "weak", check_json_sde_order(&sde->weak, 1), "moments", moments);
 }
 
+/* An order ladder: the sizes run, the pair fitted and the floor below which errors are not
+ * fitted. */
+static json_t *check_json_ladder(int status, double order, int fit, double floor, const double *dt,
+                                 const double *error, int sizes, int max)
+{
+    int st = status >= 0 && status <= DQ_ORDER_FAILED ? status : 0;
+    int n = sizes >= 0 && sizes <= max ? sizes : 0;
+    json_t *pair = fit > 0 && fit < n
+                       ? json_pack("[o, o]", check_json_real(dt[fit - 1]), check_json_real(dt[fit]))
+                       : json_null();
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "status", order_status[st], "order",
+                     check_json_real(order), "dt", check_json_reals(dt, n), "error",
+                     check_json_reals(error, n), "fit_dt", pair, "floor", check_json_real(floor));
+}
+
+/* The measurements of a DQ_CAP_ADAPTIVE solver, or null. */
+static json_t *check_json_adaptive(const dq_conform_result_t *r)
+{
+    if (!r->is_adaptive)
+        return json_null();
+    const dq_conform_adaptive_t *a = &r->adaptive;
+    json_t *embedded = json_object(), *dense = json_object(), *tolerance = json_object();
+    for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p) {
+        const char *name = dq_conform_problem_name(p);
+        const dq_conform_local_t *e = &a->embedded[p], *d = &a->dense[p];
+        const dq_conform_tolerance_t *tl = &a->tolerance[p];
+        if (e->status != DQ_ORDER_NOT_RUN)
+            json_object_set_new(embedded, name,
+                                check_json_ladder(e->status, e->order, e->fit, e->floor, e->h,
+                                                  e->error, e->sizes, DQ_CONFORM_LOCAL_SIZES));
+        if (d->status != DQ_ORDER_NOT_RUN)
+            json_object_set_new(dense, name,
+                                check_json_ladder(d->status, d->order, d->fit, d->floor, d->h,
+                                                  d->error, d->sizes, DQ_CONFORM_LOCAL_SIZES));
+        if (tl->status == DQ_ORDER_NOT_RUN)
+            continue;
+        json_t *acc = json_array(), *rej = json_array();
+        for (int k = 0; k < DQ_CONFORM_TOLERANCES; ++k) {
+            json_array_append_new(acc, json_integer((json_int_t)tl->accepted[k]));
+            json_array_append_new(rej, json_integer((json_int_t)tl->rejected[k]));
+        }
+        int st = tl->status >= 0 && tl->status <= DQ_ORDER_FAILED ? tl->status : 0;
+        json_object_set_new(tolerance, name,
+                            json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "status", order_status[st],
+                                      "slope", check_json_real(tl->slope), "rtol",
+                                      check_json_reals(tl->rtol, DQ_CONFORM_TOLERANCES), "error",
+                                      check_json_reals(tl->error, DQ_CONFORM_TOLERANCES),
+                                      "accepted", acc, "rejected", rej));
+    }
+    return json_pack("{s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "error_order",
+                     a->error_order, "dense_order", a->dense_order, "expected_embedded_order",
+                     check_json_real(a->expected_embedded), "expected_dense_order",
+                     check_json_real(a->expected_dense), "expected_tolerance_slope",
+                     check_json_real(a->expected_slope), "dense_end_error",
+                     check_json_real(a->dense_end), "dense_start_error",
+                     check_json_real(a->dense_start), "embedded", embedded, "dense", dense,
+                     "tolerance", tolerance);
+}
+
 static json_t *check_json_solver(const dq_conform_result_t *r)
 {
     json_t *orders = json_object();
     for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p) {
         const dq_conform_order_t *o = &r->orders[p];
-        json_t *dt = json_array(), *error = json_array();
-        for (int k = 0; k < DQ_CONFORM_STEP_SIZES; ++k) {
-            json_array_append_new(dt, check_json_real(o->dt[k]));
-            json_array_append_new(error, check_json_real(o->error[k]));
-        }
-        int st = o->status >= 0 && o->status <= DQ_ORDER_FAILED ? o->status : 0;
         json_object_set_new(orders, dq_conform_problem_name(p),
-                            json_pack("{s:s, s:o, s:o, s:o}", "status", order_status[st], "order",
-                                      check_json_real(o->order), "dt", dt, "error", error));
+                            check_json_ladder(o->status, o->order, o->fit, o->floor, o->dt,
+                                              o->error, o->sizes, DQ_CONFORM_STEP_SIZES));
     }
     json_t *checks = check_json_checks(r->checks, DQ_CONFORM_N_CHECKS, dq_conform_check_name);
     json_t *sde =
@@ -366,11 +482,12 @@ static json_t *check_json_solver(const dq_conform_result_t *r)
     if (checks && sde)
         json_object_update(checks, sde);
     json_decref(sde);
-    return json_pack("{s:s, s:o, s:o, s:o, s:i, s:o, s:s, s:o, s:o, s:o}", "kind", "solver", "name",
-                     cli_json_str(r->solver), "category", cli_json_str(r->category), "origin",
-                     cli_json_str(r->origin), "declared_order", r->declared_order, "measured_order",
-                     check_json_real(r->measured_order), "verdict", r->passed ? "pass" : "fail",
-                     "checks", checks, "orders", orders, "sde", check_json_sde(r));
+    return json_pack("{s:s, s:o, s:o, s:o, s:i, s:o, s:s, s:o, s:o, s:o, s:o}", "kind", "solver",
+                     "name", cli_json_str(r->solver), "category", cli_json_str(r->category),
+                     "origin", cli_json_str(r->origin), "declared_order", r->declared_order,
+                     "measured_order", check_json_real(r->measured_order), "verdict",
+                     r->passed ? "pass" : "fail", "checks", checks, "orders", orders, "sde",
+                     check_json_sde(r), "adaptive", check_json_adaptive(r));
 }
 
 static json_t *check_json_model(const dq_conform_model_result_t *r)

@@ -19,9 +19,8 @@
 #define CONFORM_MAX_M 2
 #define CONFORM_MAX_LEN (CONFORM_MAX_M * CONFORM_LANES)
 
-/* The battery's tolerances, in one place. */
-#define CONFORM_EXACT 1e-13   /* finest error below this: the solver is exact there */
-#define CONFORM_ORDER_TOL 0.2 /* |measured - declared| allowed */
+/* The battery's tolerances, in one place (the documented ones are in <dq/host/conform.h>). */
+#define CONFORM_EXACT 1e-13 /* slack added to the reset check's bound */
 #define CONFORM_STIFF_DT 0.01
 #define CONFORM_STIFF_BOUND 10.0
 
@@ -58,14 +57,22 @@ extern const conform_problem_t *const dq__conform_stiff;
 
 /* Initial values; lanes from `live` on are copies of the last real unit (padding). */
 void dq__conform_problem_init(const conform_problem_t *p, double *y, size_t units, size_t live);
-void dq__conform_problem_deriv(const conform_problem_t *p, double t, const double *y, double *f,
-                               size_t units);
-/* J[(i*m + j)*units + u] = dF_i/dy_j */
-void dq__conform_problem_jac(const conform_problem_t *p, double t, const double *y, double *J,
-                             size_t units);
-/* Max-norm distance between the live units of y and the exact solution at t. */
+/* f = F(t[u], y) per lane u (t has `units` entries). */
+void dq__conform_problem_deriv(const conform_problem_t *p, const double *t, const double *y,
+                               double *f, size_t units);
+/* J[(i*m + j)*units + u] = dF_i/dy_j at (t[u], y) */
+void dq__conform_problem_jac(const conform_problem_t *p, const double *t, const double *y,
+                             double *J, size_t units);
+/* y = the exact solution at t[u] of each lane's initial value (padding: unit live - 1). */
+void dq__conform_problem_exact(const conform_problem_t *p, const double *t, double *y, size_t units,
+                               size_t live);
+/* Max-norm distance between the live units of y and the exact solution at t (or t[u]). */
 double dq__conform_problem_error(const conform_problem_t *p, const double *y, double t,
                                  size_t units, size_t live);
+double dq__conform_problem_error_at(const conform_problem_t *p, const double *y, const double *t,
+                                    size_t units, size_t live);
+/* max(1, max-norm of the exact solution at t over the real units): what floors scale by. */
+double dq__conform_problem_scale(const conform_problem_t *p, double t);
 
 /* One of the solver's memory regions: the payload between two canary runs (canary.c). */
 typedef struct conform_region {
@@ -107,6 +114,24 @@ typedef struct conform_run {
 /* Returns DQ_OK, the failing call's code, or DQ_ENOMEM. */
 int dq__conform_integrate(dq__conform_t *c, conform_run_t *run);
 
+/* The same host call by call (adaptive.c): open allocates the solver's memory for run->prob
+ * (run->h the fixed step size, run->stiff when failures are expected) and sets the problem's
+ * initial values; close frees it. Between them: */
+int dq__conform_open(dq__conform_t *c, const conform_run_t *run);
+void dq__conform_close(dq__conform_t *c);
+/* Per-lane mode for the calls that follow (lane_t, lane_dt: CONFORM_LANES entries, copied),
+ * or fixed steps of run->h at the given t when lane_t is NULL; ctx->err when want_err. */
+void dq__conform_lanes(dq__conform_t *c, const double *lane_t, const double *lane_dt, int want_err);
+enum { CONFORM_VEC_Y, CONFORM_VEC_F, CONFORM_VEC_STATE, CONFORM_VEC_ERR, CONFORM_VEC_OUT };
+/* One of the open run's vectors (len doubles). */
+double *dq__conform_vector(dq__conform_t *c, int which, size_t *len);
+/* init (if any), one step, reset (or init again) with `mask`, and dense(theta) into
+ * CONFORM_VEC_OUT. t is ignored in per-lane mode. Each returns the solver's code. */
+int dq__conform_init(dq__conform_t *c, double t);
+int dq__conform_step(dq__conform_t *c, double t);
+int dq__conform_reset(dq__conform_t *c, double t, const unsigned char *mask);
+int dq__conform_dense(dq__conform_t *c, const double *theta);
+
 /* What the runs found, for the verdicts: "" when nothing. */
 const char *dq__conform_lifecycle_fail(const dq__conform_t *c);
 const char *dq__conform_memory_fail(const dq__conform_t *c);
@@ -119,7 +144,7 @@ unsigned dq__conform_jacobian_calls(const dq__conform_t *c);
  * comparable); diff describes a difference. Returns DQ_OK or DQ_ENOMEM. */
 int dq__conform_measure(dq__conform_t *c, const dq_integrator_entry_t *s, dq_conform_result_t *out,
                         int id, int *same, char *diff, size_t diff_len);
-/* The coarsest step size for a solver of declared order. */
+/* The first step size of the order ladders (and of the reset and determinism runs). */
 double dq__conform_coarsest(const dq_integrator_entry_t *s);
 /* "decay 1.00" / "decay exact" / "decay failed" */
 void dq__conform_order_word(const dq_conform_result_t *r, int id, char *buf, size_t len);
@@ -207,6 +232,16 @@ int dq__conform_sde_measure(const dq_integrator_entry_t *s, dq_conform_result_t 
 void dq__conform_sde_init(dq_conform_result_t *out, const dq_integrator_entry_t *s);
 /* Measures and judges: the SDE checks of dq_conform_run. DQ_OK or DQ_ENOMEM. */
 int dq__conform_sde_checks(const dq_integrator_entry_t *s, dq_conform_result_t *out);
+
+/* ---- error-controlled solvers (adaptive.c) ---- */
+
+/* The adaptive part of dq_conform_result_init: expectations from the declared orders; the
+ * checks SKIP for a solver without DQ_CAP_ADAPTIVE. s may be NULL. */
+void dq__conform_adaptive_init(dq_conform_result_t *out, const dq_integrator_entry_t *s);
+/* Measures and judges embedded, dense and tolerance (nothing without DQ_CAP_ADAPTIVE).
+ * DQ_OK or DQ_ENOMEM. */
+int dq__conform_adaptive_checks(dq__conform_t *c, const dq_integrator_entry_t *s,
+                                dq_conform_result_t *r);
 
 /* Sets one check (of a solver's or a model's result) and clears *passed on FAIL. */
 void dq__conform_check_vset(dq_conform_check_t *c, int *passed, int status, const char *fmt,

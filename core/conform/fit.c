@@ -1,18 +1,43 @@
 /* SPDX-License-Identifier: MIT */
-/* fit.c -- order fitting: runs a problem at four step sizes, fits p = log2(e(h)/e(h/2)) on
- * the two finest, and reruns the coarsest to compare the bits (and the padding lanes with
- * the unit they copy). */
+/* fit.c -- order fitting: runs a problem over a ladder of step sizes chosen so that the
+ * errors compared are the method's, not round-off's, fits the order on the finest pair above
+ * the floor, and reruns the first size to compare the bits (and the padding lanes with the
+ * unit they copy). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "conform_impl.h"
 
-/* Step sizes: 4 halvings from 0.1, or from 0.2 for methods of order 3 and up, whose errors
- * would otherwise approach rounding at the finest size. */
+/* The first size: 0.1, or 0.2 for methods of order 3 and up, whose errors would otherwise
+ * reach the floor within a size or two. */
 double dq__conform_coarsest(const dq_integrator_entry_t *s)
 {
     return s->order >= 3 ? 0.2 : 0.1;
+}
+
+int dq_conform_fit_order(const double *dt, const double *error, int n, double floor, double *order,
+                         int *pair)
+{
+    if (pair)
+        *pair = 0;
+    if (order)
+        *order = NAN;
+    if (!dt || !error)
+        return DQ_ORDER_EXACT;
+    /* From the finest pair up: a pair with an error under the floor is round-off's. */
+    for (int k = n - 1; k >= 1; --k) {
+        const double a = error[k - 1], b = error[k];
+        if (!(isfinite(a) && isfinite(b) && a >= floor && b >= floor && a > 0.0 && b > 0.0) ||
+            !(dt[k - 1] > dt[k]))
+            continue;
+        if (order)
+            *order = log(a / b) / log(dt[k - 1] / dt[k]);
+        if (pair)
+            *pair = k;
+        return DQ_ORDER_MEASURED;
+    }
+    return DQ_ORDER_EXACT;
 }
 
 /* A padding lane must end bit-identical to the last real unit, which it copies: lanes are
@@ -35,48 +60,77 @@ static int fit_padding_differs(const conform_problem_t *p, const double *y, char
     return 0;
 }
 
+/* One run of `steps` steps of h: the max-norm error at t_end (NaN when it failed), the final
+ * values into y. *rc receives the run's code. */
+static double fit_run(dq__conform_t *c, const conform_problem_t *p, double h, long steps,
+                      int tolerant, double *y, int *rc)
+{
+    conform_run_t run = {.prob = p, .h = h, .h2 = h, .steps = steps, .switch_at = steps};
+    run.stiff = tolerant;
+    run.final = y;
+    *rc = dq__conform_integrate(c, &run);
+    return *rc == DQ_OK ? dq__conform_problem_error(p, y, run.t_final, CONFORM_LANES, CONFORM_UNITS)
+                        : NAN;
+}
+
+static int fit_above(const dq_conform_order_t *o)
+{
+    int n = 0;
+    for (int k = 0; k < o->sizes; ++k)
+        n += o->error[k] >= o->floor;
+    return n;
+}
+
 int dq__conform_measure(dq__conform_t *c, const dq_integrator_entry_t *s, dq_conform_result_t *out,
                         int id, int *same, char *diff, size_t diff_len)
 {
     const conform_problem_t *p = &dq__conform_problems[id];
     dq_conform_order_t *o = &out->orders[id];
-    double first[CONFORM_MAX_LEN], again[CONFORM_MAX_LEN];
-    int failed = 0, first_rc = DQ_OK;
+    const double h0 = dq__conform_coarsest(s);
+    double first[CONFORM_MAX_LEN], again[CONFORM_MAX_LEN], y[CONFORM_MAX_LEN];
+    int failed = 0, first_rc = DQ_OK, rc;
     *same = -1;
-    for (int k = 0; k < DQ_CONFORM_STEP_SIZES; ++k) {
-        double y[CONFORM_MAX_LEN];
-        conform_run_t run = {.prob = p, .h = dq__conform_coarsest(s) / (double)(1 << k)};
-        run.h2 = run.h;
-        run.steps = run.switch_at = lround(p->t_end / run.h);
-        run.final = y;
-        int rc = dq__conform_integrate(c, &run);
+    o->floor = DQ_CONFORM_FLOOR * dq__conform_problem_scale(p, p->t_end);
+    /* Refine from h0 while the error stays above the floor. */
+    o->sizes = 0;
+    for (int k = 0; k < DQ_CONFORM_REFINE; ++k) {
+        const double h = h0 / (double)(1 << k);
+        double e = fit_run(c, p, h, lround(p->t_end / h), 0, y, &rc);
         if (rc == DQ_ENOMEM)
             return rc;
         if (k == 0) {
             first_rc = rc;
             memcpy(first, y, sizeof y);
         }
-        o->dt[k] = run.h;
-        o->error[k] =
-            rc == DQ_OK ? dq__conform_problem_error(p, y, run.t_final, CONFORM_LANES, CONFORM_UNITS)
-                        : NAN;
-        failed |= rc != DQ_OK || !isfinite(o->error[k]);
+        o->dt[o->sizes] = h;
+        o->error[o->sizes++] = e;
+        failed |= rc != DQ_OK || !isfinite(e);
+        if (failed || !(e >= o->floor))
+            break;
     }
-    const double fine = o->error[DQ_CONFORM_STEP_SIZES - 1];
-    const double coarse = o->error[DQ_CONFORM_STEP_SIZES - 2];
+    /* Too few errors above the floor: a high order, or exact. Coarser sizes t_end/m, down to
+     * one step, go in front; one that fails is dropped (a coarse step may well be unstable). */
+    long m = lround(p->t_end / h0);
+    while (!failed && fit_above(o) < 2 && m > 1 && o->sizes < DQ_CONFORM_STEP_SIZES) {
+        m /= 2;
+        const double h = p->t_end / (double)m;
+        double e = fit_run(c, p, h, m, 1, y, &rc);
+        if (rc == DQ_ENOMEM)
+            return rc;
+        if (rc != DQ_OK || !isfinite(e))
+            break;
+        memmove(o->dt + 1, o->dt, (size_t)o->sizes * sizeof *o->dt);
+        memmove(o->error + 1, o->error, (size_t)o->sizes * sizeof *o->error);
+        o->dt[0] = h;
+        o->error[0] = e;
+        o->sizes++;
+    }
     if (failed)
         o->status = DQ_ORDER_FAILED;
-    else if (fine < CONFORM_EXACT)
-        o->status = DQ_ORDER_EXACT;
-    else {
-        o->status = DQ_ORDER_MEASURED;
-        o->order = log2(coarse / fine);
-    }
+    else
+        o->status = dq_conform_fit_order(o->dt, o->error, o->sizes, o->floor, &o->order, &o->fit);
 
-    conform_run_t run = {.prob = p, .h = dq__conform_coarsest(s), .final = again};
-    run.h2 = run.h;
-    run.steps = run.switch_at = lround(p->t_end / run.h);
-    int rc = dq__conform_integrate(c, &run);
+    fit_run(c, p, h0, lround(p->t_end / h0), 0, again, &rc);
     if (rc == DQ_ENOMEM)
         return rc;
     if (rc == DQ_OK && first_rc == DQ_OK) {
@@ -89,7 +143,7 @@ int dq__conform_measure(dq__conform_t *c, const dq_integrator_entry_t *s, dq_con
             snprintf(diff, diff_len,
                      "two identical runs of '%s' (dt = %g) gave different results "
                      "(largest difference %.3g)",
-                     p->name, run.h, worst);
+                     p->name, h0, worst);
         } else if (fit_padding_differs(p, first, diff, diff_len)) {
             *same = 0;
         }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* host.c -- the conformance engine's instrumented host: it drives a solver's init, step and
- * reset on a reference problem with its own context (ABI 2.0: one block of CONFORM_UNITS
- * units padded to DQ_LANES lanes, 64-byte aligned vectors, scratch poisoned before every
- * call, persistent state kept across steps) and records lifecycle, memory and status
- * faults for the verdicts. */
+/* host.c -- the conformance engine's instrumented host: it drives a solver's init, step,
+ * reset and dense on a reference problem with its own context (ABI 2.2: one block of
+ * CONFORM_UNITS units padded to DQ_LANES lanes, 64-byte aligned vectors, scratch poisoned
+ * before every call, persistent state kept across steps; for DQ_CAP_ADAPTIVE solvers
+ * ctx->lane_dt always, and per-lane mode with ctx->lane_t and ctx->err on request) and
+ * records lifecycle, memory and status faults for the verdicts. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,18 +12,29 @@
 
 #include "conform_impl.h"
 
-enum { REGION_Y, REGION_F, REGION_SCRATCH, REGION_STATE, N_REGIONS };
-enum conform_phase { PHASE_INIT, PHASE_STEP, PHASE_RESET };
+/* The solver's memory; host functions accept pointers into the first N_SOLVER_REGIONS.
+ * err and the dense output exist for DQ_CAP_ADAPTIVE solvers (empty otherwise). */
+enum { REGION_Y, REGION_F, REGION_SCRATCH, REGION_STATE, REGION_ERR, REGION_OUT, N_REGIONS };
+#define N_SOLVER_REGIONS (REGION_STATE + 1)
+enum conform_phase { PHASE_INIT, PHASE_STEP, PHASE_RESET, PHASE_DENSE };
 
 struct dq__conform {
+    /* Lane arrays handed to the solver, 64-byte aligned like its vectors (the struct is). */
+    _Alignas(64) double lane_t[CONFORM_LANES];
+    _Alignas(64) double lane_dt[CONFORM_LANES];
+    _Alignas(64) double fixed_dt[CONFORM_LANES]; /* ctx->dt in every entry: fixed-step runs */
+    double times[CONFORM_LANES];                 /* per-lane times of one host call */
     const dq_integrator_entry_t *solver;
     dq_conform_result_t *out;
     double *options;
+    int adaptive; /* DQ_CAP_ADAPTIVE */
     /* The run in progress. */
     const conform_run_t *run;
     conform_region_t r[N_REGIONS];
+    double *saved; /* y, f and state before a dense call */
     dq_ctx_t ctx;
     double h;
+    int per_lane, want_err; /* per-lane mode (lane_t, lane_dt), ctx->err wanted */
     uint64_t step;
     int phase;
     /* This call's lifecycle. */
@@ -37,8 +49,8 @@ struct dq__conform {
     char status_fail[DQ_CONFORM_DETAIL_MAX];
 };
 
-static const char *const region_names[N_REGIONS] = {"ctx->y", "ctx->f", "ctx->scratch",
-                                                    "ctx->state"};
+static const char *const region_names[N_REGIONS] = {
+    "ctx->y", "ctx->f", "ctx->scratch", "ctx->state", "ctx->err", "the output of dense"};
 
 static dq__conform_t *conform_of(dq_ctx_t *ctx)
 {
@@ -47,7 +59,7 @@ static dq__conform_t *conform_of(dq_ctx_t *ctx)
 
 static int conform_holds(const dq__conform_t *c, const double *p, size_t len)
 {
-    for (int i = 0; i < N_REGIONS; ++i)
+    for (int i = 0; i < N_SOLVER_REGIONS; ++i)
         if (dq__conform_region_holds(&c->r[i], p, len))
             return 1;
     return 0;
@@ -60,15 +72,29 @@ static int conform_overlap(const double *a, size_t alen, const double *b, size_t
     return a0 < b1 && b0 < a1;
 }
 
-/* "step 3 of 'decay' (dt = 0.05)", "init of 'decay' (dt = 0.1)" */
+/* "step 3 of 'decay' (dt = 0.05)", "init of 'decay' (dt = 0.1)", "step 1 of 'riccati' (per
+ * lane, dt 0.4 .. 0.6)" */
 static void conform_where(const dq__conform_t *c, char *buf, size_t len)
 {
+    static const char *const what[] = {"init", "step", "reset", "dense"};
+    char step[32] = "";
     if (c->phase == PHASE_STEP)
-        snprintf(buf, len, "step %llu of '%s' (dt = %g)", (unsigned long long)(c->step + 1),
-                 c->run->prob->name, c->h);
+        snprintf(step, sizeof step, " %llu", (unsigned long long)(c->step + 1));
+    if (c->per_lane)
+        snprintf(buf, len, "%s%s of '%s' (per lane, dt %g .. %g)", what[c->phase], step,
+                 c->run->prob->name, c->lane_dt[0], c->lane_dt[CONFORM_UNITS - 1]);
     else
-        snprintf(buf, len, "%s of '%s' (dt = %g)", c->phase == PHASE_INIT ? "init" : "reset",
-                 c->run->prob->name, c->h);
+        snprintf(buf, len, "%s%s of '%s' (dt = %g)", what[c->phase], step, c->run->prob->name,
+                 c->h);
+}
+
+/* The time of each lane for a time argument t of a host call: t itself in fixed-step runs,
+ * lane_t[u] + t lane_dt[u] in per-lane mode (t is then a fraction of the step). */
+static const double *conform_times(dq__conform_t *c, double t)
+{
+    for (size_t u = 0; u < CONFORM_LANES; ++u)
+        c->times[u] = c->per_lane ? c->lane_t[u] + t * c->lane_dt[u] : t;
+    return c->times;
 }
 
 /* Checks memory handed to a host function; records the first fault. Returns DQ_OK or
@@ -124,7 +150,7 @@ static int conform_compute_derivative(dq_ctx_t *ctx, double t, const double *y, 
     int rc = conform_pointers(c, "compute_derivative", y, n, f, n, NULL);
     if (rc)
         return rc;
-    dq__conform_problem_deriv(c->run->prob, t, y, f, ctx->units);
+    dq__conform_problem_deriv(c->run->prob, conform_times(c, t), y, f, ctx->units);
     return DQ_OK;
 }
 
@@ -173,7 +199,7 @@ static int conform_jacobian(dq_ctx_t *ctx, double t, const double *y, const doub
     rc = conform_pointers(c, "jacobian", y, n, J, m * n, fy);
     if (rc)
         return rc;
-    dq__conform_problem_jac(c->run->prob, t, y, J, ctx->units);
+    dq__conform_problem_jac(c->run->prob, conform_times(c, t), y, J, ctx->units);
     return DQ_OK;
 }
 
@@ -191,7 +217,7 @@ static int conform_jacobian_diag(dq_ctx_t *ctx, double t, const double *y, const
     if (rc)
         return rc;
     double J[CONFORM_MAX_M * CONFORM_MAX_M * CONFORM_LANES];
-    dq__conform_problem_jac(c->run->prob, t, y, J, units);
+    dq__conform_problem_jac(c->run->prob, conform_times(c, t), y, J, units);
     for (size_t k = 0; k < m; ++k)
         memcpy(d + k * units, J + (k * m + k) * units, units * sizeof *d);
     return DQ_OK;
@@ -301,12 +327,43 @@ static void conform_after_call(dq__conform_t *c, int rc)
         snprintf(buf, len, "%s in %s", c->order_fault, where);
 }
 
-/* Scratch is filled with NaNs before each call: its contents are undefined at entry, and a
- * solver that relies on them shows. Calls fn (init, reset or step) with a fresh context: a solver
- * may not rely on changes it made to the context. Returns its code, recorded as a status failure
- * unless stiff. */
-static int conform_call(dq__conform_t *c, int phase, dq_solver_fn fn, double t)
+/* dense may write its output (and scratch) only. Returns 1 and describes the first change to
+ * y, f or state. */
+static int conform_dense_changed(const dq__conform_t *c, char *buf, size_t len)
 {
+    const double *saved = c->saved;
+    for (int i = REGION_Y; i <= REGION_STATE; ++i) {
+        if (i == REGION_SCRATCH)
+            continue;
+        const conform_region_t *r = &c->r[i];
+        for (size_t k = 0; k < r->len; ++k)
+            if (memcmp(&r->data[k], &saved[k], sizeof *saved) != 0) {
+                snprintf(buf, len, "dense wrote %s[%zu]", r->name, k);
+                return 1;
+            }
+        saved += r->len;
+    }
+    return 0;
+}
+
+static void conform_dense_save(dq__conform_t *c)
+{
+    double *saved = c->saved;
+    for (int i = REGION_Y; i <= REGION_STATE; ++i)
+        if (i != REGION_SCRATCH) {
+            memcpy(saved, c->r[i].data, c->r[i].len * sizeof *saved);
+            saved += c->r[i].len;
+        }
+}
+
+/* Scratch is filled with NaNs before each call: its contents are undefined at entry, and a
+ * solver that relies on them shows. Calls the solver's init, step, reset (with `mask`) or
+ * dense (theta) with a fresh context: a solver may not rely on changes it made to the
+ * context. Returns its code, recorded as a status failure unless the run expects failures. */
+static int conform_call(dq__conform_t *c, int phase, double t, const unsigned char *mask,
+                        const double *theta)
+{
+    const dq_integrator_entry_t *s = c->solver;
     const conform_run_t *run = c->run;
     c->phase = phase;
     c->pre = c->deriv = c->post = 0;
@@ -314,13 +371,15 @@ static int conform_call(dq__conform_t *c, int phase, dq_solver_fn fn, double t)
     c->pointer_fault[0] = '\0';
     c->report[0] = '\0';
     dq__conform_fill_poison(c->r[REGION_SCRATCH].data, c->r[REGION_SCRATCH].len);
+    for (size_t u = 0; u < CONFORM_LANES; ++u)
+        c->fixed_dt[u] = c->h;
     const size_t m = run->prob->m;
     c->ctx = (dq_ctx_t){
         .abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
         .host = &conform_api,
         .host_data = c,
-        .t = t,
-        .dt = c->h,
+        .t = c->per_lane ? 0.0 : t,
+        .dt = c->per_lane ? 1.0 : c->h,
         .step = c->step,
         .len = m * CONFORM_LANES,
         .comps = m,
@@ -338,9 +397,32 @@ static int conform_call(dq__conform_t *c, int phase, dq_solver_fn fn, double t)
         .state_len = c->r[REGION_STATE].len,
         .options = c->options,
         .has_jacobian = 1,
-        .reset_mask = NULL,
+        .reset_mask = phase == PHASE_RESET ? mask : NULL,
+        .lane_dt = !c->adaptive  ? NULL
+                   : c->per_lane ? c->lane_dt
+                                 : c->fixed_dt,
+        .lane_t = c->adaptive && c->per_lane ? c->lane_t : NULL,
+        .err = c->adaptive && c->want_err ? c->r[REGION_ERR].data : NULL,
     };
-    int rc = fn(&c->ctx);
+    int rc;
+    char changed[96];
+    switch (phase) {
+    case PHASE_INIT:
+        rc = s->init(&c->ctx);
+        break;
+    case PHASE_RESET:
+        rc = s->reset(&c->ctx);
+        break;
+    case PHASE_DENSE:
+        conform_dense_save(c);
+        rc = s->dense(&c->ctx, theta, c->r[REGION_OUT].data);
+        if (!c->pointer_fault[0] && conform_dense_changed(c, changed, sizeof changed))
+            snprintf(c->pointer_fault, sizeof c->pointer_fault, "%s", changed);
+        break;
+    default:
+        rc = s->step(&c->ctx);
+        break;
+    }
     conform_after_call(c, rc);
     if (rc != DQ_OK && !run->stiff && !c->status_fail[0]) {
         char where[96];
@@ -355,6 +437,8 @@ static void conform_regions_free(dq__conform_t *c)
 {
     for (int i = 0; i < N_REGIONS; ++i)
         dq__conform_region_free(&c->r[i]);
+    free(c->saved);
+    c->saved = NULL;
 }
 
 /* Largest |y| over the block; returns 1 past the stiff bound (or NaN). */
@@ -370,26 +454,90 @@ static int conform_peak(const dq__conform_t *c, double *peak)
     return stop;
 }
 
-int dq__conform_integrate(dq__conform_t *c, conform_run_t *run)
+int dq__conform_open(dq__conform_t *c, const conform_run_t *run)
 {
     const dq_integrator_entry_t *s = c->solver;
     const size_t m = run->prob->m, n = m * CONFORM_LANES;
     const size_t scratch_len =
         s->scratch_size ? s->scratch_size(m, CONFORM_LANES) : (size_t)s->scratch_vectors * n;
+    const size_t state_len = (size_t)s->state_vectors * n;
     c->run = run;
     c->h = run->h;
     c->step = 0;
-    run->failed = 0;
-    const size_t lens[N_REGIONS] = {n, n, scratch_len, (size_t)s->state_vectors * n};
+    c->per_lane = c->want_err = 0;
+    const size_t lens[N_REGIONS] = {
+        n, n, scratch_len, state_len, c->adaptive ? n : 0, c->adaptive ? n : 0};
     for (int i = 0; i < N_REGIONS; ++i)
         if (dq__conform_region_alloc(&c->r[i], lens[i], region_names[i]) != DQ_OK) {
             conform_regions_free(c);
             return DQ_ENOMEM;
         }
+    if (c->adaptive && !(c->saved = malloc((2 * n + state_len + 1) * sizeof *c->saved))) {
+        conform_regions_free(c);
+        return DQ_ENOMEM;
+    }
     dq__conform_problem_init(run->prob, c->r[REGION_Y].data, CONFORM_LANES, CONFORM_UNITS);
+    return DQ_OK;
+}
+
+void dq__conform_close(dq__conform_t *c)
+{
+    conform_regions_free(c);
+}
+
+void dq__conform_lanes(dq__conform_t *c, const double *lane_t, const double *lane_dt, int want_err)
+{
+    c->per_lane = lane_t != NULL;
+    c->want_err = want_err;
+    if (lane_t) {
+        memcpy(c->lane_t, lane_t, sizeof c->lane_t);
+        memcpy(c->lane_dt, lane_dt, sizeof c->lane_dt);
+    }
+}
+
+double *dq__conform_vector(dq__conform_t *c, int which, size_t *len)
+{
+    static const int region[] = {REGION_Y, REGION_F, REGION_STATE, REGION_ERR, REGION_OUT};
+    const conform_region_t *r = &c->r[region[which]];
+    if (len)
+        *len = r->len;
+    return r->data;
+}
+
+int dq__conform_init(dq__conform_t *c, double t)
+{
+    return c->solver->init ? conform_call(c, PHASE_INIT, t, NULL, NULL) : DQ_OK;
+}
+
+int dq__conform_step(dq__conform_t *c, double t)
+{
+    int rc = conform_call(c, PHASE_STEP, t, NULL, NULL);
+    c->step++;
+    return rc;
+}
+
+int dq__conform_reset(dq__conform_t *c, double t, const unsigned char *mask)
+{
+    const dq_integrator_entry_t *s = c->solver;
+    if (s->reset)
+        return conform_call(c, PHASE_RESET, t, mask, NULL);
+    return s->init ? conform_call(c, PHASE_INIT, t, NULL, NULL) : DQ_OK;
+}
+
+int dq__conform_dense(dq__conform_t *c, const double *theta)
+{
+    return conform_call(c, PHASE_DENSE, 0.0, NULL, theta);
+}
+
+int dq__conform_integrate(dq__conform_t *c, conform_run_t *run)
+{
+    const size_t n = run->prob->m * CONFORM_LANES;
+    run->failed = 0;
+    if (dq__conform_open(c, run) != DQ_OK)
+        return DQ_ENOMEM;
     if (run->peak)
         *run->peak = 0.0;
-    int rc = s->init ? conform_call(c, PHASE_INIT, s->init, 0.0) : DQ_OK;
+    int rc = dq__conform_init(c, 0.0);
     double t0 = 0.0;
     long k0 = 0;
     for (long k = 0; rc == DQ_OK && k < run->steps; ++k) {
@@ -398,13 +546,12 @@ int dq__conform_integrate(dq__conform_t *c, conform_run_t *run)
             t0 += (double)(k - k0) * c->h;
             k0 = k;
             c->h = run->h2;
-            dq_solver_fn again = s->reset ? s->reset : s->init;
-            rc = again ? conform_call(c, s->reset ? PHASE_RESET : PHASE_INIT, again, t0) : DQ_OK;
+            rc = dq__conform_reset(c, t0, NULL);
             if (rc != DQ_OK)
                 break;
         }
         c->step = (uint64_t)k;
-        rc = conform_call(c, PHASE_STEP, s->step, t0 + (double)(k - k0) * c->h);
+        rc = dq__conform_step(c, t0 + (double)(k - k0) * c->h);
         if (rc != DQ_OK)
             run->failed = (uint64_t)k + 1;
         else if (run->peak && conform_peak(c, run->peak))
@@ -415,16 +562,19 @@ int dq__conform_integrate(dq__conform_t *c, conform_run_t *run)
     run->t_final = t0 + (double)(run->steps - k0) * c->h;
     if (run->final)
         memcpy(run->final, c->r[REGION_Y].data, n * sizeof *run->final);
-    conform_regions_free(c);
+    dq__conform_close(c);
     return rc;
 }
 
 dq__conform_t *dq__conform_new(const dq_integrator_entry_t *solver, dq_conform_result_t *out)
 {
-    dq__conform_t *c = calloc(1, sizeof *c);
+    size_t size = (sizeof(dq__conform_t) + 63) / 64 * 64;
+    dq__conform_t *c = aligned_alloc(64, size);
     if (!c)
         return NULL;
+    memset(c, 0, size);
     c->solver = solver;
+    c->adaptive = (solver->flags & DQ_CAP_ADAPTIVE) != 0;
     c->out = out;
     /* Always a valid array, so a solver reading an option it did not declare reads a zero
      * inside our memory rather than through NULL. n_options is the registry's count. */

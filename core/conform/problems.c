@@ -122,8 +122,8 @@ static void problem_gather(const conform_problem_t *p, const double *y, size_t u
         out[k] = y[k * units + u];
 }
 
-void dq__conform_problem_deriv(const conform_problem_t *p, double t, const double *y, double *f,
-                               size_t units)
+void dq__conform_problem_deriv(const conform_problem_t *p, const double *t, const double *y,
+                               double *f, size_t units)
 {
     const size_t m = p->m;
     for (size_t u = 0; u < units; ++u) {
@@ -136,14 +136,14 @@ void dq__conform_problem_deriv(const conform_problem_t *p, double t, const doubl
                     fu[i] += p->A[i * m + j] * yu[j];
             }
         else
-            p->deriv(t, yu, fu);
+            p->deriv(t[u], yu, fu);
         for (size_t i = 0; i < m; ++i)
             f[i * units + u] = fu[i];
     }
 }
 
-void dq__conform_problem_jac(const conform_problem_t *p, double t, const double *y, double *J,
-                             size_t units)
+void dq__conform_problem_jac(const conform_problem_t *p, const double *t, const double *y,
+                             double *J, size_t units)
 {
     const size_t m = p->m;
     for (size_t u = 0; u < units; ++u) {
@@ -152,21 +152,34 @@ void dq__conform_problem_jac(const conform_problem_t *p, double t, const double 
         if (p->flags & CONFORM_LINEAR)
             memcpy(Ju, p->A, m * m * sizeof *Ju);
         else
-            p->jac(t, yu, Ju);
+            p->jac(t[u], yu, Ju);
         for (size_t ij = 0; ij < m * m; ++ij)
             J[ij * units + u] = Ju[ij];
     }
 }
 
-double dq__conform_problem_error(const conform_problem_t *p, const double *y, double t,
-                                 size_t units, size_t live)
+void dq__conform_problem_exact(const conform_problem_t *p, const double *t, double *y, size_t units,
+                               size_t live)
+{
+    for (size_t u = 0; u < units; ++u) {
+        double y0[CONFORM_MAX_M], exact[CONFORM_MAX_M];
+        for (size_t k = 0; k < p->m; ++k)
+            y0[k] = problem_y0(p, k, u, live);
+        p->exact(t[u], y0, exact);
+        for (size_t k = 0; k < p->m; ++k)
+            y[k * units + u] = exact[k];
+    }
+}
+
+double dq__conform_problem_error_at(const conform_problem_t *p, const double *y, const double *t,
+                                    size_t units, size_t live)
 {
     double e = 0.0;
     for (size_t u = 0; u < live; ++u) {
         double y0[CONFORM_MAX_M], exact[CONFORM_MAX_M];
         for (size_t k = 0; k < p->m; ++k)
             y0[k] = problem_y0(p, k, u, live);
-        p->exact(t, y0, exact);
+        p->exact(t[u], y0, exact);
         for (size_t k = 0; k < p->m; ++k) {
             double d = fabs(y[k * units + u] - exact[k]);
             if (!(d <= e)) /* NaN wins */
@@ -174,4 +187,28 @@ double dq__conform_problem_error(const conform_problem_t *p, const double *y, do
         }
     }
     return e;
+}
+
+double dq__conform_problem_error(const conform_problem_t *p, const double *y, double t,
+                                 size_t units, size_t live)
+{
+    double tt[CONFORM_LANES];
+    for (size_t u = 0; u < live && u < CONFORM_LANES; ++u)
+        tt[u] = t;
+    return dq__conform_problem_error_at(p, y, tt, units,
+                                        live < CONFORM_LANES ? live : CONFORM_LANES);
+}
+
+double dq__conform_problem_scale(const conform_problem_t *p, double t)
+{
+    double s = 1.0;
+    for (size_t u = 0; u < CONFORM_UNITS; ++u) {
+        double y0[CONFORM_MAX_M], exact[CONFORM_MAX_M];
+        for (size_t k = 0; k < p->m; ++k)
+            y0[k] = problem_y0(p, k, u, CONFORM_UNITS);
+        p->exact(t, y0, exact);
+        for (size_t k = 0; k < p->m; ++k)
+            s = fmax(s, fabs(exact[k]));
+    }
+    return s;
 }

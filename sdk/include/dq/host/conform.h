@@ -37,12 +37,31 @@
  *                checked after every call; host functions get pointers inside them
  *   determinism  two identical runs give bit-identical final states, and every padding lane
  *                ends bit-identical to the unit it copies
- *   order        p = log2(e(h) / e(h/2)) on the two finest of 4 step sizes (max-norm error
- *                at t_end over the real units), for decay, oscillator and logistic; a
- *                problem whose finest error is below 1e-13 is "exact" and not counted. The
- *                measured order is the minimum over the rest; PASS when |p - declared| <=
- *                0.2, INFO when the solver declares no order (0). A solver of category
- *                "exponential" must be exact on decay (linear, diagonal Jacobian)
+ *   order        the convergence order at fixed steps, on decay, oscillator and logistic
+ *                (max-norm error at t_end over the real units). Each problem gets its own
+ *                ladder of step sizes, so the errors compared are the method's and not
+ *                round-off's: from h0 (0.1, or 0.2 for a declared order of 3 and up) the step
+ *                is halved while the error stays above the floor DQ_CONFORM_FLOOR (1e-12)
+ *                times max(1, |y(t_end)|), at most DQ_CONFORM_REFINE sizes; when fewer than
+ *                two errors are above the floor (a high order, or an exact method), coarser
+ *                sizes t_end/m, m halved down to one step, are tried first. Round-off at
+ *                the step counts where errors reach the floor is 1e-15 to 1e-14 (where the
+ *                ladders of 5th-order methods flatten), 1% of the floor or less, so it moves
+ *                a fitted slope by under 0.02; a floor of 1e-11 would push the fit of a
+ *                dopri5 on riccati back to a coarser, less asymptotic pair (5.58). The order is
+ *                p = log(e(h1)/e(h2)) / log(h1/h2) on the finest pair of sizes whose errors
+ *                are both above the floor (dq_conform_fit_order), never across it: a pair
+ *                where the finer error is round-off would make an order-8 method look like
+ *                order 2. A problem without such a pair is "exact" and not counted. The
+ *                measured order is the minimum over the rest; PASS when it is within
+ *                [declared - DQ_CONFORM_ORDER_BELOW, declared + DQ_CONFORM_ORDER_ABOVE] =
+ *                [p - 0.2, p + 0.6], INFO when the solver declares no order (0). The window
+ *                is wider above: e(h) = C h^p (1 + D h + ...) converges from above whenever
+ *                D has the sign of C, and in optimised pairs (Dormand-Prince, Tsitouras) C is
+ *                made small, so h^(p+1) terms still weigh near the floor (a correct dopri5
+ *                measures 5.33 on riccati); 0.6 still fails a method one order off either
+ *                way. A solver of category "exponential" must be exact on decay (linear,
+ *                diagonal Jacobian)
  *   time         the same measurement on riccati, where F depends on t, so stages evaluated
  *                at the wrong times show: PASS when it agrees with the declared order, or
  *                with the measured one (then `order` reports the mismatch). A solver flagged
@@ -54,6 +73,48 @@
  *   reset        the oscillator with dt halved half-way (the host calls reset, or init
  *                again when there is no reset): the final error is at most 1.5 times that
  *                of the coarse dt throughout
+ *
+ * ERROR-CONTROLLED SOLVERS. A solver that declares DQ_CAP_ADAPTIVE gets ctx->lane_dt (every
+ * entry ctx->dt) in the fixed-step runs above, and three more checks in per-lane mode
+ * (ctx->t = 0, ctx->dt = 1, ctx->lane_t and ctx->lane_dt set, so a stage time c is lane u's
+ * lane_t[u] + c lane_dt[u]), with ctx->err when the check needs the estimate. Lane u starts
+ * at t0 = 0.25 (1 + u) from the exact state there and steps over h (1 + 0.25 u), so lanes
+ * differ in time and step size (the padding lanes copy unit 2). Ladders of h start at
+ * DQ_CONFORM_LOCAL_H0 and halve while the error stays above DQ_CONFORM_LOCAL_FLOOR (1e-13)
+ * times max(1, |y|), at most DQ_CONFORM_LOCAL_SIZES sizes, and are fitted as for `order`
+ * (the finest pair above the floor). Other solvers get SKIP ("not an adaptive solver").
+ *
+ *   embedded     the order of the error estimate: max |err| after one step from the exact
+ *                state on oscillator, logistic and riccati. y_new - y_embedded is
+ *                O(h^(q+1)) with q = min(order, error_order) (a method that advances with its
+ *                lower-order solution estimates that solution's own error). PASS when the
+ *                measured slope on every problem is within DQ_CONFORM_LOCAL_TOL (0.3) of
+ *                q + 1; FAIL names the problem and the slopes; FAIL too when the estimate is
+ *                zero everywhere (the controller would never reject)
+ *   dense        the continuous extension: after the same step, max over theta in {0.1, ...,
+ *                0.9} (a different theta per lane in each call) of |dense(theta) -
+ *                y(t0 + theta h)| scales like h^(d+1), d = min(dense_order, order), within
+ *                0.3; dense(1) equals the step's y and dense(0) its starting y to 1e-12
+ *                relative; and after the lanes' values change and reset is called (what an
+ *                event does) dense gives the same bits, and it writes nothing but its output
+ *   tolerance    tolerance proportionality: runs with the host's controller
+ *                (core/driver/control.h: the weighted RMS norm, the PI controller, Hairer's
+ *                starting step, rejected lanes restored, the last step clipped) on
+ *                oscillator, logistic and riccati from t = 0 to 5 times their t_end (over
+ *                t_end alone the loosest tolerance takes 7 to 13 steps, mostly the
+ *                controller's start-up, and the slope is that transient's) at rtol = 1e-4,
+ *                1e-6, 1e-8 (atol = rtol 1e-2). The global error is the largest max-norm error
+ *                after any accepted step; the slope is the least-squares one of log(error)
+ *                against log(rtol). With the estimate held near rtol per step,
+ *                h ~ rtol^(1/(q+1)) and the global error ~ h^order, so the slope is
+ *                order/(q+1): 1 for a pair that advances with its higher-order solution
+ *                (dopri5 5/(4+1), bs3 3/(2+1)), 2/3 for a second-order method controlling its
+ *                own error. PASS when the slope on every problem is within [expected - 0.3,
+ *                expected + 0.2] ([0.7, 1.2] for the usual pairs): below, the global error
+ *                does not follow the tolerance (an estimate of the wrong size, errors piling
+ *                up); above, the controller is more careful than the estimate needs at loose
+ *                tolerances (the controller's transient, which lifts the slope 0.1 or so).
+ *                The detail has the slopes and one problem's errors and steps per rtol
  *
  * A step that fails (a nonzero return) is a FAIL of `status`, except in the stiff run, where
  * failing is one way of being unstable.
@@ -172,6 +233,9 @@ typedef enum dq_conform_check_id {
     DQ_CHECK_TIME,
     DQ_CHECK_STIFF,
     DQ_CHECK_RESET,
+    DQ_CHECK_EMBEDDED, /* DQ_CAP_ADAPTIVE solvers only; SKIP for the others */
+    DQ_CHECK_DENSE,
+    DQ_CHECK_TOLERANCE,
     DQ_CONFORM_N_CHECKS
 } dq_conform_check_id_t;
 
@@ -187,13 +251,17 @@ typedef enum dq_conform_problem_id {
 typedef enum dq_conform_order_status {
     DQ_ORDER_NOT_RUN = 0,
     DQ_ORDER_MEASURED, /* `order` holds p */
-    DQ_ORDER_EXACT,    /* finest error below 1e-13: no order to measure */
+    DQ_ORDER_EXACT,    /* no two step sizes with errors above the floor: no order to measure */
     DQ_ORDER_FAILED    /* a step failed or an error was not finite */
 } dq_conform_order_status_t;
 
 #define DQ_CONFORM_NAME_MAX 128
 #define DQ_CONFORM_DETAIL_MAX 320
-#define DQ_CONFORM_STEP_SIZES 4
+#define DQ_CONFORM_STEP_SIZES 12 /* room for DQ_CONFORM_REFINE sizes and coarser ones */
+#define DQ_CONFORM_REFINE 6      /* h0 .. h0/32 */
+#define DQ_CONFORM_FLOOR 1e-12   /* global errors below this (times max(1, |y|)) are round-off */
+#define DQ_CONFORM_ORDER_BELOW 0.2
+#define DQ_CONFORM_ORDER_ABOVE 0.6
 
 typedef struct dq_conform_check {
     int status;                         /* dq_conform_status_t */
@@ -202,10 +270,61 @@ typedef struct dq_conform_check {
 
 typedef struct dq_conform_order {
     int status;                          /* dq_conform_order_status_t */
-    double order;                        /* p on the two finest step sizes; NaN unless measured */
+    double order;                        /* p on the pair `fit`; NaN unless measured */
+    int sizes;                           /* entries of dt and error used */
+    int fit;                             /* the pair fitted: dt[fit - 1], dt[fit]; 0 if none */
+    double floor;                        /* errors below this were not fitted */
     double dt[DQ_CONFORM_STEP_SIZES];    /* step sizes, coarsest first */
     double error[DQ_CONFORM_STEP_SIZES]; /* max-norm error at t_end for each */
 } dq_conform_order_t;
+
+/* The battery's order fit: over a ladder of n step sizes (coarsest first) and their errors,
+ * the slope log(e[k-1]/e[k]) / log(dt[k-1]/dt[k]) of the finest pair k-1, k whose errors are
+ * both finite and at least `floor`. Returns DQ_ORDER_MEASURED with *order and *pair = k, or
+ * DQ_ORDER_EXACT (no such pair; *order NaN, *pair 0). pair may be NULL. */
+DQ_API int dq_conform_fit_order(const double *dt, const double *error, int n, double floor,
+                                double *order, int *pair);
+
+/* ---- error-controlled solvers (DQ_CAP_ADAPTIVE) ---- */
+
+#define DQ_CONFORM_LOCAL_SIZES 8
+#define DQ_CONFORM_LOCAL_H0 0.4      /* the coarsest step of the one-step ladders (lane 0) */
+#define DQ_CONFORM_LOCAL_FLOOR 1e-13 /* one-step errors below this (times max(1, |y|)) */
+#define DQ_CONFORM_LOCAL_TOL 0.3
+#define DQ_CONFORM_TOLERANCES 3 /* rtol = 1e-4, 1e-6, 1e-8 */
+#define DQ_CONFORM_SLOPE_BELOW 0.3
+#define DQ_CONFORM_SLOPE_ABOVE 0.2
+
+/* A one-step measurement (embedded estimate or dense output) on one problem. */
+typedef struct dq_conform_local {
+    int status;   /* dq_conform_order_status_t (EXACT: zero or below the floor throughout) */
+    double order; /* the fitted slope; NaN unless measured */
+    int sizes, fit;
+    double floor;
+    double h[DQ_CONFORM_LOCAL_SIZES];     /* lane 0's step size, coarsest first */
+    double error[DQ_CONFORM_LOCAL_SIZES]; /* max over the real units */
+} dq_conform_local_t;
+
+/* Adaptive runs of one problem at each tolerance. */
+typedef struct dq_conform_tolerance {
+    int status;   /* MEASURED, FAILED (a run failed or gave up) or NOT_RUN */
+    double slope; /* of log error against log rtol; NaN unless measured */
+    double rtol[DQ_CONFORM_TOLERANCES];
+    double error[DQ_CONFORM_TOLERANCES]; /* max-norm global error at t_end */
+    unsigned long accepted[DQ_CONFORM_TOLERANCES], rejected[DQ_CONFORM_TOLERANCES]; /* unit 0 */
+} dq_conform_tolerance_t;
+
+typedef struct dq_conform_adaptive {
+    int error_order, dense_order; /* as declared */
+    double expected_embedded;     /* min(order, error_order) + 1 */
+    double expected_dense;        /* min(order, dense_order) + 1 */
+    double expected_slope;        /* order / (min(order, error_order) + 1) */
+    double dense_end;             /* max |dense(1) - y| / max(1, |y|); NaN if not measured */
+    double dense_start;           /* max |dense(0) - y0| / max(1, |y0|) */
+    /* By dq_conform_problem_id_t; decay is not run (status NOT_RUN). */
+    dq_conform_local_t embedded[DQ_CONFORM_N_PROBLEMS], dense[DQ_CONFORM_N_PROBLEMS];
+    dq_conform_tolerance_t tolerance[DQ_CONFORM_N_PROBLEMS];
+} dq_conform_adaptive_t;
 
 /* ---- SDE solvers (DQ_CAP_DIFFUSION) ---- */
 
@@ -280,6 +399,8 @@ typedef struct dq_conform_result {
     dq_conform_order_t orders[DQ_CONFORM_N_PROBLEMS]; /* by dq_conform_problem_id_t */
     int is_sde;           /* the solver declares DQ_CAP_DIFFUSION: `sde` holds its verdicts */
     dq_conform_sde_t sde; /* checks SKIP ("not an SDE solver") otherwise */
+    int is_adaptive;      /* the solver declares DQ_CAP_ADAPTIVE: `adaptive` holds its numbers */
+    dq_conform_adaptive_t adaptive;
 } dq_conform_result_t;
 
 /* Runs every check on `solver` and fills `out` (which is zeroed first). Returns DQ_OK when
@@ -305,8 +426,8 @@ DQ_API void dq_conform_sde_set(dq_conform_result_t *out, dq_conform_sde_check_id
 /* Recomputes out->passed from the checks (the SDE ones included). */
 DQ_API void dq_conform_update(dq_conform_result_t *out);
 
-/* Short names: "run", "names", ..., "stiff", "reset"; "decay", "oscillator", "logistic", "riccati";
- * "pass", "fail", "info", "skip". NULL past the end. */
+/* Short names: "run", "names", ..., "stiff", "reset", "embedded", "dense", "tolerance"; "decay",
+ * "oscillator", "logistic", "riccati"; "pass", "fail", "info", "skip". NULL past the end. */
 DQ_API const char *dq_conform_check_name(int id);
 DQ_API const char *dq_conform_problem_name(int id);
 DQ_API const char *dq_conform_status_name(int status);
