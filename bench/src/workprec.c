@@ -56,6 +56,10 @@ typedef struct wp_result {
     char ref_how[400]; /* how */
     wp_cell_t cell[WP_MAX_SOLVERS][WP_MAX_TOLS];
     int runs[WP_MAX_SOLVERS]; /* the solver runs this problem */
+    /* One unit's cost apart (non-stiff problems): dqhost dopri5 at WP_DIAG_RTOL adaptive,
+     * then dopri5 and rk4 at fixed steps, as many as the adaptive run accepted. */
+    wp_cell_t diag_dp, diag_rk4;
+    unsigned long diag_steps;
 } wp_result_t;
 
 static const wp_solver_t *wp_solvers[WP_MAX_SOLVERS];
@@ -134,6 +138,8 @@ static void wp_reference(wp_result_t *res)
     res->ref_s = wp_now() - t0;
 }
 
+#define WP_DIAG_RTOL 1e-6
+
 /* ---- runs ---------------------------------------------------------------------------------- */
 
 static void wp_measure(const wp_solver_t *s, const wp_problem_t *p, double rtol, wp_cell_t *c,
@@ -192,6 +198,74 @@ static double wp_evals_at_error(const wp_result_t *res, int b, double e)
             best = exp(log((double)x->run.nfev) * (1 - w) + log((double)y->run.nfev) * w);
         }
     return best;
+}
+
+typedef struct wp_fixed_arg {
+    const char *solver;
+    unsigned long steps;
+} wp_fixed_arg_t;
+
+static int wp_fixed_solve(const wp_problem_t *p, double rtol, double atol, const void *arg,
+                          wp_run_t *out)
+{
+    const wp_fixed_arg_t *a = arg;
+    (void)rtol;
+    (void)atol;
+    return wp_dqhost_fixed(p, a->solver, a->steps, out);
+}
+
+/* The one-unit cost apart: fixed-step dopri5 and rk4 at the adaptive run's step count. */
+static void wp_diag(wp_result_t *R)
+{
+    const int dq = wp_solver_index("dqhost/dopri5");
+    size_t t = 0;
+    while (t < wp_n_tols && fabs(wp_tols[t] / WP_DIAG_RTOL - 1.0) > 1e-9)
+        ++t;
+    if (dq < 0 || !R->runs[dq] || t == wp_n_tols || !R->cell[dq][t].run.ok)
+        return;
+    R->diag_steps = R->cell[dq][t].run.steps;
+    if (!R->diag_steps)
+        return;
+    wp_fixed_arg_t a_dp = {"dopri5", R->diag_steps}, a_rk = {"rk4", R->diag_steps};
+    const wp_solver_t s_dp = {"dqhost/dopri5-fixed", "",    "dqhost",
+                              WP_EXPLICIT,           &a_dp, wp_fixed_solve};
+    const wp_solver_t s_rk = {"dqhost/rk4-fixed", "", "dqhost", WP_EXPLICIT, &a_rk, wp_fixed_solve};
+    wp_measure(&s_dp, R->p, WP_DIAG_RTOL, &R->diag_dp, R->ref);
+    wp_measure(&s_rk, R->p, WP_DIAG_RTOL, &R->diag_rk4, R->ref);
+}
+
+static void wp_diag_print(FILE *f, const wp_result_t *R)
+{
+    const int dq = wp_solver_index("dqhost/dopri5");
+    const int ode = wp_solver_index("odeint/dopri5");
+    size_t t = 0;
+    while (t < wp_n_tols && fabs(wp_tols[t] / WP_DIAG_RTOL - 1.0) > 1e-9)
+        ++t;
+    if (!R->diag_steps || t == wp_n_tols)
+        return;
+    const wp_cell_t *ad = &R->cell[dq][t];
+    const wp_cell_t *od = ode >= 0 && R->runs[ode] ? &R->cell[ode][t] : NULL;
+    const double ns_ad = ad->run.seconds * 1e9 / (double)ad->run.nfev;
+    fprintf(f,
+            "One unit's cost apart (rtol %.0e, %lu steps): ns per evaluation, dqhost dopri5 "
+            "adaptive %.1f",
+            WP_DIAG_RTOL, R->diag_steps, ns_ad);
+    const struct {
+        const wp_cell_t *c;
+        const char *what;
+    } rows[] = {{&R->diag_dp, "dqhost dopri5 at fixed steps (as many)"},
+                {&R->diag_rk4, "dqhost rk4 at fixed steps (as many)"},
+                {od, "odeint dopri5 controlled"}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; ++i) {
+        const wp_cell_t *c = rows[i].c;
+        if (!c || !c->run.ok || !c->run.nfev) {
+            fprintf(f, "; %s: %s", rows[i].what, c && c->run.msg[0] ? c->run.msg : "–");
+            continue;
+        }
+        fprintf(f, "; %s %.1f (%lu evaluations)", rows[i].what,
+                c->run.seconds * 1e9 / (double)c->run.nfev, c->run.nfev);
+    }
+    fprintf(f, ".\n\n");
 }
 
 /* ---- machine ------------------------------------------------------------------------------- */
@@ -314,6 +388,7 @@ static void wp_table(FILE *f, const wp_result_t *res)
         }
     }
     fprintf(f, "\n");
+    wp_diag_print(f, res);
     /* dqhost dopri5 against ARKODE DP5 and odeint */
     const int dq = wp_solver_index("dqhost/dopri5");
     if (dq < 0 || !res->runs[dq] || dp < 0 || !res->runs[dp])
@@ -375,7 +450,7 @@ static void wp_targets(FILE *f, const wp_result_t *res, size_t n_res, const wp_p
         const wp_result_t *R = &res[r];
         if (R->p->stiff || dq < 0 || !R->runs[dq])
             continue;
-        double worst_tol = 0.0, worst_err = 0.0, per_med[WP_MAX_TOLS];
+        double worst_tol = 0.0, worst_err = 0.0, log_err = 0.0, per_med[WP_MAX_TOLS];
         size_t n_tol = 0, n_err = 0, n_per = 0;
         for (size_t t = 0; t < wp_n_tols; ++t) {
             const wp_cell_t *a = &R->cell[dq][t];
@@ -388,6 +463,7 @@ static void wp_targets(FILE *f, const wp_result_t *res, size_t n_res, const wp_p
             const double at = dp >= 0 && R->runs[dp] ? wp_evals_at_error(R, dp, a->err) : NAN;
             if (isfinite(at)) {
                 worst_err = fmax(worst_err, (double)a->run.nfev / at);
+                log_err += log((double)a->run.nfev / at);
                 ++n_err;
             }
             if (ode >= 0 && R->runs[ode] && R->cell[ode][t].run.ok)
@@ -411,10 +487,12 @@ static void wp_targets(FILE *f, const wp_result_t *res, size_t n_res, const wp_p
         }
         fprintf(f,
                 "- %s: dopri5 evaluations / ARKODE DP5's, worst over %zu tolerances: **%.2f** "
-                "at equal tolerance, **%.2f** at equal error (%zu points inside ARKODE's "
-                "range) (target <= 1: %s); ns per evaluation / odeint's, median over %zu "
+                "at equal tolerance, **%.2f** at equal error (geometric mean %.2f; %zu points "
+                "inside ARKODE's range) (target <= 1: %s); ns per evaluation / odeint's, median "
+                "over %zu "
                 "tolerances: **%.2f** (target <= 1: %s)\n",
-                R->p->name, n_tol, worst_tol, n_err ? worst_err : NAN, n_err,
+                R->p->name, n_tol, worst_tol, n_err ? worst_err : NAN,
+                n_err ? exp(log_err / (double)n_err) : NAN, n_err,
                 n_tol && worst_tol <= 1.0 && (!n_err || worst_err <= 1.0) ? "met" : "**not met**",
                 n_per, med, n_per && med <= 1.0 ? "met" : "**not met**");
     }
@@ -594,6 +672,8 @@ int main(int argc, char **argv)
                     break; /* the tighter tolerances would fail or take too long */
             }
         }
+        if (!p->stiff)
+            wp_diag(R);
     }
 
     wp_pop_rows_t pop = {0};

@@ -110,6 +110,9 @@ void wp_dqhost_cleanup(void);
 /* 1 when the solver plugin is loaded. */
 int wp_dqhost_has_solver(const char *name);
 
+/* One unit of p with `solver` at `steps` fixed steps (the same run otherwise); rtol unused. */
+int wp_dqhost_fixed(const wp_problem_t *p, const char *solver, unsigned long steps, wp_run_t *out);
+
 /* The population rows: N HH neurons (I_ext = 20 (i + 1/2)/N), t = 0..t1, one thread,
  * dq_system_run. Adaptive (fixed = 0): the solver at (rtol, atol), sampled every `sample`
  * ms; fixed (fixed = 1): steps of dt. The seconds of the run, and the derivative evaluations

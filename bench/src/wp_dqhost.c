@@ -88,10 +88,11 @@ static dq_system_t *dqw_system(const char *model_name, const dq_param_arg_t *arg
     return sys;
 }
 
-static int dqw_solve(const wp_problem_t *p, double rtol, double atol, const void *arg,
-                     wp_run_t *out)
+/* One unit of p with `solver`: adaptive at (rtol, atol) when steps == 0, else `steps` fixed
+ * steps of (t1 - t0) / steps. */
+static int dqw_run(const wp_problem_t *p, const char *solver, unsigned long steps, double rtol,
+                   double atol, wp_run_t *out)
 {
-    const char *solver = arg;
     static const char *const names[WP_N_PROBLEMS][WP_MAXDIM] = {
         [WP_LORENZ] = {"x", "y", "z"},
         [WP_VDP1] = {"x", "y"},
@@ -106,8 +107,9 @@ static int dqw_solve(const wp_problem_t *p, double rtol, double atol, const void
         args[n_args++] = (dq_param_arg_t){.name = "mu", .v = &mu, .len = 1};
     else if (p->id == WP_HH)
         args[n_args++] = (dq_param_arg_t){.name = "I_ext", .v = &I, .len = 1};
-    dq_system_t *sys = dqw_system(p->model, args, n_args, solver, 0, rtol, atol, p->t0,
-                                  p->t1 - p->t0, out->msg, sizeof out->msg);
+    const double T = p->t1 - p->t0;
+    dq_system_t *sys = dqw_system(p->model, args, n_args, solver, steps != 0, rtol, atol, p->t0,
+                                  steps ? T / (double)steps : T, out->msg, sizeof out->msg);
     if (!sys)
         return -1;
     long idx[WP_MAXDIM];
@@ -130,7 +132,7 @@ static int dqw_solve(const wp_problem_t *p, double rtol, double atol, const void
         }
     dq_error_t err = {0};
     out->seconds = wp_now();
-    const int rc = dq_system_run(sys, 1, &err);
+    const int rc = dq_system_run(sys, steps ? steps : 1, &err);
     out->seconds = wp_now() - out->seconds;
     if (rc != DQ_OK) {
         snprintf(out->msg, sizeof out->msg, "%s", err.message);
@@ -147,6 +149,17 @@ static int dqw_solve(const wp_problem_t *p, double rtol, double atol, const void
     out->ok = 1;
     dq_system_free(sys);
     return 0;
+}
+
+static int dqw_solve(const wp_problem_t *p, double rtol, double atol, const void *arg,
+                     wp_run_t *out)
+{
+    return dqw_run(p, arg, 0, rtol, atol, out);
+}
+
+int wp_dqhost_fixed(const wp_problem_t *p, const char *solver, unsigned long steps, wp_run_t *out)
+{
+    return dqw_run(p, solver, steps, 0.0, 0.0, out);
 }
 
 int wp_dqhost_population(const char *solver, size_t n, double t1, int fixed, double dt, double rtol,
