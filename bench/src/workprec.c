@@ -68,10 +68,18 @@ static double wp_tols[WP_MAX_TOLS];
 static size_t wp_n_tols;
 static unsigned wp_repeats = 5;
 
+static const char *wp_only_solvers; /* --solvers: names or libraries ("dqhost"), or NULL */
+static int wp_selected(const char *list, const char *name);
+
 static void wp_add_solvers(const wp_solver_t *t, size_t n)
 {
-    for (size_t i = 0; i < n && wp_n_solvers < WP_MAX_SOLVERS; ++i)
-        wp_solvers[wp_n_solvers++] = &t[i];
+    for (size_t i = 0; i < n && wp_n_solvers < WP_MAX_SOLVERS; ++i) {
+        char lib[32];
+        snprintf(lib, sizeof lib, "%.*s", (int)strcspn(t[i].name, "/"), t[i].name);
+        if (!wp_only_solvers || wp_selected(wp_only_solvers, t[i].name) ||
+            wp_selected(wp_only_solvers, lib))
+            wp_solvers[wp_n_solvers++] = &t[i];
+    }
 }
 
 static int wp_solver_index(const char *name)
@@ -572,11 +580,15 @@ static int wp_selected(const char *list, const char *name)
 
 static void wp_usage(FILE *f)
 {
-    fprintf(f, "usage: dq_bench_workprec [--quick] [--only PROBLEM,...] [--repeats R] "
-               "[--no-population] [--pop-n N] [--out DIR] [--name NAME] [--git DESC]\n"
-               "  problems: lorenz vdp1 vdp1000 hh; tolerances rtol = 1e-3 .. 1e-10 "
-               "(--quick: 1e-3 .. 1e-6, 1 repeat, N = 1000 population on 10 ms), "
-               "atol = rtol * 1e-3\n");
+    fprintf(f,
+            "usage: dq_bench_workprec [--quick] [--only PROBLEM,...] [--solvers NAME,...] "
+            "[--repeats R] "
+            "[--no-population] [--pop-n N] [--out DIR] [--name NAME] [--git DESC]\n"
+            "  problems: lorenz vdp1 vdp1000 hh; tolerances rtol = 1e-3 .. 1e-10 "
+            "(--quick: 1e-3 .. 1e-6, 1 repeat, N = 1000 population on 10 ms), "
+            "atol = rtol * 1e-3\n"
+            "  solvers: dqhost/dopri5, arkode/dp5, ... or a library: dqhost, arkode, cvode, gsl, "
+            "odeint (the ratios need dqhost/dopri5, arkode/dp5, odeint/dopri5)\n");
 }
 
 int main(int argc, char **argv)
@@ -593,6 +605,8 @@ int main(int argc, char **argv)
             population = 0;
         else if (strcmp(a, "--only") == 0 && v)
             only = argv[++i];
+        else if (strcmp(a, "--solvers") == 0 && v)
+            wp_only_solvers = argv[++i];
         else if (strcmp(a, "--repeats") == 0 && v)
             wp_repeats = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(a, "--pop-n") == 0 && v)
