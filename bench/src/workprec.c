@@ -441,11 +441,15 @@ static void wp_csv(FILE *f, const wp_result_t *res, size_t n_res)
 
 /* ---- targets ------------------------------------------------------------------------------- */
 
+enum { WP_POP_RK4, WP_POP_DP_FIXED, WP_POP_AD, WP_POP_AD_SAMPLED, WP_POP_AD_B8, WP_POP_N };
+
 typedef struct wp_pop_rows {
     int done;
-    wp_pop_t ad, rk4, fixed_dp, ad_sampled;
     double rtol, sample, t1;
     size_t n;
+    char label[WP_POP_N][160];
+    wp_pop_opts_t opts[WP_POP_N];
+    wp_pop_t r[WP_POP_N];
 } wp_pop_rows_t;
 
 static void wp_targets(FILE *f, const wp_result_t *res, size_t n_res, const wp_pop_rows_t *pop)
@@ -506,19 +510,20 @@ static void wp_targets(FILE *f, const wp_result_t *res, size_t n_res, const wp_p
     }
     if (pop && pop->done) {
         const double n = (double)pop->n;
-        if (pop->ad.ok && pop->rk4.ok) {
-            const double ns_ad = pop->ad.seconds * 1e9 / pop->ad.evaluations;
-            const double ns_rk = pop->rk4.seconds * 1e9 / pop->rk4.evaluations;
+        const wp_pop_t *ad = &pop->r[WP_POP_AD], *rk = &pop->r[WP_POP_RK4];
+        if (ad->ok && rk->ok) {
+            const double ns_ad = ad->seconds * 1e9 / ad->evaluations;
+            const double ns_rk = rk->seconds * 1e9 / rk->evaluations;
             fprintf(f,
                     "- HH population N = %.0f, %g ms, one thread: adaptive dopri5 (rtol %.0e, "
                     "one sample) %.2f ns per unit and evaluation (%.0f evaluations per unit, "
                     "%.0f steps, %.0f rejected), fixed-step rk4 (dt 0.01 ms) %.2f ns per unit "
                     "and stage: ratio **%.2f** (target <= 1.3: %s)\n",
-                    n, pop->t1, pop->rtol, ns_ad, pop->ad.evaluations / n, pop->ad.steps / n,
-                    pop->ad.rejects / n, ns_rk, ns_ad / ns_rk,
+                    n, pop->t1, pop->rtol, ns_ad, ad->evaluations / n, ad->steps / n,
+                    ad->rejects / n, ns_rk, ns_ad / ns_rk,
                     ns_ad / ns_rk <= 1.3 ? "met" : "**not met**");
         } else {
-            fprintf(f, "- HH population: %s\n", pop->ad.ok ? pop->rk4.msg : pop->ad.msg);
+            fprintf(f, "- HH population: %s\n", ad->ok ? rk->msg : ad->msg);
         }
     }
     fprintf(f, "\n");
@@ -534,33 +539,21 @@ static void wp_pop_table(FILE *f, const wp_pop_rows_t *pop)
             "dq_system_run\n\n",
             pop->n, pop->t1);
     fprintf(f, "| run | time ms | evaluations per unit | steps per unit (rejected) | "
-               "ns / (unit · evaluation) | mean V(t1) |\n|---|---:|---:|---:|---:|---:|\n");
-    const struct {
-        const wp_pop_t *r;
-        char label[128];
-    } rows[] = {
-        {&pop->rk4, "rk4, fixed dt 0.01 ms (4 evaluations a step)"},
-        {&pop->fixed_dp, "dopri5, fixed dt 0.01 ms"},
-        {&pop->ad, ""},
-        {&pop->ad_sampled, ""},
-    };
-    char l2[128], l3[128];
-    snprintf(l2, sizeof l2, "dopri5 adaptive, rtol %.0e, atol %.0e, one sample at %g ms", pop->rtol,
-             pop->rtol * WP_ATOL_FACTOR, pop->t1);
-    snprintf(l3, sizeof l3, "dopri5 adaptive, rtol %.0e, sampled every %g ms", pop->rtol,
-             pop->sample);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; ++i) {
-        const wp_pop_t *r = rows[i].r;
-        const char *label = i == 2 ? l2 : i == 3 ? l3 : rows[i].label;
+               "ns / (unit · evaluation) | lane occupancy | mean V(t1) |\n"
+               "|---|---:|---:|---:|---:|---:|---:|\n");
+    for (size_t i = 0; i < WP_POP_N; ++i) {
+        const wp_pop_t *r = &pop->r[i];
         if (!r->ok) {
-            fprintf(f, "| %s | failed: %s | | | | |\n", label, r->msg);
+            fprintf(f, "| %s | failed: %s | | | | | |\n", pop->label[i], r->msg);
             continue;
         }
-        fprintf(f, "| %s | %.1f | %.0f | %.0f (%.0f) | %.2f | %.4f |\n", label, r->seconds * 1e3,
-                r->evaluations / n, r->steps / n, r->rejects / n, r->seconds * 1e9 / r->evaluations,
-                r->mean_V);
+        fprintf(f, "| %s | %.1f | %.0f | %.0f (%.0f) | %.2f | %.2f | %.4f |\n", pop->label[i],
+                r->seconds * 1e3, r->evaluations / n, r->steps / n, r->rejects / n,
+                r->seconds * 1e9 / r->evaluations, r->occupancy, r->mean_V);
     }
-    fprintf(f, "\n");
+    fprintf(f, "\nLane occupancy: the step attempts the units needed over those their blocks made "
+               "(a block's lanes attempt together until the last of them reaches the sample time; "
+               "1 for fixed steps).\n\n");
 }
 
 /* 1 when `name` is one of the comma-separated words of `list`. */
@@ -698,21 +691,32 @@ int main(int argc, char **argv)
         const double t1 = pop.t1 = quick ? 10.0 : 100.0;
         const double atol = pop.rtol * WP_ATOL_FACTOR;
         const unsigned R = quick ? 1 : 3;
-        wp_pop_t best[4] = {{0}};
-        for (unsigned r = 0; r < R; ++r) {
-            wp_pop_t x[4];
-            wp_dqhost_population("rk4", pop_n, t1, 1, 0.01, 0, 0, 0, 4, &x[0]);
-            wp_dqhost_population("dopri5", pop_n, t1, 1, 0.01, 0, 0, 0, 7, &x[1]);
-            wp_dqhost_population("dopri5", pop_n, t1, 0, 0, pop.rtol, atol, t1, 0, &x[2]);
-            wp_dqhost_population("dopri5", pop_n, t1, 0, 0, pop.rtol, atol, pop.sample, 0, &x[3]);
-            for (int i = 0; i < 4; ++i)
-                if (r == 0 || (x[i].ok && x[i].seconds < best[i].seconds))
-                    best[i] = x[i];
-        }
-        pop.rk4 = best[0];
-        pop.fixed_dp = best[1];
-        pop.ad = best[2];
-        pop.ad_sampled = best[3];
+        const wp_pop_opts_t base = {
+            .solver = "dopri5", .n = pop_n, .t1 = t1, .rtol = pop.rtol, .atol = atol, .sample = t1};
+        for (int i = 0; i < WP_POP_N; ++i)
+            pop.opts[i] = base;
+        pop.opts[WP_POP_RK4] = (wp_pop_opts_t){
+            .solver = "rk4", .n = pop_n, .t1 = t1, .fixed = 1, .dt = 0.01, .stages = 4};
+        pop.opts[WP_POP_DP_FIXED] = pop.opts[WP_POP_RK4];
+        pop.opts[WP_POP_DP_FIXED].solver = "dopri5";
+        pop.opts[WP_POP_DP_FIXED].stages = 7;
+        pop.opts[WP_POP_AD_SAMPLED].sample = pop.sample;
+        pop.opts[WP_POP_AD_B8].block = 8;
+        snprintf(pop.label[WP_POP_RK4], sizeof pop.label[0], "rk4, fixed dt 0.01 ms");
+        snprintf(pop.label[WP_POP_DP_FIXED], sizeof pop.label[0], "dopri5, fixed dt 0.01 ms");
+        snprintf(pop.label[WP_POP_AD], sizeof pop.label[0],
+                 "dopri5 adaptive, rtol %.0e, atol %.0e, one sample at %g ms", pop.rtol, atol, t1);
+        snprintf(pop.label[WP_POP_AD_SAMPLED], sizeof pop.label[0],
+                 "dopri5 adaptive, the same, sampled every %g ms", pop.sample);
+        snprintf(pop.label[WP_POP_AD_B8], sizeof pop.label[0],
+                 "dopri5 adaptive, one sample, blocks of 8 units (default 256)");
+        for (unsigned r = 0; r < R; ++r)
+            for (int i = 0; i < WP_POP_N; ++i) {
+                wp_pop_t x;
+                wp_dqhost_population(&pop.opts[i], &x);
+                if (r == 0 || (x.ok && x.seconds < pop.r[i].seconds))
+                    pop.r[i] = x;
+            }
         pop.done = 1;
     }
 

@@ -115,9 +115,19 @@ int wp_dqhost_fixed(const wp_problem_t *p, const char *solver, unsigned long ste
 
 /* The population rows: N HH neurons (I_ext = 20 (i + 1/2)/N), t = 0..t1, one thread,
  * dq_system_run. Adaptive (fixed = 0): the solver at (rtol, atol), sampled every `sample`
- * ms; fixed (fixed = 1): steps of dt. The seconds of the run, and the derivative evaluations
- * summed over units (from dq_system_unit_stats; a fixed-step run: steps * stages * N with
- * `stages` given). */
+ * ms; fixed (fixed = 1): steps of dt. Blocks of `block` units (0: the default, 256). The
+ * seconds of the run, and the derivative evaluations summed over units (from
+ * dq_system_unit_stats; a fixed-step run whose stats count none: steps * stages * N). */
+typedef struct wp_pop_opts {
+    const char *solver;
+    size_t n;
+    double t1;
+    int fixed;
+    double dt;
+    double rtol, atol, sample;
+    unsigned stages;
+    size_t block;
+} wp_pop_opts_t;
 typedef struct wp_pop {
     int ok;
     char msg[1200];
@@ -125,12 +135,12 @@ typedef struct wp_pop {
     double evaluations; /* summed over units */
     double steps;       /* accepted steps summed over units */
     double rejects;
-    double mean_V; /* V(t1) averaged over units, a sanity value */
+    double occupancy; /* attempts the units needed / attempts their blocks made (lock step) */
+    double mean_V;    /* V(t1) averaged over units, a sanity value */
 } wp_pop_t;
-int wp_dqhost_population(const char *solver, size_t n, double t1, int fixed, double dt, double rtol,
-                         double atol, double sample, unsigned stages, wp_pop_t *out);
+int wp_dqhost_population(const wp_pop_opts_t *o, wp_pop_t *out);
 
-/* ---- references (wp_ref.c) ---- */
+/* ---- references (wp_problem.c) ---- */
 /* Long-double Gragg-Bulirsch-Stoer extrapolation at a fixed macro step H with K columns
  * (order 2K), for the non-stiff problems: y(t1) into y. */
 void wp_ref_gbs(const wp_problem_t *p, long double H, int K, double *y);

@@ -59,7 +59,7 @@ int wp_dqhost_has_solver(const char *name)
  * with interval dt; NULL with a message. fixed: run an adaptive solver at fixed steps. */
 static dq_system_t *dqw_system(const char *model_name, const dq_param_arg_t *args, size_t n_args,
                                const char *solver_name, int fixed, double rtol, double atol,
-                               double t0, double dt, char *msg, size_t len)
+                               double t0, double dt, size_t block, char *msg, size_t len)
 {
     dq_error_t err = {0};
     if (wp_dqhost_load(msg, len))
@@ -71,6 +71,7 @@ static dq_system_t *dqw_system(const char *model_name, const dq_param_arg_t *arg
     const dq_step_control_t control = {.rtol = rtol, .atol = atol};
     if (!sys || dq_system_set_solver(sys, solver, &err) != DQ_OK ||
         dq_system_set_threads(sys, 1, &err) != DQ_OK ||
+        dq_system_set_block_units(sys, block, &err) != DQ_OK ||
         (fixed && (solver->flags & DQ_CAP_ADAPTIVE) &&
          dq_system_set_fixed_step(sys, 1, &err) != DQ_OK) ||
         (!fixed && dq_system_set_step_control(sys, &control, &err) != DQ_OK) ||
@@ -109,7 +110,7 @@ static int dqw_run(const wp_problem_t *p, const char *solver, unsigned long step
         args[n_args++] = (dq_param_arg_t){.name = "I_ext", .v = &I, .len = 1};
     const double T = p->t1 - p->t0;
     dq_system_t *sys = dqw_system(p->model, args, n_args, solver, steps != 0, rtol, atol, p->t0,
-                                  steps ? T / (double)steps : T, out->msg, sizeof out->msg);
+                                  steps ? T / (double)steps : T, 0, out->msg, sizeof out->msg);
     if (!sys)
         return -1;
     long idx[WP_MAXDIM];
@@ -162,10 +163,10 @@ int wp_dqhost_fixed(const wp_problem_t *p, const char *solver, unsigned long ste
     return dqw_run(p, solver, steps, 0.0, 0.0, out);
 }
 
-int wp_dqhost_population(const char *solver, size_t n, double t1, int fixed, double dt, double rtol,
-                         double atol, double sample, unsigned stages, wp_pop_t *out)
+int wp_dqhost_population(const wp_pop_opts_t *o, wp_pop_t *out)
 {
     memset(out, 0, sizeof *out);
+    const size_t n = o->n;
     double *I = malloc(n * sizeof *I);
     if (!I) {
         snprintf(out->msg, sizeof out->msg, "out of memory");
@@ -176,13 +177,13 @@ int wp_dqhost_population(const char *solver, size_t n, double t1, int fixed, dou
     const double nd = (double)n;
     const dq_param_arg_t args[] = {{.name = "n", .v = &nd, .len = 1},
                                    {.name = "I_ext", .v = I, .len = n}};
-    const double interval = fixed ? dt : sample;
-    dq_system_t *sys = dqw_system("hh", args, 2, solver, fixed, rtol, atol, 0.0, interval, out->msg,
-                                  sizeof out->msg);
+    const double interval = o->fixed ? o->dt : o->sample;
+    dq_system_t *sys = dqw_system("hh", args, 2, o->solver, o->fixed, o->rtol, o->atol, 0.0,
+                                  interval, o->block, out->msg, sizeof out->msg);
     free(I);
     if (!sys)
         return -1;
-    const uint64_t k = (uint64_t)(t1 / interval + 0.5);
+    const uint64_t k = (uint64_t)(o->t1 / interval + 0.5);
     dq_error_t err = {0};
     out->seconds = wp_now();
     const int rc = dq_system_run(sys, k, &err);
@@ -193,7 +194,10 @@ int wp_dqhost_population(const char *solver, size_t n, double t1, int fixed, dou
         return rc;
     }
     const long sV = dq_system_state_index(sys, "V");
-    double sum = 0.0;
+    /* Lane occupancy: a block's lanes attempt steps together until the last of them reaches
+     * the sample time, so the block does max_u (attempts_u) attempts for every unit. */
+    const size_t B = o->block ? (o->block + 7) / 8 * 8 : 256;
+    double sum = 0.0, useful = 0.0, done = 0.0, blk_max = 0.0;
     for (size_t u = 0; u < n; ++u) {
         dq_step_stats_t st = {0};
         dq_system_unit_stats(sys, u, &st);
@@ -201,11 +205,19 @@ int wp_dqhost_population(const char *solver, size_t n, double t1, int fixed, dou
         out->steps += (double)st.accepted;
         out->rejects += (double)st.rejected;
         sum += sV >= 0 ? dq_system_value(sys, (size_t)sV, u) : 0.0;
+        const double att = (double)(st.accepted + st.rejected);
+        useful += att;
+        blk_max = fmax(blk_max, att);
+        if ((u + 1) % B == 0 || u + 1 == n) {
+            done += blk_max * (double)((u % B) + 1);
+            blk_max = 0.0;
+        }
     }
+    out->occupancy = done > 0 ? useful / done : NAN;
     /* a fixed-step run whose stats count no evaluations: steps times stages */
-    if (fixed && out->evaluations == 0.0) {
+    if (o->fixed && out->evaluations == 0.0) {
         out->steps = (double)k * nd;
-        out->evaluations = out->steps * stages;
+        out->evaluations = out->steps * o->stages;
     }
     out->mean_V = sum / nd;
     out->ok = 1;
