@@ -3,17 +3,37 @@
 # Runs the benchmark suite: dqhost beside hand-fused loops, GSL, SUNDIALS ARKODE and
 # Boost.odeint on HH populations and the scalar decay, and the noise rows (issue #11):
 # Euler-Maruyama on noisy HH beside euler and Brian2, and the noise cost (bench/README.md).
-#   scripts/bench.sh [--quick] [--callgrind] [dq_bench options...]
-# --quick      smoke run (N = 1 and 1 000, 2% of the steps, 1 round) into bench/results/quick.*
-# --callgrind  also count instructions under valgrind --tool=callgrind (a second table)
-# Other options go to dq_bench (--rounds R, --only ID,..., --scale X; see dq_bench --help).
+# Then the work-precision benchmark (issue #12): dqhost's adaptive solvers beside ARKODE, CVODE,
+# GSL odeiv2 and Boost.odeint on Lorenz, van der Pol and one HH neuron (dq_bench_workprec).
+#   scripts/bench.sh [--quick] [--callgrind] [--no-workprec] [dq_bench options...]
+#   scripts/bench.sh --workprec [dq_bench_workprec options...]
+# --quick       smoke run (N = 1 and 1 000, 2% of the steps, 1 round) into bench/results/quick.*,
+#               and the work-precision smoke run (rtol 1e-3..1e-6) into workprec-quick.*
+# --callgrind   also count instructions under valgrind --tool=callgrind (a second table)
+# --workprec    only the work-precision benchmark; the other options go to dq_bench_workprec
+#               (--quick, --only lorenz,vdp1,vdp1000,hh, --repeats R, --no-population)
+# --no-workprec only dq_bench
+# Other options go to dq_bench (--rounds R, --only ID,..., --scale X; see dq_bench --help); a
+# run with --only, --scale or --no-timing (a partial run) leaves the work-precision part out.
 # Installs missing Debian packages, builds into build-bench (Release), writes
-# bench/results/latest.json and latest.md, and prints the table. Brian2 (python3-brian, with
+# bench/results/latest.json and latest.md (workprec.md and workprec.csv), and prints the tables. Brian2 (python3-brian, with
 # cython3 and g++ for its targets) is installed when missing; when it cannot be had, its
 # rows are skipped with one line saying so. Brian2 builds in a temporary directory.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-bench"
+
+# suite: dq_bench then dq_bench_workprec; workprec: only the latter; nowp: only the former.
+mode=suite
+args=()
+for a in "$@"; do
+    case "$a" in
+    --workprec) mode=workprec ;;
+    --no-workprec) mode=nowp ;;
+    *) args+=("$a") ;;
+    esac
+done
+set -- ${args[@]+"${args[@]}"}
 
 "$root/scripts/setup-debian.sh"
 
@@ -37,6 +57,52 @@ fi
 
 # Brian2, optional: Debian's python3-brian run by the system Python, cython3 and g++ for its
 # cython and cpp_standalone targets. Without it the suite runs and says so in one line.
+# The work-precision benchmark alone: build it, run it, show its table.
+run_workprec() {
+    local name=workprec wp=()
+    for a in "$@"; do
+        [ "$a" = --quick ] && name=workprec-quick
+    done
+    cmake --build "$build" -j "$(nproc)" --target dq_bench_workprec
+    if [ ! -x "$build/bench/dq_bench_workprec" ]; then
+        echo "bench: dq_bench_workprec was not built (it needs GSL and SUNDIALS; see cmake's" \
+             "messages)" >&2
+        return 1
+    fi
+    wp=("$@")
+    echo "bench: work-precision benchmark (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    "$build/bench/dq_bench_workprec" --out "$root/bench/results" --name "$name" \
+        --git "$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)" \
+        ${wp[@]+"${wp[@]}"} >/dev/null
+    echo
+    cat "$root/bench/results/$name.md"
+    # bench/README.md shows the latest full work-precision results between its markers.
+    if [ "$name" = workprec ]; then
+        local readme="$root/bench/README.md"
+        awk -v md="$root/bench/results/workprec.md" '
+            /<!-- workprec:begin/ {
+                print
+                while ((getline line < md) > 0) {
+                    if (line ~ /^## /) continue      # the title: the README has its own
+                    if (line ~ /^##+ /) line = "#" line
+                    print line
+                }
+                skip = 1
+                next
+            }
+            /<!-- workprec:end/ { skip = 0 }
+            !skip { print }' "$readme" >"$readme.tmp" && mv "$readme.tmp" "$readme"
+        echo "bench: bench/README.md now shows these work-precision results"
+    fi
+}
+
+if [ "$mode" = workprec ]; then
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDQ_BUILD_BENCHMARKS=ON \
+        -DDQ_BUILD_TESTS=OFF >/dev/null
+    run_workprec "$@"
+    exit $?
+fi
+
 python=/usr/bin/python3
 brian=(python3-brian cython3 g++)
 missing=()
@@ -114,5 +180,15 @@ if [ "$name" = latest ] && [ -f "$root/bench/results/latest.md" ]; then
 fi
 if [ "$status" -eq 3 ]; then
     echo "bench: some rows disagreed or failed; see the table and the messages above" >&2
+fi
+# The work-precision benchmark after a full or quick run (not after a partial one).
+if [ "$mode" = suite ] && [ "$name" != partial ]; then
+    wp_status=0
+    if [ "$name" = quick ]; then
+        run_workprec --quick || wp_status=$?
+    else
+        run_workprec || wp_status=$?
+    fi
+    [ "$status" -ne 0 ] || status=$wp_status
 fi
 exit "$status"
