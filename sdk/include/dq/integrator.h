@@ -139,7 +139,8 @@ typedef struct dq_integrator_desc {
     uint32_t calculus;   /* enum dq_calculus */
     /* since ABI 2.2: error-controlled solvers (DQ_CAP_ADAPTIVE). */
     int error_order;   /* order p^ of the embedded solution: the estimate is O(h^(p^+1)) (the
-                          controller's exponents use it); 1 <= error_order, != order */
+                          controller's exponents use it); 1 to 20, usually order - 1;
+                          equal to order when the step keeps the lower-order solution (ode23s) */
     dq_dense_fn dense; /* the continuous extension (required with DQ_CAP_ADAPTIVE) */
     int dense_order;   /* its order: the interpolation error is O(h^(dense_order+1)) */
 } dq_integrator_desc_t;
