@@ -101,6 +101,9 @@ void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b)
     ctx->state = g->state ? g->state + sv * base : NULL;
     ctx->state_len = sv * ctx->len;
     ctx->reset_mask = NULL;
+    ctx->lane_t = NULL;
+    ctx->err = NULL;
+    ctx->lane_dt = g->lane_steps ? lg->lane_dt : NULL;
 }
 
 /* Calls the solver's init (or, when `reset` and it has one, its reset) on the block the
@@ -128,12 +131,19 @@ static int driver_solver_call(dq__lane_group_t *lg, int reset, const unsigned ch
 
 int dq__solvers_init(dq_system_t *sys, dq_error_t *err)
 {
+    /* Solvers that read per-lane step sizes get dt (over their substeps) in every lane. */
+    for (size_t i = 0; i < sys->n_lanes; ++i)
+        for (size_t gi = 0; gi < sys->n_groups; ++gi) {
+            dq__lane_group_t *lg = &sys->lanes[i].lg[gi];
+            for (size_t u = 0; lg->lane_dt && u < sys->block_units; ++u)
+                lg->lane_dt[u] = sys->dt / lg->group->substeps;
+        }
     dq__lane_t *l = &sys->lanes[0];
     for (size_t b = 0; b < sys->n_blocks; ++b) {
         l->block = b;
         for (size_t gi = 0; gi < sys->n_groups; ++gi) {
             dq__lane_group_t *lg = &l->lg[gi];
-            if (!lg->group->solver->init)
+            if (!lg->group->solver->init || (sys->ad.on && gi == sys->n_groups - 1))
                 continue;
             dq__driver_ctx_block(lg, b);
             lg->ctx.t = sys->t0;
@@ -162,6 +172,8 @@ static int driver_step_block(dq__lane_group_t *lg, uint64_t step, double t, doub
     l->view_err[0] = '\0';
     if (g->resets)
         memset(l->reset, 0, ctx->units);
+    if (g->n_ev_modules)
+        memcpy(lg->snap_y, ctx->y, ctx->len * sizeof *ctx->y);
     int rc = g->solver->step(ctx);
     if (rc) {
         /* A solver that failed without dq_fail() still gets a message naming it. */
@@ -176,9 +188,12 @@ static int driver_step_block(dq__lane_group_t *lg, uint64_t step, double t, doub
         int any = 0;
         for (size_t u = 0; u < ctx->units; ++u)
             any |= l->reset[u];
-        if (any)
-            return driver_solver_call(lg, 1, l->reset);
+        if (any && (rc = driver_solver_call(lg, 1, l->reset)))
+            return rc;
     }
+    if (g->n_ev_modules)
+        return lg->lane->sys->n_groups == 1 ? dq__events_fixed(lg, t, h)
+                                            : dq__events_fixed_linear(lg, t, h);
     return DQ_OK;
 }
 
@@ -188,15 +203,22 @@ static int driver_step_block(dq__lane_group_t *lg, uint64_t step, double t, doub
 void dq__lane_run(dq__lane_t *l)
 {
     dq_system_t *sys = l->sys;
+    if (sys->ad.on) {
+        dq__adaptive_lane_run(l);
+        return;
+    }
     uint64_t end = l->run_from + l->run_steps;
     l->failed = 0;
     dq__error_reset(&l->fail_err);
     for (size_t b = l->b0; b < l->b1; ++b) {
         l->block = b;
         dq__error_reset(&l->err);
-        for (size_t gi = 0; gi < sys->n_groups; ++gi)
+        for (size_t gi = 0; gi < sys->n_groups; ++gi) {
             dq__driver_ctx_block(&l->lg[gi], b);
-        for (uint64_t s = l->run_from; s < end; ++s) {
+            l->lg[gi].n_eval = 0;
+        }
+        uint64_t s;
+        for (s = l->run_from; s < end; ++s) {
             const double t = sys->t0 + (double)s * sys->dt;
             int rc = DQ_OK;
             for (size_t gi = 0; rc == DQ_OK && gi < sys->n_groups; ++gi) {
@@ -223,5 +245,9 @@ void dq__lane_run(dq__lane_t *l)
                 break;
             }
         }
+        /* Work done, for dq_system_unit_stats. */
+        sys->blk_acc[b] += s - l->run_from;
+        for (size_t gi = 0; gi < sys->n_groups; ++gi)
+            sys->blk_fev[b] += l->lg[gi].n_eval;
     }
 }

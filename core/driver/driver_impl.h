@@ -12,7 +12,10 @@ extern const dq_host_api_t dq__host_api;
 /* Points the lane's tables at its current block for the context's group, with values
  * from y, derivatives into f and diffusions into gd (NULL: none), at time t. */
 void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd);
-/* The modules' compute_derivative at (t, y) into f and gd (gd may be NULL). */
+/* The same with explicit per-lane times tl (units doubles; an interpolated state). */
+void dq__driver_view_at(dq__lane_group_t *lg, const double *tl, const double *y, double *f);
+/* The modules' compute_derivative at (t, y) into f and gd (gd may be NULL). In per-lane
+ * mode (ctx.lane_t set) t is the fraction of each lane's step. Counts an evaluation. */
 int dq__driver_eval(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd);
 /* The finite-difference perturbation of a value y: sqrt(eps) * max(|y|, 1). */
 double dq__driver_fd_step(double y);
@@ -29,5 +32,35 @@ int dq__driver_lifecycle(dq__lane_group_t *lg, size_t offset, const char *call, 
 void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b);
 /* One block through the lane's job. */
 void dq__lane_run(dq__lane_t *l);
+
+/* ---- events (events.c) ---- */
+/* The group's event functions at the current view into gout[e*units + u] (rows of the
+ * group's events only). */
+int dq__events_eval(dq__lane_group_t *lg, double *gout);
+/* Sets cross[] for lanes of `mask` (NULL: all) whose event e crossed between the stored
+ * values gprev (at the unit's time) and gnew; returns how many crossings. */
+size_t dq__events_cross(dq__lane_group_t *lg, const unsigned char *mask);
+/* An interpolant: out = y(start_u + theta_u h_u) for the block's lanes. */
+typedef int (*dq__interp_fn)(dq__lane_group_t *lg, const double *theta, double *out);
+/* Locates every crossing of cross[] inside the step: thi[e*units + u] receives theta in
+ * (0, 1] at (or just after) the crossing. start/h: per-lane step start and size. */
+int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *start,
+                      const double *h);
+/* Calls handle_event of the group's modules for the lanes marked in lg->fired, at the
+ * current view. */
+int dq__events_handle(dq__lane_group_t *lg);
+/* Records a fired event of lane u at time t (a spike when the event is one). */
+int dq__events_record(dq__lane_group_t *lg, size_t e, size_t u, double t);
+/* Fixed steps: after the group's step from t over h (ctx->y new, lg->snap_y the old
+ * values), locates crossings, handles them and finishes the step from the event. */
+int dq__events_fixed(dq__lane_group_t *lg, double t, double h);
+/* The same with several integration groups: crossings located by linear interpolation of
+ * the event function between the step's ends, handlers applied at the step's end. */
+int dq__events_fixed_linear(dq__lane_group_t *lg, double t, double h);
+/* Copies lane u of a block vector set between buffers (comps rows of `units`). */
+void dq__lane_copy(double *dst, const double *src, size_t rows, size_t units, size_t u);
+
+/* ---- adaptive runs (adaptive.c) ---- */
+void dq__adaptive_lane_run(dq__lane_t *l);
 
 #endif

@@ -15,10 +15,33 @@ static dq__lane_group_t *host_lg(dq_ctx_t *ctx)
 
 void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd)
 {
-    dq__group_view(lg->lane, lg->group, lg->lane->block, y, f, gd);
-    lg->lane->view_t = t;
-    lg->lane->view_dt = lg->ctx.dt;
-    lg->lane->view_step = lg->ctx.step;
+    dq__lane_t *l = lg->lane;
+    dq__group_view(l, lg->group, l->block, y, f, gd);
+    const dq_ctx_t *ctx = &lg->ctx;
+    if (ctx->lane_t) {
+        /* Per-lane mode: t is a fraction of each lane's step. */
+        const size_t n = ctx->units;
+        for (size_t u = 0; u < n; ++u)
+            lg->tview[u] = ctx->lane_t[u] + t * ctx->lane_dt[u];
+        l->view_lane_t = lg->tview;
+        l->view_t = lg->tview[0];
+        l->view_dt = ctx->lane_dt[0];
+    } else {
+        l->view_lane_t = NULL;
+        l->view_t = t;
+        l->view_dt = ctx->dt;
+    }
+    l->view_step = ctx->step;
+}
+
+void dq__driver_view_at(dq__lane_group_t *lg, const double *tl, const double *y, double *f)
+{
+    dq__lane_t *l = lg->lane;
+    dq__group_view(l, lg->group, l->block, y, f, NULL);
+    l->view_lane_t = tl;
+    l->view_t = tl[0];
+    l->view_dt = lg->ctx.lane_dt ? lg->ctx.lane_dt[0] : lg->ctx.dt;
+    l->view_step = lg->ctx.step;
 }
 
 static int host_module_failed(dq__lane_group_t *lg, size_t module, const char *call, int rc)
@@ -50,7 +73,7 @@ int dq__driver_lifecycle(dq__lane_group_t *lg, size_t offset, const char *call, 
 static int host_pre_integral(dq_ctx_t *ctx)
 {
     dq__lane_group_t *lg = host_lg(ctx);
-    if (!lg->group->has_pre)
+    if (!lg->group->has_pre || lg->deferred)
         return DQ_OK;
     dq__driver_view(lg, ctx->t, ctx->y, ctx->f, (double *)ctx->g);
     return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, pre_integral), "pre_integral", 0);
@@ -58,6 +81,7 @@ static int host_pre_integral(dq_ctx_t *ctx)
 
 int dq__driver_eval(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd)
 {
+    lg->n_eval++;
     dq__driver_view(lg, t, y, f, gd);
     return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, compute_derivative),
                                 "compute_derivative", 0);
@@ -72,7 +96,7 @@ static int host_compute_derivative(dq_ctx_t *ctx, double t, const double *y, dou
 static int host_post_integral(dq_ctx_t *ctx)
 {
     dq__lane_group_t *lg = host_lg(ctx);
-    if (!lg->group->has_post)
+    if (!lg->group->has_post || lg->deferred)
         return DQ_OK;
     dq__driver_view(lg, ctx->t + ctx->dt, ctx->y, ctx->f, (double *)ctx->g);
     /* Children before parents: the reverse of declaration order. */

@@ -111,6 +111,57 @@ static size_t lanes_auto(const dq_system_t *sys)
     return n ? n : 1;
 }
 
+/* Per-lane step sizes, snapshots and event scratch, for the groups that need them. */
+static int lanes_steps_alloc(const dq_system_t *sys, dq__lane_group_t *lg)
+{
+    const dq__group_t *g = lg->group;
+    const size_t B = sys->block_units, len = g->m * B, n_ev = sys->ev.n;
+    const int adaptive = sys->ad.on && g == &sys->groups[sys->n_groups - 1];
+    if (!g->lane_steps && !g->n_ev_modules && !adaptive)
+        return DQ_OK;
+    size_t n_aux = 0;
+    for (size_t s = 0; s < sys->n_states; ++s)
+        n_aux += sys->state_group[s] < 0;
+    const size_t nE = n_ev * B;
+    double **d[] = {&lg->lane_t, &lg->lane_dt, &lg->tview, &lg->E, &lg->theta};
+    for (size_t i = 0; i < sizeof d / sizeof *d; ++i)
+        if (!(*d[i] = dq__alloc_doubles(B)))
+            return DQ_ENOMEM;
+    double **v[] = {&lg->err, &lg->dense, &lg->snap_y, &lg->snap_f, &lg->fa, &lg->fb, &lg->ysave};
+    for (size_t i = 0; i < sizeof v / sizeof *v; ++i)
+        if (!(*v[i] = dq__alloc_doubles(len)))
+            return DQ_ENOMEM;
+    double **e[] = {&lg->gnew, &lg->glo, &lg->ghi, &lg->tlo, &lg->thi, &lg->gmid};
+    for (size_t i = 0; i < sizeof e / sizeof *e; ++i)
+        if (!(*e[i] = dq__alloc_doubles(nE)))
+            return DQ_ENOMEM;
+    lg->snap_state = dq__alloc_doubles(g->solver->state_vectors * len);
+    lg->snap_aux = dq__alloc_doubles(n_aux * B);
+    lg->act = calloc(B, 1);
+    lg->acc = calloc(B, 1);
+    lg->rejects = calloc(B, sizeof *lg->rejects);
+    lg->cross = calloc(nE ? nE : 1, 1);
+    lg->fired = calloc(nE ? nE : 1, 1);
+    lg->side = calloc(nE ? nE : 1, 1);
+    lg->evp = calloc(n_ev ? n_ev : 1, sizeof *lg->evp);
+    lg->frp = calloc(n_ev ? n_ev : 1, sizeof *lg->frp);
+    if (!lg->snap_state || !lg->snap_aux || !lg->act || !lg->acc || !lg->rejects || !lg->cross ||
+        !lg->fired || !lg->side || !lg->evp || !lg->frp)
+        return DQ_ENOMEM;
+    return DQ_OK;
+}
+
+static void lanes_steps_free(dq__lane_group_t *lg)
+{
+    void *p[] = {lg->lane_t, lg->lane_dt, lg->tview,       lg->E,          lg->theta,   lg->err,
+                 lg->dense,  lg->snap_y,  lg->snap_f,      lg->fa,         lg->fb,      lg->ysave,
+                 lg->gnew,   lg->glo,     lg->ghi,         lg->tlo,        lg->thi,     lg->gmid,
+                 lg->act,    lg->acc,     lg->snap_state,  lg->snap_aux,   lg->rejects, lg->cross,
+                 lg->fired,  lg->side,    (void *)lg->evp, (void *)lg->frp};
+    for (size_t i = 0; i < sizeof p / sizeof *p; ++i)
+        free(p[i]);
+}
+
 int dq__lanes_start(dq_system_t *sys)
 {
     size_t want = sys->threads_wanted ? sys->threads_wanted : lanes_auto(sys);
@@ -160,6 +211,8 @@ int dq__lanes_start(dq_system_t *sys)
                 if (!lg->sde_y || !lg->sde_f || !lg->sde_g)
                     return DQ_ENOMEM;
             }
+            if (lanes_steps_alloc(sys, lg))
+                return DQ_ENOMEM;
             lg->ctx = (dq_ctx_t){
                 .abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
                 .host = &dq__host_api,
@@ -193,7 +246,9 @@ void dq__lanes_stop(dq_system_t *sys)
             free(l->lg[gi].sde_y);
             free(l->lg[gi].sde_f);
             free(l->lg[gi].sde_g);
+            lanes_steps_free(&l->lg[gi]);
         }
+        free(l->spk);
         free(l->lg);
         dq__lane_views_free(l);
     }

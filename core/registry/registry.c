@@ -292,6 +292,9 @@ int dq__registry_add(dq_registry_t *reg, const dq_integrator_desc_t *desc, const
         .strong_order = d.strong_order,
         .weak_order = d.weak_order,
         .calculus = d.calculus,
+        .error_order = d.error_order,
+        .dense = d.dense,
+        .dense_order = d.dense_order,
     };
 
     if (old)

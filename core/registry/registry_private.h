@@ -17,6 +17,10 @@
 int dq__validate_sde(const dq_integrator_desc_t *d, const char *who, const char *source,
                      dq_error_t *err);
 
+/* The error-control fields (since 2.2): complete with DQ_CAP_ADAPTIVE, absent without. */
+int dq__validate_adaptive(const dq_integrator_desc_t *d, const char *who, const char *source,
+                          dq_error_t *err);
+
 /* Reads an integrator descriptor into the host's layout (`out`, ABI rules) and checks it
  * whole: names, aliases, category, step, options table. *n_options receives the number of
  * options before the NULL-name end. `source` is the plugin path or NULL. Returns DQ_OK,

@@ -147,7 +147,8 @@ int dq__integrator_desc_check(const dq_integrator_desc_t *desc, const char *sour
     if ((rc = dq__text_check_opt(d->category, DQ__NAME_MAX, who, "category", source, err)) ||
         (rc = dq__text_check_opt(d->description, DQ__TEXT_MAX, who, "description", source, err)) ||
         (rc = validate_category(d, source, err)) || (rc = validate_aliases(d, who, source, err)) ||
-        (rc = dq__validate_sde(d, who, source, err)))
+        (rc = dq__validate_sde(d, who, source, err)) ||
+        (rc = dq__validate_adaptive(d, who, source, err)))
         return rc;
     return validate_options(d, who, source, n_options, err);
 }
@@ -263,6 +264,59 @@ static int validate_state_find(const dq_module_desc_t *mods, size_t n, const cha
     return 0;
 }
 
+/* Events (since 2.2): a table when the count says so, an event callback, names unique in
+ * the model, directions that exist. */
+static int validate_events(const validate_model_t *v, const dq_module_desc_t *mods, size_t i,
+                           const char *what, dq_error_t *err)
+{
+    const dq_module_desc_t *md = &mods[i];
+    const char *who = v->who, *src = v->source;
+    char field[400];
+    int rc;
+    if (!md->n_events) {
+        if (md->handle_event)
+            return dq_error_set(err, DQ_EDESC, src, "%s: %s has handle_event but no events.", who,
+                                what);
+        return DQ_OK;
+    }
+    if (!md->events)
+        return dq_error_set(err, DQ_EDESC, src,
+                            "%s: %s declares %zu events but its event table is NULL.", who, what,
+                            md->n_events);
+    if (md->n_events > DQ__STATES_MAX)
+        return dq_error_set(err, DQ_EDESC, src,
+                            "%s: %s declares %zu events, more than the %d a module may have.", who,
+                            what, md->n_events, DQ__STATES_MAX);
+    if (!md->event)
+        return dq_error_set(err, DQ_EDESC, src,
+                            "%s: %s declares events but no event callback to compute them.", who,
+                            what);
+    snprintf(field, sizeof field, "%s event table", what);
+    if ((rc = dq__align_check(md->events, alignof(dq_event_desc_t), who, field, src, err)))
+        return rc;
+    for (size_t k = 0; k < md->n_events; ++k) {
+        const dq_event_desc_t *e = &md->events[k];
+        snprintf(field, sizeof field, "%s event", what);
+        if ((rc = dq__element_text_check(who, src, field, k, e->name, NULL, e->doc, err)))
+            return rc;
+        if (!dq__identifier_is_valid(e->name))
+            return dq_error_set(err, DQ_EDESC, src,
+                                "%s: %s has event %zu without a valid name ([A-Za-z0-9_]+).", who,
+                                what, k);
+        if (e->direction < -1 || e->direction > 1)
+            return dq_error_set(err, DQ_EDESC, src,
+                                "%s: event '%s' has direction %d; use DQ_EVENT_UP (1), "
+                                "DQ_EVENT_DOWN (-1) or DQ_EVENT_EITHER (0).",
+                                who, e->name, e->direction);
+        for (size_t j = 0; j <= i; ++j)
+            for (size_t q = 0; q < (j == i ? k : mods[j].n_events); ++q)
+                if (strcmp(mods[j].events[q].name, e->name) == 0)
+                    return dq_error_set(err, DQ_EDESC, src, "%s declares event '%s' twice.", who,
+                                        e->name);
+    }
+    return DQ_OK;
+}
+
 /* One module against those before it (states and names of earlier modules are valid). */
 static int validate_module(const validate_model_t *v, const dq_module_desc_t *mods, size_t i,
                            size_t *n_states, dq_error_t *err)
@@ -329,6 +383,8 @@ static int validate_module(const validate_model_t *v, const dq_module_desc_t *mo
     if (integrated && !md->compute_derivative)
         return dq_error_set(err, DQ_EDESC, src,
                             "%s: %s has integrated states but no compute_derivative.", who, what);
+    if ((rc = validate_events(v, mods, i, what, err)))
+        return rc;
     *n_states += md->n_states;
     return DQ_OK;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* validate_sde.c -- what an integrator descriptor says about noise (ABI 2.1): orders of
- * convergence that are numbers a listing can show, a calculus that exists, and SDE facts
- * only on solvers that consume noise. */
+/* validate_sde.c -- what an integrator descriptor says beyond ABI 2.0: about noise (2.1),
+ * orders of convergence that are numbers a listing can show, a calculus that exists, and
+ * SDE facts only on solvers that consume noise; about error control (2.2), an embedded
+ * order, a continuous extension and its order, on solvers that declare DQ_CAP_ADAPTIVE. */
 #include <math.h>
 
 #include "registry_private.h"
@@ -37,5 +38,32 @@ int dq__validate_sde(const dq_integrator_desc_t *d, const char *who, const char 
                             "%s: declares SDE properties (strong_order, weak_order, calculus "
                             "or DQ_CAP_ADDITIVE_NOISE_ONLY) without DQ_CAP_DIFFUSION.",
                             who);
+    return DQ_OK;
+}
+
+int dq__validate_adaptive(const dq_integrator_desc_t *d, const char *who, const char *source,
+                          dq_error_t *err)
+{
+    if (!(d->flags & DQ_CAP_ADAPTIVE)) {
+        if (d->error_order != 0 || d->dense != NULL || d->dense_order != 0)
+            return dq_error_set(err, DQ_EDESC, source,
+                                "%s: declares error control (error_order, dense or dense_order) "
+                                "without DQ_CAP_ADAPTIVE.",
+                                who);
+        return DQ_OK;
+    }
+    if (d->error_order < 1 || d->error_order > 20)
+        return dq_error_set(err, DQ_EDESC, source,
+                            "%s: DQ_CAP_ADAPTIVE needs error_order, the order of the embedded "
+                            "solution, from 1 to 20; got %d.",
+                            who, d->error_order);
+    if (!d->dense)
+        return dq_error_set(err, DQ_EDESC, source,
+                            "%s: DQ_CAP_ADAPTIVE needs a dense callback (the continuous "
+                            "extension; a cubic Hermite interpolant will do).",
+                            who);
+    if (d->dense_order < 1 || d->dense_order > 20)
+        return dq_error_set(err, DQ_EDESC, source, "%s: dense_order must be from 1 to 20; got %d.",
+                            who, d->dense_order);
     return DQ_OK;
 }

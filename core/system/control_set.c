@@ -76,53 +76,110 @@ int dq_system_set_fixed_step(dq_system_t *sys, int fixed, dq_error_t *err)
     return DQ_OK;
 }
 
-/* ---- placeholders until the adaptive driver lands (same commit series) ---- */
 int dq_system_adaptive(const dq_system_t *sys)
 {
-    (void)sys;
-    return 0;
+    return sys->prepared && sys->ad.on;
 }
 
 int dq_system_unit_stats(const dq_system_t *sys, size_t unit, dq_step_stats_t *out)
 {
-    (void)sys;
-    (void)unit;
     memset(out, 0, sizeof *out);
+    if (!sys->prepared || unit >= sys->units)
+        return DQ_EINVAL;
+    if (sys->ad.on) {
+        out->accepted = sys->ad.acc[unit];
+        out->rejected = sys->ad.rej[unit];
+        out->evaluations = sys->ad.fev[unit];
+        return DQ_OK;
+    }
+    size_t b = unit / sys->block_units;
+    out->accepted = sys->blk_acc[b] + sys->unit_acc[unit];
+    out->evaluations = sys->blk_fev[b] + sys->unit_fev[unit];
     return DQ_OK;
 }
 
 size_t dq_system_event_count(const dq_system_t *sys)
 {
-    (void)sys;
-    return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < sys->n_modules; ++i)
+        n += sys->modules[i].n_events;
+    return n;
+}
+
+/* Event e's descriptor, counted across modules in order (works before prepare too). */
+static const dq_event_desc_t *control_event(const dq_system_t *sys, size_t e)
+{
+    for (size_t i = 0; i < sys->n_modules; ++i) {
+        if (e < sys->modules[i].n_events)
+            return &sys->modules[i].events[e];
+        e -= sys->modules[i].n_events;
+    }
+    return NULL;
 }
 
 const char *dq_system_event_name(const dq_system_t *sys, size_t event)
 {
-    (void)sys;
-    (void)event;
-    return NULL;
+    const dq_event_desc_t *d = control_event(sys, event);
+    return d ? d->name : NULL;
 }
 
 uint32_t dq_system_event_flags(const dq_system_t *sys, size_t event)
 {
-    (void)sys;
-    (void)event;
-    return 0;
+    const dq_event_desc_t *d = control_event(sys, event);
+    return d ? d->flags : 0;
 }
 
 uint64_t dq_system_event_fired(const dq_system_t *sys, size_t event, size_t unit)
 {
-    (void)sys;
-    (void)event;
-    (void)unit;
-    return 0;
+    if (!sys->prepared || event >= sys->ev.n || unit >= sys->units)
+        return 0;
+    return sys->ev.fired[event * sys->capacity + unit];
+}
+
+static int control_spike_cmp(const void *pa, const void *pb)
+{
+    const dq_spike_t *a = pa, *b = pb;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    if (a->unit != b->unit)
+        return a->unit < b->unit ? -1 : 1;
+    return (a->event > b->event) - (a->event < b->event);
 }
 
 size_t dq_system_spikes_take(dq_system_t *sys, dq_spike_t *out, size_t cap)
 {
-    (void)sys;
-    (void)out;
-    (void)cap;
-    return 0;
+    if (!sys->prepared || !sys->ev.n)
+        return 0;
+    dq__events_t *ev = &sys->ev;
+    size_t more = 0;
+    for (size_t i = 0; i < sys->n_lanes; ++i)
+        more += sys->lanes[i].n_spk;
+    if (more) {
+        /* Gather the lanes' spikes behind the ones not handed out yet, and sort. */
+        size_t keep = ev->pool_n - ev->pool_at;
+        memmove(ev->pool, ev->pool + ev->pool_at, keep * sizeof *ev->pool);
+        ev->pool_at = 0;
+        ev->pool_n = keep;
+        if (keep + more > ev->pool_cap) {
+            size_t ncap = 2 * (keep + more);
+            dq_spike_t *p = realloc(ev->pool, ncap * sizeof *p);
+            if (!p)
+                return 0;
+            ev->pool = p;
+            ev->pool_cap = ncap;
+        }
+        for (size_t i = 0; i < sys->n_lanes; ++i) {
+            dq__lane_t *l = &sys->lanes[i];
+            memcpy(ev->pool + ev->pool_n, l->spk, l->n_spk * sizeof *l->spk);
+            ev->pool_n += l->n_spk;
+            l->n_spk = 0;
+        }
+        qsort(ev->pool, ev->pool_n, sizeof *ev->pool, control_spike_cmp);
+    }
+    /* Only up to the sample time: a step past it may have found later ones already. */
+    const double now = dq_system_time(sys);
+    size_t n = 0;
+    while (n < cap && ev->pool_at < ev->pool_n && ev->pool[ev->pool_at].t <= now)
+        out[n++] = ev->pool[ev->pool_at++];
+    return n;
 }

@@ -47,6 +47,8 @@ void dq_system_free(dq_system_t *sys)
         return;
     dq__lanes_stop(sys);
     dq__system_free_params(sys);
+    dq__events_free(sys);
+    dq__adaptive_free(sys);
     dq__system_free_layout(sys);
     for (size_t i = 0; sys->mvars && i < sys->n_modules; ++i)
         free(sys->mvars[i].vars);
@@ -370,16 +372,23 @@ int dq_system_prepare(dq_system_t *sys, double t0, double dt, dq_error_t *err)
     sys->n_blocks = (sys->units + sys->block_units - 1) / sys->block_units;
     rc = dq__system_layout(sys);
     if (rc == DQ_OK)
-        rc = dq__lanes_start(sys);
+        rc = dq__events_layout(sys);
     if (rc)
         return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for %zu states of %zu units",
                             sys->n_states, sys->units);
-    sys->t0 = t0;
     sys->dt = dt;
+    if ((rc = dq__adaptive_layout(sys, err)))
+        return rc;
+    if ((rc = dq__lanes_start(sys)))
+        return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for %zu states of %zu units",
+                            sys->n_states, sys->units);
+    sys->t0 = t0;
     sys->step = 0;
     rc = system_init_states(sys, err);
     if (rc == DQ_OK)
         rc = dq__solvers_init(sys, err);
+    if (rc == DQ_OK)
+        rc = dq__adaptive_start(sys, err);
     if (rc)
         return rc;
     system_drop_ignored_noise(sys);
@@ -479,6 +488,7 @@ double dq_system_value(const dq_system_t *sys, size_t state, size_t unit)
     const dq__group_t *g = &sys->groups[gi];
     size_t b = unit / sys->block_units;
     size_t ub = dq__block_lanes(sys, b);
-    return g
-        ->y[b * g->m * sys->block_units + sys->state_comp[state] * ub + unit % sys->block_units];
+    /* Adaptive runs: the values at the sample time, from the continuous extension. */
+    const double *y = sys->ad.on ? sys->ad.yo : g->y;
+    return y[b * g->m * sys->block_units + sys->state_comp[state] * ub + unit % sys->block_units];
 }

@@ -6,6 +6,8 @@
 
 #include <dq/host/system.h>
 
+#include "control.h"
+
 #define DQ__DEFAULT_BLOCK_UNITS 256
 
 typedef struct dq_system dq_system_t;
@@ -53,9 +55,43 @@ typedef struct dq__group {
     int resets;            /* some module of the group is DQ_MODULE_RESETS */
     /* Per module of the group, the variables that are the group's own states: the only
      * view entries that change between calls on one block (dq__module_view). */
-    size_t *moving;    /* module-local variable indices, all modules in a row */
-    size_t *moving_at; /* [n_modules + 1] where module k's run starts */
+    size_t *moving;     /* module-local variable indices, all modules in a row */
+    size_t *moving_at;  /* [n_modules + 1] where module k's run starts */
+    int lane_steps;     /* the solver is DQ_CAP_ADAPTIVE: it reads ctx->lane_dt */
+    size_t *ev_modules; /* modules of the group with events, parents first */
+    size_t n_ev_modules;
 } dq__group_t;
+
+/* Events, model-wide (driver/events.c). Event e belongs to module ev_module[e]; module i's
+ * events are e = ev_first[i] .. ev_first[i] + n_events - 1. */
+typedef struct dq__events {
+    size_t n;
+    size_t *module;               /* [n] */
+    const dq_event_desc_t **desc; /* [n] */
+    size_t *first;                /* [n_modules] */
+    int handlers;                 /* some module with events has handle_event */
+    double *gprev;                /* [n * capacity] each event function at the unit's time */
+    uint64_t *fired;              /* [n * capacity] */
+    unsigned char *pend;          /* [n * capacity] adaptive: fired at the pending event */
+    /* Spikes taken out of the lanes, sorted, not yet handed out (dq_system_spikes_take). */
+    dq_spike_t *pool;
+    size_t pool_n, pool_at, pool_cap;
+} dq__events_t;
+
+/* Error-controlled stepping (driver/adaptive.c): per unit, capacity-long arrays. */
+typedef struct dq__adaptive {
+    int on;                    /* the root's adaptive solver controls its steps */
+    dq__control_t ctl;         /* tolerances and controller constants */
+    double *atol;              /* [m] of the root group */
+    double *t;                 /* where the unit is: its last step's end, or a pending event */
+    double *t_last, *h_last;   /* its last accepted step */
+    double *h;                 /* the next attempt */
+    double *E_prev;            /* PI memory */
+    double *theta_ev;          /* pending event: its fraction of the last step */
+    unsigned char *pending;    /* an event handler is due before the next step */
+    uint64_t *acc, *rej, *fev; /* statistics */
+    double *yo;                /* values at the current sample time, the root's layout */
+} dq__adaptive_t;
 
 typedef struct dq__lane dq__lane_t;
 
@@ -71,6 +107,23 @@ typedef struct dq__lane_group {
     /* SDE solvers: finite-difference scratch for diffusion_diag (len each). */
     double *sde_y, *sde_f, *sde_g;
     unsigned substep; /* the substep being taken, 0 .. substeps - 1 (noise keying) */
+    uint64_t n_eval;  /* derivative evaluations of the block (every unit) since reset */
+    int deferred;     /* adaptive: the solver's pre/post_integral calls do nothing (the
+                         driver runs them around the attempt) */
+    /* Per-lane steps and events (block_units-sized; NULL when unused). */
+    double *lane_t, *lane_dt, *tview;                /* tview: the per-lane times a view shows */
+    double *err, *E, *theta, *dense;                 /* error estimate, norms, interpolation */
+    double *snap_y, *snap_f, *snap_state, *snap_aux; /* an attempt's starting point */
+    double *fa, *fb, *ysave;  /* derivatives at a step's ends (Hermite), a saved block */
+    unsigned char *act, *acc; /* lanes stepping, lanes accepted */
+    unsigned *rejects;        /* rejections in a row, per lane */
+    double *gnew, *glo, *ghi, *tlo, *thi; /* event values and root brackets [n_ev * lanes] */
+    unsigned char *cross;                 /* [n_ev * lanes] crossing in this step */
+    signed char *side;                    /* [n_ev * lanes] Illinois: the side moved last */
+    double *gmid;                         /* [n_ev * lanes] event values inside the step */
+    unsigned char *fired;                 /* [n_ev * lanes] masks for handle_event */
+    double **evp;                         /* [n_ev] view tables */
+    const unsigned char **frp;            /* [n_ev] */
 } dq__lane_group_t;
 
 /* A lane steps a contiguous range of blocks; each thread owns one, so nothing a callback
@@ -102,9 +155,12 @@ struct dq__lane {
     const double **mview_yf;       /* [3 * n_modules] the buffers each module view points at */
     double view_t, view_dt;
     uint64_t view_step;
-    dq__lane_group_t *lg; /* [n_groups] */
-    dq_error_t err;       /* scratch: the failure of the block being stepped */
-    dq_error_t fail_err;  /* the lane's earliest failure (step, then block) */
+    const double *view_lane_t; /* per-lane times of the view, or NULL */
+    dq__lane_group_t *lg;      /* [n_groups] */
+    dq_spike_t *spk;           /* spikes located by this lane, not yet taken */
+    size_t n_spk, cap_spk;
+    dq_error_t err;      /* scratch: the failure of the block being stepped */
+    dq_error_t fail_err; /* the lane's earliest failure (step, then block) */
     int failed;
     uint64_t fail_step;
     size_t fail_block;
@@ -159,6 +215,12 @@ struct dq_system {
     double t0;
     double dt;
     uint64_t step;
+
+    dq__events_t ev;
+    dq__adaptive_t ad;
+    uint64_t *unit_acc, *unit_fev; /* fixed steps: extra work of single units (event
+                                      remainders), [capacity] */
+    uint64_t *blk_acc, *blk_fev;   /* fixed steps: steps and evaluations per block */
 };
 
 /* ---- set-up (core/system) ---------------------------------------------------------- */
@@ -204,6 +266,14 @@ int dq__lanes_start(dq_system_t *sys);
 void dq__lanes_stop(dq_system_t *sys);
 /* Runs the solvers' init on every block (after init_state). */
 int dq__solvers_init(dq_system_t *sys, dq_error_t *err);
+/* Events and error control, after the layout (driver/events.c, driver/adaptive.c). */
+int dq__events_layout(dq_system_t *sys);
+void dq__events_free(dq_system_t *sys);
+int dq__adaptive_layout(dq_system_t *sys, dq_error_t *err);
+void dq__adaptive_free(dq_system_t *sys);
+/* After init_state: event functions at t0, and in adaptive runs each unit's first step
+ * and the solver's init. */
+int dq__adaptive_start(dq_system_t *sys, dq_error_t *err);
 /* Says whether some live unit of group gi has a non-zero diffusion at the start, by one
  * evaluation per block on lane 0; fills *state with the first such state's index. */
 int dq__driver_probe_diffusion(dq_system_t *sys, size_t gi, size_t *state);

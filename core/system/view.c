@@ -111,6 +111,9 @@ const dq_view_t *dq__module_view(dq__lane_t *l, size_t i, const dq__group_t *g, 
         v->jacobian = jac;
     }
     v->t = l->view_t;
+    v->lane_t = l->view_lane_t;
+    v->event = NULL;
+    v->fired = NULL;
     v->dt = l->view_dt;
     v->step = l->view_step;
     v->errbuf[0] = '\0';

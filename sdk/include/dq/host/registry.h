@@ -64,6 +64,10 @@ typedef struct dq_integrator_entry {
     double strong_order;             /* SDE solvers (DQ_CAP_DIFFUSION); 0 = unknown */
     double weak_order;
     uint32_t calculus; /* enum dq_calculus */
+    /* Error-controlled solvers (DQ_CAP_ADAPTIVE); 0 / NULL otherwise. */
+    int error_order;
+    dq_dense_fn dense;
+    int dense_order;
 } dq_integrator_entry_t;
 
 typedef struct dq_model_entry {
