@@ -261,8 +261,10 @@ END_TEST
 
 /* Fixed steps: the crossing is located on a cubic Hermite interpolant between the step's
  * ends, so the spike time carries the solver's error, not the step's: Euler's interval
- * converges at Euler's order 1, smoothly (each halving of dt halves the error), and rk4's at
- * a much higher order, far below dt. */
+ * converges at Euler's order 1, smoothly (each halving of dt halves the error: the
+ * trajectory's O(dt) error dominates the interpolant's O(dt^4)), and rk4's at order 4, far
+ * below dt. rk4's ladder is coarser: below dt = 0.05 its error (1e-10 ms) nears the floor the
+ * host's root finding leaves (a bracket of 1e-13 of the time, 2e-11 ms at 200 ms). */
 typedef struct ladder_case {
     const char *solver;
     double dt[4];
@@ -272,7 +274,7 @@ typedef struct ladder_case {
 
 static const ladder_case_t ladders[] = {
     {"euler", {0.1, 0.05, 0.025, 0.0125}, 0.9, 1.1, 1.8, 2.2},
-    {"rk4", {0.1, 0.05, 0.025, 0.0125}, 3.0, 5.5, 6.0, 45.0},
+    {"rk4", {0.4, 0.2, 0.1, 0.05}, 3.5, 4.5, 10.0, 24.0},
 };
 
 static void lif_fixed(const char *solver, double dt, double t_ref, double t_end, double *first,
@@ -553,11 +555,22 @@ START_TEST(test_events_spike_times_are_the_same_bits_for_every_block_size_and_th
                           "was unit %zu at %.17g",
                           pc->model, pc->solver, blocks[b], threads[b], k, s.v[k].unit, s.v[k].t,
                           ref.v[k].unit, ref.v[k].t);
+        /* An adaptive unit's steps are its own; a fixed-step unit's evaluations are its
+         * block's (the Hermite slopes and the rest of a step after an event are computed
+         * for every lane of the block), so only the steps are compared there. */
+        const int adaptive = pc->rtol > 0.0;
         for (size_t u = 0; u < POP_N; ++u)
-            ck_assert_msg(stats[u].accepted == ref_stats[u].accepted &&
-                              stats[u].rejected == ref_stats[u].rejected &&
-                              stats[u].evaluations == ref_stats[u].evaluations,
-                          "unit %zu: step statistics differ", u);
+            ck_assert_msg(
+                stats[u].accepted == ref_stats[u].accepted &&
+                    (!adaptive || (stats[u].rejected == ref_stats[u].rejected &&
+                                   stats[u].evaluations == ref_stats[u].evaluations)),
+                "%s %s, blocks of %zu, %zu threads: unit %zu took %llu/%llu/%llu "
+                "steps/rejections/evaluations, %llu/%llu/%llu before",
+                pc->model, pc->solver, blocks[b], threads[b], u,
+                (unsigned long long)stats[u].accepted, (unsigned long long)stats[u].rejected,
+                (unsigned long long)stats[u].evaluations, (unsigned long long)ref_stats[u].accepted,
+                (unsigned long long)ref_stats[u].rejected,
+                (unsigned long long)ref_stats[u].evaluations);
         free(s.v);
     }
     /* Ordered by time, then unit. */
