@@ -279,15 +279,19 @@ static int adaptive_fail(dq__lane_group_t *lg, size_t u, int nonfinite, double h
                      state, unit, t, solver, hn);
     else if (lg->rejects[u] > ad->ctl.max_rejects)
         dq_error_set(&l->err, DQ_ESOLVER, state,
-                     "solver '%s' rejected %u steps in a row for unit %zu at t = %.17g (the "
-                     "largest error in state '%s'); loosen rtol/atol or raise max_rejects",
-                     solver, lg->rejects[u] - 1, unit, t, state);
+                     "solver '%s' rejected %u steps in a row for unit %zu at t = %.17g (more "
+                     "than max_rejects %u; the largest error in state '%s'); loosen rtol/atol "
+                     "or raise max_rejects",
+                     solver, lg->rejects[u], unit, t, ad->ctl.max_rejects, state);
     else
         dq_error_set(&l->err, DQ_ESOLVER, state,
                      "solver '%s': the step size of unit %zu fell to %.3g at t = %.17g, below "
-                     "hmin %.3g (the largest error in state '%s'); the problem may be stiff "
-                     "(try rosenbrock23) or the tolerances too tight",
-                     solver, unit, hn, t, adaptive_hmin(sys, t), state);
+                     "hmin %.3g (the largest error in state '%s'); %s",
+                     solver, unit, hn, t, adaptive_hmin(sys, t), state,
+                     (lg->group->solver->flags & DQ_CAP_JACOBIAN)
+                         ? "the tolerances may be too tight, or the model singular there"
+                         : "the problem may be stiff (try rosenbrock23) or the tolerances too "
+                           "tight");
     dq_error_add_time(&l->err, t);
     return l->err.code;
 }
@@ -374,7 +378,7 @@ static int adaptive_events(dq__lane_group_t *lg)
                 continue;
             double th_h = 2.0;
             for (size_t e = 0; e < n_ev; ++e)
-                if (lg->cross[e * B + u] && sys->modules[sys->ev.module[e]].handle_event)
+                if (lg->cross[e * B + u] && (sys->ev.desc[e]->flags & DQ_EVENT_RESET))
                     th_h = fmin(th_h, lg->thi[e * B + u]);
             for (size_t e = 0; e < n_ev; ++e) {
                 const size_t x = e * B + u;
@@ -382,7 +386,7 @@ static int adaptive_events(dq__lane_group_t *lg)
                     continue;
                 if ((rc = dq__events_record(lg, e, u, lg->lane_t[u] + lg->thi[x] * lg->lane_dt[u])))
                     return rc;
-                if (sys->modules[sys->ev.module[e]].handle_event && lg->thi[x] == th_h)
+                if ((sys->ev.desc[e]->flags & DQ_EVENT_RESET) && lg->thi[x] == th_h)
                     sys->ev.pend[e * sys->capacity + o + u] = 1;
             }
             if (th_h <= 1.0) {
@@ -453,13 +457,14 @@ static int adaptive_attempt(dq__lane_group_t *lg)
         lg->acc[u] = (unsigned char)dq__control_decide(&ad->ctl, h, lg->E[u], &ad->E_prev[o + u],
                                                        &lg->rejects[u], &hn);
         lg->theta[u] = hn;
+        /* A controller asking for less than hmin (after a success or a failure) gives up. */
+        if (u < ctx->live && (lg->rejects[u] > ad->ctl.max_rejects ||
+                              hn < adaptive_hmin(sys, lg->lane_t[u]) || !isfinite(hn)))
+            return adaptive_fail(lg, u, !lg->acc[u] && lg->E[u] == INFINITY, hn);
         if (lg->acc[u])
             continue;
         ad->rej[o + u]++;
         ad->h[o + u] = hn;
-        if (u < ctx->live && (lg->rejects[u] > ad->ctl.max_rejects ||
-                              hn < adaptive_hmin(sys, lg->lane_t[u]) || !isfinite(hn)))
-            return adaptive_fail(lg, u, lg->E[u] == INFINITY, hn);
     }
     if (g->has_post) {
         if (g->resets)

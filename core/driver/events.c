@@ -50,10 +50,10 @@ int dq__events_layout(dq_system_t *sys)
     for (size_t i = 0; i < sys->n_modules; ++i) {
         const dq_module_desc_t *md = &sys->modules[i];
         ev->first[i] = e;
-        ev->handlers |= md->n_events && md->handle_event;
         for (size_t k = 0; k < md->n_events; ++k, ++e) {
             ev->module[e] = i;
             ev->desc[e] = &md->events[k];
+            ev->handlers |= (md->events[k].flags & DQ_EVENT_RESET) != 0;
         }
     }
     return DQ_OK;
@@ -283,6 +283,13 @@ static int events_hermite(dq__lane_group_t *lg, const double *theta, double *out
     return DQ_OK;
 }
 
+/* Lane `from` of a block vector set into lane `to`. */
+static void events_lane_dup(double *v, size_t rows, size_t units, size_t from, size_t to)
+{
+    for (size_t k = 0; k < rows; ++k)
+        v[k * units + to] = v[k * units + from];
+}
+
 /* Saves or restores the lanes of the block other than `keep` (y, f, state, aux). */
 static void events_block_save(dq__lane_group_t *lg)
 {
@@ -385,6 +392,14 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
         if ((rc = dq__driver_eval(lg, t, lg->snap_y, lg->fa, NULL)) ||
             (rc = dq__driver_eval(lg, t + h, lg->ysave, lg->fb, NULL)))
             return rc;
+        /* Those two count for the units that crossed, not for their neighbours. */
+        lg->n_eval -= 2;
+        for (size_t u = 0; u < units; ++u) {
+            int crossed = 0;
+            for (size_t e = 0; e < n_ev; ++e)
+                crossed |= lg->cross[e * units + u];
+            sys->unit_fev[unit0 + u] += crossed ? 2 : 0;
+        }
         for (size_t u = 0; u < units; ++u) {
             lg->E[u] = h; /* the interpolant's step */
             lg->lane_t[u] = t;
@@ -395,7 +410,7 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
         for (size_t u = 0; u < units; ++u) {
             double th_h = 2.0;
             for (size_t e = 0; e < n_ev; ++e)
-                if (lg->cross[e * units + u] && sys->modules[sys->ev.module[e]].handle_event)
+                if (lg->cross[e * units + u] && (sys->ev.desc[e]->flags & DQ_EVENT_RESET))
                     th_h = fmin(th_h, lg->thi[e * units + u]);
             lg->theta[u] = th_h <= 1.0 ? th_h : 1.0;
             for (size_t e = 0; e < n_ev; ++e) {
@@ -403,7 +418,7 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
                 lg->fired[x] = 0;
                 if (!lg->cross[x] || lg->thi[x] > th_h)
                     continue;
-                const int handled = sys->modules[sys->ev.module[e]].handle_event != NULL;
+                const int handled = (sys->ev.desc[e]->flags & DQ_EVENT_RESET) != 0;
                 lg->fired[x] = handled && lg->thi[x] == th_h;
                 if ((rc = dq__events_record(lg, e, u, t + lg->thi[x] * h)))
                     return rc;
@@ -415,7 +430,10 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
             return rc;
         unsigned char *todo = lg->acc;
         memcpy(todo, lg->act, units);
-        for (size_t u = 0; u < units; ++u) {
+        /* Padding lanes copy the last real unit: they get its result, not a step of their
+         * own. */
+        const size_t live = ctx->live;
+        for (size_t u = 0; u < live; ++u) {
             if (!todo[u])
                 continue;
             /* Only this lane's fired events are handled now. */
@@ -431,6 +449,18 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
                     lg->fired[e * units + v] = lg->gmid[e * units + v] != 0.0;
             if (rc)
                 return rc;
+        }
+        if (live < units && todo[live - 1]) {
+            const size_t nsv = ctx->state ? ctx->state_len / units : 0;
+            for (size_t u = live; u < units; ++u) {
+                events_lane_dup(ctx->y, ctx->comps, units, live - 1, u);
+                events_lane_dup(ctx->f, ctx->comps, units, live - 1, u);
+                if (nsv)
+                    events_lane_dup(ctx->state, nsv, units, live - 1, u);
+                for (size_t s = 0; s < sys->n_states; ++s)
+                    if (sys->state_group[s] < 0)
+                        sys->aux[s][unit0 + u] = sys->aux[s][unit0 + live - 1];
+            }
         }
         dq__driver_view(lg, t + h, ctx->y, lg->fa, NULL);
         if ((rc = dq__events_eval(lg, lg->gnew)))
@@ -464,7 +494,7 @@ int dq__events_fixed_linear(dq__lane_group_t *lg, double t, double h)
                 const double a = sys->ev.gprev[e * sys->capacity + unit0 + u], b = lg->gnew[x];
                 if ((rc = dq__events_record(lg, e, u, t + h * (a / (a - b)))))
                     return rc;
-                if (sys->modules[sys->ev.module[e]].handle_event) {
+                if ((sys->ev.desc[e]->flags & DQ_EVENT_RESET)) {
                     lg->fired[x] = 1;
                     lg->act[u] = 1;
                     any_handled = 1;

@@ -273,12 +273,8 @@ static int validate_events(const validate_model_t *v, const dq_module_desc_t *mo
     const char *who = v->who, *src = v->source;
     char field[400];
     int rc;
-    if (!md->n_events) {
-        if (md->handle_event)
-            return dq_error_set(err, DQ_EDESC, src, "%s: %s has handle_event but no events.", who,
-                                what);
+    if (!md->n_events)
         return DQ_OK;
-    }
     if (!md->events)
         return dq_error_set(err, DQ_EDESC, src,
                             "%s: %s declares %zu events but its event table is NULL.", who, what,
@@ -308,6 +304,11 @@ static int validate_events(const validate_model_t *v, const dq_module_desc_t *mo
                                 "%s: event '%s' has direction %d; use DQ_EVENT_UP (1), "
                                 "DQ_EVENT_DOWN (-1) or DQ_EVENT_EITHER (0).",
                                 who, e->name, e->direction);
+        if ((e->flags & DQ_EVENT_RESET) && !md->handle_event)
+            return dq_error_set(err, DQ_EDESC, src,
+                                "%s: event '%s' is DQ_EVENT_RESET but %s has no handle_event to "
+                                "apply it.",
+                                who, e->name, what);
         for (size_t j = 0; j <= i; ++j)
             for (size_t q = 0; q < (j == i ? k : mods[j].n_events); ++q)
                 if (strcmp(mods[j].events[q].name, e->name) == 0)

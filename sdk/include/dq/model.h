@@ -69,7 +69,11 @@ enum dq_event_direction {
 enum dq_event_flags {
     /* The event is a spike: the host records its time per unit (dqhost run --spikes) and
      * the summary's firing rates come from these records. */
-    DQ_EVENT_SPIKE = 1u << 0
+    DQ_EVENT_SPIKE = 1u << 0,
+    /* The event changes states: the module's handle_event applies it (required), the step
+     * ends at the event and the solver restarts there. Without it, an event only records
+     * its time and the step goes on. */
+    DQ_EVENT_RESET = 1u << 1
 };
 
 /* One event of a module (element struct: no header, frozen for ABI 2.x from 2.2). */
@@ -172,14 +176,15 @@ typedef struct dq_module_desc {
      * the end of every step and, where an event function crossed zero in its direction,
      * locates the crossing inside the step (from the solver's continuous extension in
      * adaptive runs, a cubic Hermite interpolant between the step's end points in
-     * fixed-step runs), sets the lane's states to their values at that time and, when the
-     * module has handle_event, calls it there and restarts the solver for those lanes (its
-     * reset: FSAL stages and history are dropped). The lane then continues from the
-     * event's time. Events without handle_event only record their time. */
+     * fixed-step runs). For an event flagged DQ_EVENT_RESET it sets the lane's states to
+     * their values at that time, calls handle_event there (v->fired says which events of
+     * which lanes) and restarts the solver for those lanes (its reset: FSAL stages and
+     * history are dropped); the lane then continues from the event's time. Other events
+     * only record their time. */
     const dq_event_desc_t *events;
     size_t n_events;
     dq_module_fn event;        /* v->event[e][i] = event function e of lane i */
-    dq_module_fn handle_event; /* applies the fired events (v->fired), or NULL */
+    dq_module_fn handle_event; /* applies the fired DQ_EVENT_RESET events (v->fired) */
 } dq_module_desc_t;
 
 /* A parameter, bound by the host into the model's instance struct at `offset` (the
