@@ -223,9 +223,9 @@ START_TEST(test_events_lif_spike_times_match_the_closed_form_with_dopri5)
     ck_assert(dq_system_adaptive(sys));
     ck_assert_uint_eq(dq_system_event_count(sys), 2);
     ck_assert_str_eq(dq_system_event_name(sys, 0), "spike");
-    ck_assert_uint_eq(dq_system_event_flags(sys, 0), DQ_EVENT_SPIKE);
+    ck_assert_uint_eq(dq_system_event_flags(sys, 0), DQ_EVENT_SPIKE | DQ_EVENT_RESET);
     ck_assert_str_eq(dq_system_event_name(sys, 1), "refractory_end");
-    ck_assert_uint_eq(dq_system_event_flags(sys, 1), 0);
+    ck_assert_uint_eq(dq_system_event_flags(sys, 1), DQ_EVENT_RESET);
     spikes_t s = {0};
     run_for(sys, (uint64_t)(t_end / c.dt), &s);
     double first, isi, mean;
@@ -466,6 +466,8 @@ START_TEST(test_events_hh_event_without_a_handler_leaves_the_trajectory_alone)
         c.desc = hh_without_events();
         dq_system_t *without = run_new(&c);
         ck_assert_uint_eq(dq_system_event_count(with), 1);
+        ck_assert_str_eq(dq_system_event_name(with, 0), "spike");
+        ck_assert_uint_eq(dq_system_event_flags(with, 0), DQ_EVENT_SPIKE); /* no reset */
         ck_assert_uint_eq(dq_system_event_count(without), 0);
         spikes_t s = {0};
         const uint64_t samples = (uint64_t)llround(50.0 / dts[k]);

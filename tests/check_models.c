@@ -920,7 +920,7 @@ START_TEST(test_models_izhikevich_resets_at_the_crossing_and_spikes)
     ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
     ck_assert_uint_eq(dq_system_event_count(sys), 1);
     ck_assert_str_eq(dq_system_event_name(sys, 0), "spike");
-    ck_assert_uint_eq(dq_system_event_flags(sys, 0), DQ_EVENT_SPIKE);
+    ck_assert_uint_eq(dq_system_event_flags(sys, 0), DQ_EVENT_SPIKE | DQ_EVENT_RESET);
     double vmax = -INFINITY, v_prev = dq_system_value(sys, 0, 0);
     double u_prev = dq_system_value(sys, 1, 0);
     int rc = DQ_OK, spikes = 0, bad_resets = 0;
@@ -951,7 +951,7 @@ START_TEST(test_models_izhikevich_event_is_v_minus_30_mV_and_resets_only_fired_l
     ck_assert_uint_eq(md->n_events, 1);
     ck_assert_str_eq(md->events[0].name, "spike");
     ck_assert_int_eq(md->events[0].direction, DQ_EVENT_UP);
-    ck_assert_uint_eq(md->events[0].flags, DQ_EVENT_SPIKE);
+    ck_assert_uint_eq(md->events[0].flags, DQ_EVENT_SPIKE | DQ_EVENT_RESET);
     /* The event replaces the reset after the step. */
     ck_assert_ptr_null(md->post_integral);
     ck_assert_uint_eq(md->flags & DQ_MODULE_RESETS, 0);
@@ -1061,10 +1061,10 @@ START_TEST(test_models_lif_events_reset_hold_for_t_ref_and_free_at_its_end)
     ck_assert_uint_eq(md->n_events, 2);
     ck_assert_str_eq(md->events[LIF_E_SPIKE].name, "spike");
     ck_assert_int_eq(md->events[LIF_E_SPIKE].direction, DQ_EVENT_UP);
-    ck_assert_uint_eq(md->events[LIF_E_SPIKE].flags, DQ_EVENT_SPIKE);
+    ck_assert_uint_eq(md->events[LIF_E_SPIKE].flags, DQ_EVENT_SPIKE | DQ_EVENT_RESET);
     ck_assert_str_eq(md->events[LIF_E_END].name, "refractory_end");
     ck_assert_int_eq(md->events[LIF_E_END].direction, DQ_EVENT_UP);
-    ck_assert_uint_eq(md->events[LIF_E_END].flags, 0);
+    ck_assert_uint_eq(md->events[LIF_E_END].flags, DQ_EVENT_RESET);
     ck_assert_uint_eq(md->flags & DQ_MODULE_RESETS, 0); /* post_integral resets nothing */
 
     double n = 5;

@@ -2,10 +2,11 @@
 /* izhikevich.c -- Izhikevich (2003) neuron v' = 0.04 v^2 + 5 v + 140 - u + I, u' = a (b v - u),
  * with the reset v <- c, u <- u + d when v crosses 30 mV upward. Time in ms. A population of n
  * units; the input I may differ per unit.
- * The reset is the "spike" event (ABI 2.2): the host locates the crossing inside the step
- * (from the solver's continuous extension, or a cubic Hermite interpolant between the step's
- * ends), applies handle_event there and lets the unit go on from that time, so spike times
- * are not rounded to the step and v never goes past the peak into its blow-up. */
+ * The reset is the "spike" event (ABI 2.2, DQ_EVENT_RESET): the host locates the crossing
+ * inside the step (from the solver's continuous extension, or a cubic Hermite interpolant
+ * between the step's ends), applies handle_event there and lets the unit go on from that
+ * time, so spike times are not rounded to the step and v never goes past the peak into its
+ * blow-up. */
 #include <stddef.h>
 #include <stdio.h>
 
@@ -125,7 +126,7 @@ static const dq_state_desc_t izhikevich_states[] = {
 static const dq_event_desc_t izhikevich_events[] = {
     {.name = "spike",
      .direction = DQ_EVENT_UP,
-     .flags = DQ_EVENT_SPIKE,
+     .flags = DQ_EVENT_SPIKE | DQ_EVENT_RESET,
      .doc = "v crosses 30 mV upward: v = c, u += d"},
 };
 

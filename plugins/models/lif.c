@@ -10,7 +10,8 @@
  * have without threshold. A deterministic solver gets no diffusion slot and runs the
  * equation without noise.
  *
- * Events (ABI 2.2): the host locates both inside the step and calls handle_event there.
+ * Events (ABI 2.2), both DQ_EVENT_RESET: the host locates them inside the step, calls
+ * handle_event there and restarts the solver (V' jumps at each: from the leak to 0, and back).
  *  - "spike" (V - V_th upward, a DQ_EVENT_SPIKE): V <- V_reset, spikes += 1 and, when
  *    t_ref > 0, the unit turns refractory until refractory_end = t + t_ref.
  *  - "refractory_end" (t - refractory_end upward, while refractory): the unit is free again.
@@ -218,11 +219,11 @@ static const dq_state_desc_t lif_states[] = {
 static const dq_event_desc_t lif_events[] = {
     {.name = "spike",
      .direction = DQ_EVENT_UP,
-     .flags = DQ_EVENT_SPIKE,
+     .flags = DQ_EVENT_SPIKE | DQ_EVENT_RESET,
      .doc = "V crosses V_th upward: V = V_reset, refractory for t_ref"},
     {.name = "refractory_end",
      .direction = DQ_EVENT_UP,
-     .flags = 0,
+     .flags = DQ_EVENT_RESET,
      .doc = "the refractory period is over: V is free again"},
 };
 
