@@ -159,8 +159,8 @@ static const model_case_t model_cases[] = {
       {"V0", -65, "mV", 0},
       POP_N},
      10,
-     {"V", "spikes", "refractory"},
-     3,
+     {"V", "spikes", "refractory", "refractory_end"},
+     4,
      1},
     {"ou",
      {{"theta", 1, "1/s", 0},
@@ -245,6 +245,7 @@ static const flags_case_t flags_cases[] = {
     {"lif", "ms", "V", DQ_STATE_DIFFUSION | DQ_STATE_ADDITIVE},
     {"lif", "ms", "spikes", DQ_STATE_AUX | DQ_STATE_COUNT},
     {"lif", "ms", "refractory", DQ_STATE_AUX},
+    {"lif", "ms", "refractory_end", DQ_STATE_AUX},
     {"ou", "s", "x", DQ_STATE_DIFFUSION | DQ_STATE_ADDITIVE},
     {"gbm", "s", "x", DQ_STATE_DIFFUSION},
 };
@@ -322,7 +323,8 @@ START_TEST(test_models_initial_values_after_prepare_follow_the_parameters)
     } else if (strcmp(name, "fitzhugh_nagumo") == 0) {
         init[0] = -1, init[1] = 1;
     } else if (strcmp(name, "lif") == 0) {
-        init[0] = -65, init[1] = 0, init[2] = 0; /* V, spikes, refractory */
+        /* V, spikes, refractory, refractory_end (t0: no period yet) */
+        init[0] = -65, init[1] = 0, init[2] = 0, init[3] = 0;
     } else if (strcmp(name, "ou") == 0) {
         init[0] = 1;
     } else {
@@ -450,6 +452,7 @@ END_TEST
 #define MAX_UNITS 8 /* whole lanes: a population of up to 8 units is one padded block */
 #define MAX_MODULES 2
 #define MAX_VARS MAX_STATES
+#define MAX_EVENTS 4
 
 /* A model instance with hand-built views laid out as the host lays them out. The test keeps
  * model-wide tables (states numbered over the modules in order, as dq_system numbers them):
@@ -465,6 +468,7 @@ typedef struct bench {
     uint32_t flags[MAX_STATES];
     const char *names[MAX_STATES];
     size_t first[MAX_MODULES]; /* each module's first state in the model-wide numbering */
+    size_t first_event[MAX_MODULES], n_events; /* events likewise, numbered over the modules */
     double value[MAX_STATES][MAX_UNITS];
     double deriv[MAX_STATES][MAX_UNITS];
     double diff[MAX_STATES][MAX_UNITS];
@@ -472,6 +476,10 @@ typedef struct bench {
     double diag[MAX_STATES][MAX_UNITS];
     double per_unit[MAX_PARAMS][MAX_UNITS]; /* bound per-unit parameters, padded */
     unsigned char reset[MAX_UNITS];
+    double event[MAX_EVENTS][MAX_UNITS];        /* event functions (CALL_EVENT) */
+    unsigned char fired[MAX_EVENTS][MAX_UNITS]; /* what handle_event is told (CALL_HANDLE) */
+    double *event_tab[MAX_EVENTS];
+    const unsigned char *fired_tab[MAX_EVENTS];
     double *value_tab[MAX_STATES], *deriv_tab[MAX_STATES], *diff_tab[MAX_STATES];
     double *jac_tab[MAX_STATES * MAX_STATES], *diag_tab[MAX_STATES];
     char errbuf[256];
@@ -527,11 +535,18 @@ static void bench_init(bench_t *b, const char *model, const dq_param_arg_t *args
     for (size_t m = 0; b->desc->modules[m]; ++m) {
         ck_assert_uint_lt(m, MAX_MODULES);
         b->first[m] = b->n_states;
+        b->first_event[m] = b->n_events;
+        b->n_events += b->desc->modules[m]->n_events;
+        ck_assert_uint_le(b->n_events, MAX_EVENTS);
         for (size_t k = 0; k < b->desc->modules[m]->n_states; ++k) {
             ck_assert_uint_lt(b->n_states, MAX_STATES);
             b->names[b->n_states] = b->desc->modules[m]->states[k].name;
             b->flags[b->n_states++] = b->desc->modules[m]->states[k].flags;
         }
+    }
+    for (size_t e = 0; e < MAX_EVENTS; ++e) {
+        b->event_tab[e] = b->event[e];
+        b->fired_tab[e] = b->fired[e];
     }
     for (size_t s = 0; s < b->n_states; ++s) {
         const int aux = (b->flags[s] & DQ_STATE_AUX) != 0;
@@ -574,8 +589,9 @@ static size_t bench_state(const bench_t *b, const char *name)
 }
 
 /* Calls `which` callback of every module, parents first, each with its module-local view.
- * The reset flags are cleared before post_integral, as the host clears them. */
-enum bench_call { CALL_INIT, CALL_DERIV, CALL_JAC, CALL_DIAG, CALL_POST };
+ * The reset flags are cleared before post_integral, as the host clears them. CALL_EVENT
+ * fills b->event (model-wide event numbers); CALL_HANDLE tells handle_event b->fired. */
+enum bench_call { CALL_INIT, CALL_DERIV, CALL_JAC, CALL_DIAG, CALL_POST, CALL_EVENT, CALL_HANDLE };
 
 static void bench_call(bench_t *b, enum bench_call which)
 {
@@ -590,7 +606,9 @@ static void bench_call(bench_t *b, enum bench_call which)
                           : which == CALL_DERIV ? md->compute_derivative
                           : which == CALL_JAC   ? md->jacobian
                           : which == CALL_DIAG  ? md->jacobian_diag
-                                                : md->post_integral;
+                          : which == CALL_POST  ? md->post_integral
+                          : which == CALL_EVENT ? md->event
+                                                : md->handle_event;
         if (!fn)
             continue;
         size_t var[MAX_VARS], nv = 0;
@@ -619,6 +637,8 @@ static void bench_call(bench_t *b, enum bench_call which)
         v.jacobian_diag = which == CALL_DIAG ? diag : NULL;
         v.n_vars = nv;
         v.reset = which == CALL_POST && (md->flags & DQ_MODULE_RESETS) ? b->reset : NULL;
+        v.event = which == CALL_EVENT ? b->event_tab + b->first_event[m] : NULL;
+        v.fired = which == CALL_HANDLE ? b->fired_tab + b->first_event[m] : NULL;
         ck_assert_int_eq(fn(&v), DQ_OK);
     }
 }
@@ -888,13 +908,19 @@ END_TEST
 
 /* ---- Izhikevich ----------------------------------------------------------------------------- */
 
-START_TEST(test_models_izhikevich_resets_after_every_step_and_spikes)
+/* The reset is an event applied at the located crossing, after which the unit goes on for
+ * the rest of the step: no v at or above the peak is seen after a step, and each spike shows
+ * as a drop of v with the jump d = 8 of u. */
+START_TEST(test_models_izhikevich_resets_at_the_crossing_and_spikes)
 {
     dq_error_t err = {0};
     dq_system_t *sys = dq_system_new(model_desc("izhikevich"), NULL, 0, &err);
     ck_assert_ptr_nonnull(sys);
     dq_system_set_solver(sys, euler(), &err);
     ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
+    ck_assert_uint_eq(dq_system_event_count(sys), 1);
+    ck_assert_str_eq(dq_system_event_name(sys, 0), "spike");
+    ck_assert_uint_eq(dq_system_event_flags(sys, 0), DQ_EVENT_SPIKE | DQ_EVENT_RESET);
     double vmax = -INFINITY, v_prev = dq_system_value(sys, 0, 0);
     double u_prev = dq_system_value(sys, 1, 0);
     int rc = DQ_OK, spikes = 0, bad_resets = 0;
@@ -902,7 +928,7 @@ START_TEST(test_models_izhikevich_resets_after_every_step_and_spikes)
         rc = dq_system_step(sys, &err);
         const double v = dq_system_value(sys, 0, 0), u = dq_system_value(sys, 1, 0);
         vmax = fmax(vmax, v);
-        if (v == -65.0 && v_prev > -60.0) { /* reset to c */
+        if (v < v_prev - 30.0) { /* reset to c = -65 within the step */
             spikes++;
             /* u jumped by d = 8, less what a(bv - u) moved it in one step. */
             bad_resets += fabs(u - u_prev - 8.0) > 0.5;
@@ -914,12 +940,21 @@ START_TEST(test_models_izhikevich_resets_after_every_step_and_spikes)
     ck_assert_msg(vmax < 30.0, "v reached %g mV after a step", vmax);
     ck_assert_msg(spikes >= 3, "%d spikes in 100 ms", spikes);
     ck_assert_int_eq(bad_resets, 0);
+    ck_assert_uint_eq(dq_system_event_fired(sys, 0, 0), (uint64_t)spikes);
     dq_system_free(sys);
 }
 END_TEST
 
-START_TEST(test_models_izhikevich_reset_applies_only_where_v_reached_30_mV)
+START_TEST(test_models_izhikevich_event_is_v_minus_30_mV_and_resets_only_fired_lanes)
 {
+    const dq_module_desc_t *md = model_desc("izhikevich")->modules[0];
+    ck_assert_uint_eq(md->n_events, 1);
+    ck_assert_str_eq(md->events[0].name, "spike");
+    ck_assert_int_eq(md->events[0].direction, DQ_EVENT_UP);
+    ck_assert_uint_eq(md->events[0].flags, DQ_EVENT_SPIKE | DQ_EVENT_RESET);
+    /* The event replaces the reset after the step. */
+    ck_assert_ptr_null(md->post_integral);
+    ck_assert_uint_eq(md->flags & DQ_MODULE_RESETS, 0);
     double n = 4;
     dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
     bench_t *b = malloc(sizeof *b);
@@ -927,13 +962,18 @@ START_TEST(test_models_izhikevich_reset_applies_only_where_v_reached_30_mV)
     const double v[4] = {29.999, 30.0, 45.0, -70.0}, u[4] = {1, 2, 3, 4};
     for (size_t i = 0; i < 4; ++i)
         b->value[0][i] = v[i], b->value[1][i] = u[i];
-    bench_call(b, CALL_POST);
-    const double v_after[4] = {29.999, -65, -65, -70}, u_after[4] = {1, 10, 11, 4};
+    bench_call(b, CALL_EVENT);
+    for (size_t i = 0; i < 4; ++i)
+        ck_assert_double_eq(b->event[0][i], v[i] - 30.0);
+    /* The host says which lanes fired; only those are reset (lane 2 is above the peak but
+     * did not fire: a crossing is the host's to locate). */
+    const unsigned char fired[4] = {0, 1, 0, 1};
+    memcpy(b->fired[0], fired, sizeof fired);
+    bench_call(b, CALL_HANDLE);
+    const double v_after[4] = {29.999, -65, 45, -65}, u_after[4] = {1, 10, 3, 12};
     for (size_t i = 0; i < 4; ++i) {
         ck_assert_double_eq(b->value[0][i], v_after[i]);
         ck_assert_double_eq(b->value[1][i], u_after[i]);
-        /* The lanes it reset are marked, so a solver can drop what it kept of them. */
-        ck_assert_uint_eq(b->reset[i], v_after[i] != v[i]);
     }
     bench_cleanup(b);
     free(b);
@@ -990,9 +1030,10 @@ START_TEST(test_models_lif_spike_count_follows_the_analytic_interspike_interval)
     const double count = lif_run(names[_i], 2.0, dt, 100000, t_spike, &V_end);
     ck_assert_msg(fabs(count - 1000.0 / isi) <= 1.0, "%s: %g spikes, 1000/ISI = %g", names[_i],
                   count, 1000.0 / isi);
-    /* A spike is seen at the end of the step that crosses, up to one step late (Euler's
-     * crossing is also 0.007 ms early: its rate is (1/tau_m)(1 + dt/(2 tau_m)) to first
-     * order), and the refractory period holds V for t_ref / dt steps exactly. */
+    /* The count goes up in the step that crosses, seen here at its end, up to one step
+     * late (Euler's crossing is also 0.007 ms early: its rate is (1/tau_m)(1 + dt/(2 tau_m))
+     * to first order); the reset is at the located crossing and the refractory period
+     * lasts t_ref exactly (the spike times themselves: check_events). */
     ck_assert_msg(fabs(t_spike[0] - rise) <= 1.5 * dt, "%s: first spike at %.6f ms, analytic %.6f",
                   names[_i], t_spike[0], rise);
     ck_assert_msg(fabs(t_spike[1] - t_spike[0] - isi) <= 1.5 * dt,
@@ -1010,37 +1051,102 @@ START_TEST(test_models_lif_below_the_threshold_gap_never_fires)
 }
 END_TEST
 
-START_TEST(test_models_lif_resets_at_threshold_and_holds_while_refractory)
+/* lif's states and events, model-wide. */
+enum { LIF_V, LIF_SPIKES, LIF_REFR, LIF_REFR_END };
+enum { LIF_E_SPIKE, LIF_E_END };
+
+START_TEST(test_models_lif_events_reset_hold_for_t_ref_and_free_at_its_end)
 {
+    const dq_module_desc_t *md = model_desc("lif")->modules[0];
+    ck_assert_uint_eq(md->n_events, 2);
+    ck_assert_str_eq(md->events[LIF_E_SPIKE].name, "spike");
+    ck_assert_int_eq(md->events[LIF_E_SPIKE].direction, DQ_EVENT_UP);
+    ck_assert_uint_eq(md->events[LIF_E_SPIKE].flags, DQ_EVENT_SPIKE | DQ_EVENT_RESET);
+    ck_assert_str_eq(md->events[LIF_E_END].name, "refractory_end");
+    ck_assert_int_eq(md->events[LIF_E_END].direction, DQ_EVENT_UP);
+    ck_assert_uint_eq(md->events[LIF_E_END].flags, DQ_EVENT_RESET);
+    ck_assert_uint_eq(md->flags & DQ_MODULE_RESETS, 0); /* post_integral resets nothing */
+
     double n = 5;
     dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
     bench_t *b = malloc(sizeof *b);
     bench_init(b, "lif", args, 1);
     bench_call(b, CALL_INIT);
-    /* At threshold; just below; refractory; refractory for about one step more; free. */
-    const double V[5] = {-50.0, -50.001, -64.0, -65.0, -60.0};
-    const double refr[5] = {0, 0, 0.5, b->view.dt * (1 + 1e-12), 0};
+    b->view.t = 3.0;
+    /* At threshold; just below; refractory until 3.5; refractory until 3.001; free. */
+    const double V[5] = {-50.0, -50.001, -65.0, -65.0, -60.0};
+    const double refr[5] = {0, 0, 0.5, 1e-3, 0}, refr_end[5] = {0, 0, 3.5, 3.001, 0};
     for (size_t i = 0; i < 5; ++i)
-        b->value[0][i] = V[i], b->value[2][i] = refr[i];
+        b->value[LIF_V][i] = V[i], b->value[LIF_REFR][i] = refr[i],
+        b->value[LIF_REFR_END][i] = refr_end[i];
     bench_call(b, CALL_DERIV);
-    ck_assert_double_eq(b->deriv[0][2], 0.0); /* exact: held */
-    ck_assert_double_eq(b->deriv[0][3], 0.0);
-    ck_assert_double_eq_tol(b->deriv[0][4], (-5.0 + 20.0) / 10.0, 1e-15); /* -(V-E_L) + R I */
-    bench_call(b, CALL_POST);
+    ck_assert_double_eq(b->deriv[LIF_V][2], 0.0); /* exact: held */
+    ck_assert_double_eq(b->deriv[LIF_V][3], 0.0);
+    ck_assert_double_eq_tol(b->deriv[LIF_V][4], (-5.0 + 20.0) / 10.0, 1e-15); /* -(V-E_L) + R I */
+    /* V - V_th, and t - refractory_end while refractory (-1 ms when free: no crossing). */
+    bench_call(b, CALL_EVENT);
+    for (size_t i = 0; i < 5; ++i) {
+        ck_assert_double_eq(b->event[LIF_E_SPIKE][i], V[i] + 50.0);
+        ck_assert_double_eq(b->event[LIF_E_END][i], refr[i] > 0 ? 3.0 - refr_end[i] : -1.0);
+    }
+    /* Unit 0 spikes, unit 3's period ends, at t = 3 (the host's located times). */
+    b->fired[LIF_E_SPIKE][0] = 1;
+    b->fired[LIF_E_END][3] = 1;
+    bench_call(b, CALL_HANDLE);
     const double V_after[5] = {-65, -50.001, -65, -65, -60};
     const double spikes_after[5] = {1, 0, 0, 0, 0};
-    const double refr_after[5] = {2.0, 0, 0.49, 0, 0};
+    const double refr_after[5] = {2.0, 0, 0.5, 0, 0}, end_after[5] = {5.0, 0, 3.5, 3.001, 0};
     for (size_t i = 0; i < 5; ++i) {
-        ck_assert_double_eq(b->value[0][i], V_after[i]);
-        ck_assert_double_eq(b->value[1][i], spikes_after[i]);
-        ck_assert_double_eq_tol(b->value[2][i], refr_after[i], 1e-15);
+        ck_assert_double_eq(b->value[LIF_V][i], V_after[i]);
+        ck_assert_double_eq(b->value[LIF_SPIKES][i], spikes_after[i]);
+        ck_assert_double_eq(b->value[LIF_REFR][i], refr_after[i]);
+        ck_assert_double_eq(b->value[LIF_REFR_END][i], end_after[i]);
     }
-    ck_assert_double_eq(b->value[2][3], 0.0); /* exact: snapped to 0 */
-    /* Marked reset: where V jumped (0 spiked, 2 was pulled back to V_reset) and where the
-     * refractory period ended (3): the right-hand side jumps at each. */
-    const unsigned char reset_after[5] = {1, 0, 1, 1, 0};
-    for (size_t i = 0; i < 5; ++i)
-        ck_assert_uint_eq(b->reset[i], reset_after[i]);
+    /* After a step to 3.25: the time left; the end event's function counts up to 0. */
+    b->view.t = 3.25;
+    bench_call(b, CALL_POST);
+    ck_assert_double_eq(b->value[LIF_REFR][0], 1.75);
+    ck_assert_double_eq(b->value[LIF_REFR][2], 0.25);
+    ck_assert_double_eq(b->value[LIF_REFR][3], 0.0);
+    ck_assert_double_eq(b->value[LIF_V][0], -65.0);
+    /* A step past the end keeps the unit refractory (time left > 0): the end event, which
+     * crossed in that step, frees it at 3.5, not the step. */
+    b->view.t = 3.75;
+    bench_call(b, CALL_POST);
+    ck_assert_double_gt(b->value[LIF_REFR][2], 0.0);
+    ck_assert_double_lt(b->value[LIF_REFR][2], 1e-300);
+    bench_call(b, CALL_EVENT);
+    ck_assert_double_eq(b->event[LIF_E_END][2], 0.25);
+    bench_call(b, CALL_DERIV);
+    ck_assert_double_eq(b->deriv[LIF_V][2], 0.0);
+    /* Lanes at their own times (an adaptive run): each uses its lane_t. */
+    const double lane_t[8] = {7.25, 0, 0, 0, 9.0, 0, 0, 0};
+    b->view.lane_t = lane_t;
+    memset(b->fired, 0, sizeof b->fired);
+    b->fired[LIF_E_SPIKE][4] = 1;
+    bench_call(b, CALL_HANDLE);
+    ck_assert_double_eq(b->value[LIF_REFR_END][4], 11.0);
+    ck_assert_double_eq(b->value[LIF_REFR][4], 2.0);
+    bench_call(b, CALL_EVENT);
+    ck_assert_double_eq(b->event[LIF_E_END][0], 7.25 - 5.0);
+    ck_assert_double_eq(b->event[LIF_E_END][4], -2.0);
+    bench_cleanup(b);
+
+    /* t_ref = 0: a spike resets V and counts, and the unit is free at once. */
+    double t_ref = 0;
+    dq_param_arg_t args0[] = {{"n", &n, 1, NULL}, {"t_ref", &t_ref, 1, NULL}};
+    bench_init(b, "lif", args0, 2);
+    bench_call(b, CALL_INIT);
+    b->value[LIF_V][0] = -49.0;
+    b->fired[LIF_E_SPIKE][0] = 1;
+    bench_call(b, CALL_HANDLE);
+    ck_assert_double_eq(b->value[LIF_V][0], -65.0);
+    ck_assert_double_eq(b->value[LIF_SPIKES][0], 1.0);
+    ck_assert_double_eq(b->value[LIF_REFR][0], 0.0);
+    bench_call(b, CALL_EVENT);
+    ck_assert_double_eq(b->event[LIF_E_END][0], -1.0);
+    bench_call(b, CALL_DERIV);
+    ck_assert_double_eq_tol(b->deriv[LIF_V][0], 2.0, 1e-15); /* R I / tau_m from E_L */
     bench_cleanup(b);
     free(b);
 }
@@ -1206,12 +1312,12 @@ Suite *models_suite(void)
     tcase_add_test(tc, test_models_hh_rates_are_finite_and_continuous_at_the_singular_points);
     tcase_add_test(tc, test_models_hh_fires_with_10_uA_injected);
     tcase_add_test(tc, test_models_hh_spikes_counts_the_upward_0_mV_crossings_of_V);
-    tcase_add_test(tc, test_models_izhikevich_resets_after_every_step_and_spikes);
-    tcase_add_test(tc, test_models_izhikevich_reset_applies_only_where_v_reached_30_mV);
+    tcase_add_test(tc, test_models_izhikevich_resets_at_the_crossing_and_spikes);
+    tcase_add_test(tc, test_models_izhikevich_event_is_v_minus_30_mV_and_resets_only_fired_lanes);
     tcase_add_loop_test(tc, test_models_lif_spike_count_follows_the_analytic_interspike_interval, 0,
                         2);
     tcase_add_test(tc, test_models_lif_below_the_threshold_gap_never_fires);
-    tcase_add_test(tc, test_models_lif_resets_at_threshold_and_holds_while_refractory);
+    tcase_add_test(tc, test_models_lif_events_reset_hold_for_t_ref_and_free_at_its_end);
     tcase_add_test(tc, test_models_lif_refuses_a_reset_at_or_above_threshold);
     tcase_add_test(tc, test_models_ou_drift_with_rk4_gives_the_exact_mean);
     tcase_add_test(tc, test_models_ou_writes_sigma_to_the_diffusion_slot_when_there_is_one);

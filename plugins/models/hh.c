@@ -14,6 +14,13 @@
  * the gates; module 1 ("gates") owns m, h, n and reads V. Each module writes its own
  * Jacobian rows; the host leaves the aux states' entries NULL.
  *
+ * The spike is also an event (ABI 2.2), "spike": V - 0 mV upward, a DQ_EVENT_SPIKE without
+ * handle_event, so the host records its time, located inside the step, and the trajectory
+ * goes on untouched (no reset, no solver restart). The `spikes` count is still kept by
+ * post_integral with the same test at the steps' ends, so it agrees with the event's count
+ * (in adaptive runs, because the host takes back what a rejected step wrote to aux states
+ * with the rest of the step); the event adds the time.
+ *
  * Speed: the unit loops are vectorised with glibc's vector exp/expm1 (<dq/simd.h>), and
  * each module also gives compute_derivative_diag, its derivative with the diagonal of its
  * Jacobian in the same pass (a gate's -(alpha + beta) comes with its rates). So
@@ -30,6 +37,7 @@
 enum { R_V, R_SPIKES, R_V_PREV, R_M, R_H, R_N };
 /* The gates' variables: their states, then V. */
 enum { G_M, G_H, G_N, G_V };
+enum { E_SPIKE };
 
 #define HH_SPIKE_LEVEL 0.0 /* mV: an upward crossing of it counts as a spike */
 
@@ -81,6 +89,17 @@ static int hh_post(const dq_view_t *v)
         spikes[i] += V_prev[i] < HH_SPIKE_LEVEL && V[i] >= HH_SPIKE_LEVEL ? 1.0 : 0.0;
         V_prev[i] = V[i];
     }
+    return DQ_OK;
+}
+
+/* The spike's event function, V - 0 mV. */
+static int hh_event(const dq_view_t *v)
+{
+    const double *restrict V = v->value[R_V];
+    double *restrict g = v->event[E_SPIKE];
+    DQ_SIMD_LOOP
+    for (size_t i = 0; i < v->units; ++i)
+        g[i] = V[i] - HH_SPIKE_LEVEL;
     return DQ_OK;
 }
 
@@ -325,6 +344,13 @@ static const dq_state_desc_t hh_states[] = {
      .flags = DQ_STATE_AUX},
 };
 
+static const dq_event_desc_t hh_events[] = {
+    {.name = "spike",
+     .direction = DQ_EVENT_UP,
+     .flags = DQ_EVENT_SPIKE,
+     .doc = "V crosses 0 mV upward (recorded, no reset)"},
+};
+
 static const dq_state_desc_t hh_gate_states[] = {
     {.name = "m", .unit = NULL, .doc = "sodium activation gate"},
     {.name = "h", .unit = NULL, .doc = "sodium inactivation gate"},
@@ -334,7 +360,8 @@ static const dq_state_desc_t hh_gate_states[] = {
 DQ_MODULE(hh_root, .name = "hh", .parent = -1, .states = hh_states, .n_states = DQ_COUNT(hh_states),
           .reads = DQ_READS("m", "h", "n"), .init_state = hh_init,
           .compute_derivative = hh_derivative, .post_integral = hh_post, .jacobian = hh_jacobian,
-          .jacobian_diag = hh_jacobian_diag, .compute_derivative_diag = hh_derivative_diag);
+          .jacobian_diag = hh_jacobian_diag, .compute_derivative_diag = hh_derivative_diag,
+          .events = hh_events, .n_events = DQ_COUNT(hh_events), .event = hh_event);
 
 DQ_MODULE(hh_gates, .name = "gates", .parent = 0, .states = hh_gate_states,
           .n_states = DQ_COUNT(hh_gate_states), .reads = DQ_READS("V"), .init_state = hh_gates_init,

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* izhikevich.c -- Izhikevich (2003) neuron v' = 0.04 v^2 + 5 v + 140 - u + I, u' = a (b v - u),
- * with the reset v <- c, u <- u + d where v >= 30 mV after a step. Time in ms. A population
- * of n units; the input I may differ per unit. */
+ * with the reset v <- c, u <- u + d when v crosses 30 mV upward. Time in ms. A population of n
+ * units; the input I may differ per unit.
+ * The reset is the "spike" event (ABI 2.2, DQ_EVENT_RESET): the host locates the crossing
+ * inside the step (from the solver's continuous extension, or a cubic Hermite interpolant
+ * between the step's ends), applies handle_event there and lets the unit go on from that
+ * time, so spike times are not rounded to the step and v never goes past the peak into its
+ * blow-up. */
 #include <stddef.h>
 #include <stdio.h>
 
 #include <dq/plugin.h>
 
 enum { S_V, S_U };
+enum { E_SPIKE };
 
 #define IZH_PEAK 30.0 /* mV: the spike cut-off */
 
@@ -46,19 +52,27 @@ static int izhikevich_derivative(const dq_view_t *v)
     return DQ_OK;
 }
 
-/* The reset, after the solver's step: selects instead of branches so the loop vectorises.
- * It changes both integrated states, so the lanes that spiked are marked reset. */
-static int izhikevich_post(const dq_view_t *v)
+/* The spike's event function, v - 30 mV. */
+static int izhikevich_event(const dq_view_t *v)
+{
+    const double *restrict vm = v->value[S_V];
+    double *restrict g = v->event[E_SPIKE];
+    for (size_t i = 0; i < v->units; ++i)
+        g[i] = vm[i] - IZH_PEAK;
+    return DQ_OK;
+}
+
+/* The reset of the lanes that spiked, at the located time: selects instead of branches so
+ * the loop vectorises. */
+static int izhikevich_handle_event(const dq_view_t *v)
 {
     const izhikevich_t *d = v->data;
     double *restrict vm = v->value[S_V];
     double *restrict u = v->value[S_U];
-    unsigned char *restrict reset = v->reset;
+    const unsigned char *restrict spiked = v->fired[E_SPIKE];
     const double c = d->c, dd = d->d;
     for (size_t i = 0; i < v->units; ++i) {
-        const int spike = vm[i] >= IZH_PEAK;
-        if (reset)
-            reset[i] |= (unsigned char)spike;
+        const int spike = spiked[i] != 0;
         vm[i] = spike ? c : vm[i];
         u[i] += spike ? dd : 0.0;
     }
@@ -109,11 +123,19 @@ static const dq_state_desc_t izhikevich_states[] = {
     {.name = "u", .unit = "mV/ms", .doc = "recovery variable"},
 };
 
-DQ_MODULE(izhikevich_root, .name = "izhikevich", .parent = -1, .flags = DQ_MODULE_RESETS,
-          .states = izhikevich_states, .n_states = DQ_COUNT(izhikevich_states),
-          .init_state = izhikevich_init, .compute_derivative = izhikevich_derivative,
-          .post_integral = izhikevich_post, .jacobian = izhikevich_jacobian,
-          .jacobian_diag = izhikevich_jacobian_diag);
+static const dq_event_desc_t izhikevich_events[] = {
+    {.name = "spike",
+     .direction = DQ_EVENT_UP,
+     .flags = DQ_EVENT_SPIKE | DQ_EVENT_RESET,
+     .doc = "v crosses 30 mV upward: v = c, u += d"},
+};
+
+DQ_MODULE(izhikevich_root, .name = "izhikevich", .parent = -1, .states = izhikevich_states,
+          .n_states = DQ_COUNT(izhikevich_states), .init_state = izhikevich_init,
+          .compute_derivative = izhikevich_derivative, .jacobian = izhikevich_jacobian,
+          .jacobian_diag = izhikevich_jacobian_diag, .events = izhikevich_events,
+          .n_events = DQ_COUNT(izhikevich_events), .event = izhikevich_event,
+          .handle_event = izhikevich_handle_event);
 
 static const dq_param_desc_t izhikevich_params[] = {
     {.name = "a",
@@ -157,7 +179,7 @@ static const dq_param_desc_t izhikevich_params[] = {
 
 DQ_MODEL(izhikevich_desc, .name = "izhikevich",
          .description = "Izhikevich neuron v' = 0.04 v^2 + 5 v + 140 - u + I, u' = a (b v - u); "
-                        "v >= 30 mV resets v = c, u += d.",
+                        "v crossing 30 mV resets v = c, u += d.",
          .params = izhikevich_params, .n_params = DQ_COUNT(izhikevich_params),
          .modules = DQ_LIST(dq_module_desc_t, &izhikevich_root), .data_size = sizeof(izhikevich_t),
          .time_unit = "ms");
