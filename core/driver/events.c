@@ -187,13 +187,16 @@ int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *
                         lg->cross[x] = 2;
                     } else {
                         /* Illinois: secant on the bracket, with the stale end's value halved
-                         * when the same side moved twice; bisection if the secant leaves
-                         * the bracket's inner 1%. */
+                         * when the same side moved twice; bisection if the secant leaves the
+                         * bracket. A point closer than half the tolerance to an end moves in
+                         * to that distance, so the bracket closes as soon as the secant has
+                         * converged instead of creeping in from one side. */
                         const double gl = lg->glo[x], gh = lg->ghi[x];
+                        const double w = hi - lo, tt = 0.5 * tol / h[u];
                         th = (lo * gh - hi * gl) / (gh - gl);
-                        const double w = hi - lo;
-                        if (!(th > lo + 0.01 * w && th < hi - 0.01 * w))
+                        if (!(th > lo && th < hi))
                             th = lo + 0.5 * w;
+                        th = th < lo + tt ? lo + tt : th > hi - tt ? hi - tt : th;
                         any = 1;
                     }
                 }
