@@ -469,7 +469,7 @@ START_TEST(test_event_times_do_not_depend_on_block_threads_or_neighbours)
 }
 END_TEST
 
-START_TEST(test_spikes_are_handed_out_only_up_to_the_sample_time)
+START_TEST(test_spikes_and_event_counts_go_only_up_to_the_sample_time)
 {
     double I = 1.5;
     dq_param_arg_t args[] = {{"I", &I, 1, NULL}};
@@ -486,6 +486,14 @@ START_TEST(test_spikes_are_handed_out_only_up_to_the_sample_time)
     for (size_t i = 0; i < n; ++i)
         ck_assert_double_le(sp[i].t, 11.0);
     ck_assert_uint_eq(dq_system_spikes_take(sys, sp, 8), 0);
+    /* The counts are those at the sample time too: "half" fires at 4.05 and 15.04. */
+    ck_assert_uint_eq(dq_system_event_fired(sys, 0, 0), 1);
+    ck_assert_uint_eq(dq_system_event_fired(sys, 1, 0), 1);
+    dq_error_t err = {0};
+    ck_assert_int_eq(dq_system_run(sys, 5, &err), DQ_OK);
+    ck_assert_uint_eq(dq_system_event_fired(sys, 1, 0), 2);
+    ck_assert_uint_eq(dq_system_spikes_take(sys, sp, 8), 1);
+    ck_assert_double_eq_tol(sp[0].t, 10.0 * log(1.5) + 10.0 * log(3.0), 1e-6);
     dq_system_free(sys);
 }
 END_TEST
@@ -564,7 +572,7 @@ Suite *adaptive_suite(void)
     tcase_add_test(tc, test_adaptive_event_times_match_the_closed_form_to_1e9);
     tcase_add_test(tc, test_fixed_step_events_are_located_on_the_hermite_interpolant);
     tcase_add_test(tc, test_event_times_do_not_depend_on_block_threads_or_neighbours);
-    tcase_add_test(tc, test_spikes_are_handed_out_only_up_to_the_sample_time);
+    tcase_add_test(tc, test_spikes_and_event_counts_go_only_up_to_the_sample_time);
     tcase_add_test(tc, test_registry_refuses_adaptive_solvers_without_their_fields);
     tcase_add_test(tc, test_registry_refuses_reset_events_without_a_handler);
     suite_add_tcase(s, tc);

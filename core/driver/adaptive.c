@@ -572,4 +572,6 @@ void dq__adaptive_lane_run(dq__lane_t *l)
             break;
         }
     }
+    if (!l->failed)
+        dq__events_count_ahead(l);
 }

@@ -49,6 +49,8 @@ int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *
 /* Calls handle_event of the group's modules for the lanes marked in lg->fired, at the
  * current view. */
 int dq__events_handle(dq__lane_group_t *lg);
+/* Counts the lane's events that the sample time has now passed. */
+void dq__events_count_ahead(dq__lane_t *l);
 /* Records a fired event of lane u at time t (a spike when the event is one). */
 int dq__events_record(dq__lane_group_t *lg, size_t e, size_t u, double t);
 /* Fixed steps: after the group's step from t over h (ctx->y new, lg->snap_y the old

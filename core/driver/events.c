@@ -247,7 +247,21 @@ int dq__events_record(dq__lane_group_t *lg, size_t e, size_t u, double t)
     dq__lane_t *l = lg->lane;
     dq_system_t *sys = l->sys;
     const size_t unit = lg->ctx.unit0 + u;
-    sys->ev.fired[e * sys->capacity + unit]++;
+    /* A step of an adaptive run may end past the sample time: its events count once the
+     * sample time passes them (dq__events_count_ahead), so counts are those at the sample. */
+    if (sys->ad.on && t > sys->t0 + (double)(l->run_from + l->run_steps) * sys->dt) {
+        if (l->n_ahead == l->cap_ahead) {
+            size_t cap = l->cap_ahead ? 2 * l->cap_ahead : 256;
+            dq_spike_t *p = realloc(l->ahead, cap * sizeof *p);
+            if (!p)
+                return dq_error_set(&l->err, DQ_ENOMEM, NULL, "out of memory for event times");
+            l->ahead = p;
+            l->cap_ahead = cap;
+        }
+        l->ahead[l->n_ahead++] = (dq_spike_t){.t = t, .unit = unit, .event = e};
+    } else {
+        sys->ev.fired[e * sys->capacity + unit]++;
+    }
     if (u >= lg->ctx.live || !(sys->ev.desc[e]->flags & DQ_EVENT_SPIKE))
         return DQ_OK;
     if (l->n_spk == l->cap_spk) {
@@ -528,4 +542,19 @@ int dq__events_fixed_linear(dq__lane_group_t *lg, double t, double h)
         memcpy(sys->ev.gprev + e * sys->capacity + unit0, lg->gnew + e * units,
                units * sizeof(double));
     return DQ_OK;
+}
+
+void dq__events_count_ahead(dq__lane_t *l)
+{
+    dq_system_t *sys = l->sys;
+    const double T = sys->t0 + (double)(l->run_from + l->run_steps) * sys->dt;
+    size_t keep = 0;
+    for (size_t i = 0; i < l->n_ahead; ++i) {
+        const dq_spike_t *a = &l->ahead[i];
+        if (a->t <= T)
+            sys->ev.fired[a->event * sys->capacity + a->unit]++;
+        else
+            l->ahead[keep++] = *a;
+    }
+    l->n_ahead = keep;
 }

@@ -249,6 +249,7 @@ void dq__lanes_stop(dq_system_t *sys)
             lanes_steps_free(&l->lg[gi]);
         }
         free(l->spk);
+        free(l->ahead);
         free(l->lg);
         dq__lane_views_free(l);
     }

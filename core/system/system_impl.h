@@ -159,6 +159,8 @@ struct dq__lane {
     dq__lane_group_t *lg;      /* [n_groups] */
     dq_spike_t *spk;           /* spikes located by this lane, not yet taken */
     size_t n_spk, cap_spk;
+    dq_spike_t *ahead; /* adaptive: events past the sample time, counted once it passes */
+    size_t n_ahead, cap_ahead;
     dq_error_t err;      /* scratch: the failure of the block being stepped */
     dq_error_t fail_err; /* the lane's earliest failure (step, then block) */
     int failed;

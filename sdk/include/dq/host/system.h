@@ -143,7 +143,9 @@ DQ_API size_t dq_system_event_count(const dq_system_t *sys);
 /* [borrowed: the model's static data] */
 DQ_API const char *dq_system_event_name(const dq_system_t *sys, size_t event);
 DQ_API uint32_t dq_system_event_flags(const dq_system_t *sys, size_t event);
-/* How often the event fired for the unit since prepare. */
+/* How often the event fired for the unit up to the current sample time (an adaptive step
+ * past the sample time may have located later ones already: they count from the sample
+ * that passes them). */
 DQ_API uint64_t dq_system_event_fired(const dq_system_t *sys, size_t event, size_t unit);
 
 /* One spike: an event with DQ_EVENT_SPIKE fired for `unit` at `t`. */
