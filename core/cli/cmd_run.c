@@ -110,18 +110,6 @@ fail:
     return NULL;
 }
 
-/* An error the host gave about a value from `where`: one from the spec is at a place in
- * it (the message already starts with the path), so the spec's file goes first. */
-static void run_error_where(const run_plan_t *p, const char *where, dq_error_t *err)
-{
-    if (where && where[0] == '.') {
-        dq_error_t e = {0};
-        dq_error_set_at(&e, err->code, DQ_PLACE_SPEC, NULL, "%s", err->message);
-        *err = e;
-    }
-    run_error(p, err);
-}
-
 /* Hands the step control to the system (before prepare). The plan's values were checked
  * when they were read, so only the state names can be wrong here. -1 after reporting. */
 static int run_apply_control(dq_system_t *sys, const run_plan_t *p)
@@ -142,7 +130,7 @@ static int run_apply_control(dq_system_t *sys, const run_plan_t *p)
     for (size_t i = 0; i < p->ctl.n_states; ++i)
         if (dq_system_set_state_atol(sys, p->ctl.states[i].state, p->ctl.states[i].value,
                                      p->ctl.states[i].where, &err)) {
-            run_error_where(p, p->ctl.states[i].where, &err);
+            run_error(p, &err);
             return -1;
         }
     if (p->ctl.fixed_step && dq_system_set_fixed_step(sys, 1, &err)) {

@@ -38,12 +38,15 @@ int dq_system_set_step_control(dq_system_t *sys, const dq_step_control_t *c, dq_
 int dq_system_set_state_atol(dq_system_t *sys, const char *state, double atol, const char *where,
                              dq_error_t *err)
 {
+    char wb[256];
+    const char *w = dq__where_prefix(where, wb, sizeof wb);
     if (sys->prepared)
         return dq_error_set(err, DQ_EUSAGE, NULL, "tolerances are set before prepare");
-    const char *pre = where ? where : "atol";
     if (!isfinite(atol) || atol <= 0)
-        return dq_error_set(err, DQ_EINVAL, where, "%s: the absolute tolerance must be > 0, got %g",
-                            pre, atol);
+        return dq__error_mark_where(err, where,
+                                    dq_error_set(err, DQ_EINVAL, NULL,
+                                                 "%sthe absolute tolerance must be > 0, got %g", w,
+                                                 atol));
     long s = dq_system_state_index(sys, state ? state : "");
     if (s < 0 || (sys->states[s]->flags & DQ_STATE_AUX)) {
         const char *names[256];
@@ -55,9 +58,10 @@ int dq_system_set_state_atol(dq_system_t *sys, const char *state, double atol, c
                                  .candidates = names,
                                  .n_candidates = n,
                                  .label = "Integrated states"};
-        return dq__error_unknown(err, DQ_EINVAL, where, &u,
-                                 "%s: model '%s' has no integrated state '%s'.", pre,
-                                 sys->model.name, state ? state : "");
+        return dq__error_mark_where(err, where,
+                                    dq__error_unknown(err, DQ_EINVAL, NULL, &u,
+                                                      "%smodel '%s' has no integrated state '%s'.",
+                                                      w, sys->model.name, state ? state : ""));
     }
     if (!sys->state_atol) {
         sys->state_atol = calloc(sys->n_states, sizeof *sys->state_atol);
