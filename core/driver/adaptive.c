@@ -446,25 +446,40 @@ static int adaptive_attempt(dq__lane_group_t *lg)
     /* The norm is NaN, hence infinite, where a new value is not finite. */
     dq__control_norm(&ad->ctl, lg->snap_y, ctx->y, lg->err, m, B, lg->E);
     dq__control_factors(&ad->ctl, lg->E, ad->E_prev + o, B, lg->fa, lg->fb);
+    /* The decisions of all lanes, branch-free so that the loop vectorises (the same
+     * arithmetic as dq__control_apply, which dqhost check uses); lanes not stepping keep
+     * everything. Then the rare failures, one lane at a time. */
+    const uint64_t nev = lg->n_eval;
+    const unsigned max_rej = ad->ctl.max_rejects;
+    int trouble = 0;
     for (size_t u = 0; u < B; ++u) {
-        lg->acc[u] = 0;
-        if (!lg->act[u])
-            continue;
-        ad->fev[o + u] += lg->n_eval;
-        double hn;
-        const double h = lg->lane_dt[u];
-        lg->acc[u] = (unsigned char)dq__control_apply(h, lg->E[u], lg->fa[u], lg->fb[u],
-                                                      &ad->E_prev[o + u], &lg->rejects[u], &hn);
+        const int act = lg->act[u] != 0, ok = act && lg->E[u] <= 1.0;
+        const double E = lg->E[u], h = lg->lane_dt[u];
+        const double hi = lg->rejects[u] ? 1.0 : DQ__CONTROL_FACMAX;
+        double fa = lg->fa[u] < DQ__CONTROL_FACMIN ? DQ__CONTROL_FACMIN : lg->fa[u];
+        fa = fa > hi ? hi : fa;
+        double fr = lg->fb[u] < DQ__CONTROL_FACMIN ? DQ__CONTROL_FACMIN : lg->fb[u];
+        fr = fr > 1.0 ? 1.0 : fr;
+        const double hn = h * (ok ? fa : fr);
+        const double ep = E > DQ__CONTROL_EPREV_MIN ? E : DQ__CONTROL_EPREV_MIN;
+        ad->E_prev[o + u] = ok ? ep : ad->E_prev[o + u];
+        const unsigned rj = ok ? 0u : lg->rejects[u] + 1u;
+        lg->rejects[u] = act ? rj : lg->rejects[u];
+        lg->acc[u] = (unsigned char)ok;
         lg->theta[u] = hn;
+        ad->fev[o + u] += act ? nev : 0;
+        ad->rej[o + u] += (uint64_t)(act && !ok);
+        ad->h[o + u] = act && !ok ? hn : ad->h[o + u];
         /* A controller asking for less than hmin (after a success or a failure) gives up. */
-        if (u < ctx->live &&
-            (lg->rejects[u] > ad->ctl.max_rejects || !(hn >= adaptive_hmin(sys, lg->lane_t[u]))))
-            return adaptive_fail(lg, u, !lg->acc[u] && lg->E[u] == INFINITY, hn);
-        if (lg->acc[u])
-            continue;
-        ad->rej[o + u]++;
-        ad->h[o + u] = hn;
+        const double at = lg->lane_t[u] < 0 ? -lg->lane_t[u] : lg->lane_t[u];
+        const double hmin =
+            ad->ctl.hmin > 0 ? ad->ctl.hmin : 1e-12 * (at > sys->dt ? at : sys->dt);
+        trouble |= act && (rj > max_rej || !(hn >= hmin));
     }
+    for (size_t u = 0; trouble && u < ctx->live; ++u)
+        if (lg->act[u] && (lg->rejects[u] > max_rej ||
+                           !(lg->theta[u] >= adaptive_hmin(sys, lg->lane_t[u]))))
+            return adaptive_fail(lg, u, !lg->acc[u] && lg->E[u] == INFINITY, lg->theta[u]);
     if (g->has_post) {
         if (g->resets)
             memset(l->reset, 0, B);
