@@ -194,7 +194,7 @@ START_TEST(test_adaptive_samples_come_from_the_continuous_extension_at_the_sampl
 }
 END_TEST
 
-START_TEST(test_adaptive_counts_accepted_rejected_steps_and_evaluations_per_unit)
+START_TEST(test_adaptive_counts_steps_evaluations_and_jacobians_per_unit)
 {
     /* FSAL pairs: dopri5 and tsit5 evaluate 6 times per attempt, bs3 3 times; the first
      * step costs 2 (the starting-step rule) and init 1. */
@@ -213,8 +213,17 @@ START_TEST(test_adaptive_counts_accepted_rejected_steps_and_evaluations_per_unit
                       "%s: %llu evaluations for %llu + %llu attempts", c.solver,
                       (unsigned long long)st.evaluations, (unsigned long long)st.accepted,
                       (unsigned long long)st.rejected);
+        ck_assert_uint_eq(st.jacobians, 0);
         dq_system_free(sys);
     }
+    /* The stiff method asks for one Jacobian per attempt. */
+    run_cfg_t c = {.model = "van_der_pol", .solver = "rosenbrock23", .rtol = 1e-6, .dt = 1.0};
+    dq_system_t *sys = run(&c, 10, 10);
+    dq_step_stats_t st;
+    ck_assert_int_eq(dq_system_unit_stats(sys, 0, &st), DQ_OK);
+    ck_assert_uint_gt(st.accepted, 10);
+    ck_assert_uint_eq(st.jacobians, st.accepted + st.rejected);
+    dq_system_free(sys);
 }
 END_TEST
 
@@ -561,7 +570,7 @@ Suite *adaptive_suite(void)
     tcase_add_test(tc, test_adaptive_unit_bits_do_not_depend_on_block_threads_neighbours_or_chunks);
     tcase_add_test(tc,
                    test_adaptive_samples_come_from_the_continuous_extension_at_the_sample_times);
-    tcase_add_test(tc, test_adaptive_counts_accepted_rejected_steps_and_evaluations_per_unit);
+    tcase_add_test(tc, test_adaptive_counts_steps_evaluations_and_jacobians_per_unit);
     tcase_add_test(tc, test_adaptive_error_shrinks_with_the_tolerance);
     tcase_add_test(tc, test_adaptive_solver_runs_at_fixed_steps_when_asked);
     tcase_add_test(tc, test_adaptive_refuses_sub_modules_with_their_own_solver);

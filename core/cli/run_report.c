@@ -66,17 +66,18 @@ static void run_spread_add(run_spread_t *s, double v, size_t u)
     s->hi = fmax(s->hi, v);
 }
 
-/* Work per unit of an error-controlled run: accepted, rejected, evaluations. */
-static void run_step_spread(const dq_system_t *sys, run_spread_t out[3])
+/* Work per unit of an error-controlled run: accepted, rejected, evaluations, Jacobians. */
+static void run_step_spread(const dq_system_t *sys, run_spread_t out[4])
 {
     size_t units = dq_system_units(sys);
-    memset(out, 0, 3 * sizeof *out);
+    memset(out, 0, 4 * sizeof *out);
     for (size_t u = 0; u < units; ++u) {
         dq_step_stats_t st = {0};
         dq_system_unit_stats(sys, u, &st);
         run_spread_add(&out[0], (double)st.accepted, u);
         run_spread_add(&out[1], (double)st.rejected, u);
         run_spread_add(&out[2], (double)st.evaluations, u);
+        run_spread_add(&out[3], (double)st.jacobians, u);
     }
 }
 
@@ -162,7 +163,7 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
                 dq_system_module_substeps(sys, i) == 1 ? "" : "s");
     }
     double sps = r->wall > 0 ? (double)r->steps / r->wall : 0.0;
-    run_spread_t st[3];
+    run_spread_t st[4];
     if (adaptive) {
         run_step_spread(sys, st);
         fprintf(out, "wall time %.3f s: %.4g samples/s, %.4g accepted unit-steps/s\n", r->wall, sps,
@@ -182,9 +183,13 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
         run_control_text(out, p);
         fprintf(out,
                 "steps per unit: accepted mean %.6g, min %.6g, max %.6g; rejected mean %.6g, "
-                "min %.6g, max %.6g; derivative evaluations mean %.6g, min %.6g, max %.6g\n",
+                "min %.6g, max %.6g; derivative evaluations mean %.6g, min %.6g, max %.6g",
                 st[0].mean, st[0].lo, st[0].hi, st[1].mean, st[1].lo, st[1].hi, st[2].mean,
                 st[2].lo, st[2].hi);
+        if (st[3].hi > 0)
+            fprintf(out, "; Jacobians mean %.6g, min %.6g, max %.6g", st[3].mean, st[3].lo,
+                    st[3].hi);
+        fputc('\n', out);
     }
     for (size_t e = 0; e < dq_system_event_count(sys); ++e) {
         if (!(dq_system_event_flags(sys, e) & DQ_EVENT_SPIKE))
@@ -258,12 +263,13 @@ static int run_summary_json_adaptive(json_t *doc, const dq_system_t *sys, const 
                 p->ctl.atol > 0 ? p->ctl.atol : RUN_DEFAULT_ATOL, "state_atol", states, "h0",
                 p->ctl.h0, "hmin", p->ctl.hmin, "hmax", p->ctl.hmax, "max_rejects",
                 (json_int_t)(p->ctl.max_rejects ? p->ctl.max_rejects : RUN_DEFAULT_MAX_REJECTS)));
-        run_spread_t st[3];
+        run_spread_t st[4];
         run_step_spread(sys, st);
-        bad |= json_object_set_new(doc, "steps_per_unit",
-                                   json_pack("{s:o, s:o, s:o}", "accepted", run_spread_json(&st[0]),
-                                             "rejected", run_spread_json(&st[1]), "evaluations",
-                                             run_spread_json(&st[2])));
+        bad |= json_object_set_new(
+            doc, "steps_per_unit",
+            json_pack("{s:o, s:o, s:o, s:o}", "accepted", run_spread_json(&st[0]), "rejected",
+                      run_spread_json(&st[1]), "evaluations", run_spread_json(&st[2]), "jacobians",
+                      run_spread_json(&st[3])));
     }
     json_t *counts = json_object(), *rates = json_object();
     for (size_t e = 0; counts && rates && e < dq_system_event_count(sys); ++e) {

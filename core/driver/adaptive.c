@@ -41,7 +41,8 @@ int dq__adaptive_layout(dq_system_t *sys, dq_error_t *err)
     sys->unit_fev = calloc(sys->capacity, sizeof *sys->unit_fev);
     sys->blk_acc = calloc(sys->n_blocks, sizeof *sys->blk_acc);
     sys->blk_fev = calloc(sys->n_blocks, sizeof *sys->blk_fev);
-    if (!sys->unit_acc || !sys->unit_fev || !sys->blk_acc || !sys->blk_fev)
+    sys->blk_jac = calloc(sys->n_blocks, sizeof *sys->blk_jac);
+    if (!sys->unit_acc || !sys->unit_fev || !sys->blk_acc || !sys->blk_fev || !sys->blk_jac)
         return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
     const dq__group_t *root = &sys->groups[sys->n_groups - 1];
     ad->on = root->lane_steps && !sys->fixed_step;
@@ -66,9 +67,10 @@ int dq__adaptive_layout(dq_system_t *sys, dq_error_t *err)
     ad->acc = calloc(cap, sizeof *ad->acc);
     ad->rej = calloc(cap, sizeof *ad->rej);
     ad->fev = calloc(cap, sizeof *ad->fev);
+    ad->jac = calloc(cap, sizeof *ad->jac);
     ad->yo = dq__alloc_doubles(m * cap);
     if (!ad->atol || !ad->t || !ad->t_last || !ad->h_last || !ad->h || !ad->E_prev ||
-        !ad->theta_ev || !ad->pending || !ad->acc || !ad->rej || !ad->fev || !ad->yo)
+        !ad->theta_ev || !ad->pending || !ad->acc || !ad->rej || !ad->fev || !ad->jac || !ad->yo)
         return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for %zu units", sys->units);
     for (size_t k = 0; k < m; ++k) {
         double a = sys->state_atol ? sys->state_atol[root->states[k]] : 0.0;
@@ -92,13 +94,15 @@ void dq__adaptive_free(dq_system_t *sys)
     free(ad->acc);
     free(ad->rej);
     free(ad->fev);
+    free(ad->jac);
     free(ad->yo);
     memset(ad, 0, sizeof *ad);
     free(sys->unit_acc);
     free(sys->unit_fev);
     free(sys->blk_acc);
     free(sys->blk_fev);
-    sys->unit_acc = sys->unit_fev = sys->blk_acc = sys->blk_fev = NULL;
+    free(sys->blk_jac);
+    sys->unit_acc = sys->unit_fev = sys->blk_acc = sys->blk_fev = sys->blk_jac = NULL;
 }
 
 /* Points the context at per-lane mode with the given start times and step sizes. */
@@ -428,6 +432,7 @@ static int adaptive_attempt(dq__lane_group_t *lg)
     adaptive_lanes(lg, lg->lane_t, lg->lane_dt);
     ctx->err = lg->err;
     lg->n_eval = 0;
+    lg->n_jac = 0;
     if (g->has_pre) {
         dq__driver_view(lg, 0.0, ctx->y, ctx->f, NULL);
         if ((rc = dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, pre_integral), "pre_integral",
@@ -468,17 +473,17 @@ static int adaptive_attempt(dq__lane_group_t *lg)
         lg->acc[u] = (unsigned char)ok;
         lg->theta[u] = hn;
         ad->fev[o + u] += act ? nev : 0;
+        ad->jac[o + u] += act ? lg->n_jac : 0;
         ad->rej[o + u] += (uint64_t)(act && !ok);
         ad->h[o + u] = act && !ok ? hn : ad->h[o + u];
         /* A controller asking for less than hmin (after a success or a failure) gives up. */
         const double at = lg->lane_t[u] < 0 ? -lg->lane_t[u] : lg->lane_t[u];
-        const double hmin =
-            ad->ctl.hmin > 0 ? ad->ctl.hmin : 1e-12 * (at > sys->dt ? at : sys->dt);
+        const double hmin = ad->ctl.hmin > 0 ? ad->ctl.hmin : 1e-12 * (at > sys->dt ? at : sys->dt);
         trouble |= act && (rj > max_rej || !(hn >= hmin));
     }
     for (size_t u = 0; trouble && u < ctx->live; ++u)
-        if (lg->act[u] && (lg->rejects[u] > max_rej ||
-                           !(lg->theta[u] >= adaptive_hmin(sys, lg->lane_t[u]))))
+        if (lg->act[u] &&
+            (lg->rejects[u] > max_rej || !(lg->theta[u] >= adaptive_hmin(sys, lg->lane_t[u]))))
             return adaptive_fail(lg, u, !lg->acc[u] && lg->E[u] == INFINITY, lg->theta[u]);
     if (g->has_post) {
         if (g->resets)

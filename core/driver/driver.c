@@ -216,6 +216,7 @@ void dq__lane_run(dq__lane_t *l)
         for (size_t gi = 0; gi < sys->n_groups; ++gi) {
             dq__driver_ctx_block(&l->lg[gi], b);
             l->lg[gi].n_eval = 0;
+            l->lg[gi].n_jac = 0;
         }
         uint64_t s;
         for (s = l->run_from; s < end; ++s) {
@@ -247,7 +248,9 @@ void dq__lane_run(dq__lane_t *l)
         }
         /* Work done, for dq_system_unit_stats. */
         sys->blk_acc[b] += s - l->run_from;
-        for (size_t gi = 0; gi < sys->n_groups; ++gi)
+        for (size_t gi = 0; gi < sys->n_groups; ++gi) {
             sys->blk_fev[b] += l->lg[gi].n_eval;
+            sys->blk_jac[b] += l->lg[gi].n_jac;
+        }
     }
 }

@@ -193,6 +193,7 @@ static int host_jacobian_into(dq_ctx_t *ctx, double t, const double *y, const do
 
 static int host_jacobian(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *J)
 {
+    host_lg(ctx)->n_jac++;
     int rc = host_jacobian_allowed(ctx);
     return rc ? rc : host_jacobian_into(ctx, t, y, fy, J);
 }
@@ -232,6 +233,7 @@ static int host_jacobian_diag_into(dq_ctx_t *ctx, double t, const double *y, con
 
 static int host_jacobian_diag(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *d)
 {
+    host_lg(ctx)->n_jac++;
     int rc = host_jacobian_allowed(ctx);
     return rc ? rc : host_jacobian_diag_into(ctx, t, y, fy, d);
 }

@@ -94,11 +94,13 @@ int dq_system_unit_stats(const dq_system_t *sys, size_t unit, dq_step_stats_t *o
         out->accepted = sys->ad.acc[unit];
         out->rejected = sys->ad.rej[unit];
         out->evaluations = sys->ad.fev[unit];
+        out->jacobians = sys->ad.jac[unit];
         return DQ_OK;
     }
     size_t b = unit / sys->block_units;
     out->accepted = sys->blk_acc[b] + sys->unit_acc[unit];
     out->evaluations = sys->blk_fev[b] + sys->unit_fev[unit];
+    out->jacobians = sys->blk_jac[b];
     return DQ_OK;
 }
 

@@ -80,17 +80,17 @@ typedef struct dq__events {
 
 /* Error-controlled stepping (driver/adaptive.c): per unit, capacity-long arrays. */
 typedef struct dq__adaptive {
-    int on;                    /* the root's adaptive solver controls its steps */
-    dq__control_t ctl;         /* tolerances and controller constants */
-    double *atol;              /* [m] of the root group */
-    double *t;                 /* where the unit is: its last step's end, or a pending event */
-    double *t_last, *h_last;   /* its last accepted step */
-    double *h;                 /* the next attempt */
-    double *E_prev;            /* PI memory */
-    double *theta_ev;          /* pending event: its fraction of the last step */
-    unsigned char *pending;    /* an event handler is due before the next step */
-    uint64_t *acc, *rej, *fev; /* statistics */
-    double *yo;                /* values at the current sample time, the root's layout */
+    int on;                  /* the root's adaptive solver controls its steps */
+    dq__control_t ctl;       /* tolerances and controller constants */
+    double *atol;            /* [m] of the root group */
+    double *t;               /* where the unit is: its last step's end, or a pending event */
+    double *t_last, *h_last; /* its last accepted step */
+    double *h;               /* the next attempt */
+    double *E_prev;          /* PI memory */
+    double *theta_ev;        /* pending event: its fraction of the last step */
+    unsigned char *pending;  /* an event handler is due before the next step */
+    uint64_t *acc, *rej, *fev, *jac; /* statistics */
+    double *yo;                      /* values at the current sample time, the root's layout */
 } dq__adaptive_t;
 
 typedef struct dq__lane dq__lane_t;
@@ -108,6 +108,7 @@ typedef struct dq__lane_group {
     double *sde_y, *sde_f, *sde_g;
     unsigned substep; /* the substep being taken, 0 .. substeps - 1 (noise keying) */
     uint64_t n_eval;  /* derivative evaluations of the block (every unit) since reset */
+    uint64_t n_jac;   /* Jacobian (or diagonal) evaluations, likewise */
     int deferred;     /* adaptive: the solver's pre/post_integral calls do nothing (the
                          driver runs them around the attempt) */
     /* Per-lane steps and events (block_units-sized; NULL when unused). */
@@ -220,9 +221,9 @@ struct dq_system {
 
     dq__events_t ev;
     dq__adaptive_t ad;
-    uint64_t *unit_acc, *unit_fev; /* fixed steps: extra work of single units (event
-                                      remainders), [capacity] */
-    uint64_t *blk_acc, *blk_fev;   /* fixed steps: steps and evaluations per block */
+    uint64_t *unit_acc, *unit_fev;         /* fixed steps: extra work of single units (event
+                                              remainders), [capacity] */
+    uint64_t *blk_acc, *blk_fev, *blk_jac; /* fixed steps: per block */
 };
 
 /* ---- set-up (core/system) ---------------------------------------------------------- */

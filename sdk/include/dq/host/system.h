@@ -128,11 +128,12 @@ DQ_API int dq_system_set_fixed_step(dq_system_t *sys, int fixed, dq_error_t *err
 /* After prepare: 1 when the run controls its steps (an adaptive solver, not fixed). */
 DQ_API int dq_system_adaptive(const dq_system_t *sys);
 
-/* Work done for one unit since prepare: accepted and rejected steps and derivative
+/* Work done for one unit since prepare: accepted and rejected steps, derivative
  * evaluations (every F(t, y) of the unit, the starting-step rule and finite-difference
- * Jacobians included). In fixed-step runs, accepted counts steps and rejected is 0. */
+ * Jacobians included) and Jacobians a solver asked for (dq_jacobian, dq_jacobian_diag). In
+ * fixed-step runs, accepted counts steps and rejected is 0. */
 typedef struct dq_step_stats {
-    uint64_t accepted, rejected, evaluations;
+    uint64_t accepted, rejected, evaluations, jacobians;
 } dq_step_stats_t;
 DQ_API int dq_system_unit_stats(const dq_system_t *sys, size_t unit, dq_step_stats_t *out);
 
