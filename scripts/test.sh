@@ -35,7 +35,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 stage "ThreadSanitizer build: the suites that step populations on several threads"
 "$root/scripts/build.sh" "$root/build-tsan" -DDQ_WERROR=ON -DDQ_SANITIZE_THREAD=ON
 TSAN_OPTIONS=halt_on_error=1 CK_FORK=no \
-    ctest --test-dir "$root/build-tsan" --output-on-failure -R '^(system|driver|run|noise)$'
+    ctest --test-dir "$root/build-tsan" --output-on-failure -R '^(system|driver|run|noise|adaptive|events)$'
 
 stage "fuzz targets (libFuzzer, clang, ASan + UBSan): a bounded run on the seed corpus"
 # Only the fuzz targets and the library they test are built. A longer run: see README.md.
