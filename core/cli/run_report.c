@@ -96,30 +96,24 @@ static run_spread_t run_spike_spread(const dq_system_t *sys, size_t e, uint64_t 
     return r;
 }
 
-/* The tolerances the run used: the plan's values, the host's defaults for those not given
- * (dq_step_control_t's documentation; there is no getter for the effective values). */
-#define RUN_DEFAULT_RTOL 1e-6
-#define RUN_DEFAULT_ATOL 1e-8
-#define RUN_DEFAULT_MAX_REJECTS 50u
-
-static void run_control_text(FILE *out, const run_plan_t *p)
+/* The tolerances the run used, as the host reports them, and the states given their own. */
+static void run_control_text(FILE *out, const dq_system_t *sys, const run_plan_t *p)
 {
-    fprintf(out, "error control: rtol %g, atol %g",
-            p->ctl.rtol > 0 ? p->ctl.rtol : RUN_DEFAULT_RTOL,
-            p->ctl.atol > 0 ? p->ctl.atol : RUN_DEFAULT_ATOL);
+    dq_step_control_t c;
+    dq_system_get_step_control(sys, &c);
+    fprintf(out, "error control: rtol %g, atol %g", c.rtol, c.atol);
     for (size_t i = 0; i < p->ctl.n_states; ++i)
         fprintf(out, "%s%s %g", i ? ", " : " (", p->ctl.states[i].state, p->ctl.states[i].value);
     fprintf(out, "%s, ", p->ctl.n_states ? ")" : "");
-    if (p->ctl.h0 > 0)
-        fprintf(out, "h0 %g, ", p->ctl.h0);
+    if (c.h0 > 0)
+        fprintf(out, "h0 %g, ", c.h0);
     else
         fputs("h0 chosen per unit, ", out);
-    if (p->ctl.hmin > 0)
-        fprintf(out, "hmin %g, ", p->ctl.hmin);
-    if (p->ctl.hmax > 0)
-        fprintf(out, "hmax %g, ", p->ctl.hmax);
-    fprintf(out, "at most %u rejections in a row; values at every dt\n",
-            p->ctl.max_rejects ? p->ctl.max_rejects : RUN_DEFAULT_MAX_REJECTS);
+    if (c.hmin > 0)
+        fprintf(out, "hmin %g, ", c.hmin);
+    if (isfinite(c.hmax))
+        fprintf(out, "hmax %g, ", c.hmax);
+    fprintf(out, "at most %u rejections in a row; values at every dt\n", c.max_rejects);
 }
 
 /* The ensemble of one state at the end: mean and (unbiased, n - 1) variance across units by
@@ -180,7 +174,7 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
                 r->spikes == 1 ? "" : "s", p->spikes_stdout ? "standard output" : p->spikes_path,
                 p->spikes_format == DQ_FORMAT_JSON ? "json" : "csv");
     if (adaptive) {
-        run_control_text(out, p);
+        run_control_text(out, sys, p);
         fprintf(out,
                 "steps per unit: accepted mean %.6g, min %.6g, max %.6g; rejected mean %.6g, "
                 "min %.6g, max %.6g; derivative evaluations mean %.6g, min %.6g, max %.6g",
@@ -255,14 +249,13 @@ static int run_summary_json_adaptive(json_t *doc, const dq_system_t *sys, const 
         for (size_t i = 0; states && i < p->ctl.n_states; ++i)
             bad |= json_object_set_new(states, p->ctl.states[i].state,
                                        json_real(p->ctl.states[i].value));
+        dq_step_control_t c;
+        dq_system_get_step_control(sys, &c);
         bad |= json_object_set_new(
             doc, "tolerances",
-            json_pack(
-                "{s:f, s:f, s:o, s:f, s:f, s:f, s:I}", "rtol",
-                p->ctl.rtol > 0 ? p->ctl.rtol : RUN_DEFAULT_RTOL, "atol",
-                p->ctl.atol > 0 ? p->ctl.atol : RUN_DEFAULT_ATOL, "state_atol", states, "h0",
-                p->ctl.h0, "hmin", p->ctl.hmin, "hmax", p->ctl.hmax, "max_rejects",
-                (json_int_t)(p->ctl.max_rejects ? p->ctl.max_rejects : RUN_DEFAULT_MAX_REJECTS)));
+            json_pack("{s:f, s:f, s:o, s:f, s:f, s:f, s:I}", "rtol", c.rtol, "atol", c.atol,
+                      "state_atol", states, "h0", c.h0, "hmin", c.hmin, "hmax",
+                      isfinite(c.hmax) ? c.hmax : 0.0, "max_rejects", (json_int_t)c.max_rejects));
         run_spread_t st[4];
         run_step_spread(sys, st);
         bad |= json_object_set_new(

@@ -35,6 +35,19 @@ int dq_system_set_step_control(dq_system_t *sys, const dq_step_control_t *c, dq_
     return DQ_OK;
 }
 
+int dq_system_get_step_control(const dq_system_t *sys, dq_step_control_t *out)
+{
+    dq__control_t c;
+    dq__control_init(&c, &sys->ctl, NULL, 1);
+    *out = (dq_step_control_t){.rtol = c.rtol,
+                               .atol = sys->ctl.atol > 0 ? sys->ctl.atol : DQ__CONTROL_ATOL,
+                               .h0 = c.h0,
+                               .hmin = c.hmin,
+                               .hmax = c.hmax,
+                               .max_rejects = c.max_rejects};
+    return DQ_OK;
+}
+
 int dq_system_set_state_atol(dq_system_t *sys, const char *state, double atol, const char *where,
                              dq_error_t *err)
 {

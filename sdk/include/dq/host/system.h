@@ -119,6 +119,10 @@ typedef struct dq_step_control {
  * hmin > hmax. Allowed for any solver; used only in adaptive runs. */
 DQ_API int dq_system_set_step_control(dq_system_t *sys, const dq_step_control_t *c,
                                       dq_error_t *err);
+/* The controller as the run uses it, defaults filled in (after prepare: hmax is +inf when
+ * unlimited, hmin and h0 stay 0 when chosen by the host). Before prepare, the defaults for what
+ * was not set. */
+DQ_API int dq_system_get_step_control(const dq_system_t *sys, dq_step_control_t *out);
 /* The absolute tolerance of one integrated state (by name; "did you mean" when unknown).
  * `where` prefixes messages (may be NULL). Set before prepare. */
 DQ_API int dq_system_set_state_atol(dq_system_t *sys, const char *state, double atol,
