@@ -176,7 +176,8 @@ size_t dq_system_spikes_take(dq_system_t *sys, dq_spike_t *out, size_t cap)
     if (more) {
         /* Gather the lanes' spikes behind the ones not handed out yet, and sort. */
         size_t keep = ev->pool_n - ev->pool_at;
-        memmove(ev->pool, ev->pool + ev->pool_at, keep * sizeof *ev->pool);
+        if (keep)
+            memmove(ev->pool, ev->pool + ev->pool_at, keep * sizeof *ev->pool);
         ev->pool_at = 0;
         ev->pool_n = keep;
         if (keep + more > ev->pool_cap) {
@@ -189,6 +190,8 @@ size_t dq_system_spikes_take(dq_system_t *sys, dq_spike_t *out, size_t cap)
         }
         for (size_t i = 0; i < sys->n_lanes; ++i) {
             dq__lane_t *l = &sys->lanes[i];
+            if (!l->n_spk)
+                continue;
             memcpy(ev->pool + ev->pool_n, l->spk, l->n_spk * sizeof *l->spk);
             ev->pool_n += l->n_spk;
             l->n_spk = 0;
