@@ -32,9 +32,10 @@
  * lanes get the last live lane's stages (dq_fill_padding). Everything else runs over the
  * whole block, component by component, with each lane's own h. */
 #include <math.h>
-#include <string.h>
 
 #include <dq/dq.h>
+
+#include "erk_pair.h"
 
 /* 1/(2 + sqrt 2) = 1 - 1/sqrt 2, 6 + sqrt 2 and 1/(1 - 2d) = 1 + sqrt 2 */
 #define ROS23_D 0.29289321881345247559915563789515096
@@ -64,45 +65,20 @@ static double *rosenbrock23_piv(dq_ctx_t *ctx)
     return rosenbrock23_jac(ctx) + ctx->comps * ctx->len;
 }
 
-/* Each lane's step size: ctx->lane_dt, or ctx->dt for every lane from a host that gives
- * none (a pre-2.2 fixed-step driver). */
-static const double *rosenbrock23_steps(dq_ctx_t *ctx)
-{
-    if (ctx->lane_dt)
-        return ctx->lane_dt;
-    double *h = rosenbrock23_piv(ctx) + ctx->len;
-    for (size_t u = 0; u < ctx->units; ++u)
-        h[u] = ctx->dt;
-    return h;
-}
+static const erk_pair_t rosenbrock23_pair = {
+    .no_state = "rosenbrock23 has fewer state vectors than it needs",
+    .no_scratch = "rosenbrock23 has less scratch than it needs",
+    .state_vectors = ROS_STATE_VECTORS,
+    .scratch = rosenbrock23_scratch,
+};
 
-/* What init, reset and dense need: the state vectors. */
-static int rosenbrock23_check_state(dq_ctx_t *ctx)
-{
-    if (ctx->state == NULL || ctx->state_len < ROS_STATE_VECTORS * ctx->len)
-        return dq_fail(ctx, DQ_ESOLVER, (size_t)-1,
-                       "rosenbrock23 has fewer state vectors than it needs");
-    return DQ_OK;
-}
-
-/* What a step needs: the state vectors and the scratch. */
-static int rosenbrock23_check(dq_ctx_t *ctx)
-{
-    int rc = rosenbrock23_check_state(ctx);
-    if (rc)
-        return rc;
-    if (ctx->scratch_len < rosenbrock23_scratch(ctx->comps, ctx->units))
-        return dq_fail(ctx, DQ_ESOLVER, (size_t)-1, "rosenbrock23 has less scratch than it needs");
-    return DQ_OK;
-}
-
-/* init and reset: the FSAL stage F(t, y) for every lane (a lane outside reset_mask gets the
- * same bits again); the dense coefficients stay as the last step left them. */
 static int rosenbrock23_fill(dq_ctx_t *ctx)
 {
-    int rc = rosenbrock23_check_state(ctx);
-    return rc ? rc : dq_compute_derivative(ctx, ctx->t, ctx->y, dq_state(ctx, ROS_FSAL));
+    return erk_fill(ctx, &rosenbrock23_pair);
 }
+
+/* The stage input y0 + h/2 k1 as a one-term combination */
+static const double rosenbrock23_half[1] = {0.5};
 
 /* W = I - hd J for lane u, in place of J[(i*m + j)*units + u], factored P W = L U with
  * partial pivoting (L unit lower, below the diagonal; U on and above it); piv[k*units + u]
@@ -182,13 +158,13 @@ static void rosenbrock23_solve_block(dq_ctx_t *ctx, const double *J, const doubl
 
 DQ_SIMD_CLONES static int rosenbrock23_step(dq_ctx_t *ctx)
 {
-    int rc = rosenbrock23_check(ctx);
-    if (rc)
-        return rc;
     const size_t comps = ctx->comps, units = ctx->units, len = ctx->len;
     const double t = ctx->t, dt = ctx->dt, d = ROS23_D;
-    const double *h = rosenbrock23_steps(ctx);
     double *y = ctx->y, *f0 = ctx->f, *err = ctx->err;
+    const double *h;
+    int rc = erk_begin(ctx, &rosenbrock23_pair, &h);
+    if (rc)
+        return rc;
     double *f2 = dq_state(ctx, ROS_FSAL), *y0s = dq_state(ctx, ROS_Y0);
     double *da = dq_state(ctx, ROS_A), *db = dq_state(ctx, ROS_B);
     double *hdT = dq_scratch(ctx, ROS_HDT), *k1 = dq_scratch(ctx, ROS_K1);
@@ -196,10 +172,6 @@ DQ_SIMD_CLONES static int rosenbrock23_step(dq_ctx_t *ctx)
     double *tmp = dq_scratch(ctx, ROS_TMP);
     double *J = rosenbrock23_jac(ctx), *piv = rosenbrock23_piv(ctx);
 
-    rc = dq_pre_integral(ctx);
-    if (rc)
-        return rc;
-    memcpy(f0, f2, len * sizeof *f0);
     /* T: F at the time fraction c into tmp; each lane's time offset as the host forms it. */
     const double tc = t + ROS23_TFRAC * dt;
     rc = dq_compute_derivative(ctx, tc, y, tmp);
@@ -224,13 +196,8 @@ DQ_SIMD_CLONES static int rosenbrock23_step(dq_ctx_t *ctx)
         if (rosenbrock23_factor(J, piv, comps, units, u, h[u] * d))
             return dq_fail(ctx, DQ_ESOLVER, u, "the matrix I - h*d*J is singular");
     rosenbrock23_solve_block(ctx, J, piv, k1);
-    for (size_t k = 0; k < comps; ++k) {
-        const size_t o = k * units;
-        DQ_SIMD_LOOP
-        for (size_t u = 0; u < units; ++u)
-            tmp[o + u] = y[o + u] + h[u] * (0.5 * k1[o + u]);
-    }
-    rc = dq_compute_derivative(ctx, t + 0.5 * dt, tmp, f1);
+    double *const k1f1[2] = {k1, f1};
+    rc = erk_stage(ctx, t + 0.5 * dt, h, tmp, rosenbrock23_half, k1f1, 1);
     if (rc)
         return rc;
     for (size_t i = 0; i < len; ++i)
@@ -270,24 +237,14 @@ DQ_SIMD_CLONES static int rosenbrock23_step(dq_ctx_t *ctx)
 }
 
 /* y(t + theta h) = y0 + theta ((1 - theta) a + (theta - 2d) b) */
+ERK_INLINE double rosenbrock23_poly(const double *const *v, size_t i, double s)
+{
+    return v[0][i] + s * ((1.0 - s) * v[1][i] + (s - 2.0 * ROS23_D) * v[2][i]);
+}
+
 DQ_SIMD_CLONES static int rosenbrock23_dense(dq_ctx_t *ctx, const double *theta, double *out)
 {
-    int rc = rosenbrock23_check_state(ctx);
-    if (rc)
-        return rc;
-    const size_t comps = ctx->comps, units = ctx->units;
-    const double *y0 = dq_state(ctx, ROS_Y0), *da = dq_state(ctx, ROS_A);
-    const double *db = dq_state(ctx, ROS_B);
-    for (size_t k = 0; k < comps; ++k) {
-        const size_t o = k * units;
-        DQ_SIMD_LOOP
-        for (size_t u = 0; u < units; ++u) {
-            const size_t i = o + u;
-            const double s = theta[u];
-            out[i] = y0[i] + s * ((1.0 - s) * da[i] + (s - 2.0 * ROS23_D) * db[i]);
-        }
-    }
-    return DQ_OK;
+    return erk_dense(ctx, &rosenbrock23_pair, theta, out, rosenbrock23_poly);
 }
 
 DQ_INTEGRATOR(rosenbrock23_desc, .name = "rosenbrock23", .category = DQ_CATEGORY_ADAPTIVE,
