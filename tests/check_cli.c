@@ -107,8 +107,9 @@ START_TEST(test_cli_run_unknown_solver_suggests_and_exits_2)
 {
     ck_assert_int_eq(
         dqhost("run", "--model", "decay", "--solver", "eulr", "--dt", "0.1", "--t-end", "1"), 2);
-    ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'eulr'. Did you mean "
-                                "'euler', 'exp_euler'? Available: backward_euler, bs3, dopri5, euler, ");
+    ck_assert_contains(res.err,
+                       "dqhost: error: Unknown integrator 'eulr'. Did you mean "
+                       "'euler', 'exp_euler'? Available: backward_euler, bs3, dopri5, euler, ");
 }
 END_TEST
 
@@ -251,8 +252,9 @@ END_TEST
 START_TEST(test_cli_info_unknown_name_says_did_you_mean_and_exits_2)
 {
     ck_assert_int_eq(dqhost("info", "eulr"), 2);
-    ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'eulr'. Did you mean "
-                                "'euler', 'exp_euler'? Available: backward_euler, bs3, dopri5, euler, ");
+    ck_assert_contains(res.err,
+                       "dqhost: error: Unknown integrator 'eulr'. Did you mean "
+                       "'euler', 'exp_euler'? Available: backward_euler, bs3, dopri5, euler, ");
     ck_assert_int_eq(dqhost("info", "zzzzzz"), 2);
     ck_assert_contains(res.err, "Unknown integrator 'zzzzzz'. Available: ");
     ck_assert_int_eq(dqhost("info"), 2);
