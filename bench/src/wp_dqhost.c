@@ -145,6 +145,7 @@ static int dqw_run(const wp_problem_t *p, const char *solver, unsigned long step
     dq_step_stats_t st = {0};
     dq_system_unit_stats(sys, 0, &st);
     out->nfev = (unsigned long)st.evaluations;
+    out->njev = (unsigned long)st.jacobians;
     out->steps = (unsigned long)st.accepted;
     out->rejects = (unsigned long)st.rejected;
     out->ok = 1;
