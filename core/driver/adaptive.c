@@ -221,8 +221,11 @@ int dq__adaptive_start(dq_system_t *sys, dq_error_t *err)
 
 /* ---- stepping ------------------------------------------------------------------------- */
 
-static int adaptive_interp(dq__lane_group_t *lg, const double *theta, double *out)
+/* The solver's continuous extension: a call for the whole block (need is not used). */
+static int adaptive_interp(dq__lane_group_t *lg, const double *theta, const unsigned char *need,
+                           double *out)
 {
+    (void)need;
     int rc = lg->group->solver->dense(&lg->ctx, theta, out);
     if (rc)
         return dq_error_set(&lg->lane->err, rc < 0 ? rc : DQ_ESOLVER, NULL,
@@ -317,7 +320,7 @@ static int adaptive_pending(dq__lane_group_t *lg)
     if (!any)
         return DQ_OK;
     adaptive_lanes(lg, ad->t_last + o, ad->h_last + o);
-    int rc = adaptive_interp(lg, lg->theta, lg->dense);
+    int rc = adaptive_interp(lg, lg->theta, NULL, lg->dense);
     if (rc)
         return rc;
     for (size_t u = 0; u < B; ++u)
@@ -566,7 +569,7 @@ static int adaptive_block(dq__lane_group_t *lg, double T)
         lg->theta[u] = fmin(1.0, fmax(0.0, th));
     }
     adaptive_lanes(lg, ad->t_last + o, ad->h_last + o);
-    return adaptive_interp(lg, lg->theta, ad->yo + o * ctx->comps);
+    return adaptive_interp(lg, lg->theta, NULL, ad->yo + o * ctx->comps);
 }
 
 void dq__adaptive_lane_run(dq__lane_t *l)

@@ -40,8 +40,10 @@ int dq__events_eval(dq__lane_group_t *lg, double *gout);
 /* Sets cross[] for lanes of `mask` (NULL: all) whose event e crossed between the stored
  * values gprev (at the unit's time) and gnew; returns how many crossings. */
 size_t dq__events_cross(dq__lane_group_t *lg, const unsigned char *mask);
-/* An interpolant: out = y(start_u + theta_u h_u) for the block's lanes. */
-typedef int (*dq__interp_fn)(dq__lane_group_t *lg, const double *theta, double *out);
+/* An interpolant: out = y(start_u + theta_u h_u) for the block's lanes; lanes where `need`
+ * is 0 may be left as they are (need NULL: every lane). */
+typedef int (*dq__interp_fn)(dq__lane_group_t *lg, const double *theta, const unsigned char *need,
+                             double *out);
 /* Locates every crossing of cross[] inside the step: thi[e*units + u] receives theta in
  * (0, 1] at (or just after) the crossing. start/h: per-lane step start and size. */
 int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *start,

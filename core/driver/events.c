@@ -204,7 +204,9 @@ int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *
             }
             if (!any)
                 break;
-            int rc = interp(lg, lg->theta, lg->dense);
+            for (size_t u = 0; u < units; ++u)
+                lg->need[u] = lg->cross[e * units + u] == 1;
+            int rc = interp(lg, lg->theta, lg->need, lg->dense);
             if (rc)
                 return rc;
             for (size_t u = 0; u < units; ++u)
@@ -281,20 +283,23 @@ int dq__events_record(dq__lane_group_t *lg, size_t e, size_t u, double t)
 
 /* The cubic Hermite interpolant between (snap_y, fa) at the step's start and (y, fb) at its
  * end: third order, from the values and slopes at both ends. */
-static int events_hermite(dq__lane_group_t *lg, const double *theta, double *out)
+static int events_hermite(dq__lane_group_t *lg, const double *theta, const unsigned char *need,
+                          double *out)
 {
     const dq_ctx_t *ctx = &lg->ctx;
     const size_t units = ctx->units, m = ctx->comps;
-    /* lg->E holds each lane's step size (dq__events_fixed). */
-    for (size_t k = 0; k < m; ++k) {
-        const double *y0 = lg->snap_y + k * units, *y1 = lg->ysave + k * units;
-        const double *f0 = lg->fa + k * units, *f1 = lg->fb + k * units;
-        double *o = out + k * units;
-        for (size_t u = 0; u < units; ++u) {
-            const double s = theta[u], s1 = 1.0 - s, hh = lg->E[u];
-            const double h00 = (1.0 + 2.0 * s) * s1 * s1, h10 = s * s1 * s1;
-            const double h01 = s * s * (3.0 - 2.0 * s), h11 = s * s * (s - 1.0);
-            o[u] = h00 * y0[u] + h01 * y1[u] + hh * (h10 * f0[u] + h11 * f1[u]);
+    /* lg->E holds each lane's step size (dq__events_fixed). Only the lanes that need it:
+     * a crossing is rare in a block, and the block-wide loop was an eighth of an HH run. */
+    for (size_t u = 0; u < units; ++u) {
+        if (need && !need[u])
+            continue;
+        const double s = theta[u], s1 = 1.0 - s, hh = lg->E[u];
+        const double h00 = (1.0 + 2.0 * s) * s1 * s1, h10 = s * s1 * s1;
+        const double h01 = s * s * (3.0 - 2.0 * s), h11 = s * s * (s - 1.0);
+        for (size_t k = 0; k < m; ++k) {
+            const size_t i = k * units + u;
+            out[i] =
+                h00 * lg->snap_y[i] + h01 * lg->ysave[i] + hh * (h10 * lg->fa[i] + h11 * lg->fb[i]);
         }
     }
     return DQ_OK;
@@ -443,7 +448,7 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
             lg->act[u] = th_h <= 1.0;
         }
         /* The states at each handled event, then each such lane finishes its step. */
-        if ((rc = events_hermite(lg, lg->theta, lg->dense)))
+        if ((rc = events_hermite(lg, lg->theta, lg->act, lg->dense)))
             return rc;
         unsigned char *todo = lg->acc;
         memcpy(todo, lg->act, units);

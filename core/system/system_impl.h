@@ -117,6 +117,7 @@ typedef struct dq__lane_group {
     double *snap_y, *snap_f, *snap_state, *snap_aux; /* an attempt's starting point */
     double *fa, *fb, *ysave;  /* derivatives at a step's ends (Hermite), a saved block */
     unsigned char *act, *acc; /* lanes stepping, lanes accepted */
+    unsigned char *need;      /* lanes an interpolant must fill */
     unsigned *rejects;        /* rejections in a row, per lane */
     double *gnew, *glo, *ghi, *tlo, *thi; /* event values and root brackets [n_ev * lanes] */
     unsigned char *cross;                 /* [n_ev * lanes] crossing in this step */
