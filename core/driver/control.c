@@ -65,12 +65,6 @@ static inline double control_exp2(double y)
     return p * scale;
 }
 
-/* x^a, x > 0 finite. */
-static inline double control_pow(double x, double a)
-{
-    return control_exp2(a * control_log2(x));
-}
-
 void dq__control_init(dq__control_t *out, const dq_step_control_t *c, const double *atol,
                       int error_order)
 {
