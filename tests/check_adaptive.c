@@ -439,6 +439,43 @@ START_TEST(test_fixed_step_events_are_located_on_the_hermite_interpolant)
 }
 END_TEST
 
+/* HH's spike only records: with a first-order method it is located on the straight line
+ * between the event values at the step's ends (no states kept). Its error follows Euler's
+ * own, halving with dt, against dopri5 at rtol 1e-10. */
+static size_t hh_spikes(const char *solver, double dt, double rtol, double *t, size_t cap)
+{
+    double I = 10.0;
+    dq_param_arg_t args[] = {{"I_ext", &I, 1, NULL}};
+    run_cfg_t c = {
+        .model = "hh", .solver = solver, .args = args, .n_args = 1, .rtol = rtol, .dt = dt};
+    uint64_t n = (uint64_t)llround(50.0 / dt);
+    dq_system_t *sys = run(&c, n, n);
+    dq_spike_t sp[64];
+    size_t k = dq_system_spikes_take(sys, sp, 64);
+    ck_assert_uint_le(k, cap);
+    for (size_t i = 0; i < k; ++i)
+        t[i] = sp[i].t;
+    dq_system_free(sys);
+    return k;
+}
+
+START_TEST(test_record_only_events_of_first_order_methods_follow_their_order)
+{
+    double ref[64], a[64], b[64];
+    size_t n = hh_spikes("dopri5", 1.0, 1e-10, ref, 64);
+    ck_assert_uint_ge(n, 3);
+    ck_assert_uint_eq(hh_spikes("euler", 0.002, 0, a, 64), n);
+    ck_assert_uint_eq(hh_spikes("euler", 0.001, 0, b, 64), n);
+    double ea = 0, eb = 0;
+    for (size_t i = 0; i < n; ++i) {
+        ea = fmax(ea, fabs(a[i] - ref[i]));
+        eb = fmax(eb, fabs(b[i] - ref[i]));
+    }
+    ck_assert_msg(eb < 0.05 && ea / eb > 1.7 && ea / eb < 2.3,
+                  "euler spike time errors %g ms (dt 0.002), %g ms (dt 0.001)", ea, eb);
+}
+END_TEST
+
 START_TEST(test_event_times_do_not_depend_on_block_threads_or_neighbours)
 {
     enum { N = 40 };
@@ -580,6 +617,7 @@ Suite *adaptive_suite(void)
     tcase_add_test(tc, test_adaptive_step_control_refuses_bad_values);
     tcase_add_test(tc, test_adaptive_event_times_match_the_closed_form_to_1e9);
     tcase_add_test(tc, test_fixed_step_events_are_located_on_the_hermite_interpolant);
+    tcase_add_test(tc, test_record_only_events_of_first_order_methods_follow_their_order);
     tcase_add_test(tc, test_event_times_do_not_depend_on_block_threads_or_neighbours);
     tcase_add_test(tc, test_spikes_and_event_counts_go_only_up_to_the_sample_time);
     tcase_add_test(tc, test_registry_refuses_adaptive_solvers_without_their_fields);

@@ -172,7 +172,9 @@ static int driver_step_block(dq__lane_group_t *lg, uint64_t step, double t, doub
     l->view_err[0] = '\0';
     if (g->resets)
         memset(l->reset, 0, ctx->units);
-    if (g->n_ev_modules)
+    /* The step's start values, for interpolating the states at an event; not needed when a
+     * low-order method's events only record their times (a line through the event values). */
+    if (g->n_ev_modules && (l->sys->ev.handlers || dq__events_hermite(g)))
         memcpy(lg->snap_y, ctx->y, ctx->len * sizeof *ctx->y);
     int rc = g->solver->step(ctx);
     if (rc) {

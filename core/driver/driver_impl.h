@@ -55,6 +55,9 @@ int dq__events_handle(dq__lane_group_t *lg);
 void dq__events_count_ahead(dq__lane_t *l);
 /* Records a fired event of lane u at time t (a spike when the event is one). */
 int dq__events_record(dq__lane_group_t *lg, size_t e, size_t u, double t);
+/* Fixed steps: whether the group's events are located on the cubic Hermite interpolant
+ * (methods of order 3 and more, or unknown) rather than a straight line. */
+int dq__events_hermite(const dq__group_t *g);
 /* Fixed steps: after the group's step from t over h (ctx->y new, lg->snap_y the old
  * values), locates crossings, handles them and finishes the step from the event. */
 int dq__events_fixed(dq__lane_group_t *lg, double t, double h);

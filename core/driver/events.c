@@ -312,6 +312,23 @@ static void events_lane_dup(double *v, size_t rows, size_t units, size_t from, s
         v[k * units + to] = v[k * units + from];
 }
 
+/* The straight line between the step's ends (snap_y and ysave), for low-order methods. */
+static int events_linear(dq__lane_group_t *lg, const double *theta, const unsigned char *need,
+                         double *out)
+{
+    const size_t units = lg->ctx.units, m = lg->ctx.comps;
+    for (size_t u = 0; u < units; ++u) {
+        if (need && !need[u])
+            continue;
+        const double s = theta[u];
+        for (size_t k = 0; k < m; ++k) {
+            const size_t i = k * units + u;
+            out[i] = lg->snap_y[i] + s * (lg->ysave[i] - lg->snap_y[i]);
+        }
+    }
+    return DQ_OK;
+}
+
 /* Saves or restores the lanes of the block other than `keep` (y, f, state, aux). */
 static void events_block_save(dq__lane_group_t *lg)
 {
@@ -398,6 +415,35 @@ static int events_finish_lane(dq__lane_group_t *lg, size_t u, double t_ev, doubl
     return rc;
 }
 
+int dq__events_hermite(const dq__group_t *g)
+{
+    const int order = g->solver->order;
+    return order <= 0 || order >= 3;
+}
+
+/* Low-order methods and events that only record: the crossing of the straight line between
+ * the event function's values at the step's ends, with no state to interpolate (so the
+ * step's start values need not be kept). */
+static int events_fixed_record(dq__lane_group_t *lg, double t, double h)
+{
+    dq_system_t *sys = lg->lane->sys;
+    const size_t units = lg->ctx.units, n_ev = sys->ev.n, unit0 = lg->ctx.unit0;
+    int rc;
+    for (size_t e = 0; e < n_ev; ++e)
+        for (size_t u = 0; u < units; ++u) {
+            const size_t x = e * units + u;
+            if (!lg->cross[x])
+                continue;
+            const double a = sys->ev.gprev[e * sys->capacity + unit0 + u], b = lg->gnew[x];
+            if ((rc = dq__events_record(lg, e, u, t + h * (a / (a - b)))))
+                return rc;
+        }
+    for (size_t e = 0; e < n_ev; ++e)
+        memcpy(sys->ev.gprev + e * sys->capacity + unit0, lg->gnew + e * units,
+               units * sizeof(double));
+    return DQ_OK;
+}
+
 int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
 {
     dq_ctx_t *ctx = &lg->ctx;
@@ -408,25 +454,33 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
     if (rc)
         return rc;
     if (dq__events_cross(lg, NULL)) {
-        /* Slopes at both ends for the Hermite interpolant (two evaluations, only in steps
-         * where something crossed). */
+        /* The interpolant between the step's ends: cubic Hermite for methods of order 3 and
+         * more (or unknown), which needs the slopes at both ends (two evaluations, only in
+         * steps where something crossed); linear for first- and second-order methods, whose
+         * own error is larger than the line's O(h^2). */
+        const int hermite = dq__events_hermite(lg->group);
+        if (!hermite && !sys->ev.handlers)
+            return events_fixed_record(lg, t, h);
         memcpy(lg->ysave, ctx->y, ctx->len * sizeof *ctx->y);
-        if ((rc = dq__driver_eval(lg, t, lg->snap_y, lg->fa, NULL)) ||
-            (rc = dq__driver_eval(lg, t + h, lg->ysave, lg->fb, NULL)))
-            return rc;
-        /* Those two count for the units that crossed, not for their neighbours. */
-        lg->n_eval -= 2;
-        for (size_t u = 0; u < units; ++u) {
-            int crossed = 0;
-            for (size_t e = 0; e < n_ev; ++e)
-                crossed |= lg->cross[e * units + u];
-            sys->unit_fev[unit0 + u] += crossed ? 2 : 0;
+        if (hermite) {
+            if ((rc = dq__driver_eval(lg, t, lg->snap_y, lg->fa, NULL)) ||
+                (rc = dq__driver_eval(lg, t + h, lg->ysave, lg->fb, NULL)))
+                return rc;
+            /* Those two count for the units that crossed, not for their neighbours. */
+            lg->n_eval -= 2;
+            for (size_t u = 0; u < units; ++u) {
+                int crossed = 0;
+                for (size_t e = 0; e < n_ev; ++e)
+                    crossed |= lg->cross[e * units + u];
+                sys->unit_fev[unit0 + u] += crossed ? 2 : 0;
+            }
         }
         for (size_t u = 0; u < units; ++u) {
             lg->E[u] = h; /* the interpolant's step */
             lg->lane_t[u] = t;
         }
-        if ((rc = dq__events_locate(lg, events_hermite, lg->lane_t, lg->E)))
+        const dq__interp_fn interp = hermite ? events_hermite : events_linear;
+        if ((rc = dq__events_locate(lg, interp, lg->lane_t, lg->E)))
             return rc;
         /* Per lane: the earliest crossing with a handler ends the step there. */
         for (size_t u = 0; u < units; ++u) {
@@ -448,7 +502,7 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
             lg->act[u] = th_h <= 1.0;
         }
         /* The states at each handled event, then each such lane finishes its step. */
-        if ((rc = events_hermite(lg, lg->theta, lg->act, lg->dense)))
+        if ((rc = interp(lg, lg->theta, lg->act, lg->dense)))
             return rc;
         unsigned char *todo = lg->acc;
         memcpy(todo, lg->act, units);
