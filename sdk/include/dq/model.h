@@ -175,12 +175,12 @@ typedef struct dq_module_desc {
     /* since ABI 2.2: events. The host evaluates `event` (required when n_events > 0) at
      * the end of every step and, where an event function crossed zero in its direction,
      * locates the crossing inside the step (from the solver's continuous extension in
-     * adaptive runs, a cubic Hermite interpolant between the step's end points in
-     * fixed-step runs). For an event flagged DQ_EVENT_RESET it sets the lane's states to
-     * their values at that time, calls handle_event there (v->fired says which events of
-     * which lanes) and restarts the solver for those lanes (its reset: FSAL stages and
-     * history are dropped); the lane then continues from the event's time. Other events
-     * only record their time. */
+     * adaptive runs, an interpolant between the step's end points in fixed-step runs: cubic
+     * Hermite for methods of order 3 and more, a straight line below). For an event flagged
+     * DQ_EVENT_RESET it sets the lane's states to their values at that time, calls handle_event
+     * there (v->fired says which events of which lanes) and restarts the solver for those lanes
+     * (its reset: FSAL stages and history are dropped); the lane then continues from the event's
+     * time. Other events only record their time. */
     const dq_event_desc_t *events;
     size_t n_events;
     dq_module_fn event;        /* v->event[e][i] = event function e of lane i */
