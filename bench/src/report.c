@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "machine.h"
 
 #ifndef BENCH_CXX_ID
 #define BENCH_CXX_ID ""
@@ -21,29 +22,10 @@
 
 /* ---- machine ------------------------------------------------------------------------------ */
 
-static void report_cpu_model(char *out, size_t len)
-{
-    snprintf(out, len, "unknown CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            const char *v = strchr(line, ':');
-            if (v) {
-                v += 1 + strspn(v + 1, " \t");
-                snprintf(out, len, "%.*s", (int)strcspn(v, "\n"), v);
-            }
-            break;
-        }
-    fclose(f);
-}
-
 void bench_machine_fill(bench_machine_t *m, const char *git)
 {
     memset(m, 0, sizeof *m);
-    report_cpu_model(m->cpu, sizeof m->cpu);
+    bench_cpu_model(m->cpu, sizeof m->cpu);
     m->cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct utsname u;
     if (uname(&u) == 0)

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "machine.h"
 #include "workprec.h"
 
 #ifndef BENCH_RESULTS_DIR
@@ -278,29 +279,10 @@ static void wp_diag_print(FILE *f, const wp_result_t *R)
 
 /* ---- machine ------------------------------------------------------------------------------- */
 
-static void wp_cpu(char *out, size_t len)
-{
-    snprintf(out, len, "unknown CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            const char *v = strchr(line, ':');
-            if (v) {
-                v += 1 + strspn(v + 1, " \t");
-                snprintf(out, len, "%.*s", (int)strcspn(v, "\n"), v);
-            }
-            break;
-        }
-    fclose(f);
-}
-
 static void wp_machine(FILE *f, const char *git)
 {
     char cpu[128], date[32], peers[256] = "";
-    wp_cpu(cpu, sizeof cpu);
+    bench_cpu_model(cpu, sizeof cpu);
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);

@@ -421,27 +421,56 @@ int dq__events_hermite(const dq__group_t *g)
     return order <= 0 || order >= 3;
 }
 
+/* The event values at the step's end become the unit's current ones. */
+static void events_keep(dq__lane_group_t *lg)
+{
+    dq_system_t *sys = lg->lane->sys;
+    const size_t units = lg->ctx.units, unit0 = lg->ctx.unit0;
+    for (size_t e = 0; e < sys->ev.n; ++e)
+        memcpy(sys->ev.gprev + e * sys->capacity + unit0, lg->gnew + e * units,
+               units * sizeof(double));
+}
+
+/* Records every crossing at the zero of the line through the event function's values at
+ * the step's ends. With `mark`, the DQ_EVENT_RESET ones are also marked in lg->fired and
+ * their lanes in lg->act, and *mark says whether there was one. */
+static int events_record_on_line(dq__lane_group_t *lg, double t, double h, int *mark)
+{
+    dq_system_t *sys = lg->lane->sys;
+    const size_t units = lg->ctx.units, unit0 = lg->ctx.unit0;
+    if (mark) {
+        *mark = 0;
+        memset(lg->act, 0, units);
+    }
+    for (size_t e = 0; e < sys->ev.n; ++e)
+        for (size_t u = 0; u < units; ++u) {
+            const size_t x = e * units + u;
+            if (mark)
+                lg->fired[x] = 0;
+            if (!lg->cross[x])
+                continue;
+            const double a = sys->ev.gprev[e * sys->capacity + unit0 + u], b = lg->gnew[x];
+            int rc = dq__events_record(lg, e, u, t + h * (a / (a - b)));
+            if (rc)
+                return rc;
+            if (mark && (sys->ev.desc[e]->flags & DQ_EVENT_RESET)) {
+                lg->fired[x] = 1;
+                lg->act[u] = 1;
+                *mark = 1;
+            }
+        }
+    return DQ_OK;
+}
+
 /* Low-order methods and events that only record: the crossing of the straight line between
  * the event function's values at the step's ends, with no state to interpolate (so the
  * step's start values need not be kept). */
 static int events_fixed_record(dq__lane_group_t *lg, double t, double h)
 {
-    dq_system_t *sys = lg->lane->sys;
-    const size_t units = lg->ctx.units, n_ev = sys->ev.n, unit0 = lg->ctx.unit0;
-    int rc;
-    for (size_t e = 0; e < n_ev; ++e)
-        for (size_t u = 0; u < units; ++u) {
-            const size_t x = e * units + u;
-            if (!lg->cross[x])
-                continue;
-            const double a = sys->ev.gprev[e * sys->capacity + unit0 + u], b = lg->gnew[x];
-            if ((rc = dq__events_record(lg, e, u, t + h * (a / (a - b)))))
-                return rc;
-        }
-    for (size_t e = 0; e < n_ev; ++e)
-        memcpy(sys->ev.gprev + e * sys->capacity + unit0, lg->gnew + e * units,
-               units * sizeof(double));
-    return DQ_OK;
+    int rc = events_record_on_line(lg, t, h, NULL);
+    if (rc == DQ_OK)
+        events_keep(lg);
+    return rc;
 }
 
 int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
@@ -542,40 +571,22 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
         if ((rc = dq__events_eval(lg, lg->gnew)))
             return rc;
     }
-    for (size_t e = 0; e < n_ev; ++e)
-        memcpy(sys->ev.gprev + e * sys->capacity + unit0, lg->gnew + e * units,
-               units * sizeof(double));
+    events_keep(lg);
     return DQ_OK;
 }
 
 int dq__events_fixed_linear(dq__lane_group_t *lg, double t, double h)
 {
     dq_ctx_t *ctx = &lg->ctx;
-    dq_system_t *sys = lg->lane->sys;
     const dq__group_t *g = lg->group;
-    const size_t units = ctx->units, n_ev = sys->ev.n, unit0 = ctx->unit0;
     dq__driver_view(lg, t + h, ctx->y, lg->fa, NULL);
     int rc = dq__events_eval(lg, lg->gnew);
     if (rc)
         return rc;
     if (dq__events_cross(lg, NULL)) {
-        int any_handled = 0;
-        memset(lg->act, 0, units);
-        for (size_t e = 0; e < n_ev; ++e)
-            for (size_t u = 0; u < units; ++u) {
-                const size_t x = e * units + u;
-                lg->fired[x] = 0;
-                if (!lg->cross[x])
-                    continue;
-                const double a = sys->ev.gprev[e * sys->capacity + unit0 + u], b = lg->gnew[x];
-                if ((rc = dq__events_record(lg, e, u, t + h * (a / (a - b)))))
-                    return rc;
-                if ((sys->ev.desc[e]->flags & DQ_EVENT_RESET)) {
-                    lg->fired[x] = 1;
-                    lg->act[u] = 1;
-                    any_handled = 1;
-                }
-            }
+        int any_handled;
+        if ((rc = events_record_on_line(lg, t, h, &any_handled)))
+            return rc;
         if (any_handled) {
             if ((rc = dq__events_handle(lg)))
                 return rc;
@@ -597,9 +608,7 @@ int dq__events_fixed_linear(dq__lane_group_t *lg, double t, double h)
                 return rc;
         }
     }
-    for (size_t e = 0; e < n_ev; ++e)
-        memcpy(sys->ev.gprev + e * sys->capacity + unit0, lg->gnew + e * units,
-               units * sizeof(double));
+    events_keep(lg);
     return DQ_OK;
 }
 
