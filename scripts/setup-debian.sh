@@ -8,6 +8,8 @@ set -euo pipefail
 # clang and its runtime libraries (libFuzzer, only recommended by clang) build the fuzz targets.
 packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check librandom123-dev clang-format clang
           libclang-rt-14-dev)
+# man-db (with groff-base) renders the manual page in tests/man_completion.sh.
+packages+=(man-db groff-base)
 
 missing=()
 for p in "${packages[@]}"; do

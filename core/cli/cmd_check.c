@@ -19,54 +19,13 @@
 
 #include "check.h"
 #include "child.h"
+#include "help_text.h"
 
 #define CHECK_DEFAULT_TIMEOUT 10.0
 
 static void check_usage(FILE *out)
 {
-    fputs("Usage: dqhost check [--json] [--timeout SECONDS] [NAME | FILE.so]...\n"
-          "\n"
-          "Runs each solver on reference problems in a child process and checks the step\n"
-          "contract (pre_integral once, compute_derivative, post_integral once), that it\n"
-          "writes only its states, scratch and state memory, that two runs give the same\n"
-          "bits, its measured convergence order against the declared one (from 0.2 below\n"
-          "to 0.6 above, on a ladder of dt whose errors stay above round-off), stability\n"
-          "on a stiff problem (required of implicit solvers), a change of dt, its exported\n"
-          "symbols, names and category.\n"
-          "\n"
-          "An error-controlled solver (DQ_CAP_ADAPTIVE) is also stepped with a time and a\n"
-          "step size per lane: the order of its error estimate and of its dense output\n"
-          "after one step from the exact solution (within 0.3), dense output that meets\n"
-          "the step's ends and survives a reset, and tolerance proportionality: runs with\n"
-          "the host's step-size controller at rtol 1e-4, 1e-6 and 1e-8, whose global\n"
-          "error must follow rtol (slope order/(error_order + 1), 1 for the usual pairs).\n"
-          "\n"
-          "An SDE solver (DQ_CAP_DIFFUSION) is also run with the host's keyed noise on\n"
-          "populations of independent paths: its strong order over a ladder of dt on one\n"
-          "Brownian path (geometric Brownian motion against its exact solution; a nonlinear\n"
-          "additive problem against the solver on a finer grid for additive-noise solvers),\n"
-          "within 0.1 of the declared one; its weak order from the bias of the mean, with a\n"
-          "bound of 3 standard errors; the mean and variance at T of Ornstein-Uhlenbeck and\n"
-          "geometric Brownian motion against their closed forms (within 4 standard errors);\n"
-          "and that the paths are the same bits for one seed, 1 or 2 threads, blocks of 8 or\n"
-          "256 units and populations of 10 or 1000, and differ for another seed.\n"
-          "\n"
-          "Each model is checked too: its analytic Jacobian (jacobian, jacobian_diag,\n"
-          "compute_derivative_diag) against central differences at its initial state and a\n"
-          "perturbed one, its lifecycle callbacks, and that runs give the same bits.\n"
-          "\n"
-          "With no argument every loaded solver and model is checked. A NAME is a loaded\n"
-          "solver's name or alias, or a model's name. A FILE.so (any argument containing\n"
-          "'/' or ending in .so) is loaded alone, without the plugin directories, first in a\n"
-          "child process under the time limit (a crash or a hang while loading is its\n"
-          "verdict), and each of its solvers and models checked.\n"
-          "\n"
-          "Options:\n"
-          "  --json               one JSON array, an object per solver and per model\n"
-          "  --timeout SECONDS    time limit per solver or model (default 10)\n"
-          "\n"
-          "Exit status: 0 everything passed, 1 anything failed, 2 usage error.\n",
-          out);
+    fputs(DQ_HELP_CHECK, out);
 }
 
 static void *check_list_grow(void **items, size_t *count, size_t *cap, size_t size)

@@ -5,6 +5,7 @@
 
 #include "cli_json.h"
 #include "cli_text.h"
+#include "help_text.h"
 #include "strbuf.h"
 
 /* "  label:  text\n" with the text escaped (it came from a plugin or a file name). */
@@ -105,8 +106,7 @@ int cmd_info(dq_cli_t *cli, int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("Usage: dqhost info NAME [--json]\n\nShows one integrator (by canonical "
-                   "name or alias) or one model in full.\n");
+            fputs(DQ_HELP_INFO, stdout);
             return DQ_EXIT_OK;
         } else if (argv[i][0] == '-' || name) {
             cli_errorf("info: unexpected argument '%s' (usage: dqhost info NAME [--json])",

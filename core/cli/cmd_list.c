@@ -7,6 +7,7 @@
 
 #include "cli_json.h"
 #include "cli_text.h"
+#include "help_text.h"
 #include "strbuf.h"
 
 static int list_json(const dq_cli_t *cli)
@@ -142,22 +143,65 @@ static void list_problems(const dq_cli_t *cli)
     }
 }
 
+/* `list --names solvers|models`: one name per line for shell completion; a name with a
+ * control character or a blank (the registry refuses both) is left out, never mangled. */
+static void list_name(const char *name)
+{
+    for (const char *c = name; *c; ++c)
+        if ((unsigned char)*c <= ' ' || *c == 0x7f)
+            return;
+    puts(name);
+}
+
+static int list_names(const dq_cli_t *cli, int models)
+{
+    if (models) {
+        for (size_t i = 0; i < dq_registry_model_count(cli->reg); ++i)
+            list_name(dq_registry_model_at(cli->reg, i)->desc->name);
+    } else {
+        for (size_t i = 0; i < dq_registry_count(cli->reg); ++i) {
+            const dq_integrator_entry_t *e = dq_registry_at(cli->reg, i);
+            list_name(e->name);
+            for (const char *const *a = e->aliases; *a; ++a)
+                list_name(*a);
+        }
+    }
+    return DQ_EXIT_OK;
+}
+
 int cmd_list(dq_cli_t *cli, int argc, char **argv)
 {
-    int json = 0;
+    int json = 0, names = -1;
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
-        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("Usage: dqhost list [--json]\n\nLists the integrators (name, aliases, "
-                   "category, order, description, source file),\nthe models, and the "
-                   "problems met while loading plugins.\n");
+        else if (strcmp(argv[i], "--names") == 0 || strncmp(argv[i], "--names=", 8) == 0) {
+            const char *what = argv[i][7] == '=' ? argv[i] + 8 : (i + 1 < argc ? argv[++i] : "");
+            if (strcmp(what, "solvers") == 0)
+                names = 0;
+            else if (strcmp(what, "models") == 0)
+                names = 1;
+            else {
+                cli_errorf("list: --names needs 'solvers' or 'models' (usage: dqhost list "
+                           "[--json | --names solvers|models])");
+                return DQ_EXIT_USAGE;
+            }
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(DQ_HELP_LIST, stdout);
             return DQ_EXIT_OK;
         } else {
-            cli_errorf("list: unknown argument '%s' (usage: dqhost list [--json])", argv[i]);
+            cli_errorf("list: unknown argument '%s' (usage: dqhost list [--json | --names "
+                       "solvers|models])",
+                       argv[i]);
             return DQ_EXIT_USAGE;
         }
     }
+    if (json && names >= 0) {
+        cli_errorf("list: --json and --names cannot be combined");
+        return DQ_EXIT_USAGE;
+    }
+    if (names >= 0)
+        return list_names(cli, names);
     if (json)
         return list_json(cli);
     list_integrators(cli);

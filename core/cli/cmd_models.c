@@ -5,6 +5,7 @@
 
 #include "cli_json.h"
 #include "cli_text.h"
+#include "help_text.h"
 
 int cmd_models(dq_cli_t *cli, int argc, char **argv)
 {
@@ -13,8 +14,7 @@ int cmd_models(dq_cli_t *cli, int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("Usage: dqhost models [--json]\n\nLists the models with their parameters "
-                   "(default, unit, meaning) and states.\n");
+            fputs(DQ_HELP_MODELS, stdout);
             return DQ_EXIT_OK;
         } else {
             cli_errorf("models: unknown argument '%s' (usage: dqhost models [--json])", argv[i]);

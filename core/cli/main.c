@@ -9,44 +9,11 @@
 #include <dq/version.h>
 
 #include "cli.h"
+#include "help_text.h"
 
 static void main_usage(FILE *out)
 {
-    fputs("Usage: dqhost [--plugins DIR]... [--strict] [--no-scan-cache] [COMMAND [ARGS]]\n"
-          "\n"
-          "A host for numerical integrators of differential equations; every solver and\n"
-          "model is a plugin loaded at start-up.\n"
-          "\n"
-          "Commands:\n"
-          "  list [--json]          the integrators, models and plugin problems (default)\n"
-          "  models [--json]        the models, their parameters and states\n"
-          "  info NAME [--json]     one integrator (by name or alias) or model in full\n"
-          "  run [SPEC.json] [--model M --solver S --dt DT --t-end T ...] [-o FILE]\n"
-          "                         simulate; record a trajectory; print a summary\n"
-          "                         (see dqhost run --help)\n"
-          "  check [--json] [--timeout S] [NAME | FILE.so]...\n"
-          "                         conformance check of solvers: step contract, memory,\n"
-          "                         determinism, measured order (see dqhost check --help)\n"
-          "  help                   this text\n"
-          "\n"
-          "Options:\n"
-          "  --plugins DIR   load plugins from DIR (repeatable)\n"
-          "  --strict        exit with status 2 when any plugin was rejected\n"
-          "  --no-scan-cache scan every plugin afresh in a child process (also\n"
-          "                  DQHOST_NO_SCAN_CACHE=1); verdicts are otherwise cached\n"
-          "  -h, --help      show this help\n"
-          "  --version       show the version and plugin ABI\n"
-          "\n"
-          "Plugin directories: the built-in default (the build tree's plugins/ for a binary\n"
-          "in its build tree, else lib/dqhost/plugins of the installation it belongs to,\n"
-          "e.g. " DQ_INSTALL_PLUGINDIR "), then\n"
-          "DQHOST_PLUGIN_PATH (colon-separated), then each --plugins DIR. They register in\n"
-          "that order: a plugin reusing a registered name is refused unless it sets\n"
-          "override, in which case it replaces the earlier one with a warning.\n"
-          "\n"
-          "Exit status: 0 success, 1 failure while running (or writing standard output),\n"
-          "2 usage or input error, 128+N run stopped by signal N.\n",
-          out);
+    fputs(DQ_HELP_MAIN, out);
 }
 
 static void main_free(dq_cli_t *cli)

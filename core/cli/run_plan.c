@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "help_text.h"
 #include "run.h"
 
 void *run_keep(run_mem_t *mem, void *p)
@@ -22,66 +23,7 @@ void *run_keep(run_mem_t *mem, void *p)
 
 void run_usage(FILE *out)
 {
-    fputs("Usage: dqhost run [SPEC.json] [options]\n"
-          "\n"
-          "Simulates a model from t = 0 to t_end with a solver and prints a summary; with a\n"
-          "trajectory requested (spec \"record\"/\"output\", --record, --every, --units or -o)\n"
-          "it also records states every k steps to CSV or JSON. Flags override the spec.\n"
-          "With an error-controlled solver (`dqhost info SOLVER` says so) every unit takes\n"
-          "its own steps under the tolerances and DT is the sampling interval: values are\n"
-          "recorded and reported at multiples of DT.\n"
-          "\n"
-          "  --model M             a model from `dqhost models`\n"
-          "  --solver S            an integrator name or alias\n"
-          "  --dt DT               step size (> 0)\n"
-          "  --t-end T             end time (> 0), a whole number of steps of DT\n"
-          "  --param K=V           model parameter; a per-unit parameter takes V1,V2,...\n"
-          "  --solver-opt K=V      solver option (see dqhost info SOLVER)\n"
-          "  --submodule M=S[:K]   give sub-module M its own solver S, with K substeps\n"
-          "  --record S1,S2        states to record (default: all)\n"
-          "  --every K             record every K steps (default 1)\n"
-          "  --units U1,U2         units to record (default: all)\n"
-          "  -o, --output FILE     write the trajectory to FILE (default, or FILE '-':\n"
-          "                        standard output); a regular file is replaced when the\n"
-          "                        run succeeds, a symlink's target likewise, a device or\n"
-          "                        FIFO is written in place\n"
-          "  --format csv|json     trajectory format (default: from FILE's extension, else csv)\n"
-          "  --seed N              seed of the noise of SDE solvers (default 0): each\n"
-          "                        unit's noise depends only on the seed, the unit and\n"
-          "                        the state, whatever the threads, blocks or population\n"
-          "  --noise-refine R      Brownian increments per step as a sum of R finer ones\n"
-          "                        (default 1): a run at dt with R follows the same noise\n"
-          "                        path as a run at dt/R, for convergence studies\n"
-          "  --rtol X              relative tolerance of error-controlled solvers (default\n"
-          "                        1e-6)\n"
-          "  --atol X              absolute tolerance of every state (default 1e-8)\n"
-          "  --atol STATE=X        absolute tolerance of one integrated state (repeatable)\n"
-          "  --h0 X                first step (default 0: chosen per unit)\n"
-          "  --hmin X              smallest step before the run fails (default 0:\n"
-          "                        1e-12 x max(|t|, DT))\n"
-          "  --hmax X              largest step (default 0: no limit)\n"
-          "  --max-rejects N       rejections of one step in a row before the run fails\n"
-          "                        (default 50)\n"
-          "  --fixed-step          run an error-controlled solver at the fixed step DT\n"
-          "  --spikes FILE         write the spike times of the model's spike events to\n"
-          "                        FILE ('-': standard output) as CSV (unit,t,event), or\n"
-          "                        JSON when FILE ends in .json; written like -o FILE\n"
-          "  --threads N           threads (default: one per core for large populations);\n"
-          "                        the results are the same bits for every count\n"
-          "  --block-units N       units per cache block (default 256, rounded up to a\n"
-          "                        multiple of 8); the results are the same bits for\n"
-          "                        every block size\n"
-          "  --max-steps N         refuse runs of more than N steps (default 1e10; with\n"
-          "                        substeps, steps x substeps)\n"
-          "  --json                print the summary as JSON\n"
-          "  -q, --quiet           no progress bar, no summary when the trajectory goes to\n"
-          "                        standard output\n"
-          "\n"
-          "Exit status: 0 success, 1 failure while running (the partial trajectory and spike\n"
-          "file are kept as FILE.partial), 2 invalid input or output path (nothing is\n"
-          "written), 128+N when stopped by signal N (SIGINT, SIGTERM, SIGHUP: the run stops\n"
-          "between steps and keeps FILE.partial too).\n",
-          out);
+    fputs(DQ_HELP_RUN, out);
 }
 
 /* Accepts "--name value" and "--name=value" (and a short alias). */
