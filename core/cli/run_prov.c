@@ -241,18 +241,25 @@ static json_t *run_prov_from_csv(const char *text)
 
 json_t *run_prov_read(const char *path)
 {
+    /* The provenance is at the start of a trajectory: a large one is read only so far. */
+    const size_t max = (size_t)64 << 20;
     dq__file_t file = {0};
-    if (dq__file_read(path, 0, &file)) {
+    if (dq__file_read(path, max, &file)) {
         cli_errorf("run: --replay: cannot read '%s': %s", path, strerror(file.sys_errno));
         return NULL;
     }
     json_t *prov = NULL;
     if (strncmp(file.data, "# ", 2) == 0)
         prov = run_prov_from_csv(file.data);
-    else {
+    else if (file.size < max) {
         json_t *doc = json_loadb(file.data, file.size, 0, NULL);
         prov = json_incref(json_object_get(doc, "provenance")); /* summary or trajectory */
         json_decref(doc);
+    } else { /* a JSON trajectory's head: its one "provenance" member, before the samples */
+        static const char key[] = "\"provenance\": ";
+        const char *at = strstr(file.data, key);
+        if (at)
+            prov = json_loads(at + sizeof key - 1, JSON_DISABLE_EOF_CHECK, NULL);
     }
     free(file.data);
     if (!json_is_object(prov) || !json_is_object(json_object_get(prov, "spec"))) {
