@@ -49,6 +49,16 @@ static int tmp_entries(void)
     return n;
 }
 
+/* A CSV trajectory without its provenance header (the leading "# " lines). */
+static const char *csv_body(const char *csv)
+{
+    while (csv && strncmp(csv, "# ", 2) == 0) {
+        const char *e = strchr(csv, '\n');
+        csv = e ? e + 1 : csv + strlen(csv);
+    }
+    return csv;
+}
+
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -134,11 +144,12 @@ START_TEST(test_run_writes_trajectory_atomically_and_summary_to_stdout)
     snprintf(path, sizeof path, "%s/osc.csv", tmp);
     char *csv = slurp(path);
     ck_assert_ptr_nonnull(csv);
-    ck_assert(strncmp(csv, "t,x[0],v[0]\n0,1,0\n", 18) == 0);
+    ck_assert(strncmp(csv_body(csv), "t,x[0],v[0]\n0,1,0\n", 18) == 0);
     /* The seed's oscillator with omega = 2 follows cos(2t): rk4 at dt = 0.01 within
      * 5e-8 up to t = 10 (global error ~ t * omega^5 * dt^4 / 120 = 2.7e-8). */
     int rows = 0;
-    for (char *line = strchr(csv, '\n') + 1; line && *line; line = strchr(line, '\n') + 1) {
+    for (char *line = strchr(csv_body(csv), '\n') + 1; line && *line;
+         line = strchr(line, '\n') + 1) {
         double t, x, v;
         ck_assert_int_eq(sscanf(line, "%lf,%lf,%lf", &t, &x, &v), 3);
         ck_assert_double_eq_tol(x, cos(2 * t), 5e-8);
@@ -189,7 +200,7 @@ START_TEST(test_run_blow_up_keeps_partial_record_and_exits_1)
     strcat(path, ".partial");
     char *csv = slurp(path);
     ck_assert_ptr_nonnull(csv);
-    ck_assert(strncmp(csv, "t,y0[0],y1[0]\n0,1,0\n", 20) == 0);
+    ck_assert(strncmp(csv_body(csv), "t,y0[0],y1[0]\n0,1,0\n", 20) == 0);
     free(csv);
     ck_assert_int_eq(tmp_entries(), 1);
 }
@@ -255,7 +266,7 @@ START_TEST(test_run_trajectory_to_stdout_moves_the_summary_to_stderr)
     ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
                             "--t-end", "1", "--every", "2", "--quiet"),
                      0);
-    ck_assert_str_eq(res.out, "t,y[0]\n0,1\n1,0.9025\n");
+    ck_assert_str_eq(csv_body(res.out), "t,y[0]\n0,1\n1,0.9025\n");
     ck_assert_str_eq(res.err, "");
 }
 END_TEST
@@ -552,7 +563,7 @@ START_TEST(test_run_output_symlink_is_followed_and_stays_a_symlink)
     ck_assert_int_eq(lstat(link, &st), 0);
     ck_assert(S_ISLNK(st.st_mode));
     char *csv = slurp(real);
-    ck_assert_str_eq(csv, "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(csv);
     /* A symlink to a name that does not exist yet creates that name. */
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
@@ -562,7 +573,7 @@ START_TEST(test_run_output_symlink_is_followed_and_stays_a_symlink)
     ck_assert(S_ISLNK(st.st_mode));
     snprintf(real, sizeof real, "%s/made.csv", tmp);
     csv = slurp(real);
-    ck_assert_str_eq(csv, "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(csv);
     ck_assert_int_eq(tmp_entries(), 4);
 }
@@ -593,7 +604,7 @@ START_TEST(test_run_output_hard_linked_file_is_rewritten_in_place_on_success_onl
     ck_assert_uint_eq(after.st_ino, before.st_ino);
     ck_assert_uint_eq(after.st_nlink, 2);
     text = slurp(b);
-    ck_assert_str_eq(text, "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(csv_body(text), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(text);
     ck_assert_int_eq(tmp_entries(), 3); /* a.csv, b.csv, a.csv.partial */
 }
@@ -644,7 +655,7 @@ START_TEST(test_run_output_device_and_fifo_are_written_in_place)
     ck_assert_int_eq(lstat(fifo, &st), 0);
     ck_assert(S_ISFIFO(st.st_mode));
     char *csv = slurp(copy);
-    ck_assert_str_eq(csv, "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(csv);
     ck_assert_int_eq(tmp_entries(), 2); /* pipe and copy: no temporary file */
 }
@@ -655,7 +666,7 @@ START_TEST(test_run_output_dash_is_standard_output)
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
                                "--t-end", "1", "-o", "-", "-q"),
                      0);
-    ck_assert_str_eq(res.out, "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(csv_body(res.out), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     ck_assert_str_eq(res.err, "");
     char spec[256];
     snprintf(spec, sizeof spec, "%s/dash.json", tmp);
@@ -725,7 +736,7 @@ static void run_interrupt(int sig, const char *name, const char *format)
         ck_assert_uint_ge(json_array_size(json_object_get(doc, "samples")), 1);
         json_decref(doc);
     } else {
-        ck_assert(strncmp(kept, "t,y[0]\n0,1\n", 11) == 0);
+        ck_assert(strncmp(csv_body(kept), "t,y[0]\n0,1\n", 11) == 0);
         ck_assert(kept[strlen(kept) - 1] == '\n'); /* whole rows only */
     }
     free(kept);

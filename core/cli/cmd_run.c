@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "run.h"
+#include "run_prov.h"
 
 /* Prints an error; one at a place in the spec gets the spec's file as its source. */
 static void run_error(const run_plan_t *p, dq_error_t *err)
@@ -272,13 +272,36 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     dq_recorder_t *rec = NULL;
     run_output_t out = {0}, sout = {0};
     run_spikes_t sp = {0};
+    run_prov_t prov = {0};
+    json_t *replay = NULL;
     int rc = DQ_EXIT_USAGE, signals = 0;
     dq_error_t err = {0};
     if (!p) {
         cli_errorf("out of memory");
         return DQ_EXIT_FAILURE;
     }
-    if (o.spec_path && !(spec = dq_spec_load(o.spec_path, &err))) {
+    if (o.replay && o.spec_path) {
+        cli_errorf("run: --replay '%s' and the spec '%s' cannot go together (flags may override "
+                   "the replayed spec)",
+                   o.replay, o.spec_path);
+        goto done;
+    }
+    if (o.replay) { /* the recorded spec stands for a spec file */
+        if (!(replay = run_prov_read(o.replay)))
+            goto done;
+        run_prov_check(replay);
+        char *text = json_dumps(json_object_get(replay, "spec"), JSON_COMPACT);
+        spec = text ? dq_spec_parse(text, o.replay, &err) : NULL;
+        free(text);
+        if (!spec) {
+            if (err.code)
+                cli_print_error(&err);
+            else
+                cli_errorf("out of memory");
+            rc = err.code == DQ_ESPEC ? DQ_EXIT_USAGE : DQ_EXIT_FAILURE;
+            goto done;
+        }
+    } else if (o.spec_path && !(spec = dq_spec_load(o.spec_path, &err))) {
         cli_print_error(&err);
         rc = err.code == DQ_ENOMEM ? DQ_EXIT_FAILURE : DQ_EXIT_USAGE;
         goto done;
@@ -336,6 +359,10 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         rc = err.code == DQ_EINVAL || err.code == DQ_EUSAGE ? DQ_EXIT_USAGE : DQ_EXIT_FAILURE;
         goto done;
     }
+    if (run_prov_build(&prov, cli, sys, p)) {
+        rc = DQ_EXIT_FAILURE;
+        goto done;
+    }
     if (!dq_system_adaptive(sys)) {
         const dq_integrator_entry_t *root = dq_system_module_solver(sys, 0);
         run_warn_unused_control(p, dq_system_solver_name(sys),
@@ -379,7 +406,10 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
                                .n_units = p->n_rec_units,
                                .units_where = p->rec_units_where,
                                .every = p->every,
-                               .format = p->format};
+                               .format = p->format,
+                               .header_comment = p->no_provenance              ? NULL
+                                                 : p->format == DQ_FORMAT_JSON ? prov.json
+                                                                               : prov.lines};
         rec = dq_recorder_new(sys, &ro, traj, &err);
         if (!rec) {
             run_error(p, &err);
@@ -438,13 +468,15 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     /* The summary goes to stdout unless the trajectory or the spikes do. */
     int data_on_stdout = (p->recording && !p->out_path) || p->spikes_stdout;
     if (o.json && !data_on_stdout)
-        rc = run_summary_json(sys, p, o.solver ? o.solver : p->solver, &r);
+        rc = run_summary_json(sys, p, o.solver ? o.solver : p->solver, &r, prov.doc);
     else if (!(data_on_stdout && o.quiet))
         run_summary_text(data_on_stdout ? stderr : stdout, sys, p, &r);
 done:
     run_output_free(&out);
     run_output_free(&sout);
     run_spikes_free(&sp);
+    run_prov_free(&prov);
+    json_decref(replay);
     if (signals)
         run_signals_restore();
     dq_recorder_free(rec);

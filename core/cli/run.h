@@ -44,6 +44,8 @@ typedef struct run_opts {
     size_t threads;     /* 0: automatic */
     uint64_t max_steps; /* 0: RUN_MAX_STEPS_DEFAULT */
     int json, quiet;
+    int no_provenance;  /* --no-provenance */
+    const char *replay; /* --replay OUTPUT */
 } run_opts_t;
 
 /* Everything the run needs, merged from the spec and the flags. */
@@ -98,6 +100,7 @@ typedef struct run_plan {
     const char *spikes_where; /* ".output.spikes" or NULL (the flag) */
     int spikes_stdout;
     dq_output_format_t spikes_format; /* CSV, or JSON for a ".json" path */
+    int no_provenance; /* the trajectory carries no provenance (--no-provenance, spec) */
 } run_plan_t;
 
 /* Whether the plan sets any value of the step control (fixed_step aside). */
@@ -212,7 +215,8 @@ void run_progress_update(run_progress_t *pg, double frac, double t, const char *
 void run_progress_clear(run_progress_t *pg);
 void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p,
                       const run_result_t *r);
+/* prov: the run's provenance (run_prov.h), written as "provenance"; may be NULL. */
 int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *requested,
-                     const run_result_t *r);
+                     const run_result_t *r, json_t *prov);
 
 #endif

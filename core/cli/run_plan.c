@@ -54,11 +54,16 @@ int run_parse(run_opts_t *o, int argc, char **argv)
                  {"--seed", NULL},      {"--block-units", NULL},  {"--threads", NULL},
                  {"--max-steps", NULL}, {"--noise-refine", NULL}, {"--rtol", NULL},
                  {"--atol", NULL},      {"--h0", NULL},           {"--hmin", NULL},
-                 {"--hmax", NULL},      {"--max-rejects", NULL},  {"--spikes", NULL}};
+                 {"--hmax", NULL},      {"--max-rejects", NULL},  {"--spikes", NULL},
+                 {"--replay", NULL}};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-provenance") == 0) {
+            o->no_provenance = 1;
             continue;
         }
         if (strcmp(a, "--fixed-step") == 0) {
@@ -180,6 +185,9 @@ int run_parse(run_opts_t *o, int argc, char **argv)
             break;
         case 23:
             o->spikes = v;
+            break;
+        case 24:
+            o->replay = v;
             break;
         case 13: {
             double b;
@@ -498,6 +506,7 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
         p->has_seed = spec->has_seed;
         p->seed = spec->seed;
         p->noise_refine = spec->has_noise_refine ? spec->noise_refine : 0;
+        p->no_provenance = spec->no_provenance;
         run_plan_spec_control(p, spec);
     }
     if (o->model) {
@@ -635,6 +644,8 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
             return -1;
         p->has_seed = 1;
     }
+    if (o->no_provenance)
+        p->no_provenance = 1;
     if (o->noise_refine) {
         uint64_t r;
         if (run_parse_count(o->noise_refine, "run: --noise-refine", 1, &r))

@@ -286,7 +286,7 @@ static int run_summary_json_adaptive(json_t *doc, const dq_system_t *sys, const 
 }
 
 int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *requested,
-                     const run_result_t *r)
+                     const run_result_t *r, json_t *prov)
 {
     json_t *final = json_object(), *rates = json_object(), *subs = json_object();
     json_t *ensemble = json_object();
@@ -342,6 +342,10 @@ int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *re
         json_object_set_new(doc, "noise_refine", json_integer((json_int_t)p->noise_refine));
     if (doc && p->has_seed)
         json_object_set_new(doc, "seed", json_integer((json_int_t)p->seed));
+    if (doc && prov && json_object_set(doc, "provenance", prov)) {
+        json_decref(doc);
+        doc = NULL;
+    }
     if (doc && run_summary_json_adaptive(doc, sys, p, r)) {
         json_decref(doc);
         doc = NULL;

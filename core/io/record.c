@@ -153,11 +153,18 @@ static size_t record_unit(const dq_recorder_t *rec, size_t i)
     return rec->units ? rec->units[i] : i;
 }
 
-static int record_write_header(const dq_recorder_t *rec)
+static int record_write_header(const dq_recorder_t *rec, const char *comment)
 {
     FILE *out = rec->out;
     const dq_system_t *sys = rec->sys;
     if (!rec->json) {
+        for (const char *l = comment; l && *l;) { /* each line as "# line" */
+            const char *e = strchr(l, '\n');
+            int len = e ? (int)(e - l) : (int)strlen(l);
+            if (fprintf(out, "# %.*s\n", len, l) < 0)
+                return -1;
+            l = e ? e + 1 : l + len;
+        }
         if (fputs("t", out) < 0)
             return -1;
         for (size_t s = 0; s < rec->n_states; ++s) {
@@ -189,7 +196,9 @@ static int record_write_header(const dq_recorder_t *rec)
             return -1;
     /* Samples follow one per line, each after "\n" or ",\n"; finish closes with "\n]}\n",
      * so the document is valid with any number of samples. */
-    return fputs("], \"samples\": [", out) < 0 ? -1 : 0;
+    if (comment && (fputs("], \"provenance\": ", out) < 0 || fputs(comment, out) < 0))
+        return -1;
+    return fputs(comment ? ", \"samples\": [" : "], \"samples\": [", out) < 0 ? -1 : 0;
 }
 
 static int record_write_sample(const dq_recorder_t *rec)
@@ -335,7 +344,7 @@ dq_recorder_t *dq_recorder_new(const dq_system_t *sys, const dq_record_opts_t *o
         return NULL;
     }
     errno = 0;
-    if (record_write_header(rec) < 0) {
+    if (record_write_header(rec, o->header_comment) < 0) {
         record_write_failed(rec, err);
         dq_recorder_free(rec);
         return NULL;

@@ -15,7 +15,8 @@
  *                           every: whole number >= 1,
  *                           units: non-empty array of unique whole numbers >= 0}
  *   output          object {path: non-empty string, format: "csv" or "json",
- *                           spikes: non-empty string}
+ *                           spikes: non-empty string,
+ *                           provenance: true or false}
  *   seed            whole number >= 0
  *   noise_refine    whole number 1 .. 1 000 000
  *   adaptive        object {rtol: number > 0,

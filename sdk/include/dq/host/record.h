@@ -31,6 +31,9 @@ typedef struct dq_record_opts {
     const char *units_where;
     uint64_t every;            /* 0 or 1: every step */
     dq_output_format_t format; /* DQ_FORMAT_DEFAULT means CSV here */
+    /* NULL, or written before the data: CSV, each line of it as "# line" before the header
+     * row; JSON, as the "provenance" member, so it must then be a JSON value's text. */
+    const char *header_comment;
 } dq_record_opts_t;
 
 /* Checks the choice against the system (unknown state: DQ_EINVAL with "did you mean" and

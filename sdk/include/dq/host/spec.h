@@ -6,7 +6,8 @@
  *     "solver_options": {"newton_tol": 1e-9}, "dt": 0.01, "t_end": 200,
  *     "submodules": {"gates": {"solver": "exp_euler", "substeps": 2}},
  *     "record": {"states": ["V"], "every": 10, "units": [0, 1, 2]},
- *     "output": {"path": "hh.csv", "format": "csv", "spikes": "spikes.csv"}, "seed": 42,
+ *     "output": {"path": "hh.csv", "format": "csv", "spikes": "spikes.csv",
+ *                "provenance": true}, "seed": 42,
  *     "adaptive": {"rtol": 1e-6, "atol": {"V": 1e-6, "m": 1e-8}, "hmax": 0.5} }
  * dq_spec_load checks what can be checked without the model: JSON syntax (with line and
  * column), types, ranges, unknown keys (with "did you mean"). Names that need the model
@@ -94,6 +95,7 @@ typedef struct dq_spec {
     unsigned max_rejects;  /* >= 1, or 0 */
     int fixed_step;        /* "fixed_step": true */
     char *spikes_path;     /* .output.spikes: spike times file, or NULL */
+    int no_provenance;     /* .output.provenance: false (no provenance in the trajectory) */
 } dq_spec_t;
 
 /* The largest spec file dq_spec_load reads (64 MiB); a larger file, or a stream such as
