@@ -9,6 +9,7 @@
 #include <dq/version.h>
 
 #include "cli.h"
+#include "cmd_plot.h"
 
 static void main_usage(FILE *out)
 {
@@ -27,6 +28,7 @@ static void main_usage(FILE *out)
           "  check [--json] [--timeout S] [NAME | FILE.so]...\n"
           "                         conformance check of solvers: step contract, memory,\n"
           "                         determinism, measured order (see dqhost check --help)\n"
+          "  plot OUTPUT [-o FILE.png|svg|pdf]  draw a trajectory or spike file (gnuplot)\n"
           "  help                   this text\n"
           "\n"
           "Options:\n"
@@ -102,11 +104,13 @@ static int main_dispatch(int argc, char **argv)
         fn = cmd_models;
     else if (strcmp(cmd, "check") == 0)
         fn = cmd_check;
+    else if (strcmp(cmd, "plot") == 0)
+        fn = cmd_plot;
     else if (strcmp(cmd, "help") == 0) {
         main_usage(stdout);
         return DQ_EXIT_OK;
     } else {
-        cli_errorf("unknown command '%s' (commands: list, models, info, run, check, help)", cmd);
+        cli_errorf("unknown command '%s' (commands: list, models, info, run, check, plot, help)", cmd);
         return DQ_EXIT_USAGE;
     }
     int rc = cli_load_plugins(&cli);

@@ -15,7 +15,7 @@
  *                           every: whole number >= 1,
  *                           units: non-empty array of unique whole numbers >= 0}
  *   output          object {path: non-empty string, format: "csv" or "json",
- *                           spikes: non-empty string}
+ *                           spikes: non-empty string, plot: non-empty string}
  *   seed            whole number >= 0
  *   noise_refine    whole number 1 .. 1 000 000
  *   adaptive        object {rtol: number > 0,
@@ -241,5 +241,6 @@ void dq_spec_free(dq_spec_t *spec)
     }
     free(spec->state_atol);
     free(spec->spikes_path);
+    free(spec->plot_path);
     free(spec);
 }

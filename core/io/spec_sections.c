@@ -261,7 +261,7 @@ static int spec_read_adaptive(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj
     return DQ_OK;
 }
 
-static const char *const spec_output_keys[] = {"path", "format", "spikes"};
+static const char *const spec_output_keys[] = {"path", "format", "spikes", "plot"};
 
 static int spec_read_output(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
 {
@@ -288,6 +288,9 @@ static int spec_read_output(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
         }
         case 2:
             rc = dq__spec_read_string(c, ".output.spikes", v, &s->spikes_path);
+            break;
+        case 3:
+            rc = dq__spec_read_string(c, ".output.plot", v, &s->plot_path);
             break;
         }
         if (rc)
