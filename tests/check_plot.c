@@ -14,7 +14,6 @@
 
 #include "test_proc.h"
 
-
 static int have_gnuplot(void)
 {
     const char *path = getenv("PATH");

@@ -99,8 +99,8 @@ typedef struct run_plan {
     const char *spikes_where; /* ".output.spikes" or NULL (the flag) */
     int spikes_stdout;
     dq_output_format_t spikes_format; /* CSV, or JSON for a ".json" path */
-    const char *plot_path;  /* picture drawn from the trajectory after the run, or NULL */
-    const char *plot_where; /* ".output.plot" or NULL (the flag) */
+    const char *plot_path;            /* picture drawn from the trajectory after the run, or NULL */
+    const char *plot_where;           /* ".output.plot" or NULL (the flag) */
 } run_plan_t;
 
 /* Whether the plan sets any value of the step control (fixed_step aside). */
