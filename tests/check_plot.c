@@ -170,6 +170,34 @@ START_TEST(test_run_plot_draws_after_the_run)
 }
 END_TEST
 
+START_TEST(test_spec_output_plot_draws_after_the_run)
+{
+    if (!have_gnuplot())
+        return;
+    make_dir();
+    char spec[128], png[128];
+    FILE *f = fopen(in_dir(spec, sizeof spec, "spec.json"), "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f,
+            "{\"model\": \"hh\", \"solver\": \"rk4\", \"dt\": 0.01, \"t_end\": 5,\n"
+            " \"output\": {\"path\": \"%s/s.json\", \"plot\": \"%s/s.svg\"}}\n",
+            dir, dir);
+    fclose(f);
+    ck_assert_msg(dqhost("run", spec, "-q") == 0, "%s", res.err);
+    assert_svg(in_dir(png, sizeof png, "s.svg"));
+    /* output.plot without a trajectory file is refused before the run, naming the key. */
+    f = fopen(spec, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"model\": \"hh\", \"solver\": \"rk4\", \"dt\": 0.01, \"t_end\": 5,\n"
+          " \"output\": {\"plot\": \"x.png\"}}\n",
+          f);
+    fclose(f);
+    ck_assert_int_eq(dqhost("run", spec), 2);
+    ck_assert_contains(res.err, ".output.plot");
+    remove_dir();
+}
+END_TEST
+
 START_TEST(test_run_plot_needs_a_trajectory_file_and_a_known_format)
 {
     ck_assert_int_eq(dqhost("run", "--model", "hh", "--solver", "rk4", "--dt", "0.01", "--t-end",
@@ -248,6 +276,7 @@ Suite *plot_suite(void)
     tcase_add_test(tc, test_plot_csv_and_json_to_png_and_svg);
     tcase_add_test(tc, test_plot_spike_raster);
     tcase_add_test(tc, test_run_plot_draws_after_the_run);
+    tcase_add_test(tc, test_spec_output_plot_draws_after_the_run);
     tcase_add_test(tc, test_run_plot_needs_a_trajectory_file_and_a_known_format);
     tcase_add_test(tc, test_plot_input_errors_exit_2_naming_the_file);
     tcase_add_test(tc, test_plot_without_gnuplot_says_how_to_install_it);

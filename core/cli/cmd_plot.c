@@ -382,10 +382,9 @@ static int plot_write_trajectory(plot_in_t *in, const plot_panel_t *panels, size
         return 0;
     }
     char *line = NULL, **f = malloc((in->n_cols + 2) * sizeof *f);
-    size_t cap = 0, lineno = 1;
+    size_t cap = 0;
     int rc = f ? 0 : DQ_EXIT_FAILURE;
     while (rc == 0 && getline(&line, &cap, in->csv) >= 0) {
-        ++lineno;
         plot_chomp(line);
         if (line[0] == '#' || line[0] == '\0')
             continue;
@@ -406,7 +405,6 @@ static int plot_write_trajectory(plot_in_t *in, const plot_panel_t *panels, size
             rc = DQ_EXIT_FAILURE;
         ++*rows;
     }
-    (void)lineno;
     free(line);
     free(f);
     return rc;

@@ -271,7 +271,7 @@ static int spec_read_output(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
         return DQ_ESPEC;
     json_object_foreach ((json_t *)obj, key, v) {
         int rc = DQ_ESPEC;
-        switch (dq__spec_key(c, ".output", key, spec_output_keys, 3)) {
+        switch (dq__spec_key(c, ".output", key, spec_output_keys, 4)) {
         case 0:
             rc = dq__spec_read_string(c, ".output.path", v, &s->output_path);
             break;
