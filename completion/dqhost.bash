@@ -95,7 +95,7 @@ _dqhost()
         if [[ $cur == -* ]]; then
             _dqhost_words "$(_dqhost_flags)"
         else
-            _dqhost_words $'list\nmodels\ninfo\nrun\ncheck\nhelp'
+            _dqhost_words $'list\nmodels\ninfo\nrun\ncheck\nplot\nhelp'
         fi
         return
     fi
@@ -151,6 +151,7 @@ _dqhost()
     fi
     case $cmd in
         run) _dqhost_files '*.json' ;;
+        plot) _dqhost_files '' ;;
         info) _dqhost_words "$(_dqhost_run list --names solvers; _dqhost_run list --names models)" ;;
         check)
             _dqhost_words "$(_dqhost_run list --names solvers; _dqhost_run list --names models)"

@@ -6,8 +6,9 @@ set -euo pipefail
 
 # librandom123-dev: the header-only Philox generator behind the noise (core/driver/noise.c).
 # clang and its runtime libraries (libFuzzer, only recommended by clang) build the fuzz targets.
+# gnuplot-nox draws `dqhost plot` pictures (tests/check_plot.c).
 packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check librandom123-dev clang-format clang
-          libclang-rt-14-dev)
+          libclang-rt-14-dev gnuplot-nox)
 # man-db (with groff-base) renders the manual page in tests/man_completion.sh.
 packages+=(man-db groff-base)
 

@@ -19,7 +19,7 @@ test -f "$page" || fail "no $page"
 test -f "$comp" || fail "no $comp"
 
 grep -q '^\.TH DQHOST 1' "$page" || fail "no .TH in the page"
-for cmd in list models info run check; do
+for cmd in list models info run check plot; do
     grep -q "^\.SS $cmd\$" "$page" || fail "no section for $cmd"
 done
 for sec in NAME SYNOPSIS DESCRIPTION COMMANDS "EXIT STATUS" ENVIRONMENT FILES "SEE ALSO"; do

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_plot.h"
 #include "run_prov.h"
 
 /* Prints an error; one at a place in the spec gets the spec's file as its source. */
@@ -471,6 +472,8 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         rc = run_summary_json(sys, p, o.solver ? o.solver : p->solver, &r, prov.doc);
     else if (!(data_on_stdout && o.quiet))
         run_summary_text(data_on_stdout ? stderr : stdout, sys, p, &r);
+    if (rc == DQ_EXIT_OK && p->plot_path)
+        rc = plot_draw(cli, p->out_path, p->plot_path, NULL, 0);
 done:
     run_output_free(&out);
     run_output_free(&sout);

@@ -9,6 +9,7 @@
 #include <dq/version.h>
 
 #include "cli.h"
+#include "cmd_plot.h"
 #include "help_text.h"
 
 static void main_usage(FILE *out)
@@ -69,6 +70,8 @@ static int main_dispatch(int argc, char **argv)
         fn = cmd_models;
     else if (strcmp(cmd, "check") == 0)
         fn = cmd_check;
+    else if (strcmp(cmd, "plot") == 0)
+        fn = cmd_plot;
     else if (strcmp(cmd, "help") == 0) {
         main_usage(stdout);
         return DQ_EXIT_OK;

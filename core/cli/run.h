@@ -31,6 +31,7 @@ typedef struct run_opts {
         *seed, *noise_refine;
     /* Step control of error-controlled solvers (NULL: not given). */
     const char *rtol, *h0, *hmin, *hmax, *max_rejects, *spikes;
+    const char *plot;           /* --plot FILE */
     const char *atols[RUN_MAX]; /* "X" or "STATE=X", in order */
     size_t n_atols;
     int fixed_step;
@@ -100,7 +101,9 @@ typedef struct run_plan {
     const char *spikes_where; /* ".output.spikes" or NULL (the flag) */
     int spikes_stdout;
     dq_output_format_t spikes_format; /* CSV, or JSON for a ".json" path */
-    int no_provenance; /* the trajectory carries no provenance (--no-provenance, spec) */
+    int no_provenance;      /* the trajectory carries no provenance (--no-provenance, spec) */
+    const char *plot_path;  /* picture drawn from the trajectory after the run, or NULL */
+    const char *plot_where; /* ".output.plot" or NULL (the flag) */
 } run_plan_t;
 
 /* Whether the plan sets any value of the step control (fixed_step aside). */

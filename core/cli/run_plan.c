@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_plot.h"
 #include "help_text.h"
 #include "run.h"
 
@@ -55,7 +56,7 @@ int run_parse(run_opts_t *o, int argc, char **argv)
                  {"--max-steps", NULL}, {"--noise-refine", NULL}, {"--rtol", NULL},
                  {"--atol", NULL},      {"--h0", NULL},           {"--hmin", NULL},
                  {"--hmax", NULL},      {"--max-rejects", NULL},  {"--spikes", NULL},
-                 {"--replay", NULL}};
+                 {"--replay", NULL},    {"--plot", NULL}};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
@@ -188,6 +189,9 @@ int run_parse(run_opts_t *o, int argc, char **argv)
             break;
         case 24:
             o->replay = v;
+            break;
+        case 25:
+            o->plot = v;
             break;
         case 13: {
             double b;
@@ -351,6 +355,10 @@ static void run_plan_spec_control(run_plan_t *p, const dq_spec_t *spec)
         p->spikes_path = spec->spikes_path;
         p->spikes_where = ".output.spikes";
     }
+    if (spec->plot_path) {
+        p->plot_path = spec->plot_path;
+        p->plot_where = ".output.plot";
+    }
 }
 
 /* The step-control flags and --spikes over the spec. 0, or -1 (reported). */
@@ -414,6 +422,10 @@ static int run_plan_flag_control(run_plan_t *p, const run_opts_t *o, run_mem_t *
         p->ctl.fixed_step = 1;
         p->ctl.fixed_step_where = "--fixed-step";
     }
+    if (o->plot) {
+        p->plot_path = o->plot;
+        p->plot_where = NULL;
+    }
     if (o->spikes) {
         p->spikes_path = o->spikes;
         p->spikes_where = NULL;
@@ -447,6 +459,19 @@ static int run_plan_flag_control(run_plan_t *p, const run_opts_t *o, run_mem_t *
             cli_errorf("run: --spikes -: standard output already takes the trajectory; give one "
                        "of them a file");
         return -1;
+    }
+    if (p->plot_path) {
+        const char *why = !p->recording || !p->out_path || strcmp(p->out_path, "-") == 0
+                              ? "needs a trajectory written to a file (-o FILE)"
+                          : !plot_format_of(p->plot_path)
+                              ? "unknown picture format (the name must end in .png, .svg or .pdf)"
+                              : NULL;
+        if (why && p->plot_where)
+            cli_errorf("%s: %s: '%s': %s", p->spec_path, p->plot_where, p->plot_path, why);
+        else if (why)
+            cli_errorf("run: --plot '%s': %s", p->plot_path, why);
+        if (why)
+            return -1;
     }
     return 0;
 }

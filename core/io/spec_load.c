@@ -16,7 +16,8 @@
  *                           units: non-empty array of unique whole numbers >= 0}
  *   output          object {path: non-empty string, format: "csv" or "json",
  *                           spikes: non-empty string,
- *                           provenance: true or false}
+ *                           provenance: true or false,
+ *                           plot: non-empty string}
  *   seed            whole number >= 0
  *   noise_refine    whole number 1 .. 1 000 000
  *   adaptive        object {rtol: number > 0,
@@ -242,5 +243,6 @@ void dq_spec_free(dq_spec_t *spec)
     }
     free(spec->state_atol);
     free(spec->spikes_path);
+    free(spec->plot_path);
     free(spec);
 }

@@ -261,7 +261,7 @@ static int spec_read_adaptive(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj
     return DQ_OK;
 }
 
-static const char *const spec_output_keys[] = {"path", "format", "spikes", "provenance"};
+static const char *const spec_output_keys[] = {"path", "format", "spikes", "provenance", "plot"};
 
 static int spec_read_output(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
 {
@@ -271,7 +271,7 @@ static int spec_read_output(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
         return DQ_ESPEC;
     json_object_foreach ((json_t *)obj, key, v) {
         int rc = DQ_ESPEC;
-        switch (dq__spec_key(c, ".output", key, spec_output_keys, 4)) {
+        switch (dq__spec_key(c, ".output", key, spec_output_keys, 5)) {
         case 0:
             rc = dq__spec_read_string(c, ".output.path", v, &s->output_path);
             break;
@@ -295,6 +295,9 @@ static int spec_read_output(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
             s->no_provenance = !on;
             break;
         }
+        case 4:
+            rc = dq__spec_read_string(c, ".output.plot", v, &s->plot_path);
+            break;
         }
         if (rc)
             return rc;

@@ -96,6 +96,7 @@ typedef struct dq_spec {
     int fixed_step;        /* "fixed_step": true */
     char *spikes_path;     /* .output.spikes: spike times file, or NULL */
     int no_provenance;     /* .output.provenance: false (no provenance in the trajectory) */
+    char *plot_path;       /* .output.plot: picture drawn after the run, or NULL */
 } dq_spec_t;
 
 /* The largest spec file dq_spec_load reads (64 MiB); a larger file, or a stream such as
