@@ -5,9 +5,11 @@
 set -euo pipefail
 
 # librandom123-dev: the header-only Philox generator behind the noise (core/driver/noise.c).
+# libhdf5-dev: HDF5 trajectories (core/io/record_h5.c); hdf5-tools (h5dump) and python3-h5py
+# let the tests read them back.
 # clang and its runtime libraries (libFuzzer, only recommended by clang) build the fuzz targets.
 packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check librandom123-dev clang-format clang
-          libclang-rt-14-dev)
+          libclang-rt-14-dev libhdf5-dev hdf5-tools python3-h5py)
 
 missing=()
 for p in "${packages[@]}"; do
