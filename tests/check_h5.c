@@ -262,6 +262,12 @@ START_TEST(test_h5_extension_and_spec_choose_hdf5)
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
                                "--t-end", "2", "-o", "ext.h5", "-q"),
                      0);
+    /* The acceptance run: the spec says csv, the -o name says HDF5. */
+    ck_assert_int_eq(
+        dqhost_in(tmp, "run", DQ_TEST_EXAMPLES_DIR "/hh.json", "--t-end", "2", "-o", "hh.h5", "-q"),
+        0);
+    snprintf(path, sizeof path, "%s/hh.h5", tmp);
+    ck_assert(H5Fis_hdf5(path) > 0);
     const char *names[] = {"spec.out", "ext.h5"};
     for (int i = 0; i < 2; ++i) {
         snprintf(path, sizeof path, "%s/%s", tmp, names[i]);

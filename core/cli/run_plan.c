@@ -707,6 +707,13 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
     }
     if (run_plan_flag_control(p, o, mem))
         return -1;
+    /* An -o name ending in .h5 is HDF5 unless --format says otherwise: the spec's format
+     * was chosen for the spec's path, and CSV text in a .h5 file is never what is meant. */
+    if (!o->format && o->out_path && p->out_path) {
+        size_t olen = strlen(p->out_path);
+        if (olen >= 3 && strcmp(p->out_path + olen - 3, ".h5") == 0)
+            p->format = DQ_FORMAT_H5;
+    }
     if (p->format == DQ_FORMAT_DEFAULT) {
         size_t len = p->out_path ? strlen(p->out_path) : 0;
         p->format = len >= 5 && strcmp(p->out_path + len - 5, ".json") == 0 ? DQ_FORMAT_JSON
