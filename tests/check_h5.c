@@ -202,6 +202,7 @@ START_TEST(test_h5_hh_equals_csv_to_the_last_bit)
     free(t);
     free(V);
     free(m);
+    free(csv);
 
     if (have_tool("command -v h5dump")) {
         char cmd[512];
