@@ -4,11 +4,15 @@
  * same run to the last bit; a failed run keeps <name>.partial; no HDF5 on standard output. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -306,6 +310,54 @@ START_TEST(test_h5_failed_run_keeps_partial)
 }
 END_TEST
 
+/* Ctrl-C in the middle of a run: the samples so far stay in out.h5.partial, a valid file. */
+START_TEST(test_h5_interrupted_run_keeps_partial)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (chdir(tmp) != 0)
+            _exit(99);
+        int nul = open("/dev/null", O_WRONLY);
+        dup2(nul, 1);
+        dup2(nul, 2);
+        unsetenv("DQHOST_PLUGIN_PATH");
+        execl(DQ_TEST_DQHOST, DQ_TEST_DQHOST, "run", "--model", "decay", "--solver", "euler",
+              "--dt", "1e-6", "--t-end", "1000", "--every", "1000", "-o", "out.h5", (char *)NULL);
+        _exit(98);
+    }
+    /* Wait until the temporary file exists and the run is under way. */
+    for (int i = 0; i < 2000; ++i) {
+        DIR *d = opendir(tmp);
+        int found = 0;
+        for (struct dirent *e; (e = readdir(d));)
+            found |= strncmp(e->d_name, "out.h5.tmp.", 11) == 0;
+        closedir(d);
+        if (found)
+            break;
+        usleep(5000);
+    }
+    usleep(300000);
+    ck_assert_int_eq(kill(pid, SIGINT), 0);
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGINT);
+    ck_assert(!exists("out.h5"));
+    ck_assert(exists("out.h5.partial"));
+    ck_assert_int_eq(tmp_entries(), 1);
+    char path[256];
+    snprintf(path, sizeof path, "%s/out.h5.partial", tmp);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    hsize_t d[2];
+    double *t = read_h5(f, "t", d);
+    ck_assert_uint_ge(d[0], 1);
+    ck_assert(t[0] == 0.0);
+    free(t);
+    H5Fclose(f);
+}
+END_TEST
+
 START_TEST(test_h5_refused_on_standard_output_and_streams)
 {
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
@@ -337,6 +389,7 @@ Suite *h5_suite(void)
     tcase_add_test(tc, test_h5_hh_equals_csv_to_the_last_bit);
     tcase_add_test(tc, test_h5_extension_and_spec_choose_hdf5);
     tcase_add_test(tc, test_h5_failed_run_keeps_partial);
+    tcase_add_test(tc, test_h5_interrupted_run_keeps_partial);
     tcase_add_test(tc, test_h5_refused_on_standard_output_and_streams);
     suite_add_tcase(s, tc);
     return s;
