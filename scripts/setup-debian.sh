@@ -5,10 +5,12 @@
 set -euo pipefail
 
 # librandom123-dev: the header-only Philox generator behind the noise (core/driver/noise.c).
+# libhdf5-dev: HDF5 trajectories (core/io/record_h5.c); hdf5-tools (h5dump) and python3-h5py
+# let the tests read them back.
 # clang and its runtime libraries (libFuzzer, only recommended by clang) build the fuzz targets.
 # gnuplot-nox draws `dqhost plot` pictures (tests/check_plot.c).
 packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check librandom123-dev clang-format clang
-          libclang-rt-14-dev gnuplot-nox)
+          libclang-rt-14-dev gnuplot-nox libhdf5-dev hdf5-tools python3-h5py)
 # man-db (with groff-base) renders the manual page in tests/man_completion.sh.
 packages+=(man-db groff-base)
 

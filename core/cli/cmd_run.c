@@ -309,6 +309,10 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     }
     if (run_plan_build(p, spec, &o, &mem))
         goto done;
+    if (p->recording && p->format == DQ_FORMAT_H5 && !p->out_path) {
+        cli_errorf("run: HDF5 output cannot go to standard output: give -o NAME.h5");
+        goto done;
+    }
 
     double ratio = p->t_end / p->dt, whole = nearbyint(ratio);
     if (whole < 1.0 || fabs(whole * p->dt - p->t_end) > 1e-9 * p->t_end || whole > 9.0e15) {
@@ -377,8 +381,10 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     signals = 1;
     /* The recorder checks states and units before any file exists. */
     FILE *traj = stdout;
+    const char *traj_path = NULL;
     if (p->recording && p->out_path) {
-        if (!(traj = run_output_open(&out))) {
+        if (p->format == DQ_FORMAT_H5 ? !(traj_path = run_output_open_path(&out, "HDF5"))
+                                      : !(traj = run_output_open(&out))) {
             rc = run_signal ? 128 + run_signal : DQ_EXIT_USAGE;
             if (run_signal)
                 run_report_signal(sys, steps, NULL, 0, NULL);
@@ -410,8 +416,10 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
                                .format = p->format,
                                .header_comment = p->no_provenance              ? NULL
                                                  : p->format == DQ_FORMAT_JSON ? prov.json
-                                                                               : prov.lines};
-        rec = dq_recorder_new(sys, &ro, traj, &err);
+                                                                               : prov.lines,
+                               .t_end = p->t_end};
+        rec = traj_path ? dq_recorder_new_h5(sys, &ro, traj_path, &err)
+                        : dq_recorder_new(sys, &ro, traj, &err);
         if (!rec) {
             run_error(p, &err);
             goto done;

@@ -153,6 +153,9 @@ typedef struct run_output {
 int run_output_check(run_output_t *o, const char *path, const char *what);
 /* Creates the temporary file, or opens the target in place. NULL after reporting. */
 FILE *run_output_open(run_output_t *o);
+/* For writers that need a file name (HDF5, named by `format` in messages): creates the
+ * temporary file and returns its name; refuses (reported, NULL) a device, FIFO or /dev/fd. */
+const char *run_output_open_path(run_output_t *o, const char *format);
 /* Closes the stream (reports a failed flush in err). */
 int run_output_close(run_output_t *o, dq_error_t *err);
 /* After a successful run: renames or copies the temporary file onto the target. */

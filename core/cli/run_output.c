@@ -198,6 +198,24 @@ FILE *run_output_open(run_output_t *o)
     return f;
 }
 
+const char *run_output_open_path(run_output_t *o, const char *format)
+{
+    if (o->kind == RUN_OUT_IN_PLACE) {
+        output_refuse(o,
+                      "%s output needs a regular file (it is written by name, not as a "
+                      "stream)",
+                      format);
+        return NULL;
+    }
+    FILE *f = run_output_open(o);
+    if (!f)
+        return NULL;
+    /* The writer opens the file again by name; the stream only created it. */
+    fclose(f);
+    o->f = NULL;
+    return o->tmp;
+}
+
 /* Copies the temporary file into the target in place (the hard-link case). */
 static int output_copy(run_output_t *o, dq_error_t *err)
 {

@@ -658,8 +658,10 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
             p->format = DQ_FORMAT_CSV;
         else if (strcmp(o->format, "json") == 0)
             p->format = DQ_FORMAT_JSON;
+        else if (strcmp(o->format, "h5") == 0)
+            p->format = DQ_FORMAT_H5;
         else {
-            cli_errorf("run: --format must be csv or json, got '%s'", o->format);
+            cli_errorf("run: --format must be csv, json or h5, got '%s'", o->format);
             return -1;
         }
         p->recording = 1;
@@ -683,9 +685,17 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
     }
     if (run_plan_flag_control(p, o, mem))
         return -1;
+    /* An -o name ending in .h5 is HDF5 unless --format says otherwise: the spec's format
+     * was chosen for the spec's path, and CSV text in a .h5 file is never what is meant. */
+    if (!o->format && o->out_path && p->out_path) {
+        size_t olen = strlen(p->out_path);
+        if (olen >= 3 && strcmp(p->out_path + olen - 3, ".h5") == 0)
+            p->format = DQ_FORMAT_H5;
+    }
     if (p->format == DQ_FORMAT_DEFAULT) {
         size_t len = p->out_path ? strlen(p->out_path) : 0;
         p->format = len >= 5 && strcmp(p->out_path + len - 5, ".json") == 0 ? DQ_FORMAT_JSON
+                    : len >= 3 && strcmp(p->out_path + len - 3, ".h5") == 0 ? DQ_FORMAT_H5
                                                                             : DQ_FORMAT_CSV;
     }
     for (size_t i = 0; i < p->n_subs; ++i)

@@ -79,7 +79,9 @@ static json_t *run_prov_spec(const dq_system_t *sys, const dq_model_desc_t *mode
             if (p->out_path)
                 bad |= json_object_set_new(out, "path", json_string(p->out_path));
             bad |= json_object_set_new(out, "format",
-                                       json_string(p->format == DQ_FORMAT_JSON ? "json" : "csv"));
+                                       json_string(p->format == DQ_FORMAT_JSON ? "json"
+                                                   : p->format == DQ_FORMAT_H5 ? "h5"
+                                                                               : "csv"));
             if (p->no_provenance)
                 bad |= json_object_set_new(out, "provenance", json_false());
         }

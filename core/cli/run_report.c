@@ -168,7 +168,9 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
     if (p->recording)
         fprintf(out, "trajectory: %llu samples -> %s (%s)\n", (unsigned long long)r->samples,
                 p->out_path ? p->out_path : "standard output",
-                p->format == DQ_FORMAT_JSON ? "json" : "csv");
+                p->format == DQ_FORMAT_JSON ? "json"
+                : p->format == DQ_FORMAT_H5 ? "h5"
+                                            : "csv");
     if (p->spikes_path)
         fprintf(out, "spike file: %llu spike%s -> %s (%s)\n", (unsigned long long)r->spikes,
                 r->spikes == 1 ? "" : "s", p->spikes_stdout ? "standard output" : p->spikes_path,
@@ -330,8 +332,10 @@ int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *re
     if (doc && p->recording)
         json_object_set_new(doc, "trajectory",
                             json_pack("{s:s?, s:s, s:I}", "path", p->out_path, "format",
-                                      p->format == DQ_FORMAT_JSON ? "json" : "csv", "samples",
-                                      (json_int_t)r->samples));
+                                      p->format == DQ_FORMAT_JSON ? "json"
+                                      : p->format == DQ_FORMAT_H5 ? "h5"
+                                                                  : "csv",
+                                      "samples", (json_int_t)r->samples));
     if (doc)
         json_object_set_new(doc, "ensemble", ensemble);
     else

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* record.c -- writing sampled trajectories as CSV or JSON text (no JSON library needed).
+/* record.c -- writing sampled trajectories as CSV or JSON text (no JSON library needed), or
+ * through record_h5.c as HDF5.
  *
  * Everything that needs a name (states, the "did you mean", the JSON keys) is resolved once
  * in dq_recorder_new, so dq_recorder_sample only reads values by index and prints: it
@@ -22,12 +23,14 @@
 
 #include "internal.h"
 #include "numfmt.h"
+#include "record_h5.h"
 #include "strbuf.h"
 
 struct dq_recorder {
     const dq_system_t *sys;
     FILE *out;
     int json;
+    dq__h5_t *h5; /* HDF5 (record_h5.c) instead of out */
     uint64_t every;
     size_t *states; /* [n_states] state indices in output order */
     size_t n_states;
@@ -316,6 +319,25 @@ static int record_choose_units(dq_recorder_t *rec, const dq_record_opts_t *o, dq
 
 /* ---- public ---------------------------------------------------------------------------- */
 
+/* The recorder without its output: states and units chosen and checked. */
+static dq_recorder_t *record_alloc(const dq_system_t *sys, const dq_record_opts_t *o, int json,
+                                   dq_error_t *err)
+{
+    dq_recorder_t *rec = calloc(1, sizeof *rec);
+    if (!rec) {
+        dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    rec->sys = sys;
+    rec->json = json;
+    rec->every = o->every ? o->every : 1;
+    if (record_choose_states(rec, o, err) != DQ_OK || record_choose_units(rec, o, err) != DQ_OK) {
+        dq_recorder_free(rec);
+        return NULL;
+    }
+    return rec;
+}
+
 dq_recorder_t *dq_recorder_new(const dq_system_t *sys, const dq_record_opts_t *opts, FILE *out,
                                dq_error_t *err)
 {
@@ -325,27 +347,44 @@ dq_recorder_t *dq_recorder_new(const dq_system_t *sys, const dq_record_opts_t *o
     }
     const dq_record_opts_t defaults = {0};
     const dq_record_opts_t *o = opts ? opts : &defaults;
+    if (o->format == DQ_FORMAT_H5) {
+        dq_error_set(err, DQ_EUSAGE, NULL,
+                     "HDF5 output needs a file name, not a stream (dq_recorder_new_h5)");
+        return NULL;
+    }
     if (o->format != DQ_FORMAT_DEFAULT && o->format != DQ_FORMAT_CSV &&
         o->format != DQ_FORMAT_JSON) {
         dq_error_set(err, DQ_EINVAL, NULL, "unknown output format %d", (int)o->format);
         return NULL;
     }
-    dq_recorder_t *rec = calloc(1, sizeof *rec);
-    if (!rec) {
-        dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+    dq_recorder_t *rec = record_alloc(sys, o, o->format == DQ_FORMAT_JSON, err);
+    if (!rec)
         return NULL;
-    }
-    rec->sys = sys;
     rec->out = out;
-    rec->json = o->format == DQ_FORMAT_JSON;
-    rec->every = o->every ? o->every : 1;
-    if (record_choose_states(rec, o, err) != DQ_OK || record_choose_units(rec, o, err) != DQ_OK) {
-        dq_recorder_free(rec);
-        return NULL;
-    }
     errno = 0;
     if (record_write_header(rec, o->header_comment) < 0) {
         record_write_failed(rec, err);
+        dq_recorder_free(rec);
+        return NULL;
+    }
+    return rec;
+}
+
+dq_recorder_t *dq_recorder_new_h5(const dq_system_t *sys, const dq_record_opts_t *opts,
+                                  const char *path, dq_error_t *err)
+{
+    if (!sys || !path || !*path) {
+        dq_error_set(err, DQ_EUSAGE, NULL, "an HDF5 recorder needs a system and a file name");
+        return NULL;
+    }
+    const dq_record_opts_t defaults = {0};
+    const dq_record_opts_t *o = opts ? opts : &defaults;
+    dq_recorder_t *rec = record_alloc(sys, o, 0, err);
+    if (!rec)
+        return NULL;
+    rec->h5 = dq__h5_create(path, sys, rec->states, rec->n_states, rec->units, rec->n_units,
+                            rec->every, o->t_end, err);
+    if (!rec->h5) {
         dq_recorder_free(rec);
         return NULL;
     }
@@ -361,9 +400,14 @@ int dq_recorder_sample(dq_recorder_t *rec, dq_error_t *err)
         return record_io_error(rec, err);
     if (rec->finished)
         return dq_error_set(err, DQ_EUSAGE, NULL, "the trajectory is already finished");
-    errno = 0;
-    if (record_write_sample(rec) < 0)
-        return record_write_failed(rec, err);
+    if (rec->h5) {
+        if (dq__h5_sample(rec->h5, err) != DQ_OK)
+            return DQ_EIO;
+    } else {
+        errno = 0;
+        if (record_write_sample(rec) < 0)
+            return record_write_failed(rec, err);
+    }
     rec->samples++;
     rec->last_step = step;
     return DQ_OK;
@@ -376,6 +420,8 @@ int dq_recorder_finish(dq_recorder_t *rec, dq_error_t *err)
     if (rec->finished)
         return DQ_OK;
     rec->finished = 1;
+    if (rec->h5)
+        return dq__h5_close(rec->h5, err);
     errno = 0;
     if ((rec->json && fputs("\n]}\n", rec->out) < 0) || fflush(rec->out) == EOF || ferror(rec->out))
         return record_write_failed(rec, err);
@@ -395,6 +441,7 @@ void dq_recorder_free(dq_recorder_t *rec)
         for (size_t i = 0; i < rec->n_states; ++i)
             free(rec->keys[i]);
     free(rec->keys);
+    dq__h5_free(rec->h5);
     free(rec->states);
     free(rec->units);
     free(rec);

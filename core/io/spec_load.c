@@ -14,7 +14,7 @@
  *   record          object {states: non-empty array of unique non-empty strings,
  *                           every: whole number >= 1,
  *                           units: non-empty array of unique whole numbers >= 0}
- *   output          object {path: non-empty string, format: "csv" or "json",
+ *   output          object {path: non-empty string, format: "csv", "json" or "h5",
  *                           spikes: non-empty string,
  *                           provenance: true or false,
  *                           plot: non-empty string}

@@ -282,8 +282,10 @@ static int spec_read_output(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
                 s->output_format = DQ_FORMAT_CSV;
             else if (strcmp(f, "json") == 0)
                 s->output_format = DQ_FORMAT_JSON;
+            else if (strcmp(f, "h5") == 0)
+                s->output_format = DQ_FORMAT_H5;
             else
-                rc = dq__spec_expected(c, ".output.format", "\"csv\" or \"json\"", v);
+                rc = dq__spec_expected(c, ".output.format", "\"csv\", \"json\" or \"h5\"", v);
             break;
         }
         case 2:

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/host/record.h -- recording trajectories to CSV or JSON.
+/* dq/host/record.h -- recording trajectories to CSV, JSON or HDF5.
  *
  * A recorder samples chosen states of chosen units of a prepared system every k steps
  * (and at the start) and writes them to a stdio stream it does not own:
  *   CSV:  t,V[0],V[1],...,m[0],...      one row per sample
  *   JSON: {"model": ..., "solver": ..., "dt": ..., "every": k, "states": [...],
  *          "units": [...], "samples": [{"t": 0, "V": [..], "m": [..]}, ...]}
- * Numbers are printed with 17 significant digits so they read back to the same double. */
+ *   HDF5: dq_recorder_new_h5 writes a file by name: one dataset per state (sample x unit
+ *         doubles, chunked and compressed), "t", "units", and the run as attributes.
+ * Text numbers are the shortest text that reads back to the same double. */
 #ifndef DQ_HOST_RECORD_H
 #define DQ_HOST_RECORD_H
 
@@ -30,10 +32,11 @@ typedef struct dq_record_opts {
     size_t n_units;
     const char *units_where;
     uint64_t every;            /* 0 or 1: every step */
-    dq_output_format_t format; /* DQ_FORMAT_DEFAULT means CSV here */
+    dq_output_format_t format; /* DQ_FORMAT_DEFAULT means CSV here; H5: dq_recorder_new_h5 */
     /* NULL, or written before the data: CSV, each line of it as "# line" before the header
      * row; JSON, as the "provenance" member, so it must then be a JSON value's text. */
     const char *header_comment;
+    double t_end; /* HDF5 only: written as the t_end attribute when > 0 */
 } dq_record_opts_t;
 
 /* Checks the choice against the system (unknown state: DQ_EINVAL with "did you mean" and
@@ -41,10 +44,16 @@ typedef struct dq_record_opts {
  * outlive the recorder. [owned: free with dq_recorder_free] */
 DQ_API dq_recorder_t *dq_recorder_new(const dq_system_t *sys, const dq_record_opts_t *opts,
                                       FILE *out, dq_error_t *err);
+/* The HDF5 recorder: creates (truncates) the file at `path` and writes samples into it as
+ * the run goes (a few hundred kB per state at a time); dq_recorder_finish writes the rest
+ * and closes the file. opts->format is ignored. DQ_EIO names the file when HDF5 fails. */
+DQ_API dq_recorder_t *dq_recorder_new_h5(const dq_system_t *sys, const dq_record_opts_t *opts,
+                                         const char *path, dq_error_t *err);
 /* Call after prepare (records the initial state) and after every step; writes a sample
  * when the step count is a multiple of `every`. DQ_EIO when writing fails. */
 DQ_API int dq_recorder_sample(dq_recorder_t *rec, dq_error_t *err);
-/* Writes what closes the document (JSON) and flushes. DQ_EIO when writing fails. */
+/* Writes what closes the document (JSON) and flushes (HDF5: writes and closes the file). DQ_EIO
+ * when writing fails. */
 DQ_API int dq_recorder_finish(dq_recorder_t *rec, dq_error_t *err);
 /* Samples written so far. */
 DQ_API uint64_t dq_recorder_samples(const dq_recorder_t *rec);

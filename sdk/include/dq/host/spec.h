@@ -53,9 +53,10 @@ typedef struct dq_spec_atol {
 } dq_spec_atol_t;
 
 typedef enum dq_output_format {
-    DQ_FORMAT_DEFAULT = 0, /* from the output path's extension (".json"), else CSV */
+    DQ_FORMAT_DEFAULT = 0, /* from the output path's extension (".json", ".h5"), else CSV */
     DQ_FORMAT_CSV,
-    DQ_FORMAT_JSON
+    DQ_FORMAT_JSON,
+    DQ_FORMAT_H5 /* HDF5: needs a file name (dq_recorder_new_h5) */
 } dq_output_format_t;
 
 typedef struct dq_spec {

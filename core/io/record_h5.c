@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/* record_h5.c -- writing sampled trajectories to an HDF5 file (the only file that includes
+ * <hdf5.h>).
+ *
+ * Layout: one dataset per recorded state, named after it, sample x unit doubles, chunked,
+ * shuffled and deflate-compressed, extendible along samples; "t" (samples) and "units" (the
+ * recorded unit indices). The root group's attributes describe the run (model, solver, dt,
+ * every, t_end when known, dqhost_version, plugin_abi, time_unit); each state's dataset
+ * and "t" carry a "unit" attribute when the model gives one.
+ *
+ * Samples are buffered a whole number of chunks at a time, so every write but the last
+ * covers whole chunks and HDF5 never reads a chunk back to complete it. HDF5's automatic
+ * error printing is switched off; its failures become dq_error_t messages naming the file. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#include <dq/host/error.h>
+#include <dq/host/system.h>
+#include <dq/version.h>
+
+#include "internal.h"
+#include "record_h5.h"
+#include "system_impl.h"
+
+/* A chunk holds about 64 Ki doubles (512 KiB); a buffer about 512 Ki doubles per state. */
+#define H5_CHUNK_DOUBLES 65536u
+#define H5_BUFFER_DOUBLES 524288u
+
+struct dq__h5 {
+    const dq_system_t *sys;
+    char *path;
+    hid_t file;
+    hid_t *ds; /* [n_states] */
+    hid_t t_ds;
+    const size_t *states; /* borrowed from the recorder */
+    size_t n_states;
+    const size_t *units; /* borrowed; NULL: every unit */
+    size_t n_units;
+    double **buf; /* [n_states][rows_cap * n_units] */
+    double *tbuf; /* [rows_cap] */
+    size_t rows, rows_cap;
+    hsize_t written;
+    int failed;
+};
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+typedef struct {
+    char text[256];
+    int found;
+} h5_errmsg_t;
+
+/* The innermost entry of HDF5's error stack: the most specific reason. */
+static herr_t h5_walk(unsigned n, const H5E_error2_t *e, void *data)
+{
+    h5_errmsg_t *m = data;
+    (void)n;
+    if (!m->found && e && e->desc) {
+        snprintf(m->text, sizeof m->text, "%s", e->desc);
+        m->found = 1;
+    }
+    return 0;
+}
+
+static int h5_fail(dq__h5_t *h, const char *path, const char *what, dq_error_t *err)
+{
+    h5_errmsg_t m = {{0}, 0};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, h5_walk, &m);
+    H5Eclear2(H5E_DEFAULT);
+    if (h)
+        h->failed = 1;
+    if (m.found)
+        return dq_error_set(err, DQ_EIO, NULL, "cannot write the trajectory '%s': HDF5 %s: %s",
+                            path, what, m.text);
+    return dq_error_set(err, DQ_EIO, NULL, "cannot write the trajectory '%s': HDF5 %s failed", path,
+                        what);
+}
+
+/* ---- attributes ------------------------------------------------------------------------ */
+
+static int h5_attr_string(hid_t obj, const char *name, const char *value)
+{
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = -1;
+    int rc = -1;
+    size_t len = strlen(value);
+    if (type >= 0 && space >= 0 && H5Tset_size(type, len ? len : 1) >= 0 &&
+        H5Tset_cset(type, H5T_CSET_UTF8) >= 0 &&
+        (attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+        H5Awrite(attr, type, len ? value : "") >= 0)
+        rc = 0;
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return rc;
+}
+
+static int h5_attr_scalar(hid_t obj, const char *name, hid_t type, const void *value)
+{
+    hid_t space = H5Screate(H5S_SCALAR), attr = -1;
+    int rc = -1;
+    if (space >= 0 && (attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+        H5Awrite(attr, type, value) >= 0)
+        rc = 0;
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+static int h5_root_attrs(dq__h5_t *h, uint64_t every, double t_end)
+{
+    const dq_system_t *sys = h->sys;
+    hid_t root = h->file;
+    const char *solver = dq_system_solver_name(sys), *tu = dq_system_time_unit(sys);
+    double dt = dq_system_dt(sys);
+    unsigned long long ev = (unsigned long long)every;
+    char abi[32];
+    snprintf(abi, sizeof abi, "%d.%d", DQ_ABI_MAJOR, DQ_ABI_MINOR);
+    if (h5_attr_string(root, "model", dq_system_model_name(sys)) < 0 ||
+        (solver && h5_attr_string(root, "solver", solver) < 0) ||
+        h5_attr_scalar(root, "dt", H5T_NATIVE_DOUBLE, &dt) < 0 ||
+        h5_attr_scalar(root, "every", H5T_NATIVE_ULLONG, &ev) < 0 ||
+        (t_end > 0 && h5_attr_scalar(root, "t_end", H5T_NATIVE_DOUBLE, &t_end) < 0) ||
+        h5_attr_string(root, "dqhost_version", DQ_VERSION_STRING) < 0 ||
+        h5_attr_string(root, "plugin_abi", abi) < 0 ||
+        (tu && h5_attr_string(root, "time_unit", tu) < 0))
+        return -1;
+    return 0;
+}
+
+/* ---- datasets -------------------------------------------------------------------------- */
+
+/* An extendible, chunked, compressed dataset of rank 1 (t) or 2 (sample x unit). */
+static hid_t h5_dataset(dq__h5_t *h, const char *name, int rank, hsize_t chunk_rows,
+                        hsize_t chunk_units)
+{
+    hsize_t dims[2] = {0, h->n_units};
+    hsize_t maxdims[2] = {H5S_UNLIMITED, h->n_units ? h->n_units : H5S_UNLIMITED};
+    hsize_t chunk[2] = {chunk_rows, chunk_units};
+    hid_t space = H5Screate_simple(rank, dims, maxdims), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t ds = -1;
+    if (space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0 &&
+        H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, 1) >= 0)
+        ds = H5Dcreate2(h->file, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return ds;
+}
+
+static int h5_units_dataset(dq__h5_t *h)
+{
+    hsize_t n = h->n_units;
+    unsigned long long *u = malloc((n ? n : 1) * sizeof *u);
+    if (!u)
+        return -1;
+    for (size_t i = 0; i < h->n_units; ++i)
+        u[i] = h->units ? h->units[i] : i;
+    hid_t space = H5Screate_simple(1, &n, NULL), ds = -1;
+    int rc = -1;
+    if (space >= 0 &&
+        (ds = H5Dcreate2(h->file, "units", H5T_NATIVE_ULLONG, space, H5P_DEFAULT, H5P_DEFAULT,
+                         H5P_DEFAULT)) >= 0 &&
+        (n == 0 || H5Dwrite(ds, H5T_NATIVE_ULLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, u) >= 0))
+        rc = 0;
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (space >= 0)
+        H5Sclose(space);
+    free(u);
+    return rc;
+}
+
+/* Appends rows [0, rows) of the buffer to dataset ds (rank 1 or 2). */
+static int h5_append(const dq__h5_t *h, hid_t ds, int rank, const double *buf)
+{
+    hsize_t dims[2] = {h->written + h->rows, h->n_units};
+    hsize_t start[2] = {h->written, 0}, count[2] = {h->rows, h->n_units};
+    if (H5Dset_extent(ds, dims) < 0)
+        return -1;
+    if (rank == 2 && h->n_units == 0)
+        return 0;
+    hid_t fspace = H5Dget_space(ds), mspace = H5Screate_simple(rank, count, NULL);
+    int rc = -1;
+    if (fspace >= 0 && mspace >= 0 &&
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+        H5Dwrite(ds, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, buf) >= 0)
+        rc = 0;
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    return rc;
+}
+
+static int h5_flush(dq__h5_t *h, dq_error_t *err)
+{
+    if (!h->rows)
+        return DQ_OK;
+    if (h5_append(h, h->t_ds, 1, h->tbuf) < 0)
+        return h5_fail(h, h->path, "writing 't'", err);
+    for (size_t s = 0; s < h->n_states; ++s)
+        if (h5_append(h, h->ds[s], 2, h->buf[s]) < 0)
+            return h5_fail(h, h->path, "writing a state", err);
+    h->written += h->rows;
+    h->rows = 0;
+    return DQ_OK;
+}
+
+/* ---- public (inside libdqcore) --------------------------------------------------------- */
+
+dq__h5_t *dq__h5_create(const char *path, const dq_system_t *sys, const size_t *states,
+                        size_t n_states, const size_t *units, size_t n_units, uint64_t every,
+                        double t_end, dq_error_t *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    dq__h5_t *h = calloc(1, sizeof *h);
+    if (!h || !(h->path = dq__strdup(path))) {
+        free(h);
+        dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    h->sys = sys;
+    h->file = h->t_ds = -1;
+    h->states = states;
+    h->n_states = n_states;
+    h->units = units;
+    h->n_units = n_units;
+    /* Chunks: up to 64 Ki units wide, as many rows as make about 64 Ki doubles. */
+    hsize_t cu = n_units ? (n_units < H5_CHUNK_DOUBLES ? n_units : H5_CHUNK_DOUBLES) : 1;
+    hsize_t cr = H5_CHUNK_DOUBLES / cu;
+    size_t per_row = n_units ? n_units : 1;
+    size_t k = H5_BUFFER_DOUBLES / (cr * per_row);
+    h->rows_cap = (size_t)cr * (k ? k : 1);
+    h->ds = malloc((n_states ? n_states : 1) * sizeof *h->ds);
+    h->buf = calloc(n_states ? n_states : 1, sizeof *h->buf);
+    h->tbuf = malloc(h->rows_cap * sizeof *h->tbuf);
+    int oom = !h->ds || !h->buf || !h->tbuf;
+    for (size_t s = 0; !oom && s < n_states; ++s)
+        oom = !(h->buf[s] = malloc(h->rows_cap * per_row * sizeof *h->buf[s]));
+    if (oom) {
+        dq__h5_free(h);
+        dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    for (size_t s = 0; s < n_states; ++s)
+        h->ds[s] = -1;
+
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+        h->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (h->file < 0) {
+        h5_fail(h, path, "creating the file", err);
+        dq__h5_free(h);
+        return NULL;
+    }
+    const char *what = "writing the run's attributes";
+    int bad = h5_root_attrs(h, every, t_end) < 0;
+    if (!bad) {
+        what = "creating 't'";
+        hsize_t tchunk = cr * cu < 4096 ? 4096 : cr * cu;
+        bad = (h->t_ds = h5_dataset(h, "t", 1, tchunk, 0)) < 0;
+        const char *tu = dq_system_time_unit(sys);
+        bad = bad || (tu && h5_attr_string(h->t_ds, "unit", tu) < 0);
+    }
+    if (!bad) {
+        what = "creating 'units'";
+        bad = h5_units_dataset(h) < 0;
+    }
+    for (size_t s = 0; !bad && s < n_states; ++s) {
+        const dq_state_desc_t *d = sys->states[states[s]];
+        what = "creating a state's dataset";
+        bad = (h->ds[s] = h5_dataset(h, d->name, 2, cr, cu)) < 0 ||
+              (d->unit && h5_attr_string(h->ds[s], "unit", d->unit) < 0);
+    }
+    /* t's chunks may be longer than the states' buffer: that only costs a re-read of t. */
+    if (bad) {
+        h5_fail(h, path, what, err);
+        dq__h5_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+int dq__h5_sample(dq__h5_t *h, dq_error_t *err)
+{
+    if (h->failed || h->file < 0)
+        return dq_error_set(err, DQ_EIO, NULL, "cannot write the trajectory '%s'", h->path);
+    const dq_system_t *sys = h->sys;
+    size_t r = h->rows;
+    h->tbuf[r] = dq_system_time(sys);
+    for (size_t s = 0; s < h->n_states; ++s) {
+        double *row = h->buf[s] + r * h->n_units;
+        size_t st = h->states[s];
+        if (h->units)
+            for (size_t i = 0; i < h->n_units; ++i)
+                row[i] = dq_system_value(sys, st, h->units[i]);
+        else
+            for (size_t i = 0; i < h->n_units; ++i)
+                row[i] = dq_system_value(sys, st, i);
+    }
+    h->rows++;
+    return h->rows == h->rows_cap ? h5_flush(h, err) : DQ_OK;
+}
+
+int dq__h5_close(dq__h5_t *h, dq_error_t *err)
+{
+    if (h->file < 0)
+        return h->failed
+                   ? dq_error_set(err, DQ_EIO, NULL, "cannot write the trajectory '%s'", h->path)
+                   : DQ_OK;
+    int rc = h->failed ? DQ_EIO : h5_flush(h, err);
+    for (size_t s = 0; s < h->n_states; ++s)
+        if (h->ds[s] >= 0) {
+            H5Dclose(h->ds[s]);
+            h->ds[s] = -1;
+        }
+    if (h->t_ds >= 0)
+        H5Dclose(h->t_ds);
+    h->t_ds = -1;
+    herr_t closed = H5Fclose(h->file);
+    h->file = -1;
+    if (rc == DQ_OK && closed < 0)
+        rc = h5_fail(h, h->path, "closing the file", err);
+    else if (rc == DQ_EIO && h->failed && err && err->code == DQ_OK)
+        rc = dq_error_set(err, DQ_EIO, NULL, "cannot write the trajectory '%s'", h->path);
+    return rc;
+}
+
+void dq__h5_free(dq__h5_t *h)
+{
+    if (!h)
+        return;
+    if (h->file >= 0) {
+        dq_error_t ignored = {0};
+        dq__h5_close(h, &ignored);
+    }
+    for (size_t s = 0; h->buf && s < h->n_states; ++s)
+        free(h->buf[s]);
+    free(h->buf);
+    free(h->ds);
+    free(h->tbuf);
+    free(h->path);
+    free(h);
+}
