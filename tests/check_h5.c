@@ -226,6 +226,7 @@ START_TEST(test_h5_hh_equals_csv_to_the_last_bit)
         ck_assert_contains(text, "ATTRIBUTE \"model\"");
         ck_assert_contains(text, "ATTRIBUTE \"dqhost_version\"");
         ck_assert_contains(text, "ATTRIBUTE \"plugin_abi\"");
+        ck_assert_contains(text, "ATTRIBUTE \"provenance\"");
         ck_assert_contains(text, "H5S_UNLIMITED");
     } else
         fprintf(stderr, "h5: h5dump not installed, not checked\n");

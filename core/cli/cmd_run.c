@@ -414,9 +414,13 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
                                .units_where = p->rec_units_where,
                                .every = p->every,
                                .format = p->format,
-                               .header_comment = p->no_provenance              ? NULL
-                                                 : p->format == DQ_FORMAT_JSON ? prov.json
-                                                                               : prov.lines,
+                               /* JSON and HDF5 take the provenance as JSON text, CSV as
+                                  comment lines. */
+                               .header_comment =
+                                   p->no_provenance ? NULL
+                                   : p->format == DQ_FORMAT_CSV || p->format == DQ_FORMAT_DEFAULT
+                                       ? prov.lines
+                                       : prov.json,
                                .t_end = p->t_end};
         rec = traj_path ? dq_recorder_new_h5(sys, &ro, traj_path, &err)
                         : dq_recorder_new(sys, &ro, traj, &err);

@@ -383,7 +383,7 @@ dq_recorder_t *dq_recorder_new_h5(const dq_system_t *sys, const dq_record_opts_t
     if (!rec)
         return NULL;
     rec->h5 = dq__h5_create(path, sys, rec->states, rec->n_states, rec->units, rec->n_units,
-                            rec->every, o->t_end, err);
+                            rec->every, o->t_end, o->header_comment, err);
     if (!rec->h5) {
         dq_recorder_free(rec);
         return NULL;

@@ -5,7 +5,8 @@
  * Layout: one dataset per recorded state, named after it, sample x unit doubles, chunked,
  * shuffled and deflate-compressed, extendible along samples; "t" (samples) and "units" (the
  * recorded unit indices). The root group's attributes describe the run (model, solver, dt,
- * every, t_end when known, dqhost_version, plugin_abi, time_unit); each state's dataset
+ * every, t_end when known, dqhost_version, plugin_abi, time_unit, and the run's provenance
+ * as JSON text when given); each state's dataset
  * and "t" carry a "unit" attribute when the model gives one.
  *
  * Samples are buffered a whole number of chunks at a time, so every write but the last
@@ -115,7 +116,7 @@ static int h5_attr_scalar(hid_t obj, const char *name, hid_t type, const void *v
     return rc;
 }
 
-static int h5_root_attrs(dq__h5_t *h, uint64_t every, double t_end)
+static int h5_root_attrs(dq__h5_t *h, uint64_t every, double t_end, const char *provenance)
 {
     const dq_system_t *sys = h->sys;
     hid_t root = h->file;
@@ -131,7 +132,8 @@ static int h5_root_attrs(dq__h5_t *h, uint64_t every, double t_end)
         (t_end > 0 && h5_attr_scalar(root, "t_end", H5T_NATIVE_DOUBLE, &t_end) < 0) ||
         h5_attr_string(root, "dqhost_version", DQ_VERSION_STRING) < 0 ||
         h5_attr_string(root, "plugin_abi", abi) < 0 ||
-        (tu && h5_attr_string(root, "time_unit", tu) < 0))
+        (tu && h5_attr_string(root, "time_unit", tu) < 0) ||
+        (provenance && h5_attr_string(root, "provenance", provenance) < 0))
         return -1;
     return 0;
 }
@@ -220,7 +222,7 @@ static int h5_flush(dq__h5_t *h, dq_error_t *err)
 
 dq__h5_t *dq__h5_create(const char *path, const dq_system_t *sys, const size_t *states,
                         size_t n_states, const size_t *units, size_t n_units, uint64_t every,
-                        double t_end, dq_error_t *err)
+                        double t_end, const char *provenance, dq_error_t *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     dq__h5_t *h = calloc(1, sizeof *h);
@@ -266,7 +268,7 @@ dq__h5_t *dq__h5_create(const char *path, const dq_system_t *sys, const size_t *
         return NULL;
     }
     const char *what = "writing the run's attributes";
-    int bad = h5_root_attrs(h, every, t_end) < 0;
+    int bad = h5_root_attrs(h, every, t_end, provenance) < 0;
     if (!bad) {
         what = "creating 't'";
         hsize_t tchunk = cr * cu < 4096 ? 4096 : cr * cu;

@@ -34,7 +34,8 @@ typedef struct dq_record_opts {
     uint64_t every;            /* 0 or 1: every step */
     dq_output_format_t format; /* DQ_FORMAT_DEFAULT means CSV here; H5: dq_recorder_new_h5 */
     /* NULL, or written before the data: CSV, each line of it as "# line" before the header
-     * row; JSON, as the "provenance" member, so it must then be a JSON value's text. */
+     * row; JSON, as the "provenance" member, so it must then be a JSON value's text; HDF5,
+     * as the root group's "provenance" attribute (a string). */
     const char *header_comment;
     double t_end; /* HDF5 only: written as the t_end attribute when > 0 */
 } dq_record_opts_t;
