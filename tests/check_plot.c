@@ -135,6 +135,11 @@ START_TEST(test_plot_csv_and_json_to_png_and_svg)
     /* Without -o: the input's name with .png. */
     ck_assert_int_eq(dqhost("plot", csv), 0);
     assert_png(in_dir(def, sizeof def, "hh.png"));
+    /* An HDF5 trajectory draws too, with the units of the model it names. */
+    char h5[128];
+    run_hh(in_dir(h5, sizeof h5, "hh.h5"), NULL);
+    ck_assert_int_eq(dqhost("plot", h5, "-o", in_dir(svg, sizeof svg, "h5.svg")), 0);
+    assert_svg(svg);
     remove_dir();
 }
 END_TEST
@@ -238,7 +243,7 @@ START_TEST(test_plot_input_errors_exit_2_naming_the_file)
     fclose(f);
     ck_assert_int_eq(dqhost("plot", h5), 2);
     ck_assert_contains(res.err, h5);
-    ck_assert_contains(res.err, "not supported yet");
+    ck_assert_contains(res.err, "cannot read");
     f = fopen(in_dir(path, sizeof path, "t.csv"), "w");
     ck_assert_ptr_nonnull(f);
     fputs("t,V[0]\n0,1\n1,2\n", f);

@@ -20,6 +20,8 @@
 
 #include <jansson.h>
 
+#include <dq/host/record.h>
+
 #include "cmd_plot.h"
 #include "help_text.h"
 
@@ -247,11 +249,22 @@ static int plot_read(plot_in_t *in)
     unsigned char magic[4] = {0};
     size_t got = fread(magic, 1, sizeof magic, f);
     if (got == 4 && memcmp(magic, "\x89HDF", 4) == 0) {
+        /* HDF5: the library turns it into the CSV the recorder would have written. */
         fclose(f);
-        cli_errorf("plot: '%s' is an HDF5 file: plotting HDF5 trajectories is not supported yet "
-                   "(write CSV or JSON with -o FILE.csv or FILE.json)",
-                   in->path);
-        return DQ_EXIT_USAGE;
+        FILE *tmp = tmpfile();
+        dq_error_t err = {0};
+        if (!tmp) {
+            cli_errorf("plot: cannot create a temporary file: %s", strerror(errno));
+            return DQ_EXIT_FAILURE;
+        }
+        if (dq_h5_trajectory_to_csv(in->path, tmp, &err)) {
+            fclose(tmp);
+            cli_errorf("plot: %s", err.message);
+            return DQ_EXIT_USAGE;
+        }
+        rewind(tmp);
+        in->csv = tmp;
+        return plot_read_csv_header(in);
     }
     /* JSON starts with '{' after any white space; anything else is read as CSV. */
     int c;

@@ -20,6 +20,7 @@
 #include <hdf5.h>
 
 #include <dq/host/error.h>
+#include <dq/host/record.h>
 #include <dq/host/system.h>
 #include <dq/version.h>
 
@@ -355,4 +356,151 @@ void dq__h5_free(dq__h5_t *h)
     free(h->tbuf);
     free(h->path);
     free(h);
+}
+
+/* ---- reading back (dqhost plot) ------------------------------------------------------ */
+
+/* A root attribute's string value into buf ("" when absent). */
+static void h5_read_attr_string(hid_t obj, const char *name, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (H5Aexists(obj, name) <= 0)
+        return;
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, len);
+    if (attr >= 0 && H5Aread(attr, type, buf) < 0)
+        buf[0] = '\0';
+    buf[len - 1] = '\0';
+    H5Tclose(type);
+    if (attr >= 0)
+        H5Aclose(attr);
+}
+
+/* A dataset read whole into a new array of doubles (n values). [owned] */
+static double *h5_read_doubles(hid_t file, const char *name, size_t *rows, size_t *cols)
+{
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    if (ds < 0)
+        return NULL;
+    hid_t space = H5Dget_space(ds);
+    hsize_t dims[2] = {0, 1};
+    int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+    double *v = NULL;
+    if (rank == 1 || rank == 2) {
+        size_t n = (size_t)dims[0] * (rank == 2 ? (size_t)dims[1] : 1);
+        v = malloc((n ? n : 1) * sizeof *v);
+        if (v && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+            free(v);
+            v = NULL;
+        }
+        *rows = (size_t)dims[0];
+        *cols = rank == 2 ? (size_t)dims[1] : 1;
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    H5Dclose(ds);
+    return v;
+}
+
+typedef struct h5_names {
+    char (*name)[128];
+    size_t n, cap;
+} h5_names_t;
+
+static herr_t h5_collect(hid_t g, const char *name, const H5L_info_t *info, void *p)
+{
+    (void)g;
+    (void)info;
+    h5_names_t *nm = p;
+    if (strcmp(name, "t") == 0 || strcmp(name, "units") == 0 || strlen(name) >= 128)
+        return 0;
+    if (nm->n == nm->cap) {
+        size_t cap = nm->cap ? 2 * nm->cap : 16;
+        void *q = realloc(nm->name, cap * sizeof *nm->name);
+        if (!q)
+            return -1;
+        nm->name = q;
+        nm->cap = cap;
+    }
+    snprintf(nm->name[nm->n++], 128, "%s", name);
+    return 0;
+}
+
+int dq_h5_trajectory_to_csv(const char *path, FILE *out, dq_error_t *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return dq_error_set(err, DQ_EIO, path, "cannot read '%s' as HDF5", path);
+    size_t nt = 0, one = 0, nu = 0;
+    double *t = h5_read_doubles(file, "t", &nt, &one);
+    hid_t uds = H5Dopen2(file, "units", H5P_DEFAULT);
+    unsigned long long *units = NULL;
+    if (uds >= 0) {
+        hid_t sp = H5Dget_space(uds);
+        hsize_t d = 0;
+        if (sp >= 0 && H5Sget_simple_extent_dims(sp, &d, NULL) == 1) {
+            nu = (size_t)d;
+            units = malloc((nu ? nu : 1) * sizeof *units);
+            if (units &&
+                H5Dread(uds, H5T_NATIVE_ULLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, units) < 0) {
+                free(units);
+                units = NULL;
+            }
+        }
+        if (sp >= 0)
+            H5Sclose(sp);
+        H5Dclose(uds);
+    }
+    h5_names_t nm = {0};
+    int rc = DQ_OK;
+    if (!t || !units ||
+        H5Literate(file, H5_INDEX_CRT_ORDER, H5_ITER_INC, NULL, h5_collect, &nm) < 0) {
+        /* Files without creation order tracked: name order. */
+        nm.n = 0;
+        if (!t || !units || H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, NULL, h5_collect, &nm) < 0)
+            rc = dq_error_set(err, DQ_EINVAL, path,
+                              "'%s' is not a trajectory written by dqhost run (no \"t\", "
+                              "\"units\" and state datasets)",
+                              path);
+    }
+    double **cols = calloc(nm.n ? nm.n : 1, sizeof *cols);
+    if (rc == DQ_OK && !cols)
+        rc = dq_error_set(err, DQ_ENOMEM, path, "out of memory reading '%s'", path);
+    for (size_t s = 0; rc == DQ_OK && s < nm.n; ++s) {
+        size_t r = 0, c = 0;
+        cols[s] = h5_read_doubles(file, nm.name[s], &r, &c);
+        if (!cols[s] || r != nt || c != nu)
+            rc = dq_error_set(err, DQ_EINVAL, path,
+                              "'%s': dataset '%s' is not samples x units (%zu x %zu)", path,
+                              nm.name[s], nt, nu);
+    }
+    if (rc == DQ_OK) {
+        char model[256];
+        h5_read_attr_string(file, "model", model, sizeof model);
+        if (model[0])
+            fprintf(out, "# model: %s\n", model);
+        fputs("t", out);
+        for (size_t s = 0; s < nm.n; ++s)
+            for (size_t u = 0; u < nu; ++u)
+                fprintf(out, ",%s[%llu]", nm.name[s], units[u]);
+        fputc('\n', out);
+        for (size_t i = 0; i < nt; ++i) {
+            fprintf(out, "%.17g", t[i]);
+            for (size_t s = 0; s < nm.n; ++s)
+                for (size_t u = 0; u < nu; ++u)
+                    fprintf(out, ",%.17g", cols[s][i * nu + u]);
+            fputc('\n', out);
+        }
+        if (ferror(out))
+            rc = dq_error_set(err, DQ_EIO, path, "cannot write the CSV of '%s'", path);
+    }
+    for (size_t s = 0; cols && s < nm.n; ++s)
+        free(cols[s]);
+    free(cols);
+    free(nm.name);
+    free(t);
+    free(units);
+    H5Fclose(file);
+    return rc;
 }

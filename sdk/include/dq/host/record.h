@@ -60,6 +60,12 @@ DQ_API int dq_recorder_finish(dq_recorder_t *rec, dq_error_t *err);
 DQ_API uint64_t dq_recorder_samples(const dq_recorder_t *rec);
 DQ_API void dq_recorder_free(dq_recorder_t *rec);
 
+/* Reads an HDF5 trajectory written by a recorder (dq_recorder_new_h5) and writes it to out
+ * as the CSV recorder would (a "# model: NAME" line, the header t,STATE[UNIT],..., one row
+ * per sample; doubles printed with 17 significant digits). Errors: DQ_EIO (cannot open or
+ * write), DQ_EINVAL (not such a trajectory), naming the file. */
+DQ_API int dq_h5_trajectory_to_csv(const char *path, FILE *out, dq_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif
