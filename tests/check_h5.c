@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <check.h>
+
+#include <dq/host/record.h>
 #include <hdf5.h>
 
 #include "test_proc.h"
@@ -147,6 +149,28 @@ START_TEST(test_h5_hh_equals_csv_to_the_last_bit)
     ck_assert_uint_eq(rows, 3000 / 7 + 1);
 
     snprintf(path, sizeof path, "%s/out.h5", tmp);
+    /* Read back as CSV by the library (dqhost plot's reader): the model named, the same
+     * numbers as the CSV recorder's. */
+    char back[1200];
+    snprintf(back, sizeof back, "%s/back.csv", tmp);
+    FILE *bf = fopen(back, "w");
+    ck_assert_ptr_nonnull(bf);
+    dq_error_t herr = {0};
+    ck_assert_msg(dq_h5_trajectory_to_csv(path, bf, &herr) == DQ_OK, "%s", herr.message);
+    fclose(bf);
+    bf = fopen(back, "r");
+    char first[64] = "";
+    ck_assert_ptr_nonnull(fgets(first, sizeof first, bf));
+    fclose(bf);
+    ck_assert_str_eq(first, "# model: hh\n");
+    size_t brows, bcols;
+    double *bcsv = read_csv(back, &brows, &bcols);
+    ck_assert_uint_eq(brows, rows);
+    ck_assert_uint_eq(bcols, cols);
+    ck_assert_msg(memcmp(bcsv, csv, rows * cols * sizeof *csv) == 0,
+                  "the HDF5 read back differs from the CSV");
+    free(bcsv);
+    remove(back);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     ck_assert_int_ge(f, 0);
     hsize_t dt[2], dv[2], dm[2];

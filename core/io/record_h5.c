@@ -368,6 +368,7 @@ static void h5_read_attr_string(hid_t obj, const char *name, char *buf, size_t l
         return;
     hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), type = H5Tcopy(H5T_C_S1);
     H5Tset_size(type, len);
+    H5Tset_cset(type, H5T_CSET_UTF8); /* as written: no conversion between character sets */
     if (attr >= 0 && H5Aread(attr, type, buf) < 0)
         buf[0] = '\0';
     buf[len - 1] = '\0';
