@@ -455,23 +455,19 @@ static int adaptive_attempt(dq__lane_group_t *lg)
     dq__control_norm(&ad->ctl, lg->snap_y, ctx->y, lg->err, m, B, lg->E);
     dq__control_factors(&ad->ctl, lg->E, ad->E_prev + o, B, lg->fa, lg->fb);
     /* The decisions of all lanes, branch-free so that the loop vectorises (the same
-     * arithmetic as dq__control_apply, which dqhost check uses); lanes not stepping keep
+     * arithmetic as dqhost check: dq__control_apply, inline); lanes not stepping keep
      * everything. Then the rare failures, one lane at a time. */
     const uint64_t nev = lg->n_eval;
     const unsigned max_rej = ad->ctl.max_rejects;
     int trouble = 0;
     for (size_t u = 0; u < B; ++u) {
-        const int act = lg->act[u] != 0, ok = act && lg->E[u] <= 1.0;
-        const double E = lg->E[u], h = lg->lane_dt[u];
-        const double hi = lg->rejects[u] ? 1.0 : DQ__CONTROL_FACMAX;
-        double fa = lg->fa[u] < DQ__CONTROL_FACMIN ? DQ__CONTROL_FACMIN : lg->fa[u];
-        fa = fa > hi ? hi : fa;
-        double fr = lg->fb[u] < DQ__CONTROL_FACMIN ? DQ__CONTROL_FACMIN : lg->fb[u];
-        fr = fr > 1.0 ? 1.0 : fr;
-        const double hn = h * (ok ? fa : fr);
-        const double ep = E > DQ__CONTROL_EPREV_MIN ? E : DQ__CONTROL_EPREV_MIN;
-        ad->E_prev[o + u] = ok ? ep : ad->E_prev[o + u];
-        const unsigned rj = ok ? 0u : lg->rejects[u] + 1u;
+        const int act = lg->act[u] != 0;
+        double ep = ad->E_prev[o + u], hn;
+        unsigned rj = lg->rejects[u];
+        const int ok0 =
+            dq__control_apply(lg->lane_dt[u], lg->E[u], lg->fa[u], lg->fb[u], &ep, &rj, &hn);
+        const int ok = act && ok0;
+        ad->E_prev[o + u] = act ? ep : ad->E_prev[o + u];
         lg->rejects[u] = act ? rj : lg->rejects[u];
         lg->acc[u] = (unsigned char)ok;
         lg->theta[u] = hn;
@@ -480,9 +476,7 @@ static int adaptive_attempt(dq__lane_group_t *lg)
         ad->rej[o + u] += (uint64_t)(act && !ok);
         ad->h[o + u] = act && !ok ? hn : ad->h[o + u];
         /* A controller asking for less than hmin (after a success or a failure) gives up. */
-        const double at = lg->lane_t[u] < 0 ? -lg->lane_t[u] : lg->lane_t[u];
-        const double hmin = ad->ctl.hmin > 0 ? ad->ctl.hmin : 1e-12 * (at > sys->dt ? at : sys->dt);
-        trouble |= act && (rj > max_rej || !(hn >= hmin));
+        trouble |= act && (rj > max_rej || !(hn >= adaptive_hmin(sys, lg->lane_t[u])));
     }
     for (size_t u = 0; trouble && u < ctx->live; ++u)
         if (lg->act[u] &&

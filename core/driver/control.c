@@ -118,23 +118,6 @@ void dq__control_factors(const dq__control_t *c, const double *E, const double *
     }
 }
 
-int dq__control_apply(double h, double E, double fac_acc, double fac_rej, double *E_prev,
-                      unsigned *rejected, double *h_next)
-{
-    if (E <= 1.0) {
-        const double hi = *rejected ? 1.0 : DQ__CONTROL_FACMAX;
-        const double fac = fac_acc < DQ__CONTROL_FACMIN ? DQ__CONTROL_FACMIN : fac_acc;
-        *h_next = h * (fac > hi ? hi : fac);
-        *E_prev = E > DQ__CONTROL_EPREV_MIN ? E : DQ__CONTROL_EPREV_MIN;
-        *rejected = 0;
-        return 1;
-    }
-    const double fac = fac_rej < DQ__CONTROL_FACMIN ? DQ__CONTROL_FACMIN : fac_rej;
-    *h_next = h * (fac > 1.0 ? 1.0 : fac);
-    ++*rejected;
-    return 0;
-}
-
 int dq__control_decide(const dq__control_t *c, double h, double E, double *E_prev,
                        unsigned *rejected, double *h_next)
 {

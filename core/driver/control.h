@@ -51,8 +51,22 @@ int dq__control_decide(const dq__control_t *c, double h, double E, double *E_pre
  * lane's decision from them. dq__control_decide is both for one lane. */
 void dq__control_factors(const dq__control_t *c, const double *E, const double *E_prev,
                          size_t units, double *fac_acc, double *fac_rej);
-int dq__control_apply(double h, double E, double fac_acc, double fac_rej, double *E_prev,
-                      unsigned *rejected, double *h_next);
+static inline int dq__control_apply(double h, double E, double fac_acc, double fac_rej,
+                                    double *E_prev, unsigned *rejected, double *h_next)
+{
+    /* Branch-free, so that the driver's loop over a block's lanes vectorises. */
+    const int ok = E <= 1.0;
+    const double hi = *rejected ? 1.0 : DQ__CONTROL_FACMAX;
+    double a = fac_acc < DQ__CONTROL_FACMIN ? DQ__CONTROL_FACMIN : fac_acc;
+    a = a > hi ? hi : a;
+    double r = fac_rej < DQ__CONTROL_FACMIN ? DQ__CONTROL_FACMIN : fac_rej;
+    r = r > 1.0 ? 1.0 : r;
+    *h_next = h * (ok ? a : r);
+    const double ep = E > DQ__CONTROL_EPREV_MIN ? E : DQ__CONTROL_EPREV_MIN;
+    *E_prev = ok ? ep : *E_prev;
+    *rejected = ok ? 0u : *rejected + 1u;
+    return ok;
+}
 
 /* Hairer's starting step (Hairer, Norsett & Wanner I, II.4) for one lane, given the norms
  * d0 = ||y0||, d1 = ||f0|| and, after an Euler step of h_trial, d2 = ||f1 - f0|| / h_trial, all
