@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cmd_plot.h"
+#include "run_mpi.h"
 #include "run_prov.h"
 
 /* Prints an error; one at a place in the spec gets the spec's file as its source. */
@@ -109,6 +110,36 @@ fail:
     run_error(p, &err);
     dq_system_free(sys);
     return NULL;
+}
+
+/* The block size of dq_system_set_block_units' default, which an MPI run's shares follow. */
+#define RUN_BLOCK_UNITS 256
+
+/* Frees whole (the system of every unit) and builds this rank's share of it: its units of
+ * every per-unit parameter, its noise and messages numbered globally. A rank without units
+ * steps a copy of unit 0. NULL after reporting. */
+static dq_system_t *run_build_share(dq_cli_t *cli, const run_plan_t *p,
+                                    const dq_model_desc_t *model, const run_share_t *sh,
+                                    run_mem_t *mem, dq_system_t *whole)
+{
+    dq_system_free(whole);
+    run_plan_t *part = malloc(sizeof *part);
+    if (!part) {
+        cli_errorf("out of memory");
+        return NULL;
+    }
+    *part = *p;
+    const size_t first = sh->count ? sh->first : 0, count = sh->count ? sh->count : 1;
+    dq_system_t *sys =
+        run_plan_slice(part, model, first, count, sh->total, mem) ? NULL : run_build(cli, part);
+    free(part);
+    dq_error_t err = {0};
+    if (sys && dq_system_set_unit_offset(sys, first, &err)) {
+        cli_print_error(&err);
+        dq_system_free(sys);
+        sys = NULL;
+    }
+    return sys;
 }
 
 /* Hands the step control to the system (before prepare). The plan's values were checked
@@ -205,29 +236,82 @@ static int run_check_size(const run_opts_t *o, const run_plan_t *p, unsigned lon
  * cache costs nothing measurable, short enough that an interrupt is obeyed at once. */
 #define RUN_CHUNK_SECONDS 0.05
 
-/* Steps the whole run: in chunks that stop at every sample of the recorder, adapt to
- * RUN_CHUNK_SECONDS, and end early when a signal was caught. Returns DQ_EXIT_OK or
+/* Where the run's output goes, for run_steps: the recorder (rank 0's; NULL elsewhere or
+ * when nothing is recorded), the spikes, and this process's share of the units. */
+typedef struct run_sink {
+    dq_recorder_t *rec;
+    int recording;     /* a trajectory is recorded (on every rank) */
+    uint64_t every;    /* its sampling interval in steps */
+    run_spikes_t *sp;  /* the spike file, or spikes dropped */
+    int gather_spikes; /* a spike file is written (on every rank) */
+    const run_share_t *share;
+} run_sink_t;
+
+/* After writing: rank 0's write error, agreed by every rank. Returns DQ_EXIT_OK or
  * DQ_EXIT_FAILURE (err filled). */
-static int run_steps(dq_system_t *sys, dq_recorder_t *rec, run_spikes_t *sp, uint64_t every,
-                     unsigned long long steps, run_progress_t *pg, dq_error_t *err)
+static int run_written(int rc, dq_error_t *err)
 {
+    run_chunk_status_t st = {0};
+    if (run_mpi_size() == 1)
+        return rc ? DQ_EXIT_FAILURE : DQ_EXIT_OK;
+    run_mpi_chunk(&st, rc, err, 0, 0.0, 1);
+    if (st.failed)
+        *err = st.err;
+    return st.failed ? DQ_EXIT_FAILURE : DQ_EXIT_OK;
+}
+
+/* Steps the whole run: the first sample, then chunks that stop at every sample of the
+ * recorder, adapt to RUN_CHUNK_SECONDS, and end early when a signal was caught. In an MPI
+ * run every rank takes the same chunks (the slowest rank's time decides) and they agree on
+ * failures and signals after every chunk. *t_done: the time every unit reached (a rank
+ * other than the failing one may be further). Returns DQ_EXIT_OK or DQ_EXIT_FAILURE (err
+ * filled). */
+static int run_steps(dq_system_t *sys, const run_sink_t *sink, unsigned long long steps,
+                     run_progress_t *pg, double *t_done, dq_error_t *err)
+{
+    *t_done = dq_system_time(sys);
     const char *tu = dq_system_time_unit(sys);
+    const uint64_t every = sink->every;
+    const int adaptive = dq_system_adaptive(sys);
+    if (sink->recording &&
+        run_written(run_mpi_sample(sink->rec, sys, sink->share, err), err) != DQ_EXIT_OK)
+        return DQ_EXIT_FAILURE;
     uint64_t chunk = 1;
-    for (unsigned long long k = 0; k < steps && !run_signal;) {
+    /* One process stops as soon as it sees a signal; ranks only together, after a chunk. */
+    const int alone = run_mpi_size() == 1;
+    int stop = 0;
+    for (unsigned long long k = 0; k < steps && !stop && !(alone && run_signal);) {
         uint64_t todo = steps - k < chunk ? steps - k : chunk;
-        if (rec && todo > every - k % every)
+        if (sink->recording && todo > every - k % every)
             todo = every - k % every; /* stop at the next sample */
         /* Only whole chunks are timed: a recorded run stopping at every step pays nothing. */
         const int whole = todo == chunk;
         double t0 = whole ? run_now() : 0.0;
-        if (dq_system_run(sys, todo, err) || (rec && dq_recorder_sample(rec, err)) ||
-            (sp && run_spikes_drain(sp, sys, err)))
+        int rc = dq_system_run(sys, todo, err);
+        run_chunk_status_t st = {0};
+        run_mpi_chunk(&st, rc, err, run_signal, whole ? run_now() - t0 : RUN_CHUNK_SECONDS,
+                      adaptive);
+        if (st.failed) {
+            *err = st.err;
             return DQ_EXIT_FAILURE;
+        }
+        if ((stop = st.signal)) /* agreed: every rank stops after the same chunk */
+            run_signal = st.signal;
+        *t_done = dq_system_time(sys);
         k += todo;
-        double took = whole ? run_now() - t0 : RUN_CHUNK_SECONDS;
-        if (took < RUN_CHUNK_SECONDS / 2 && chunk < (UINT64_C(1) << 62))
+        rc = sink->recording && k % every == 0 ? run_mpi_sample(sink->rec, sys, sink->share, err)
+                                               : DQ_OK;
+        if (!rc && sink->gather_spikes)
+            rc = run_mpi_spikes(sink->sp, sys, sink->share, err);
+        else if (!rc && run_spikes_drain(sink->sp, sys, err))
+            rc = DQ_EIO;
+        if ((sink->recording && k % every == 0) || sink->gather_spikes
+                ? run_written(rc, err) != DQ_EXIT_OK
+                : rc != DQ_OK)
+            return DQ_EXIT_FAILURE;
+        if (st.took < RUN_CHUNK_SECONDS / 2 && chunk < (UINT64_C(1) << 62))
             chunk *= 2;
-        else if (took > RUN_CHUNK_SECONDS * 2 && chunk > 1)
+        else if (st.took > RUN_CHUNK_SECONDS * 2 && chunk > 1)
             chunk /= 2;
         if (pg->enabled)
             run_progress_update(pg, (double)k / (double)steps, dq_system_time(sys), tu);
@@ -273,6 +357,7 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     dq_recorder_t *rec = NULL;
     run_output_t out = {0}, sout = {0};
     run_spikes_t sp = {0};
+    run_final_t fin = {0};
     run_prov_t prov = {0};
     json_t *replay = NULL;
     int rc = DQ_EXIT_USAGE, signals = 0;
@@ -327,10 +412,12 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     unsigned long long steps = (unsigned long long)whole;
     if (run_check_size(&o, p, steps))
         goto done;
-    /* Where the trajectory goes is checked before anything is built or run. */
-    if (p->recording && p->out_path && run_output_check(&out, p->out_path, "trajectory"))
+    /* Where the trajectory goes is checked before anything is built or run (by rank 0, the
+     * only one that writes, in an MPI run). */
+    const int root = run_mpi_rank() == 0;
+    if (root && p->recording && p->out_path && run_output_check(&out, p->out_path, "trajectory"))
         goto done;
-    if (p->spikes_path && !p->spikes_stdout &&
+    if (root && p->spikes_path && !p->spikes_stdout &&
         run_output_check(&sout, p->spikes_path, "spike file"))
         goto done;
     if (out.target && sout.target && strcmp(out.target, sout.target) == 0) {
@@ -341,6 +428,13 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     if (!(sys = run_build(cli, p)))
         goto done;
     const dq_model_entry_t *model = dq_registry_lookup_model(cli->reg, p->model, NULL);
+    /* In an MPI run, the whole system was built to check the plan alike on every rank; each
+     * rank then steps a system of its share. */
+    run_share_t share;
+    run_mpi_share(&share, dq_system_units(sys),
+                  o.block_units ? DQ_UNITS_PADDED(o.block_units) : RUN_BLOCK_UNITS);
+    if (run_mpi_size() > 1 && !(sys = run_build_share(cli, p, model->desc, &share, &mem, sys)))
+        goto done;
     if (p->spikes_path && model && run_spike_events(model) == 0) {
         if (p->spikes_where)
             cli_errorf("%s: %s: model '%s' declares no spike events", p->spec_path, p->spikes_where,
@@ -379,10 +473,10 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     run_signal = 0;
     run_signals_install();
     signals = 1;
-    /* The recorder checks states and units before any file exists. */
+    /* The recorder checks states and units before any file exists. Only rank 0 writes. */
     FILE *traj = stdout;
     const char *traj_path = NULL;
-    if (p->recording && p->out_path) {
+    if (root && p->recording && p->out_path) {
         if (p->format == DQ_FORMAT_H5 ? !(traj_path = run_output_open_path(&out, "HDF5"))
                                       : !(traj = run_output_open(&out))) {
             rc = run_signal ? 128 + run_signal : DQ_EXIT_USAGE;
@@ -392,8 +486,8 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         }
     }
     /* The spikes are taken after every chunk, with a file or without. */
-    FILE *spikes = p->spikes_stdout ? stdout : NULL;
-    if (p->spikes_path && !p->spikes_stdout && !(spikes = run_output_open(&sout))) {
+    FILE *spikes = root && p->spikes_stdout ? stdout : NULL;
+    if (root && p->spikes_path && !p->spikes_stdout && !(spikes = run_output_open(&sout))) {
         rc = run_signal ? 128 + run_signal : DQ_EXIT_USAGE;
         if (run_signal)
             run_report_signal(sys, steps, NULL, 0, NULL);
@@ -422,28 +516,44 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
                                        ? prov.lines
                                        : prov.json,
                                .t_end = p->t_end};
-        rec = traj_path ? dq_recorder_new_h5(sys, &ro, traj_path, &err)
-                        : dq_recorder_new(sys, &ro, traj, &err);
-        if (!rec) {
+        if (run_mpi_record_opts(&ro, sys, &share)) {
+            rc = DQ_EXIT_FAILURE;
+            goto done;
+        }
+        rec = !root       ? NULL
+              : traj_path ? dq_recorder_new_h5(sys, &ro, traj_path, &err)
+                          : dq_recorder_new(sys, &ro, traj, &err);
+        if (root && !rec) {
             run_error(p, &err);
             goto done;
         }
     }
+    /* Every rank is ready (in an MPI run, a failure before here stops them all). */
+    if ((rc = run_mpi_gate(DQ_EXIT_OK)) != DQ_EXIT_OK)
+        goto done;
 
     /* Run. */
-    run_progress_t pg = {.enabled = !o.quiet && isatty(2), .start = run_now()};
+    run_progress_t pg = {.enabled = root && !o.quiet && isatty(2), .start = run_now()};
     pg.next = pg.start + 1.0;
     run_result_t r = {0};
-    rc = DQ_EXIT_OK;
-    if (rec && dq_recorder_sample(rec, &err))
-        rc = DQ_EXIT_FAILURE;
-    if (rc == DQ_EXIT_OK)
-        rc = run_steps(sys, rec, &sp, p->every ? p->every : 1, steps, &pg, &err);
+    const run_sink_t sink = {.rec = rec,
+                             .recording = p->recording,
+                             .every = p->every ? p->every : 1,
+                             .sp = &sp,
+                             .gather_spikes = p->spikes_path != NULL,
+                             .share = &share};
+    double t_done;
+    rc = run_steps(sys, &sink, steps, &pg, &t_done, &err);
     /* A signal wins over the write error it may have caused (EINTR on a pipe). */
     int stopped = run_signal && dq_system_step_count(sys) < steps;
     r.steps = dq_system_step_count(sys);
     r.wall = run_now() - pg.start;
     run_progress_clear(&pg);
+    /* The summary's values, gathered while every rank is still here. */
+    if (rc == DQ_EXIT_OK && !stopped && run_mpi_final(&fin, sys, &share)) {
+        rc = DQ_EXIT_FAILURE;
+        goto done;
+    }
     if (rec) {
         dq_error_t ferr = {0};
         if (dq_recorder_finish(rec, rc == DQ_EXIT_OK && !stopped ? &err : &ferr))
@@ -471,22 +581,22 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         const char *kept = run_output_keep_partial(&out);
         if (kept)
             cli_note("the trajectory recorded up to t = %.6g (%llu samples) is kept in '%s'",
-                     dq_system_time(sys), (unsigned long long)r.samples, kept);
+                     t_done, (unsigned long long)r.samples, kept);
         if ((kept = run_output_keep_partial(&sout)))
-            cli_note("the spikes up to t = %.6g (%llu spike%s) are kept in '%s'",
-                     dq_system_time(sys), (unsigned long long)r.spikes, r.spikes == 1 ? "" : "s",
-                     kept);
+            cli_note("the spikes up to t = %.6g (%llu spike%s) are kept in '%s'", t_done,
+                     (unsigned long long)r.spikes, r.spikes == 1 ? "" : "s", kept);
         goto done;
     }
     /* The summary goes to stdout unless the trajectory or the spikes do. */
     int data_on_stdout = (p->recording && !p->out_path) || p->spikes_stdout;
-    if (o.json && !data_on_stdout)
-        rc = run_summary_json(sys, p, o.solver ? o.solver : p->solver, &r, prov.doc);
-    else if (!(data_on_stdout && o.quiet))
-        run_summary_text(data_on_stdout ? stderr : stdout, sys, p, &r);
-    if (rc == DQ_EXIT_OK && p->plot_path)
+    if (root && o.json && !data_on_stdout)
+        rc = run_summary_json(sys, &fin, p, o.solver ? o.solver : p->solver, &r, prov.doc);
+    else if (root && !(data_on_stdout && o.quiet))
+        run_summary_text(data_on_stdout ? stderr : stdout, sys, &fin, p, &r);
+    if (rc == DQ_EXIT_OK && root && p->plot_path)
         rc = plot_draw(cli, p->out_path, p->plot_path, NULL, 0);
 done:
+    run_final_free(&fin);
     run_output_free(&out);
     run_output_free(&sout);
     run_spikes_free(&sp);

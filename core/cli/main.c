@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cmd_plot.h"
 #include "help_text.h"
+#include "run_mpi.h"
 
 static void main_usage(FILE *out)
 {
@@ -51,7 +52,8 @@ static int main_dispatch(int argc, char **argv)
             main_usage(stdout);
             return DQ_EXIT_OK;
         } else if (strcmp(a, "--version") == 0) {
-            printf("dqhost %s (plugin ABI %d.%d)\n", DQ_VERSION_STRING, DQ_ABI_MAJOR, DQ_ABI_MINOR);
+            printf("dqhost %s (plugin ABI %d.%d%s)\n", DQ_VERSION_STRING, DQ_ABI_MAJOR,
+                   DQ_ABI_MINOR, RUN_MPI_BUILT ? ", MPI" : "");
             return DQ_EXIT_OK;
         } else {
             cli_errorf("unknown option '%s' (see dqhost --help)", a);
@@ -79,6 +81,8 @@ static int main_dispatch(int argc, char **argv)
         cli_errorf("unknown command '%s' (commands: list, models, info, run, check, help)", cmd);
         return DQ_EXIT_USAGE;
     }
+    if (fn == cmd_run) /* under mpirun: every rank loads its plugins, rank 0 speaks */
+        run_mpi_begin();
     int rc = cli_load_plugins(&cli);
     if (rc == DQ_EXIT_OK) {
         size_t rejected = dq_loader_failure_count(cli.loader);
@@ -127,5 +131,5 @@ static int main_close_stdio(int rc)
 
 int main(int argc, char **argv)
 {
-    return main_close_stdio(main_dispatch(argc, argv));
+    return run_mpi_end(main_close_stdio(main_dispatch(argc, argv)));
 }

@@ -209,6 +209,12 @@ const char *run_signal_name(int sig);
 /* Keeps p for run_mem_free (frees it and returns NULL when full). */
 void *run_keep(run_mem_t *mem, void *p);
 void run_mem_free(run_mem_t *mem);
+/* Cuts the plan's parameters to units first .. first + count - 1 of a population of `total`
+ * (an MPI rank's share): every per-unit array of `total` values keeps its share, and the
+ * model's population parameter becomes `count`. The plan was checked whole before. 0, or -1
+ * when out of memory (reported). */
+int run_plan_slice(run_plan_t *p, const dq_model_desc_t *model, size_t first, size_t count,
+                   size_t total, run_mem_t *mem);
 void run_usage(FILE *out);
 /* Parses the command line: 0 fine, 1 --help was printed, -1 error (reported). */
 int run_parse(run_opts_t *o, int argc, char **argv);
@@ -216,13 +222,33 @@ int run_parse_count(const char *text, const char *what, double min, uint64_t *ou
 /* Merges the spec (may be NULL) and the flags into the plan. 0, or -1 (reported). */
 int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, run_mem_t *mem);
 
+/* The values the summary reads per unit, taken from the system (run_final_local) or, in an
+ * MPI run, gathered from every rank to rank 0 (run_mpi_final), so the summary is computed
+ * in the same order over the same numbers either way. */
+typedef struct run_final {
+    size_t units, n_states, n_events;
+    double *values;         /* [n_states][units] */
+    uint64_t *fired;        /* [n_events][units] */
+    dq_step_stats_t *stats; /* [units] */
+} run_final_t;
+
+/* Allocates fin for `units` units of sys's states and events. -1 when out of memory. */
+int run_final_alloc(run_final_t *fin, const dq_system_t *sys, size_t units);
+/* Copies the first `count` units of sys into fin from unit `at` on. */
+void run_final_copy(run_final_t *fin, const dq_system_t *sys, size_t count, size_t at);
+/* fin from sys alone. -1 when out of memory. */
+int run_final_local(run_final_t *fin, const dq_system_t *sys);
+void run_final_free(run_final_t *fin);
+/* Writes n spikes (units already global) to the spike file, or drops them. -1 (DQ_EIO). */
+int run_spikes_write(run_spikes_t *sp, const dq_spike_t *s, size_t n, dq_error_t *err);
+
 double run_now(void);
 void run_progress_update(run_progress_t *pg, double frac, double t, const char *unit);
 void run_progress_clear(run_progress_t *pg);
-void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p,
-                      const run_result_t *r);
+void run_summary_text(FILE *out, const dq_system_t *sys, const run_final_t *fin,
+                      const run_plan_t *p, const run_result_t *r);
 /* prov: the run's provenance (run_prov.h), written as "provenance"; may be NULL. */
-int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *requested,
-                     const run_result_t *r, json_t *prov);
+int run_summary_json(const dq_system_t *sys, const run_final_t *fin, const run_plan_t *p,
+                     const char *requested, const run_result_t *r, json_t *prov);
 
 #endif

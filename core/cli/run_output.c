@@ -384,27 +384,32 @@ int run_spikes_open(run_spikes_t *sp, const dq_system_t *sys, FILE *f, int json,
     return 0;
 }
 
+int run_spikes_write(run_spikes_t *sp, const dq_spike_t *spikes, size_t n, dq_error_t *err)
+{
+    errno = 0;
+    for (size_t i = 0; sp->f && i < n; ++i) {
+        const dq_spike_t *s = &spikes[i];
+        char t[DQ__NUMFMT_MAX];
+        const char *name = s->event < sp->n_events ? sp->names[s->event] : NULL;
+        int rc = sp->json
+                     ? fprintf(sp->f, "%s\n{\"unit\": %zu, \"t\": %s, \"event\": %s}",
+                               sp->written ? "," : "", s->unit,
+                               dq__numfmt(t, sizeof t, s->t, DQ__NUM_JSON), name ? name : "null")
+                     : fprintf(sp->f, "%zu,%s,%s\n", s->unit,
+                               dq__numfmt(t, sizeof t, s->t, DQ__NUM_TEXT), name ? name : "");
+        if (rc < 0)
+            return spikes_io_error(sp, err);
+        sp->written++;
+    }
+    return 0;
+}
+
 int run_spikes_drain(run_spikes_t *sp, dq_system_t *sys, dq_error_t *err)
 {
     size_t n;
-    errno = 0;
-    while ((n = dq_system_spikes_take(sys, sp->buf, RUN_SPIKE_BUF)) > 0) {
-        for (size_t i = 0; sp->f && i < n; ++i) {
-            const dq_spike_t *s = &sp->buf[i];
-            char t[DQ__NUMFMT_MAX];
-            const char *name = s->event < sp->n_events ? sp->names[s->event] : NULL;
-            int rc =
-                sp->json
-                    ? fprintf(sp->f, "%s\n{\"unit\": %zu, \"t\": %s, \"event\": %s}",
-                              sp->written ? "," : "", s->unit,
-                              dq__numfmt(t, sizeof t, s->t, DQ__NUM_JSON), name ? name : "null")
-                    : fprintf(sp->f, "%zu,%s,%s\n", s->unit,
-                              dq__numfmt(t, sizeof t, s->t, DQ__NUM_TEXT), name ? name : "");
-            if (rc < 0)
-                return spikes_io_error(sp, err);
-            sp->written++;
-        }
-    }
+    while ((n = dq_system_spikes_take(sys, sp->buf, RUN_SPIKE_BUF)) > 0)
+        if (run_spikes_write(sp, sp->buf, n, err))
+            return -1;
     return 0;
 }
 

@@ -720,6 +720,28 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
     return 0;
 }
 
+int run_plan_slice(run_plan_t *p, const dq_model_desc_t *model, size_t first, size_t count,
+                   size_t total, run_mem_t *mem)
+{
+    for (size_t i = 0; i < p->n_params; ++i)
+        if (p->params[i].len > 1 && p->params[i].len == total) {
+            p->params[i].v += first;
+            p->params[i].len = count;
+        }
+    for (size_t i = 0; i < model->n_params; ++i) {
+        if (!(model->params[i].flags & DQ_PARAM_POPULATION))
+            continue;
+        double *n = run_keep(mem, malloc(sizeof *n));
+        if (!n || p->n_params == sizeof p->params / sizeof p->params[0]) {
+            cli_errorf("out of memory");
+            return -1;
+        }
+        *n = (double)count; /* the last argument of a name wins */
+        p->params[p->n_params++] = (dq_param_arg_t){model->params[i].name, n, 1, NULL};
+    }
+    return 0;
+}
+
 void run_mem_free(run_mem_t *mem)
 {
     for (size_t i = 0; i < mem->n; ++i)

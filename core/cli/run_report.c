@@ -6,7 +6,59 @@
 #include <string.h>
 #include <time.h>
 
+#include <stdlib.h>
+
 #include "run.h"
+
+int run_final_alloc(run_final_t *fin, const dq_system_t *sys, size_t units)
+{
+    *fin = (run_final_t){.units = units,
+                         .n_states = dq_system_state_count(sys),
+                         .n_events = dq_system_event_count(sys)};
+    size_t n = units ? units : 1;
+    fin->values = malloc((fin->n_states ? fin->n_states : 1) * n * sizeof *fin->values);
+    fin->fired = malloc((fin->n_events ? fin->n_events : 1) * n * sizeof *fin->fired);
+    fin->stats = malloc(n * sizeof *fin->stats);
+    if (fin->values && fin->fired && fin->stats)
+        return 0;
+    run_final_free(fin);
+    return -1;
+}
+
+void run_final_copy(run_final_t *fin, const dq_system_t *sys, size_t count, size_t at)
+{
+    for (size_t s = 0; s < fin->n_states; ++s)
+        for (size_t u = 0; u < count; ++u)
+            fin->values[s * fin->units + at + u] = dq_system_value(sys, s, u);
+    for (size_t e = 0; e < fin->n_events; ++e)
+        for (size_t u = 0; u < count; ++u)
+            fin->fired[e * fin->units + at + u] = dq_system_event_fired(sys, e, u);
+    for (size_t u = 0; u < count; ++u)
+        dq_system_unit_stats(sys, u, &fin->stats[at + u]);
+}
+
+int run_final_local(run_final_t *fin, const dq_system_t *sys)
+{
+    if (run_final_alloc(fin, sys, dq_system_units(sys)))
+        return -1;
+    run_final_copy(fin, sys, fin->units, 0);
+    return 0;
+}
+
+void run_final_free(run_final_t *fin)
+{
+    free(fin->values);
+    free(fin->fired);
+    free(fin->stats);
+    fin->values = NULL;
+    fin->fired = NULL;
+    fin->stats = NULL;
+}
+
+static double run_value(const run_final_t *fin, size_t s, size_t u)
+{
+    return fin->values[s * fin->units + u];
+}
 
 double run_now(void)
 {
@@ -67,13 +119,12 @@ static void run_spread_add(run_spread_t *s, double v, size_t u)
 }
 
 /* Work per unit of an error-controlled run: accepted, rejected, evaluations, Jacobians. */
-static void run_step_spread(const dq_system_t *sys, run_spread_t out[4])
+static void run_step_spread(const run_final_t *fin, run_spread_t out[4])
 {
-    size_t units = dq_system_units(sys);
+    size_t units = fin->units;
     memset(out, 0, 4 * sizeof *out);
     for (size_t u = 0; u < units; ++u) {
-        dq_step_stats_t st = {0};
-        dq_system_unit_stats(sys, u, &st);
+        const dq_step_stats_t st = fin->stats[u];
         run_spread_add(&out[0], (double)st.accepted, u);
         run_spread_add(&out[1], (double)st.rejected, u);
         run_spread_add(&out[2], (double)st.evaluations, u);
@@ -82,14 +133,15 @@ static void run_step_spread(const dq_system_t *sys, run_spread_t out[4])
 }
 
 /* One spike event's count over all units and its rate per unit. */
-static run_spread_t run_spike_spread(const dq_system_t *sys, size_t e, uint64_t *total)
+static run_spread_t run_spike_spread(const dq_system_t *sys, const run_final_t *fin, size_t e,
+                                     uint64_t *total)
 {
-    size_t units = dq_system_units(sys);
+    size_t units = fin->units;
     double t = dq_system_time(sys), scale = run_rate_scale(dq_system_time_unit(sys));
     run_spread_t r = {0};
     *total = 0;
     for (size_t u = 0; u < units; ++u) {
-        uint64_t n = dq_system_event_fired(sys, e, u);
+        uint64_t n = fin->fired[e * units + u];
         *total += n;
         run_spread_add(&r, t > 0 ? (double)n / t * scale : 0.0, u);
     }
@@ -122,13 +174,13 @@ typedef struct run_ensemble {
     double mean, var, lo, hi;
 } run_ensemble_t;
 
-static run_ensemble_t run_ensemble(const dq_system_t *sys, size_t s)
+static run_ensemble_t run_ensemble(const run_final_t *fin, size_t s)
 {
     run_ensemble_t e = {0.0, 0.0, INFINITY, -INFINITY};
-    size_t units = dq_system_units(sys);
+    size_t units = fin->units;
     double m2 = 0.0;
     for (size_t u = 0; u < units; ++u) {
-        double v = dq_system_value(sys, s, u), d = v - e.mean;
+        double v = run_value(fin, s, u), d = v - e.mean;
         e.mean += d / (double)(u + 1);
         m2 += d * (v - e.mean);
         e.lo = fmin(e.lo, v);
@@ -138,9 +190,10 @@ static run_ensemble_t run_ensemble(const dq_system_t *sys, size_t s)
     return e;
 }
 
-void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, const run_result_t *r)
+void run_summary_text(FILE *out, const dq_system_t *sys, const run_final_t *fin,
+                      const run_plan_t *p, const run_result_t *r)
 {
-    size_t units = dq_system_units(sys);
+    size_t units = fin->units;
     const char *tu = dq_system_time_unit(sys);
     /* An error-controlled run counts samples of dt; its steps are the units' own. */
     const int adaptive = dq_system_adaptive(sys);
@@ -159,7 +212,7 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
     double sps = r->wall > 0 ? (double)r->steps / r->wall : 0.0;
     run_spread_t st[4];
     if (adaptive) {
-        run_step_spread(sys, st);
+        run_step_spread(fin, st);
         fprintf(out, "wall time %.3f s: %.4g samples/s, %.4g accepted unit-steps/s\n", r->wall, sps,
                 r->wall > 0 ? st[0].mean * (double)units / r->wall : 0.0);
     } else
@@ -191,7 +244,7 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
         if (!(dq_system_event_flags(sys, e) & DQ_EVENT_SPIKE))
             continue;
         uint64_t total;
-        run_spread_t rate = run_spike_spread(sys, e, &total);
+        run_spread_t rate = run_spike_spread(sys, fin, e, &total);
         fprintf(out, "spike event %s: %llu spike%s, rate mean %.4g %s (min %.4g, max %.4g)\n",
                 dq_system_event_name(sys, e), (unsigned long long)total, total == 1 ? "" : "s",
                 rate.mean, run_rate_unit(tu), rate.lo, rate.hi);
@@ -201,7 +254,7 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
         if (dq_system_state_flags(sys, s) & DQ_STATE_COUNT) {
             double sum = 0, lo = INFINITY, hi = -INFINITY, scale = run_rate_scale(tu);
             for (size_t u = 0; u < units; ++u) {
-                double rate = dq_system_value(sys, s, u) / dq_system_time(sys) * scale;
+                double rate = run_value(fin, s, u) / dq_system_time(sys) * scale;
                 sum += rate;
                 lo = fmin(lo, rate);
                 hi = fmax(hi, rate);
@@ -213,7 +266,7 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
     if (units > 1) {
         fprintf(out, "ensemble of %zu units at the end (mean, variance across units):\n", units);
         for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
-            run_ensemble_t e = run_ensemble(sys, s);
+            run_ensemble_t e = run_ensemble(fin, s);
             fprintf(out, "  %s: mean %.6g, variance %.6g (min %.6g, max %.6g)\n",
                     dq_system_state_name(sys, s), e.mean, e.var, e.lo, e.hi);
         }
@@ -221,13 +274,13 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p, co
     for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
         fprintf(out, "%s = ", dq_system_state_name(sys, s));
         if (units == 1) {
-            fprintf(out, "%.6g\n", dq_system_value(sys, s, 0));
+            fprintf(out, "%.6g\n", run_value(fin, s, 0));
             continue;
         }
         size_t shown = units <= 8 ? units : 5;
         fprintf(out, "[");
         for (size_t u = 0; u < shown; ++u)
-            fprintf(out, "%s%.6g", u ? ", " : "", dq_system_value(sys, s, u));
+            fprintf(out, "%s%.6g", u ? ", " : "", run_value(fin, s, u));
         if (shown < units)
             fprintf(out, ", ... (%zu values; --json prints all)", units);
         fprintf(out, "]\n");
@@ -242,8 +295,8 @@ static json_t *run_spread_json(const run_spread_t *s)
 /* The keys of error-controlled runs and spike events: "adaptive" (always), "tolerances"
  * and "steps_per_unit" (adaptive runs), "spike_counts" and "spike_rates_hz" (always, empty
  * without spike events), "spike_file" (with one). -1 when out of memory. */
-static int run_summary_json_adaptive(json_t *doc, const dq_system_t *sys, const run_plan_t *p,
-                                     const run_result_t *r)
+static int run_summary_json_adaptive(json_t *doc, const dq_system_t *sys, const run_final_t *fin,
+                                     const run_plan_t *p, const run_result_t *r)
 {
     int bad = json_object_set_new(doc, "adaptive", json_boolean(dq_system_adaptive(sys)));
     if (dq_system_adaptive(sys)) {
@@ -259,7 +312,7 @@ static int run_summary_json_adaptive(json_t *doc, const dq_system_t *sys, const 
                       "state_atol", states, "h0", c.h0, "hmin", c.hmin, "hmax",
                       isfinite(c.hmax) ? c.hmax : 0.0, "max_rejects", (json_int_t)c.max_rejects));
         run_spread_t st[4];
-        run_step_spread(sys, st);
+        run_step_spread(fin, st);
         bad |= json_object_set_new(
             doc, "steps_per_unit",
             json_pack("{s:o, s:o, s:o, s:o}", "accepted", run_spread_json(&st[0]), "rejected",
@@ -271,7 +324,7 @@ static int run_summary_json_adaptive(json_t *doc, const dq_system_t *sys, const 
         if (!(dq_system_event_flags(sys, e) & DQ_EVENT_SPIKE))
             continue;
         uint64_t total;
-        run_spread_t rate = run_spike_spread(sys, e, &total);
+        run_spread_t rate = run_spike_spread(sys, fin, e, &total);
         const char *name = dq_system_event_name(sys, e);
         bad |= json_object_set_new(counts, name, json_integer((json_int_t)total)) ||
                json_object_set_new(rates, name, run_spread_json(&rate));
@@ -287,23 +340,23 @@ static int run_summary_json_adaptive(json_t *doc, const dq_system_t *sys, const 
     return bad ? -1 : 0;
 }
 
-int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *requested,
-                     const run_result_t *r, json_t *prov)
+int run_summary_json(const dq_system_t *sys, const run_final_t *fin, const run_plan_t *p,
+                     const char *requested, const run_result_t *r, json_t *prov)
 {
     json_t *final = json_object(), *rates = json_object(), *subs = json_object();
     json_t *ensemble = json_object();
-    size_t units = dq_system_units(sys);
+    size_t units = fin->units;
     const char *tu = dq_system_time_unit(sys);
     for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
         json_t *arr = json_array();
         double sum = 0;
         for (size_t u = 0; u < units; ++u) {
-            double v = dq_system_value(sys, s, u);
+            double v = run_value(fin, s, u);
             sum += v;
             json_array_append_new(arr, json_real(v));
         }
         json_object_set_new(final, dq_system_state_name(sys, s), arr);
-        run_ensemble_t e = run_ensemble(sys, s);
+        run_ensemble_t e = run_ensemble(fin, s);
         json_object_set_new(ensemble, dq_system_state_name(sys, s),
                             json_pack("{s:f, s:f, s:f, s:f}", "mean", e.mean, "variance", e.var,
                                       "min", e.lo, "max", e.hi));
@@ -350,7 +403,7 @@ int run_summary_json(const dq_system_t *sys, const run_plan_t *p, const char *re
         json_decref(doc);
         doc = NULL;
     }
-    if (doc && run_summary_json_adaptive(doc, sys, p, r)) {
+    if (doc && run_summary_json_adaptive(doc, sys, fin, p, r)) {
         json_decref(doc);
         doc = NULL;
     }

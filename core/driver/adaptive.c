@@ -278,7 +278,7 @@ static int adaptive_fail(dq__lane_group_t *lg, size_t u, int nonfinite, double h
     }
     const char *state = sys->states[lg->group->states[worst]]->name;
     const double t = lg->lane_t[u];
-    const size_t unit = ctx->unit0 + u;
+    const size_t unit = sys->unit_offset + ctx->unit0 + u;
     const char *solver = lg->group->solver->name;
     if (nonfinite)
         dq_error_set(&l->err, DQ_ENONFINITE, state,

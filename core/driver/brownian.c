@@ -117,8 +117,8 @@ static const double *sde_normals(dq__lane_group_t *lg, uint64_t c, uint32_t draw
     if (grp->noise_tag[2 * b + draw] != c + 1) {
         for (size_t q = 0; q < grp->n_noisy; ++q) {
             const dq__noise_key_t key = {sys->seed, (uint32_t)grp->states[grp->noisy[q]], draw};
-            dq__noise_fill(&key, c, (uint32_t)ctx->unit0, ctx->units, ctx->live,
-                           held + 4 * q * ctx->units);
+            dq__noise_fill(&key, c, (uint32_t)(sys->unit_offset + ctx->unit0), ctx->units,
+                           ctx->live, held + 4 * q * ctx->units);
         }
         grp->noise_tag[2 * b + draw] = c + 1;
     }

@@ -70,7 +70,8 @@ static int driver_report_nonfinite(dq__lane_group_t *lg, uint64_t step)
         ++i;
     if (i == ctx->len)
         return DQ_OK;
-    size_t s = lg->group->states[i / ctx->units], u = ctx->unit0 + i % ctx->units;
+    size_t s = lg->group->states[i / ctx->units],
+           u = sys->unit_offset + ctx->unit0 + i % ctx->units;
     double t = ctx->t + ctx->dt;
     dq_error_set(&l->err, DQ_ENONFINITE, sys->states[s]->name,
                  "state '%s' of unit %zu became %s at t = %.17g (step %llu) with solver '%s'; "

@@ -112,7 +112,8 @@ int dq__driver_report(dq_ctx_t *ctx, int code, size_t index, const char *message
         code = DQ_ESOLVER;
     dq_error_add_time(&l->err, ctx->t);
     if (index < ctx->len) {
-        size_t s = lg->group->states[index / ctx->units], u = ctx->unit0 + index % ctx->units;
+        size_t s = lg->group->states[index / ctx->units],
+               u = sys->unit_offset + ctx->unit0 + index % ctx->units;
         return dq_error_set(&l->err, code, sys->states[s]->name,
                             "solver '%s' failed on state '%s' of unit %zu at t = %.17g: %s",
                             lg->group->solver->name, sys->states[s]->name, u, ctx->t,

@@ -37,6 +37,8 @@ struct dq_recorder {
     char **keys;   /* [n_states] JSON only: the escaped `, "name": [` written before values */
     size_t *units; /* [n_units] unit indices in output order, or NULL: every unit */
     size_t n_units;
+    double (*value)(void *, size_t, size_t); /* NULL: the system's values */
+    void *value_user;
     uint64_t samples;
     uint64_t last_step; /* step of the last sample, to write a step only once */
     int finished;
@@ -218,7 +220,10 @@ static int record_write_sample(const dq_recorder_t *rec)
             return -1;
         for (size_t i = 0; i < rec->n_units; ++i) {
             if (((!json || i) && fputs(json ? ", " : ",", out) < 0) ||
-                record_number(out, dq_system_value(sys, rec->states[s], record_unit(rec, i)),
+                record_number(out,
+                              rec->value
+                                  ? rec->value(rec->value_user, s, i)
+                                  : dq_system_value(sys, rec->states[s], record_unit(rec, i)),
                               json) < 0)
                 return -1;
         }
@@ -280,7 +285,7 @@ static int record_choose_states(dq_recorder_t *rec, const dq_record_opts_t *o, d
 
 static int record_choose_units(dq_recorder_t *rec, const dq_record_opts_t *o, dq_error_t *err)
 {
-    size_t total = dq_system_units(rec->sys);
+    size_t total = o->value ? o->units_total : dq_system_units(rec->sys);
     if (!o->units || o->n_units == 0) {
         rec->n_units = total; /* units stays NULL: unit i is column i */
         return DQ_OK;
@@ -331,6 +336,8 @@ static dq_recorder_t *record_alloc(const dq_system_t *sys, const dq_record_opts_
     rec->sys = sys;
     rec->json = json;
     rec->every = o->every ? o->every : 1;
+    rec->value = o->value;
+    rec->value_user = o->value_user;
     if (record_choose_states(rec, o, err) != DQ_OK || record_choose_units(rec, o, err) != DQ_OK) {
         dq_recorder_free(rec);
         return NULL;
@@ -383,7 +390,7 @@ dq_recorder_t *dq_recorder_new_h5(const dq_system_t *sys, const dq_record_opts_t
     if (!rec)
         return NULL;
     rec->h5 = dq__h5_create(path, sys, rec->states, rec->n_states, rec->units, rec->n_units,
-                            rec->every, o->t_end, o->header_comment, err);
+                            rec->every, o->t_end, o->header_comment, o->value, o->value_user, err);
     if (!rec->h5) {
         dq_recorder_free(rec);
         return NULL;

@@ -42,6 +42,8 @@ struct dq__h5 {
     size_t n_states;
     const size_t *units; /* borrowed; NULL: every unit */
     size_t n_units;
+    double (*value)(void *, size_t, size_t); /* NULL: the system's values */
+    void *value_user;
     double **buf; /* [n_states][rows_cap * n_units] */
     double *tbuf; /* [rows_cap] */
     size_t rows, rows_cap;
@@ -223,7 +225,8 @@ static int h5_flush(dq__h5_t *h, dq_error_t *err)
 
 dq__h5_t *dq__h5_create(const char *path, const dq_system_t *sys, const size_t *states,
                         size_t n_states, const size_t *units, size_t n_units, uint64_t every,
-                        double t_end, const char *provenance, dq_error_t *err)
+                        double t_end, const char *provenance,
+                        double (*value)(void *, size_t, size_t), void *value_user, dq_error_t *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     dq__h5_t *h = calloc(1, sizeof *h);
@@ -238,6 +241,8 @@ dq__h5_t *dq__h5_create(const char *path, const dq_system_t *sys, const size_t *
     h->n_states = n_states;
     h->units = units;
     h->n_units = n_units;
+    h->value = value;
+    h->value_user = value_user;
     /* Chunks: up to 64 Ki units wide, as many rows as make about 64 Ki doubles. */
     hsize_t cu = n_units ? (n_units < H5_CHUNK_DOUBLES ? n_units : H5_CHUNK_DOUBLES) : 1;
     hsize_t cr = H5_CHUNK_DOUBLES / cu;
@@ -306,7 +311,10 @@ int dq__h5_sample(dq__h5_t *h, dq_error_t *err)
     for (size_t s = 0; s < h->n_states; ++s) {
         double *row = h->buf[s] + r * h->n_units;
         size_t st = h->states[s];
-        if (h->units)
+        if (h->value)
+            for (size_t i = 0; i < h->n_units; ++i)
+                row[i] = h->value(h->value_user, s, i);
+        else if (h->units)
             for (size_t i = 0; i < h->n_units; ++i)
                 row[i] = dq_system_value(sys, st, h->units[i]);
         else

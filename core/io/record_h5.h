@@ -14,10 +14,11 @@ typedef struct dq__h5 dq__h5_t;
 /* Creates (truncates) the file at path with one dataset per chosen state, "t" and "units",
  * and the run's attributes. units NULL: unit i is column i. t_end <= 0: not written.
  * provenance: NULL, or the run's provenance as JSON text, written as the root attribute
- * "provenance". */
+ * "provenance". value: NULL, or where the values come from (dq_record_opts_t.value). */
 dq__h5_t *dq__h5_create(const char *path, const dq_system_t *sys, const size_t *states,
                         size_t n_states, const size_t *units, size_t n_units, uint64_t every,
-                        double t_end, const char *provenance, dq_error_t *err);
+                        double t_end, const char *provenance,
+                        double (*value)(void *, size_t, size_t), void *value_user, dq_error_t *err);
 /* Appends the system's current time and values (buffered; written in whole chunks). */
 int dq__h5_sample(dq__h5_t *h, dq_error_t *err);
 /* Writes what is buffered and closes the file; the handle stays until dq__h5_free. */

@@ -220,6 +220,18 @@ int dq_system_set_seed(dq_system_t *sys, uint64_t seed, dq_error_t *err)
     return DQ_OK;
 }
 
+int dq_system_set_unit_offset(dq_system_t *sys, size_t first, dq_error_t *err)
+{
+    if (sys->prepared)
+        return dq_error_set(err, DQ_EUSAGE, NULL, "the unit offset is set before prepare");
+    /* The noise counter holds the global unit in 32 bits (dq/host/noise.h). */
+    if (first > ((uint64_t)1 << 32) - sys->units)
+        return dq_error_set(err, DQ_EINVAL, NULL,
+                            "unit offset %zu with %zu units is past 2^32 units", first, sys->units);
+    sys->unit_offset = first;
+    return DQ_OK;
+}
+
 int dq_system_set_noise_refine(dq_system_t *sys, unsigned refine, dq_error_t *err)
 {
     if (sys->prepared)

@@ -191,6 +191,7 @@ struct dq_system {
     unsigned *mod_substeps;                   /* [n_modules], 0 = 1 */
     double *root_options;                     /* the root solver's options as set by the user */
     uint64_t seed;
+    size_t unit_offset;    /* the population's first unit in a larger one (noise, messages) */
     unsigned noise_refine; /* noise-grid intervals per (sub)step, >= 1 */
     dq_registry_t *reg;    /* the registry solvers were resolved in, or NULL (warnings) */
     /* Error control (adaptive runs; core/system/control_set.c). */

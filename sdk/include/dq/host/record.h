@@ -38,6 +38,13 @@ typedef struct dq_record_opts {
      * as the root group's "provenance" attribute (a string). */
     const char *header_comment;
     double t_end; /* HDF5 only: written as the t_end attribute when > 0 */
+    /* Values from elsewhere than the system (an MPI run's rank 0 writes the units of every
+     * rank): value(value_user, s, i) is the value of the s-th recorded state for the i-th
+     * recorded unit at the current sample, and units are checked against units_total. The
+     * time, step and names still come from the system. NULL: the system's values. */
+    double (*value)(void *value_user, size_t s, size_t i);
+    void *value_user;
+    size_t units_total;
 } dq_record_opts_t;
 
 /* Checks the choice against the system (unknown state: DQ_EINVAL with "did you mean" and

@@ -86,6 +86,12 @@ DQ_API int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t 
 
 /* The run's seed, handed to solvers in ctx->seed (0 by default). Set before prepare. */
 DQ_API int dq_system_set_seed(dq_system_t *sys, uint64_t seed, dq_error_t *err);
+/* Makes this system units first .. first + units - 1 of a larger population (one MPI rank's
+ * share): the keyed noise and the units named in error messages are then the global ones,
+ * so the slice's results are the same bits as those units' in the whole population. Every
+ * other index of this API (values, stats, events, spikes) stays local. 0 by default; set
+ * before prepare. Errors: DQ_EINVAL when first + units is past 2^32 (the noise counter). */
+DQ_API int dq_system_set_unit_offset(dq_system_t *sys, size_t first, dq_error_t *err);
 /* Noise-grid intervals per step (default 1): a step's Brownian increment is the exact sum
  * of `refine` increments over dt/refine, so a run at dt with refine M follows the same
  * path as a run at dt/M with refine 1 (dq/host/noise.h). For convergence studies; 1 to
