@@ -549,9 +549,10 @@ END_TEST
 enum { TRAJ_STEPS = 200, TRAJ_EVERY = 25, TRAJ_SAMPLES = TRAJ_STEPS / TRAJ_EVERY };
 
 /* V of units [0, keep) after every TRAJ_EVERY steps of noisy HH (currents 0..20 uA/cm^2
- * over 1000 units, sigma 3), into v[sample * keep + unit]. */
-static void hh_trajectory(const char *sname, size_t n, size_t block, size_t threads, size_t keep,
-                          double *v)
+ * over 1000 units, sigma 3), into v[sample * keep + unit]: the population's units
+ * [first, first + n), as one MPI rank steps them (dq_system_set_unit_offset). */
+static void hh_trajectory_at(const char *sname, size_t first, size_t n, size_t block,
+                             size_t threads, size_t keep, double *v)
 {
     static double I[1000];
     for (size_t u = 0; u < 1000; ++u)
@@ -559,9 +560,10 @@ static void hh_trajectory(const char *sname, size_t n, size_t block, size_t thre
     dq_error_t err = {0};
     double nd = (double)n, sigma = 3.0;
     const dq_param_arg_t args[] = {
-        {"n", &nd, 1, NULL}, {"I_ext", I, n, NULL}, {"sigma", &sigma, 1, NULL}};
+        {"n", &nd, 1, NULL}, {"I_ext", I + first, n, NULL}, {"sigma", &sigma, 1, NULL}};
     dq_system_t *sys = dq_system_new(model_desc("hh"), args, 3, &err);
     ck_assert_msg(sys != NULL, "%s", err.message);
+    ck_assert_int_eq(dq_system_set_unit_offset(sys, first, &err), DQ_OK);
     ck_assert_int_eq(dq_system_set_solver(sys, solver(sname), &err), DQ_OK);
     ck_assert_int_eq(dq_system_set_seed(sys, 2026, &err), DQ_OK);
     ck_assert_int_eq(dq_system_set_block_units(sys, block, &err), DQ_OK);
@@ -575,6 +577,54 @@ static void hh_trajectory(const char *sname, size_t n, size_t block, size_t thre
     }
     dq_system_free(sys);
 }
+
+static void hh_trajectory(const char *sname, size_t n, size_t block, size_t threads, size_t keep,
+                          double *v)
+{
+    hh_trajectory_at(sname, 0, n, block, threads, keep, v);
+}
+
+START_TEST(test_noise_hh_slices_with_unit_offsets_give_the_populations_bits)
+{
+    /* Issue #16: an MPI rank steps units [first, first + n) of the population; with the
+     * offset its noise is the whole population's, bit for bit. */
+    static double ref[TRAJ_SAMPLES * 1000], got[TRAJ_SAMPLES * 1000];
+    static const size_t cuts[][2] = {{0, 256}, {256, 512}, {768, 232}, {999, 1}};
+    for (size_t s = 0; s < 2; ++s) {
+        const char *sname = s ? "sra1" : "euler_maruyama";
+        hh_trajectory(sname, 1000, 256, 1, 1000, ref);
+        for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; ++c) {
+            const size_t first = cuts[c][0], n = cuts[c][1];
+            hh_trajectory_at(sname, first, n, 64, 1, n, got);
+            for (size_t k = 0; k < TRAJ_SAMPLES; ++k)
+                ck_assert_msg(memcmp(got + k * n, ref + k * 1000 + first, n * sizeof *got) == 0,
+                              "%s: units %zu..%zu alone differ (sample %zu)", sname, first,
+                              first + n - 1, k);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_noise_unit_offset_names_global_units_and_is_bounded)
+{
+    dq_error_t err = {0};
+    double n = 4, I[4] = {5, 5, 1e12, 5};
+    const dq_param_arg_t args[] = {{"n", &n, 1, NULL}, {"I_ext", I, 4, NULL}};
+    dq_system_t *sys = dq_system_new(model_desc("hh"), args, 2, &err);
+    ck_assert_ptr_nonnull(sys);
+    ck_assert_int_eq(dq_system_set_unit_offset(sys, 4294967293u, &err), DQ_EINVAL);
+    ck_assert_str_eq(err.message, "unit offset 4294967293 with 4 units is past 2^32 units");
+    err = (dq_error_t){0};
+    ck_assert_int_eq(dq_system_set_unit_offset(sys, 500, &err), DQ_OK);
+    ck_assert_int_eq(dq_system_set_solver(sys, solver("rk4"), &err), DQ_OK);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.01, &err), DQ_OK);
+    ck_assert_int_eq(dq_system_set_unit_offset(sys, 0, &err), DQ_EUSAGE);
+    err = (dq_error_t){0};
+    ck_assert_int_eq(dq_system_run(sys, 10, &err), DQ_ENONFINITE);
+    ck_assert_msg(strstr(err.message, "of unit 502 became infinite") != NULL, "%s", err.message);
+    dq_system_free(sys);
+}
+END_TEST
 
 START_TEST(test_noise_hh_trajectories_same_bits_for_threads_blocks_and_population)
 {
@@ -621,6 +671,8 @@ Suite *noise_models_suite(void)
     tcase_add_test(tc, test_noise_lif_population_rate_matches_siegert_with_euler_maruyama);
     tcase_add_test(tc, test_noise_lif_population_without_noise_never_fires);
     tcase_add_test(tc, test_noise_hh_trajectories_same_bits_for_threads_blocks_and_population);
+    tcase_add_test(tc, test_noise_hh_slices_with_unit_offsets_give_the_populations_bits);
+    tcase_add_test(tc, test_noise_unit_offset_names_global_units_and_is_bounded);
     suite_add_tcase(s, tc);
     return s;
 }
