@@ -13,6 +13,8 @@ packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check librand
           libclang-rt-14-dev gnuplot-nox libhdf5-dev hdf5-tools python3-h5py)
 # man-db (with groff-base) renders the manual page in tests/man_completion.sh.
 packages+=(man-db groff-base)
+# OpenMPI for the MPI build (-DDQ_MPI=ON) and its tests (tests/mpi/, mpirun).
+packages+=(libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${packages[@]}"; do
