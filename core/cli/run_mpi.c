@@ -331,16 +331,6 @@ int run_mpi_sample(dq_recorder_t *rec, const dq_system_t *sys, const run_share_t
 
 /* ---- spikes ------------------------------------------------------------------------------ */
 
-static int mpi_spike_cmp(const void *pa, const void *pb)
-{
-    const dq_spike_t *a = pa, *b = pb;
-    if (a->t != b->t)
-        return a->t < b->t ? -1 : 1;
-    if (a->unit != b->unit)
-        return a->unit < b->unit ? -1 : 1;
-    return (a->event > b->event) - (a->event < b->event);
-}
-
 /* Makes room for n spikes in *buf (capacity *cap). -1 when out of memory. */
 static int mpi_spikes_reserve(dq_spike_t **buf, size_t *cap, size_t n)
 {
@@ -399,15 +389,30 @@ int run_mpi_spikes(run_spikes_t *sp, dq_system_t *sys, const run_share_t *sh, dq
     MPI_Gatherv(mpi.sp_mine, oom ? 0 : (int)(n * sizeof *mpi.sp_mine), MPI_BYTE, mpi.sp_all, cnt,
                 dsp, MPI_BYTE, 0, MPI_COMM_WORLD);
     free(sizes);
+    if (mpi.rank != 0 || bad) {
+        free(cnt);
+        free(dsp);
+        return oom || bad ? dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for the spikes")
+                          : DQ_OK;
+    }
+    /* Each rank's spikes are ordered by (time, unit, event) and the ranks' units ascend, so
+     * taking the earliest head, the lowest rank on a tie, orders them as one system does. */
+    for (int r = 0; r < mpi.size; ++r) { /* bytes into spikes */
+        cnt[r] /= (int)sizeof(dq_spike_t);
+        dsp[r] /= (int)sizeof(dq_spike_t);
+    }
+    int rc = DQ_OK;
+    for (size_t done = 0; rc == DQ_OK && done < all; ++done) {
+        int best = -1;
+        for (int r = 0; r < mpi.size; ++r)
+            if (cnt[r] && (best < 0 || mpi.sp_all[dsp[r]].t < mpi.sp_all[dsp[best]].t))
+                best = r;
+        rc = run_spikes_write(sp, &mpi.sp_all[dsp[best]++], 1, err);
+        cnt[best]--;
+    }
     free(cnt);
     free(dsp);
-    if (mpi.rank != 0)
-        return oom ? dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for the spikes") : DQ_OK;
-    if (bad)
-        return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory for the spikes");
-    /* Each rank's spikes are in order already; together they are sorted as one system's. */
-    qsort(mpi.sp_all, all, sizeof *mpi.sp_all, mpi_spike_cmp);
-    return run_spikes_write(sp, mpi.sp_all, all, err);
+    return rc;
 }
 
 /* ---- the summary ------------------------------------------------------------------------- */
