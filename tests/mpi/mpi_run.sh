@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `mpirun -np K dqhost run` (K = 1, 2, 3) gives the same bits as one process: final values,
+# `mpirun -np K dqhost run` (K = 1, 2, 3; the extra cases on fewer K, as mpirun's start
+# takes a second or two) gives the same bits as one process: final values,
 # the summary (--json, wall-clock fields left out), trajectories (CSV, JSON, HDF5 through
 # h5dump) and spike files, on HH (rk4, one current per unit), noisy HH (euler_maruyama with
 # sigma, keyed by global unit), lif (events, a spike file) and lif with an error-controlled
@@ -46,10 +47,10 @@ same_file() {
     esac
 }
 
-# compare NAME OUTPUT SPIKES ARGS...: one process, then 1, 2 and 3 ranks, must agree.
+# compare "K..." NAME OUTPUT SPIKES ARGS...: one process, then K ranks, must agree.
 compare() {
-    local name=$1 out=$2 spikes=$3
-    shift 3
+    local ks=$1 name=$2 out=$3 spikes=$4
+    shift 4
     local files=("$out") extra=()
     if [ "$spikes" != - ]; then
         files+=("$spikes")
@@ -58,7 +59,7 @@ compare() {
     "$dq" run "$@" -o "$out" "${extra[@]}" --no-provenance --json >one.json 2>one.err ||
         fail "$name: one process: $(cat one.err)"
     for f in "${files[@]}"; do mv "$f" "one.$f"; done
-    for k in 1 2 3; do
+    for k in $ks; do
         "${mpirun[@]}" -np $k "$dq" run "$@" -o "$out" "${extra[@]}" --no-provenance --json \
             >mpi.json 2>mpi.err || fail "$name: -np $k: $(cat mpi.err)"
         [ "$(summary one.json)" = "$(summary mpi.json)" ] || {
@@ -75,18 +76,18 @@ compare() {
 }
 
 # Blocks of 8 units, so that 2 and 3 ranks all get units.
-compare "hh rk4, one current per unit" hh.csv - "$examples/hh.json" --t-end 10 --block-units 8 \
+compare "1 2 3" "hh rk4, one current per unit" hh.csv - "$examples/hh.json" --t-end 10 --block-units 8 \
     --param n=60 --units 0,7,8,30,59 --every 20 --param "I_ext=$(seq -s, 0 0.2 11.8)"
-compare "hh euler_maruyama, sigma" hh_noise.json - --model hh --solver euler_maruyama \
+compare "1 2 3" "hh euler_maruyama, sigma" hh_noise.json - --model hh --solver euler_maruyama \
     --param n=45 --param sigma=3 --param I_ext=6 --dt 0.01 --t-end 10 --seed 7 --every 25 \
     --block-units 8
-compare "lif, HDF5 and a spike file" lif.h5 spikes.csv "$examples/lif.json" --t-end 60 \
+compare "1 2 3" "lif, HDF5 and a spike file" lif.h5 spikes.csv "$examples/lif.json" --t-end 60 \
     --block-units 8
-compare "lif, dopri5 (error control, events)" lif_ad.csv spikes.json "$examples/lif.json" \
+compare "2 3" "lif, dopri5 (error control, events)" lif_ad.csv spikes.json "$examples/lif.json" \
     --solver dopri5 --t-end 40 --block-units 8 --units 3,49,10,22
-compare "hh, equal spike times on every rank" hh_tie.csv spikes_tie.csv --model hh --solver rk4 \
+compare 3 "hh, equal spike times on every rank" hh_tie.csv spikes_tie.csv --model hh --solver rk4 \
     --param n=24 --param I_ext=10 --dt 0.01 --t-end 30 --every 100 --block-units 8
-compare "ou, more ranks than blocks" ou.csv - --model ou --solver euler_maruyama --param n=5 \
+compare 3 "ou, more ranks than blocks" ou.csv - --model ou --solver euler_maruyama --param n=5 \
     --param sigma=0.5 --dt 0.01 --t-end 2 --seed 3
 
 # A unit of rank 1 only goes non-finite: one message naming the global unit, exit status 1,
@@ -120,6 +121,22 @@ for k in 1 2 3; do
     rm -f fail.csv.partial
     echo "ok non-finite on one rank -np $k"
 done
+
+# The same unit makes dopri5's step fall below hmin: the error-controlled run stops alike.
+set +e
+"$dq" run fail.json --solver dopri5 --hmin 1e-4 --block-units 8 --no-provenance 2>one.err
+rc1=$?
+timeout 60 "${mpirun[@]}" -np 2 "$dq" run fail.json --solver dopri5 --hmin 1e-4 --block-units 8 \
+    --no-provenance 2>mpi.err >/dev/null
+rc=$?
+set -e
+want=$(head -1 one.err)
+case $want in *"step size of unit 30 fell to"*) ;; *) fail "hmin: one process says: $want" ;; esac
+[ $rc1 = 1 ] && [ $rc = 1 ] || fail "hmin: exit $rc1 and $rc"
+[ "$(grep '^dqhost: error:' mpi.err)" = "$want" ] || fail "hmin: -np 2: $(cat mpi.err)"
+[ ! -e fail.csv ] || fail "hmin: -np 2 left fail.csv"
+rm -f fail.csv.partial
+echo "ok adaptive step failure on one rank -np 2"
 
 # A spec error: said once, exit status 2, on every K.
 echo '{"model": "hh", "solver": "rk4", "dt": 0.01, "t_end": 1, "bogus": 1}' >bad.json
