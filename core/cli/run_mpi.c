@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ typedef struct mpi_status {
 
 static struct {
     int on, rank, size, gate_passed;
+    int alone;           /* a signal came while the others did not: no more collectives */
     FILE *capture;       /* ranks > 0: their stderr */
     mpi_status_t *all;   /* [size] */
     size_t total, block; /* the population and its blocks, for every rank's share */
@@ -137,7 +139,7 @@ int run_mpi_gate(int rc)
 
 int run_mpi_end(int rc)
 {
-    if (!mpi.on)
+    if (!mpi.on || mpi.alone) /* alone: the job is being ended by mpirun */
         return rc;
     rc = run_mpi_gate(rc);
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -199,6 +201,31 @@ void run_mpi_share(run_share_t *sh, size_t total, size_t block)
 
 /* ---- the chunk loop ---------------------------------------------------------------------- */
 
+/* How long a rank that caught a signal still waits for the others at the status exchange:
+ * they stop together when they caught it too, within a chunk (about 0.05 s). When a rank
+ * died, mpirun signals the others and they would wait for it forever. */
+#define MPI_SIGNAL_GRACE 0.5
+
+/* Waits for rq. Returns 0 when it completed, or -1 when a signal came and the others did not
+ * within MPI_SIGNAL_GRACE: the rank is then on its own (mpi.alone), keeps what it wrote and
+ * ends without meeting the others again. */
+static int mpi_wait(MPI_Request *rq)
+{
+    double since = 0.0;
+    for (int done = 0;;) {
+        MPI_Test(rq, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return 0;
+        if (run_signal && since == 0.0)
+            since = run_now();
+        else if (run_signal && run_now() - since > MPI_SIGNAL_GRACE) {
+            mpi.alone = 1;
+            return -1;
+        }
+        sched_yield(); /* ranks may share cores */
+    }
+}
+
 void run_mpi_chunk(run_chunk_status_t *st, int rc, const dq_error_t *err, int sig, double took,
                    int adaptive)
 {
@@ -208,7 +235,13 @@ void run_mpi_chunk(run_chunk_status_t *st, int rc, const dq_error_t *err, int si
         return;
     mpi_status_t me = {
         .failed = rc != 0, .signal = sig, .took = took, .t = rc && err->has_time ? err->time : 0.0};
-    MPI_Allgather(&me, (int)sizeof me, MPI_BYTE, mpi.all, (int)sizeof me, MPI_BYTE, MPI_COMM_WORLD);
+    MPI_Request rq;
+    MPI_Iallgather(&me, (int)sizeof me, MPI_BYTE, mpi.all, (int)sizeof me, MPI_BYTE, MPI_COMM_WORLD,
+                   &rq);
+    if (mpi_wait(&rq)) { /* a signal, and the others do not come: this rank stops alone */
+        st->signal = run_signal;
+        return;
+    }
     int first = -1;
     for (int r = 0; r < mpi.size; ++r) {
         const mpi_status_t *a = &mpi.all[r];
