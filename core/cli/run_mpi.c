@@ -231,7 +231,7 @@ void run_mpi_chunk(run_chunk_status_t *st, int rc, const dq_error_t *err, int si
 {
     *st = (run_chunk_status_t){0};
     run_chunk_local(st, rc, err, sig, took);
-    if (!mpi.on)
+    if (!mpi.on || mpi.alone)
         return;
     mpi_status_t me = {
         .failed = rc != 0, .signal = sig, .took = took, .t = rc && err->has_time ? err->time : 0.0};
@@ -257,7 +257,9 @@ void run_mpi_chunk(run_chunk_status_t *st, int rc, const dq_error_t *err, int si
         return;
     if (mpi.rank == first)
         st->err = *err;
-    MPI_Bcast(&st->err, (int)sizeof st->err, MPI_BYTE, first, MPI_COMM_WORLD);
+    MPI_Ibcast(&st->err, (int)sizeof st->err, MPI_BYTE, first, MPI_COMM_WORLD, &rq);
+    if (mpi_wait(&rq) && mpi.rank != first) /* alone: its message cannot come */
+        dq_error_set(&st->err, DQ_ESOLVER, NULL, "rank %d failed while the job was ending", first);
 }
 
 /* ---- recording --------------------------------------------------------------------------- */
@@ -354,11 +356,16 @@ int run_mpi_sample(dq_recorder_t *rec, const dq_system_t *sys, const run_share_t
     (void)sh;
     if (!mpi.on)
         return rec ? dq_recorder_sample(rec, err) : DQ_OK;
+    if (mpi.alone) /* the others are gone: the sample cannot be whole */
+        return DQ_OK;
     for (size_t s = 0; s < mpi.n_states; ++s)
         for (size_t k = 0; k < mpi.n_mine; ++k)
             mpi.send[s * mpi.n_mine + k] = dq_system_value(sys, mpi.states[s], mpi.mine[k]);
-    MPI_Gatherv(mpi.send, (int)(mpi.n_mine * mpi.n_states), MPI_DOUBLE, mpi.recv, mpi.counts,
-                mpi.displs, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    MPI_Request rq;
+    MPI_Igatherv(mpi.send, (int)(mpi.n_mine * mpi.n_states), MPI_DOUBLE, mpi.recv, mpi.counts,
+                 mpi.displs, MPI_DOUBLE, 0, MPI_COMM_WORLD, &rq);
+    if (mpi_wait(&rq))
+        return DQ_OK; /* alone: the sample cannot be whole */
     return rec ? dq_recorder_sample(rec, err) : DQ_OK;
 }
 
@@ -384,6 +391,11 @@ int run_mpi_spikes(run_spikes_t *sp, dq_system_t *sys, const run_share_t *sh, dq
 {
     if (!mpi.on)
         return run_spikes_drain(sp, sys, err);
+    if (mpi.alone) { /* the others are gone: their spikes cannot come */
+        while (dq_system_spikes_take(sys, sp->buf, RUN_SPIKE_BUF) > 0)
+            ;
+        return DQ_OK;
+    }
     size_t n = 0, got;
     int oom = 0;
     while ((got = dq_system_spikes_take(sys, sp->buf, RUN_SPIKE_BUF)) > 0) {
@@ -406,7 +418,14 @@ int run_mpi_spikes(run_spikes_t *sp, dq_system_t *sys, const run_share_t *sh, dq
     int *cnt = mpi.rank == 0 ? calloc((size_t)mpi.size, sizeof *cnt) : NULL;
     int *dsp = mpi.rank == 0 ? calloc((size_t)mpi.size, sizeof *dsp) : NULL;
     int bad = mpi.rank == 0 && (!sizes || !cnt || !dsp);
-    MPI_Gather(&bytes, 1, MPI_LONG, sizes, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    MPI_Request rq;
+    MPI_Igather(&bytes, 1, MPI_LONG, sizes, 1, MPI_LONG, 0, MPI_COMM_WORLD, &rq);
+    if (mpi_wait(&rq)) {
+        free(sizes);
+        free(cnt);
+        free(dsp);
+        return DQ_OK; /* alone: the others' spikes cannot come */
+    }
     size_t total = 0;
     for (int r = 0; mpi.rank == 0 && !bad && r < mpi.size; ++r) {
         bad |= sizes[r] < 0;
@@ -419,9 +438,14 @@ int run_mpi_spikes(run_spikes_t *sp, dq_system_t *sys, const run_share_t *sh, dq
     /* Rank 0 always takes part: a failed allocation only empties what it receives. */
     if (bad && cnt)
         memset(cnt, 0, (size_t)mpi.size * sizeof *cnt);
-    MPI_Gatherv(mpi.sp_mine, oom ? 0 : (int)(n * sizeof *mpi.sp_mine), MPI_BYTE, mpi.sp_all, cnt,
-                dsp, MPI_BYTE, 0, MPI_COMM_WORLD);
+    MPI_Igatherv(mpi.sp_mine, oom ? 0 : (int)(n * sizeof *mpi.sp_mine), MPI_BYTE, mpi.sp_all, cnt,
+                 dsp, MPI_BYTE, 0, MPI_COMM_WORLD, &rq);
     free(sizes);
+    if (mpi_wait(&rq)) {
+        free(cnt);
+        free(dsp);
+        return DQ_OK;
+    }
     if (mpi.rank != 0 || bad) {
         free(cnt);
         free(dsp);
