@@ -222,11 +222,12 @@ int run_parse_count(const char *text, const char *what, double min, uint64_t *ou
 /* Merges the spec (may be NULL) and the flags into the plan. 0, or -1 (reported). */
 int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, run_mem_t *mem);
 
-/* The values the summary reads per unit, taken from the system (run_final_local) or, in an
- * MPI run, gathered from every rank to rank 0 (run_mpi_final), so the summary is computed
- * in the same order over the same numbers either way. */
+/* The values the summary reads per unit: the system's own (run_final_local), or in an MPI
+ * run gathered from every rank to rank 0 (run_mpi_final), so the summary is computed in the
+ * same order over the same numbers either way. */
 typedef struct run_final {
     size_t units, n_states, n_events;
+    const dq_system_t *sys; /* read from the system, or NULL: from the arrays */
     double *values;         /* [n_states][units] */
     uint64_t *fired;        /* [n_events][units] */
     dq_step_stats_t *stats; /* [units] */
@@ -236,7 +237,7 @@ typedef struct run_final {
 int run_final_alloc(run_final_t *fin, const dq_system_t *sys, size_t units);
 /* Copies the first `count` units of sys into fin from unit `at` on. */
 void run_final_copy(run_final_t *fin, const dq_system_t *sys, size_t count, size_t at);
-/* fin from sys alone. -1 when out of memory. */
+/* fin reading sys itself (no copy). Returns 0. */
 int run_final_local(run_final_t *fin, const dq_system_t *sys);
 void run_final_free(run_final_t *fin);
 /* Writes n spikes (units already global) to the spike file, or drops them. -1 (DQ_EIO). */

@@ -39,9 +39,10 @@ void run_final_copy(run_final_t *fin, const dq_system_t *sys, size_t count, size
 
 int run_final_local(run_final_t *fin, const dq_system_t *sys)
 {
-    if (run_final_alloc(fin, sys, dq_system_units(sys)))
-        return -1;
-    run_final_copy(fin, sys, fin->units, 0);
+    *fin = (run_final_t){.units = dq_system_units(sys),
+                         .n_states = dq_system_state_count(sys),
+                         .n_events = dq_system_event_count(sys),
+                         .sys = sys};
     return 0;
 }
 
@@ -57,7 +58,21 @@ void run_final_free(run_final_t *fin)
 
 static double run_value(const run_final_t *fin, size_t s, size_t u)
 {
-    return fin->values[s * fin->units + u];
+    return fin->sys ? dq_system_value(fin->sys, s, u) : fin->values[s * fin->units + u];
+}
+
+static uint64_t run_fired(const run_final_t *fin, size_t e, size_t u)
+{
+    return fin->sys ? dq_system_event_fired(fin->sys, e, u) : fin->fired[e * fin->units + u];
+}
+
+static dq_step_stats_t run_stats(const run_final_t *fin, size_t u)
+{
+    if (!fin->sys)
+        return fin->stats[u];
+    dq_step_stats_t st = {0};
+    dq_system_unit_stats(fin->sys, u, &st);
+    return st;
 }
 
 double run_now(void)
@@ -124,7 +139,7 @@ static void run_step_spread(const run_final_t *fin, run_spread_t out[4])
     size_t units = fin->units;
     memset(out, 0, 4 * sizeof *out);
     for (size_t u = 0; u < units; ++u) {
-        const dq_step_stats_t st = fin->stats[u];
+        const dq_step_stats_t st = run_stats(fin, u);
         run_spread_add(&out[0], (double)st.accepted, u);
         run_spread_add(&out[1], (double)st.rejected, u);
         run_spread_add(&out[2], (double)st.evaluations, u);
@@ -141,7 +156,7 @@ static run_spread_t run_spike_spread(const dq_system_t *sys, const run_final_t *
     run_spread_t r = {0};
     *total = 0;
     for (size_t u = 0; u < units; ++u) {
-        uint64_t n = fin->fired[e * units + u];
+        uint64_t n = run_fired(fin, e, u);
         *total += n;
         run_spread_add(&r, t > 0 ? (double)n / t * scale : 0.0, u);
     }
