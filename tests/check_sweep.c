@@ -22,16 +22,12 @@ static char tmp[64];
 
 static void tmp_setup(void)
 {
-    strcpy(tmp, "/tmp/dqhost-sweep-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    ck_assert_int_eq(test_tmp_make(tmp, sizeof tmp, "sweep"), 0);
 }
 
 static void tmp_teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
+    test_tmp_remove(tmp);
 }
 
 static dq_spec_t *parse(const char *text)
@@ -147,26 +143,16 @@ static void write_file(const char *name, const char *text)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", tmp, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    ck_assert_int_eq(test_put(path, text), 0);
 }
 
 static char *slurp(const char *name)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", tmp, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "no %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
+    char *text = test_slurp(path);
+    ck_assert_msg(text != NULL, "no %s", path);
+    return text;
 }
 
 /* The samples of a CSV trajectory (after the provenance's "# " lines). */
