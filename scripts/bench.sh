@@ -105,19 +105,27 @@ if [ "$mode" = workprec ]; then
     exit $?
 fi
 
+# Installs the optional packages "$@" that are missing, for the rows named by $1; a failure is
+# not an error (the caller checks what it needs and skips those rows).
+install_optional() {
+    local rows=$1 p
+    shift
+    local absent=()
+    for p in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+            absent+=("$p")
+        fi
+    done
+    if [ ${#absent[@]} -gt 0 ]; then
+        echo "bench: installing ${absent[*]} (for the $rows rows)" >&2
+        { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
+            "${absent[@]}"; } >/dev/null 2>&1 || true
+    fi
+}
+
 python=/usr/bin/python3
 brian=(python3-brian cython3 g++)
-missing=()
-for p in "${brian[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$p")
-    fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "bench: installing ${missing[*]} (for the Brian2 rows)" >&2
-    { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}"; } >/dev/null 2>&1 || true
-fi
+install_optional Brian2 "${brian[@]}"
 brian_args=(--python "$python")
 if ! "$python" -c "import brian2, Cython" >/dev/null 2>&1 || ! command -v g++ >/dev/null; then
     echo "bench: Brian2 rows skipped: $python cannot import brian2 and Cython, or no g++" \
@@ -127,17 +135,7 @@ fi
 # NEURON, optional (issue #14's simulator rows): Debian's neuron and python3-neuron, run by the
 # same system Python. Without it those rows are left out with one line.
 neuron=(neuron python3-neuron)
-missing=()
-for p in "${neuron[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$p")
-    fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "bench: installing ${missing[*]} (for the NEURON rows)" >&2
-    { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}"; } >/dev/null 2>&1 || true
-fi
+install_optional NEURON "${neuron[@]}"
 if ! NEURON_MODULE_OPTIONS=-nogui "$python" -c "from neuron import h; h.nrnversion(0)" \
     >/dev/null 2>&1; then
     echo "bench: NEURON rows skipped: $python cannot import neuron (Debian: ${neuron[*]})" >&2

@@ -76,32 +76,17 @@ const char *bench_brian2_version(char *msg, size_t len)
 {
     if (pb_version_state == 0) {
         pb_version_state = -1;
-        char out[1024], log[4200], tail[300];
-        const char *tmp;
+        char out[1024], b[40], c[40], py[40];
         if (!pb_python[0]) {
             snprintf(pb_version_msg, sizeof pb_version_msg, "Brian2 rows off (--no-brian2)");
-        } else if (access(pb_python, X_OK) != 0) {
-            snprintf(pb_version_msg, sizeof pb_version_msg, "Brian2: no Python at %.200s",
-                     pb_python);
-        } else if ((tmp = bench_peer_tmpdir(pb_version_msg, sizeof pb_version_msg))) {
-            snprintf(log, sizeof log, "%s/brian2-version.log", tmp);
-            char *argv[] = {pb_python, PB_SCRIPT, "--version", NULL};
-            int rc = bench_peer_spawn(argv, log, out, sizeof out);
-            char b[40], c[40], py[40];
-            bench_peer_json_str(out, "brian2", b, sizeof b);
+        } else if (!bench_peer_script_version(pb_python, PB_SCRIPT, "Brian2", "brian2",
+                                              "python3-brian cython3 g++", out, sizeof out, b,
+                                              sizeof b, pb_version_msg, sizeof pb_version_msg)) {
             bench_peer_json_str(out, "cython", c, sizeof c);
             bench_peer_json_str(out, "python", py, sizeof py);
-            if (rc != 0 || !b[0]) {
-                bench_peer_tail(log, tail, sizeof tail, 200);
-                snprintf(pb_version_msg, sizeof pb_version_msg,
-                         "Brian2 cannot be run by %.120s (Debian: python3-brian cython3 g++): exit "
-                         "%d%s%.200s",
-                         pb_python, rc, tail[0] ? ", " : "", tail);
-            } else {
-                snprintf(pb_version, sizeof pb_version, "%.39s (Cython %.39s, Python %.39s)", b,
-                         c[0] ? c : "missing", py);
-                pb_version_state = 1;
-            }
+            snprintf(pb_version, sizeof pb_version, "%.39s (Cython %.39s, Python %.39s)", b,
+                     c[0] ? c : "missing", py);
+            pb_version_state = 1;
         }
     }
     if (pb_version_state < 0) {

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bench.h"
 #include "peer_proc.h"
@@ -54,30 +53,15 @@ const char *bench_neuron_version(char *msg, size_t len)
 {
     if (pn_version_state == 0) {
         pn_version_state = -1;
-        char out[1024], log[4200], tail[300];
-        const char *tmp;
+        char out[1024], v[40], py[40];
         if (!pn_python[0]) {
             snprintf(pn_version_msg, sizeof pn_version_msg, "NEURON rows off (--no-neuron)");
-        } else if (access(pn_python, X_OK) != 0) {
-            snprintf(pn_version_msg, sizeof pn_version_msg, "NEURON: no Python at %.200s",
-                     pn_python);
-        } else if ((tmp = bench_peer_tmpdir(pn_version_msg, sizeof pn_version_msg))) {
-            snprintf(log, sizeof log, "%s/neuron-version.log", tmp);
-            char *argv[] = {pn_python, PN_SCRIPT, "--version", NULL};
-            int rc = bench_peer_spawn(argv, log, out, sizeof out);
-            char v[40], py[40];
-            bench_peer_json_str(out, "neuron", v, sizeof v);
+        } else if (!bench_peer_script_version(pn_python, PN_SCRIPT, "NEURON", "neuron",
+                                              "neuron python3-neuron", out, sizeof out, v, sizeof v,
+                                              pn_version_msg, sizeof pn_version_msg)) {
             bench_peer_json_str(out, "python", py, sizeof py);
-            if (rc != 0 || !v[0]) {
-                bench_peer_tail(log, tail, sizeof tail, 200);
-                snprintf(pn_version_msg, sizeof pn_version_msg,
-                         "NEURON cannot be run by %.120s (Debian: neuron python3-neuron): exit "
-                         "%d%s%.200s",
-                         pn_python, rc, tail[0] ? ", " : "", tail);
-            } else {
-                snprintf(pn_version, sizeof pn_version, "%.39s (Python %.39s)", v, py);
-                pn_version_state = 1;
-            }
+            snprintf(pn_version, sizeof pn_version, "%.39s (Python %.39s)", v, py);
+            pn_version_state = 1;
         }
     }
     if (pn_version_state < 0) {

@@ -136,3 +136,29 @@ void bench_peer_json_str(const char *js, const char *key, char *out, size_t len)
         snprintf(out, len, "%.*s", (int)(n < 120 ? n : 120), p);
     }
 }
+
+int bench_peer_script_version(const char *python, const char *script, const char *name,
+                              const char *key, const char *packages, char *out, size_t out_len,
+                              char *version, size_t vlen, char *msg, size_t len)
+{
+    char log[4200], tail[300];
+    const char *tmp;
+    version[0] = '\0';
+    if (access(python, X_OK) != 0) {
+        snprintf(msg, len, "%s: no Python at %.200s", name, python);
+        return 1;
+    }
+    if (!(tmp = bench_peer_tmpdir(msg, len)))
+        return 1;
+    snprintf(log, sizeof log, "%s/%s-version.log", tmp, key);
+    char *argv[] = {(char *)python, (char *)script, "--version", NULL};
+    const int rc = bench_peer_spawn(argv, log, out, out_len);
+    bench_peer_json_str(out, key, version, vlen);
+    if (rc != 0 || !version[0]) {
+        bench_peer_tail(log, tail, sizeof tail, 200);
+        snprintf(msg, len, "%s cannot be run by %.120s (Debian: %s): exit %d%s%.200s", name, python,
+                 packages, rc, tail[0] ? ", " : "", tail);
+        return 1;
+    }
+    return 0;
+}

@@ -21,4 +21,11 @@ void bench_peer_json_str(const char *js, const char *key, char *out, size_t len)
 /* The last `keep` characters of a file on one line, for a message. */
 void bench_peer_tail(const char *path, char *out, size_t len, size_t keep);
 
+/* Runs `python script --version` (stderr into the temporary directory's KEY-version.log), its
+ * JSON into out and the string of `key` into version; 0, or nonzero with a message that names
+ * the Debian packages. */
+int bench_peer_script_version(const char *python, const char *script, const char *name,
+                              const char *key, const char *packages, char *out, size_t out_len,
+                              char *version, size_t vlen, char *msg, size_t len);
+
 #endif
