@@ -184,7 +184,8 @@ static int pc_parse_dqhost(const char *js, unsigned long steps, bench_values_t *
     while (last && last > arr && last[-1] != ',' && last[-1] != '[')
         --last;
     v->last = last ? strtod(last, NULL) : NAN;
-    v->mean = pc_json_after(js, "\"ensemble\"", "mean");
+    const char *ens = strstr(js, "\"ensemble\"");
+    v->mean = ens ? pc_json_after(ens, "\"V\"", "mean") : NAN;
     v->spikes = pc_json_after(js, "\"spike_counts\"", "spike");
     return !(isfinite(v->first) && isfinite(v->last) && isfinite(v->mean) && isfinite(v->spikes));
 }

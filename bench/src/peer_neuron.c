@@ -173,7 +173,7 @@ static void pn_read(const void *state, bench_values_t *out)
 
 const bench_impl_t bench_impl_neuron = {
     .name = "neuron",
-    .label = "NEURON, fixed step, hh with its rate tables (default)",
+    .label = "NEURON, hh with its rate tables (default)",
     .supports = pn_supports,
     .ref_substeps = pn_ref_substeps,
     .setup = pn_setup,
@@ -185,7 +185,7 @@ const bench_impl_t bench_impl_neuron = {
 
 const bench_impl_t bench_impl_neuron_exact = {
     .name = "neuron_exact",
-    .label = "NEURON, fixed step, hh without tables (usetable_hh = 0)",
+    .label = "NEURON, hh without tables (usetable_hh = 0)",
     .supports = pn_supports,
     .ref_substeps = pn_ref_substeps,
     .setup = pn_setup_exact,

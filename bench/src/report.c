@@ -109,7 +109,7 @@ static const char *report_check_ref(char *buf, size_t len, const bench_row_t *r)
     char same[48] = "";
     if (isfinite(r->check_err))
         snprintf(same, sizeof same, "same scheme %.0e; ", r->check_err);
-    snprintf(buf, len, "%s%sΔV %.3f mV, Δspikes %+.0f vs rk4 at dt/%u",
+    snprintf(buf, len, "%s%sΔV %.2g mV, Δspikes %+.0f vs rk4 at dt/%u",
              r->status == ROW_CHECK_FAILED ? "**disagrees**: " : "ok: ", same, r->ref_dv,
              r->ref_dspikes, bench_sim_ref_substeps);
     return buf;

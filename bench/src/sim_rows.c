@@ -117,8 +117,8 @@ void bench_rows_sim(bench_workload_t *w)
     const int d_be = sim_row(w, &bench_impl_dqhost, be, "backward_euler");
     sim_row(w, &bench_impl_dqhost_run1, be, "backward_euler");
     const int nrn[2] = {
-        sim_row(w, &bench_impl_neuron, BENCH_NEURON_FIXED, "staggered fixed step"),
-        sim_row(w, &bench_impl_neuron_exact, BENCH_NEURON_FIXED, "staggered fixed step")};
+        sim_row(w, &bench_impl_neuron, BENCH_NEURON_FIXED, "fixed step (staggered)"),
+        sim_row(w, &bench_impl_neuron_exact, BENCH_NEURON_FIXED, "fixed step (staggered)")};
     const int b_ee[2] = {sim_row(w, &bench_impl_brian2_cpp, iee, "exponential_euler"),
                          sim_row(w, &bench_impl_brian2_cython, iee, "exponential_euler")};
     sim_row(w, &bench_impl_hand, BENCH_RK4, "rk4");
