@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `dqhost morph --json` against NEURON itself (Debian's python3-neuron, skipped when it is
+# not installed): each SWC file read by NEURON's Import3d, nseg by NEURON's geom_nseg
+# (fixnseg.hoc's rule with lambda_f: d_lambda 0.1 at 100 Hz, Ra 100, cm 1), then the sections' nseg and lengths, every
+# segment's area and every segment's ri() compared, as sorted lists, to 1e-5 relative
+# (NEURON keeps 3-D points in single precision).
+#   morph_neuron.sh BUILD_DIR FILE.swc...
+set -euo pipefail
+dq=$1/dqhost
+shift
+py=""
+for p in python3 /usr/bin/python3; do
+    if "$p" -c 'import neuron' >/dev/null 2>&1; then
+        py=$p
+        break
+    fi
+done
+if [ -z "$py" ]; then
+    echo "skip: NEURON's python module is not installed (Debian: python3-neuron)"
+    exit 77
+fi
+tmp=$(mktemp -d /tmp/dqhost-morph-nrn-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+for f in "$@"; do
+    "$dq" morph "$f" --Ra 100 --json >"$tmp/dq.json"
+    "$py" - "$f" "$tmp/dq.json" <<'PY' 2>&1 | grep -v -e DISPLAY -e 'No graphics'
+import json, sys
+from neuron import h
+h.load_file("stdlib.hoc")
+h.load_file("import3d.hoc")
+r = h.Import3d_SWC_read()
+r.quiet = 1
+r.input(sys.argv[1])
+h.Import3d_GUI(r, 0).instantiate(None)
+for s in h.allsec():
+    s.Ra = 100
+    s.cm = 1
+# geom_nseg (fixnseg.hoc, not installed by Debian) with stdlib.hoc's lambda_f.
+for s in h.allsec():
+    s.nseg = int((s.L / (0.1 * h.lambda_f(100, sec=s)) + 0.9) / 2) * 2 + 1
+root = [s for s in h.allsec() if s.parentseg() is None][0]
+n_secs = sorted((s.nseg, round(s.L, 4)) for s in h.allsec())
+areas = sorted(seg.area() for s in h.allsec() for seg in s)
+ris = sorted(seg.ri() for s in h.allsec() for seg in s if not (s == root and seg.x < 1 / s.nseg))
+d = json.load(open(sys.argv[2]))
+c = d["compartments"]
+secs = d["sections"]
+mine_secs = sorted((s["nseg"], round(s["length"], 4)) for s in secs)
+mine_areas = sorted(e["area"] for e in c if not e["junction"])
+root_first = secs[0]["first"]
+mine_ris = sorted(1 / e["g_axial"] for i, e in enumerate(c) if not e["junction"] and i != root_first)
+def close(a, b):
+    return len(a) == len(b) and all(abs(x - y) <= 1e-5 * max(abs(y), 1e-9) for x, y in zip(a, b))
+bad = []
+if [n for n, _ in n_secs] != [n for n, _ in mine_secs] or not close([l for _, l in mine_secs], [l for _, l in n_secs]):
+    bad.append("sections (nseg, L): NEURON %s, dqhost %s" % (n_secs, mine_secs))
+if not close(mine_areas, areas):
+    bad.append("areas: NEURON %s, dqhost %s" % (areas[:8], mine_areas[:8]))
+if not close(mine_ris, ris):
+    bad.append("ri: NEURON %s, dqhost %s" % (ris[:8], mine_ris[:8]))
+if bad:
+    print("FAIL %s:\n  %s" % (sys.argv[1], "\n  ".join(bad)))
+    sys.exit(1)
+print("ok   %s: %d sections, %d segments as NEURON's Import3d and geom_nseg" % (sys.argv[1], len(secs), len(areas)))
+PY
+    [ "${PIPESTATUS[0]}" = 0 ] || exit 1
+done
