@@ -19,8 +19,9 @@
  * those shared with its parent: no fill-in. Then substitution from the root to the leaves
  * in increasing i:
  *     x[0] = r[0]/d[0],   x[i] = (r[i] - a[i] x[parent[i]]) / d[i].
- * It is Gaussian elimination in an order that makes it exact: about 3n multiplications and
- * 2n divisions per cell, no allocation.
+ * It is Gaussian elimination in an order that makes it exact: one division (the pivot's
+ * reciprocal, kept for the substitution), five multiplications or subtractions per node
+ * and cell, no allocation.
  *
  * Conditions. There is no pivoting. The elimination is stable (every pivot stays positive
  * and at least the original d[i] minus its off-diagonal sum) when the matrix is diagonally
@@ -33,7 +34,7 @@
  * inner loops run over contiguous lanes and vectorise (DQ_SIMD_LOOP, dq/simd.h). The tree
  * and, in dq_hines_solve, the coefficients a and b are shared by all cells (one morphology,
  * one Ra); dq_hines_solve_lanes takes them per cell as well. Both solve in place: d is
- * overwritten by the pivots, r by the solution x. */
+ * overwritten by the reciprocals of the pivots, r by the solution x. */
 #ifndef DQ_HINES_H
 #define DQ_HINES_H
 
@@ -58,21 +59,24 @@ static inline void dq_hines_solve(size_t n, size_t lanes, const long *parent, co
         const double ai = a[i], bi = b[i];
         DQ_SIMD_LOOP
         for (size_t c = 0; c < lanes; ++c) {
-            double f = bi / di[c];
+            double inv = 1.0 / di[c], f = bi * inv;
+            di[c] = inv;
             dp[c] -= f * ai;
             rp[c] -= f * ri[c];
         }
     }
     DQ_SIMD_LOOP
-    for (size_t c = 0; c < lanes; ++c)
-        r[c] /= d[c];
+    for (size_t c = 0; c < lanes; ++c) {
+        d[c] = 1.0 / d[c];
+        r[c] *= d[c];
+    }
     for (size_t i = 1; i < n; ++i) {
-        double *di = d + i * lanes, *ri = r + i * lanes;
-        const double *xp = r + (size_t)parent[i] * lanes;
+        const double *di = d + i * lanes, *xp = r + (size_t)parent[i] * lanes;
+        double *ri = r + i * lanes;
         const double ai = a[i];
         DQ_SIMD_LOOP
         for (size_t c = 0; c < lanes; ++c)
-            ri[c] = (ri[c] - ai * xp[c]) / di[c];
+            ri[c] = (ri[c] - ai * xp[c]) * di[c];
     }
 }
 
@@ -89,21 +93,24 @@ static inline void dq_hines_solve_lanes(size_t n, size_t lanes, const long *pare
         double *dp = d + (size_t)parent[i] * lanes, *rp = r + (size_t)parent[i] * lanes;
         DQ_SIMD_LOOP
         for (size_t c = 0; c < lanes; ++c) {
-            double f = bi[c] / di[c];
+            double inv = 1.0 / di[c], f = bi[c] * inv;
+            di[c] = inv;
             dp[c] -= f * ai[c];
             rp[c] -= f * ri[c];
         }
     }
     DQ_SIMD_LOOP
-    for (size_t c = 0; c < lanes; ++c)
-        r[c] /= d[c];
+    for (size_t c = 0; c < lanes; ++c) {
+        d[c] = 1.0 / d[c];
+        r[c] *= d[c];
+    }
     for (size_t i = 1; i < n; ++i) {
-        const double *ai = a + i * lanes;
-        double *di = d + i * lanes, *ri = r + i * lanes;
+        const double *ai = a + i * lanes, *di = d + i * lanes;
         const double *xp = r + (size_t)parent[i] * lanes;
+        double *ri = r + i * lanes;
         DQ_SIMD_LOOP
         for (size_t c = 0; c < lanes; ++c)
-            ri[c] = (ri[c] - ai[c] * xp[c]) / di[c];
+            ri[c] = (ri[c] - ai[c] * xp[c]) * di[c];
     }
 }
 
