@@ -414,7 +414,7 @@ END_TEST
 
 static const bad_case_t bad_json[] = {
     {"{\"soma\": {\"length\": 20,, }}", 1, "expected near ','"},
-    {"[1]", 0, "expected an object"},
+    {"\n [1]", 2, "expected a JSON object at the top level, got [1]"},
     {"{}", 0, ".soma: missing (required)"},
     {"{\"soma\": {\"length\": 20}}", 0, ".soma.diameter: missing (required)"},
     {"{\"soma\": {\"length\": 0, \"diameter\": 2}}", 0, ".soma.length: expected a positive number"},

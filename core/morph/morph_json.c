@@ -212,6 +212,20 @@ dq_morph_t *dq_morph_parse_json(const char *text, size_t len, const char *source
     size_t n = 0;
     const json_t *top[2], *soma[2];
     double soma_l = 0, soma_d = 0;
+    if (!json_is_object(root)) {
+        /* Where the value starts, as the spec reader says it. */
+        int line = 1, column = 1;
+        for (size_t i = 0; i < len && strchr(" \t\r\n", text[i]); ++i) {
+            column = text[i] == '\n' ? 1 : column + 1;
+            line += text[i] == '\n';
+        }
+        char shown[SPEC_SHOW_MAX * 2];
+        dq__spec_show(root, shown, sizeof shown);
+        dq_error_set_at(err, DQ_ESPEC, DQ_PLACE_SPEC, c.source,
+                        "expected a JSON object at the top level, got %s", shown);
+        dq_error_add_position(err, line, column);
+        goto out;
+    }
     if (json_fields(&c, "", root, json_top_keys, 2, top) != DQ_OK)
         goto out;
     if (!top[0]) {

@@ -46,22 +46,24 @@
 extern "C" {
 #endif
 
-/* Solves the system above for `lanes` cells in place; a and b shared by all cells. n == 0
- * or lanes == 0 is a no-op. */
-static inline void dq_hines_solve(size_t n, size_t lanes, const long *parent, const double *a,
-                                  const double *b, double *d, double *r)
+/* The elimination for both layouts: a and b have `ab_lanes` entries a node (1: shared by
+ * the cells, `lanes`: one a cell); `ab_lane` is 0 or 1, the step from one cell's entry to
+ * the next. The public functions pass constants, so each is compiled for its layout. */
+static inline void dq__hines_solve(size_t n, size_t lanes, const long *parent, const double *a,
+                                   const double *b, size_t ab_lanes, size_t ab_lane, double *d,
+                                   double *r)
 {
     if (n == 0)
         return;
     for (size_t i = n - 1; i > 0; --i) {
+        const double *ai = a + i * ab_lanes, *bi = b + i * ab_lanes;
         double *di = d + i * lanes, *ri = r + i * lanes;
         double *dp = d + (size_t)parent[i] * lanes, *rp = r + (size_t)parent[i] * lanes;
-        const double ai = a[i], bi = b[i];
         DQ_SIMD_LOOP
         for (size_t c = 0; c < lanes; ++c) {
-            double inv = 1.0 / di[c], f = bi * inv;
+            double inv = 1.0 / di[c], f = bi[c * ab_lane] * inv;
             di[c] = inv;
-            dp[c] -= f * ai;
+            dp[c] -= f * ai[c * ab_lane];
             rp[c] -= f * ri[c];
         }
     }
@@ -71,13 +73,21 @@ static inline void dq_hines_solve(size_t n, size_t lanes, const long *parent, co
         r[c] *= d[c];
     }
     for (size_t i = 1; i < n; ++i) {
-        const double *di = d + i * lanes, *xp = r + (size_t)parent[i] * lanes;
+        const double *ai = a + i * ab_lanes, *di = d + i * lanes;
+        const double *xp = r + (size_t)parent[i] * lanes;
         double *ri = r + i * lanes;
-        const double ai = a[i];
         DQ_SIMD_LOOP
         for (size_t c = 0; c < lanes; ++c)
-            ri[c] = (ri[c] - ai * xp[c]) * di[c];
+            ri[c] = (ri[c] - ai[c * ab_lane] * xp[c]) * di[c];
     }
+}
+
+/* Solves the system above for `lanes` cells in place; a and b shared by all cells. n == 0
+ * or lanes == 0 is a no-op. */
+static inline void dq_hines_solve(size_t n, size_t lanes, const long *parent, const double *a,
+                                  const double *b, double *d, double *r)
+{
+    dq__hines_solve(n, lanes, parent, a, b, 1, 0, d, r);
 }
 
 /* The same with a and b per cell as well: a[i*lanes + c], b[i*lanes + c] (cells whose
@@ -85,33 +95,7 @@ static inline void dq_hines_solve(size_t n, size_t lanes, const long *parent, co
 static inline void dq_hines_solve_lanes(size_t n, size_t lanes, const long *parent, const double *a,
                                         const double *b, double *d, double *r)
 {
-    if (n == 0)
-        return;
-    for (size_t i = n - 1; i > 0; --i) {
-        const double *ai = a + i * lanes, *bi = b + i * lanes;
-        double *di = d + i * lanes, *ri = r + i * lanes;
-        double *dp = d + (size_t)parent[i] * lanes, *rp = r + (size_t)parent[i] * lanes;
-        DQ_SIMD_LOOP
-        for (size_t c = 0; c < lanes; ++c) {
-            double inv = 1.0 / di[c], f = bi[c] * inv;
-            di[c] = inv;
-            dp[c] -= f * ai[c];
-            rp[c] -= f * ri[c];
-        }
-    }
-    DQ_SIMD_LOOP
-    for (size_t c = 0; c < lanes; ++c) {
-        d[c] = 1.0 / d[c];
-        r[c] *= d[c];
-    }
-    for (size_t i = 1; i < n; ++i) {
-        const double *ai = a + i * lanes, *di = d + i * lanes;
-        const double *xp = r + (size_t)parent[i] * lanes;
-        double *ri = r + i * lanes;
-        DQ_SIMD_LOOP
-        for (size_t c = 0; c < lanes; ++c)
-            ri[c] = (ri[c] - ai[c] * xp[c]) * di[c];
-    }
+    dq__hines_solve(n, lanes, parent, a, b, lanes, 1, d, r);
 }
 
 #ifdef __cplusplus
