@@ -255,6 +255,19 @@ START_TEST(test_branched)
     assert_close(c->r_geom[2], 4 / PI * 5 / 100, 1e-14);
     /* NEURON's diam of the tapered segment: its mean diameter. */
     assert_close(c->diam[5], 1.5, 1e-14);
+    /* Path distances from the soma's x = 0 end. */
+    static const double dist[] = {0, 5, 10, 20, 30, 40, 50, 15};
+    for (size_t i = 0; i < 8; ++i)
+        ck_assert_double_eq_tol(c->dist[i], dist[i], 1e-12);
+    /* sec(x) as NEURON's node_index finds it. */
+    ck_assert_int_eq(dq_morph_cable_node(m, c, 0, 0.5), 1);
+    ck_assert_int_eq(dq_morph_cable_node(m, c, 0, 1), 2);
+    ck_assert_int_eq(dq_morph_cable_node(m, c, 0, 0), 0);
+    ck_assert_int_eq(dq_morph_cable_node(m, c, 2, 0), 4); /* dend[1](0) is dend[0](1) */
+    ck_assert_int_eq(dq_morph_cable_node(m, c, 2, 1), 5); /* no junction: its last segment */
+    ck_assert_int_eq(dq_morph_cable_node(m, c, 4, 0.5), 7);
+    ck_assert_int_eq(dq_morph_cable_node(m, c, 5, 0.5), -1);
+    ck_assert_int_eq(dq_morph_cable_node(m, c, 0, 1.5), -1);
     /* However finely cut, the membrane is the same. */
     double a1 = total_area(c);
     dq_morph_cable_t *c9 = cable_nseg(m, 9, 100);

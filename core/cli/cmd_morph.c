@@ -251,6 +251,7 @@ static json_t *morph_json(const char *path, const dq_morph_t *m, const dq_morph_
         bad |= morph_set(e, "g_axial", json_real(c->g_axial[i]));
         bad |= morph_set(e, "length", json_real(c->length[i]));
         bad |= morph_set(e, "diam", json_real(c->diam[i]));
+        bad |= morph_set(e, "dist", json_real(c->dist[i]));
         bad |= morph_set(e, "junction", json_boolean(c->junction[i]));
         bad |= cli_json_append(comps, e);
     }

@@ -182,6 +182,7 @@ void dq_morph_cable_free(dq_morph_cable_t *c)
     free(c->section);
     free(c->x);
     free(c->junction);
+    free(c->dist);
     free(c->sec_first);
     free(c->sec_nseg);
     free(c->sec_end);
@@ -192,7 +193,7 @@ void dq_morph_cable_free(dq_morph_cable_t *c)
  * junction at the end, x = 0 the section's own parent node (the root's x = 0 junction for
  * the root), otherwise the segment containing x. mark: record which junctions are needed
  * (first pass) instead of answering. */
-static long cable_attach(const dq_morph_t *m, dq_morph_cable_t *c, size_t s, double x,
+static long cable_attach(const dq_morph_t *m, const dq_morph_cable_t *c, size_t s, double x,
                          char *need_end, int *need_root)
 {
     for (;;) {
@@ -220,6 +221,18 @@ static long cable_attach(const dq_morph_t *m, dq_morph_cable_t *c, size_t s, dou
             k = c->sec_nseg[s] - 1;
         return (long)(c->sec_first[s] + k);
     }
+}
+
+long dq_morph_cable_node(const dq_morph_t *m, const dq_morph_cable_t *c, size_t section, double x)
+{
+    if (!m || !c || section >= c->n_sections || section >= m->n_sec || !(x >= 0 && x <= 1))
+        return -1;
+    /* NEURON's nodes at x = 0 of the root and x = 1 of a section with nothing attached are
+     * left out (they carry no current): the nearest segment stands for them. */
+    if (x >= 1.0 && c->sec_end[section] < 0)
+        x = 1.0 - 0.5 / (double)c->sec_nseg[section];
+    long node = cable_attach(m, c, section, x, NULL, NULL);
+    return node >= 0 ? node : (long)c->sec_first[0];
 }
 
 dq_morph_cable_t *dq_morph_cable_new(const dq_morph_t *m, const dq_morph_discret_t *o,
@@ -271,9 +284,10 @@ dq_morph_cable_t *dq_morph_cable_new(const dq_morph_t *m, const dq_morph_discret
     c->section = calloc(total, sizeof *c->section);
     c->x = calloc(total, sizeof *c->x);
     c->junction = calloc(total, sizeof *c->junction);
+    c->dist = calloc(total, sizeof *c->dist);
     double *scratch = malloc((4 * max_nseg + max_pt) * sizeof *scratch);
     if (!c->parent || !c->area || !c->r_geom || !c->g_axial || !c->length || !c->diam ||
-        !c->region || !c->section || !c->x || !c->junction || !scratch) {
+        !c->region || !c->section || !c->x || !c->junction || !c->dist || !scratch) {
         free(scratch);
         goto nomem;
     }
@@ -312,9 +326,17 @@ dq_morph_cable_t *dq_morph_cable_new(const dq_morph_t *m, const dq_morph_discret
             c->junction[i] = 1;
             ++i;
         }
+        /* Path distance: where the section starts on its parent, plus x·L. */
+        double start = 0.0;
+        if (sec->parent >= 0) {
+            size_t p = (size_t)sec->parent;
+            size_t pj = c->sec_first[p];
+            start = c->dist[pj] - c->x[pj] * m->sec[p].length + sec->parent_x * m->sec[p].length;
+        }
         for (size_t k = c->sec_first[s]; k < i; ++k) {
             c->region[k] = sec->region;
             c->section[k] = s;
+            c->dist[k] = start + c->x[k] * sec->length;
         }
     }
     free(scratch);

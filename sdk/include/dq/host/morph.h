@@ -171,6 +171,7 @@ typedef struct dq_morph_cable {
     size_t *section; /* section index */
     double *x;       /* position in the section: the segment centre, or 0/1 for a junction */
     int *junction;   /* 1 for a zero-area junction node */
+    double *dist;    /* path distance from the root section's x = 0 end, µm */
     size_t n_sections;
     size_t *sec_first;  /* [n_sections] the first segment's compartment */
     size_t *sec_nseg;   /* [n_sections] the number of segments (compartments from sec_first) */
@@ -185,6 +186,14 @@ DQ_API dq_morph_cable_t *dq_morph_cable_new(const dq_morph_t *m, const dq_morph_
                                             dq_error_t *err);
 /* c may be NULL. */
 DQ_API void dq_morph_cable_free(dq_morph_cable_t *c);
+
+/* The compartment at position x (0..1) of a section, as NEURON's node_index finds
+ * sec(x): the segment containing x, the junction at x = 1 (the last segment when there is
+ * none), at x = 0 the node the section hangs from (the root section: its x = 0 junction,
+ * or its first segment). -1 when the section or x is out of range. Where to put a current
+ * clamp or read a voltage. */
+DQ_API long dq_morph_cable_node(const dq_morph_t *m, const dq_morph_cable_t *c, size_t section,
+                                double x);
 
 /* The number of segments the rule gives a section (>= 1), or 0 with DQ_EINVAL in err. */
 DQ_API int dq_morph_nseg(const dq_morph_section_t *s, const dq_morph_discret_t *o, dq_error_t *err);
