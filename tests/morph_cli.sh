@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `dqhost morph` as a user runs it: the summary of the examples, the JSON form, the error
-# line "FILE:LINE: message" and the exit statuses (0 ok, 1 bad file, 2 usage).
+# line "FILE:LINE: message" and the exit statuses (0 ok, 2 a bad file or usage, as every
+# dqhost command).
 #   morph_cli.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 dq=$1/dqhost
@@ -43,18 +44,18 @@ echo "ok   JSON form (nseg by d_lambda, parent order, areas)"
 
 # Errors: FILE:LINE: message, status 1; usage, status 2.
 printf '1 1 0 0 0 1 -1\n# comment\n2 3 1 0 0 0 1\n' >"$tmp/zero.swc"
-[ "$(status "$dq" morph "$tmp/zero.swc")" = 1 ] || fail "zero radius not status 1"
+[ "$(status "$dq" morph "$tmp/zero.swc")" = 2 ] || fail "zero radius not status 2"
 grep -qx "dqhost: error: $tmp/zero.swc:3: radius 0 of point 2: must be > 0" "$tmp/err" ||
     fail "zero radius message: $(cat "$tmp/err")"
 printf '1 1 0 0 0 1 -1\n2 3 1 0 0 1 3\n3 3 2 0 0 1 2\n' >"$tmp/cycle.swc"
-[ "$(status "$dq" morph "$tmp/cycle.swc")" = 1 ] || fail "cycle not status 1"
+[ "$(status "$dq" morph "$tmp/cycle.swc")" = 2 ] || fail "cycle not status 2"
 grep -qx "dqhost: error: $tmp/cycle.swc:2: point 2 is on a cycle of parents (2 -> 3 -> 2)" \
     "$tmp/err" || fail "cycle message: $(cat "$tmp/err")"
 printf '{"soma": {"length": 1,\n  "diameter" 2}}\n' >"$tmp/syntax.json"
-[ "$(status "$dq" morph "$tmp/syntax.json")" = 1 ] || fail "JSON syntax not status 1"
+[ "$(status "$dq" morph "$tmp/syntax.json")" = 2 ] || fail "JSON syntax not status 2"
 grep -q "^dqhost: error: $tmp/syntax.json:2:[0-9]*: " "$tmp/err" ||
     fail "JSON syntax message: $(cat "$tmp/err")"
-[ "$(status "$dq" morph "$tmp/none.swc")" = 1 ] || fail "missing file not status 1"
+[ "$(status "$dq" morph "$tmp/none.swc")" = 2 ] || fail "missing file not status 2"
 grep -q "cannot open morphology '$tmp/none.swc'" "$tmp/err" || fail "missing: $(cat "$tmp/err")"
 [ -s "$tmp/out" ] && fail "output on failure"
 for args in "" "--bogus x.swc" "x.swc y.swc" "x.swc --nseg 0" "x.swc --nseg 3 --seg-length 5" \
@@ -65,4 +66,4 @@ for args in "" "--bogus x.swc" "x.swc y.swc" "x.swc --nseg 0" "x.swc --nseg 3 --
 done
 [ "$(status "$dq" morph --help)" = 0 ] || fail "--help"
 grep -q '^Usage: dqhost morph FILE.swc|FILE.json' "$tmp/out" || fail "--help text"
-echo "ok   errors name FILE:LINE, statuses 1 and 2"
+echo "ok   errors name FILE:LINE, status 2"

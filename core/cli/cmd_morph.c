@@ -408,16 +408,18 @@ int cmd_morph(int argc, char **argv)
         return DQ_EXIT_USAGE;
     }
     dq_error_t err = {0};
+    /* Exit statuses as everywhere in dqhost: a file that cannot be read or is not a
+     * morphology is an input error (2); running out of memory a failure (1). */
     dq_morph_t *m = dq_morph_load(input, &err);
     if (!m) {
         morph_print_error(input, &err);
-        return DQ_EXIT_FAILURE;
+        return err.code == DQ_ENOMEM ? DQ_EXIT_FAILURE : DQ_EXIT_USAGE;
     }
     dq_morph_cable_t *c = dq_morph_cable_new(m, &o, &err);
     if (!c) {
         morph_print_error(input, &err);
         dq_morph_free(m);
-        return DQ_EXIT_FAILURE;
+        return err.code == DQ_ENOMEM ? DQ_EXIT_FAILURE : DQ_EXIT_USAGE;
     }
     int rc = json ? cli_json_emit(morph_json(input, m, c, &o)) : morph_summary(input, m, c, &o);
     dq_morph_cable_free(c);
