@@ -79,8 +79,7 @@ static int main_dispatch(int argc, char **argv)
         main_usage(stdout);
         return DQ_EXIT_OK;
     } else {
-        cli_errorf("unknown command '%s' (commands: list, models, info, run, check, morph, help)",
-                   cmd);
+        cli_errorf("unknown command '%s' (commands: list, models, info, run, check, help)", cmd);
         return DQ_EXIT_USAGE;
     }
     int rc = cli_load_plugins(&cli);
