@@ -7,9 +7,9 @@
  * conductances in µS (so g·mV = nA).
  *
  * SWC (NeuroMorpho.org): one point a line, "id type x y z radius parent", parent -1 for the
- * root; '#' starts a comment; blank lines are skipped; ids are positive whole numbers, need
+ * root; '#' starts a comment; blank lines are skipped; ids are whole numbers >= 0, need
  * not be contiguous, and points may come in any order. Types: 1 soma, 2 axon, 3 basal
- * dendrite, 4 apical dendrite; any other whole number >= 0 is kept as a custom region.
+ * dendrite, 4 apical dendrite; any other whole number is kept as a custom region.
  * Errors (DQ_ESPEC, err->source the file, err->line its line, err->place DQ_PLACE_FILE): a
  * malformed line (not 7 fields, a field not a number, an id or type not a whole number), a
  * radius <= 0, a duplicate id, an unknown parent, a cycle, no root or several roots, a file
@@ -30,7 +30,9 @@
  *  - a soma contour (four or more soma points in one chain from the root that turns back
  *    on itself, see morph_swc.c): Import3d's contour2centroid, an equivalent stack of
  *    frusta along the outline's principal axis, 21 points whose diameters are the outline's
- *    width across that axis; children attach at soma(0.5) by wire;
+ *    width across that axis; children attach at soma(0.5) by wire (Import3d does this for
+ *    Neurolucida outlines; it would read an SWC outline as a chain of frusta, which is no
+ *    soma's shape: the outline's equivalent cylinder is our choice for SWC);
  *  - any other soma (a traced stack of points) is sections like any other type; children
  *    of its interior points attach at 0.5, of its last point at 1, of the root point at 0.
  * Points listed out of that order are sorted (depth first, children in file order); for
