@@ -279,6 +279,39 @@ START_TEST(test_branched)
 }
 END_TEST
 
+/* A traced soma with a dendrite from its middle point (soma(0.5), by wire) and a branch
+ * from the dendrite's first point (connect2prox: the dendrite's x = 0, which is the soma's
+ * middle node): the same sections, areas and ri as NEURON 8.2 gives. */
+START_TEST(test_interior_and_proximal)
+{
+    dq_morph_t *m = load_ok(FIX "interior.swc");
+    ck_assert_int_eq(dq_morph_soma_kind(m), DQ_MORPH_SOMA_STACK);
+    ck_assert_uint_eq(dq_morph_section_count(m), 3);
+    ck_assert_double_eq(sec(m, 0)->length, 20);
+    ck_assert_int_eq(sec(m, 1)->parent, 0);
+    ck_assert_double_eq(sec(m, 1)->parent_x, 0.5);
+    ck_assert_uint_eq(sec(m, 1)->n_pt, 2); /* by wire: the soma point is not its first */
+    ck_assert_double_eq(sec(m, 1)->pt[0].y, 10);
+    ck_assert_int_eq(sec(m, 2)->parent, 1);
+    ck_assert_double_eq(sec(m, 2)->parent_x, 0);
+    assert_close(sec(m, 2)->length, sqrt(200), 1e-15);
+    dq_morph_cable_t *c = cable_nseg(m, 1, 100);
+    check_cable_shape(c);
+    ck_assert_uint_eq(c->n, 3);
+    ck_assert_int_eq(c->parent[1], 0);
+    ck_assert_int_eq(c->parent[2], 0);
+    /* NEURON: soma[0](0.5).area() 505.16185, dend[0] 125.66371 and ri 3.1830989, dend[1]
+     * 88.857659 and ri 2.2507908 (Ra 100). */
+    assert_close(c->area[0], 505.16185, 1e-7);
+    assert_close(c->area[1], 125.66371, 1e-7);
+    assert_close(c->area[2], 88.857659, 1e-7);
+    assert_close(1 / c->g_axial[1], 3.1830989, 1e-7);
+    assert_close(1 / c->g_axial[2], 2.2507908, 1e-7);
+    dq_morph_cable_free(c);
+    dq_morph_free(m);
+}
+END_TEST
+
 /* ---- discretisation ----------------------------------------------------------------------- */
 
 static const char ball_stick[] = "{\"soma\": {\"length\": 20, \"diameter\": 20},\n"
@@ -520,6 +553,7 @@ Suite *morph_suite(void)
     tcase_add_test(tc, test_three_point_not_sphere);
     tcase_add_test(tc, test_contour_soma);
     tcase_add_test(tc, test_branched);
+    tcase_add_test(tc, test_interior_and_proximal);
     tcase_add_test(tc, test_d_lambda);
     tcase_add_test(tc, test_uniform_cylinder);
     tcase_add_test(tc, test_example_ball_and_stick);
