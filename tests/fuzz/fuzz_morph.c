@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <dq/host/error.h>
 #include <dq/host/morph.h>
 
 static void check(int ok, const char *what)
