@@ -9,6 +9,7 @@
 
 #include <check.h>
 
+#include <dq/hines.h>
 #include <dq/host/error.h>
 #include <dq/host/morph.h>
 
@@ -397,6 +398,59 @@ START_TEST(test_uniform_cylinder)
 }
 END_TEST
 
+/* The steady state of a passive cable of 1000 µm and diameter 2 (a soma of 10 µm and a
+ * dendrite of 990 µm, both of that diameter), Rm 10 kΩ·cm², Ra 100 Ω·cm, a current into
+ * the first compartment, solved with dq_hines_solve on the compartments' conductances:
+ * beyond the injection V(x) ∝ cosh((L - x)/λ) (sealed end), λ = √(Rm·d/(4Ra)) = 707 µm,
+ * to the discretisation's second order: three times finer, nine times closer. */
+static double passive_cable_error(int nseg)
+{
+    static const char cell[] = "{\"soma\": {\"length\": 10, \"diameter\": 2},"
+                               " \"cylinders\": [{\"name\": \"d\", \"length\": 990,"
+                               " \"diameter\": 2}]}";
+    const double Rm = 1e4, Ra = 100, d = 2, L = 1000;
+    const double lambda = sqrt(Rm * d * 1e-4 / (4 * Ra)) * 1e4; /* µm */
+    const double gm = 1e-6 / (Rm * 1e-4); /* µS/µm² (1e-4 S/cm² at 10 kΩ·cm²) */
+    dq_morph_t *m = parse_json_ok(cell);
+    dq_morph_cable_t *c = cable_nseg(m, nseg, Ra);
+    size_t n = c->n;
+    double *a = calloc(n, sizeof *a), *dd = calloc(n, sizeof *dd), *v = calloc(n, sizeof *v);
+    ck_assert(a && dd && v);
+    for (size_t i = 0; i < n; ++i) {
+        dd[i] += gm * c->area[i];
+        if (i > 0) {
+            a[i] = -c->g_axial[i];
+            dd[i] += c->g_axial[i];
+            dd[c->parent[i]] += c->g_axial[i];
+        }
+    }
+    v[0] = 1.0; /* nA into the first segment */
+    dq_hines_solve(n, 1, c->parent, a, a, dd, v);
+    double err = 0;
+    for (size_t i = 1; i < n; ++i) {
+        if (c->junction[i])
+            continue;
+        double want = cosh((L - c->dist[i]) / lambda) / cosh((L - c->dist[0]) / lambda);
+        err = fmax(err, fabs(v[i] / v[0] - want) / want);
+    }
+    free(a);
+    free(dd);
+    free(v);
+    dq_morph_cable_free(c);
+    dq_morph_free(m);
+    return err;
+}
+
+START_TEST(test_passive_cable_attenuation)
+{
+    double e9 = passive_cable_error(9), e27 = passive_cable_error(27),
+           e81 = passive_cable_error(81);
+    ck_assert_msg(e81 < 1e-4, "error %g with 81 segments", e81);
+    ck_assert_msg(e9 / e27 > 8 && e9 / e27 < 10, "errors %g, %g: not second order", e9, e27);
+    ck_assert_msg(e27 / e81 > 8 && e27 / e81 < 10, "errors %g, %g: not second order", e27, e81);
+}
+END_TEST
+
 START_TEST(test_example_ball_and_stick)
 {
     dq_morph_t *m = load_ok(DQ_TEST_EXAMPLES_DIR "/ball_and_stick.morph.json");
@@ -556,6 +610,7 @@ Suite *morph_suite(void)
     tcase_add_test(tc, test_interior_and_proximal);
     tcase_add_test(tc, test_d_lambda);
     tcase_add_test(tc, test_uniform_cylinder);
+    tcase_add_test(tc, test_passive_cable_attenuation);
     tcase_add_test(tc, test_example_ball_and_stick);
     tcase_add_test(tc, test_swc_errors);
     tcase_add_test(tc, test_json_errors);
