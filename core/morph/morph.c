@@ -95,8 +95,7 @@ dq_morph_t *dq__morph_builder_finish(dq__morph_builder_t *b)
         double len = 0.0;
         for (size_t i = 1; i < sec->n_pt; ++i) {
             const dq_morph_point_t *p = &sec->pt[i - 1], *q = &sec->pt[i];
-            len += sqrt((q->x - p->x) * (q->x - p->x) + (q->y - p->y) * (q->y - p->y) +
-                        (q->z - p->z) * (q->z - p->z));
+            len += dq__morph_dist(p, q);
         }
         sec->length = len;
     }

@@ -75,8 +75,7 @@ static double cable_lambda_f(const dq_morph_section_t *s, const dq_morph_discret
     double lam = 0.0, x1 = 0.0;
     for (size_t i = 1; i < s->n_pt; ++i) {
         const dq_morph_point_t *p = &s->pt[i - 1], *q = &s->pt[i];
-        double x2 = x1 + sqrt((q->x - p->x) * (q->x - p->x) + (q->y - p->y) * (q->y - p->y) +
-                              (q->z - p->z) * (q->z - p->z));
+        double x2 = x1 + dq__morph_dist(p, q);
         lam += (x2 - x1) / sqrt(p->d + q->d);
         x1 = x2;
     }
@@ -119,8 +118,7 @@ static void cable_segments(const dq_morph_section_t *s, int nseg, double *area, 
     for (size_t i = 0; i < npt; ++i) {
         if (i) {
             const dq_morph_point_t *p = &s->pt[i - 1], *q = &s->pt[i];
-            a0 += sqrt((q->x - p->x) * (q->x - p->x) + (q->y - p->y) * (q->y - p->y) +
-                       (q->z - p->z) * (q->z - p->z));
+            a0 += dq__morph_dist(p, q);
         }
         arc[i] = a0;
     }

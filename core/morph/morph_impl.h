@@ -4,6 +4,7 @@
 #ifndef DQ_MORPH_IMPL_H
 #define DQ_MORPH_IMPL_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include <dq/host/error.h>
@@ -18,6 +19,13 @@ struct dq_morph {
     dq_morph_soma_t soma;
     size_t n_swc_points;
 };
+
+/* The distance between two 3-D points, µm. */
+static inline double dq__morph_dist(const dq_morph_point_t *p, const dq_morph_point_t *q)
+{
+    double dx = q->x - p->x, dy = q->y - p->y, dz = q->z - p->z;
+    return sqrt(dx * dx + dy * dy + dz * dz);
+}
 
 /* Grows a morphology section by section. Sections must be added parent first. */
 typedef struct dq__morph_builder {
