@@ -177,6 +177,25 @@ END_TEST
  * principal axis, slightly tilted because the perimeter is resampled from the first point
  * to the last (the closing edge left out), soma(0.5).area() 515.1214 µm² and L 19.70753 µm
  * (NEURON keeps 3-D points in single precision). */
+/* Windows line ends, a byte-order mark, custom types: named as Import3d names them
+ * (dend_<type>), kept as their region. */
+START_TEST(test_swc_text_forms)
+{
+    const char text[] = "\xEF\xBB\xBF# made on Windows\r\n1 1 0 0 0 5 -1\r\n"
+                        "2 7 10 0 0 1 1\r\n3 7 30 0 0 1 2\r\n4 2 -10 0 0 1 1\r\n";
+    dq_error_t err = {0};
+    dq_morph_t *m = dq_morph_parse_swc(text, sizeof text - 1, "w.swc", &err);
+    ck_assert_msg(m != NULL, "%s (line %d)", err.message, err.line);
+    ck_assert_uint_eq(dq_morph_section_count(m), 3);
+    ck_assert_str_eq(sec(m, 1)->name, "dend_7");
+    ck_assert_int_eq(sec(m, 1)->region, 7);
+    ck_assert_str_eq(dq_morph_region_name(7), "custom");
+    ck_assert_double_eq(sec(m, 1)->length, 20);
+    ck_assert_int_eq(sec(m, 2)->region, DQ_MORPH_AXON);
+    dq_morph_free(m);
+}
+END_TEST
+
 START_TEST(test_contour_soma)
 {
     dq_morph_t *m = load_ok(FIX "contour.swc");
@@ -605,6 +624,7 @@ Suite *morph_suite(void)
     tcase_add_test(tc, test_unordered_same_cell);
     tcase_add_test(tc, test_three_point_soma);
     tcase_add_test(tc, test_three_point_not_sphere);
+    tcase_add_test(tc, test_swc_text_forms);
     tcase_add_test(tc, test_contour_soma);
     tcase_add_test(tc, test_branched);
     tcase_add_test(tc, test_interior_and_proximal);

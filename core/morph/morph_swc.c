@@ -647,6 +647,10 @@ dq_morph_t *dq_morph_parse_swc(const char *text, size_t len, const char *source,
     swc_ctx_t c = {.source = source ? source : "", .err = err};
     swc_point_t *p = NULL;
     size_t n = 0;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) { /* a UTF-8 byte-order mark */
+        text += 3;
+        len -= 3;
+    }
     if (swc_read_lines(&c, text, len, &p, &n) != DQ_OK)
         return NULL;
     if (n == 0) {
