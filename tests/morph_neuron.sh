@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `dqhost morph --json` against NEURON itself (Debian's python3-neuron, skipped when it is
-# not installed): each SWC file read by NEURON's Import3d, nseg by NEURON's geom_nseg
-# (fixnseg.hoc's rule with lambda_f: d_lambda 0.1 at 100 Hz, Ra 100, cm 1), then the sections' nseg and lengths, every
-# segment's area and every segment's ri() compared, as sorted lists, to 1e-5 relative
-# (NEURON keeps 3-D points in single precision). Then a passive cell (pas, IClamp 0.1 nA at
-# soma(0.5) from 1 to 6 ms, dt 0.025 ms, backward Euler: NEURON's secondorder = 0) against
-# tests/morph_passive (the compartments stepped with dq_hines_solve): every segment's
-# voltage at 3 ms to 1e-6 mV.
+# not installed). Each SWC file is read by NEURON's Import3d, nseg set by fixnseg.hoc's
+# rule with stdlib.hoc's lambda_f (d_lambda 0.1 at 100 Hz, Ra 100, cm 1); then
+#  - the sections' nseg and lengths, every segment's area and every segment's ri() are
+#    compared, as sorted lists, to 1e-5 relative (NEURON keeps 3-D points in single
+#    precision);
+#  - a passive cell (pas 1e-4 S/cm² at -65 mV, IClamp 0.1 nA at soma(0.5) from 1 to 6 ms,
+#    dt 0.025 ms, backward Euler: NEURON's secondorder = 0) is held against
+#    tests/morph_passive (our compartments stepped with dq_hines_solve): every segment's
+#    voltage at 3 ms to 1e-6 mV, sections matched by their first 3-D point and length.
 #   morph_neuron.sh BUILD_DIR FILE.swc...
 set -euo pipefail
 build=$1
-dq=$build/dqhost
 shift
 py=""
 for p in python3 /usr/bin/python3; do
@@ -27,29 +28,31 @@ fi
 tmp=$(mktemp -d /tmp/dqhost-morph-nrn-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 for f in "$@"; do
-    "$dq" morph "$f" --Ra 100 --json >"$tmp/dq.json"
-    "$py" - "$f" "$tmp/dq.json" <<'PY' 2>&1 | grep -v -e DISPLAY -e 'No graphics'
+    "$build/dqhost" morph "$f" --Ra 100 --json >"$tmp/dq.json"
+    "$build/tests/morph_passive" "$f" 3 >"$tmp/v.txt"
+    "$py" - "$f" "$tmp/dq.json" "$tmp/v.txt" 3 <<'PY' 2>&1 | grep -v -e DISPLAY -e 'No graphics'
 import json, sys
 from neuron import h
+path, dq_json, v_txt, T = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 h.load_file("stdlib.hoc")
 h.load_file("import3d.hoc")
 r = h.Import3d_SWC_read()
 r.quiet = 1
-r.input(sys.argv[1])
+r.input(path)
 h.Import3d_GUI(r, 0).instantiate(None)
 for s in h.allsec():
     s.Ra = 100
     s.cm = 1
-# geom_nseg (fixnseg.hoc, not installed by Debian) with stdlib.hoc's lambda_f.
-for s in h.allsec():
+    # geom_nseg (fixnseg.hoc, which Debian does not install) with stdlib.hoc's lambda_f.
     s.nseg = int((s.L / (0.1 * h.lambda_f(100, sec=s)) + 0.9) / 2) * 2 + 1
 root = [s for s in h.allsec() if s.parentseg() is None][0]
+
+# Geometry: nseg and L per section, areas and ri() per segment, as sorted lists.
 n_secs = sorted((s.nseg, round(s.L, 4)) for s in h.allsec())
 areas = sorted(seg.area() for s in h.allsec() for seg in s)
 ris = sorted(seg.ri() for s in h.allsec() for seg in s if not (s == root and seg.x < 1 / s.nseg))
-d = json.load(open(sys.argv[2]))
-c = d["compartments"]
-secs = d["sections"]
+d = json.load(open(dq_json))
+c, secs = d["compartments"], d["sections"]
 mine_secs = sorted((s["nseg"], round(s["length"], 4)) for s in secs)
 mine_areas = sorted(e["area"] for e in c if not e["junction"])
 root_first = secs[0]["first"]
@@ -64,40 +67,25 @@ if not close(mine_areas, areas):
 if not close(mine_ris, ris):
     bad.append("ri: NEURON %s, dqhost %s" % (ris[:8], mine_ris[:8]))
 if bad:
-    print("FAIL %s:\n  %s" % (sys.argv[1], "\n  ".join(bad)))
+    print("FAIL %s:\n  %s" % (path, "\n  ".join(bad)))
     sys.exit(1)
-print("ok   %s: %d sections, %d segments as NEURON's Import3d and geom_nseg" % (sys.argv[1], len(secs), len(areas)))
-PY
-    [ "${PIPESTATUS[0]}" = 0 ] || exit 1
-    "$build/tests/morph_passive" "$f" 3 >"$tmp/v.txt"
-    "$py" - "$f" "$tmp/v.txt" 3 <<'PY' 2>&1 | grep -v -e DISPLAY -e 'No graphics'
-import sys
-from neuron import h
-h.load_file("stdlib.hoc")
-h.load_file("import3d.hoc")
-r = h.Import3d_SWC_read()
-r.quiet = 1
-r.input(sys.argv[1])
-h.Import3d_GUI(r, 0).instantiate(None)
+print("ok   %s: %d sections, %d segments as NEURON's Import3d and geom_nseg" % (path, len(secs), len(areas)))
+
+# A passive cell, backward Euler.
 for s in h.allsec():
-    s.Ra = 100
-    s.cm = 1
-    s.nseg = int((s.L / (0.1 * h.lambda_f(100, sec=s)) + 0.9) / 2) * 2 + 1
     s.insert("pas")
     for seg in s:
         seg.pas.g = 1e-4
         seg.pas.e = -65
-root = [s for s in h.allsec() if s.parentseg() is None][0]
 stim = h.IClamp(root(0.5))
 stim.delay, stim.dur, stim.amp = 1, 5, 0.1
 h.secondorder = 0
 h.dt = 0.025
-T = float(sys.argv[3])
 h.finitialize(-65)
 while h.t < T - h.dt / 2:
     h.fadvance()
 mine = []
-for line in open(sys.argv[2]):
+for line in open(v_txt):
     f = [float(x) for x in line.split()]
     mine.append((f[:4], f[4:]))
 worst = 0
@@ -105,11 +93,13 @@ for s in h.allsec():
     key = [s.x3d(0), s.y3d(0), s.z3d(0), s.L]
     best = min(mine, key=lambda m: sum(abs(a - b) for a, b in zip(m[0], key)))
     if sum(abs(a - b) for a, b in zip(best[0], key)) > 1e-3 or len(best[1]) != s.nseg:
-        print("FAIL no section like %s (%s)" % (s.name(), key)); sys.exit(1)
+        print("FAIL %s: no section like %s (%s)" % (path, s.name(), key))
+        sys.exit(1)
     for seg, v in zip(s, best[1]):
         worst = max(worst, abs(seg.v - v))
 ok = worst < 1e-6
-print("%s %s: max |V_neuron - V_dqhost| = %.2g mV at t = %g ms (passive, backward Euler)" % ("ok  " if ok else "FAIL", sys.argv[1], worst, T))
+print("%s %s: max |V_neuron - V_dqhost| = %.2g mV at t = %g ms (passive, backward Euler)"
+      % ("ok  " if ok else "FAIL", path, worst, T))
 sys.exit(0 if ok else 1)
 PY
     [ "${PIPESTATUS[0]}" = 0 ] || exit 1
