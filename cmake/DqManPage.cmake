@@ -16,7 +16,7 @@ endfunction()
 
 dq_help_roff(main DQ_MAN_MAIN)
 set(DQ_MAN_COMMANDS "")
-foreach(_cmd list models info run check plot)
+foreach(_cmd list models info run check plot morph)
   dq_help_roff(${_cmd} _roff)
   string(APPEND DQ_MAN_COMMANDS ".SS ${_cmd}\n${_roff}\n")
 endforeach()

@@ -95,7 +95,7 @@ _dqhost()
         if [[ $cur == -* ]]; then
             _dqhost_words "$(_dqhost_flags)"
         else
-            _dqhost_words $'list\nmodels\ninfo\nrun\ncheck\nplot\nhelp'
+            _dqhost_words $'list\nmodels\ninfo\nrun\ncheck\nplot\nmorph\nhelp'
         fi
         return
     fi
@@ -152,6 +152,7 @@ _dqhost()
     case $cmd in
         run) _dqhost_files '*.json' ;;
         plot) _dqhost_files '' ;;
+        morph) _dqhost_files '@(*.swc|*.json)' ;;
         info) _dqhost_words "$(_dqhost_run list --names solvers; _dqhost_run list --names models)" ;;
         check)
             _dqhost_words "$(_dqhost_run list --names solvers; _dqhost_run list --names models)"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Runs the benchmark suite: dqhost beside hand-fused loops, GSL, SUNDIALS ARKODE and
 # Boost.odeint on HH populations and the scalar decay, and the noise rows (issue #11):
-# Euler-Maruyama on noisy HH beside euler and Brian2, and the noise cost (bench/README.md).
+# Euler-Maruyama on noisy HH beside euler and Brian2, and the noise cost; NEURON and Brian2
+# beside dqhost, and `dqhost run` timed as a whole process (issue #14) (bench/README.md).
 # Then the work-precision benchmark (issue #12): dqhost's adaptive solvers beside ARKODE, CVODE,
 # GSL odeiv2 and Boost.odeint on Lorenz, van der Pol and one HH neuron (dq_bench_workprec).
 #   scripts/bench.sh [--quick] [--callgrind] [--no-workprec] [dq_bench options...]
@@ -17,8 +18,9 @@
 # run with --only, --scale or --no-timing (a partial run) leaves the work-precision part out.
 # Installs missing Debian packages, builds into build-bench (Release), writes
 # bench/results/latest.json and latest.md (workprec.md and workprec.csv), and prints the tables. Brian2 (python3-brian, with
-# cython3 and g++ for its targets) is installed when missing; when it cannot be had, its
-# rows are skipped with one line saying so. Brian2 builds in a temporary directory.
+# cython3 and g++ for its targets) and NEURON (neuron, python3-neuron) are installed when
+# missing; when they cannot be had, their rows are skipped with one line saying so. Brian2
+# builds in a temporary directory.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-bench"
@@ -103,26 +105,41 @@ if [ "$mode" = workprec ]; then
     exit $?
 fi
 
+# Installs the optional packages "$@" that are missing, for the rows named by $1; a failure is
+# not an error (the caller checks what it needs and skips those rows).
+install_optional() {
+    local rows=$1 p
+    shift
+    local absent=()
+    for p in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+            absent+=("$p")
+        fi
+    done
+    if [ ${#absent[@]} -gt 0 ]; then
+        echo "bench: installing ${absent[*]} (for the $rows rows)" >&2
+        { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
+            "${absent[@]}"; } >/dev/null 2>&1 || true
+    fi
+}
+
 python=/usr/bin/python3
 brian=(python3-brian cython3 g++)
-missing=()
-for p in "${brian[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$p")
-    fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "bench: installing ${missing[*]} (for the Brian2 rows)" >&2
-    { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}"; } >/dev/null 2>&1 || true
-fi
-brian_args=()
+install_optional Brian2 "${brian[@]}"
+brian_args=(--python "$python")
 if ! "$python" -c "import brian2, Cython" >/dev/null 2>&1 || ! command -v g++ >/dev/null; then
     echo "bench: Brian2 rows skipped: $python cannot import brian2 and Cython, or no g++" \
          "(Debian: ${brian[*]})" >&2
-    brian_args=(--no-brian2)
-else
-    brian_args=(--python "$python")
+    brian_args+=(--no-brian2)
+fi
+# NEURON, optional (issue #14's simulator rows): Debian's neuron and python3-neuron, run by the
+# same system Python. Without it those rows are left out with one line.
+neuron=(neuron python3-neuron)
+install_optional NEURON "${neuron[@]}"
+if ! NEURON_MODULE_OPTIONS=-nogui "$python" -c "from neuron import h; h.nrnversion(0)" \
+    >/dev/null 2>&1; then
+    echo "bench: NEURON rows skipped: $python cannot import neuron (Debian: ${neuron[*]})" >&2
+    brian_args+=(--no-neuron)
 fi
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDQ_BUILD_BENCHMARKS=ON \

@@ -19,7 +19,7 @@ test -f "$page" || fail "no $page"
 test -f "$comp" || fail "no $comp"
 
 grep -q '^\.TH DQHOST 1' "$page" || fail "no .TH in the page"
-for cmd in list models info run check plot; do
+for cmd in list models info run check plot morph; do
     grep -q "^\.SS $cmd\$" "$page" || fail "no section for $cmd"
 done
 for sec in NAME SYNOPSIS DESCRIPTION COMMANDS "EXIT STATUS" ENVIRONMENT FILES "SEE ALSO"; do
@@ -44,7 +44,7 @@ if [ -n "$render" ]; then
     # Every non-empty line of each --help, as the installed binary prints it, is a line of
     # the rendered page (indented): the page and --help come from one source.
     for args in "--help" "list --help" "models --help" "info --help" "run --help" \
-                "check --help"; do
+                "check --help" "morph --help"; do
         # shellcheck disable=SC2086
         while IFS= read -r line; do
             [ -n "$line" ] || continue
@@ -95,6 +95,9 @@ t dqhost run --f;                has --format && has --fixed-step || fail "no ru
 t dqhost run --dt "";            [ ${#COMPREPLY[@]} = 0 ] || fail "a value of --dt offered"
 t dqhost --n;                    has --no-scan-cache || fail "no global flag"
 t dqhost check --t;              has --timeout || fail "no --timeout"
+t dqhost mor;                    [ "${COMPREPLY[*]}" = morph ] || fail "not just morph"
+t dqhost morph --seg;            has --seg-length || fail "no morph flags"
+t dqhost morph --nseg "";        [ ${#COMPREPLY[@]} = 0 ] || fail "a value of --nseg offered"
 t dqhost list --names "";        has solvers && has models || fail "no solvers/models"
 t dqhost run --model fix;        [ ${#COMPREPLY[@]} = 0 ] || fail "fixture model without --plugins"
 t dqhost --plugins "$extra" run --model fix

@@ -58,3 +58,42 @@ int dqhost_run(const char *cwd, const char *env, const char *first, ...)
     fclose(err);
     return res.status;
 }
+
+int test_tmp_make(char *dir, size_t cap, const char *tag)
+{
+    snprintf(dir, cap, "/tmp/dqhost-%s-XXXXXX", tag);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+void test_tmp_remove(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+char *test_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
+    if (buf)
+        buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+int test_put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int bad = fputs(text, f) < 0;
+    return fclose(f) != 0 || bad ? -1 : 0;
+}

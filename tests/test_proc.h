@@ -19,6 +19,15 @@ extern run_result_t res;
  * and returns the exit status. */
 int dqhost_run(const char *cwd, const char *env, const char *first, ...);
 
+/* A new directory /tmp/dqhost-<tag>-XXXXXX into dir[cap]; 0, or -1. */
+int test_tmp_make(char *dir, size_t cap, const char *tag);
+/* Removes it and everything in it. */
+void test_tmp_remove(const char *dir);
+/* The whole file as a string, or NULL. [owned: free()] */
+char *test_slurp(const char *path);
+/* Writes text to path; 0, or -1. */
+int test_put(const char *path, const char *text);
+
 #define dqhost_env(env, ...) dqhost_run(NULL, env, __VA_ARGS__)
 #define dqhost(...) dqhost_run(NULL, NULL, __VA_ARGS__, (const char *)NULL)
 #define dqhost_in(cwd, ...) dqhost_run(cwd, NULL, __VA_ARGS__, (const char *)NULL)

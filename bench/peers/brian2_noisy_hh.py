@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Brian2 on dq_bench's Hodgkin-Huxley population, with or without input noise.
 
+--method picks Brian's state updater: euler (Euler-Maruyama with noise; the noise rows),
+exponential_euler or rk4 (without noise; issue #14's simulator rows).
+
 The equations, parameters and initial state are those of plugins/models/hh.c and hh_eq.h
 (time in ms, V in mV, rates in 1/ms; Brian holds them in SI units):
 
@@ -44,6 +47,8 @@ def parse_args():
     ap.add_argument("--dt", type=float, default=0.01, help="step (ms)")
     ap.add_argument("--sigma", type=float, default=0.0,
                     help="noise (uA/cm^2 sqrt(ms)); 0: no noise term at all")
+    ap.add_argument("--method", choices=["euler", "exponential_euler", "rk4"], default="euler",
+                    help="Brian's state updater (with noise: euler only)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1,
                     help="OpenMP threads (cpp_standalone; 1 = no OpenMP)")
@@ -55,6 +60,8 @@ def parse_args():
     a = ap.parse_args()
     if not a.version and (a.target is None or a.work is None):
         ap.error("--target and --work are required")
+    if a.sigma != 0.0 and a.method != "euler":
+        ap.error("--sigma needs --method euler (Euler-Maruyama)")
     if a.n < 1 or a.steps < 0 or a.warm < 0 or a.threads < 1:
         ap.error("--n and --threads must be positive, --steps and --warm not negative")
     return a
@@ -115,7 +122,7 @@ def main():
     nspikes : 1
     """
     ns = dict(C=C, gNa=gNa, gK=gK, gL=gL, ENa=ENa, EK=EK, EL=EL, sigma_V=sigma_V)
-    G = NeuronGroup(a.n, eqs, method="euler", threshold="v > 0*mV",
+    G = NeuronGroup(a.n, eqs, method=a.method, threshold="v > 0*mV",
                     refractory="v > 0*mV", reset="nspikes += 1", namespace=ns, name="hh")
     # The initial state as hh.c computes it: V0 and x_inf(V0) = alpha/(alpha + beta).
     import math
@@ -136,7 +143,7 @@ def main():
     net = Network(G)
 
     out = {"brian2": b2.__version__, "target": a.target, "threads": a.threads, "n": a.n,
-           "steps": a.steps, "warm": a.warm, "dt_ms": a.dt, "sigma": a.sigma, "seed": a.seed,
+           "steps": a.steps, "warm": a.warm, "dt_ms": a.dt, "method": a.method, "sigma": a.sigma, "seed": a.seed,
            "fresh_build": fresh,
            "cxx_flags": " ".join(prefs.codegen.cpp.extra_compile_args_gcc)}
     t0 = time.time()

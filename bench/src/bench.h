@@ -20,10 +20,12 @@ typedef enum bench_model { BENCH_HH = 0, BENCH_DECAY, BENCH_OU } bench_model_t;
 typedef enum bench_scheme {
     BENCH_EULER = 0,
     BENCH_RK4,
-    BENCH_IND_EXP_EULER, /* per-state exponential Euler (Rush-Larsen on the gates) */
-    BENCH_EXP_EULER,     /* coupled exponential Euler (per-unit 4x4 Jacobian) */
-    BENCH_EM,            /* Euler-Maruyama (issue #11's noise rows) */
-    BENCH_MIDPOINT,      /* explicit midpoint: euler plus one drift evaluation (noise cost) */
+    BENCH_IND_EXP_EULER,  /* per-state exponential Euler (Rush-Larsen on the gates) */
+    BENCH_EXP_EULER,      /* coupled exponential Euler (per-unit 4x4 Jacobian) */
+    BENCH_EM,             /* Euler-Maruyama (issue #11's noise rows) */
+    BENCH_MIDPOINT,       /* explicit midpoint: euler plus one drift evaluation (noise cost) */
+    BENCH_BACKWARD_EULER, /* linearly implicit backward Euler (issue #14's simulator rows) */
+    BENCH_NEURON_FIXED,   /* NEURON's fixed step: V by backward Euler, staggered cnexp gates */
     BENCH_N_SCHEMES
 } bench_scheme_t;
 /* The schemes of the HH peer suite: the first four. */
@@ -106,6 +108,22 @@ void bench_brian2_configure(const char *python);
 const char *bench_brian2_version(char *msg, size_t len);
 /* Removes the temporary build directories. */
 void bench_brian2_cleanup(void);
+
+/* NEURON (peer_neuron.c, bench/peers/neuron_hh.py): N single-compartment cells with hh, fixed
+ * step, with hh.mod's rate tables (NEURON's default) and without. */
+extern const bench_impl_t bench_impl_neuron;
+extern const bench_impl_t bench_impl_neuron_exact;
+/* Sets the Python that runs NEURON ("" or NULL: the NEURON rows are skipped). */
+void bench_neuron_configure(const char *python);
+/* NEURON's version, or NULL when it cannot be run (the reason in msg). */
+const char *bench_neuron_version(char *msg, size_t len);
+
+/* The command-line rows (peer_cli.c): whole processes, start-up included -- `dqhost run SPEC
+ * --threads 1` and dq_bench_hand_cli, the hand-fused SIMD loops as a program of their own. */
+extern const bench_impl_t bench_impl_cli_hand;
+extern const bench_impl_t bench_impl_cli_dqhost;
+/* Removes the temporary specs. */
+void bench_cli_cleanup(void);
 
 /* Checks that the SIMD build's vector exp/expm1 keep NaN and infinities and agree with the
  * scalar functions to a few ulp; 0, or nonzero with a message. (hand_simd.c) */

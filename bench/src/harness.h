@@ -60,16 +60,24 @@ typedef struct bench_row {
     double ratio_hand[BENCH_MAX_ROUNDS]; /* / hand scalar in the same round */
     double ratio_simd[BENCH_MAX_ROUNDS]; /* / hand SIMD in the same round (NAN: none) */
     double med_ns, min_ns, med_ratio_hand, med_ratio_simd;
-    double compile_s; /* a peer's compile time (its first, fresh build), else NAN */
+    double compile_s; /* a peer's compile time (its first, fresh build), else NAN; for the
+                       * command-line rows the start-up (a one-step run), largest over rounds */
+    /* The simulator rows' check against the reference solution (sim_rows.c) */
+    int ref_done;
+    bench_values_t ref_vals; /* the reference's values */
+    double ref_dv;           /* max |V - V_ref| over unit 0, unit N-1 and the mean (mV) */
+    double ref_dspikes;      /* spikes - the reference's spikes */
     /* callgrind */
     double ir; /* instructions in the measured run; NAN if none */
     double ir_per_unit_step, ir_ratio_hand, ir_ratio_simd;
 } bench_row_t;
 
 enum bench_kind {
-    BENCH_KIND_PEERS,     /* one problem, every implementation that has it */
-    BENCH_KIND_NOISY_HH,  /* HH with noise: EM rows, euler rows on the same model, Brian2 */
-    BENCH_KIND_NOISE_COST /* ou euler / EM and decay euler / midpoint: what the noise costs */
+    BENCH_KIND_PEERS,      /* one problem, every implementation that has it */
+    BENCH_KIND_NOISY_HH,   /* HH with noise: EM rows, euler rows on the same model, Brian2 */
+    BENCH_KIND_NOISE_COST, /* ou euler / EM and decay euler / midpoint: what the noise costs */
+    BENCH_KIND_SIMULATORS, /* issue #14: NEURON and Brian2 beside dqhost, checked vs a reference */
+    BENCH_KIND_CLI /* issue #14: whole processes, dqhost run beside a hand-written program */
 };
 
 /* A number made of several rows' times in the same round, its median over rounds reported.
@@ -134,6 +142,38 @@ double bench_rel_dev(const bench_values_t *a, const bench_values_t *b);
 const char *bench_model_name(bench_model_t m);
 /* v with a space between groups of three digits ("20 000"). */
 void bench_group_digits(char *out, size_t len, unsigned long v);
+
+/* Set-up, `warm` untimed steps, `steps` timed steps, read, teardown (main.c). */
+int bench_run_once(const bench_impl_t *impl, const bench_problem_t *p, unsigned long warm,
+                   unsigned long steps, bench_values_t *out, double *seconds, double *compile_s,
+                   double *const *all, char *msg, size_t len);
+/* The hand scalar loop's values after `steps` steps of p, cached. */
+int bench_reference(const bench_problem_t *p, unsigned long steps, bench_values_t *out, char *msg,
+                    size_t len);
+bench_row_t *bench_row_add(bench_workload_t *w, const bench_impl_t *impl, const bench_problem_t *p,
+                           const char *label);
+int bench_row_index(const bench_workload_t *w, const bench_impl_t *impl, bench_scheme_t scheme,
+                    bench_model_t model);
+bench_derived_t *bench_derived_add(bench_workload_t *w, enum bench_derived_kind kind, double target,
+                                   int at_most, const char *label);
+
+/* 1 when the workload id contains one of the comma-separated ids of --only (or no --only). */
+int bench_selected(const char *id, const char *only);
+
+/* sim_rows.c: issue #14's workloads -- NEURON and Brian2 beside dqhost (hh-sim/n=N) and the
+ * command line (cli/n=N/SCHEME). Appends the selected ones to w (f scales the steps; quick:
+ * N = 1 000 only) and returns how many. */
+size_t bench_make_sim_workloads(bench_workload_t *w, int quick, double f, const char *only);
+void bench_rows_sim(bench_workload_t *w);
+/* Names NEURON (or why it cannot run) among the peers when a simulator workload is selected. */
+void bench_sim_peers(bench_run_t *run);
+void bench_rows_cli(bench_workload_t *w);
+/* The check of a simulator row: to rounding against the hand loop of its scheme where there
+ * is one, and against the reference solution (hand rk4 at dt/100) to a stated tolerance. */
+void bench_sim_check(const bench_workload_t *w, bench_row_t *r);
+/* The reference's tolerances, for the reports. */
+extern const double bench_sim_tol_mv, bench_sim_tol_spikes;
+extern const unsigned bench_sim_ref_substeps;
 
 /* The measured call, out of line so that callgrind can count inside it alone. */
 int bench_measured_run(const bench_impl_t *impl, void *state, unsigned long steps, char *msg,

@@ -3,7 +3,8 @@
  *
  * For each workload (HH population N = 1, 1 000, 100 000 with euler, rk4, ind_exp_euler,
  * exp_euler; the scalar decay with euler and rk4; the noise rows of issue #11: noisy HH with
- * Euler-Maruyama beside euler and Brian2, and the noise cost on ou and decay):
+ * Euler-Maruyama beside euler and Brian2, and the noise cost on ou and decay; issue #14's NEURON
+ * and Brian2 beside dqhost and its command line as whole processes, sim_rows.c):
  *  1. check: every implementation runs a short problem and its V(t_end) (unit 0, unit N-1,
  *     the mean, the spike count) must agree with the hand scalar loop's -- 1e-9 relative,
  *     1e-8 for the SIMD build; a disagreement drops that row, with the numbers, not the run;
@@ -42,8 +43,9 @@ static size_t bench_n_impls;
 
 const char *bench_scheme_name(bench_scheme_t s)
 {
-    static const char *const names[] = {"euler",          "rk4",     "ind_exp_euler", "exp_euler",
-                                        "euler_maruyama", "midpoint"};
+    static const char *const names[] = {
+        "euler",          "rk4",      "ind_exp_euler",  "exp_euler",
+        "euler_maruyama", "midpoint", "backward_euler", "neuron_fixed_step"};
     return (unsigned)s < BENCH_N_SCHEMES ? names[s] : "?";
 }
 
@@ -138,9 +140,9 @@ __attribute__((noinline)) int bench_measured_run(const bench_impl_t *impl, void 
  * of the timed steps (a self-timed peer's own measurement), *compile_s a peer's compile time
  * (NAN for the rest); when `all` is not NULL, all[0][0..n) gets V of every unit and
  * all[1][0..n) its spike count. 0, or nonzero with msg. */
-static int bench_run_once(const bench_impl_t *impl, const bench_problem_t *p, unsigned long warm,
-                          unsigned long steps, bench_values_t *out, double *seconds,
-                          double *compile_s, double *const *all, char *msg, size_t len)
+int bench_run_once(const bench_impl_t *impl, const bench_problem_t *p, unsigned long warm,
+                   unsigned long steps, bench_values_t *out, double *seconds, double *compile_s,
+                   double *const *all, char *msg, size_t len)
 {
     void *st = impl->setup(p, msg, len);
     if (!st)
@@ -251,7 +253,7 @@ static void bench_noise_cost_init(bench_workload_t *w, size_t n, unsigned long s
     w->check_steps = 1000;
 }
 
-static int bench_selected(const char *id, const char *only)
+int bench_selected(const char *id, const char *only)
 {
     if (!only)
         return 1;
@@ -296,6 +298,7 @@ static size_t bench_make_workloads(bench_workload_t *w, int quick, double scale,
     bench_noise_cost_init(&w[k], nc,
                           (unsigned long)fmax(10.0, round(BENCH_NOISE_COST_BUDGET * f / nc)));
     k += bench_selected(w[k].id, only);
+    k += bench_make_sim_workloads(&w[k], quick, f, only); /* issue #14 */
     return k;
 }
 
@@ -315,8 +318,8 @@ static size_t bench_make_cg_workloads(bench_workload_t *w, const char *only)
     return k;
 }
 
-static bench_row_t *bench_row_add(bench_workload_t *w, const bench_impl_t *impl,
-                                  const bench_problem_t *p, const char *label)
+bench_row_t *bench_row_add(bench_workload_t *w, const bench_impl_t *impl, const bench_problem_t *p,
+                           const char *label)
 {
     if (w->n_rows >= BENCH_MAX_ROWS)
         return NULL;
@@ -335,8 +338,8 @@ static bench_row_t *bench_row_add(bench_workload_t *w, const bench_impl_t *impl,
     return r;
 }
 
-static int bench_row_index(const bench_workload_t *w, const bench_impl_t *impl,
-                           bench_scheme_t scheme, bench_model_t model)
+int bench_row_index(const bench_workload_t *w, const bench_impl_t *impl, bench_scheme_t scheme,
+                    bench_model_t model)
 {
     for (size_t i = 0; i < w->n_rows; ++i)
         if (w->rows[i].impl == impl && w->rows[i].p.scheme == scheme && w->rows[i].p.model == model)
@@ -344,8 +347,8 @@ static int bench_row_index(const bench_workload_t *w, const bench_impl_t *impl,
     return -1;
 }
 
-static bench_derived_t *bench_derived_add(bench_workload_t *w, enum bench_derived_kind kind,
-                                          double target, int at_most, const char *label)
+bench_derived_t *bench_derived_add(bench_workload_t *w, enum bench_derived_kind kind, double target,
+                                   int at_most, const char *label)
 {
     if (w->n_derived >= BENCH_MAX_DERIVED)
         return NULL;
@@ -474,6 +477,10 @@ static void bench_rows_init(bench_workload_t *w)
         bench_rows_noise_cost(w);
         return;
     }
+    if (w->kind == BENCH_KIND_SIMULATORS || w->kind == BENCH_KIND_CLI) { /* sim_rows.c */
+        (w->kind == BENCH_KIND_CLI ? bench_rows_cli : bench_rows_sim)(w);
+        return;
+    }
     for (size_t i = 0; i < bench_n_impls; ++i)
         if (!bench_impls[i]->own_noise) /* the Brian2 rows are the noise rows' */
             bench_row_add(w, bench_impls[i], &w->p, NULL);
@@ -488,8 +495,8 @@ static int bench_same_problem(const bench_problem_t *a, const bench_problem_t *b
 }
 
 /* The hand scalar loop's values after `steps` steps of p, computed once per run. */
-static int bench_reference(const bench_problem_t *p, unsigned long steps, bench_values_t *out,
-                           char *msg, size_t len)
+int bench_reference(const bench_problem_t *p, unsigned long steps, bench_values_t *out, char *msg,
+                    size_t len)
 {
     enum { CACHE = 16 };
     static struct {
@@ -650,6 +657,10 @@ static void bench_check(bench_workload_t *w)
         bench_row_t *r = &w->rows[i];
         if (r->status != ROW_OK)
             continue;
+        if (w->kind == BENCH_KIND_SIMULATORS) { /* against a reference solution: sim_rows.c */
+            bench_sim_check(w, r);
+            continue;
+        }
         bench_problem_t p = r->p;
         p.n = w->check_n < p.n ? w->check_n : p.n;
         /* A peer with its own noise: first without noise, to the last digits. */
@@ -677,7 +688,9 @@ static void bench_check(bench_workload_t *w)
             fprintf(stderr, "dq_bench: %s: %s: %s\n", w->id, r->label, r->msg);
             continue;
         }
-        r->check_tol = r->impl == &bench_impl_hand_simd ? BENCH_TOL_SIMD : BENCH_TOL;
+        r->check_tol = r->impl == &bench_impl_hand_simd || r->impl == &bench_impl_cli_hand
+                           ? BENCH_TOL_SIMD
+                           : BENCH_TOL;
         r->check_err = bench_rel_dev(&r->check_vals, &ref);
         if (!(r->check_err <= r->check_tol)) {
             r->status = ROW_CHECK_FAILED;
@@ -813,8 +826,9 @@ static void bench_usage(FILE *to)
           "  --git DESC   the dqhost revision, recorded with the results\n"
           "  --callgrind  also count instructions with valgrind --tool=callgrind\n"
           "  --no-timing  skip the timed suite (with --callgrind)\n"
-          "  --python PY  the Python that runs Brian2 (default /usr/bin/python3)\n"
-          "  --no-brian2  leave the Brian2 rows out\n",
+          "  --python PY  the Python that runs Brian2 and NEURON (default /usr/bin/python3)\n"
+          "  --no-brian2  leave the Brian2 rows out\n"
+          "  --no-neuron  leave the NEURON rows out\n",
           to);
 }
 
@@ -851,6 +865,7 @@ int main(int argc, char **argv)
     double scale = 1.0;
     const char *only = NULL, *out = BENCH_RESULTS_DIR, *name = NULL, *git = "";
     const char *python = "/usr/bin/python3";
+    int no_brian2 = 0, no_neuron = 0;
     bench_impls_init();
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
@@ -878,7 +893,9 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--python") == 0 && more)
             python = argv[++i];
         else if (strcmp(a, "--no-brian2") == 0)
-            python = NULL;
+            no_brian2 = 1;
+        else if (strcmp(a, "--no-neuron") == 0)
+            no_neuron = 1;
         else if (strcmp(a, "--child") == 0 && more)
             return bench_child(argv[++i]);
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -909,12 +926,14 @@ int main(int argc, char **argv)
             printf("%-34s %10lu steps\n", w[i].id, w[i].steps);
         return 0;
     }
-    bench_brian2_configure(python);
+    bench_brian2_configure(no_brian2 ? NULL : python);
+    bench_neuron_configure(no_neuron ? NULL : python);
     bench_machine_fill(&run.machine, git);
 
     char msg[BENCH_MSG_MAX];
     for (size_t i = 0; i < run.n_w; ++i)
-        if (w[i].kind == BENCH_KIND_NOISY_HH) { /* name the Brian2 that ran, or why none did */
+        if (w[i].kind == BENCH_KIND_NOISY_HH || w[i].kind == BENCH_KIND_SIMULATORS) {
+            /* name the Brian2 that ran, or why none did */
             const char *bv = bench_brian2_version(msg, sizeof msg);
             const size_t o = strlen(run.machine.peers);
             snprintf(run.machine.peers + o, sizeof run.machine.peers - o, "%s%s%.160s",
@@ -923,6 +942,7 @@ int main(int argc, char **argv)
                 printf("dq_bench: %s\n", msg);
             break;
         }
+    bench_sim_peers(&run); /* NEURON's version, when its rows run */
     if (bench_simd_selftest(msg, sizeof msg))
         fprintf(stderr, "dq_bench: SIMD self-test: %s\n", msg);
     else
@@ -962,6 +982,7 @@ int main(int argc, char **argv)
     run.total_s = bench_now() - t_all;
     bench_dqhost_cleanup();
     bench_brian2_cleanup();
+    bench_cli_cleanup();
 
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.json", out, name);

@@ -102,11 +102,26 @@ static const char *report_status_name(enum bench_status s)
     return "?";
 }
 
+/* A simulator row's check against the reference solution: "ΔV 0.12 mV, Δspikes +1 vs rk4 at
+ * dt/100", after the check to rounding when there was one. */
+static const char *report_check_ref(char *buf, size_t len, const bench_row_t *r)
+{
+    char same[48] = "";
+    if (isfinite(r->check_err))
+        snprintf(same, sizeof same, "same scheme %.0e; ", r->check_err);
+    snprintf(buf, len, "%s%sΔV %.2g mV, Δspikes %+.0f vs rk4 at dt/%u",
+             r->status == ROW_CHECK_FAILED ? "**disagrees**: " : "ok: ", same, r->ref_dv,
+             r->ref_dspikes, bench_sim_ref_substeps);
+    return buf;
+}
+
 /* The check column: "reference", "ok (3e-16)", "ok vs dt/2 (...)", and for a peer with its
  * own noise "ok without noise (5e-16); noise: |z| <= 1.2". */
 static const char *report_check(char *buf, size_t len, const bench_row_t *r)
 {
     double zmax = 0.0;
+    if (r->ref_done && r->status != ROW_FAILED)
+        return report_check_ref(buf, len, r);
     for (int i = 0; i < BENCH_STAT_Z; ++i)
         zmax = fmax(zmax, fabs(r->stat.z[i]));
     if (r->status == ROW_CHECK_FAILED && r->stat.done)
@@ -161,7 +176,8 @@ void bench_print_workload(const bench_workload_t *w)
     for (size_t i = 0; i < w->n_rows; ++i) {
         const bench_row_t *r = &w->rows[i];
         if (r->status == ROW_SKIPPED) {
-            if (r->impl->own_noise) /* say why Brian2 is not there */
+            if (r->impl->own_noise ||
+                w->kind == BENCH_KIND_SIMULATORS) /* why a peer is not there */
                 printf("  %-*s skipped: %s\n", wl, r->label, r->msg);
             continue;
         }
@@ -172,7 +188,10 @@ void bench_print_workload(const bench_workload_t *w)
         printf("  %-*s %12s %10s %9s %9s  %s", wl, r->label, report_num(a, sizeof a, r->med_ns),
                report_num(b, sizeof b, r->min_ns), report_ratio(c, sizeof c, r->med_ratio_hand),
                report_ratio(d, sizeof d, r->med_ratio_simd), report_check(e, sizeof e, r));
-        if (isfinite(r->compile_s))
+        if (w->kind == BENCH_KIND_CLI && isfinite(r->compile_s))
+            printf("; start-up %.3f s = %.2f %% of the run", r->compile_s,
+                   100.0 * r->compile_s / (1e-9 * r->med_ns * (double)w->p.n * (double)w->steps));
+        else if (isfinite(r->compile_s))
             printf("; compile %.1f s", r->compile_s);
         printf("\n");
     }
@@ -234,7 +253,7 @@ static void json_rounds(FILE *f, const double *v, unsigned n)
 
 static void json_problem(FILE *f, const bench_workload_t *w)
 {
-    static const char *const kinds[] = {"peers", "noisy_hh", "noise_cost"};
+    static const char *const kinds[] = {"peers", "noisy_hh", "noise_cost", "simulators", "cli"};
     fputs("\"id\": ", f);
     json_str(f, w->id);
     fputs(", \"label\": ", f);
@@ -356,8 +375,24 @@ int bench_write_json(const bench_run_t *run, const char *path)
                 continue;
             }
             if (isfinite(r->compile_s)) {
-                fputs(", \"compile_s\": ", f);
+                fputs(w->kind == BENCH_KIND_CLI ? ", \"startup_s\": " : ", \"compile_s\": ", f);
                 json_num(f, r->compile_s);
+            }
+            if (r->ref_done) {
+                fprintf(f,
+                        ",\n       \"reference_check\": {\"reference\": \"hand rk4 at dt/%u\", "
+                        "\"values\": ",
+                        bench_sim_ref_substeps);
+                json_values(f, &r->ref_vals);
+                fputs(", \"max_abs_dV_mV\": ", f);
+                json_num(f, r->ref_dv);
+                fputs(", \"d_spikes\": ", f);
+                json_num(f, r->ref_dspikes);
+                fputs(", \"tol_mV\": ", f);
+                json_num(f, bench_sim_tol_mv);
+                fputs(", \"tol_spikes_rel\": ", f);
+                json_num(f, bench_sim_tol_spikes);
+                fputc('}', f);
             }
             if (r->check_det)
                 fputs(", \"check_without_noise\": true", f);
@@ -499,11 +534,53 @@ static void md_summary(FILE *f, const bench_run_t *run)
     }
 }
 
+/* One workload's table (a row per implementation: ns, × hand, × hand SIMD, check, compile or
+ * start-up) and its derived ratios. */
+static void md_workload(FILE *f, const bench_workload_t *w)
+{
+    char a[32], b[32], c[32], d[160], s[32], e[96];
+    const int cli = w->kind == BENCH_KIND_CLI;
+    bench_group_digits(s, sizeof s, w->steps);
+    fprintf(f,
+            "\n### %s, %s steps\n\n| implementation | ns / unit-step | × hand | × hand SIMD | "
+            "check | %s |\n|---|---:|---:|---:|---|---:|\n",
+            w->label, s, cli ? "start-up (1-step run)" : "compile");
+    for (size_t j = 0; j < w->n_rows; ++j) {
+        const bench_row_t *r = &w->rows[j];
+        if (r->status == ROW_SKIPPED) {
+            if (r->impl->own_noise || w->kind == BENCH_KIND_SIMULATORS)
+                fprintf(f, "| %s | skipped: %s | | | | |\n", r->label, r->msg);
+            continue;
+        }
+        if (cli && isfinite(r->compile_s))
+            snprintf(e, sizeof e, "%.3f s (%.2f %% of the run)", r->compile_s,
+                     100.0 * r->compile_s / (1e-9 * r->med_ns * (double)w->p.n * (double)w->steps));
+        else if (isfinite(r->compile_s))
+            snprintf(e, sizeof e, "%.1f s", r->compile_s);
+        else
+            snprintf(e, sizeof e, "–");
+        fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", r->label,
+                r->status == ROW_OK ? report_num(a, sizeof a, r->med_ns) : "–",
+                report_ratio(b, sizeof b, r->med_ratio_hand),
+                report_ratio(c, sizeof c, r->med_ratio_simd), report_check(d, sizeof d, r), e);
+    }
+    if (w->n_derived)
+        fputc('\n', f);
+    for (size_t k = 0; k < w->n_derived; ++k) {
+        const bench_derived_t *dv = &w->derived[k];
+        if (dv->kind == BENCH_DERIVED_DIFF_RATIO)
+            fprintf(f, "- %s: %s; %s ns / %s ns per unit-step\n", dv->label,
+                    report_derived(d, sizeof d, dv, 1), report_num(a, sizeof a, dv->med_top),
+                    report_num(b, sizeof b, dv->med_bottom));
+        else
+            fprintf(f, "- %s: %s\n", dv->label, report_derived(d, sizeof d, dv, 1));
+    }
+}
+
 /* The noise rows (issue #11): one table per workload, its derived ratios, and what the
  * statistical check of each Brian2 row found. */
 static void md_noise(FILE *f, const bench_run_t *run)
 {
-    char a[32], b[32], c[32], d[160], s[32], e[96];
     fputs("\n## Noise (issue #11)\n\n"
           "Noisy HH: the population above with input noise σ = 2 µA/cm²·√ms (V's diffusion "
           "σ/C), Euler–Maruyama with dqhost's keyed noise (seed 1), beside `euler` on the same "
@@ -525,40 +602,9 @@ static void md_noise(FILE *f, const bench_run_t *run)
           f);
     for (size_t i = 0; i < run->n_w; ++i) {
         const bench_workload_t *w = &run->w[i];
-        if (w->kind == BENCH_KIND_PEERS)
+        if (w->kind != BENCH_KIND_NOISY_HH && w->kind != BENCH_KIND_NOISE_COST)
             continue;
-        bench_group_digits(s, sizeof s, w->steps);
-        fprintf(f,
-                "\n### %s, %s steps\n\n| implementation | ns / unit-step | × hand | × hand SIMD | "
-                "check | compile |\n|---|---:|---:|---:|---|---:|\n",
-                w->label, s);
-        for (size_t j = 0; j < w->n_rows; ++j) {
-            const bench_row_t *r = &w->rows[j];
-            if (r->status == ROW_SKIPPED) {
-                if (r->impl->own_noise)
-                    fprintf(f, "| %s | skipped: %s | | | | |\n", r->label, r->msg);
-                continue;
-            }
-            if (isfinite(r->compile_s))
-                snprintf(e, sizeof e, "%.1f s", r->compile_s);
-            else
-                snprintf(e, sizeof e, "–");
-            fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", r->label,
-                    r->status == ROW_OK ? report_num(a, sizeof a, r->med_ns) : "–",
-                    report_ratio(b, sizeof b, r->med_ratio_hand),
-                    report_ratio(c, sizeof c, r->med_ratio_simd), report_check(d, sizeof d, r), e);
-        }
-        if (w->n_derived)
-            fputc('\n', f);
-        for (size_t k = 0; k < w->n_derived; ++k) {
-            const bench_derived_t *dv = &w->derived[k];
-            if (dv->kind == BENCH_DERIVED_DIFF_RATIO)
-                fprintf(f, "- %s: %s; %s ns / %s ns per unit-step\n", dv->label,
-                        report_derived(d, sizeof d, dv, 1), report_num(a, sizeof a, dv->med_top),
-                        report_num(b, sizeof b, dv->med_bottom));
-            else
-                fprintf(f, "- %s: %s\n", dv->label, report_derived(d, sizeof d, dv, 1));
-        }
+        md_workload(f, w);
         int head = 0;
         for (size_t j = 0; j < w->n_rows; ++j) {
             const bench_row_t *r = &w->rows[j];
@@ -580,6 +626,36 @@ static void md_noise(FILE *f, const bench_run_t *run)
                     st->dev_sd[0], st->dev_sd[1], st->z[3], st->z[4]);
         }
     }
+}
+
+/* Issue #14: NEURON and Brian2 beside dqhost, and the command line. */
+static void md_sims(FILE *f, const bench_run_t *run)
+{
+    fprintf(f,
+            "\n## Neuron simulators and the command line (issue #14)\n\n"
+            "NEURON and Brian2 on the same HH population (hh.mod's constants and rates are "
+            "hh_eq.h's, checked by the script; el = −54.387 mV, celsius = 6.3 so q10 = 1; I_ext "
+            "by an IClamp on a 10⁻³ cm² cell, nA = µA/cm²): NEURON's fixed step (cvode off, "
+            "secondorder 0: backward Euler on V, the gates by cnexp half a step apart) beside "
+            "dqhost's `ind_exp_euler` and `backward_euler`; Brian2's `exponential_euler` "
+            "(cpp_standalone and cython) beside `ind_exp_euler`, its `rk4` (cython) beside "
+            "`rk4`. Their times are their own measurement of the stepping loop alone "
+            "(NEURON: `ParallelContext.psolve` after `finitialize`; Brian2 as in the noise rows; "
+            "compile time apart). The schemes differ, so each row is checked against a reference "
+            "solution, the hand rk4 loop at dt/%u, on 1 000 neurons after 10 ms: V(t_end) of "
+            "neuron 0, neuron N − 1 and the mean within %g mV, the spike count within %g %%; "
+            "rows with the same arithmetic as a hand loop (ind_exp_euler and Brian2's "
+            "exponential_euler, rk4) must also agree with it to 10⁻⁹ relative (\"same "
+            "scheme\").\n\n"
+            "Command line: `dqhost run SPEC --threads 1` (model hh with the population's I_ext, "
+            "no output file: the summary only) and a hand-written SIMD program "
+            "(`dq_bench_hand_cli`, the SIMD loops above as an executable), each timed as a whole "
+            "process, start-up included; the start-up column is the median of three runs of "
+            "one step, and its share of the timed run.\n",
+            bench_sim_ref_substeps, bench_sim_tol_mv, 100.0 * bench_sim_tol_spikes);
+    for (size_t i = 0; i < run->n_w; ++i)
+        if (run->w[i].kind == BENCH_KIND_SIMULATORS || run->w[i].kind == BENCH_KIND_CLI)
+            md_workload(f, &run->w[i]);
 }
 
 int bench_write_markdown(const bench_run_t *run, const char *path)
@@ -628,8 +704,15 @@ int bench_write_markdown(const bench_run_t *run, const char *path)
               "dt/2); exponential Euler schemes are dqhost's and the hand loops' only.\n",
               f);
     }
-    if (n_peers < run->n_w)
+    size_t n_noise = 0, n_sims = 0;
+    for (size_t i = 0; i < run->n_w; ++i) {
+        n_noise += run->w[i].kind == BENCH_KIND_NOISY_HH || run->w[i].kind == BENCH_KIND_NOISE_COST;
+        n_sims += run->w[i].kind == BENCH_KIND_SIMULATORS || run->w[i].kind == BENCH_KIND_CLI;
+    }
+    if (n_noise)
         md_noise(f, run);
+    if (n_sims)
+        md_sims(f, run);
     int notes = 0;
     for (size_t i = 0; i < run->n_w; ++i)
         for (size_t j = 0; j < run->w[i].n_rows; ++j) {

@@ -9,6 +9,7 @@
 #include <dq/version.h>
 
 #include "cli.h"
+#include "cmd_morph.h"
 #include "cmd_plot.h"
 #include "help_text.h"
 #include "run_mpi.h"
@@ -74,6 +75,8 @@ static int main_dispatch(int argc, char **argv)
         fn = cmd_check;
     else if (strcmp(cmd, "plot") == 0)
         fn = cmd_plot;
+    else if (strcmp(cmd, "morph") == 0)
+        return cmd_morph(argc - i, argv + i); /* reads a file: no plugins */
     else if (strcmp(cmd, "help") == 0) {
         main_usage(stdout);
         return DQ_EXIT_OK;

@@ -58,6 +58,12 @@ typedef struct run_plan {
     const char *dt_where, *t_end_where;
     dq_param_arg_t params[2 * RUN_MAX];
     size_t n_params;
+    /* Parameters made by a generator or a sweep axis (run_sweep.c): gens[i] is where
+     * params[i]'s values come from (NULL: numbers written out); run_sweep_expand fills
+     * params[i] with one value per unit. The spec's sweep axes, in order. [borrowed] */
+    const dq_spec_param_t *gens[2 * RUN_MAX];
+    const dq_spec_param_t *sweep;
+    size_t n_sweep, sweep_units;
     struct {
         const char *name;
         double value;
@@ -242,6 +248,18 @@ int run_final_local(run_final_t *fin, const dq_system_t *sys);
 void run_final_free(run_final_t *fin);
 /* Writes n spikes (units already global) to the spike file, or drops them. -1 (DQ_EIO). */
 int run_spikes_write(run_spikes_t *sp, const dq_spike_t *s, size_t n, dq_error_t *err);
+/* Parameter sweeps in the plan (run_sweep.c). run_sweep_spec marks the spec's generator
+ * parameters (just copied into p->params, in order) and appends its sweep axes;
+ * run_sweep_flag reads a --param value "linspace:A:B" or "logspace:A:B" (1: it was one,
+ * *arg and *gen filled, kept in mem; 0: not a generator; -1: reported); run_sweep_expand,
+ * once flags are merged, sets the model's population parameter to the sweep's count when it
+ * is not given (and refuses another), then fills each generated parameter with one value
+ * per unit: O(units), once. A caller holding one share of the units (an MPI rank) can
+ * instead fill its share from p->gens with dq_spec_param_fill. 0, or -1 (reported). */
+int run_sweep_spec(run_plan_t *p, const dq_spec_t *spec);
+int run_sweep_flag(const char *name, const char *text, run_mem_t *mem, dq_param_arg_t *arg,
+                   const dq_spec_param_t **gen);
+int run_sweep_expand(run_plan_t *p, run_mem_t *mem);
 
 double run_now(void);
 void run_progress_update(run_progress_t *pg, double frac, double t, const char *unit);

@@ -250,8 +250,9 @@ static int run_split(const char *text, const char *what, run_mem_t *mem, char **
     return 0;
 }
 
-/* "K=V1,V2" into a parameter argument (values kept in mem). */
-static int run_parse_param(const char *text, run_mem_t *mem, dq_param_arg_t *arg)
+/* "K=V1,V2" (or "K=linspace:A:B", *gen set) into a parameter argument (kept in mem). */
+static int run_parse_param(const char *text, run_mem_t *mem, dq_param_arg_t *arg,
+                           const dq_spec_param_t **gen)
 {
     const char *eq = strchr(text, '=');
     if (!eq || eq == text) {
@@ -263,7 +264,10 @@ static int run_parse_param(const char *text, run_mem_t *mem, dq_param_arg_t *arg
     size_t n;
     char what[160];
     snprintf(what, sizeof what, "run: --param %s", name ? name : "");
-    if (!name || run_split(eq + 1, what, mem, &items, &n))
+    int g = name ? run_sweep_flag(name, eq + 1, mem, arg, gen) : -1;
+    if (g)
+        return g < 0 ? -1 : 0;
+    if (run_split(eq + 1, what, mem, &items, &n))
         return -1;
     double *v = run_keep(mem, malloc(n * sizeof *v));
     if (!v)
@@ -496,6 +500,8 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
         for (size_t i = 0; i < spec->n_params; ++i)
             p->params[p->n_params++] = (dq_param_arg_t){spec->params[i].name, spec->params[i].v,
                                                         spec->params[i].len, spec->params[i].where};
+        if (run_sweep_spec(p, spec))
+            return -1;
         for (size_t i = 0; i < spec->n_solver_options; ++i) {
             p->opts[p->n_opts].name = spec->solver_options[i].name;
             p->opts[p->n_opts].value = spec->solver_options[i].value;
@@ -562,12 +568,14 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
     }
     for (size_t i = 0; i < o->n_params; ++i) {
         dq_param_arg_t arg;
-        if (run_parse_param(o->params[i], mem, &arg))
+        const dq_spec_param_t *gen = NULL;
+        if (run_parse_param(o->params[i], mem, &arg, &gen))
             return -1;
         size_t k = 0; /* a flag replaces the spec's value of the same name */
         while (k < p->n_params && strcmp(p->params[k].name, arg.name) != 0)
             ++k;
         p->params[k] = arg;
+        p->gens[k] = gen;
         p->n_params += k == p->n_params;
     }
     for (size_t i = 0; i < o->n_opts; ++i) {
@@ -717,7 +725,7 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
             cli_errorf("run: %s is required (see dqhost run --help)", flags[k]);
         return -1;
     }
-    return 0;
+    return run_sweep_expand(p, mem);
 }
 
 int run_plan_slice(run_plan_t *p, const dq_model_desc_t *model, size_t first, size_t count,

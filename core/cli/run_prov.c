@@ -16,20 +16,55 @@
 #include "file.h"
 #include "sha256.h"
 
-/* The resolved spec: what a spec file holds to make this run again, defaults filled in. */
+/* A generator as written: {"linspace": [first, last]}; a sweep axis adds "parameter"
+ * first and "n" (or "values") after. */
+static json_t *run_prov_gen(const dq_spec_param_t *g)
+{
+    static const char *const keys[] = {"values", "linspace", "logspace"};
+    json_t *o = json_object(), *v = json_array();
+    int bad = !o || !v;
+    if (!bad && g->count)
+        bad |= json_object_set_new(o, "parameter", json_string(g->name));
+    for (size_t j = 0; !bad && g->gen == DQ_SPEC_VALUES && j < g->len; ++j)
+        bad |= json_array_append_new(v, json_real(g->v[j]));
+    if (!bad && g->gen != DQ_SPEC_VALUES)
+        bad |= json_array_append_new(v, json_real(g->first)) ||
+               json_array_append_new(v, json_real(g->last));
+    bad |= json_object_set_new(o, keys[g->gen], v);
+    if (!bad && g->count && g->gen != DQ_SPEC_VALUES)
+        bad |= json_object_set_new(o, "n", json_integer((json_int_t)g->count));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The resolved spec: what a spec file holds to make this run again, defaults filled in.
+ * Generated parameters are written as their generator and the sweep as its axes, not as a
+ * value per unit, so the provenance of a million-unit sweep stays a line. */
 static json_t *run_prov_spec(const dq_system_t *sys, const dq_model_desc_t *model,
                              const run_plan_t *p)
 {
     json_t *spec = json_object(), *params = json_object(), *opts = json_object();
-    json_t *subs = json_object();
-    int bad = !spec || !params || !opts || !subs;
+    json_t *subs = json_object(), *sweep = p->n_sweep ? json_array() : NULL;
+    int bad = !spec || !params || !opts || !subs || (p->n_sweep && !sweep);
+    for (size_t a = 0; !bad && a < p->n_sweep; ++a)
+        bad |= json_array_append_new(sweep, run_prov_gen(&p->sweep[a]));
     for (size_t k = 0; !bad && model && k < model->n_params; ++k) {
         const dq_param_arg_t *given = NULL;
+        const dq_spec_param_t *gen = NULL;
         for (size_t i = 0; i < p->n_params; ++i) /* the last one given wins, as in the run */
-            if (strcmp(p->params[i].name, model->params[k].name) == 0)
+            if (strcmp(p->params[i].name, model->params[k].name) == 0) {
                 given = &p->params[i];
+                gen = p->gens[i];
+            }
         json_t *v;
-        if (!given)
+        if (gen && gen->count) /* a sweep axis */
+            continue;
+        if (gen)
+            v = run_prov_gen(gen);
+        else if (!given)
             v = json_real(model->params[k].def);
         else if (given->len == 1)
             v = json_real(given->v[0]);
@@ -52,6 +87,7 @@ static json_t *run_prov_spec(const dq_system_t *sys, const dq_model_desc_t *mode
     }
     bad |= json_object_set_new(spec, "model", json_string(dq_system_model_name(sys))) ||
            json_object_set_new(spec, "params", params) ||
+           (sweep && json_object_set_new(spec, "sweep", sweep)) ||
            json_object_set_new(spec, "solver", json_string(dq_system_solver_name(sys))) ||
            json_object_set_new(spec, "solver_options", opts) ||
            json_object_set_new(spec, "dt", json_real(p->dt)) ||
@@ -118,6 +154,8 @@ static json_t *run_prov_spec(const dq_system_t *sys, const dq_model_desc_t *mode
         bad |= json_object_set_new(spec, "adaptive", a);
     }
     if (bad) {
+        if (sweep && json_object_get(spec, "sweep") != sweep)
+            json_decref(sweep);
         json_decref(spec);
         return NULL;
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* spec_impl.h -- what the run-spec reader's files share (spec_load.c reads the JSON,
  * spec_sections.c builds dq_spec_t from it, spec_values.c reads typed values, spec_where.c
- * names places and shows values in messages, spec_keys.c checks keys and reports). */
+ * names places and shows values in messages, spec_keys.c checks keys and reports,
+ * spec_sweep.c reads generators and sweeps). */
 #ifndef DQ_SPEC_IMPL_H
 #define DQ_SPEC_IMPL_H
 
@@ -66,6 +67,17 @@ int dq__spec_read_whole(dq__spec_ctx_t *c, const char *path, const json_t *v, ui
 int dq__spec_read_units(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *v);
 /* .record.states: a non-empty array of distinct non-empty strings. */
 int dq__spec_read_states(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *v);
+
+/* ---- sweeps (spec_sweep.c) ---- */
+
+/* A generator object as a parameter's value at path: {"linspace": [a, b]} or
+ * {"logspace": [a, b]}. */
+int dq__spec_read_gen(dq__spec_ctx_t *c, const char *path, const json_t *obj, dq_spec_param_t *p);
+/* The top-level "sweep" array: fills s->sweep, s->n_sweep, s->sweep_units. */
+int dq__spec_read_sweep(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *v);
+/* Refuses a parameter both swept and in "params", at the place read last (params_last: the
+ * "params" entry, else the sweep axis). */
+int dq__spec_check_swept(dq__spec_ctx_t *c, const dq_spec_t *s, int params_last);
 
 /* ---- sections (spec_sections.c) ---- */
 

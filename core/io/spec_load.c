@@ -5,7 +5,9 @@
  * Format. The top level is one JSON object; every key is optional here (the CLI decides
  * which are required once its flags are merged in):
  *   model           non-empty string
- *   params          object: name -> number, or non-empty array of numbers (one per unit)
+ *   params          object: name -> number, non-empty array of numbers (one per unit), or
+ *                   a generator {linspace: [first, last]} or {logspace: [first, last]}
+ *                   (both > 0) spanning every unit (formulas in dq/host/spec.h)
  *   solver          non-empty string
  *   solver_options  object: name -> number
  *   dt, t_end       number > 0 (finite)
@@ -25,6 +27,10 @@
  *                           h0, hmin, hmax: number >= 0 (0: chosen by the host / no limit),
  *                           max_rejects: whole number >= 1, fixed_step: true or false};
  *                   with hmax > 0, hmin and h0 must not exceed it
+ *   sweep           non-empty array of axes {parameter: non-empty string, and one of
+ *                   values: non-empty array of numbers, linspace or logspace: [first, last]
+ *                   with n: whole number >= 1}; parameters distinct and not in params; the
+ *                   product of the counts (the units) at most 2^53
  * A spec file is at most DQ_SPEC_MAX_BYTES (64 MiB, a thousand times any real spec); a larger
  * one, or a stream like /dev/zero, is refused before it is read whole.
  * Names (params, options, modules, states) must be non-empty. Unknown keys are errors at
@@ -220,6 +226,12 @@ void dq_spec_free(dq_spec_t *spec)
         free(spec->params[i].where);
     }
     free(spec->params);
+    for (size_t i = 0; i < spec->n_sweep; ++i) {
+        free(spec->sweep[i].name);
+        free(spec->sweep[i].v);
+        free(spec->sweep[i].where);
+    }
+    free(spec->sweep);
     free(spec->solver);
     for (size_t i = 0; i < spec->n_solver_options; ++i) {
         free(spec->solver_options[i].name);

@@ -27,6 +27,13 @@ static int spec_read_params(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj)
             return dq__spec_fail(c, path, "expected a non-empty parameter name");
         if (!(p->name = dq__strdup(key)) || !(p->where = dq__spec_path_dup(".params", key)))
             return dq__spec_nomem(c);
+        p->stride = 1;
+        if (json_is_object(v)) {
+            int rc = dq__spec_read_gen(c, path, v, p);
+            if (rc)
+                return rc;
+            continue;
+        }
         if (json_is_number(v)) {
             if (!(p->v = malloc(sizeof *p->v)))
                 return dq__spec_nomem(c);
@@ -320,12 +327,13 @@ enum spec_top_key {
     SPEC_SEED,
     SPEC_NOISE_REFINE,
     SPEC_ADAPTIVE,
+    SPEC_SWEEP,
     SPEC_N_TOP_KEYS
 };
 
 static const char *const spec_top_keys[SPEC_N_TOP_KEYS] = {
-    "model",      "params", "solver", "solver_options", "dt",           "t_end",
-    "submodules", "record", "output", "seed",           "noise_refine", "adaptive"};
+    "model",  "params", "solver", "solver_options", "dt",       "t_end", "submodules",
+    "record", "output", "seed",   "noise_refine",   "adaptive", "sweep"};
 
 int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root)
 {
@@ -339,6 +347,8 @@ int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root)
             break;
         case SPEC_PARAMS:
             rc = spec_read_params(c, s, v);
+            if (!rc)
+                rc = dq__spec_check_swept(c, s, 1);
             break;
         case SPEC_SOLVER:
             rc = dq__spec_read_string(c, ".solver", v, &s->solver);
@@ -376,6 +386,11 @@ int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root)
         }
         case SPEC_ADAPTIVE:
             rc = spec_read_adaptive(c, s, v);
+            break;
+        case SPEC_SWEEP:
+            rc = dq__spec_read_sweep(c, s, v);
+            if (!rc)
+                rc = dq__spec_check_swept(c, s, 0);
             break;
         }
         if (rc)

@@ -2,9 +2,11 @@
 /* headers.c -- every public header, compiled with -pedantic -Werror as C11 and C17 (and,
  * through headers.cpp, as C++), so a plugin author's compiler accepts them. */
 #include <dq/dq.h>
+#include <dq/hines.h>
 #include <dq/host/conform.h>
 #include <dq/host/error.h>
 #include <dq/host/loader.h>
+#include <dq/host/morph.h>
 #include <dq/host/record.h>
 #include <dq/host/registry.h>
 #include <dq/host/spec.h>

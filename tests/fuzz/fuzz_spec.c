@@ -54,6 +54,22 @@ static void spec_compare(const dq_spec_t *a, const dq_spec_t *b)
             if (!dbl_eq(p->v[k], q->v[k]))
                 fail("a parameter value");
     }
+    if (a->n_sweep != b->n_sweep || a->sweep_units != b->sweep_units)
+        fail("the sweep");
+    /* Generators and sweep axes: every field, and the first units they make (at most 64, so
+     * a spec asking for 2^53 units stays cheap). */
+    for (size_t i = 0; i < a->n_params + a->n_sweep; ++i) {
+        const dq_spec_param_t *p = i < a->n_params ? &a->params[i] : &a->sweep[i - a->n_params];
+        const dq_spec_param_t *q = i < a->n_params ? &b->params[i] : &b->sweep[i - a->n_params];
+        size_t units = a->sweep_units ? a->sweep_units : 64;
+        size_t upto = !p->count && p->gen == DQ_SPEC_VALUES ? p->len : units; /* numbers */
+        if (!str_eq(p->name, q->name) || p->gen != q->gen || !dbl_eq(p->first, q->first) ||
+            !dbl_eq(p->last, q->last) || p->count != q->count || p->stride != q->stride)
+            fail("a generator");
+        for (size_t u = 0; u < upto && u < 64; ++u)
+            if (!dbl_eq(dq_spec_param_value(p, units, u), dq_spec_param_value(q, units, u)))
+                fail("a generated value");
+    }
     for (size_t i = 0; i < a->n_solver_options; ++i)
         if (!str_eq(a->solver_options[i].name, b->solver_options[i].name) ||
             !dbl_eq(a->solver_options[i].value, b->solver_options[i].value))

@@ -18,7 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-for target in spec descriptor; do
+for target in spec descriptor morph; do
     extra=()
     if [ -f "$here/$target.dict" ]; then
         extra=(-dict="$here/$target.dict")

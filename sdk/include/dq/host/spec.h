@@ -8,7 +8,14 @@
  *     "record": {"states": ["V"], "every": 10, "units": [0, 1, 2]},
  *     "output": {"path": "hh.csv", "format": "csv", "spikes": "spikes.csv",
  *                "provenance": true}, "seed": 42,
- *     "adaptive": {"rtol": 1e-6, "atol": {"V": 1e-6, "m": 1e-8}, "hmax": 0.5} }
+ *     "adaptive": {"rtol": 1e-6, "atol": {"V": 1e-6, "m": 1e-8}, "hmax": 0.5},
+ *     "sweep": [{"parameter": "I_ext", "linspace": [0, 20], "n": 100},
+ *               {"parameter": "sigma", "values": [0, 1, 2]}] }
+ * A per-unit parameter may be a generator, {"linspace": [first, last]} or
+ * {"logspace": [first, last]}, spanning every unit of the run; "sweep" gives the Cartesian
+ * product of its axes (units = the product of their counts). Neither is expanded here: the
+ * unit count is the model's population parameter, known once the model is; the caller
+ * expands with dq_spec_param_fill (all units, or one contiguous share).
  * dq_spec_load checks what can be checked without the model: JSON syntax (with line and
  * column), types, ranges, unknown keys (with "did you mean"). Names that need the model
  * (parameters, states, sub-modules) are checked when the run is built, and those messages
@@ -25,11 +32,35 @@
 extern "C" {
 #endif
 
+/* How a parameter's values are given: numbers written out, or a generator that makes
+ * them (parameter sweeps: a million units need no million-element array). */
+typedef enum dq_spec_gen {
+    DQ_SPEC_VALUES = 0, /* v[0 .. len) as written */
+    DQ_SPEC_LINSPACE,   /* evenly spaced from first to last, both included */
+    DQ_SPEC_LOGSPACE    /* geometric from first to last (both > 0), both included */
+} dq_spec_gen_t;
+
+/* One parameter of "params" or one axis of "sweep". The value of unit u (of `units`):
+ *   k = count ? (u / stride) % count : u,   m = count ? count : units    (point k of m)
+ *   DQ_SPEC_VALUES     v[0] when len == 1 outside a sweep, else v[k]
+ *   DQ_SPEC_LINSPACE   first when m == 1; last when k == m - 1; otherwise
+ *                      first + ((last - first) * (double)k) / (double)(m - 1)
+ *   DQ_SPEC_LOGSPACE   first when m == 1; last when k == m - 1; otherwise
+ *                      first * pow(last / first, (double)k / (double)(m - 1))
+ * each operation rounded to double in the order written (no fused multiply-add), so a value
+ * is the same bits on every machine for linspace; logspace is as exact as the C library's
+ * pow (glibc: correctly rounded in practice). The ends are pinned, as numpy does. */
 typedef struct dq_spec_param {
     char *name;
-    double *v;   /* [len] */
-    size_t len;  /* 1 for a number, the array length for an array of numbers */
-    char *where; /* ".params.<name>" */
+    double *v;   /* [len] for DQ_SPEC_VALUES; NULL for a generator */
+    size_t len;  /* 1 for a number, the array length for an array of numbers; 0: a generator */
+    char *where; /* ".params.<name>", or ".sweep[i].parameter" for a sweep axis */
+    dq_spec_gen_t gen;
+    double first, last; /* the generator's ends */
+    size_t count;       /* points on the axis (sweep: its "n" or the values' count); 0 outside
+                           a sweep: a generator then spans every unit of the run */
+    size_t stride;      /* consecutive units sharing a point: 1 outside a sweep, the product
+                           of the later axes' counts inside (the first axis varies slowest) */
 } dq_spec_param_t;
 
 typedef struct dq_spec_option {
@@ -98,6 +129,12 @@ typedef struct dq_spec {
     char *spikes_path;     /* .output.spikes: spike times file, or NULL */
     int no_provenance;     /* .output.provenance: false (no provenance in the trajectory) */
     char *plot_path;       /* .output.plot: picture drawn after the run, or NULL */
+    /* "sweep": the Cartesian product of its axes, in the order written (row-major, the
+     * first axis varying slowest, like numpy.meshgrid(..., indexing="ij")). Each axis is a
+     * parameter that is not also in "params". */
+    dq_spec_param_t *sweep;
+    size_t n_sweep;
+    size_t sweep_units; /* the product of the axes' counts; 0 without a sweep */
 } dq_spec_t;
 
 /* The largest spec file dq_spec_load reads (64 MiB); a larger file, or a stream such as
@@ -112,6 +149,15 @@ DQ_API dq_spec_t *dq_spec_load(const char *path, dq_error_t *err);
 /* The same from a string; `name` stands for the path in messages. */
 DQ_API dq_spec_t *dq_spec_parse(const char *text, const char *name, dq_error_t *err);
 DQ_API void dq_spec_free(dq_spec_t *spec);
+
+/* The value of unit `unit` of a run of `units` units (formula above). unit < units; a
+ * generator outside a sweep needs units >= 1. */
+DQ_API double dq_spec_param_value(const dq_spec_param_t *p, size_t units, size_t unit);
+/* Fills out[0 .. count) with the values of units first .. first + count - 1 of a run of
+ * `units` units: O(count) time, no allocation, so a process holding one contiguous share of
+ * the units (an MPI rank) makes only its share. out is the caller's. */
+DQ_API void dq_spec_param_fill(const dq_spec_param_t *p, size_t units, size_t first, size_t count,
+                               double *out);
 
 #ifdef __cplusplus
 }
