@@ -5,11 +5,11 @@
 # the summary (--json, wall-clock fields left out), trajectories (CSV, JSON, HDF5 through
 # h5dump) and spike files, on HH (rk4, one current per unit), noisy HH (euler_maruyama with
 # sigma, keyed by global unit), lif (events, a spike file) and lif with an error-controlled
-# solver, and HH units all alike (their spikes at the same times on every rank). Then the
-# failures: a unit going non-finite on rank 1 only stops every rank with one message naming
-# the global unit, the same exit status, and no file under the final name; a spec error is
-# said once; a rank killed with SIGKILL mid-run leaves no file under the final name and no
-# rank hangs.
+# solver, a parameter sweep, and HH units all alike (their spikes at the same times on
+# every rank). Then the failures: a unit going non-finite on rank 1 only stops every rank
+# with one message naming the global unit, the same exit status, and no file under the
+# final name; a spec error is said once; a rank killed with SIGKILL mid-run leaves no file
+# under the final name and no rank hangs.
 #   mpi_run.sh BUILD_DIR EXAMPLES_DIR
 # As root, OpenMPI needs OMPI_ALLOW_RUN_AS_ROOT=1 and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 (set
 # here). Shared memory between ranks goes through vader without single-copy (CMA is often
@@ -87,6 +87,12 @@ compare "2 3" "lif, dopri5 (error control, events)" lif_ad.csv spikes.json "$exa
     --solver dopri5 --t-end 40 --block-units 8 --units 3,49,10,22
 compare 3 "hh, equal spike times on every rank" hh_tie.csv spikes_tie.csv --model hh --solver rk4 \
     --param n=24 --param I_ext=10 --dt 0.01 --t-end 30 --every 100 --block-units 8
+cat >sweep.json <<'EOF'
+{"model": "hh", "solver": "euler_maruyama", "dt": 0.01, "t_end": 5, "seed": 4,
+ "sweep": [{"parameter": "I_ext", "linspace": [0, 20], "n": 7},
+           {"parameter": "sigma", "values": [0.5, 1, 2]}], "record": {"every": 50}}
+EOF
+compare "2 3" "a sweep (I_ext x sigma, noisy)" sweep.csv - sweep.json --block-units 8
 compare 3 "ou, more ranks than blocks" ou.csv - --model ou --solver euler_maruyama --param n=5 \
     --param sigma=0.5 --dt 0.01 --t-end 2 --seed 3
 
