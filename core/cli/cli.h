@@ -41,9 +41,6 @@ void cli_note(const char *fmt, ...) DQ_PRINTF(1, 2);
  * cache). Returns DQ_EXIT_OK, or DQ_EXIT_USAGE when no directory could be read at all or
  * more than DQ_CLI_MAX_SEARCH_DIRS were named. Warnings about missing directories go to stderr. */
 int cli_load_plugins(dq_cli_t *cli);
-/* The registry cli_load_plugins made (one command runs per process), for code that has a
- * model's name and no dq_cli_t; NULL before. [borrowed: valid until the CLI frees it] */
-const dq_registry_t *cli_registry(void);
 /* Prints one stderr line per rejected plugin. */
 void cli_report_rejected(const dq_cli_t *cli);
 

@@ -135,17 +135,10 @@ static void cli_on_warning(void *user, const char *source, const char *message)
     cli_warnf("%s", message);
 }
 
-static const dq_registry_t *cli_loaded_registry;
-
-const dq_registry_t *cli_registry(void)
-{
-    return cli_loaded_registry;
-}
-
 int cli_load_plugins(dq_cli_t *cli)
 {
     dq_error_t err = {0};
-    cli_loaded_registry = cli->reg = dq_registry_new();
+    cli->reg = dq_registry_new();
     if (!cli->reg) {
         cli_errorf("out of memory");
         return DQ_EXIT_FAILURE;

@@ -366,6 +366,7 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         cli_errorf("out of memory");
         return DQ_EXIT_FAILURE;
     }
+    p->reg = cli->reg;
     if (o.replay && o.spec_path) {
         cli_errorf("run: --replay '%s' and the spec '%s' cannot go together (flags may override "
                    "the replayed spec)",

@@ -51,7 +51,8 @@ typedef struct run_opts {
 
 /* Everything the run needs, merged from the spec and the flags. */
 typedef struct run_plan {
-    const char *spec_path; /* NULL without a spec */
+    const dq_registry_t *reg; /* the loaded plugins (borrowed from the CLI) */
+    const char *spec_path;    /* NULL without a spec */
     const char *model, *model_where;
     const char *solver, *solver_where;
     double dt, t_end;

@@ -165,8 +165,7 @@ int run_sweep_expand(run_plan_t *p, run_mem_t *mem)
         n_gen += p->gens[i] != NULL;
     if (!n_gen)
         return 0;
-    const dq_registry_t *reg = cli_registry();
-    const dq_model_entry_t *m = reg ? dq_registry_lookup_model(reg, p->model, NULL) : NULL;
+    const dq_model_entry_t *m = p->reg ? dq_registry_lookup_model(p->reg, p->model, NULL) : NULL;
     size_t units = 1;
     if (!m)
         return 0; /* the run reports the unknown model before it reads a parameter */
