@@ -15,6 +15,9 @@ packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check librand
 packages+=(man-db groff-base)
 # OpenMPI for the MPI build (-DDQ_MPI=ON) and its tests (tests/mpi/, mpirun).
 packages+=(libopenmpi-dev openmpi-bin)
+# NEURON 8.2 (python3-neuron) is the reference tests/morph_neuron.sh holds our morphologies and
+# the Hines solver against (its Import3d, areas, axial resistances and a passive cell's voltages).
+packages+=(python3-neuron)
 
 missing=()
 for p in "${packages[@]}"; do
