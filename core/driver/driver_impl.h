@@ -33,6 +33,49 @@ void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b);
 /* One block through the lane's job. */
 void dq__lane_run(dq__lane_t *l);
 
+/* ---- fast calls (host_api.c) ---- */
+/* Builds and frees the lane group's call lists (lg->fast). */
+int dq__fast_init(dq__lane_group_t *lg);
+void dq__fast_free(dq__lane_group_t *lg);
+
+/* Whether call list fc can skip the view: fixed steps (no per-lane times), and the lane's
+ * tables are still those the slow path gathered the list's modules in, for this block. */
+static inline int dq__fast_valid(const dq__lane_group_t *lg, const dq__fast_call_t *fc)
+{
+    const dq__lane_t *l = lg->lane;
+    return fc->gen == l->view_gen && fc->unit0 == lg->ctx.unit0 && l->view_group == lg->group &&
+           !lg->ctx.lane_t;
+}
+
+/* Module k of a valid list fc, pointed at (y, f, gd) and time t: its table entries for the
+ * group's states are re-pointed only when they point at other buffers; the view's per-call
+ * fields are set as dq__module_view sets them in fixed-step runs. */
+static inline dq_view_t *dq__fast_view(dq__lane_group_t *lg, const dq__fast_call_t *fc, size_t k,
+                                       double t, const double *y, const double *f, const double *gd)
+{
+    dq__lane_t *l = lg->lane;
+    const size_t i = fc->mod[k];
+    const double **yf = l->mview_yf + 3 * i;
+    if (yf[0] != y || yf[1] != f || yf[2] != gd) {
+        const size_t units = lg->ctx.units;
+        for (size_t p = fc->slot_at[k]; p < fc->slot_at[k + 1]; ++p) {
+            const double *base = fc->kind[p] == 0 ? y : fc->kind[p] == 1 ? f : gd;
+            *fc->slot[p] = base ? (double *)base + fc->comp[p] * units : NULL;
+        }
+        yf[0] = y;
+        yf[1] = f;
+        yf[2] = gd;
+    }
+    dq_view_t *v = &l->mview[i];
+    v->t = t;
+    v->lane_t = NULL;
+    v->dt = lg->ctx.dt;
+    v->step = lg->ctx.step;
+    v->jacobian = NULL;
+    v->jacobian_diag = NULL;
+    return v;
+}
+
 /* ---- events (events.c) ---- */
 /* The group's event functions at the current view into gout[e*units + u] (rows of the
  * group's events only). */

@@ -8,6 +8,7 @@
  * lane's own values only, and lanes that converged are frozen, so a unit's event times are
  * the same bits whatever block, thread or neighbours it has. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,43 @@ int dq__events_eval(dq__lane_group_t *lg, double *gout)
     return events_call(lg, 0, gout);
 }
 
+/* The event functions at the end of a fixed step (t, the block's values) into lg->gnew: the
+ * fast call while the lane's tables allow it (see host_api.c), else through the view. The
+ * view shows the block's own derivative and diffusion slots, which an event function does not
+ * write: the buffers the step's last calls showed, so the tables need no re-pointing. */
+static int events_eval_end(dq__lane_group_t *lg, double t)
+{
+    dq__fast_call_t *fc = &lg->fast[DQ__CALL_EVENT];
+    dq__lane_t *l = lg->lane;
+    const dq_system_t *sys = l->sys;
+    if (!dq__fast_valid(lg, fc)) {
+        dq__driver_view(lg, t, lg->ctx.y, lg->ctx.f, (double *)lg->ctx.g);
+        int rc = dq__events_eval(lg, lg->gnew);
+        if (rc == DQ_OK) {
+            fc->gen = l->view_gen;
+            fc->unit0 = lg->ctx.unit0;
+        }
+        return rc;
+    }
+    const size_t units = lg->ctx.units;
+    l->view_err[0] = '\0';
+    for (size_t k = 0; k < fc->n; ++k) {
+        const size_t i = fc->mod[k], e0 = sys->ev.first[i];
+        for (size_t e = e0; e < e0 + sys->modules[i].n_events; ++e)
+            lg->evp[e] = lg->gnew + e * units;
+        dq_view_t *v = dq__fast_view(lg, fc, k, t, lg->ctx.y, lg->ctx.f, lg->ctx.g);
+        v->event = lg->evp + e0;
+        int rc = fc->fn[k](v);
+        v->event = NULL;
+        if (rc)
+            return dq_error_set(&l->err, rc < 0 ? rc : DQ_EMODEL, NULL,
+                                "model '%s': event of module '%s' failed at t = %.17g: %s",
+                                sys->model.name, sys->modules[i].name, t,
+                                l->view_err[0] ? l->view_err : dq_strerror(rc));
+    }
+    return DQ_OK;
+}
+
 int dq__events_handle(dq__lane_group_t *lg)
 {
     return events_call(lg, 1, NULL);
@@ -156,6 +194,51 @@ size_t dq__events_cross(dq__lane_group_t *lg, const unsigned char *mask)
         }
     }
     return n;
+}
+
+/* Whether a crossing up (up) or down (down) happened in one of n lanes from a to b: the test
+ * of events_crossed without its branches, so that it vectorises. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+__attribute__((noinline, target_clones("avx512f", "avx2", "default")))
+#endif
+static int
+events_lanes_cross(const double *restrict a, const double *restrict b, size_t n, int up, int down)
+{
+    int any = 0;
+    if (up && down) {
+#pragma omp simd reduction(| : any)
+        for (size_t u = 0; u < n; ++u)
+            any |= ((a[u] < 0.0) & (b[u] >= 0.0)) | ((a[u] > 0.0) & (b[u] <= 0.0));
+    } else if (up) {
+#pragma omp simd reduction(| : any)
+        for (size_t u = 0; u < n; ++u)
+            any |= (a[u] < 0.0) & (b[u] >= 0.0);
+    } else {
+#pragma omp simd reduction(| : any)
+        for (size_t u = 0; u < n; ++u)
+            any |= (a[u] > 0.0) & (b[u] <= 0.0);
+    }
+    return any;
+}
+
+/* Whether some lane's event crossed since its last values (gprev to gnew), as
+ * dq__events_cross finds it without a mask, but without writing anything: the usual answer,
+ * no, in one vector pass per event. */
+static int events_any_cross(const dq__lane_group_t *lg)
+{
+    const dq_system_t *sys = lg->lane->sys;
+    const dq__group_t *g = lg->group;
+    const size_t units = lg->ctx.units, unit0 = lg->ctx.unit0;
+    for (size_t q = 0; q < g->n_ev_modules; ++q) {
+        const size_t i = g->ev_modules[q], e0 = sys->ev.first[i];
+        for (size_t e = e0; e < e0 + sys->modules[i].n_events; ++e) {
+            const int dir = sys->ev.desc[e]->direction;
+            if (events_lanes_cross(sys->ev.gprev + e * sys->capacity + unit0, lg->gnew + e * units,
+                                   units, dir >= 0, dir <= 0))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *start,
@@ -478,11 +561,10 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
     dq_ctx_t *ctx = &lg->ctx;
     dq_system_t *sys = lg->lane->sys;
     const size_t units = ctx->units, n_ev = sys->ev.n, unit0 = ctx->unit0;
-    dq__driver_view(lg, t + h, ctx->y, lg->fa, NULL);
-    int rc = dq__events_eval(lg, lg->gnew);
+    int rc = events_eval_end(lg, t + h);
     if (rc)
         return rc;
-    if (dq__events_cross(lg, NULL)) {
+    if (events_any_cross(lg) && dq__events_cross(lg, NULL)) {
         /* The interpolant between the step's ends: cubic Hermite for methods of order 3 and
          * more (or unknown), which needs the slopes at both ends (two evaluations, only in
          * steps where something crossed); linear for first- and second-order methods, whose
@@ -579,11 +661,10 @@ int dq__events_fixed_linear(dq__lane_group_t *lg, double t, double h)
 {
     dq_ctx_t *ctx = &lg->ctx;
     const dq__group_t *g = lg->group;
-    dq__driver_view(lg, t + h, ctx->y, lg->fa, NULL);
-    int rc = dq__events_eval(lg, lg->gnew);
+    int rc = events_eval_end(lg, t + h);
     if (rc)
         return rc;
-    if (dq__events_cross(lg, NULL)) {
+    if (events_any_cross(lg) && dq__events_cross(lg, NULL)) {
         int any_handled;
         if ((rc = events_record_on_line(lg, t, h, &any_handled)))
             return rc;

@@ -212,7 +212,7 @@ int dq__lanes_start(dq_system_t *sys)
                 if (!lg->sde_y || !lg->sde_f || !lg->sde_g)
                     return DQ_ENOMEM;
             }
-            if (lanes_steps_alloc(sys, lg))
+            if (lanes_steps_alloc(sys, lg) || dq__fast_init(lg))
                 return DQ_ENOMEM;
             lg->ctx = (dq_ctx_t){
                 .abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
@@ -248,6 +248,7 @@ void dq__lanes_stop(dq_system_t *sys)
             free(l->lg[gi].sde_f);
             free(l->lg[gi].sde_g);
             lanes_steps_free(&l->lg[gi]);
+            dq__fast_free(&l->lg[gi]);
         }
         free(l->spk);
         free(l->ahead);

@@ -95,6 +95,23 @@ typedef struct dq__adaptive {
 
 typedef struct dq__lane dq__lane_t;
 
+/* The module callbacks of one kind that a group runs (driver/host_api.c), for the fast
+ * call: while the lane's tables are those of the block (the same view generation), a call
+ * re-points only its modules' entries for the group's own states, and only when the
+ * buffers changed, then calls the callbacks in a row. */
+enum { DQ__CALL_PRE, DQ__CALL_DERIV, DQ__CALL_POST, DQ__CALL_EVENT, DQ__N_CALLS };
+typedef struct dq__fast_call {
+    size_t n;            /* modules called, in call order */
+    size_t *mod;         /* [n] their indices */
+    dq_module_fn *fn;    /* [n] their callbacks */
+    size_t *slot_at;     /* [n + 1] where module k's table entries start in slot */
+    double ***slot;      /* table entries for the group's states (value, derivative, diffusion) */
+    size_t *comp;        /* the entry's component in the group */
+    unsigned char *kind; /* 0: a value (y), 1: a derivative (f), 2: a diffusion (gd) */
+    uint64_t gen;        /* the lane's view_gen when the slow path last gathered them all */
+    size_t unit0;        /* ... for the block starting at this unit */
+} dq__fast_call_t;
+
 /* What one lane needs to step one group: the solver's context (host_data points back
  * here), its scratch and the Jacobian scratch. */
 typedef struct dq__lane_group {
@@ -111,6 +128,7 @@ typedef struct dq__lane_group {
     uint64_t n_jac;   /* Jacobian (or diagonal) evaluations, likewise */
     int deferred;     /* adaptive: the solver's pre/post_integral calls do nothing (the
                          driver runs them around the attempt) */
+    int snap_start;   /* fixed steps: keep each step's start values for locating events */
     /* Per-lane steps and events (block_units-sized; NULL when unused). */
     double *lane_t, *lane_dt, *tview;                /* tview: the per-lane times a view shows */
     double *err, *E, *theta, *dense;                 /* error estimate, norms, interpolation */
@@ -126,6 +144,7 @@ typedef struct dq__lane_group {
     unsigned char *fired;                 /* [n_ev * lanes] masks for handle_event */
     double **evp;                         /* [n_ev] view tables */
     const unsigned char **frp;            /* [n_ev] */
+    dq__fast_call_t fast[DQ__N_CALLS];    /* pre, derivative, post, event */
 } dq__lane_group_t;
 
 /* A lane steps a contiguous range of blocks; each thread owns one, so nothing a callback
