@@ -6,8 +6,9 @@
 
 #include "system_impl.h"
 
-/* The table every context carries. */
-extern const dq_host_api_t dq__host_api;
+/* The table a context of group g carries: every one has the same functions, but for
+ * pre/post_integral, which return at once when no module of g has them. */
+const dq_host_api_t *dq__host_api_for(const dq__group_t *g);
 
 /* Points the lane's tables at its current block for the context's group, with values
  * from y, derivatives into f and diffusions into gd (NULL: none), at time t. */

@@ -19,6 +19,13 @@
 #define EVENTS_TOL 1e-13
 #define EVENTS_MAX_ITER 100
 
+/* What every fixed step runs (evaluate, test, keep) goes inline into the step's path. */
+#if defined(__GNUC__)
+#define EVENTS_INLINE static inline __attribute__((always_inline))
+#else
+#define EVENTS_INLINE static inline
+#endif
+
 int dq__events_layout(dq_system_t *sys)
 {
     dq__events_t *ev = &sys->ev;
@@ -129,7 +136,7 @@ int dq__events_eval(dq__lane_group_t *lg, double *gout)
  * fast call while the lane's tables allow it (see host_api.c), else through the view. The
  * view shows the block's own derivative and diffusion slots, which an event function does not
  * write: the buffers the step's last calls showed, so the tables need no re-pointing. */
-static int events_eval_end(dq__lane_group_t *lg, double t)
+EVENTS_INLINE int events_eval_end(dq__lane_group_t *lg, double t)
 {
     dq__fast_call_t *fc = &lg->fast[DQ__CALL_EVENT];
     dq__lane_t *l = lg->lane;
@@ -224,7 +231,7 @@ events_lanes_cross(const double *restrict a, const double *restrict b, size_t n,
 /* Whether some lane's event crossed since its last values (gprev to gnew), as
  * dq__events_cross finds it without a mask, but without writing anything: the usual answer,
  * no, in one vector pass per event. */
-static int events_any_cross(const dq__lane_group_t *lg)
+EVENTS_INLINE int events_any_cross(const dq__lane_group_t *lg)
 {
     const dq_system_t *sys = lg->lane->sys;
     const dq__group_t *g = lg->group;
@@ -505,7 +512,7 @@ int dq__events_hermite(const dq__group_t *g)
 }
 
 /* The event values at the step's end become the unit's current ones. */
-static void events_keep(dq__lane_group_t *lg)
+EVENTS_INLINE void events_keep(dq__lane_group_t *lg)
 {
     dq_system_t *sys = lg->lane->sys;
     const size_t units = lg->ctx.units, unit0 = lg->ctx.unit0;

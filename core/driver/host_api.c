@@ -358,16 +358,31 @@ static int host_derivative_diag(dq_ctx_t *ctx, double t, const double *y, double
     return rc;
 }
 
-const dq_host_api_t dq__host_api = {
-    .abi = DQ_ABI_HEADER_INIT(dq_host_api_t),
-    .pre_integral = host_pre_integral,
-    .compute_derivative = host_compute_derivative,
-    .post_integral = host_post_integral,
-    .report = dq__driver_report,
-    .jacobian = host_jacobian,
-    .jacobian_diag = host_jacobian_diag,
-    .derivative_diag = host_derivative_diag,
-    .drift_diffusion = dq__host_drift_diffusion,
-    .diffusion_diag = dq__host_diffusion_diag,
-    .brownian = dq__host_brownian,
+/* A group whose modules have no pre_integral (or post_integral) gets a table whose entry
+ * returns at once: the solver's call then costs a call, not the lane-group lookups. */
+static int host_nothing(dq_ctx_t *ctx)
+{
+    (void)ctx;
+    return DQ_OK;
+}
+
+#define HOST_API(pre, post)                                                                        \
+    {                                                                                              \
+        .abi = DQ_ABI_HEADER_INIT(dq_host_api_t), .pre_integral = pre,                             \
+        .compute_derivative = host_compute_derivative, .post_integral = post,                      \
+        .report = dq__driver_report, .jacobian = host_jacobian,                                    \
+        .jacobian_diag = host_jacobian_diag, .derivative_diag = host_derivative_diag,              \
+        .drift_diffusion = dq__host_drift_diffusion, .diffusion_diag = dq__host_diffusion_diag,    \
+        .brownian = dq__host_brownian                                                              \
+    }
+
+/* [has_pre][has_post] */
+static const dq_host_api_t host_apis[2][2] = {
+    {HOST_API(host_nothing, host_nothing), HOST_API(host_nothing, host_post_integral)},
+    {HOST_API(host_pre_integral, host_nothing), HOST_API(host_pre_integral, host_post_integral)},
 };
+
+const dq_host_api_t *dq__host_api_for(const dq__group_t *g)
+{
+    return &host_apis[g->has_pre != 0][g->has_post != 0];
+}

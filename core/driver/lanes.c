@@ -216,7 +216,7 @@ int dq__lanes_start(dq_system_t *sys)
                 return DQ_ENOMEM;
             lg->ctx = (dq_ctx_t){
                 .abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
-                .host = &dq__host_api,
+                .host = dq__host_api_for(g),
                 .host_data = lg,
                 .comps = g->m,
                 .population = sys->units,
