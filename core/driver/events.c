@@ -263,12 +263,26 @@ int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *
             lg->ghi[x] = lg->gnew[x];
             lg->side[x] = 0;
         }
-    /* Each event apart: its crossing lanes share the interpolated states of one call. */
+    /* Each event apart: its crossing lanes share the interpolated states of one call. The
+     * loops run over those lanes only (a few in a block of hundreds); every other lane keeps
+     * theta = 1 (the bracket's end), need = 0 and its view time, as a pass over all lanes
+     * would give them. */
+    size_t *list = lg->ulist;
     for (size_t e = 0; e < n_ev; ++e) {
+        size_t nl = 0;
+        for (size_t u = 0; u < units; ++u) {
+            list[nl] = u;
+            nl += lg->cross[e * units + u] == 1;
+            lg->theta[u] = 1.0;
+            lg->tview[u] = start[u] + h[u];
+        }
+        if (nl == 0)
+            continue;
+        memset(lg->need, 0, units);
         for (int it = 0; it < EVENTS_MAX_ITER; ++it) {
             int any = 0;
-            for (size_t u = 0; u < units; ++u) {
-                const size_t x = e * units + u;
+            for (size_t j = 0; j < nl; ++j) {
+                const size_t u = list[j], x = e * units + u;
                 double th = lg->thi[x];
                 if (lg->cross[x] == 1) {
                     const double lo = lg->tlo[x], hi = lg->thi[x];
@@ -294,18 +308,19 @@ int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *
             }
             if (!any)
                 break;
-            for (size_t u = 0; u < units; ++u)
+            for (size_t j = 0; j < nl; ++j) {
+                const size_t u = list[j];
                 lg->need[u] = lg->cross[e * units + u] == 1;
+                lg->tview[u] = start[u] + lg->theta[u] * h[u];
+            }
             int rc = interp(lg, lg->theta, lg->need, lg->dense);
             if (rc)
                 return rc;
-            for (size_t u = 0; u < units; ++u)
-                lg->tview[u] = start[u] + lg->theta[u] * h[u];
             dq__driver_view_at(lg, lg->tview, lg->dense, lg->fa);
             if ((rc = dq__events_eval(lg, lg->gmid)))
                 return rc;
-            for (size_t u = 0; u < units; ++u) {
-                const size_t x = e * units + u;
+            for (size_t j = 0; j < nl; ++j) {
+                const size_t u = list[j], x = e * units + u;
                 if (lg->cross[x] != 1)
                     continue;
                 const double gm = lg->gmid[x], th = lg->theta[u];
@@ -327,9 +342,8 @@ int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *
                 }
             }
         }
-        for (size_t u = 0; u < units; ++u)
-            if (lg->cross[e * units + u])
-                lg->cross[e * units + u] = 1;
+        for (size_t j = 0; j < nl; ++j)
+            lg->cross[e * units + list[j]] = 1;
     }
     return DQ_OK;
 }

@@ -137,6 +137,7 @@ typedef struct dq__lane_group {
     unsigned char *act, *acc; /* lanes stepping, lanes accepted */
     unsigned char *need;      /* lanes an interpolant must fill */
     unsigned *rejects;        /* rejections in a row, per lane */
+    size_t *ulist;            /* lanes of the block, a list (the crossing ones, events.c) */
     double *gnew, *glo, *ghi, *tlo, *thi; /* event values and root brackets [n_ev * lanes] */
     unsigned char *cross;                 /* [n_ev * lanes] crossing in this step */
     signed char *side;                    /* [n_ev * lanes] Illinois: the side moved last */
