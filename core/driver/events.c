@@ -313,7 +313,10 @@ int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *
                 lg->need[u] = lg->cross[e * units + u] == 1;
                 lg->tview[u] = start[u] + lg->theta[u] * h[u];
             }
+            lg->need_list = list;
+            lg->n_need_list = nl;
             int rc = interp(lg, lg->theta, lg->need, lg->dense);
+            lg->need_list = NULL;
             if (rc)
                 return rc;
             dq__driver_view_at(lg, lg->tview, lg->dense, lg->fa);
@@ -393,8 +396,11 @@ static int events_hermite(dq__lane_group_t *lg, const double *theta, const unsig
     const dq_ctx_t *ctx = &lg->ctx;
     const size_t units = ctx->units, m = ctx->comps;
     /* lg->E holds each lane's step size (dq__events_fixed). Only the lanes that need it:
-     * a crossing is rare in a block, and the block-wide loop was an eighth of an HH run. */
-    for (size_t u = 0; u < units; ++u) {
+     * a crossing is rare in a block, and the block-wide loop was an eighth of an HH run;
+     * lg->need_list, when set, lists every lane that may. */
+    const size_t n = need && lg->need_list ? lg->n_need_list : units;
+    for (size_t j = 0; j < n; ++j) {
+        const size_t u = need && lg->need_list ? lg->need_list[j] : j;
         if (need && !need[u])
             continue;
         const double s = theta[u], s1 = 1.0 - s, hh = lg->E[u];
@@ -421,7 +427,9 @@ static int events_linear(dq__lane_group_t *lg, const double *theta, const unsign
                          double *out)
 {
     const size_t units = lg->ctx.units, m = lg->ctx.comps;
-    for (size_t u = 0; u < units; ++u) {
+    const size_t n = need && lg->need_list ? lg->n_need_list : units;
+    for (size_t j = 0; j < n; ++j) {
+        const size_t u = need && lg->need_list ? lg->need_list[j] : j;
         if (need && !need[u])
             continue;
         const double s = theta[u];
@@ -600,13 +608,18 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
                 return rc;
             /* Those two count for the units that crossed, not for their neighbours. */
             lg->n_eval -= 2;
-            for (size_t u = 0; u < units; ++u) {
-                int crossed = 0;
-                for (size_t e = 0; e < n_ev; ++e)
-                    crossed |= lg->cross[e * units + u];
-                sys->unit_fev[unit0 + u] += crossed ? 2 : 0;
-            }
         }
+        /* The lanes where something crossed: the loops below run over them only. */
+        size_t *list = lg->ulist + units, nl = 0;
+        for (size_t u = 0; u < units; ++u) {
+            int crossed = 0;
+            for (size_t e = 0; e < n_ev; ++e)
+                crossed |= lg->cross[e * units + u];
+            list[nl] = u;
+            nl += crossed != 0;
+        }
+        for (size_t j = 0; hermite && j < nl; ++j)
+            sys->unit_fev[unit0 + list[j]] += 2;
         for (size_t u = 0; u < units; ++u) {
             lg->E[u] = h; /* the interpolant's step */
             lg->lane_t[u] = t;
@@ -614,8 +627,14 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
         const dq__interp_fn interp = hermite ? events_hermite : events_linear;
         if ((rc = dq__events_locate(lg, interp, lg->lane_t, lg->E)))
             return rc;
-        /* Per lane: the earliest crossing with a handler ends the step there. */
-        for (size_t u = 0; u < units; ++u) {
+        /* Per lane: the earliest crossing with a handler ends the step there. A lane without
+         * a crossing has none: theta 1, nothing fired, not active. */
+        memset(lg->fired, 0, n_ev * units);
+        memset(lg->act, 0, units);
+        for (size_t u = 0; u < units; ++u)
+            lg->theta[u] = 1.0;
+        for (size_t j = 0; j < nl; ++j) {
+            const size_t u = list[j];
             double th_h = 2.0;
             for (size_t e = 0; e < n_ev; ++e)
                 if (lg->cross[e * units + u] && (sys->ev.desc[e]->flags & DQ_EVENT_RESET))
@@ -634,7 +653,11 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
             lg->act[u] = th_h <= 1.0;
         }
         /* The states at each handled event, then each such lane finishes its step. */
-        if ((rc = interp(lg, lg->theta, lg->act, lg->dense)))
+        lg->need_list = list;
+        lg->n_need_list = nl;
+        rc = interp(lg, lg->theta, lg->act, lg->dense);
+        lg->need_list = NULL;
+        if (rc)
             return rc;
         unsigned char *todo = lg->acc;
         memcpy(todo, lg->act, units);

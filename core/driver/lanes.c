@@ -141,7 +141,7 @@ static int lanes_steps_alloc(const dq_system_t *sys, dq__lane_group_t *lg)
     lg->acc = calloc(B, 1);
     lg->need = calloc(B, 1);
     lg->rejects = calloc(B, sizeof *lg->rejects);
-    lg->ulist = calloc(B, sizeof *lg->ulist);
+    lg->ulist = calloc(2 * B, sizeof *lg->ulist);
     lg->cross = calloc(nE ? nE : 1, 1);
     lg->fired = calloc(nE ? nE : 1, 1);
     lg->side = calloc(nE ? nE : 1, 1);

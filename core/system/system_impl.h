@@ -137,7 +137,9 @@ typedef struct dq__lane_group {
     unsigned char *act, *acc; /* lanes stepping, lanes accepted */
     unsigned char *need;      /* lanes an interpolant must fill */
     unsigned *rejects;        /* rejections in a row, per lane */
-    size_t *ulist;            /* lanes of the block, a list (the crossing ones, events.c) */
+    size_t *ulist;            /* [2 * block_units] lists of lanes (the crossing ones, events.c) */
+    const size_t *need_list;  /* when set, an interpolant's `need` lanes are among these */
+    size_t n_need_list;
     double *gnew, *glo, *ghi, *tlo, *thi; /* event values and root brackets [n_ev * lanes] */
     unsigned char *cross;                 /* [n_ev * lanes] crossing in this step */
     signed char *side;                    /* [n_ev * lanes] Illinois: the side moved last */
