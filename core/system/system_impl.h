@@ -263,9 +263,18 @@ void dq__system_free_layout(dq_system_t *sys);
 /* Which group root integrates module i: its own solver, or its nearest ancestor's. */
 size_t dq__system_group_root(const dq_system_t *sys, size_t i);
 
-/* Real units in block b, and lanes (real + padding, a multiple of DQ_LANES). */
-size_t dq__block_live(const dq_system_t *sys, size_t b);
-size_t dq__block_lanes(const dq_system_t *sys, size_t b);
+/* Real units in block b, and lanes (real + padding, a multiple of DQ_LANES). Inline: the
+ * driver asks at every dq_system_step. */
+static inline size_t dq__block_live(const dq_system_t *sys, size_t b)
+{
+    size_t left = sys->units - b * sys->block_units;
+    return left < sys->block_units ? left : sys->block_units;
+}
+
+static inline size_t dq__block_lanes(const dq_system_t *sys, size_t b)
+{
+    return DQ_UNITS_PADDED(dq__block_live(sys, b));
+}
 
 /* 64-byte aligned, zeroed doubles (at least one); free with free(). NULL when out of
  * memory. */
