@@ -57,14 +57,21 @@ static inline dq_view_t *dq__fast_view(dq__lane_group_t *lg, const dq__fast_call
     dq__lane_t *l = lg->lane;
     const size_t i = fc->mod[k];
     const double **yf = l->mview_yf + 3 * i;
-    if (yf[0] != y || yf[1] != f || yf[2] != gd) {
-        const size_t units = lg->ctx.units;
-        for (size_t p = fc->slot_at[k]; p < fc->slot_at[k + 1]; ++p) {
-            const double *base = fc->kind[p] == 0 ? y : fc->kind[p] == 1 ? f : gd;
-            *fc->slot[p] = base ? (double *)base + fc->comp[p] * units : NULL;
-        }
+    const size_t *at = fc->slot_at + 3 * k, units = lg->ctx.units, *comp = fc->comp;
+    double ***slot = fc->slot;
+    if (yf[0] != y) {
+        for (size_t p = at[0], e = at[1]; p < e; ++p)
+            *slot[p] = (double *)y + comp[p] * units;
         yf[0] = y;
+    }
+    if (yf[1] != f) {
+        for (size_t p = at[1], e = at[2]; p < e; ++p)
+            *slot[p] = (double *)f + comp[p] * units;
         yf[1] = f;
+    }
+    if (yf[2] != gd) {
+        for (size_t p = at[2], e = at[3]; p < e; ++p)
+            *slot[p] = gd ? (double *)gd + comp[p] * units : NULL;
         yf[2] = gd;
     }
     dq_view_t *v = &l->mview[i];

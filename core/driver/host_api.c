@@ -95,7 +95,6 @@ void dq__fast_free(dq__lane_group_t *lg)
         free(fc->slot_at);
         free(fc->slot);
         free(fc->comp);
-        free(fc->kind);
         memset(fc, 0, sizeof *fc);
     }
 }
@@ -110,11 +109,10 @@ int dq__fast_init(dq__lane_group_t *lg)
         dq__fast_call_t *fc = &lg->fast[c];
         fc->mod = calloc(nm ? nm : 1, sizeof *fc->mod);
         fc->fn = calloc(nm ? nm : 1, sizeof *fc->fn);
-        fc->slot_at = calloc(nm + 1, sizeof *fc->slot_at);
+        fc->slot_at = calloc(3 * nm + 1, sizeof *fc->slot_at);
         fc->slot = calloc(3 * ns + 1, sizeof *fc->slot);
         fc->comp = calloc(3 * ns + 1, sizeof *fc->comp);
-        fc->kind = calloc(3 * ns + 1, 1);
-        if (!fc->mod || !fc->fn || !fc->slot_at || !fc->slot || !fc->comp || !fc->kind)
+        if (!fc->mod || !fc->fn || !fc->slot_at || !fc->slot || !fc->comp)
             return DQ_ENOMEM;
         size_t p = 0;
         for (size_t q = 0; q < nm; ++q) {
@@ -128,22 +126,22 @@ int dq__fast_init(dq__lane_group_t *lg)
                    **dif = der + mv->n_own;
             fc->mod[fc->n] = i;
             fc->fn[fc->n] = fn;
-            fc->slot_at[fc->n++] = p;
-            for (size_t r = g->moving_at[k]; r < g->moving_at[k + 1]; ++r) {
-                const size_t var = g->moving[r], s = mv->vars[var], comp = sys->state_comp[s];
-                double **slots[3] = {&value[var], var < mv->n_own ? &der[var] : NULL,
-                                     var < mv->n_own && (sys->states[s]->flags & DQ_STATE_DIFFUSION)
-                                         ? &dif[var]
-                                         : NULL};
-                for (unsigned char kd = 0; kd < 3; ++kd)
-                    if (slots[kd]) {
-                        fc->slot[p] = slots[kd];
-                        fc->comp[p] = comp;
-                        fc->kind[p++] = kd;
-                    }
+            /* Values, then derivatives and diffusions of the module's own states. */
+            for (int kd = 0; kd < 3; ++kd) {
+                fc->slot_at[3 * fc->n + (size_t)kd] = p;
+                for (size_t r = g->moving_at[k]; r < g->moving_at[k + 1]; ++r) {
+                    const size_t var = g->moving[r], s = mv->vars[var];
+                    if (kd > 0 && var >= mv->n_own)
+                        continue;
+                    if (kd == 2 && !(sys->states[s]->flags & DQ_STATE_DIFFUSION))
+                        continue;
+                    fc->slot[p] = kd == 0 ? &value[var] : kd == 1 ? &der[var] : &dif[var];
+                    fc->comp[p++] = sys->state_comp[s];
+                }
             }
+            fc->n++;
         }
-        fc->slot_at[fc->n] = p;
+        fc->slot_at[3 * fc->n] = p;
     }
     return DQ_OK;
 }

@@ -101,15 +101,16 @@ typedef struct dq__lane dq__lane_t;
  * buffers changed, then calls the callbacks in a row. */
 enum { DQ__CALL_PRE, DQ__CALL_DERIV, DQ__CALL_POST, DQ__CALL_EVENT, DQ__N_CALLS };
 typedef struct dq__fast_call {
-    size_t n;            /* modules called, in call order */
-    size_t *mod;         /* [n] their indices */
-    dq_module_fn *fn;    /* [n] their callbacks */
-    size_t *slot_at;     /* [n + 1] where module k's table entries start in slot */
-    double ***slot;      /* table entries for the group's states (value, derivative, diffusion) */
-    size_t *comp;        /* the entry's component in the group */
-    unsigned char *kind; /* 0: a value (y), 1: a derivative (f), 2: a diffusion (gd) */
-    uint64_t gen;        /* the lane's view_gen when the slow path last gathered them all */
-    size_t unit0;        /* ... for the block starting at this unit */
+    size_t n;         /* modules called, in call order */
+    size_t *mod;      /* [n] their indices */
+    dq_module_fn *fn; /* [n] their callbacks */
+    size_t *slot_at;  /* [3 n + 1]: module k's entries for values (from y) start at
+                         slot_at[3k], for derivatives (f) at [3k + 1], diffusions (gd) at
+                         [3k + 2] */
+    double ***slot;   /* table entries for the group's states */
+    size_t *comp;     /* the entry's component in the group */
+    uint64_t gen;     /* the lane's view_gen when the slow path last gathered them all */
+    size_t unit0;     /* ... for the block starting at this unit */
 } dq__fast_call_t;
 
 /* What one lane needs to step one group: the solver's context (host_data points back
