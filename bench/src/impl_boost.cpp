@@ -98,29 +98,30 @@ void *boostb_setup(const bench_problem_t *p, char *msg, size_t len)
     }
 }
 
+/* A small system's steps (no spikes to count) with the problem's stepper. */
+template <class Rk4, class Euler, class System, class Vec>
+void boostb_steps(boostb_state *s, Rk4 &rk4, Euler &eu, System sys, Vec &y, unsigned long steps)
+{
+    const double dt = s->p.dt;
+    for (unsigned long k = 0; k < steps; ++k, s->t += dt) {
+        if (s->p.scheme == BENCH_RK4)
+            rk4.do_step(sys, y, s->t, dt);
+        else
+            eu.do_step(sys, y, s->t, dt);
+    }
+}
+
 int boostb_run(void *state, unsigned long steps, char *msg, size_t len)
 {
     boostb_state *s = static_cast<boostb_state *>(state);
     const double dt = s->p.dt;
     try {
         if (s->p.model == BENCH_LORENZ) {
-            lorenz_system sys{s->L};
-            for (unsigned long k = 0; k < steps; ++k, s->t += dt) {
-                if (s->p.scheme == BENCH_RK4)
-                    s->rk4l.do_step(sys, s->yl, s->t, dt);
-                else
-                    s->eul.do_step(sys, s->yl, s->t, dt);
-            }
+            boostb_steps(s, s->rk4l, s->eul, lorenz_system{s->L}, s->yl, steps);
             return 0;
         }
         if (s->p.model == BENCH_DECAY) {
-            decay_system sys{s->tau};
-            for (unsigned long k = 0; k < steps; ++k, s->t += dt) {
-                if (s->p.scheme == BENCH_RK4)
-                    s->rk4d.do_step(sys, s->yd, s->t, dt);
-                else
-                    s->eud.do_step(sys, s->yd, s->t, dt);
-            }
+            boostb_steps(s, s->rk4d, s->eud, decay_system{s->tau}, s->yd, steps);
             return 0;
         }
         hh_system sys{s};
