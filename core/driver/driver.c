@@ -109,6 +109,9 @@ void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b)
     ctx->lane_t = NULL;
     ctx->err = NULL;
     ctx->lane_dt = g->lane_steps ? lg->lane_dt : NULL;
+    /* The fast call lists were gathered for the block the context pointed at before. */
+    for (int c = 0; c < DQ__N_CALLS; ++c)
+        lg->fast[c].gen = 0;
 }
 
 /* Calls the solver's init (or, when `reset` and it has one, its reset) on the block the

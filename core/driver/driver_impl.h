@@ -40,12 +40,11 @@ int dq__fast_init(dq__lane_group_t *lg);
 void dq__fast_free(dq__lane_group_t *lg);
 
 /* Whether call list fc can skip the view: fixed steps (no per-lane times), and the lane's
- * tables are still those the slow path gathered the list's modules in, for this block. */
+ * tables are still those the slow path gathered the list's modules in (the generation moves
+ * whenever they are rebuilt; pointing the context at a block forgets every list). */
 static inline int dq__fast_valid(const dq__lane_group_t *lg, const dq__fast_call_t *fc)
 {
-    const dq__lane_t *l = lg->lane;
-    return fc->gen == l->view_gen && fc->unit0 == lg->ctx.unit0 && l->view_group == lg->group &&
-           !lg->ctx.lane_t;
+    return fc->gen == lg->lane->view_gen && !lg->ctx.lane_t;
 }
 
 /* Module k of a valid list fc, pointed at (y, f, gd) and time t: its table entries for the

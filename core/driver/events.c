@@ -146,7 +146,6 @@ EVENTS_INLINE int events_eval_end(dq__lane_group_t *lg, double t)
         int rc = dq__events_eval(lg, lg->gnew);
         if (rc == DQ_OK) {
             fc->gen = l->view_gen;
-            fc->unit0 = lg->ctx.unit0;
         }
         return rc;
     }

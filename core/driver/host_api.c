@@ -168,7 +168,6 @@ static int host_call(dq__lane_group_t *lg, int c, double t, const double *y, dou
         dq__driver_lifecycle(lg, host_calls[c].offset, host_calls[c].name, host_calls[c].reverse);
     if (rc == DQ_OK && !lg->ctx.lane_t) {
         fc->gen = l->view_gen;
-        fc->unit0 = lg->ctx.unit0;
     }
     return rc;
 }

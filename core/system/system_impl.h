@@ -109,8 +109,8 @@ typedef struct dq__fast_call {
                          [3k + 2] */
     double ***slot;   /* table entries for the group's states */
     size_t *comp;     /* the entry's component in the group */
-    uint64_t gen;     /* the lane's view_gen when the slow path last gathered them all */
-    size_t unit0;     /* ... for the block starting at this unit */
+    uint64_t gen;     /* the lane's view_gen when the slow path last gathered them all for the
+                         block the context points at; 0: never */
 } dq__fast_call_t;
 
 /* What one lane needs to step one group: the solver's context (host_data points back
