@@ -93,6 +93,11 @@ void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b)
     dq_ctx_t *ctx = &lg->ctx;
     size_t ub = dq__block_lanes(sys, b);
     size_t base = b * g->m * sys->block_units;
+    /* The fast call lists were gathered for the block the context pointed at: another
+     * block forgets them (the same block keeps them: dq_system_step calls here each step). */
+    if (ctx->y != g->y + base)
+        for (int c = 0; c < DQ__N_CALLS; ++c)
+            lg->fast[c].gen = 0;
     ctx->units = ub;
     ctx->live = dq__block_live(sys, b);
     ctx->unit0 = b * sys->block_units;
@@ -109,9 +114,6 @@ void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b)
     ctx->lane_t = NULL;
     ctx->err = NULL;
     ctx->lane_dt = g->lane_steps ? lg->lane_dt : NULL;
-    /* The fast call lists were gathered for the block the context pointed at before. */
-    for (int c = 0; c < DQ__N_CALLS; ++c)
-        lg->fast[c].gen = 0;
 }
 
 /* Calls the solver's init (or, when `reset` and it has one, its reset) on the block the
