@@ -56,6 +56,11 @@ static int driver_block_finite(const dq_ctx_t *ctx)
                                     : driver_all_finite(ctx->y, ctx->len);
     const uint64_t *bits = (const uint64_t *)(const void *)ctx->y;
     uint64_t bad = 0;
+    if (ctx->live == 1) { /* a lone unit: one value per component */
+        for (size_t i = 0; i < ctx->len; i += ctx->units)
+            bad |= (uint64_t)((bits[i] & 0x7ff0000000000000ull) == 0x7ff0000000000000ull);
+        return bad == 0;
+    }
     for (size_t k = 0; k < ctx->comps; ++k)
         for (size_t u = 0; u < ctx->live; ++u)
             bad |= (uint64_t)((bits[k * ctx->units + u] & 0x7ff0000000000000ull) ==
