@@ -357,6 +357,111 @@ START_TEST(test_driver_cxx_plugin_loads_and_matches_euler_bit_for_bit)
 }
 END_TEST
 
+/* ---- a callback failing mid-run ---------------------------------------------------------- */
+
+/* Two modules; the leaf's compute_derivative (or, with fail_post, the root's post_integral)
+ * fails from t = 0.27 on, after steps that took the host's fast calls (issue #14): the
+ * message names the model, the call, the module, the time and the module's own words. */
+typedef struct late {
+    double fail_post;
+    double blow_up; /* the leaf's rate from t = 0.27 on (finite: no failure of its own) */
+} late_t;
+
+static int late_fail(const dq_view_t *v, double t)
+{
+    if (t < 0.27)
+        return DQ_OK;
+    snprintf(v->errbuf, v->errlen, "the rate went negative");
+    return DQ_EMODEL;
+}
+
+static int late_root_deriv(const dq_view_t *v)
+{
+    v->derivative[0][0] = -v->value[0][0];
+    return DQ_OK;
+}
+
+static int late_root_post(const dq_view_t *v)
+{
+    const late_t *d = v->data;
+    return d->fail_post != 0.0 ? late_fail(v, v->t) : DQ_OK;
+}
+
+static int late_leaf_deriv(const dq_view_t *v)
+{
+    const late_t *d = v->data;
+    const double rate = d->blow_up != 0.0 && v->t >= 0.27 ? d->blow_up : 1.0;
+    for (size_t i = 0; i < v->units; ++i)
+        v->derivative[0][i] = rate * (1.0 + v->value[1][i] - v->value[0][i]);
+    return d->fail_post != 0.0 || d->blow_up != 0.0 ? DQ_OK : late_fail(v, v->t);
+}
+
+static const dq_state_desc_t late_root_states[] = {{.name = "a"}};
+static const dq_state_desc_t late_leaf_states[] = {{.name = "b"}};
+DQ_MODULE(late_root, .name = "trunk", .parent = -1, .states = late_root_states, .n_states = 1,
+          .compute_derivative = late_root_deriv, .post_integral = late_root_post);
+DQ_MODULE(late_leaf, .name = "leaf", .parent = 0, .states = late_leaf_states, .n_states = 1,
+          .reads = DQ_READS("a"), .compute_derivative = late_leaf_deriv);
+static const dq_param_desc_t late_params[] = {
+    {.name = "fail_post", .def = 0.0, .offset = offsetof(late_t, fail_post)},
+    {.name = "blow_up", .def = 0.0, .offset = offsetof(late_t, blow_up)}};
+DQ_MODEL(late_model, .name = "late", .description = "fails after a few steps",
+         .params = late_params, .n_params = 2,
+         .modules = DQ_LIST(dq_module_desc_t, &late_root, &late_leaf), .data_size = sizeof(late_t));
+
+START_TEST(test_driver_a_callback_failing_mid_run_is_named_with_its_time)
+{
+    const char *solvers[] = {"euler", "rk4"};
+    for (int post = 0; post < 2; ++post)
+        for (size_t k = 0; k < 2; ++k) {
+            dq_error_t err = {0};
+            const double fail_post = post;
+            const dq_param_arg_t args[] = {{.name = "fail_post", .v = &fail_post, .len = 1}};
+            dq_system_t *sys = dq_system_new(&late_model, args, 1, &err);
+            ck_assert_ptr_nonnull(sys);
+            ck_assert_int_eq(
+                dq_system_set_solver(sys, dq_registry_lookup(reg, solvers[k], &err), &err), DQ_OK);
+            ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
+            ck_assert_int_eq(dq_system_run(sys, 10, &err), DQ_EMODEL);
+            /* In the step from t = 0.2: euler's derivative in the next step, at 3 * 0.1; rk4's
+             * last stage, at 0.2 + 1 * 0.1; the post call at the step's end, 0.2 + 0.1. */
+            char want[256];
+            snprintf(want, sizeof want,
+                     "model 'late': %s of module '%s' failed at t = %.17g: the rate went negative",
+                     post ? "post_integral" : "compute_derivative", post ? "trunk" : "leaf",
+                     k == 0 && !post ? 3 * 0.1 : 2 * 0.1 + 0.1);
+            ck_assert_str_eq(err.message, want);
+            dq_system_free(sys);
+        }
+}
+END_TEST
+
+/* A lone unit (one live lane of eight) whose second state overflows: the finite check of a
+ * partly live block tests one value per component, and names that state, unit 0, the time
+ * and the step. */
+START_TEST(test_driver_a_lone_unit_going_infinite_in_its_second_state_is_named)
+{
+    dq_error_t err = {0};
+    const double blow_up = 1e308;
+    const dq_param_arg_t args[] = {{.name = "blow_up", .v = &blow_up, .len = 1}};
+    dq_system_t *sys = dq_system_new(&late_model, args, 1, &err);
+    ck_assert_ptr_nonnull(sys);
+    ck_assert_int_eq(dq_system_set_solver(sys, dq_registry_lookup(reg, "euler", &err), &err),
+                     DQ_OK);
+    ck_assert_int_eq(dq_system_prepare(sys, 0.0, 0.1, &err), DQ_OK);
+    /* b' = 1 + a - b (a stays 0), times 1e308 from the step at t = 0.3 on: b is about 0.27
+     * then, so step 4 ends finite (about 7e306) and step 5 overflows. */
+    ck_assert_int_eq(dq_system_run(sys, 10, &err), DQ_ENONFINITE);
+    char want[256];
+    snprintf(want, sizeof want,
+             "state 'b' of unit 0 became infinite at t = %.17g (step 5) with solver 'euler'; try "
+             "a smaller dt or a solver for stiff problems",
+             0.0 + 4.0 * 0.1 + 0.1);
+    ck_assert_str_eq(err.message, want);
+    dq_system_free(sys);
+}
+END_TEST
+
 /* ---- module-local views ------------------------------------------------------------------ */
 
 static const dq_state_desc_t reader_states[] = {{.name = "r"}};
@@ -388,6 +493,8 @@ Suite *driver_suite(void)
     tcase_add_test(tc, test_driver_jacobian_without_the_capability_is_refused);
     tcase_add_test(tc, test_driver_reading_an_unknown_state_is_refused_with_a_suggestion);
     tcase_add_test(tc, test_driver_cxx_plugin_loads_and_matches_euler_bit_for_bit);
+    tcase_add_test(tc, test_driver_a_callback_failing_mid_run_is_named_with_its_time);
+    tcase_add_test(tc, test_driver_a_lone_unit_going_infinite_in_its_second_state_is_named);
     suite_add_tcase(s, tc);
     return s;
 }

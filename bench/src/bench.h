@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-typedef enum bench_model { BENCH_HH = 0, BENCH_DECAY, BENCH_OU } bench_model_t;
+typedef enum bench_model { BENCH_HH = 0, BENCH_DECAY, BENCH_OU, BENCH_LORENZ } bench_model_t;
 typedef enum bench_scheme {
     BENCH_EULER = 0,
     BENCH_RK4,

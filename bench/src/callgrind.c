@@ -66,7 +66,7 @@ static int cg_run_one(const char *self, const bench_workload_t *w, bench_row_t *
 {
     char child[160], outarg[4200], stepsbuf[32];
     snprintf(stepsbuf, sizeof stepsbuf, "%lu", w->steps);
-    snprintf(child, sizeof child, "%s:%s:%zu:%lu:%s", w->p.model == BENCH_HH ? "hh" : "decay",
+    snprintf(child, sizeof child, "%s:%s:%zu:%lu:%s", bench_model_name(w->p.model),
              bench_scheme_name(w->p.scheme), w->p.n, w->steps, r->impl->name);
     snprintf(outarg, sizeof outarg, "--callgrind-out-file=%s", outfile);
     char *argv[] = {"valgrind",

@@ -30,10 +30,12 @@ typedef struct HAND_NAME(state) {
     double *V, *m, *h, *g, *I, *spikes; /* g is the n gate (n is the unit count) */
     double y, tau;                      /* decay, n = 1 */
     double theta, mu;                   /* ou */
-    double *Y;                          /* decay and ou populations: y or x per unit */
-    double *z;                          /* four steps' normals (HAND_NAME(normals)) */
-    uint64_t z_tag;                     /* which four: counter + 1, 0 for none */
-    unsigned long step;                 /* steps taken: the noise grid index of the next */
+    double lz[3];                       /* lorenz: x, y, z */
+    lorenz_params_t L;
+    double *Y;          /* decay and ou populations: y or x per unit */
+    double *z;          /* four steps' normals (HAND_NAME(normals)) */
+    uint64_t z_tag;     /* which four: counter + 1, 0 for none */
+    unsigned long step; /* steps taken: the noise grid index of the next */
 } HAND_NAME(state_t);
 
 /* dqhost's normals: the host's generator itself (core/driver/noise.c, compiled into dq_bench
@@ -134,6 +136,44 @@ HAND_CLONES static void HAND_NAME(em)(hh_params_t P, size_t N, double dt, double
     }
 }
 
+/* One Lorenz system (issue #14), state in registers: euler y + dt f, and rk4 with <dq/rk.h>'s
+ * grouping (stage inputs y + dt (1/2 k), y + dt k3; result y + dt (b1 k1 + b2 k2 + b2 k3 + b1
+ * k4) summed left to right), as the HH loops above. */
+static inline void HAND_NAME(lorenz_euler)(lorenz_params_t P, double *s, double dt,
+                                           unsigned long steps)
+{
+    double x = s[0], y = s[1], z = s[2];
+    for (unsigned long k = 0; k < steps; ++k) {
+        double dx, dy, dz;
+        lorenz_f(&P, x, y, z, &dx, &dy, &dz);
+        x = x + dt * dx;
+        y = y + dt * dy;
+        z = z + dt * dz;
+    }
+    s[0] = x;
+    s[1] = y;
+    s[2] = z;
+}
+
+static inline void HAND_NAME(lorenz_rk4)(lorenz_params_t P, double *s, double dt,
+                                         unsigned long steps)
+{
+    double x = s[0], y = s[1], z = s[2];
+    for (unsigned long k = 0; k < steps; ++k) {
+        double x1, y1, z1, x2, y2, z2, x3, y3, z3, x4, y4, z4;
+        lorenz_f(&P, x, y, z, &x1, &y1, &z1);
+        lorenz_f(&P, x + dt * (0.5 * x1), y + dt * (0.5 * y1), z + dt * (0.5 * z1), &x2, &y2, &z2);
+        lorenz_f(&P, x + dt * (0.5 * x2), y + dt * (0.5 * y2), z + dt * (0.5 * z2), &x3, &y3, &z3);
+        lorenz_f(&P, x + dt * x3, y + dt * y3, z + dt * z3, &x4, &y4, &z4);
+        x = x + dt * (RK4_B1 * x1 + RK4_B2 * x2 + RK4_B2 * x3 + RK4_B1 * x4);
+        y = y + dt * (RK4_B1 * y1 + RK4_B2 * y2 + RK4_B2 * y3 + RK4_B1 * y4);
+        z = z + dt * (RK4_B1 * z1 + RK4_B2 * z2 + RK4_B2 * z3 + RK4_B1 * z4);
+    }
+    s[0] = x;
+    s[1] = y;
+    s[2] = z;
+}
+
 /* phi_1(z) = (e^z - 1)/z, as <dq/linalg.h>'s dq_phi1. */
 static inline double HAND_NAME(phi1)(double z)
 {
@@ -210,7 +250,11 @@ static void *HAND_NAME(setup)(const bench_problem_t *p, char *msg, size_t len)
     s->tau = DECAY_TAU;
     s->theta = OU_THETA;
     s->mu = OU_MU;
+    s->L = lorenz_params_default();
+    s->lz[0] = s->lz[1] = s->lz[2] = LORENZ_X0;
     const size_t n = p->n;
+    if (p->model == BENCH_LORENZ)
+        return s;
     if (p->scheme == BENCH_EM && !(s->z = HAND_NAME(array)(4 * DQ_UNITS_PADDED(n)))) {
         HAND_NAME(teardown)(s);
         snprintf(msg, len, "out of memory for %zu units", n);
@@ -258,7 +302,7 @@ static void HAND_NAME(read)(const void *state, bench_values_t *out)
     const HAND_NAME(state_t) *s = state;
     const size_t n = s->p.n;
     if (s->p.model != BENCH_HH) {
-        const double *Y = s->Y ? s->Y : &s->y;
+        const double *Y = s->p.model == BENCH_LORENZ ? s->lz : s->Y ? s->Y : &s->y;
         double sum = 0.0;
         for (size_t i = 0; i < n; ++i)
             sum += Y[i];
@@ -282,7 +326,10 @@ static void HAND_NAME(read)(const void *state, bench_values_t *out)
 static int HAND_NAME(read_all)(const void *state, double *v, double *spikes, size_t n)
 {
     const HAND_NAME(state_t) *s = state;
-    const double *src = s->p.model == BENCH_HH ? s->V : s->Y ? s->Y : &s->y;
+    const double *src = s->p.model == BENCH_HH       ? s->V
+                        : s->p.model == BENCH_LORENZ ? s->lz
+                        : s->Y                       ? s->Y
+                                                     : &s->y;
     if (n != s->p.n)
         return 1;
     memcpy(v, src, n * sizeof *v);

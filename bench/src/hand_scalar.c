@@ -117,13 +117,16 @@ static int hand_supports(const bench_problem_t *p, char *msg, size_t len)
              (p->n > 1 && p->scheme == BENCH_MIDPOINT);
     else if (p->model == BENCH_OU)
         ok = p->scheme == BENCH_EULER || p->scheme == BENCH_EM;
+    else if (p->model == BENCH_LORENZ)
+        ok = p->n == 1 && (p->scheme == BENCH_EULER || p->scheme == BENCH_RK4);
     else
         ok = p->scheme != BENCH_MIDPOINT;
     if (!ok)
         snprintf(msg, len, "no hand loop for %s with %s (n = %zu)",
-                 p->model == BENCH_HH      ? "hh"
-                 : p->model == BENCH_DECAY ? "decay"
-                                           : "ou",
+                 p->model == BENCH_HH       ? "hh"
+                 : p->model == BENCH_DECAY  ? "decay"
+                 : p->model == BENCH_LORENZ ? "lorenz"
+                                            : "ou",
                  bench_scheme_name(p->scheme), p->n);
     return ok;
 }
@@ -136,6 +139,13 @@ static int hand_run(void *state, unsigned long steps, char *msg, size_t len)
     (void)len;
     const unsigned long step0 = s->step;
     s->step += steps;
+    if (p->model == BENCH_LORENZ) {
+        if (p->scheme == BENCH_EULER)
+            hand_lorenz_euler(s->L, s->lz, p->dt, steps);
+        else
+            hand_lorenz_rk4(s->L, s->lz, p->dt, steps);
+        return 0;
+    }
     if (p->model == BENCH_DECAY && !s->Y) {
         if (p->scheme == BENCH_EULER)
             hand_decay_euler(&s->y, s->tau, p->dt, steps);

@@ -57,7 +57,10 @@ static int simd_supports(const bench_problem_t *p, char *msg, size_t len)
         return 0;
     }
     if (p->model != BENCH_HH || p->scheme == BENCH_EXP_EULER || p->scheme == BENCH_MIDPOINT) {
-        snprintf(msg, len, "no SIMD loop for %s %s", p->model == BENCH_HH ? "hh" : "decay",
+        snprintf(msg, len, "no SIMD loop for %s %s",
+                 p->model == BENCH_HH       ? "hh"
+                 : p->model == BENCH_LORENZ ? "lorenz"
+                                            : "decay",
                  bench_scheme_name(p->scheme));
         return 0;
     }

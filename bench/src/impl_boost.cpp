@@ -20,6 +20,7 @@ namespace
 
 typedef std::vector<double> hh_vec;
 typedef std::array<double, 1> decay_vec;
+typedef std::array<double, 3> lorenz_vec;
 
 struct boostb_state {
     bench_problem_t p;
@@ -33,6 +34,10 @@ struct boostb_state {
     odeint::euler<hh_vec> eu;
     odeint::runge_kutta4<decay_vec> rk4d;
     odeint::euler<decay_vec> eud;
+    lorenz_params_t L = lorenz_params_default();
+    lorenz_vec yl = {{LORENZ_X0, LORENZ_X0, LORENZ_X0}};
+    odeint::runge_kutta4<lorenz_vec> rk4l;
+    odeint::euler<lorenz_vec> eul;
 };
 
 struct hh_system {
@@ -48,6 +53,14 @@ struct decay_system {
     void operator()(const decay_vec &y, decay_vec &f, double) const
     {
         f[0] = decay_f(y[0], tau);
+    }
+};
+
+struct lorenz_system {
+    lorenz_params_t L;
+    void operator()(const lorenz_vec &y, lorenz_vec &f, double) const
+    {
+        lorenz_f(&L, y[0], y[1], y[2], &f[0], &f[1], &f[2]);
     }
 };
 
@@ -85,19 +98,30 @@ void *boostb_setup(const bench_problem_t *p, char *msg, size_t len)
     }
 }
 
+/* A small system's steps (no spikes to count) with the problem's stepper. */
+template <class Rk4, class Euler, class System, class Vec>
+void boostb_steps(boostb_state *s, Rk4 &rk4, Euler &eu, System sys, Vec &y, unsigned long steps)
+{
+    const double dt = s->p.dt;
+    for (unsigned long k = 0; k < steps; ++k, s->t += dt) {
+        if (s->p.scheme == BENCH_RK4)
+            rk4.do_step(sys, y, s->t, dt);
+        else
+            eu.do_step(sys, y, s->t, dt);
+    }
+}
+
 int boostb_run(void *state, unsigned long steps, char *msg, size_t len)
 {
     boostb_state *s = static_cast<boostb_state *>(state);
     const double dt = s->p.dt;
     try {
+        if (s->p.model == BENCH_LORENZ) {
+            boostb_steps(s, s->rk4l, s->eul, lorenz_system{s->L}, s->yl, steps);
+            return 0;
+        }
         if (s->p.model == BENCH_DECAY) {
-            decay_system sys{s->tau};
-            for (unsigned long k = 0; k < steps; ++k, s->t += dt) {
-                if (s->p.scheme == BENCH_RK4)
-                    s->rk4d.do_step(sys, s->yd, s->t, dt);
-                else
-                    s->eud.do_step(sys, s->yd, s->t, dt);
-            }
+            boostb_steps(s, s->rk4d, s->eud, decay_system{s->tau}, s->yd, steps);
             return 0;
         }
         hh_system sys{s};
@@ -119,6 +143,11 @@ int boostb_run(void *state, unsigned long steps, char *msg, size_t len)
 void boostb_read(const void *state, bench_values_t *out)
 {
     const boostb_state *s = static_cast<const boostb_state *>(state);
+    if (s->p.model == BENCH_LORENZ) {
+        out->first = out->last = out->mean = s->yl[0];
+        out->spikes = 0.0;
+        return;
+    }
     if (s->p.model == BENCH_DECAY) {
         out->first = out->last = out->mean = s->yd[0];
         out->spikes = 0.0;

@@ -65,7 +65,7 @@ static const char *dqb_solver_name(bench_scheme_t s)
 
 static const char *dqb_model_name(bench_model_t m)
 {
-    return m == BENCH_HH ? "hh" : m == BENCH_DECAY ? "decay" : "ou";
+    return m == BENCH_HH ? "hh" : m == BENCH_DECAY ? "decay" : m == BENCH_LORENZ ? "lorenz" : "ou";
 }
 
 static int dqb_supports(const bench_problem_t *p, char *msg, size_t len)
@@ -126,6 +126,9 @@ static void *dqb_setup_mode(const bench_problem_t *p, int whole_run, char *msg, 
                                            {.name = "I_ext", .v = I, .len = p->n},
                                            {.name = "sigma", .v = &sigma, .len = 1}};
             s->sys = dq_system_new(model->desc, args, p->sigma != 0.0 ? 3 : 2, &err);
+        } else if (p->model == BENCH_LORENZ) { /* lorenz.c's defaults are the workload's */
+            const dq_param_arg_t args[] = {{.name = "n", .v = &n, .len = 1}};
+            s->sys = dq_system_new(model->desc, args, 1, &err);
         } else if (p->model == BENCH_DECAY) {
             const dq_param_arg_t args[] = {{.name = "n", .v = &n, .len = 1},
                                            {.name = "tau", .v = &tau, .len = 1},

@@ -48,6 +48,10 @@ static int gslb_supports(const bench_problem_t *p, char *msg, size_t len)
         snprintf(msg, len, "GSL odeiv2 has no %s stepper", bench_scheme_name(p->scheme));
         return 0;
     }
+    if (p->model == BENCH_LORENZ) {
+        snprintf(msg, len, "no Lorenz system in this peer");
+        return 0;
+    }
     return 1;
 }
 

@@ -47,6 +47,10 @@ static int sunb_supports(const bench_problem_t *p, char *msg, size_t len)
         snprintf(msg, len, "ARKODE ERKStep has no %s method", bench_scheme_name(p->scheme));
         return 0;
     }
+    if (p->model == BENCH_LORENZ) {
+        snprintf(msg, len, "no Lorenz system in this peer");
+        return 0;
+    }
     return 1;
 }
 

@@ -72,7 +72,7 @@ static void bench_impls_init(void)
 
 const char *bench_model_name(bench_model_t m)
 {
-    return m == BENCH_HH ? "hh" : m == BENCH_DECAY ? "decay" : "ou";
+    return m == BENCH_HH ? "hh" : m == BENCH_DECAY ? "decay" : m == BENCH_LORENZ ? "lorenz" : "ou";
 }
 
 static const bench_impl_t *bench_impl_by_name(const char *name)
@@ -181,6 +181,7 @@ int bench_run_once(const bench_impl_t *impl, const bench_problem_t *p, unsigned 
 static const double bench_budget[BENCH_N_HH_SCHEMES] = {1e7, 2.5e6, 5e6, 2e5};
 static const double bench_steps_n1[BENCH_N_HH_SCHEMES] = {2e6, 6e5, 1.5e6, 5e4};
 #define BENCH_DECAY_STEPS 2e7
+#define BENCH_LORENZ_STEPS 1e7      /* issue #14: one Lorenz system, dt 1e-3 */
 #define BENCH_NOISY_BUDGET 3e7      /* unit-steps: 3x HH euler's, for a steadier EM / euler */
 #define BENCH_NOISE_COST_BUDGET 2e8 /* 2 000 steps: the decay rows are about 1 ns a unit-step */
 
@@ -206,7 +207,13 @@ static void bench_workload_init(bench_workload_t *w, bench_model_t model, bench_
         .model = model, .scheme = scheme, .n = n, .dt = model == BENCH_HH ? HH_DT : DECAY_DT};
     w->steps = steps;
     bench_group_digits(nbuf, sizeof nbuf, n);
-    if (model == BENCH_HH) {
+    if (model == BENCH_LORENZ) { /* issue #14: one system, checked over t = 0..1 */
+        w->p.dt = LORENZ_DT;
+        snprintf(w->id, sizeof w->id, "lorenz/%s", bench_scheme_name(scheme));
+        snprintf(w->label, sizeof w->label, "Lorenz (one system), %s", bench_scheme_name(scheme));
+        w->check_n = 1;
+        w->check_steps = 1000;
+    } else if (model == BENCH_HH) {
         snprintf(w->id, sizeof w->id, "hh/n=%zu/%s", n, bench_scheme_name(scheme));
         snprintf(w->label, sizeof w->label, "HH N=%s, %s", nbuf, bench_scheme_name(scheme));
         w->check_n = n < BENCH_CHECK_N ? n : BENCH_CHECK_N;
@@ -286,6 +293,11 @@ static size_t bench_make_workloads(bench_workload_t *w, int quick, double scale,
                             (unsigned long)fmax(1000.0, round(BENCH_DECAY_STEPS * f)));
         k += bench_selected(w[k].id, only);
     }
+    for (int s = BENCH_EULER; s <= BENCH_RK4; ++s) {
+        bench_workload_init(&w[k], BENCH_LORENZ, (bench_scheme_t)s, 1,
+                            (unsigned long)fmax(1000.0, round(BENCH_LORENZ_STEPS * f)));
+        k += bench_selected(w[k].id, only);
+    }
     /* issue #11: the noise rows */
     for (size_t i = 0; i < n_ns; ++i) {
         if (ns[i] == 1)
@@ -313,6 +325,10 @@ static size_t bench_make_cg_workloads(bench_workload_t *w, const char *only)
     }
     for (int s = BENCH_EULER; s <= BENCH_RK4; ++s) {
         bench_workload_init(&w[k], BENCH_DECAY, (bench_scheme_t)s, 1, 100000);
+        k += bench_selected(w[k].id, only);
+    }
+    for (int s = BENCH_EULER; s <= BENCH_RK4; ++s) {
+        bench_workload_init(&w[k], BENCH_LORENZ, (bench_scheme_t)s, 1, 100000);
         k += bench_selected(w[k].id, only);
     }
     return k;
@@ -851,8 +867,11 @@ static int bench_child(const char *spec)
         return 2;
     }
     bench_workload_t w;
-    bench_workload_init(&w, strcmp(model, "hh") == 0 ? BENCH_HH : BENCH_DECAY, (bench_scheme_t)s, n,
-                        steps);
+    bench_workload_init(&w,
+                        strcmp(model, "hh") == 0       ? BENCH_HH
+                        : strcmp(model, "lorenz") == 0 ? BENCH_LORENZ
+                                                       : BENCH_DECAY,
+                        (bench_scheme_t)s, n, steps);
     int rc = bench_callgrind_child(&w, impl);
     bench_dqhost_cleanup();
     return rc;

@@ -49,6 +49,33 @@
 #define OU_X0 1.0
 #define OU_DT 1e-3
 
+/* Lorenz x' = sigma (y - x), y' = x (rho - z) - y, z' = x y - beta z, as
+ * plugins/models/lorenz.c writes it, with its defaults; one system (issue #14: a small system
+ * per step beside Boost.odeint). The parameters reach every loop at run time. */
+#define LORENZ_SIGMA 10.0
+#define LORENZ_RHO 28.0
+#define LORENZ_BETA (8.0 / 3.0)
+#define LORENZ_X0 1.0 /* x0 = y0 = z0 */
+#define LORENZ_DT 1e-3
+typedef struct lorenz_params {
+    double sigma, rho, beta;
+} lorenz_params_t;
+
+static inline lorenz_params_t lorenz_params_default(void)
+{
+    lorenz_params_t p = {LORENZ_SIGMA, LORENZ_RHO, LORENZ_BETA};
+    return p;
+}
+
+/* The derivative of one system, term for term as lorenz.c's loop. */
+static inline void lorenz_f(const lorenz_params_t *p, double x, double y, double z, double *dx,
+                            double *dy, double *dz)
+{
+    *dx = p->sigma * (y - x);
+    *dy = x * (p->rho - z) - y;
+    *dz = x * y - p->beta * z;
+}
+
 /* hh.c's default parameters. */
 static inline hh_params_t hh_params_default(void)
 {

@@ -46,16 +46,26 @@ static inline int driver_lane_finite(const double *y, size_t n)
 }
 
 /* The live lanes of the block are finite (padding lanes are never reported, so they are
- * not checked: a lone unit costs one test per component, not DQ_LANES). */
+ * not checked: a lone unit costs one test per component, not DQ_LANES). A partly live block
+ * takes a plain loop per component: the vectorised one's set-up cost more than its few
+ * values. */
 static int driver_block_finite(const dq_ctx_t *ctx)
 {
     if (ctx->live == ctx->units)
         return ctx->len <= DQ_LANES ? driver_lane_finite(ctx->y, ctx->len)
                                     : driver_all_finite(ctx->y, ctx->len);
-    int finite = 1;
+    const uint64_t *bits = (const uint64_t *)(const void *)ctx->y;
+    uint64_t bad = 0;
+    if (ctx->live == 1) { /* a lone unit: one value per component */
+        for (size_t i = 0; i < ctx->len; i += ctx->units)
+            bad |= (uint64_t)((bits[i] & 0x7ff0000000000000ull) == 0x7ff0000000000000ull);
+        return bad == 0;
+    }
     for (size_t k = 0; k < ctx->comps; ++k)
-        finite &= driver_lane_finite(ctx->y + k * ctx->units, ctx->live);
-    return finite;
+        for (size_t u = 0; u < ctx->live; ++u)
+            bad |= (uint64_t)((bits[k * ctx->units + u] & 0x7ff0000000000000ull) ==
+                              0x7ff0000000000000ull);
+    return bad == 0;
 }
 
 /* The first non-finite value of a real unit (padding lanes, copies of the last real unit,
@@ -89,6 +99,11 @@ void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b)
     dq_ctx_t *ctx = &lg->ctx;
     size_t ub = dq__block_lanes(sys, b);
     size_t base = b * g->m * sys->block_units;
+    /* The fast call lists were gathered for the block the context pointed at: another
+     * block forgets them (the same block keeps them: dq_system_step calls here each step). */
+    if (ctx->y != g->y + base)
+        for (int c = 0; c < DQ__N_CALLS; ++c)
+            lg->fast[c].gen = 0;
     ctx->units = ub;
     ctx->live = dq__block_live(sys, b);
     ctx->unit0 = b * sys->block_units;
@@ -175,7 +190,7 @@ static int driver_step_block(dq__lane_group_t *lg, uint64_t step, double t, doub
         memset(l->reset, 0, ctx->units);
     /* The step's start values, for interpolating the states at an event; not needed when a
      * low-order method's events only record their times (a line through the event values). */
-    if (g->n_ev_modules && (l->sys->ev.handlers || dq__events_hermite(g)))
+    if (lg->snap_start)
         memcpy(lg->snap_y, ctx->y, ctx->len * sizeof *ctx->y);
     int rc = g->solver->step(ctx);
     if (rc) {
@@ -217,15 +232,22 @@ void dq__lane_run(dq__lane_t *l)
         l->block = b;
         dq__error_reset(&l->err);
         for (size_t gi = 0; gi < sys->n_groups; ++gi) {
-            dq__driver_ctx_block(&l->lg[gi], b);
-            l->lg[gi].n_eval = 0;
-            l->lg[gi].n_jac = 0;
+            dq__lane_group_t *lg = &l->lg[gi];
+            dq__driver_ctx_block(lg, b);
+            lg->n_eval = 0;
+            lg->n_jac = 0;
+            lg->snap_start =
+                lg->group->n_ev_modules && (sys->ev.handlers || dq__events_hermite(lg->group));
         }
+        /* One group without substeps, the usual case: its steps without the loops around. */
+        const int single = sys->n_groups == 1 && l->lg[0].group->substeps == 1;
         uint64_t s;
         for (s = l->run_from; s < end; ++s) {
             const double t = sys->t0 + (double)s * sys->dt;
             int rc = DQ_OK;
-            for (size_t gi = 0; rc == DQ_OK && gi < sys->n_groups; ++gi) {
+            if (single)
+                rc = driver_step_block(&l->lg[0], s, t + 0.0, sys->dt);
+            for (size_t gi = 0; !single && rc == DQ_OK && gi < sys->n_groups; ++gi) {
                 dq__lane_group_t *lg = &l->lg[gi];
                 const unsigned k = lg->group->substeps;
                 const double h = sys->dt / k;

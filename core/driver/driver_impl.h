@@ -6,8 +6,9 @@
 
 #include "system_impl.h"
 
-/* The table every context carries. */
-extern const dq_host_api_t dq__host_api;
+/* The table a context of group g carries: every one has the same functions, but for
+ * pre/post_integral, which return at once when no module of g has them. */
+const dq_host_api_t *dq__host_api_for(const dq__group_t *g);
 
 /* Points the lane's tables at its current block for the context's group, with values
  * from y, derivatives into f and diffusions into gd (NULL: none), at time t. */
@@ -32,6 +33,55 @@ int dq__driver_lifecycle(dq__lane_group_t *lg, size_t offset, const char *call, 
 void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b);
 /* One block through the lane's job. */
 void dq__lane_run(dq__lane_t *l);
+
+/* ---- fast calls (host_api.c) ---- */
+/* Builds and frees the lane group's call lists (lg->fast). */
+int dq__fast_init(dq__lane_group_t *lg);
+void dq__fast_free(dq__lane_group_t *lg);
+
+/* Whether call list fc can skip the view: fixed steps (no per-lane times), and the lane's
+ * tables are still those the slow path gathered the list's modules in (the generation moves
+ * whenever they are rebuilt; pointing the context at a block forgets every list). */
+static inline int dq__fast_valid(const dq__lane_group_t *lg, const dq__fast_call_t *fc)
+{
+    return fc->gen == lg->lane->view_gen && !lg->ctx.lane_t;
+}
+
+/* Module k of a valid list fc, pointed at (y, f, gd) and time t: its table entries for the
+ * group's states are re-pointed only when they point at other buffers; the view's per-call
+ * fields are set as dq__module_view sets them in fixed-step runs. */
+static inline dq_view_t *dq__fast_view(dq__lane_group_t *lg, const dq__fast_call_t *fc, size_t k,
+                                       double t, const double *y, const double *f, const double *gd)
+{
+    dq__lane_t *l = lg->lane;
+    const size_t i = fc->mod[k];
+    const double **yf = l->mview_yf + 3 * i;
+    const size_t *at = fc->slot_at + 3 * k, units = lg->ctx.units, *comp = fc->comp;
+    double ***slot = fc->slot;
+    if (yf[0] != y) {
+        for (size_t p = at[0], e = at[1]; p < e; ++p)
+            *slot[p] = (double *)y + comp[p] * units;
+        yf[0] = y;
+    }
+    if (yf[1] != f) {
+        for (size_t p = at[1], e = at[2]; p < e; ++p)
+            *slot[p] = (double *)f + comp[p] * units;
+        yf[1] = f;
+    }
+    if (yf[2] != gd) {
+        for (size_t p = at[2], e = at[3]; p < e; ++p)
+            *slot[p] = gd ? (double *)gd + comp[p] * units : NULL;
+        yf[2] = gd;
+    }
+    dq_view_t *v = &l->mview[i];
+    v->t = t;
+    v->lane_t = NULL;
+    v->dt = lg->ctx.dt;
+    v->step = lg->ctx.step;
+    v->jacobian = NULL;
+    v->jacobian_diag = NULL;
+    return v;
+}
 
 /* ---- events (events.c) ---- */
 /* The group's event functions at the current view into gout[e*units + u] (rows of the

@@ -8,6 +8,7 @@
  * lane's own values only, and lanes that converged are frozen, so a unit's event times are
  * the same bits whatever block, thread or neighbours it has. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,13 @@
 /* Root finding stops when the bracket is this small relative to the time. */
 #define EVENTS_TOL 1e-13
 #define EVENTS_MAX_ITER 100
+
+/* What every fixed step runs (evaluate, test, keep) goes inline into the step's path. */
+#if defined(__GNUC__)
+#define EVENTS_INLINE static inline __attribute__((always_inline))
+#else
+#define EVENTS_INLINE static inline
+#endif
 
 int dq__events_layout(dq_system_t *sys)
 {
@@ -124,6 +132,42 @@ int dq__events_eval(dq__lane_group_t *lg, double *gout)
     return events_call(lg, 0, gout);
 }
 
+/* The event functions at the end of a fixed step (t, the block's values) into lg->gnew: the
+ * fast call while the lane's tables allow it (see host_api.c), else through the view. The
+ * view shows the block's own derivative and diffusion slots, which an event function does not
+ * write: the buffers the step's last calls showed, so the tables need no re-pointing. */
+EVENTS_INLINE int events_eval_end(dq__lane_group_t *lg, double t)
+{
+    dq__fast_call_t *fc = &lg->fast[DQ__CALL_EVENT];
+    dq__lane_t *l = lg->lane;
+    const dq_system_t *sys = l->sys;
+    if (!dq__fast_valid(lg, fc)) {
+        dq__driver_view(lg, t, lg->ctx.y, lg->ctx.f, (double *)lg->ctx.g);
+        int rc = dq__events_eval(lg, lg->gnew);
+        if (rc == DQ_OK) {
+            fc->gen = l->view_gen;
+        }
+        return rc;
+    }
+    const size_t units = lg->ctx.units;
+    l->view_err[0] = '\0';
+    for (size_t k = 0; k < fc->n; ++k) {
+        const size_t i = fc->mod[k], e0 = sys->ev.first[i];
+        for (size_t e = e0; e < e0 + sys->modules[i].n_events; ++e)
+            lg->evp[e] = lg->gnew + e * units;
+        dq_view_t *v = dq__fast_view(lg, fc, k, t, lg->ctx.y, lg->ctx.f, lg->ctx.g);
+        v->event = lg->evp + e0;
+        int rc = fc->fn[k](v);
+        v->event = NULL;
+        if (rc)
+            return dq_error_set(&l->err, rc < 0 ? rc : DQ_EMODEL, NULL,
+                                "model '%s': event of module '%s' failed at t = %.17g: %s",
+                                sys->model.name, sys->modules[i].name, t,
+                                l->view_err[0] ? l->view_err : dq_strerror(rc));
+    }
+    return DQ_OK;
+}
+
 int dq__events_handle(dq__lane_group_t *lg)
 {
     return events_call(lg, 1, NULL);
@@ -158,6 +202,51 @@ size_t dq__events_cross(dq__lane_group_t *lg, const unsigned char *mask)
     return n;
 }
 
+/* Whether a crossing up (up) or down (down) happened in one of n lanes from a to b: the test
+ * of events_crossed without its branches, so that it vectorises. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+__attribute__((noinline, target_clones("avx512f", "avx2", "default")))
+#endif
+static int
+events_lanes_cross(const double *restrict a, const double *restrict b, size_t n, int up, int down)
+{
+    int any = 0;
+    if (up && down) {
+#pragma omp simd reduction(| : any)
+        for (size_t u = 0; u < n; ++u)
+            any |= ((a[u] < 0.0) & (b[u] >= 0.0)) | ((a[u] > 0.0) & (b[u] <= 0.0));
+    } else if (up) {
+#pragma omp simd reduction(| : any)
+        for (size_t u = 0; u < n; ++u)
+            any |= (a[u] < 0.0) & (b[u] >= 0.0);
+    } else {
+#pragma omp simd reduction(| : any)
+        for (size_t u = 0; u < n; ++u)
+            any |= (a[u] > 0.0) & (b[u] <= 0.0);
+    }
+    return any;
+}
+
+/* Whether some lane's event crossed since its last values (gprev to gnew), as
+ * dq__events_cross finds it without a mask, but without writing anything: the usual answer,
+ * no, in one vector pass per event. */
+EVENTS_INLINE int events_any_cross(const dq__lane_group_t *lg)
+{
+    const dq_system_t *sys = lg->lane->sys;
+    const dq__group_t *g = lg->group;
+    const size_t units = lg->ctx.units, unit0 = lg->ctx.unit0;
+    for (size_t q = 0; q < g->n_ev_modules; ++q) {
+        const size_t i = g->ev_modules[q], e0 = sys->ev.first[i];
+        for (size_t e = e0; e < e0 + sys->modules[i].n_events; ++e) {
+            const int dir = sys->ev.desc[e]->direction;
+            if (events_lanes_cross(sys->ev.gprev + e * sys->capacity + unit0, lg->gnew + e * units,
+                                   units, dir >= 0, dir <= 0))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *start,
                       const double *h)
 {
@@ -173,12 +262,26 @@ int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *
             lg->ghi[x] = lg->gnew[x];
             lg->side[x] = 0;
         }
-    /* Each event apart: its crossing lanes share the interpolated states of one call. */
+    /* Each event apart: its crossing lanes share the interpolated states of one call. The
+     * loops run over those lanes only (a few in a block of hundreds); every other lane keeps
+     * theta = 1 (the bracket's end), need = 0 and its view time, as a pass over all lanes
+     * would give them. */
+    size_t *list = lg->ulist;
     for (size_t e = 0; e < n_ev; ++e) {
+        size_t nl = 0;
+        for (size_t u = 0; u < units; ++u) {
+            list[nl] = u;
+            nl += lg->cross[e * units + u] == 1;
+            lg->theta[u] = 1.0;
+            lg->tview[u] = start[u] + h[u];
+        }
+        if (nl == 0)
+            continue;
+        memset(lg->need, 0, units);
         for (int it = 0; it < EVENTS_MAX_ITER; ++it) {
             int any = 0;
-            for (size_t u = 0; u < units; ++u) {
-                const size_t x = e * units + u;
+            for (size_t j = 0; j < nl; ++j) {
+                const size_t u = list[j], x = e * units + u;
                 double th = lg->thi[x];
                 if (lg->cross[x] == 1) {
                     const double lo = lg->tlo[x], hi = lg->thi[x];
@@ -204,18 +307,22 @@ int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *
             }
             if (!any)
                 break;
-            for (size_t u = 0; u < units; ++u)
+            for (size_t j = 0; j < nl; ++j) {
+                const size_t u = list[j];
                 lg->need[u] = lg->cross[e * units + u] == 1;
+                lg->tview[u] = start[u] + lg->theta[u] * h[u];
+            }
+            lg->need_list = list;
+            lg->n_need_list = nl;
             int rc = interp(lg, lg->theta, lg->need, lg->dense);
+            lg->need_list = NULL;
             if (rc)
                 return rc;
-            for (size_t u = 0; u < units; ++u)
-                lg->tview[u] = start[u] + lg->theta[u] * h[u];
             dq__driver_view_at(lg, lg->tview, lg->dense, lg->fa);
             if ((rc = dq__events_eval(lg, lg->gmid)))
                 return rc;
-            for (size_t u = 0; u < units; ++u) {
-                const size_t x = e * units + u;
+            for (size_t j = 0; j < nl; ++j) {
+                const size_t u = list[j], x = e * units + u;
                 if (lg->cross[x] != 1)
                     continue;
                 const double gm = lg->gmid[x], th = lg->theta[u];
@@ -237,9 +344,8 @@ int dq__events_locate(dq__lane_group_t *lg, dq__interp_fn interp, const double *
                 }
             }
         }
-        for (size_t u = 0; u < units; ++u)
-            if (lg->cross[e * units + u])
-                lg->cross[e * units + u] = 1;
+        for (size_t j = 0; j < nl; ++j)
+            lg->cross[e * units + list[j]] = 1;
     }
     return DQ_OK;
 }
@@ -289,8 +395,11 @@ static int events_hermite(dq__lane_group_t *lg, const double *theta, const unsig
     const dq_ctx_t *ctx = &lg->ctx;
     const size_t units = ctx->units, m = ctx->comps;
     /* lg->E holds each lane's step size (dq__events_fixed). Only the lanes that need it:
-     * a crossing is rare in a block, and the block-wide loop was an eighth of an HH run. */
-    for (size_t u = 0; u < units; ++u) {
+     * a crossing is rare in a block, and the block-wide loop was an eighth of an HH run;
+     * lg->need_list, when set, lists every lane that may. */
+    const size_t n = need && lg->need_list ? lg->n_need_list : units;
+    for (size_t j = 0; j < n; ++j) {
+        const size_t u = need && lg->need_list ? lg->need_list[j] : j;
         if (need && !need[u])
             continue;
         const double s = theta[u], s1 = 1.0 - s, hh = lg->E[u];
@@ -317,7 +426,9 @@ static int events_linear(dq__lane_group_t *lg, const double *theta, const unsign
                          double *out)
 {
     const size_t units = lg->ctx.units, m = lg->ctx.comps;
-    for (size_t u = 0; u < units; ++u) {
+    const size_t n = need && lg->need_list ? lg->n_need_list : units;
+    for (size_t j = 0; j < n; ++j) {
+        const size_t u = need && lg->need_list ? lg->need_list[j] : j;
         if (need && !need[u])
             continue;
         const double s = theta[u];
@@ -422,7 +533,7 @@ int dq__events_hermite(const dq__group_t *g)
 }
 
 /* The event values at the step's end become the unit's current ones. */
-static void events_keep(dq__lane_group_t *lg)
+EVENTS_INLINE void events_keep(dq__lane_group_t *lg)
 {
     dq_system_t *sys = lg->lane->sys;
     const size_t units = lg->ctx.units, unit0 = lg->ctx.unit0;
@@ -478,11 +589,10 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
     dq_ctx_t *ctx = &lg->ctx;
     dq_system_t *sys = lg->lane->sys;
     const size_t units = ctx->units, n_ev = sys->ev.n, unit0 = ctx->unit0;
-    dq__driver_view(lg, t + h, ctx->y, lg->fa, NULL);
-    int rc = dq__events_eval(lg, lg->gnew);
+    int rc = events_eval_end(lg, t + h);
     if (rc)
         return rc;
-    if (dq__events_cross(lg, NULL)) {
+    if (events_any_cross(lg) && dq__events_cross(lg, NULL)) {
         /* The interpolant between the step's ends: cubic Hermite for methods of order 3 and
          * more (or unknown), which needs the slopes at both ends (two evaluations, only in
          * steps where something crossed); linear for first- and second-order methods, whose
@@ -497,13 +607,18 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
                 return rc;
             /* Those two count for the units that crossed, not for their neighbours. */
             lg->n_eval -= 2;
-            for (size_t u = 0; u < units; ++u) {
-                int crossed = 0;
-                for (size_t e = 0; e < n_ev; ++e)
-                    crossed |= lg->cross[e * units + u];
-                sys->unit_fev[unit0 + u] += crossed ? 2 : 0;
-            }
         }
+        /* The lanes where something crossed: the loops below run over them only. */
+        size_t *list = lg->ulist + units, nl = 0;
+        for (size_t u = 0; u < units; ++u) {
+            int crossed = 0;
+            for (size_t e = 0; e < n_ev; ++e)
+                crossed |= lg->cross[e * units + u];
+            list[nl] = u;
+            nl += crossed != 0;
+        }
+        for (size_t j = 0; hermite && j < nl; ++j)
+            sys->unit_fev[unit0 + list[j]] += 2;
         for (size_t u = 0; u < units; ++u) {
             lg->E[u] = h; /* the interpolant's step */
             lg->lane_t[u] = t;
@@ -511,8 +626,14 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
         const dq__interp_fn interp = hermite ? events_hermite : events_linear;
         if ((rc = dq__events_locate(lg, interp, lg->lane_t, lg->E)))
             return rc;
-        /* Per lane: the earliest crossing with a handler ends the step there. */
-        for (size_t u = 0; u < units; ++u) {
+        /* Per lane: the earliest crossing with a handler ends the step there. A lane without
+         * a crossing has none: theta 1, nothing fired, not active. */
+        memset(lg->fired, 0, n_ev * units);
+        memset(lg->act, 0, units);
+        for (size_t u = 0; u < units; ++u)
+            lg->theta[u] = 1.0;
+        for (size_t j = 0; j < nl; ++j) {
+            const size_t u = list[j];
             double th_h = 2.0;
             for (size_t e = 0; e < n_ev; ++e)
                 if (lg->cross[e * units + u] && (sys->ev.desc[e]->flags & DQ_EVENT_RESET))
@@ -531,7 +652,11 @@ int dq__events_fixed(dq__lane_group_t *lg, double t, double h)
             lg->act[u] = th_h <= 1.0;
         }
         /* The states at each handled event, then each such lane finishes its step. */
-        if ((rc = interp(lg, lg->theta, lg->act, lg->dense)))
+        lg->need_list = list;
+        lg->n_need_list = nl;
+        rc = interp(lg, lg->theta, lg->act, lg->dense);
+        lg->need_list = NULL;
+        if (rc)
             return rc;
         unsigned char *todo = lg->acc;
         memcpy(todo, lg->act, units);
@@ -579,11 +704,10 @@ int dq__events_fixed_linear(dq__lane_group_t *lg, double t, double h)
 {
     dq_ctx_t *ctx = &lg->ctx;
     const dq__group_t *g = lg->group;
-    dq__driver_view(lg, t + h, ctx->y, lg->fa, NULL);
-    int rc = dq__events_eval(lg, lg->gnew);
+    int rc = events_eval_end(lg, t + h);
     if (rc)
         return rc;
-    if (dq__events_cross(lg, NULL)) {
+    if (events_any_cross(lg) && dq__events_cross(lg, NULL)) {
         int any_handled;
         if ((rc = events_record_on_line(lg, t, h, &any_handled)))
             return rc;

@@ -3,6 +3,7 @@
  * derivatives, failure reports, Jacobians (analytic or by finite differences). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "driver_impl.h"
@@ -70,21 +71,119 @@ int dq__driver_lifecycle(dq__lane_group_t *lg, size_t offset, const char *call, 
     return DQ_OK;
 }
 
+/* ---- fast calls ------------------------------------------------------------------------ */
+
+/* What each call list runs: the callback's place in dq_module_desc_t, its name for messages,
+ * and whether children go first. */
+static const struct {
+    size_t offset;
+    const char *name;
+    int reverse;
+} host_calls[DQ__N_CALLS] = {
+    [DQ__CALL_PRE] = {offsetof(dq_module_desc_t, pre_integral), "pre_integral", 0},
+    [DQ__CALL_DERIV] = {offsetof(dq_module_desc_t, compute_derivative), "compute_derivative", 0},
+    [DQ__CALL_POST] = {offsetof(dq_module_desc_t, post_integral), "post_integral", 1},
+    [DQ__CALL_EVENT] = {offsetof(dq_module_desc_t, event), "event", 0},
+};
+
+void dq__fast_free(dq__lane_group_t *lg)
+{
+    for (int c = 0; c < DQ__N_CALLS; ++c) {
+        dq__fast_call_t *fc = &lg->fast[c];
+        free(fc->mod);
+        free((void *)fc->fn);
+        free(fc->slot_at);
+        free(fc->slot);
+        free(fc->comp);
+        memset(fc, 0, sizeof *fc);
+    }
+}
+
+int dq__fast_init(dq__lane_group_t *lg)
+{
+    dq__lane_t *l = lg->lane;
+    const dq_system_t *sys = l->sys;
+    const dq__group_t *g = lg->group;
+    const size_t nm = g->n_modules, ns = g->moving_at[nm];
+    for (int c = 0; c < DQ__N_CALLS; ++c) {
+        dq__fast_call_t *fc = &lg->fast[c];
+        fc->mod = calloc(nm ? nm : 1, sizeof *fc->mod);
+        fc->fn = calloc(nm ? nm : 1, sizeof *fc->fn);
+        fc->slot_at = calloc(3 * nm + 1, sizeof *fc->slot_at);
+        fc->slot = calloc(3 * ns + 1, sizeof *fc->slot);
+        fc->comp = calloc(3 * ns + 1, sizeof *fc->comp);
+        if (!fc->mod || !fc->fn || !fc->slot_at || !fc->slot || !fc->comp)
+            return DQ_ENOMEM;
+        size_t p = 0;
+        for (size_t q = 0; q < nm; ++q) {
+            const size_t k = host_calls[c].reverse ? nm - 1 - q : q, i = g->modules[k];
+            dq_module_fn fn =
+                *(const dq_module_fn *)((const char *)&sys->modules[i] + host_calls[c].offset);
+            if (!fn || (c == DQ__CALL_EVENT && !sys->modules[i].n_events))
+                continue;
+            const dq__module_vars_t *mv = &sys->mvars[i];
+            double **value = l->mtab + l->mtab_off[i], **der = value + mv->n_vars,
+                   **dif = der + mv->n_own;
+            fc->mod[fc->n] = i;
+            fc->fn[fc->n] = fn;
+            /* Values, then derivatives and diffusions of the module's own states. */
+            for (int kd = 0; kd < 3; ++kd) {
+                fc->slot_at[3 * fc->n + (size_t)kd] = p;
+                for (size_t r = g->moving_at[k]; r < g->moving_at[k + 1]; ++r) {
+                    const size_t var = g->moving[r], s = mv->vars[var];
+                    if (kd > 0 && var >= mv->n_own)
+                        continue;
+                    if (kd == 2 && !(sys->states[s]->flags & DQ_STATE_DIFFUSION))
+                        continue;
+                    fc->slot[p] = kd == 0 ? &value[var] : kd == 1 ? &der[var] : &dif[var];
+                    fc->comp[p++] = sys->state_comp[s];
+                }
+            }
+            fc->n++;
+        }
+        fc->slot_at[3 * fc->n] = p;
+    }
+    return DQ_OK;
+}
+
+/* Runs the callbacks of call list c at (t, y, f, gd): the fast way when the lane's tables
+ * allow it, else through the view (which then makes the next call fast). */
+static int host_call(dq__lane_group_t *lg, int c, double t, const double *y, double *f, double *gd)
+{
+    dq__fast_call_t *fc = &lg->fast[c];
+    dq__lane_t *l = lg->lane;
+    if (dq__fast_valid(lg, fc)) {
+        l->view_err[0] = '\0';
+        for (size_t k = 0; k < fc->n; ++k) {
+            int rc = fc->fn[k](dq__fast_view(lg, fc, k, t, y, f, gd));
+            if (rc) {
+                l->view_t = t;
+                return host_module_failed(lg, fc->mod[k], host_calls[c].name, rc);
+            }
+        }
+        return DQ_OK;
+    }
+    dq__driver_view(lg, t, y, f, gd);
+    int rc =
+        dq__driver_lifecycle(lg, host_calls[c].offset, host_calls[c].name, host_calls[c].reverse);
+    if (rc == DQ_OK && !lg->ctx.lane_t) {
+        fc->gen = l->view_gen;
+    }
+    return rc;
+}
+
 static int host_pre_integral(dq_ctx_t *ctx)
 {
     dq__lane_group_t *lg = host_lg(ctx);
     if (!lg->group->has_pre || lg->deferred)
         return DQ_OK;
-    dq__driver_view(lg, ctx->t, ctx->y, ctx->f, (double *)ctx->g);
-    return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, pre_integral), "pre_integral", 0);
+    return host_call(lg, DQ__CALL_PRE, ctx->t, ctx->y, ctx->f, (double *)ctx->g);
 }
 
 int dq__driver_eval(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd)
 {
     lg->n_eval++;
-    dq__driver_view(lg, t, y, f, gd);
-    return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, compute_derivative),
-                                "compute_derivative", 0);
+    return host_call(lg, DQ__CALL_DERIV, t, y, f, gd);
 }
 
 /* The diffusion goes to the block's slot (ctx->g, NULL unless an SDE solver steps it). */
@@ -98,9 +197,8 @@ static int host_post_integral(dq_ctx_t *ctx)
     dq__lane_group_t *lg = host_lg(ctx);
     if (!lg->group->has_post || lg->deferred)
         return DQ_OK;
-    dq__driver_view(lg, ctx->t + ctx->dt, ctx->y, ctx->f, (double *)ctx->g);
     /* Children before parents: the reverse of declaration order. */
-    return dq__driver_lifecycle(lg, offsetof(dq_module_desc_t, post_integral), "post_integral", 1);
+    return host_call(lg, DQ__CALL_POST, ctx->t + ctx->dt, ctx->y, ctx->f, (double *)ctx->g);
 }
 
 int dq__driver_report(dq_ctx_t *ctx, int code, size_t index, const char *message)
@@ -258,16 +356,31 @@ static int host_derivative_diag(dq_ctx_t *ctx, double t, const double *y, double
     return rc;
 }
 
-const dq_host_api_t dq__host_api = {
-    .abi = DQ_ABI_HEADER_INIT(dq_host_api_t),
-    .pre_integral = host_pre_integral,
-    .compute_derivative = host_compute_derivative,
-    .post_integral = host_post_integral,
-    .report = dq__driver_report,
-    .jacobian = host_jacobian,
-    .jacobian_diag = host_jacobian_diag,
-    .derivative_diag = host_derivative_diag,
-    .drift_diffusion = dq__host_drift_diffusion,
-    .diffusion_diag = dq__host_diffusion_diag,
-    .brownian = dq__host_brownian,
+/* A group whose modules have no pre_integral (or post_integral) gets a table whose entry
+ * returns at once: the solver's call then costs a call, not the lane-group lookups. */
+static int host_nothing(dq_ctx_t *ctx)
+{
+    (void)ctx;
+    return DQ_OK;
+}
+
+#define HOST_API(pre, post)                                                                        \
+    {                                                                                              \
+        .abi = DQ_ABI_HEADER_INIT(dq_host_api_t), .pre_integral = pre,                             \
+        .compute_derivative = host_compute_derivative, .post_integral = post,                      \
+        .report = dq__driver_report, .jacobian = host_jacobian,                                    \
+        .jacobian_diag = host_jacobian_diag, .derivative_diag = host_derivative_diag,              \
+        .drift_diffusion = dq__host_drift_diffusion, .diffusion_diag = dq__host_diffusion_diag,    \
+        .brownian = dq__host_brownian                                                              \
+    }
+
+/* [has_pre][has_post] */
+static const dq_host_api_t host_apis[2][2] = {
+    {HOST_API(host_nothing, host_nothing), HOST_API(host_nothing, host_post_integral)},
+    {HOST_API(host_pre_integral, host_nothing), HOST_API(host_pre_integral, host_post_integral)},
 };
+
+const dq_host_api_t *dq__host_api_for(const dq__group_t *g)
+{
+    return &host_apis[g->has_pre != 0][g->has_post != 0];
+}

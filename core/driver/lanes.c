@@ -141,24 +141,25 @@ static int lanes_steps_alloc(const dq_system_t *sys, dq__lane_group_t *lg)
     lg->acc = calloc(B, 1);
     lg->need = calloc(B, 1);
     lg->rejects = calloc(B, sizeof *lg->rejects);
+    lg->ulist = calloc(2 * B, sizeof *lg->ulist);
     lg->cross = calloc(nE ? nE : 1, 1);
     lg->fired = calloc(nE ? nE : 1, 1);
     lg->side = calloc(nE ? nE : 1, 1);
     lg->evp = calloc(n_ev ? n_ev : 1, sizeof *lg->evp);
     lg->frp = calloc(n_ev ? n_ev : 1, sizeof *lg->frp);
     if (!lg->snap_state || !lg->snap_aux || !lg->act || !lg->acc || !lg->need || !lg->rejects ||
-        !lg->cross || !lg->fired || !lg->side || !lg->evp || !lg->frp)
+        !lg->ulist || !lg->cross || !lg->fired || !lg->side || !lg->evp || !lg->frp)
         return DQ_ENOMEM;
     return DQ_OK;
 }
 
 static void lanes_steps_free(dq__lane_group_t *lg)
 {
-    void *p[] = {lg->lane_t, lg->lane_dt, lg->tview,  lg->E,           lg->theta,      lg->err,
-                 lg->dense,  lg->snap_y,  lg->snap_f, lg->fa,          lg->fb,         lg->ysave,
-                 lg->gnew,   lg->glo,     lg->ghi,    lg->tlo,         lg->thi,        lg->gmid,
-                 lg->act,    lg->acc,     lg->need,   lg->snap_state,  lg->snap_aux,   lg->rejects,
-                 lg->cross,  lg->fired,   lg->side,   (void *)lg->evp, (void *)lg->frp};
+    void *p[] = {lg->lane_t, lg->lane_dt, lg->tview,  lg->E,           lg->theta,       lg->err,
+                 lg->dense,  lg->snap_y,  lg->snap_f, lg->fa,          lg->fb,          lg->ysave,
+                 lg->gnew,   lg->glo,     lg->ghi,    lg->tlo,         lg->thi,         lg->gmid,
+                 lg->act,    lg->acc,     lg->need,   lg->snap_state,  lg->snap_aux,    lg->rejects,
+                 lg->cross,  lg->fired,   lg->side,   (void *)lg->evp, (void *)lg->frp, lg->ulist};
     for (size_t i = 0; i < sizeof p / sizeof *p; ++i)
         free(p[i]);
 }
@@ -212,11 +213,11 @@ int dq__lanes_start(dq_system_t *sys)
                 if (!lg->sde_y || !lg->sde_f || !lg->sde_g)
                     return DQ_ENOMEM;
             }
-            if (lanes_steps_alloc(sys, lg))
+            if (lanes_steps_alloc(sys, lg) || dq__fast_init(lg))
                 return DQ_ENOMEM;
             lg->ctx = (dq_ctx_t){
                 .abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
-                .host = &dq__host_api,
+                .host = dq__host_api_for(g),
                 .host_data = lg,
                 .comps = g->m,
                 .population = sys->units,
@@ -248,6 +249,7 @@ void dq__lanes_stop(dq_system_t *sys)
             free(l->lg[gi].sde_f);
             free(l->lg[gi].sde_g);
             lanes_steps_free(&l->lg[gi]);
+            dq__fast_free(&l->lg[gi]);
         }
         free(l->spk);
         free(l->ahead);

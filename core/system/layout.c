@@ -17,17 +17,6 @@ double *dq__alloc_doubles(size_t n)
     return p;
 }
 
-size_t dq__block_live(const dq_system_t *sys, size_t b)
-{
-    size_t left = sys->units - b * sys->block_units;
-    return left < sys->block_units ? left : sys->block_units;
-}
-
-size_t dq__block_lanes(const dq_system_t *sys, size_t b)
-{
-    return DQ_UNITS_PADDED(dq__block_live(sys, b));
-}
-
 size_t dq__system_group_root(const dq_system_t *sys, size_t i)
 {
     while (i > 0 && !sys->mod_solver[i])

@@ -95,6 +95,24 @@ typedef struct dq__adaptive {
 
 typedef struct dq__lane dq__lane_t;
 
+/* The module callbacks of one kind that a group runs (driver/host_api.c), for the fast
+ * call: while the lane's tables are those of the block (the same view generation), a call
+ * re-points only its modules' entries for the group's own states, and only when the
+ * buffers changed, then calls the callbacks in a row. */
+enum { DQ__CALL_PRE, DQ__CALL_DERIV, DQ__CALL_POST, DQ__CALL_EVENT, DQ__N_CALLS };
+typedef struct dq__fast_call {
+    size_t n;         /* modules called, in call order */
+    size_t *mod;      /* [n] their indices */
+    dq_module_fn *fn; /* [n] their callbacks */
+    size_t *slot_at;  /* [3 n + 1]: module k's entries for values (from y) start at
+                         slot_at[3k], for derivatives (f) at [3k + 1], diffusions (gd) at
+                         [3k + 2] */
+    double ***slot;   /* table entries for the group's states */
+    size_t *comp;     /* the entry's component in the group */
+    uint64_t gen;     /* the lane's view_gen when the slow path last gathered them all for the
+                         block the context points at; 0: never */
+} dq__fast_call_t;
+
 /* What one lane needs to step one group: the solver's context (host_data points back
  * here), its scratch and the Jacobian scratch. */
 typedef struct dq__lane_group {
@@ -111,6 +129,7 @@ typedef struct dq__lane_group {
     uint64_t n_jac;   /* Jacobian (or diagonal) evaluations, likewise */
     int deferred;     /* adaptive: the solver's pre/post_integral calls do nothing (the
                          driver runs them around the attempt) */
+    int snap_start;   /* fixed steps: keep each step's start values for locating events */
     /* Per-lane steps and events (block_units-sized; NULL when unused). */
     double *lane_t, *lane_dt, *tview;                /* tview: the per-lane times a view shows */
     double *err, *E, *theta, *dense;                 /* error estimate, norms, interpolation */
@@ -119,6 +138,9 @@ typedef struct dq__lane_group {
     unsigned char *act, *acc; /* lanes stepping, lanes accepted */
     unsigned char *need;      /* lanes an interpolant must fill */
     unsigned *rejects;        /* rejections in a row, per lane */
+    size_t *ulist;            /* [2 * block_units] lists of lanes (the crossing ones, events.c) */
+    const size_t *need_list;  /* when set, an interpolant's `need` lanes are among these */
+    size_t n_need_list;
     double *gnew, *glo, *ghi, *tlo, *thi; /* event values and root brackets [n_ev * lanes] */
     unsigned char *cross;                 /* [n_ev * lanes] crossing in this step */
     signed char *side;                    /* [n_ev * lanes] Illinois: the side moved last */
@@ -126,6 +148,7 @@ typedef struct dq__lane_group {
     unsigned char *fired;                 /* [n_ev * lanes] masks for handle_event */
     double **evp;                         /* [n_ev] view tables */
     const unsigned char **frp;            /* [n_ev] */
+    dq__fast_call_t fast[DQ__N_CALLS];    /* pre, derivative, post, event */
 } dq__lane_group_t;
 
 /* A lane steps a contiguous range of blocks; each thread owns one, so nothing a callback
@@ -242,9 +265,18 @@ void dq__system_free_layout(dq_system_t *sys);
 /* Which group root integrates module i: its own solver, or its nearest ancestor's. */
 size_t dq__system_group_root(const dq_system_t *sys, size_t i);
 
-/* Real units in block b, and lanes (real + padding, a multiple of DQ_LANES). */
-size_t dq__block_live(const dq_system_t *sys, size_t b);
-size_t dq__block_lanes(const dq_system_t *sys, size_t b);
+/* Real units in block b, and lanes (real + padding, a multiple of DQ_LANES). Inline: the
+ * driver asks at every dq_system_step. */
+static inline size_t dq__block_live(const dq_system_t *sys, size_t b)
+{
+    size_t left = sys->units - b * sys->block_units;
+    return left < sys->block_units ? left : sys->block_units;
+}
+
+static inline size_t dq__block_lanes(const dq_system_t *sys, size_t b)
+{
+    return DQ_UNITS_PADDED(dq__block_live(sys, b));
+}
 
 /* 64-byte aligned, zeroed doubles (at least one); free with free(). NULL when out of
  * memory. */

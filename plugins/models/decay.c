@@ -23,7 +23,7 @@ static int decay_init(const dq_view_t *v)
     return DQ_OK;
 }
 
-static int decay_derivative(const dq_view_t *v)
+DQ_SIMD_CLONES static int decay_derivative(const dq_view_t *v)
 {
     const decay_t *d = v->data;
     const double *restrict y = v->value[S_Y];

@@ -48,6 +48,15 @@ extern "C" {
 
 #define DQ_RK_MAX_STAGES 8
 
+/* The helpers below are forced inline: a solver compiled as SIMD clones (DQ_SIMD_CLONES) then
+ * gets them in each clone, at its vector width, with the tableau's constants folded in; as
+ * separate functions they ran at the baseline width, a quarter of a one-unit rk4 step. */
+#if defined(__GNUC__)
+#define DQ_RK_INLINE static inline __attribute__((always_inline))
+#else
+#define DQ_RK_INLINE static inline
+#endif
+
 /* An explicit Butcher tableau of `stages` = s stages: a is s*s row-major (a[i*s + j] is
  * a_{i+1,j+1}; only the strictly lower triangle is read), b and c have s entries (c[0] is
  * not read: the first stage is at t). */
@@ -68,8 +77,8 @@ typedef struct dq_rk_tableau {
  * sum_j w_j k_j formed first and then scaled by dt. */
 
 /* out = y0 + dt * (w0 k0 + ... ), for 1 to 4 terms. */
-static inline void dq__rk_set(double *DQ_RESTRICT out, const double *DQ_RESTRICT y0, double dt,
-                              const double *w, const double *const *k, unsigned m, size_t len)
+DQ_RK_INLINE void dq__rk_set(double *DQ_RESTRICT out, const double *DQ_RESTRICT y0, double dt,
+                             const double *w, const double *const *k, unsigned m, size_t len)
 {
     const double *DQ_RESTRICT k0 = k[0], *DQ_RESTRICT k1 = m > 1 ? k[1] : k[0];
     const double *DQ_RESTRICT k2 = m > 2 ? k[2] : k[0], *DQ_RESTRICT k3 = m > 3 ? k[3] : k[0];
@@ -100,8 +109,8 @@ static inline void dq__rk_set(double *DQ_RESTRICT out, const double *DQ_RESTRICT
 }
 
 /* acc = w0 k0 + ... (first call, first) or acc += w0 k0 + ... (later), 1 to 4 terms. */
-static inline void dq__rk_sum(double *DQ_RESTRICT acc, int first, const double *w,
-                              const double *const *k, unsigned m, size_t len)
+DQ_RK_INLINE void dq__rk_sum(double *DQ_RESTRICT acc, int first, const double *w,
+                             const double *const *k, unsigned m, size_t len)
 {
     const double *DQ_RESTRICT k0 = k[0], *DQ_RESTRICT k1 = m > 1 ? k[1] : k[0];
     const double *DQ_RESTRICT k2 = m > 2 ? k[2] : k[0], *DQ_RESTRICT k3 = m > 3 ? k[3] : k[0];
@@ -135,8 +144,8 @@ static inline void dq__rk_sum(double *DQ_RESTRICT acc, int first, const double *
 }
 
 /* y += dt * (w0 k0 + ... ), 1 to 4 terms, in place. */
-static inline void dq__rk_add(double *DQ_RESTRICT y, double dt, const double *w,
-                              const double *const *k, unsigned m, size_t len)
+DQ_RK_INLINE void dq__rk_add(double *DQ_RESTRICT y, double dt, const double *w,
+                             const double *const *k, unsigned m, size_t len)
 {
     const double *DQ_RESTRICT k0 = k[0], *DQ_RESTRICT k1 = m > 1 ? k[1] : k[0];
     const double *DQ_RESTRICT k2 = m > 2 ? k[2] : k[0], *DQ_RESTRICT k3 = m > 3 ? k[3] : k[0];
@@ -156,8 +165,8 @@ static inline void dq__rk_add(double *DQ_RESTRICT y, double dt, const double *w,
 }
 
 /* out = base + dt * acc (base may be y0; acc and out distinct), or y += dt * acc. */
-static inline void dq__rk_finish(double *DQ_RESTRICT out, const double *DQ_RESTRICT base, double dt,
-                                 const double *DQ_RESTRICT acc, size_t len)
+DQ_RK_INLINE void dq__rk_finish(double *DQ_RESTRICT out, const double *DQ_RESTRICT base, double dt,
+                                const double *DQ_RESTRICT acc, size_t len)
 {
     DQ_SIMD_LOOP
     for (size_t i = 0; i < len; ++i)
@@ -165,8 +174,8 @@ static inline void dq__rk_finish(double *DQ_RESTRICT out, const double *DQ_RESTR
 }
 
 /* Gathers the nonzero weights of row w[0..m) and their vectors; returns how many. */
-static inline unsigned dq__rk_nonzero(const double *w, double *const *k, unsigned m, double *wz,
-                                      const double **kz)
+DQ_RK_INLINE unsigned dq__rk_nonzero(const double *w, double *const *k, unsigned m, double *wz,
+                                     const double **kz)
 {
     unsigned c = 0;
     for (unsigned j = 0; j < m; ++j)
@@ -179,8 +188,8 @@ static inline unsigned dq__rk_nonzero(const double *w, double *const *k, unsigne
 
 /* out = y0 + dt * sum_j w_j k_j over the nonzero w_j (out = y0 when there are none); y0 is
  * left alone unless out == y0 (in place). `scratch` holds a sum of more than four terms. */
-static inline void dq__rk_combine_into(double *out, const double *y0, double dt, const double *w,
-                                       double *const *k, unsigned m, double *scratch, size_t len)
+DQ_RK_INLINE void dq__rk_combine_into(double *out, const double *y0, double dt, const double *w,
+                                      double *const *k, unsigned m, double *scratch, size_t len)
 {
     double wz[DQ_RK_MAX_STAGES];
     const double *kz[DQ_RK_MAX_STAGES];
@@ -210,7 +219,7 @@ static inline void dq__rk_combine_into(double *out, const double *y0, double dt,
 }
 
 /* One explicit Runge-Kutta step of ctx->dt with tableau tab (see the top of this file). */
-static inline int dq_rk_step(dq_ctx_t *ctx, const dq_rk_tableau_t *tab)
+DQ_RK_INLINE int dq_rk_step(dq_ctx_t *ctx, const dq_rk_tableau_t *tab)
 {
     const unsigned s = tab->stages;
     const size_t len = ctx->len;
