@@ -179,6 +179,29 @@ DQ__LINALG_INLINE double dq__linalg_pow(double x, int m)
 /* Doubles of work dq_linalg_expm needs for an n x n matrix. */
 #define DQ_LINALG_EXPM_WORK(n) (8 * (n) * (n) + 2 * (n))
 
+/* For the [m/m] Pade approximant, m = 2k + 1, at the even powers P[j] = A^(2j + 2):
+ * U = A (sum_j b_(2j+1) A^(2j)) and V = sum_j b_(2j) A^(2j) (A^0 = I); T is scratch. */
+DQ__LINALG_INLINE void dq__linalg_pade_uv(const double *X, const double *const *P, int k,
+                                          const double *b, size_t n, double *T, double *U,
+                                          double *V)
+{
+    for (size_t i = 0; i < n * n; ++i) {
+        double t = b[2 * k + 1] * P[k - 1][i], v = b[2 * k] * P[k - 1][i];
+        DQ__LINALG_UNROLL
+        for (int j = k - 1; j >= 1; --j) {
+            t += b[2 * j + 1] * P[j - 1][i];
+            v += b[2 * j] * P[j - 1][i];
+        }
+        T[i] = t;
+        V[i] = v;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        T[i * n + i] += b[1];
+        V[i * n + i] += b[0];
+    }
+    dq__linalg_matmul(X, T, U, n);
+}
+
 /* The expm's body for one n; with a constant n it unrolls. See dq_linalg_expm. */
 DQ__LINALG_INLINE int dq__linalg_expm(const double *A, size_t n, double *E, double *work)
 {
@@ -227,6 +250,7 @@ DQ__LINALG_INLINE int dq__linalg_expm(const double *A, size_t n, double *E, doub
     dq__linalg_matmul(X, A2, A3, n);
     const double n2 = dq__linalg_norm1(A2, n, T), n3 = dq__linalg_norm1(A3, n, T);
     double n4 = 0.0, n6 = 0.0;
+    const double *P[4] = {A2, A4, A6, A3}; /* A^2, A^4, A^6, A^8 (in A3's place, for m = 9) */
     /* alpha_p = max(||A^p||^(1/p), ||A^(p+1)||^(1/(p+1))) bounds the backward error for every
      * m with 2m + 1 >= p (p - 1) (Al-Mohy & Higham 2009, Thm 4.2): p = 2 and 3 for all m
      * here. It is <= ||A||_1 and much smaller for a non-normal A. As ||A^k|| <= theta^k is
@@ -256,43 +280,18 @@ DQ__LINALG_INLINE int dq__linalg_expm(const double *A, size_t n, double *E, doub
 #define DQ__EXPM_ALPHA_LE(th)                                                                      \
     (n3 <= (th) * (th) * (th) && (n2 <= (th) * (th) || n4 <= (th) * (th) * (th) * (th)))
     if (DQ__EXPM_ALPHA_LE(th5) && DQ__EXPM_ELL_OK(5, th5, cu5)) {
-        for (size_t i = 0; i < nn; ++i) {
-            T[i] = b5[5] * A4[i] + b5[3] * A2[i];
-            V[i] = b5[4] * A4[i] + b5[2] * A2[i];
-        }
-        for (size_t i = 0; i < n; ++i) {
-            T[i * n + i] += b5[1];
-            V[i * n + i] += b5[0];
-        }
-        dq__linalg_matmul(X, T, U, n);
+        dq__linalg_pade_uv(X, P, 2, b5, n, T, U, V);
         goto solve;
     }
     dq__linalg_matmul(A4, A2, A6, n);
     n6 = dq__linalg_norm1(A6, n, T);
     if (DQ__EXPM_ALPHA_LE(th7) && DQ__EXPM_ELL_OK(7, th7, cu7)) {
-        for (size_t i = 0; i < nn; ++i) {
-            T[i] = b7[7] * A6[i] + b7[5] * A4[i] + b7[3] * A2[i];
-            V[i] = b7[6] * A6[i] + b7[4] * A4[i] + b7[2] * A2[i];
-        }
-        for (size_t i = 0; i < n; ++i) {
-            T[i * n + i] += b7[1];
-            V[i * n + i] += b7[0];
-        }
-        dq__linalg_matmul(X, T, U, n);
+        dq__linalg_pade_uv(X, P, 3, b7, n, T, U, V);
         goto solve;
     }
     if (DQ__EXPM_ALPHA_LE(th9) && DQ__EXPM_ELL_OK(9, th9, cu9)) {
-        double *A8 = A3; /* A3 is no longer needed */
-        dq__linalg_matmul(A4, A4, A8, n);
-        for (size_t i = 0; i < nn; ++i) {
-            T[i] = b9[9] * A8[i] + b9[7] * A6[i] + b9[5] * A4[i] + b9[3] * A2[i];
-            V[i] = b9[8] * A8[i] + b9[6] * A6[i] + b9[4] * A4[i] + b9[2] * A2[i];
-        }
-        for (size_t i = 0; i < n; ++i) {
-            T[i * n + i] += b9[1];
-            V[i * n + i] += b9[0];
-        }
-        dq__linalg_matmul(X, T, U, n);
+        dq__linalg_matmul(A4, A4, A3, n); /* A^8 where A^3 was: no longer needed */
+        dq__linalg_pade_uv(X, P, 4, b9, n, T, U, V);
         goto solve;
     }
     {
@@ -381,23 +380,19 @@ solve:
  * the only way to get one). */
 static inline int dq_linalg_expm(const double *A, size_t n, double *E, double *work)
 {
+#define DQ__EXPM_CASE(k)                                                                           \
+    case k:                                                                                        \
+        return dq__linalg_expm(A, k, E, work);
     switch (n) {
-    case 1:
-        return dq__linalg_expm(A, 1, E, work);
-    case 2:
-        return dq__linalg_expm(A, 2, E, work);
-    case 3:
-        return dq__linalg_expm(A, 3, E, work);
-    case 4:
-        return dq__linalg_expm(A, 4, E, work);
-    case 5:
-        return dq__linalg_expm(A, 5, E, work);
-    case 6:
-        return dq__linalg_expm(A, 6, E, work);
-    case 7:
-        return dq__linalg_expm(A, 7, E, work);
-    case 8:
-        return dq__linalg_expm(A, 8, E, work);
+        DQ__EXPM_CASE(1)
+        DQ__EXPM_CASE(2)
+        DQ__EXPM_CASE(3)
+        DQ__EXPM_CASE(4)
+        DQ__EXPM_CASE(5)
+        DQ__EXPM_CASE(6)
+        DQ__EXPM_CASE(7)
+        DQ__EXPM_CASE(8)
+#undef DQ__EXPM_CASE
     default:
         return dq__linalg_expm(A, n, E, work);
     }
