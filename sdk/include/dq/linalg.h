@@ -202,6 +202,20 @@ DQ__LINALG_INLINE void dq__linalg_pade_uv(const double *X, const double *const *
     dq__linalg_matmul(X, T, U, n);
 }
 
+/* H = A6 (c12 A6 + c10 A4 + c8 A2) + c6 A6 + c4 A4 + c2 A2 + c0 I: with c = b the [13/13]
+ * Pade approximant's V, with c = b + 1 the bracket of its U = A [...]. S is scratch. */
+DQ__LINALG_INLINE void dq__linalg_pade13_part(const double *A2, const double *A4, const double *A6,
+                                              const double *c, size_t n, double *S, double *H)
+{
+    for (size_t i = 0; i < n * n; ++i)
+        S[i] = c[12] * A6[i] + c[10] * A4[i] + c[8] * A2[i];
+    dq__linalg_matmul(A6, S, H, n);
+    for (size_t i = 0; i < n * n; ++i)
+        H[i] += c[6] * A6[i] + c[4] * A4[i] + c[2] * A2[i];
+    for (size_t i = 0; i < n; ++i)
+        H[i * n + i] += c[0];
+}
+
 /* The expm's body for one n; with a constant n it unrolls. See dq_linalg_expm. */
 DQ__LINALG_INLINE int dq__linalg_expm(const double *A, size_t n, double *E, double *work)
 {
@@ -328,21 +342,9 @@ DQ__LINALG_INLINE int dq__linalg_expm(const double *A, size_t n, double *E, doub
         }
         /* U = A [A6 (b13 A6 + b11 A4 + b9 A2) + b7 A6 + b5 A4 + b3 A2 + b1 I],
          * V = A6 (b12 A6 + b10 A4 + b8 A2) + b6 A6 + b4 A4 + b2 A2 + b0 I */
-        for (size_t i = 0; i < nn; ++i)
-            V[i] = b13[13] * A6[i] + b13[11] * A4[i] + b13[9] * A2[i];
-        dq__linalg_matmul(A6, V, T, n);
-        for (size_t i = 0; i < nn; ++i)
-            T[i] += b13[7] * A6[i] + b13[5] * A4[i] + b13[3] * A2[i];
-        for (size_t i = 0; i < n; ++i)
-            T[i * n + i] += b13[1];
+        dq__linalg_pade13_part(A2, A4, A6, b13 + 1, n, V, T);
         dq__linalg_matmul(X, T, U, n);
-        for (size_t i = 0; i < nn; ++i)
-            T[i] = b13[12] * A6[i] + b13[10] * A4[i] + b13[8] * A2[i];
-        dq__linalg_matmul(A6, T, V, n);
-        for (size_t i = 0; i < nn; ++i)
-            V[i] += b13[6] * A6[i] + b13[4] * A4[i] + b13[2] * A2[i];
-        for (size_t i = 0; i < n; ++i)
-            V[i * n + i] += b13[0];
+        dq__linalg_pade13_part(A2, A4, A6, b13, n, T, V);
     }
 #undef DQ__EXPM_ALPHA_LE
 #undef DQ__EXPM_ELL_OK
