@@ -170,6 +170,24 @@ static void hh_jac_VV_loop(const hh_t *d, const dq_view_t *v, double *restrict J
         J[i] = hh_jac_VV(&p, m[i], h[i], n[i]);
 }
 
+/* Row V in one pass when all four entries are asked for (the coupled solvers); plain
+ * arithmetic, so the vector loop gives the bits of the scalar one (hh_jac_VV_loop). */
+DQ_SIMD_CLONES static void hh_jac_V_row(const hh_params_t *restrict P, const double *restrict V,
+                                        const double *restrict m, const double *restrict h,
+                                        const double *restrict n, double *restrict jV,
+                                        double *restrict jm, double *restrict jh,
+                                        double *restrict jn, size_t units)
+{
+    const hh_params_t p = *P;
+    DQ_SIMD_LOOP
+    for (size_t i = 0; i < units; ++i) {
+        jV[i] = hh_jac_VV(&p, m[i], h[i], n[i]);
+        jm[i] = hh_jac_Vm(&p, V[i], m[i], h[i]);
+        jh[i] = hh_jac_Vh(&p, V[i], m[i]);
+        jn[i] = hh_jac_Vn(&p, V[i], n[i]);
+    }
+}
+
 /* Row V: [-(gNa m^3 h + gK n^4 + gL), -3 gNa m^2 h (V-ENa), -gNa m^3 (V-ENa),
  * -4 gK n^3 (V-EK)] / C. */
 static int hh_jacobian(const dq_view_t *v)
@@ -180,16 +198,19 @@ static int hh_jacobian(const dq_view_t *v)
     const double *restrict h = v->value[R_H];
     const double *restrict n = v->value[R_N];
     const hh_params_t p = d->p;
-    hh_jac_VV_loop(d, v, JAC(v, R_V, R_V));
-    double *restrict jm = JAC(v, R_V, R_M);
+    double *restrict jV = JAC(v, R_V, R_V), *restrict jm = JAC(v, R_V, R_M),
+                     *restrict jh = JAC(v, R_V, R_H), *restrict jn = JAC(v, R_V, R_N);
+    if (jV && jm && jh && jn) {
+        hh_jac_V_row(&p, V, m, h, n, jV, jm, jh, jn, v->units);
+        return DQ_OK;
+    }
+    hh_jac_VV_loop(d, v, jV);
     if (jm)
         for (size_t i = 0; i < v->units; ++i)
             jm[i] = hh_jac_Vm(&p, V[i], m[i], h[i]);
-    double *restrict jh = JAC(v, R_V, R_H);
     if (jh)
         for (size_t i = 0; i < v->units; ++i)
             jh[i] = hh_jac_Vh(&p, V[i], m[i]);
-    double *restrict jn = JAC(v, R_V, R_N);
     if (jn)
         for (size_t i = 0; i < v->units; ++i)
             jn[i] = hh_jac_Vn(&p, V[i], n[i]);
@@ -270,60 +291,97 @@ static int hh_gates_derivative_diag(const dq_view_t *v)
     return DQ_OK;
 }
 
-/* The gates' diagonal -(alpha + beta), for the full Jacobian and for jacobian_diag alike:
- * one function, so that both give the same bits (hh_gate_loop's fused pass, vectorised with
- * other contractions, may differ in the last bit). Entries left NULL are skipped. */
-static void hh_gate_diag(const double *restrict V, double *restrict jm, double *restrict jh,
-                         double *restrict jn, size_t units)
+/* The gates' Jacobian rows, d/dV = alpha'(1 - x) - beta' x and d/dx = -(alpha + beta), in one
+ * vectorised pass that computes each gate's rates once. */
+DQ_SIMD_CLONES static void hh_gate_jac_loop(const double *restrict V, const double *restrict m,
+                                            const double *restrict h, const double *restrict n,
+                                            double *restrict jmV, double *restrict jhV,
+                                            double *restrict jnV, double *restrict jmm,
+                                            double *restrict jhh, double *restrict jnn,
+                                            size_t units)
 {
-    if (jm)
-        for (size_t i = 0; i < units; ++i) {
-            const hh_rate_t r = hh_rate_m(V[i]);
-            jm[i] = hh_gate_dx(r.a, r.b);
-        }
-    if (jh)
-        for (size_t i = 0; i < units; ++i) {
-            const hh_rate_t r = hh_rate_h(V[i]);
-            jh[i] = hh_gate_dx(r.a, r.b);
-        }
-    if (jn)
-        for (size_t i = 0; i < units; ++i) {
-            const hh_rate_t r = hh_rate_n(V[i]);
-            jn[i] = hh_gate_dx(r.a, r.b);
-        }
+    DQ_SIMD_LOOP
+    for (size_t i = 0; i < units; ++i) {
+        const hh_rate_t rm = hh_rate_m(V[i]), rh = hh_rate_h(V[i]), rn = hh_rate_n(V[i]);
+        jmV[i] = hh_gate_dV(rm, m[i]);
+        jhV[i] = hh_gate_dV(rh, h[i]);
+        jnV[i] = hh_gate_dV(rn, n[i]);
+        jmm[i] = hh_gate_dx(rm.a, rm.b);
+        jhh[i] = hh_gate_dx(rh.a, rh.b);
+        jnn[i] = hh_gate_dx(rn.a, rn.b);
+    }
 }
 
-/* One gate's off-diagonal entries: d/dV = alpha'(1 - x) - beta' x, 0 for the other gates. A
- * macro rather than a function of the rate so that each loop calls its rate directly (no
- * per-unit function pointer) and vectorises. */
+/* hh_gate_jac_loop for the diagonal, the three other entries that were not asked for (NULL)
+ * written to the stack, a chunk at a time: the very loop the full Jacobian runs, so that its
+ * diagonal and jacobian_diag give the same bits (two vectorised loops need not: the compiler
+ * may pick other libmvec widths for each). */
+static void hh_gate_jac(const dq_view_t *v, double *jmV, double *jhV, double *jnV, double *jmm,
+                        double *jhh, double *jnn)
+{
+    enum { CHUNK = 8 * DQ_LANES };
+    double tm[CHUNK], th[CHUNK], tn[CHUNK];
+    for (size_t i0 = 0; i0 < v->units; i0 += CHUNK) {
+        const size_t len = v->units - i0 < CHUNK ? v->units - i0 : CHUNK;
+        hh_gate_jac_loop(v->value[G_V] + i0, v->value[G_M] + i0, v->value[G_H] + i0,
+                         v->value[G_N] + i0, jmV ? jmV + i0 : tm, jhV ? jhV + i0 : th,
+                         jnV ? jnV + i0 : tn, jmm + i0, jhh + i0, jnn + i0, len);
+    }
+}
+
+/* Any other choice of entries (some gates integrated apart from the others): gate by gate,
+ * entries left NULL skipped. A macro rather than a function of the rate so that each loop
+ * calls its rate directly. */
 #define HH_GATE_ROWS(v, S, rate)                                                                   \
     do {                                                                                           \
         const double *restrict V_ = (v)->value[G_V];                                               \
         const double *restrict x_ = (v)->value[S];                                                 \
-        double *restrict jV_ = JAC(v, S, G_V);                                                     \
-        if (jV_)                                                                                   \
-            for (size_t i = 0; i < (v)->units; ++i) {                                              \
-                const hh_rate_t r_ = rate(V_[i]);                                                  \
+        double *restrict jV_ = JAC(v, S, G_V), *restrict jx_ = JAC(v, S, S);                       \
+        for (size_t i = 0; i < (v)->units; ++i) {                                                  \
+            const hh_rate_t r_ = rate(V_[i]);                                                      \
+            if (jV_)                                                                               \
                 jV_[i] = hh_gate_dV(r_, x_[i]);                                                    \
-            }                                                                                      \
-        for (int c_ = G_M; c_ <= G_N; ++c_)                                                        \
-            if (c_ != (S))                                                                         \
-                jac_const(JAC(v, S, c_), (v)->units, 0.0);                                         \
+            if (jx_)                                                                               \
+                jx_[i] = hh_gate_dx(r_.a, r_.b);                                                   \
+        }                                                                                          \
     } while (0)
 
 static int hh_gates_jacobian(const dq_view_t *v)
 {
+    /* A gate's rate does not depend on the other gates. */
+    for (int r = G_M; r <= G_N; ++r)
+        for (int c = G_M; c <= G_N; ++c)
+            if (c != r)
+                jac_const(JAC(v, r, c), v->units, 0.0);
+    double *jmV = JAC(v, G_M, G_V), *jhV = JAC(v, G_H, G_V), *jnV = JAC(v, G_N, G_V);
+    double *jmm = JAC(v, G_M, G_M), *jhh = JAC(v, G_H, G_H), *jnn = JAC(v, G_N, G_N);
+    const int diag = jmm && jhh && jnn;
+    if (diag && ((jmV && jhV && jnV) || (!jmV && !jhV && !jnV))) {
+        hh_gate_jac(v, jmV, jhV, jnV, jmm, jhh, jnn);
+        return DQ_OK;
+    }
     HH_GATE_ROWS(v, G_M, hh_rate_m);
     HH_GATE_ROWS(v, G_H, hh_rate_h);
     HH_GATE_ROWS(v, G_N, hh_rate_n);
-    hh_gate_diag(v->value[G_V], JAC(v, G_M, G_M), JAC(v, G_H, G_H), JAC(v, G_N, G_N), v->units);
     return DQ_OK;
 }
 
 static int hh_gates_jacobian_diag(const dq_view_t *v)
 {
-    hh_gate_diag(v->value[G_V], v->jacobian_diag[G_M], v->jacobian_diag[G_H], v->jacobian_diag[G_N],
-                 v->units);
+    double *const *d = v->jacobian_diag;
+    if (d[G_M] && d[G_H] && d[G_N]) {
+        hh_gate_jac(v, NULL, NULL, NULL, d[G_M], d[G_H], d[G_N]);
+        return DQ_OK;
+    }
+    for (int g = G_M; g <= G_N; ++g)
+        if (d[g])
+            for (size_t i = 0; i < v->units; ++i) {
+                const double V = v->value[G_V][i];
+                const hh_rate_t r = g == G_M   ? hh_rate_m(V)
+                                    : g == G_H ? hh_rate_h(V)
+                                               : hh_rate_n(V);
+                d[g][i] = hh_gate_dx(r.a, r.b);
+            }
     return DQ_OK;
 }
 

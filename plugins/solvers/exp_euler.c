@@ -43,29 +43,35 @@ static int exp_euler_step(dq_ctx_t *ctx)
     for (size_t i = 0; i < len; ++i)
         w[i] = (w[i] - ctx->f[i]) / h;
     double *E = M + (m + 2) * (m + 2), *expm_work = E + (m + 2) * (m + 2);
+    const double *f = ctx->f;
+    double *y = ctx->y;
     /* Unit by unit, each reading its own lane only; scalar work, so the padding lanes are
      * filled from the last unit instead of computed (the same bits, at 1/8 of the cost for
-     * a lone unit). */
+     * a lone unit). Every entry of M is written for each unit (no clearing pass): rows
+     * 0..m-1 from J, dt^2 w and dt f, then the rows of zeros (and the 1 that carries dt^2 w
+     * into the last column). */
     for (size_t u = 0; u < ctx->live; ++u) {
         int autonomous = 1;
         for (size_t i = 0; i < m; ++i)
             autonomous &= w[i * units + u] == 0.0;
         const size_t a = autonomous ? m + 1 : m + 2, last = a - 1;
-        for (size_t i = 0; i < a * a; ++i)
-            M[i] = 0.0;
         for (size_t i = 0; i < m; ++i) {
+            double *row = M + i * a;
+            const double *Ji = J + i * m * units + u;
             for (size_t j = 0; j < m; ++j)
-                M[i * a + j] = dt * J[(i * m + j) * units + u];
-            M[i * a + last] = dt * ctx->f[i * units + u];
+                row[j] = dt * Ji[j * units];
             if (!autonomous)
-                M[i * a + m] = dt * dt * w[i * units + u];
+                row[m] = dt * dt * w[i * units + u];
+            row[last] = dt * f[i * units + u];
         }
+        for (size_t i = m * a; i < a * a; ++i)
+            M[i] = 0.0;
         if (!autonomous)
             M[m * a + last] = 1.0;
         if (dq_linalg_expm(M, a, E, expm_work))
             return dq_fail(ctx, DQ_ENONFINITE, u, "the Jacobian or the derivative is not finite");
         for (size_t i = 0; i < m; ++i)
-            ctx->y[i * units + u] += E[i * a + last];
+            y[i * units + u] += E[i * a + last];
     }
     dq_fill_padding(ctx, ctx->y);
     return dq_post_integral(ctx);
