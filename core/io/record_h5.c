@@ -340,6 +340,13 @@ dq__h5_t *dq__h5_create(const char *path, const dq_system_t *sys, const size_t *
     hsize_t cu = n_units ? (n_units < H5_CHUNK_DOUBLES ? n_units : H5_CHUNK_DOUBLES) : 1;
     hsize_t cr = H5_CHUNK_DOUBLES / cu;
     size_t per_row = n_units ? n_units : 1, cols = h->n_cols ? h->n_cols : 1;
+#ifdef DQ_HDF5_PARALLEL
+    if (h5_par.comm) { /* a buffer of this rank's columns: the widest rank's decides */
+        unsigned long long mine = h->n_cols, widest = 0;
+        MPI_Allreduce(&mine, &widest, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm);
+        per_row = widest ? (size_t)widest : 1;
+    }
+#endif
     size_t k = H5_BUFFER_DOUBLES / (cr * per_row); /* alike on every rank */
     h->rows_cap = (size_t)cr * (k ? k : 1);
     h->ds = malloc((n_states ? n_states : 1) * sizeof *h->ds);
