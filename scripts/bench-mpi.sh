@@ -127,7 +127,8 @@ import sys
 path, heading = sys.argv[1], sys.argv[2]
 text = open(path).read()
 at = text.find(heading)
-open(path, "w").write((text if at < 0 else text[:at]).rstrip("\n") + "\n\n")
+keep = (text if at < 0 else text[:at]).rstrip("\n")
+open(path, "w").write(keep + "\n\n" if keep else "")
 PY
 {
     echo "$io_heading"
@@ -145,4 +146,12 @@ for io in gather parallel; do
     ratio=$(python3 -c "print('%.2f' % ($loop / $none_loop))")
     echo "| $io | 2 x 1 | $n | $loop | $total | $ratio |" | tee -a "$out"
 done
+cat >>"$out" <<'EOF'
+
+gather: rank 0 receives every rank's values at each sample and compresses and writes the file
+alone while the others step on. parallel: every rank compresses and writes its units' columns
+of each block of samples (HDF5 1.10's parallel compression: collective writes, chunks shared
+by two ranks sent to one of them, and the datasets extended collectively at every block).
+dqhost run uses gather unless DQHOST_MPI_IO=parallel: it was the faster here.
+EOF
 echo "bench-mpi: wrote $out"
