@@ -6,13 +6,17 @@
 #   weak scaling     N = 100 000 per rank: 100 000 on 1 rank, 200 000 on 2 ranks
 #   ranks/threads    2 ranks x 1 thread against 1 rank x 2 threads, N = 100 000
 # each without output and with an HDF5 trajectory of V for every unit every 100 steps
-# (gathered to rank 0 as the run goes). A case's time is the best of R repeats of the run
+# (gathered to rank 0 as the run goes); then the two ways of writing an HDF5 trajectory from
+# 2 ranks x 1 thread, V of every unit every 10 steps: gathered to rank 0
+# (DQHOST_MPI_IO=gather) and written by every rank into one file with parallel HDF5
+# (DQHOST_MPI_IO=parallel), against no output. A case's time is the best of R repeats of the run
 # loop's wall time (the summary's wall_time_s: every rank's stepping, the gathers and rank
 # 0's writing, without process start-up); the whole mpirun's time is shown beside it.
-#   scripts/bench-mpi.sh [--steps S] [--repeats R] [--n N]
+#   scripts/bench-mpi.sh [--steps S] [--repeats R] [--n N] [--io-only]
 # --steps S    steps of dt = 0.01 ms (default 2000, t_end = 20 ms)
 # --repeats R  runs per case, the best kept (default 3)
 # --n N        the population of the strong-scaling cases and per rank for weak (100000)
+# --io-only    only the gather/parallel HDF5 cases
 # Installs missing Debian packages (OpenMPI among them), builds a Release dqhost with
 # -DDQ_MPI=ON into build-bench-mpi. Run it on an otherwise idle machine: the cases are timed.
 set -euo pipefail
@@ -21,11 +25,13 @@ build="$root/build-bench-mpi"
 steps=2000
 repeats=3
 n=100000
+io_only=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --steps) steps=$2; shift ;;
     --repeats) repeats=$2; shift ;;
     --n) n=$2; shift ;;
+    --io-only) io_only=1 ;;
     *) echo "bench-mpi: unknown option '$1' (see the head of $0)" >&2; exit 2 ;;
     esac
     shift
@@ -45,16 +51,17 @@ work=$(mktemp -d /tmp/dqhost-bench-mpi-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 t_end=$(python3 -c "print($steps * 0.01)")
 
-# run RANKS THREADS N OUTPUT: prints "best_loop_s best_total_s unit_steps_per_s".
+# run RANKS THREADS N OUTPUT [EVERY [IO]]: prints "best_loop_s best_total_s unit_steps_per_s".
+# OUTPUT none or h5 (V every EVERY steps, default 100; IO gather or parallel, default gather).
 run() {
-    local ranks=$1 threads=$2 units=$3 output=$4 best="" total=""
+    local ranks=$1 threads=$2 units=$3 output=$4 every=${5:-100} io=${6:-gather} best="" total=""
     local args=(run --model hh --solver rk4 --param "n=$units" --param I_ext=10 --dt 0.01
         --t-end "$t_end" --threads "$threads" --json --no-provenance)
-    [ "$output" = none ] || args+=(-o "$work/traj.h5" --record V --every 100)
+    [ "$output" = none ] || args+=(-o "$work/traj.h5" --record V --every "$every")
     for _ in $(seq "$repeats"); do
         local start end loop
         start=$(date +%s.%N)
-        "${mpirun[@]}" -np "$ranks" "$dq" "${args[@]}" >"$work/summary.json"
+        DQHOST_MPI_IO=$io "${mpirun[@]}" -np "$ranks" "$dq" "${args[@]}" >"$work/summary.json"
         end=$(date +%s.%N)
         loop=$(python3 -c "import json; print(json.load(open('$work/summary.json'))['wall_time_s'])")
         best=$(python3 -c "print(min(x for x in [$loop, ${best:-$loop}]))")
@@ -65,6 +72,8 @@ run() {
 }
 
 out="$root/bench/results/mpi.md"
+io_heading="## HDF5 trajectory from 2 ranks: gathered to rank 0 or written by every rank"
+if [ "$io_only" = 0 ]; then
 {
     echo "# MPI: HH rk4, $steps steps of 0.01 ms (scripts/bench-mpi.sh)"
     echo
@@ -107,6 +116,42 @@ until a rank's share no longer fills its threads (a thread wants at least 8 bloc
 units), and weak scaling stays flat. With a trajectory, rank 0 receives and writes every
 recorded value: the output rate is bounded by one node's network link and disk, so recording
 everything every few steps stops scaling first; record fewer units or samples, or write the
-file from every rank with parallel HDF5 (not built yet).
+file from every rank with parallel HDF5 (DQHOST_MPI_IO=parallel, measured below).
+EOF
+fi
+
+# Gathered or parallel HDF5: N units on 2 ranks x 1 thread, V of every unit every 10 steps.
+# With --io-only the section replaces the one in $out (the scaling table stays).
+[ -e "$out" ] && python3 - "$out" "$io_heading" <<'PY'
+import sys
+path, heading = sys.argv[1], sys.argv[2]
+text = open(path).read()
+at = text.find(heading)
+keep = (text if at < 0 else text[:at]).rstrip("\n")
+open(path, "w").write(keep + "\n\n" if keep else "")
+PY
+{
+    echo "$io_heading"
+    echo
+    echo "$(date -u +%Y-%m-%d), N = $n, $steps steps, V of every unit every 10 steps"
+    echo "($((steps / 10 + 1)) samples, HDF5 chunked and deflated alike), best of $repeats."
+    echo
+    echo "| DQHOST_MPI_IO | ranks x threads | N | loop s | mpirun s | vs no output |"
+    echo "|---|---|---|---|---|---|"
+} >>"$out"
+read -r none_loop _ _ <<<"$(run 2 1 "$n" none)"
+echo "| (no output) | 2 x 1 | $n | $none_loop | | 1.00 |" | tee -a "$out"
+for io in gather parallel; do
+    read -r loop total _ <<<"$(run 2 1 "$n" h5 10 "$io")"
+    ratio=$(python3 -c "print('%.2f' % ($loop / $none_loop))")
+    echo "| $io | 2 x 1 | $n | $loop | $total | $ratio |" | tee -a "$out"
+done
+cat >>"$out" <<'EOF'
+
+gather: rank 0 receives every rank's values at each sample and compresses and writes the file
+alone while the others step on. parallel: every rank compresses and writes its units' columns
+of each block of samples (HDF5 1.10's parallel compression: collective writes, chunks shared
+by two ranks sent to one of them, and the datasets extended collectively at every block).
+dqhost run uses gather unless DQHOST_MPI_IO=parallel: it was the faster here.
 EOF
 echo "bench-mpi: wrote $out"

@@ -13,8 +13,9 @@ packages=(gcc g++ make cmake pkg-config libltdl-dev libjansson-dev check librand
           libclang-rt-14-dev gnuplot-nox libhdf5-dev hdf5-tools python3-h5py)
 # man-db (with groff-base) renders the manual page in tests/man_completion.sh.
 packages+=(man-db groff-base)
-# OpenMPI for the MPI build (-DDQ_MPI=ON) and its tests (tests/mpi/, mpirun).
-packages+=(libopenmpi-dev openmpi-bin)
+# OpenMPI for the MPI build (-DDQ_MPI=ON) and its tests (tests/mpi/, mpirun); that build links
+# the OpenMPI build of HDF5 (every rank writing one file, DQHOST_MPI_IO=parallel).
+packages+=(libopenmpi-dev openmpi-bin libhdf5-openmpi-dev)
 # NEURON 8.2 (python3-neuron) is the reference tests/morph_neuron.sh holds our morphologies and
 # the Hines solver against (its Import3d, areas, axial resistances and a passive cell's voltages).
 packages+=(python3-neuron)

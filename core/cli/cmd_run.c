@@ -236,8 +236,9 @@ static int run_check_size(const run_opts_t *o, const run_plan_t *p, unsigned lon
  * cache costs nothing measurable, short enough that an interrupt is obeyed at once. */
 #define RUN_CHUNK_SECONDS 0.05
 
-/* Where the run's output goes, for run_steps: the recorder (rank 0's; NULL elsewhere or
- * when nothing is recorded), the spikes, and this process's share of the units. */
+/* Where the run's output goes, for run_steps: the recorder (rank 0's, or every rank's with
+ * parallel HDF5; NULL elsewhere or when nothing is recorded), the spikes, and this process's share
+ * of the units. */
 typedef struct run_sink {
     dq_recorder_t *rec;
     int recording;     /* a trajectory is recorded (on every rank) */
@@ -500,31 +501,33 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
         rc = DQ_EXIT_FAILURE;
         goto done;
     }
+    dq_record_opts_t ro = {0};
     if (p->recording) {
-        dq_record_opts_t ro = {.states = p->rec_states,
-                               .n_states = p->n_rec_states,
-                               .states_where = p->rec_states_where,
-                               .units = p->rec_units,
-                               .n_units = p->n_rec_units,
-                               .units_where = p->rec_units_where,
-                               .every = p->every,
-                               .format = p->format,
-                               /* JSON and HDF5 take the provenance as JSON text, CSV as
-                                  comment lines. */
-                               .header_comment =
-                                   p->no_provenance ? NULL
-                                   : p->format == DQ_FORMAT_CSV || p->format == DQ_FORMAT_DEFAULT
-                                       ? prov.lines
-                                       : prov.json,
-                               .t_end = p->t_end};
+        ro = (dq_record_opts_t){.states = p->rec_states,
+                                .n_states = p->n_rec_states,
+                                .states_where = p->rec_states_where,
+                                .units = p->rec_units,
+                                .n_units = p->n_rec_units,
+                                .units_where = p->rec_units_where,
+                                .every = p->every,
+                                .format = p->format,
+                                /* JSON and HDF5 take the provenance as JSON text, CSV as
+                                   comment lines. */
+                                .header_comment =
+                                    p->no_provenance ? NULL
+                                    : p->format == DQ_FORMAT_CSV || p->format == DQ_FORMAT_DEFAULT
+                                        ? prov.lines
+                                        : prov.json,
+                                .t_end = p->t_end};
         if (run_mpi_record_opts(&ro, sys, &share)) {
             rc = DQ_EXIT_FAILURE;
             goto done;
         }
-        rec = !root       ? NULL
-              : traj_path ? dq_recorder_new_h5(sys, &ro, traj_path, &err)
-                          : dq_recorder_new(sys, &ro, traj, &err);
-        if (root && !rec) {
+        /* With parallel HDF5 every rank opens the file, after the gate. */
+        rec = !root || run_mpi_h5_parallel() ? NULL
+              : traj_path                    ? dq_recorder_new_h5(sys, &ro, traj_path, &err)
+                                             : dq_recorder_new(sys, &ro, traj, &err);
+        if (root && !rec && !run_mpi_h5_parallel()) {
             run_error(p, &err);
             goto done;
         }
@@ -532,6 +535,13 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     /* Every rank is ready (in an MPI run, a failure before here stops them all). */
     if ((rc = run_mpi_gate(DQ_EXIT_OK)) != DQ_EXIT_OK)
         goto done;
+    if (p->recording && run_mpi_h5_parallel() &&
+        run_written(run_mpi_h5_open(&rec, sys, &ro, traj_path, &err), &err) != DQ_EXIT_OK) {
+        if (root)
+            run_error(p, &err);
+        rc = DQ_EXIT_USAGE; /* as when rank 0 alone cannot create it */
+        goto done;
+    }
 
     /* Run. */
     run_progress_t pg = {.enabled = root && !o.quiet && isatty(2), .start = run_now()};

@@ -19,6 +19,7 @@
 
 #include <mpi.h>
 
+#include "../io/record_h5.h"
 #include "cli.h"
 #include "run_mpi.h"
 
@@ -45,6 +46,12 @@ static struct {
     size_t *base, *stride; /* [n_units] rank 0 */
     int *counts, *displs;  /* [size] rank 0 */
     double *send, *recv;
+    /* HDF5 written by every rank (DQHOST_MPI_IO=parallel): each recorded unit's local
+     * index on this rank, or SIZE_MAX when another rank has it. */
+    int h5_parallel;
+    size_t *col_local; /* [n_units] */
+    const dq_system_t *sys;
+    MPI_Comm comm;
     /* Spikes: this rank's, and on rank 0 everyone's. */
     dq_spike_t *sp_mine, *sp_all;
     size_t sp_mine_cap, sp_all_cap;
@@ -154,6 +161,8 @@ int run_mpi_end(int rc)
     free(mpi.recv);
     free(mpi.sp_mine);
     free(mpi.sp_all);
+    free(mpi.col_local);
+    dq_h5_set_parallel(NULL, NULL, NULL, NULL);
     if (mpi.capture)
         fclose(mpi.capture);
     MPI_Finalize();
@@ -270,10 +279,30 @@ static double mpi_value(void *user, size_t s, size_t i)
     return mpi.recv[mpi.base[i] + s * mpi.stride[i]];
 }
 
+/* Every rank's recorder, writing its own units (DQHOST_MPI_IO=parallel). */
+static double mpi_local_value(void *user, size_t s, size_t i)
+{
+    (void)user;
+    return dq_system_value(mpi.sys, mpi.states[s], mpi.col_local[i]);
+}
+
+static int mpi_local_mine(void *user, size_t i)
+{
+    (void)user;
+    return mpi.col_local[i] != SIZE_MAX;
+}
+
 int run_mpi_record_opts(dq_record_opts_t *o, const dq_system_t *sys, const run_share_t *sh)
 {
     if (!mpi.on)
         return 0;
+    const char *io = getenv("DQHOST_MPI_IO");
+    if (io && *io && strcmp(io, "gather") != 0 && strcmp(io, "parallel") != 0) {
+        cli_errorf("DQHOST_MPI_IO is '%s'; it must be 'gather' or 'parallel'", io);
+        return -1;
+    }
+    mpi.h5_parallel =
+        mpi.size > 1 && o->format == DQ_FORMAT_H5 && io && strcmp(io, "parallel") == 0;
     size_t all_states = dq_system_state_count(sys);
     int every_state = !o->states || o->n_states == 0;
     size_t ns = every_state ? all_states : o->n_states;
@@ -308,6 +337,22 @@ int run_mpi_record_opts(dq_record_opts_t *o, const dq_system_t *sys, const run_s
         size_t u = o->units && o->n_units ? o->units[i] : i;
         if (u >= sh->first && u < sh->first + sh->count)
             mpi.mine[mpi.n_mine++] = u - sh->first;
+    }
+    if (mpi.h5_parallel) {
+        if (!(mpi.col_local = malloc((nu ? nu : 1) * sizeof *mpi.col_local))) {
+            cli_errorf("out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < nu; ++i) {
+            size_t u = o->units && o->n_units ? o->units[i] : i;
+            mpi.col_local[i] =
+                u >= sh->first && u < sh->first + sh->count ? u - sh->first : SIZE_MAX;
+        }
+        mpi.sys = sys;
+        o->value = mpi_local_value;
+        o->value_user = NULL;
+        o->units_total = sh->total;
+        return 0;
     }
     if (mpi.rank == 0) {
         /* Rank r sends its units' values state by state: [state][its recorded units]. */
@@ -358,6 +403,8 @@ int run_mpi_sample(dq_recorder_t *rec, const dq_system_t *sys, const run_share_t
         return rec ? dq_recorder_sample(rec, err) : DQ_OK;
     if (mpi.alone) /* the others are gone: the sample cannot be whole */
         return DQ_OK;
+    if (mpi.h5_parallel) /* every rank writes its units (collectively) */
+        return rec ? dq_recorder_sample(rec, err) : DQ_OK;
     for (size_t s = 0; s < mpi.n_states; ++s)
         for (size_t k = 0; k < mpi.n_mine; ++k)
             mpi.send[s * mpi.n_mine + k] = dq_system_value(sys, mpi.states[s], mpi.mine[k]);
@@ -367,6 +414,44 @@ int run_mpi_sample(dq_recorder_t *rec, const dq_system_t *sys, const run_share_t
     if (mpi_wait(&rq))
         return DQ_OK; /* alone: the sample cannot be whole */
     return rec ? dq_recorder_sample(rec, err) : DQ_OK;
+}
+
+int run_mpi_h5_parallel(void)
+{
+    return mpi.on && mpi.h5_parallel;
+}
+
+int run_mpi_h5_open(dq_recorder_t **rec, const dq_system_t *sys, dq_record_opts_t *o,
+                    const char *path, dq_error_t *err)
+{
+    /* The temporary file's name and the provenance text (its time and host) are rank 0's. */
+    long len[2] = {path ? (long)strlen(path) + 1 : 0,
+                   o->header_comment ? (long)strlen(o->header_comment) + 1 : 0};
+    MPI_Bcast(len, 2, MPI_LONG, 0, MPI_COMM_WORLD);
+    char *name = malloc((size_t)len[0] + 1), *prov = malloc((size_t)len[1] + 1);
+    int oom = !name || !prov, any = 0;
+    MPI_Allreduce(&oom, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any) {
+        free(name);
+        free(prov);
+        return dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+    }
+    if (mpi.rank == 0) {
+        memcpy(name, path, (size_t)len[0]);
+        if (len[1])
+            memcpy(prov, o->header_comment, (size_t)len[1]);
+    }
+    MPI_Bcast(name, (int)len[0], MPI_CHAR, 0, MPI_COMM_WORLD);
+    MPI_Bcast(prov, (int)len[1], MPI_CHAR, 0, MPI_COMM_WORLD);
+    o->header_comment = len[1] ? prov : NULL;
+    mpi.comm = MPI_COMM_WORLD;
+    int rc = dq_h5_set_parallel(&mpi.comm, mpi_local_mine, NULL, err);
+    if (rc == DQ_OK && !(*rec = dq_recorder_new_h5(sys, o, name, err)))
+        rc = err->code ? err->code : DQ_EIO;
+    o->header_comment = NULL;
+    free(name);
+    free(prov);
+    return rc;
 }
 
 /* ---- spikes ------------------------------------------------------------------------------ */

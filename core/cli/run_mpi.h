@@ -78,6 +78,14 @@ int run_mpi_spikes(run_spikes_t *sp, dq_system_t *sys, const run_share_t *sh, dq
  * rank, from the last run_mpi_sample. Sets opts->value/value_user/units_total. -1 when out of
  * memory (reported). */
 int run_mpi_record_opts(dq_record_opts_t *opts, const dq_system_t *sys, const run_share_t *sh);
+/* Whether the HDF5 trajectory is written by every rank into one file (parallel HDF5,
+ * DQHOST_MPI_IO=parallel; known after run_mpi_record_opts). */
+int run_mpi_h5_parallel(void);
+/* After the gate, on every rank: creates the recorder *rec of rank 0's file path (the
+ * temporary file; NULL on the other ranks) collectively, with rank 0's provenance. DQ_OK or
+ * this rank's error (the ranks then agree with run_mpi_chunk). */
+int run_mpi_h5_open(dq_recorder_t **rec, const dq_system_t *sys, dq_record_opts_t *opts,
+                    const char *path, dq_error_t *err);
 /* Gathers the final values, counts and step statistics of every unit into fin on rank 0
  * (the other ranks get their own). -1 when out of memory (every rank fails alike). */
 int run_mpi_final(run_final_t *fin, const dq_system_t *sys, const run_share_t *sh);
@@ -132,6 +140,19 @@ static inline int run_mpi_record_opts(dq_record_opts_t *o, const dq_system_t *sy
     (void)sys;
     (void)sh;
     return 0;
+}
+static inline int run_mpi_h5_parallel(void)
+{
+    return 0;
+}
+static inline int run_mpi_h5_open(dq_recorder_t **rec, const dq_system_t *sys,
+                                  dq_record_opts_t *opts, const char *path, dq_error_t *err)
+{
+    (void)rec;
+    (void)sys;
+    (void)opts;
+    (void)path;
+    return dq_error_set(err, DQ_EINVAL, NULL, "not an MPI run");
 }
 static inline int run_mpi_final(run_final_t *fin, const dq_system_t *sys, const run_share_t *sh)
 {

@@ -11,12 +11,21 @@
  *
  * Samples are buffered a whole number of chunks at a time, so every write but the last
  * covers whole chunks and HDF5 never reads a chunk back to complete it. HDF5's automatic
- * error printing is switched off; its failures become dq_error_t messages naming the file. */
+ * error printing is switched off; its failures become dq_error_t messages naming the file.
+ *
+ * Built with parallel HDF5 (DQ_HDF5_PARALLEL, the MPI build), the ranks of an MPI run may
+ * write one file together (dq_h5_set_parallel): each buffers only its own columns and writes
+ * them as a hyperslab of every block of rows, collectively (deflate needs it); rank 0 writes
+ * "t" and "units"; the attributes and the datasets' shapes are written alike by every rank
+ * (collective metadata). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef DQ_HDF5_PARALLEL
+#include <mpi.h>
+#endif
 #include <hdf5.h>
 
 #include <dq/host/error.h>
@@ -42,14 +51,46 @@ struct dq__h5 {
     size_t n_states;
     const size_t *units; /* borrowed; NULL: every unit */
     size_t n_units;
+    size_t *cols, n_cols; /* the columns this process writes (ascending); NULL: all */
+    int lead;             /* writes "t" and "units" (rank 0, or the only process) */
+    hid_t dxpl;           /* raw data transfers: collective across ranks, or the default */
     double (*value)(void *, size_t, size_t); /* NULL: the system's values */
     void *value_user;
-    double **buf; /* [n_states][rows_cap * n_units] */
+    double **buf; /* [n_states][rows_cap * n_cols] */
     double *tbuf; /* [rows_cap] */
     size_t rows, rows_cap;
     hsize_t written;
     int failed;
 };
+
+#ifdef DQ_HDF5_PARALLEL
+/* The ranks writing one file (dq_h5_set_parallel). */
+static struct {
+    const void *comm; /* an MPI_Comm *; NULL: one process */
+    int (*mine)(void *, size_t);
+    void *user;
+} h5_par;
+#endif
+
+int dq_h5_set_parallel(const void *comm, int (*mine)(void *user, size_t i), void *user,
+                       dq_error_t *err)
+{
+#ifdef DQ_HDF5_PARALLEL
+    h5_par.comm = comm;
+    h5_par.mine = mine;
+    h5_par.user = user;
+    (void)err;
+    return DQ_OK;
+#else
+    (void)mine;
+    (void)user;
+    if (!comm)
+        return DQ_OK;
+    return dq_error_set(err, DQ_EINVAL, NULL,
+                        "this libdqcore was built without parallel HDF5 (one file from every "
+                        "rank needs -DDQ_MPI=ON)");
+#endif
+}
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
@@ -175,7 +216,8 @@ static int h5_units_dataset(dq__h5_t *h)
     if (space >= 0 &&
         (ds = H5Dcreate2(h->file, "units", H5T_NATIVE_ULLONG, space, H5P_DEFAULT, H5P_DEFAULT,
                          H5P_DEFAULT)) >= 0 &&
-        (n == 0 || H5Dwrite(ds, H5T_NATIVE_ULLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, u) >= 0))
+        (n == 0 || !h->lead ||
+         H5Dwrite(ds, H5T_NATIVE_ULLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, u) >= 0))
         rc = 0;
     if (ds >= 0)
         H5Dclose(ds);
@@ -185,20 +227,45 @@ static int h5_units_dataset(dq__h5_t *h)
     return rc;
 }
 
+/* Selects this process's part of rows [written, written + rows) of ds in fspace: every
+ * column (one process), the runs of its columns, "t" on the lead rank only, or nothing. */
+static int h5_select(const dq__h5_t *h, hid_t fspace, int rank)
+{
+    hsize_t start[2] = {h->written, 0}, count[2] = {h->rows, h->n_units};
+    if (rank == 1 ? !h->lead : !h->n_cols)
+        return H5Sselect_none(fspace) < 0 ? -1 : 0;
+    if (rank == 1 || !h->cols)
+        return H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ? -1 : 0;
+    if (H5Sselect_none(fspace) < 0)
+        return -1;
+    for (size_t k = 0; k < h->n_cols;) { /* one hyperslab per run of consecutive columns */
+        size_t end = k + 1;
+        while (end < h->n_cols && h->cols[end] == h->cols[end - 1] + 1)
+            ++end;
+        start[1] = h->cols[k];
+        count[1] = end - k;
+        if (H5Sselect_hyperslab(fspace, H5S_SELECT_OR, start, NULL, count, NULL) < 0)
+            return -1;
+        k = end;
+    }
+    return 0;
+}
+
 /* Appends rows [0, rows) of the buffer to dataset ds (rank 1 or 2). */
 static int h5_append(const dq__h5_t *h, hid_t ds, int rank, const double *buf)
 {
     hsize_t dims[2] = {h->written + h->rows, h->n_units};
-    hsize_t start[2] = {h->written, 0}, count[2] = {h->rows, h->n_units};
+    hsize_t count[2] = {h->rows, h->n_cols ? h->n_cols : 1};
     if (H5Dset_extent(ds, dims) < 0)
         return -1;
     if (rank == 2 && h->n_units == 0)
         return 0;
     hid_t fspace = H5Dget_space(ds), mspace = H5Screate_simple(rank, count, NULL);
+    int none = rank == 1 ? !h->lead : !h->n_cols;
     int rc = -1;
-    if (fspace >= 0 && mspace >= 0 &&
-        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-        H5Dwrite(ds, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, buf) >= 0)
+    if (fspace >= 0 && mspace >= 0 && h5_select(h, fspace, rank) == 0 &&
+        (!none || H5Sselect_none(mspace) >= 0) &&
+        H5Dwrite(ds, H5T_NATIVE_DOUBLE, mspace, fspace, h->dxpl, buf) >= 0)
         rc = 0;
     if (mspace >= 0)
         H5Sclose(mspace);
@@ -243,18 +310,51 @@ dq__h5_t *dq__h5_create(const char *path, const dq_system_t *sys, const size_t *
     h->n_units = n_units;
     h->value = value;
     h->value_user = value_user;
+    h->lead = 1;
+    h->n_cols = n_units;
+    h->dxpl = H5P_DEFAULT;
+#ifdef DQ_HDF5_PARALLEL
+    MPI_Comm comm = h5_par.comm ? *(const MPI_Comm *)h5_par.comm : MPI_COMM_NULL;
+    if (h5_par.comm) {
+        int me = 0;
+        MPI_Comm_rank(comm, &me);
+        h->lead = me == 0;
+        h->n_cols = 0;
+        if (!(h->cols = malloc((n_units ? n_units : 1) * sizeof *h->cols))) {
+            dq__h5_free(h);
+            dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+            return NULL;
+        }
+        for (size_t i = 0; i < n_units; ++i)
+            if (h5_par.mine(h5_par.user, i))
+                h->cols[h->n_cols++] = i;
+        if ((h->dxpl = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
+            H5Pset_dxpl_mpio(h->dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
+            h5_fail(h, path, "setting up collective writes", err);
+            dq__h5_free(h);
+            return NULL;
+        }
+    }
+#endif
     /* Chunks: up to 64 Ki units wide, as many rows as make about 64 Ki doubles. */
     hsize_t cu = n_units ? (n_units < H5_CHUNK_DOUBLES ? n_units : H5_CHUNK_DOUBLES) : 1;
     hsize_t cr = H5_CHUNK_DOUBLES / cu;
-    size_t per_row = n_units ? n_units : 1;
-    size_t k = H5_BUFFER_DOUBLES / (cr * per_row);
+    size_t per_row = n_units ? n_units : 1, cols = h->n_cols ? h->n_cols : 1;
+#ifdef DQ_HDF5_PARALLEL
+    if (h5_par.comm) { /* a buffer of this rank's columns: the widest rank's decides */
+        unsigned long long mine = h->n_cols, widest = 0;
+        MPI_Allreduce(&mine, &widest, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm);
+        per_row = widest ? (size_t)widest : 1;
+    }
+#endif
+    size_t k = H5_BUFFER_DOUBLES / (cr * per_row); /* alike on every rank */
     h->rows_cap = (size_t)cr * (k ? k : 1);
     h->ds = malloc((n_states ? n_states : 1) * sizeof *h->ds);
     h->buf = calloc(n_states ? n_states : 1, sizeof *h->buf);
     h->tbuf = malloc(h->rows_cap * sizeof *h->tbuf);
     int oom = !h->ds || !h->buf || !h->tbuf;
     for (size_t s = 0; !oom && s < n_states; ++s)
-        oom = !(h->buf[s] = malloc(h->rows_cap * per_row * sizeof *h->buf[s]));
+        oom = !(h->buf[s] = malloc(h->rows_cap * cols * sizeof *h->buf[s]));
     if (oom) {
         dq__h5_free(h);
         dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
@@ -264,7 +364,14 @@ dq__h5_t *dq__h5_create(const char *path, const dq_system_t *sys, const size_t *
         h->ds[s] = -1;
 
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+    int fapl_ok = fapl >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0;
+#ifdef DQ_HDF5_PARALLEL
+    if (fapl_ok && h5_par.comm)
+        fapl_ok = H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) >= 0 &&
+                  H5Pset_all_coll_metadata_ops(fapl, 1) >= 0 &&
+                  H5Pset_coll_metadata_write(fapl, 1) >= 0;
+#endif
+    if (fapl_ok)
         h->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (fapl >= 0)
         H5Pclose(fapl);
@@ -309,9 +416,14 @@ int dq__h5_sample(dq__h5_t *h, dq_error_t *err)
     size_t r = h->rows;
     h->tbuf[r] = dq_system_time(sys);
     for (size_t s = 0; s < h->n_states; ++s) {
-        double *row = h->buf[s] + r * h->n_units;
+        double *row = h->buf[s] + r * h->n_cols;
         size_t st = h->states[s];
-        if (h->value)
+        if (h->cols)
+            for (size_t k = 0; k < h->n_cols; ++k)
+                row[k] = h->value ? h->value(h->value_user, s, h->cols[k])
+                                  : dq_system_value(sys, st,
+                                                    h->units ? h->units[h->cols[k]] : h->cols[k]);
+        else if (h->value)
             for (size_t i = 0; i < h->n_units; ++i)
                 row[i] = h->value(h->value_user, s, i);
         else if (h->units)
@@ -362,6 +474,9 @@ void dq__h5_free(dq__h5_t *h)
     free(h->buf);
     free(h->ds);
     free(h->tbuf);
+    free(h->cols);
+    if (h->dxpl > 0 && h->dxpl != H5P_DEFAULT)
+        H5Pclose(h->dxpl);
     free(h->path);
     free(h);
 }

@@ -11,6 +11,15 @@
 
 typedef struct dq__h5 dq__h5_t;
 
+/* One file written by every rank of an MPI run (libdqcore built with parallel HDF5,
+ * DQ_HDF5_PARALLEL): every later dq__h5_create on this process opens its file collectively
+ * on comm (a pointer to an MPI_Comm that outlives the files), and this process writes the
+ * columns i (recorded units) for which mine(user, i) is nonzero; every rank creates the same
+ * recorder with the same path, attributes and units, and samples at the same times. comm
+ * NULL: one process again. DQ_EINVAL when libdqcore was built without parallel HDF5. */
+DQ_API int dq_h5_set_parallel(const void *comm, int (*mine)(void *user, size_t i), void *user,
+                              dq_error_t *err);
+
 /* Creates (truncates) the file at path with one dataset per chosen state, "t" and "units",
  * and the run's attributes. units NULL: unit i is column i. t_end <= 0: not written.
  * provenance: NULL, or the run's provenance as JSON text, written as the root attribute

@@ -59,9 +59,14 @@ compare() {
     "$dq" run "$@" -o "$out" "${extra[@]}" --no-provenance --json >one.json 2>one.err ||
         fail "$name: one process: $(cat one.err)"
     for f in "${files[@]}"; do mv "$f" "one.$f"; done
-    for k in $ks; do
-        "${mpirun[@]}" -np $k "$dq" run "$@" -o "$out" "${extra[@]}" --no-provenance --json \
-            >mpi.json 2>mpi.err || fail "$name: -np $k: $(cat mpi.err)"
+    # HDF5: gathered to rank 0 and written by every rank (parallel HDF5), both.
+    local runs=$ks
+    case $out in *.h5) runs=$(for k in $ks; do echo "$k:gather $k:parallel"; done) ;; esac
+    for run in $runs; do
+        local k=${run%%:*} io=${run#*:}
+        [ "$io" != "$run" ] || io=
+        DQHOST_MPI_IO=$io "${mpirun[@]}" -np $k "$dq" run "$@" -o "$out" "${extra[@]}" \
+            --no-provenance --json >mpi.json 2>mpi.err || fail "$name: -np $k: $(cat mpi.err)"
         [ "$(summary one.json)" = "$(summary mpi.json)" ] || {
             diff <(summary one.json | tr , '\n') <(summary mpi.json | tr , '\n') | head
             fail "$name: -np $k: the summary differs"
@@ -70,7 +75,7 @@ compare() {
             same_file "one.$f" "$f" || fail "$name: -np $k: $f differs"
             rm -f "$f"
         done
-        echo "ok $name -np $k"
+        echo "ok $name -np $k${io:+ ($io)}"
     done
     for f in "${files[@]}"; do rm -f "one.$f"; done
 }
@@ -83,6 +88,8 @@ compare "1 2 3" "hh euler_maruyama, sigma" hh_noise.json - --model hh --solver e
     --block-units 8
 compare "1 2 3" "lif, HDF5 and a spike file" lif.h5 spikes.csv "$examples/lif.json" --t-end 60 \
     --block-units 8
+compare "2 3" "hh rk4, HDF5 of units out of order" hh.h5 - "$examples/hh.json" --t-end 10 \
+    --block-units 8 --param n=60 --units 59,0,8,7,30,9 --every 20 --param "I_ext=$(seq -s, 0 0.2 11.8)"
 compare "2 3" "lif, dopri5 (error control, events)" lif_ad.csv spikes.json "$examples/lif.json" \
     --solver dopri5 --t-end 40 --block-units 8 --units 3,49,10,22
 compare 3 "hh, equal spike times on every rank" hh_tie.csv spikes_tie.csv --model hh --solver rk4 \
@@ -127,6 +134,19 @@ for k in 1 2 3; do
     rm -f fail.csv.partial
     echo "ok non-finite on one rank -np $k"
 done
+
+# The same with every rank writing one HDF5 file: the .partial is a valid file.
+set +e
+DQHOST_MPI_IO=parallel timeout 60 "${mpirun[@]}" -np 2 "$dq" run fail.json -o fail.h5 \
+    --block-units 8 --no-provenance 2>mpi.err >/dev/null
+rc=$?
+set -e
+[ $rc = 1 ] || fail "non-finite, parallel HDF5: exits $rc: $(cat mpi.err)"
+[ "$(grep '^dqhost: error:' mpi.err)" = "$want" ] || fail "non-finite, parallel HDF5: $(cat mpi.err)"
+[ ! -e fail.h5 ] || fail "non-finite, parallel HDF5: left fail.h5"
+h5dump -d t fail.h5.partial >/dev/null || fail "non-finite, parallel HDF5: fail.h5.partial unreadable"
+rm -f fail.h5.partial
+echo "ok non-finite on one rank, parallel HDF5 -np 2"
 
 # The same unit makes dopri5's step fall below hmin: the error-controlled run stops alike.
 set +e
