@@ -152,6 +152,6 @@ gather: rank 0 receives every rank's values at each sample and compresses and wr
 alone while the others step on. parallel: every rank compresses and writes its units' columns
 of each block of samples (HDF5 1.10's parallel compression: collective writes, chunks shared
 by two ranks sent to one of them, and the datasets extended collectively at every block).
-dqhost run uses gather unless DQHOST_MPI_IO=parallel: it was the faster here.
+dqhost run uses gather unless DQHOST_MPI_IO=parallel: on this machine the two are within a few per cent (the table above), and gather needs no collective write and serves CSV and JSON alike.
 EOF
 echo "bench-mpi: wrote $out"
