@@ -19,31 +19,12 @@ static char tmp[64];
 
 static void tmp_setup(void)
 {
-    strcpy(tmp, "/tmp/dqhost-prov-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    ck_assert_int_eq(test_tmp_make(tmp, sizeof tmp, "prov"), 0);
 }
 
 static void tmp_teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
+    test_tmp_remove(tmp);
 }
 
 static void put(const char *path, const char *text)
@@ -102,7 +83,7 @@ START_TEST(test_sha256_file_matches_sha256sum)
     snprintf(cmd, sizeof cmd, "sha256sum '%s' > '%s/sum.txt'", path, tmp);
     ck_assert_int_eq(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s/sum.txt", tmp);
-    char *sum = slurp(cmd);
+    char *sum = test_slurp(cmd);
     ck_assert_ptr_nonnull(sum);
     ck_assert_int_eq(strncmp(sum, hex, 64), 0);
     free(sum);
@@ -190,9 +171,9 @@ START_TEST(test_prov_csv_header_and_no_provenance)
                      0);
     char path[128];
     snprintf(path, sizeof path, "%s/a.csv", tmp);
-    char *a = slurp(path);
+    char *a = test_slurp(path);
     snprintf(path, sizeof path, "%s/b.csv", tmp);
-    char *b = slurp(path);
+    char *b = test_slurp(path);
     ck_assert(a && b);
     ck_assert_int_eq(strncmp(a, "# dqhost 0.1.0, plugin ABI 2.2\n# model decay from ", 50), 0);
     ck_assert_contains(a, "\n# solver rk4 from " DQ_TEST_PLUGIN_DIR "/rk4.so sha256 ");
@@ -209,7 +190,7 @@ START_TEST(test_prov_csv_header_and_no_provenance)
               "\"output\": {\"path\": \"c.csv\", \"provenance\": false}}");
     ck_assert_int_eq(dqhost_in(tmp, "run", "s.json", "-q"), 0);
     snprintf(path, sizeof path, "%s/c.csv", tmp);
-    char *c = slurp(path);
+    char *c = test_slurp(path);
     ck_assert_ptr_nonnull(c);
     ck_assert_str_eq(c, b);
     free(a);

@@ -26,16 +26,12 @@ static char tmp[64];
 
 static void tmp_setup(void)
 {
-    strcpy(tmp, "/tmp/dqhost-run-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    ck_assert_int_eq(test_tmp_make(tmp, sizeof tmp, "run"), 0);
 }
 
 static void tmp_teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
+    test_tmp_remove(tmp);
 }
 
 /* Number of entries in the temporary directory. */
@@ -57,21 +53,6 @@ static const char *csv_body(const char *csv)
         csv = e ? e + 1 : csv + strlen(csv);
     }
     return csv;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
 }
 
 static void write_file(const char *path, const char *text)
@@ -109,7 +90,7 @@ START_TEST(test_run_every_invalid_spec_gives_its_message_status_2_and_no_file)
         char spec[1024], expected_path[1024], expected[4096], want[8192];
         snprintf(spec, sizeof spec, "%s/%s/spec.json", dir, e->d_name);
         snprintf(expected_path, sizeof expected_path, "%s/%s/expected", dir, e->d_name);
-        char *text = slurp(expected_path);
+        char *text = test_slurp(expected_path);
         ck_assert_msg(text != NULL, "%s has no expected file", e->d_name);
         snprintf(expected, sizeof expected, "%s", text);
         free(text);
@@ -142,7 +123,7 @@ START_TEST(test_run_writes_trajectory_atomically_and_summary_to_stdout)
     ck_assert_int_eq(tmp_entries(), 2); /* the spec and osc.csv, no temporary file */
     char path[160];
     snprintf(path, sizeof path, "%s/osc.csv", tmp);
-    char *csv = slurp(path);
+    char *csv = test_slurp(path);
     ck_assert_ptr_nonnull(csv);
     ck_assert(strncmp(csv_body(csv), "t,x[0],v[0]\n0,1,0\n", 18) == 0);
     /* The seed's oscillator with omega = 2 follows cos(2t): rk4 at dt = 0.01 within
@@ -198,7 +179,7 @@ START_TEST(test_run_blow_up_keeps_partial_record_and_exits_1)
     struct stat st;
     ck_assert_int_ne(stat(path, &st), 0); /* nothing under the final name */
     strcat(path, ".partial");
-    char *csv = slurp(path);
+    char *csv = test_slurp(path);
     ck_assert_ptr_nonnull(csv);
     ck_assert(strncmp(csv_body(csv), "t,y0[0],y1[0]\n0,1,0\n", 20) == 0);
     free(csv);
@@ -534,7 +515,7 @@ START_TEST(test_run_output_target_is_checked_before_the_run_with_status_2)
         ck_assert_int_eq(tmp_entries(), 5); /* nothing created */
     }
     snprintf(path, sizeof path, "%s/ro.csv", tmp);
-    char *ro = slurp(path);
+    char *ro = test_slurp(path);
     ck_assert_str_eq(ro, "old\n"); /* the read-only file is untouched */
     free(ro);
     /* A directory where no file can be created (root may write anywhere: not tested). */
@@ -564,7 +545,7 @@ START_TEST(test_run_output_symlink_is_followed_and_stays_a_symlink)
     struct stat st;
     ck_assert_int_eq(lstat(link, &st), 0);
     ck_assert(S_ISLNK(st.st_mode));
-    char *csv = slurp(real);
+    char *csv = test_slurp(real);
     ck_assert_str_eq(csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(csv);
     /* A symlink to a name that does not exist yet creates that name. */
@@ -574,7 +555,7 @@ START_TEST(test_run_output_symlink_is_followed_and_stays_a_symlink)
     ck_assert_int_eq(lstat(dangling, &st), 0);
     ck_assert(S_ISLNK(st.st_mode));
     snprintf(real, sizeof real, "%s/made.csv", tmp);
-    csv = slurp(real);
+    csv = test_slurp(real);
     ck_assert_str_eq(csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(csv);
     ck_assert_int_eq(tmp_entries(), 4);
@@ -595,7 +576,7 @@ START_TEST(test_run_output_hard_linked_file_is_rewritten_in_place_on_success_onl
                                "0.01", "--t-end", "5", "-o", "a.csv"),
                      1);
     ck_assert_contains(res.err, "samples) is kept in 'a.csv.partial'\n");
-    char *text = slurp(b);
+    char *text = test_slurp(b);
     ck_assert_str_eq(text, "old\n");
     free(text);
     /* A run that succeeds writes the file itself: both names see the trajectory. */
@@ -605,7 +586,7 @@ START_TEST(test_run_output_hard_linked_file_is_rewritten_in_place_on_success_onl
     ck_assert_int_eq(stat(a, &after), 0);
     ck_assert_uint_eq(after.st_ino, before.st_ino);
     ck_assert_uint_eq(after.st_nlink, 2);
-    text = slurp(b);
+    text = test_slurp(b);
     ck_assert_str_eq(csv_body(text), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(text);
     ck_assert_int_eq(tmp_entries(), 3); /* a.csv, b.csv, a.csv.partial */
@@ -656,7 +637,7 @@ START_TEST(test_run_output_device_and_fifo_are_written_in_place)
     ck_assert(WIFEXITED(st_reader) && WEXITSTATUS(st_reader) == 0);
     ck_assert_int_eq(lstat(fifo, &st), 0);
     ck_assert(S_ISFIFO(st.st_mode));
-    char *csv = slurp(copy);
+    char *csv = test_slurp(copy);
     ck_assert_str_eq(csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(csv);
     ck_assert_int_eq(tmp_entries(), 2); /* pipe and copy: no temporary file */
@@ -729,7 +710,7 @@ static void run_interrupt(int sig, const char *name, const char *format)
     struct stat sb;
     ck_assert_int_ne(stat(path, &sb), 0);
     strcat(path, ".partial");
-    char *kept = slurp(path);
+    char *kept = test_slurp(path);
     ck_assert_ptr_nonnull(kept);
     if (strcmp(format, "json") == 0) {
         /* Closed like a blow-up's record: a valid document. */
@@ -991,7 +972,7 @@ static const char *run_event_plugins(void)
 static long run_read_spike_csv(const char *path, const double *I, size_t units, double t_end,
                                double tol)
 {
-    char *csv = slurp(path);
+    char *csv = test_slurp(path);
     ck_assert_msg(csv != NULL, "no spike file %s", path);
     ck_assert_msg(strncmp(csv, "unit,t,event\n", 13) == 0, "%s", csv);
     long n = 0;
@@ -1077,7 +1058,7 @@ START_TEST(test_run_spike_file_csv_and_json_written_atomically_and_counted)
     ck_assert_uint_eq(json_array_size(spikes), 23);
     /* Row k of the JSON is row k of the CSV: the same run, the same bits. */
     snprintf(path, sizeof path, "%s/s.csv", tmp);
-    char *csv = slurp(path), *row = strchr(csv, '\n') + 1;
+    char *csv = test_slurp(path), *row = strchr(csv, '\n') + 1;
     for (size_t k = 0; k < json_array_size(spikes); ++k) {
         json_t *sp = json_array_get(spikes, k);
         unsigned long unit;

@@ -32,6 +32,10 @@ size_t dq__spec_path_format(char *buf, size_t cap, const char *parent, const cha
 /* The same, allocated (for the `where` fields, which must not be cut); NULL when out of
  * memory. [owned: free()] */
 char *dq__spec_path_dup(const char *parent, const char *key);
+/* A JSON document of *len bytes at *text, as the spec and the morphology readers take it: a
+ * UTF-8 byte-order mark skipped (*text and *len then point past it), duplicate keys refused.
+ * NULL with je filled on a syntax error. [owned: json_decref] */
+json_t *dq__json_loadb(const char **text, size_t *len, json_error_t *je);
 /* parent + "[i]". */
 void dq__spec_path_index(char *buf, size_t cap, const char *parent, size_t i);
 /* v as shown in messages: compact JSON, cut to SPEC_SHOW_MAX characters with "...". */

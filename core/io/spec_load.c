@@ -121,16 +121,21 @@ static void spec_first_char(const char *text, size_t len, int *line, int *column
     }
 }
 
+json_t *dq__json_loadb(const char **text, size_t *len, json_error_t *je)
+{
+    if (*len >= 3 && memcmp(*text, "\xEF\xBB\xBF", 3) == 0) {
+        *text += 3;
+        *len -= 3;
+    }
+    return json_loadb(*text, *len, JSON_REJECT_DUPLICATES, je);
+}
+
 /* Parses len bytes of text read from `name`. */
 static dq_spec_t *spec_parse_buffer(const char *text, size_t len, const char *name, dq_error_t *err)
 {
     dq__spec_ctx_t c = {name, err};
     json_error_t je;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
-        text += 3;
-        len -= 3;
-    }
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = dq__json_loadb(&text, &len, &je);
     if (!root) {
         /* jansson refuses a scalar top level with "'[' or '{' expected near '3'"; parse it
          * again as any value so a valid scalar gets the same message as an array. */

@@ -197,11 +197,7 @@ dq_morph_t *dq_morph_parse_json(const char *text, size_t len, const char *source
 {
     dq__spec_ctx_t c = {source ? source : "", err};
     json_error_t je;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
-        text += 3;
-        len -= 3;
-    }
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = dq__json_loadb(&text, &len, &je);
     if (!root) {
         dq_error_set_at(err, DQ_ESPEC, DQ_PLACE_SPEC, c.source, "%s", je.text);
         dq_error_add_position(err, je.line, je.column);
