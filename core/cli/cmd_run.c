@@ -519,8 +519,9 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
                                         ? prov.lines
                                         : prov.json,
                                 .t_end = p->t_end};
-        if (run_mpi_record_opts(&ro, sys, &share)) {
-            rc = DQ_EXIT_FAILURE;
+        int ro_rc = run_mpi_record_opts(&ro, sys, &share);
+        if (ro_rc) {
+            rc = ro_rc == -2 ? DQ_EXIT_USAGE : DQ_EXIT_FAILURE;
             goto done;
         }
         /* With parallel HDF5 every rank opens the file, after the gate. */

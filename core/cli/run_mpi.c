@@ -299,7 +299,7 @@ int run_mpi_record_opts(dq_record_opts_t *o, const dq_system_t *sys, const run_s
     const char *io = getenv("DQHOST_MPI_IO");
     if (io && *io && strcmp(io, "gather") != 0 && strcmp(io, "parallel") != 0) {
         cli_errorf("DQHOST_MPI_IO is '%s'; it must be 'gather' or 'parallel'", io);
-        return -1;
+        return -2;
     }
     mpi.h5_parallel =
         mpi.size > 1 && o->format == DQ_FORMAT_H5 && io && strcmp(io, "parallel") == 0;

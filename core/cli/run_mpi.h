@@ -76,7 +76,7 @@ int run_mpi_sample(dq_recorder_t *rec, const dq_system_t *sys, const run_share_t
 int run_mpi_spikes(run_spikes_t *sp, dq_system_t *sys, const run_share_t *sh, dq_error_t *err);
 /* The recorder's source of values on rank 0 (dq_record_opts_t.value): the units of every
  * rank, from the last run_mpi_sample. Sets opts->value/value_user/units_total. -1 when out of
- * memory (reported). */
+ * memory, -2 when DQHOST_MPI_IO is neither gather nor parallel (both reported). */
 int run_mpi_record_opts(dq_record_opts_t *opts, const dq_system_t *sys, const run_share_t *sh);
 /* Whether the HDF5 trajectory is written by every rank into one file (parallel HDF5,
  * DQHOST_MPI_IO=parallel; known after run_mpi_record_opts). */

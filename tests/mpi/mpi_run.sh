@@ -148,6 +148,18 @@ h5dump -d t fail.h5.partial >/dev/null || fail "non-finite, parallel HDF5: fail.
 rm -f fail.h5.partial
 echo "ok non-finite on one rank, parallel HDF5 -np 2"
 
+# A DQHOST_MPI_IO that is neither gather nor parallel is a usage error, said once (exit 2).
+set +e
+DQHOST_MPI_IO=paralel timeout 60 "${mpirun[@]}" -np 2 "$dq" run fail.json -o bad.h5 \
+    --block-units 8 2>mpi.err >/dev/null
+rc=$?
+set -e
+[ $rc = 2 ] || fail "DQHOST_MPI_IO=paralel: exits $rc: $(cat mpi.err)"
+[ "$(grep -c "DQHOST_MPI_IO is 'paralel'; it must be 'gather' or 'parallel'" mpi.err)" = 1 ] ||
+    fail "DQHOST_MPI_IO=paralel: $(cat mpi.err)"
+[ ! -e bad.h5 ] || fail "DQHOST_MPI_IO=paralel: left bad.h5"
+echo "ok a bad DQHOST_MPI_IO said once, exit 2"
+
 # The same unit makes dopri5's step fall below hmin: the error-controlled run stops alike.
 set +e
 "$dq" run fail.json --solver dopri5 --hmin 1e-4 --block-units 8 --no-provenance 2>one.err
