@@ -165,6 +165,22 @@ START_TEST(test_run_oscillator_accuracy_follows_solver_order)
 }
 END_TEST
 
+/* More parameters than the plan holds is an input error, not a write past its table. */
+START_TEST(test_run_too_many_spec_parameters_is_a_usage_error)
+{
+    char path[128], text[8192] = "{\"model\": \"hh\", \"params\": {";
+    size_t used = strlen(text);
+    for (int i = 0; i < 600; ++i)
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s\"p%d\": 1", i ? ", " : "", i);
+    snprintf(text + used, sizeof text - used, "}}");
+    snprintf(path, sizeof path, "%s/many.json", tmp);
+    ck_assert_int_eq(test_put(path, text), 0);
+    ck_assert_int_eq(dqhost("run", path), 2);
+    ck_assert_contains(res.err,
+                       ".params: too many parameters (600 and 0 swept; at most 255 in all)");
+}
+END_TEST
+
 START_TEST(test_run_blow_up_keeps_partial_record_and_exits_1)
 {
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "stiff_linear", "--solver", "rk4", "--dt",
@@ -1135,6 +1151,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_run_writes_trajectory_atomically_and_summary_to_stdout);
     tcase_add_test(tc, test_run_oscillator_accuracy_follows_solver_order);
     tcase_add_test(tc, test_run_blow_up_keeps_partial_record_and_exits_1);
+    tcase_add_test(tc, test_run_too_many_spec_parameters_is_a_usage_error);
     tcase_add_test(tc, test_run_flags_override_the_spec);
     tcase_add_test(tc, test_run_hh_with_gates_on_their_own_solver_is_documented_and_different);
     tcase_add_test(tc, test_run_trajectory_to_stdout_moves_the_summary_to_stderr);

@@ -497,6 +497,13 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
             p->t_end = spec->t_end;
             p->t_end_where = ".t_end";
         }
+        /* params holds RUN_MAX from the spec (its parameters, sweep axes and the population
+         * parameter a sweep sets) and RUN_MAX more from --param flags. */
+        if (spec->n_params + spec->n_sweep + 1 > RUN_MAX) {
+            cli_errorf("%s: .params: too many parameters (%zu and %zu swept; at most %d in all)",
+                       spec->path, spec->n_params, spec->n_sweep, RUN_MAX - 1);
+            return -1;
+        }
         for (size_t i = 0; i < spec->n_params; ++i)
             p->params[p->n_params++] = (dq_param_arg_t){spec->params[i].name, spec->params[i].v,
                                                         spec->params[i].len, spec->params[i].where};
