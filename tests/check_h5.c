@@ -202,7 +202,7 @@ START_TEST(test_h5_hh_equals_csv_to_the_last_bit)
     read_attr_string(f, "time_unit", s, sizeof s);
     ck_assert_str_eq(s, "ms");
     read_attr_string(f, "plugin_abi", s, sizeof s);
-    ck_assert_str_eq(s, "2.2");
+    ck_assert_str_eq(s, "2.3");
     read_attr_string(f, "dqhost_version", s, sizeof s);
     ck_assert_int_gt(strlen(s), 0);
     double dtv = 0, tend = 0;

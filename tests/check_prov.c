@@ -101,7 +101,7 @@ START_TEST(test_prov_json_summary_has_every_field)
     json_t *pv = json_object_get(doc, "provenance");
     ck_assert(json_is_object(pv));
     ck_assert_str_eq(json_string_value(json_object_get(pv, "dqhost")), "0.1.0");
-    ck_assert_str_eq(json_string_value(json_object_get(pv, "abi")), "2.2");
+    ck_assert_str_eq(json_string_value(json_object_get(pv, "abi")), "2.3");
     ck_assert_int_eq(json_integer_value(json_object_get(pv, "seed")), 7);
     ck_assert_int_eq(json_integer_value(json_object_get(pv, "threads")), 2);
     const char *host = json_string_value(json_object_get(pv, "host"));
@@ -175,7 +175,7 @@ START_TEST(test_prov_csv_header_and_no_provenance)
     snprintf(path, sizeof path, "%s/b.csv", tmp);
     char *b = test_slurp(path);
     ck_assert(a && b);
-    ck_assert_int_eq(strncmp(a, "# dqhost 0.1.0, plugin ABI 2.2\n# model decay from ", 50), 0);
+    ck_assert_int_eq(strncmp(a, "# dqhost 0.1.0, plugin ABI 2.3\n# model decay from ", 50), 0);
     ck_assert_contains(a, "\n# solver rk4 from " DQ_TEST_PLUGIN_DIR "/rk4.so sha256 ");
     ck_assert_contains(a, "\n# spec {\"model\":\"decay\",");
     ck_assert_contains(a, "\n# provenance {");

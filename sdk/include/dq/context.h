@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/context.h -- what a solver's callbacks receive (plugin ABI 2.2).
+/* dq/context.h -- what a solver's callbacks receive (plugin ABI 2.3).
  *
  * A solver never links libdqcore. Everything it may ask of the host reaches it through the
  * context: the block of states it advances, where that block sits in the population, the
@@ -92,6 +92,13 @@ typedef struct dq_host_api {
      * unit, state, step): the same bits for a unit wherever it is computed, and the same
      * path for every solver (see dq/noise.h in the host library for the exact keying). */
     int (*brownian)(dq_ctx_t *ctx, double *dW, double *dZ);
+    /* since ABI 2.3, cable models (<dq/cable.h>, which wraps them): the block's cable, or
+     * NULL when the model is not a cable model; the membrane current and dI/dV per
+     * compartment; the gates' derivatives and diagonal; the couplings of gates and V. */
+    const struct dq_cable *(*cable)(dq_ctx_t *ctx);
+    int (*cable_membrane)(dq_ctx_t *ctx, double t, const double *y, double *i, double *g);
+    int (*cable_gates)(dq_ctx_t *ctx, double t, const double *y, double *f, double *d);
+    int (*cable_couplings)(dq_ctx_t *ctx, double t, const double *y, double *e, double *q);
 } dq_host_api_t;
 
 struct dq_ctx {

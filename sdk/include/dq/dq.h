@@ -4,6 +4,7 @@
 #define DQ_DQ_H
 
 #include <dq/abi.h>
+#include <dq/cable.h>
 #include <dq/context.h>
 #include <dq/error.h>
 #include <dq/export.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/model.h -- the model descriptor a model plugin exports (plugin ABI 2.2).
+/* dq/model.h -- the model descriptor a model plugin exports (plugin ABI 2.3).
  *
  * A model is a tree of modules (braincell's DiffEqModule). Module 0 is the root; every
  * other module names its parent. Each module owns states (braincell's DiffEqState): a state
@@ -133,6 +133,13 @@ typedef struct dq_view {
     /* Only in handle_event: fired[e][i] is non-zero when event e fired for lane i at the
      * time the view shows; the callback changes those lanes only. */
     const unsigned char *const *fired;
+    /* since ABI 2.3, in a cable model's mechanisms (<dq/cable.h>): lane i is compartment
+     * i / cells, cell unit0 + i % cells of the block; 0 in every other view. */
+    size_t cells;
+    /* Only in `current`: add the mechanism's current density to current[i] (µA/cm²,
+     * outward positive) and its derivative with respect to V to conductance[i] (mS/cm²). */
+    double *current;
+    double *conductance;
 } dq_view_t;
 
 /* Returns DQ_OK or a negative DQ_E* code (with a reason in v->errbuf). */
@@ -185,6 +192,12 @@ typedef struct dq_module_desc {
     size_t n_events;
     dq_module_fn event;        /* v->event[e][i] = event function e of lane i */
     dq_module_fn handle_event; /* applies the fired DQ_EVENT_RESET events (v->fired) */
+    /* since ABI 2.3: a mechanism of a cable model (<dq/cable.h>). `regions` is the SWC types
+     * it is present in (DQ_REGION_* bits; 0 = everywhere), `current` adds its membrane
+     * current density and dI/dV (v->current, v->conductance); required for a mechanism,
+     * NULL elsewhere. */
+    uint32_t regions;
+    dq_module_fn current;
 } dq_module_desc_t;
 
 /* A parameter, bound by the host into the model's instance struct at `offset` (the
@@ -218,6 +231,9 @@ typedef struct dq_model_desc {
     /* Optional: releases what create allocated. The host frees the struct itself. */
     void (*destroy)(void *data);
     const char *time_unit; /* unit of t, e.g. "ms"; NULL when dimensionless */
+    /* since ABI 2.3: not NULL for a cable model, whose compartments come from the run's
+     * morphology (<dq/cable.h>). */
+    const struct dq_cable_desc *cable;
 } dq_model_desc_t;
 
 /* Authoring macros; C only, like those of <dq/integrator.h> (which shows the C++ form). */

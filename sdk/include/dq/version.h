@@ -14,6 +14,6 @@
 /* A host refuses a plugin of another ABI major or of a newer ABI minor; it accepts an
  * older minor and reads only the fields that fit in the plugin's struct_size. */
 #define DQ_ABI_MAJOR 2
-#define DQ_ABI_MINOR 2
+#define DQ_ABI_MINOR 3
 
 #endif
