@@ -455,22 +455,28 @@ START_TEST(test_adaptive_runs_and_root_events_work_on_a_cable)
 }
 END_TEST
 
+/* One step of test_probe on the Y cell with a clamp of amp nA at `at`, from v_init. */
+static dq_system_t *probe_run(const char *at, double amp, double v_init)
+{
+    dq_cable_stim_t st = {at, 0, 10, amp};
+    run_t r = {.model = &kcell,
+               .morph = Y_CELL,
+               .nseg = 3,
+               .solver = "test_probe",
+               .dt = 0.01,
+               .t_end = 0.01,
+               .stim = &st,
+               .n_stim = 1,
+               .gk = 36,
+               .v_init = v_init};
+    return run_to_end(&r);
+}
+
 /* ---- host calls ------------------------------------------------------------------------ */
 
 START_TEST(test_host_calls_agree_with_direct_evaluation_and_a_dense_solve)
 {
-    dq_cable_stim_t st = {"dend(0.5)", 0, 10, 0.3};
-    run_t rr = {.model = &kcell,
-                .morph = Y_CELL,
-                .nseg = 3,
-                .solver = "test_probe",
-                .dt = 0.01,
-                .t_end = 0.01,
-                .stim = &st,
-                .n_stim = 1,
-                .gk = 36,
-                .v_init = -55};
-    dq_system_t *sys = run_to_end(&rr);
+    dq_system_t *sys = probe_run("dend(0.5)", 0.3, -55);
     ck_assert(probe.done);
     ck_assert_int_eq(probe.rc_membrane, DQ_OK);
     ck_assert_int_eq(probe.rc_gates, DQ_OK);
@@ -558,18 +564,7 @@ END_TEST
  * weighted mean of its neighbours'. */
 START_TEST(test_explicit_form_is_the_mass_matrix_form_with_junctions_eliminated)
 {
-    dq_cable_stim_t st = {"soma(1)", 0, 10, 0.4};
-    run_t rr = {.model = &kcell,
-                .morph = Y_CELL,
-                .nseg = 3,
-                .solver = "test_probe",
-                .dt = 0.01,
-                .t_end = 0.01,
-                .stim = &st,
-                .n_stim = 1,
-                .gk = 36,
-                .v_init = -58};
-    dq_system_t *sys = run_to_end(&rr);
+    dq_system_t *sys = probe_run("soma(1)", 0.4, -58);
     const dq_cable_t *cb = probe.cb;
     const size_t U = probe.units;
     ck_assert_int_eq(dq_system_cable_locate(sys, "soma(1)", NULL), 3);
