@@ -688,6 +688,51 @@ START_TEST(test_point_system_of_a_cable_model_is_refused)
 }
 END_TEST
 
+/* A mechanism reading another's state: the reader must be present only where the other is. */
+static int nread_current(const dq_view_t *v)
+{
+    for (size_t i = 0; i < v->units; ++i)
+        v->current[i] += v->value[0][i]; /* n, from kdr */
+    return DQ_OK;
+}
+DQ_MODULE(nread_everywhere, .name = "nread", .parent = 0, .reads = DQ_READS("n"),
+          .current = nread_current);
+DQ_MODULE(nread_soma, .name = "nread", .parent = 0, .reads = DQ_READS("n"),
+          .regions = DQ_REGION_SOMA, .current = nread_current);
+DQ_MODEL(nread_bad, .name = "nread_bad", .params = tparams, .n_params = DQ_COUNT(tparams),
+         .modules = (const dq_module_desc_t *const[]){&root_mod, &k_mod, &nread_everywhere, NULL},
+         .data_size = sizeof(tcell_t), .cable = &tcable);
+DQ_MODEL(nread_ok, .name = "nread_ok", .params = tparams, .n_params = DQ_COUNT(tparams),
+         .modules = (const dq_module_desc_t *const[]){&root_mod, &k_mod, &nread_soma, NULL},
+         .data_size = sizeof(tcell_t), .cable = &tcable);
+
+START_TEST(test_a_mechanism_reads_another_only_where_it_is_present)
+{
+    run_t r = {.model = &nread_bad, .morph = Y_CELL, .nseg = 3};
+    dq_error_t err = {0};
+    ck_assert_ptr_null(run_new(&r, &err));
+    ck_assert_msg(strstr(err.message, "mechanism 'nread' reads 'n' of mechanism 'kdr', which is "
+                                      "not present at compartment 4 (section 'dend')"),
+                  "%s", err.message);
+    /* Present where kdr is: membrane current = 1e-5 area (gk n^4 (V - ek) + n). */
+    r.model = &nread_ok;
+    r.solver = "test_probe";
+    r.dt = r.t_end = 0.01;
+    r.gk = 36;
+    dq_system_t *sys = run_to_end(&r);
+    const dq_cable_t *cb = probe.cb;
+    const dq_morph_cable_t *mc = dq_system_cable(sys);
+    const size_t U = probe.units;
+    for (size_t k = 0; k < cb->n_gates; ++k) {
+        const size_t c = cb->gate_comp[k];
+        const double n = probe.y[(cb->n + k) * U], V = probe.y[c * U];
+        const double want = 1e-5 * mc->area[c] * (36 * n * n * n * n * (V + 77) + n);
+        ck_assert_double_eq_tol(probe.im[c * U], want, 1e-12 * fabs(want));
+    }
+    dq_system_free(sys);
+}
+END_TEST
+
 START_TEST(test_bad_stimuli_are_refused)
 {
     const dq_cable_stim_t bad[] = {
@@ -813,6 +858,7 @@ Suite *cable_suite(void)
     tcase_add_test(tc, test_state_names_and_locations);
     tcase_add_test(tc, test_point_system_of_a_cable_model_is_refused);
     tcase_add_test(tc, test_bad_stimuli_are_refused);
+    tcase_add_test(tc, test_a_mechanism_reads_another_only_where_it_is_present);
     tcase_add_test(tc, test_validator_refuses_malformed_cable_models);
     tcase_add_test(tc, test_each_cell_of_a_population_has_a_single_cells_bits);
     suite_add_tcase(s, tc);
