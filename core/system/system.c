@@ -555,10 +555,8 @@ long dq_system_state_index(const dq_system_t *sys, const char *name)
     return sys->cable ? dq__cable_state_index(sys, name) : -1;
 }
 
-double dq_system_value(const dq_system_t *sys, size_t state, size_t unit)
+double dq__system_stored_value(const dq_system_t *sys, size_t state, size_t unit)
 {
-    if (!sys->prepared || state >= sys->n_states || unit >= sys->units)
-        return NAN;
     int gi = sys->state_group[state];
     if (gi < 0)
         return sys->aux[state][unit];
@@ -568,4 +566,13 @@ double dq_system_value(const dq_system_t *sys, size_t state, size_t unit)
     /* Adaptive runs: the values at the sample time, from the continuous extension. */
     const double *y = sys->ad.on ? sys->ad.yo : g->y;
     return y[b * g->m * sys->block_units + sys->state_comp[state] * ub + unit % sys->block_units];
+}
+
+double dq_system_value(const dq_system_t *sys, size_t state, size_t unit)
+{
+    if (!sys->prepared || state >= sys->n_states || unit >= sys->units)
+        return NAN;
+    if (sys->cable)
+        return dq__cable_value(sys, state, unit);
+    return dq__system_stored_value(sys, state, unit);
 }
