@@ -799,15 +799,23 @@ DQ_MODEL(rootu_cell, .name = "rootu", .params = tparams, .n_params = 1,
          .modules = (const dq_module_desc_t *const[]){&rootu_mod, &pasu_mod, NULL},
          .data_size = sizeof(tcell_t), .cable = &tcable);
 
+DQ_MODULE(rooti_mod, .name = "", .parent = -1, .states = root_states, .n_states = 1,
+          .init_state = k_init);
+DQ_MODEL(rooti_cell, .name = "rooti", .params = tparams, .n_params = 1,
+         .modules = (const dq_module_desc_t *const[]){&rooti_mod, &pas_mod, NULL},
+         .data_size = sizeof(tcell_t), .cable = &tcable);
+
 START_TEST(test_validator_refuses_malformed_cable_models)
 {
-    const dq_model_desc_t *bad[] = {&pu_cell, &nocur_cell, &rootd_cell, &point_cur, &rootu_cell};
+    const dq_model_desc_t *bad[] = {&pu_cell,   &nocur_cell, &rootd_cell,
+                                    &point_cur, &rootu_cell, &rooti_cell};
     const char *want[] = {"parameter 'g' is DQ_PARAM_PER_UNIT",
                           "module 'leak' is a mechanism and needs a `current`",
                           "root module has a compute_derivative",
                           "module 'pas' has a `current`, which only a cable model's",
-                          "root module must declare exactly one state, \"V\""};
-    for (int i = 0; i < 5; ++i) {
+                          "root module must declare exactly one state, \"V\"",
+                          "root module has an init_state"};
+    for (int i = 0; i < 6; ++i) {
         dq_error_t err = {0};
         int rc = dq_registry_register_model(reg, bad[i], NULL, &err);
         ck_assert_int_eq(rc, DQ_EDESC);

@@ -212,7 +212,7 @@ static int cable_mech_fd_diag(const dq__cable_call_t *c, const dq__cable_mech_t 
 {
     dq__cable_scratch_t *s = c->l->cable;
     const size_t U = c->units, rows = mk->n_mc * U;
-    dq_view_t *v = cable_view(c, mk, y, s->mf, NULL);
+    dq_view_t *v = cable_view(c, mk, y, NULL, NULL);
     double **value = (double **)v->value, **der = (double **)v->derivative;
     for (size_t k = 0; k < mk->n_own; ++k)
         der[k] = s->mf + k * rows;
