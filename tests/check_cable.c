@@ -470,11 +470,11 @@ START_TEST(test_adaptive_runs_and_root_events_work_on_a_cable)
 END_TEST
 
 /* One step of test_probe on the Y cell with a clamp of amp nA at `at`, from v_init. */
-static dq_system_t *probe_run(const char *at, double amp, double v_init)
+static dq_system_t *probe_run_on(const char *morph, const char *at, double amp, double v_init)
 {
     dq_cable_stim_t st = {at, 0, 10, amp};
     run_t r = {.model = &kcell,
-               .morph = Y_CELL,
+               .morph = morph,
                .nseg = 3,
                .solver = "test_probe",
                .dt = 0.01,
@@ -484,6 +484,11 @@ static dq_system_t *probe_run(const char *at, double amp, double v_init)
                .gk = 36,
                .v_init = v_init};
     return run_to_end(&r);
+}
+
+static dq_system_t *probe_run(const char *at, double amp, double v_init)
+{
+    return probe_run_on(Y_CELL, at, amp, v_init);
 }
 
 /* ---- host calls ------------------------------------------------------------------------ */
@@ -576,6 +581,49 @@ END_TEST
 /* With a clamp at the junction itself: the explicit form is the mass-matrix form with the
  * junction at its constraint (stimulus included), and the junction's derivative is the
  * weighted mean of its neighbours'. */
+/* A basal dendrite at soma(0) (the root junction), a trunk at soma(1), two tufts at the
+ * trunk's end and an oblique at its middle: three junctions. */
+#define BRANCHY_CELL                                                                               \
+    "{\"soma\": {\"length\": 30, \"diameter\": 12}, \"cylinders\": ["                              \
+    "{\"name\": \"basal\", \"length\": 120, \"diameter\": 1.5, \"x\": 0},"                         \
+    "{\"name\": \"trunk\", \"length\": 200, \"diameter\": 3, \"region\": \"apical\"},"             \
+    "{\"name\": \"tuft1\", \"length\": 90, \"diameter\": 1, \"parent\": \"trunk\"},"               \
+    "{\"name\": \"tuft2\", \"length\": 110, \"diameter\": 1.2, \"parent\": \"trunk\"},"            \
+    "{\"name\": \"obl\", \"length\": 60, \"diameter\": 0.8, \"parent\": \"trunk\", \"x\": 0.5}]}"
+
+/* The probe's explicit f against the mass-matrix form with every junction at its constraint
+ * (its clamp included), the junctions' derivatives the weighted mean of their neighbours',
+ * the diagonal against differences. Returns how many junctions there were. */
+static size_t check_explicit_form(const dq_cable_t *cb)
+{
+    const size_t U = probe.units;
+    size_t junctions = 0;
+    for (size_t c = 0; c < cb->n; ++c) {
+        if (cb->cap[c] != 0) {
+            const double want = probe.fm[c * U] / cb->cap[c];
+            ck_assert_msg(fabs(probe.fx[c * U] - want) <= 1e-12 * (fabs(want) + 1),
+                          "V[%zu]: explicit %.17g, mass form %.17g", c, probe.fx[c * U], want);
+            continue;
+        }
+        double num = 0;
+        for (size_t k = 0; k < cb->n; ++k) {
+            if (cb->parent[k] == (long)c)
+                num += cb->g[k] * probe.fx[k * U];
+            if ((long)k == cb->parent[c])
+                num += cb->g[c] * probe.fx[k * U];
+        }
+        ck_assert_double_eq_tol(probe.fx[c * U], num / cb->g_sum[c],
+                                1e-12 * fabs(num / cb->g_sum[c]) + 1e-300);
+        ck_assert_double_eq(probe.dd[c * U], 0);
+        junctions++;
+    }
+    for (size_t k = 0; k < cb->n + cb->n_gates; ++k)
+        ck_assert_msg(fabs(probe.dd[k * U] - probe.fdd[k * U]) <=
+                          1e-5 * (fabs(probe.fdd[k * U]) + 1),
+                      "diag[%zu] %.10g vs differences %.10g", k, probe.dd[k * U], probe.fdd[k * U]);
+    return junctions;
+}
+
 START_TEST(test_explicit_form_is_the_mass_matrix_form_with_junctions_eliminated)
 {
     dq_system_t *sys = probe_run("soma(1)", 0.4, -58);
@@ -585,27 +633,17 @@ START_TEST(test_explicit_form_is_the_mass_matrix_form_with_junctions_eliminated)
     ck_assert_double_eq(cb->cap[3], 0);
     /* The clamp is seen at the junction: V_j moves by I/sum g. */
     ck_assert_double_eq_tol(probe.ys[3 * U] - probe.y[3 * U], 0.4 / cb->g_sum[3], 1e-12);
-    for (size_t c = 0; c < cb->n; ++c) {
-        if (cb->cap[c] == 0)
-            continue;
-        const double want = probe.fm[c * U] / cb->cap[c];
-        ck_assert_msg(fabs(probe.fx[c * U] - want) <= 1e-12 * (fabs(want) + 1),
-                      "V[%zu]: explicit %.17g, mass form %.17g", c, probe.fx[c * U], want);
-    }
-    double num = 0;
-    for (size_t c = 0; c < cb->n; ++c) {
-        if (cb->parent[c] == 3)
-            num += cb->g[c] * probe.fx[c * U];
-        if ((long)c == cb->parent[3])
-            num += cb->g[3] * probe.fx[c * U];
-    }
-    ck_assert_double_eq_tol(probe.fx[3 * U], num / cb->g_sum[3], 1e-12 * fabs(num / cb->g_sum[3]));
-    ck_assert_double_eq(probe.dd[3 * U], 0);
-    /* The explicit form's diagonal (junction couplings folded in) against differences. */
-    for (size_t k = 0; k < cb->n + cb->n_gates; ++k)
-        ck_assert_msg(fabs(probe.dd[k * U] - probe.fdd[k * U]) <=
-                          1e-5 * (fabs(probe.fdd[k * U]) + 1),
-                      "diag[%zu] %.10g vs differences %.10g", k, probe.dd[k * U], probe.fdd[k * U]);
+    ck_assert_uint_eq(check_explicit_form(cb), 1);
+    dq_system_free(sys);
+
+    memset(&probe, 0, sizeof probe);
+    sys = probe_run_on(BRANCHY_CELL, "trunk(1)", 0.3, -61);
+    cb = probe.cb;
+    ck_assert_uint_eq(check_explicit_form(cb), 3);
+    const long j = dq_system_cable_locate(sys, "trunk(1)", NULL);
+    ck_assert_double_eq(cb->cap[j], 0);
+    ck_assert_double_eq_tol(probe.ys[(size_t)j * U] - probe.y[(size_t)j * U], 0.3 / cb->g_sum[j],
+                            1e-12);
     dq_system_free(sys);
 }
 END_TEST
