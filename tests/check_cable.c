@@ -648,6 +648,36 @@ START_TEST(test_explicit_form_is_the_mass_matrix_form_with_junctions_eliminated)
 }
 END_TEST
 
+/* IClamp semantics at t = 0: on for delay <= t < delay + dur; clamps on one compartment add. */
+START_TEST(test_stimuli_add_and_are_on_from_delay_to_delay_plus_dur)
+{
+    const dq_cable_stim_t st[] = {{"dend(0.4)", 0, 1, 0.1},     /* on */
+                                  {"dend(0.5)", 0, 1, 0.2},     /* on, same compartment */
+                                  {"dend(0.45)", 0, 0, 1.0},    /* dur 0: never on */
+                                  {"dend(0.5)", 0.001, 1, 2.0}, /* not yet */
+                                  {"dend(0.5)", -2, 2, 4.0}};   /* over at t = 0 */
+    run_t r = {.model = &pcell,
+               .morph = Y_CELL,
+               .nseg = 3,
+               .solver = "test_probe",
+               .dt = 0.01,
+               .t_end = 0.01,
+               .stim = st,
+               .n_stim = 5};
+    dq_system_t *sys = run_to_end(&r);
+    const dq_morph_cable_t *mc = dq_system_cable(sys);
+    const long c = dq_system_cable_locate(sys, "dend(0.5)", NULL);
+    const size_t U = probe.units;
+    ck_assert_int_eq(c, dq_system_cable_locate(sys, "dend(0.4)", NULL));
+    for (size_t k = 0; k < mc->n; ++k) {
+        /* At rest (V = e_pas) the membrane current is the clamps' alone. */
+        const double want = (long)k == c ? -0.3 : 0.0;
+        ck_assert_msg(fabs(probe.im[k * U] - want) <= 1e-15, "i[%zu] = %.17g", k, probe.im[k * U]);
+    }
+    dq_system_free(sys);
+}
+END_TEST
+
 START_TEST(test_host_calls_on_a_point_model_are_usage_errors)
 {
     const dq_model_entry_t *decay = dq_registry_lookup_model(reg, "decay", NULL);
@@ -913,6 +943,7 @@ Suite *cable_suite(void)
     tcase_add_test(tc, test_adaptive_runs_and_root_events_work_on_a_cable);
     tcase_add_test(tc, test_host_calls_agree_with_direct_evaluation_and_a_dense_solve);
     tcase_add_test(tc, test_explicit_form_is_the_mass_matrix_form_with_junctions_eliminated);
+    tcase_add_test(tc, test_stimuli_add_and_are_on_from_delay_to_delay_plus_dur);
     tcase_add_test(tc, test_host_calls_on_a_point_model_are_usage_errors);
     tcase_add_test(tc, test_dense_jacobian_is_refused_on_a_cable_model);
     tcase_add_test(tc, test_state_names_and_locations);
