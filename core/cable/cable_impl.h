@@ -66,8 +66,7 @@ typedef struct dq__cable {
     double *junc_diag;
     dq__cable_stim_in_t *stim;
     size_t n_stim;
-    char **stim_at; /* [n_stim] the locations as given (messages) */
-    long root;      /* the root compartment */
+    long root; /* the root compartment */
 } dq__cable_t;
 
 /* Per-lane scratch, sized at prepare for the largest block: nothing a call allocates. */
@@ -80,9 +79,8 @@ typedef struct dq__cable_scratch {
     double *S;         /* [n * lanes] stimulus current, nA */
     double *vw;        /* [n * lanes] V with the junctions' constraint values */
     double *yp, *fp;   /* [comps * lanes] a perturbed state, its derivatives */
-    double *tl;        /* [lanes] the lanes' times */
-    double *tle;       /* [max_mc * lanes] those times per (compartment, cell) lane */
-    double **tab;      /* value [max_vars], derivative [max_own], diagonal [max_own] */
+    double *tle;       /* [max_mc * lanes] per-lane times per (compartment, cell) lane */
+    double **tab;      /* value [max_vars], derivative, diffusion (NULL), diagonal [max_own] */
     dq_view_t view;
 } dq__cable_scratch_t;
 
