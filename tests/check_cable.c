@@ -459,6 +459,17 @@ START_TEST(test_adaptive_runs_and_root_events_work_on_a_cable)
     fprintf(stderr, "soma V at 5 ms: rk4 %.9f, dopri5 %.9f\n", va, vb);
     ck_assert_double_gt(va, -55);
     ck_assert_double_eq_tol(va, vb, 1e-3);
+    /* Per-lane steps: a cell's bits do not depend on its block or thread either. */
+    run_t ad2 = ad;
+    ad2.cells = 21;
+    ad2.threads = 2;
+    ad2.block = 8;
+    dq_system_t *c = run_to_end(&ad2);
+    for (size_t s = 0; s < dq_system_state_count(b); ++s)
+        for (size_t u = 0; u < 21; ++u)
+            ck_assert_msg(dq_system_value(c, s, u) == dq_system_value(b, s, 0),
+                          "state %zu unit %zu", s, u);
+    dq_system_free(c);
     ck_assert_uint_eq(dq_system_event_count(a), 1);
     for (size_t u = 0; u < 3; ++u) {
         ck_assert_uint_eq(dq_system_event_fired(a, 0, u), 1);
