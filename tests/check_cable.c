@@ -343,6 +343,12 @@ static double passive_cable_error(int nseg)
     dq_system_t *sys = run_to_end(&r);
     const dq_morph_cable_t *mc = dq_system_cable(sys);
     ck_assert_uint_eq(mc->n, (size_t)nseg);
+    /* 100 steps, each one membrane pass and one coupling pass. */
+    dq_step_stats_t stats;
+    ck_assert_int_eq(dq_system_unit_stats(sys, 0, &stats), DQ_OK);
+    ck_assert_uint_eq(stats.accepted, 100);
+    ck_assert_uint_eq(stats.evaluations, 100);
+    ck_assert_uint_eq(stats.jacobians, 100);
     /* Rm in Ω cm², lengths in cm: λ in cm, r_a in Ω/cm; I r_a λ in V → mV. */
     const double Rm = 1.0 / (gpas * 1e-3), dcm = d * 1e-4, Lcm = L * 1e-4;
     const double lam = sqrt(Rm * dcm / (4 * Ra)), ra = 4 * Ra / (PI * dcm * dcm);
