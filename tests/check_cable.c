@@ -19,6 +19,8 @@
 #include <dq/host/system.h>
 #include <dq/linalg.h>
 
+#include "test_alloc.h"
+
 #define PI 3.14159265358979323846
 
 /* ---- the test model: root V, a leak everywhere, a K-like gate at the soma ------------- */
@@ -734,6 +736,41 @@ START_TEST(test_dense_jacobian_is_refused_on_a_cable_model)
 }
 END_TEST
 
+/* The step loop allocates nothing: derivatives, diagonals, the four cable host calls and
+ * events run in scratch sized at prepare. */
+START_TEST(test_cable_steps_allocate_nothing)
+{
+    const char *solvers[] = {"rk4", "ind_exp_euler", "test_be", "dopri5"};
+    for (int i = 0; i < 4; ++i) {
+        dq_cable_stim_t st = {"soma", 0.1, 1, 0.5};
+        run_t r = {.model = &kcell,
+                   .morph = Y_CELL,
+                   .nseg = 3,
+                   .stim = &st,
+                   .n_stim = 1,
+                   .gk = 36,
+                   .cells = 11};
+        dq_error_t err = {0};
+        dq_system_t *sys = run_new(&r, &err);
+        ck_assert_msg(sys != NULL, "%s", err.message);
+        ck_assert_int_eq(dq_system_set_solver(sys, dq_registry_lookup(reg, solvers[i], NULL), &err),
+                         DQ_OK);
+        ck_assert_int_eq(dq_system_set_threads(sys, 2, &err), DQ_OK);
+        ck_assert_int_eq(dq_system_set_block_units(sys, 8, &err), DQ_OK);
+        ck_assert_int_eq(dq_system_prepare(sys, 0, 0.0005, &err), DQ_OK);
+        ck_assert_int_eq(dq_system_run(sys, 10, &err), DQ_OK);
+        /* No Check assertion between the counts: Check allocates to record locations. */
+        long before = allocs;
+        int rc = dq_system_run(sys, 400, &err);
+        long during = allocs - before;
+        ck_assert_msg(rc == DQ_OK, "%s", err.message);
+        if (DQ_TEST_COUNT_ALLOCS)
+            ck_assert_msg(during == 0, "%s: %ld allocations in 400 steps", solvers[i], during);
+        dq_system_free(sys);
+    }
+}
+END_TEST
+
 /* ---- names, locations, errors ---------------------------------------------------------- */
 
 START_TEST(test_state_names_and_locations)
@@ -963,6 +1000,7 @@ Suite *cable_suite(void)
     tcase_add_test(tc, test_stimuli_add_and_are_on_from_delay_to_delay_plus_dur);
     tcase_add_test(tc, test_host_calls_on_a_point_model_are_usage_errors);
     tcase_add_test(tc, test_dense_jacobian_is_refused_on_a_cable_model);
+    tcase_add_test(tc, test_cable_steps_allocate_nothing);
     tcase_add_test(tc, test_state_names_and_locations);
     tcase_add_test(tc, test_point_system_of_a_cable_model_is_refused);
     tcase_add_test(tc, test_bad_stimuli_are_refused);
