@@ -794,6 +794,13 @@ START_TEST(test_state_names_and_locations)
     ck_assert_int_eq(dq_system_cable_locate(sys, "7", &err), 7);
     ck_assert_int_eq(dq_system_state_index(sys, "V"), 1);
     ck_assert_int_eq(dq_system_state_index(sys, "V[5]"), 5);
+    for (size_t k = 0; k < dq_system_state_count(sys); ++k)
+        ck_assert_int_eq(dq_system_state_index(sys, dq_system_state_name(sys, k)), (long)k);
+    ck_assert_int_eq(dq_system_state_index(sys, "V[07]"), -1);
+    ck_assert_int_eq(dq_system_state_index(sys, "V[10]"), -1);
+    ck_assert_int_eq(dq_system_state_index(sys, "V[]"), -1);
+    ck_assert_int_eq(dq_system_state_index(sys, "n[4]"), -1);
+    ck_assert_int_eq(dq_system_state_index(sys, "m[0]"), -1);
     ck_assert_int_eq(dq_system_state_index(sys, "V@apic(0.9)"), 9);
     ck_assert_int_eq(dq_system_state_index(sys, "n@soma(0.9)"), 12);
     ck_assert_int_eq(dq_system_state_index(sys, "n"), 11);

@@ -570,6 +570,21 @@ long dq__cable_state_index(const dq_system_t *sys, const char *name)
     long comp = cb->root;
     if (atp && (comp = cable_locate(cb, atp + 1, NULL)) < 0)
         return -1;
+    /* "m[17]": the state's own name, found without a scan of every state's. */
+    const char *br = atp ? NULL : strchr(name, '[');
+    if (br && nlen > (size_t)(br - name) + 2 && name[nlen - 1] == ']') {
+        const size_t dlen = nlen - (size_t)(br - name) - 2;
+        char num[24];
+        if (dlen >= sizeof num || strspn(br + 1, "0123456789") != dlen)
+            return -1;
+        memcpy(num, br + 1, dlen);
+        num[dlen] = '\0';
+        if (dlen > 1 && num[0] == '0')
+            return -1; /* "V[07]" names nothing */
+        if ((comp = cable_locate(cb, num, NULL)) < 0)
+            return -1;
+        nlen = (size_t)(br - name);
+    }
     const char *vname = sys->modules[0].states[0].name;
     size_t vlen = strcspn(vname, "[");
     if (nlen == vlen && strncmp(name, vname, nlen) == 0)

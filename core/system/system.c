@@ -549,10 +549,13 @@ uint32_t dq_system_state_flags(const dq_system_t *sys, size_t state)
 
 long dq_system_state_index(const dq_system_t *sys, const char *name)
 {
+    /* A cable's thousands of states: by compartment, not by a scan of every name. */
+    if (sys->cable)
+        return dq__cable_state_index(sys, name);
     for (size_t s = 0; s < sys->n_states; ++s)
         if (strcmp(sys->states[s]->name, name) == 0)
             return (long)s;
-    return sys->cable ? dq__cable_state_index(sys, name) : -1;
+    return -1;
 }
 
 double dq__system_stored_value(const dq_system_t *sys, size_t state, size_t unit)
