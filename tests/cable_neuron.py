@@ -18,9 +18,12 @@ the two are compared like with like (the NetCon times are printed too).
 
   cable_neuron.py nrn MORPH DT T_END DELAY:DUR:AMP[,DELAY:DUR:AMP...] [EVERY]
       NEURON alone: "t,V" at soma(0.5) every EVERY steps, then "# spikes: t1 t2 ..."
-  cable_neuron.py check DQHOST MORPH
+  cable_neuron.py check BUILD_DIR MORPH
       the comparison (tests/cable_neuron.sh): writes run specs to a temporary directory,
-      runs `DQHOST run` with solver staggered and NEURON on the same cell, and checks
+      runs `BUILD_DIR/dqhost run` with solver staggered and NEURON on the same cell, and checks
+        - the model alone: BUILD_DIR/tests/cable_ref (NEURON's step written out on our
+          compartments with cell.so's callbacks) gives NEURON's V to 1e-4 mV (it differs
+          by NEURON's single-precision 3-D points only) and its spike times to 1e-6 ms;
         - subthreshold: soma V within 0.1 mV of NEURON at every step (dt 0.025 ms);
         - suprathreshold: the same number of spikes (several), each within 0.02 ms;
         - convergence: at dt 0.1, 0.05, 0.025, 0.0125 ms the error of each against NEURON
@@ -169,38 +172,73 @@ def dqhost_run(dqhost, tmp, morph, dt, t_end, stim, every, n=1):
     return vs, spikes
 
 
-def check(dqhost, morph):
+def ref_run(build, morph, dt, t_end, stim, every):
+    """tests/cable_ref: NEURON's step written out with cell.so's callbacks (no solver)."""
+    cmd = [os.path.join(build, "tests", "cable_ref"), os.path.join(build, "plugins", "cell.so"),
+           morph, repr(dt), repr(t_end), ",".join("%r:%r:%r" % x for x in stim), str(every)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit("FAIL: %s exited %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
+    lines = p.stdout.splitlines()
+    vs = [float(l.split(",")[1]) for l in lines[1:] if not l.startswith("#")]
+    spikes = [float(x) for x in lines[-1].split(":")[1].split()]
+    return vs, spikes
+
+
+def maxdiff(a, b):
+    return max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) else float("inf")
+
+
+def check(build, morph):
+    dqhost = os.path.join(build, "dqhost")
     name = os.path.basename(morph)
     stims = STIMULI[name]
     cell = Neuron(morph)
     bad = []
     tmp = tempfile.mkdtemp(prefix="dqhost-cable-nrn-")
     try:
-        # Subthreshold: every step at dt 0.025 ms.
+        # The model and the compartments alone: NEURON's step written out (tests/cable_ref)
+        # with cell.so's callbacks, on the spike train.
         dt = 0.025
+        nv, ns, _ = cell.run(dt, T_SUPRA, stims["supra"])
+        rv, rs = ref_run(build, morph, dt, T_SUPRA, stims["supra"], 1)
+        worst, wt = maxdiff(nv, rv), maxdiff(ns, rs)
+        ok = worst < 1e-4 and wt < 1e-6 and len(ns) >= 3
+        print("%s %s model: NEURON's step on our compartments with cell's mechanisms against "
+              "NEURON: max |dV| = %.3g mV (bound 1e-4), %d spikes, max |dt_spike| = %.3g ms"
+              % ("ok  " if ok else "FAIL", name, worst, len(ns), wt))
+        if not ok:
+            bad.append("model")
+
+        # Subthreshold: every step at dt 0.025 ms.
         nv, ns, _ = cell.run(dt, T_SUB, stims["sub"])
         dv, ds = dqhost_run(dqhost, tmp, morph, dt, T_SUB, stims["sub"], 1)
+        rv, _ = ref_run(build, morph, dt, T_SUB, stims["sub"], 1)
         depol = max(nv) - V_INIT
-        worst = max(abs(a - b) for a, b in zip(nv, dv)) if len(nv) == len(dv) else float("inf")
-        ok = len(nv) == len(dv) and worst < 0.1 and not ns and not ds and depol > 1
+        worst = maxdiff(nv, dv)
+        ok = worst < 0.1 and not ns and not ds and depol > 1
         print("%s %s subthreshold (%g nA): %d samples, NEURON peaks %.3f mV above rest, "
-              "max |V_dqhost - V_neuron| = %.3g mV (bound 0.1)"
-              % ("ok  " if ok else "FAIL", name, stims["sub"][0][2], len(nv), depol, worst))
+              "max |V_dqhost - V_neuron| = %.3g mV (bound 0.1; against NEURON's step on our "
+              "compartments %.3g)"
+              % ("ok  " if ok else "FAIL", name, stims["sub"][0][2], len(nv), depol, worst,
+                 maxdiff(rv, dv)))
         if not ok:
             bad.append("subthreshold")
 
         # Suprathreshold: spike times at dt 0.025 ms, two identical cells.
         nv, ns, nc = cell.run(dt, T_SUPRA, stims["supra"])
+        rv, _ = ref_run(build, morph, dt, T_SUPRA, stims["supra"], 1)
         dv, ds = dqhost_run(dqhost, tmp, morph, dt, T_SUPRA, stims["supra"], 1, n=2)
         d0 = ds.get(0, [])
         worst = max((abs(a - b) for a, b in zip(ns, d0)), default=float("inf"))
         ok = len(ns) >= 3 and len(d0) == len(ns) and ds.get(1) == d0 and worst < 0.02
         print("%s %s suprathreshold (%g nA): NEURON %d spikes at %s ms (NetCon: %s), dqhost %s "
-              "(cell 1: %s); max |dt_spike| = %.3g ms (bound 0.02)"
+              "(cell 1: %s); max |dt_spike| = %.3g ms (bound 0.02); max |V_dqhost - V_neuron| "
+              "%.3g mV, against NEURON's step on our compartments %.3g mV"
               % ("ok  " if ok else "FAIL", name, stims["supra"][0][2], len(ns),
                  " ".join("%.4f" % t for t in ns), " ".join("%g" % t for t in nc),
                  " ".join("%.4f" % t for t in d0),
-                 "same" if ds.get(1) == d0 else ds.get(1), worst))
+                 "same" if ds.get(1) == d0 else ds.get(1), worst, maxdiff(dv, nv), maxdiff(dv, rv)))
         if not ok:
             bad.append("spike times")
 
@@ -212,9 +250,7 @@ def check(dqhost, morph):
             every = int(round(SAMPLE / dt))
             nv, ns, _ = cell.run(dt, T_CONV, stim, every)
             dv, ds = dqhost_run(dqhost, tmp, morph, dt, T_CONV, stim, every)
-            e_n = max(abs(a - b) for a, b in zip(nv, ref))
-            e_d = max(abs(a - b) for a, b in zip(dv, ref)) if len(dv) == len(ref) else float("inf")
-            diff = max(abs(a - b) for a, b in zip(dv, nv)) if len(dv) == len(nv) else float("inf")
+            e_n, e_d, diff = maxdiff(nv, ref), maxdiff(dv, ref), maxdiff(dv, nv)
             ts_n = ns[0] - ref_spikes[0] if ns and ref_spikes else float("nan")
             ts_d = ds[0][0] - ref_spikes[0] if ds.get(0) and ref_spikes else float("nan")
             rows.append((dt, e_n, e_d, diff, ts_n, ts_d))

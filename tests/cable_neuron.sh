@@ -26,7 +26,7 @@ trap 'rm -f "$out"' EXIT
 status=0
 for f in "$@"; do
     rc=0
-    "$py" "$here/cable_neuron.py" check "$build/dqhost" "$f" >"$out" 2>&1 || rc=$?
+    "$py" "$here/cable_neuron.py" check "$build" "$f" >"$out" 2>&1 || rc=$?
     # NEURON's notes about graphics are not ours to show.
     grep -v -e DISPLAY -e 'No graphics' "$out" || true
     [ "$rc" = 0 ] || status=1
