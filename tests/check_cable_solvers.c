@@ -265,15 +265,26 @@ static const run_t ORDER_RUN = {.model = &tcell_desc,
                                 .cells = 3};
 #define ORDER_T 5.0
 
-static double soma_v(const cable_case_t *c, double dt)
+/* V of every compartment of cell 0 at ORDER_T into v (ORDER_MAX_N values) and the soma's
+ * compartment; returns n. */
+#define ORDER_MAX_N 64
+static size_t cell_v(const cable_case_t *c, double dt, double *v, size_t *soma)
 {
     dq_system_t *sys = run_new(&ORDER_RUN, c, dt);
     run_steps(sys, steps_for(ORDER_T, dt), c->solver);
-    double v = value_at(sys, "V", 0);
-    /* Every cell of the population is the same cell. */
-    ck_assert_double_eq(value_at(sys, "V", 2), v);
+    const size_t n = dq_system_cable(sys)->n;
+    ck_assert_uint_le(n, ORDER_MAX_N);
+    for (size_t k = 0; k < n; ++k) {
+        char st[32];
+        snprintf(st, sizeof st, "V[%zu]", k);
+        v[k] = value_at(sys, st, 0);
+        /* Every cell of the population is the same cell. */
+        ck_assert_double_eq(value_at(sys, st, 2), v[k]);
+    }
+    *soma = (size_t)dq_system_cable_locate(sys, "soma(0.5)", NULL);
+    ck_assert_double_eq(value_at(sys, "V", 0), v[*soma]);
     dq_system_free(sys);
-    return v;
+    return n;
 }
 
 /* The least-squares slope of log(error) over log(dt). */
@@ -296,16 +307,22 @@ START_TEST(test_cable_solver_converges_at_its_order_on_an_hh_soma_with_dendrites
     char name[64];
     case_name(c, name, sizeof name);
     const double dts[] = {0.1, 0.05, 0.025, 0.0125};
-    const double ref = soma_v(c, 0.1 / 256);
-    /* The reference spiked: the clamp drove V through the hh upstroke. */
-    double e[4];
-    for (int i = 0; i < 4; ++i)
-        e[i] = fabs(soma_v(c, dts[i]) - ref);
-    double p = fit_order(dts, e, 4);
-    printf("order %-22s %.3f  (errors %.3g %.3g %.3g %.3g mV, ref V %.6f)\n", name, p, e[0], e[1],
-           e[2], e[3], ref);
-    ck_assert_msg(fabs(p - c->order) <= ORDER_TOL, "%s: measured order %.3f, expected %.1f", name,
-                  p, c->order);
+    double ref[ORDER_MAX_N], v[ORDER_MAX_N], es[4], ea[4];
+    size_t soma;
+    const size_t n = cell_v(c, 0.1 / 256, ref, &soma);
+    for (int i = 0; i < 4; ++i) {
+        ck_assert_uint_eq(cell_v(c, dts[i], v, &soma), n);
+        es[i] = fabs(v[soma] - ref[soma]);
+        ea[i] = 0.0;
+        for (size_t k = 0; k < n; ++k)
+            ea[i] = fmax(ea[i], fabs(v[k] - ref[k]));
+    }
+    const double ps = fit_order(dts, es, 4), pa = fit_order(dts, ea, 4);
+    printf("order %-20s soma %.3f (errors %.3g %.3g %.3g %.3g mV), all %.3f (%.3g %.3g %.3g "
+           "%.3g mV), ref soma V %.4f\n",
+           name, ps, es[0], es[1], es[2], es[3], pa, ea[0], ea[1], ea[2], ea[3], ref[soma]);
+    ck_assert_msg(fabs(ps - c->order) <= ORDER_TOL, "%s: measured order %.3f, expected %.1f", name,
+                  ps, c->order);
 }
 END_TEST
 
@@ -349,7 +366,13 @@ START_TEST(test_cable_solver_reaches_the_cosh_attenuation_of_a_sealed_passive_ca
         const double ratio = (value_at(sys, st, 0) - E) / v0;
         const double x0 = cab->x[c0] * L, xk = cab->x[ck] * L;
         const double want = cosh((L - xk) / lambda) / cosh((L - x0) / lambda);
-        ck_assert_msg(fabs(ratio - want) <= 1e-3 * want,
+        if (k == 3)
+            printf("cosh %-20s V(dend(1))/V(dend(0.05)) %.8f, cosh gives %.8f\n", name, ratio,
+                   want);
+        /* The compartments' own error is ~1e-5 (10 µm segments); Lie splitting's fixed
+         * point is off the steady state by O(dt) (5.7e-4 here), Strang's by O(dt^2). */
+        const double tol = strcmp(c->solver, "splitting") == 0 && !c->option ? 1e-3 : 2e-5;
+        ck_assert_msg(fabs(ratio - want) <= tol * want,
                       "%s: attenuation at %s %.8f, cosh gives %.8f", name, at[k], ratio, want);
     }
     dq_system_free(sys);
@@ -358,8 +381,10 @@ END_TEST
 
 /* ---- one step against a dense backward Euler ------------------------------------------------ */
 
-/* The dense system of the passive cable's backward Euler step, from the compartments alone:
- * (C/dt + G + gm) V1 = C/dt V0 + gm E + I_stim(t + theta dt), by LU with pivoting. */
+/* The passive cable's backward Euler step as a dense system, from the compartments alone,
+ * in NEURON's increment form (the increment, not V, carries the rounding):
+ *   (C/dt + G + gm) dV = -gm (V - E) - G V + I_stim(t + theta dt),   V += dV,
+ * solved by LU with partial pivoting. */
 static void dense_be(const dq_morph_cable_t *cab, size_t stim_c, const dq_cable_stim_t *s, double t,
                      double dt, double theta, double *V)
 {
@@ -370,7 +395,7 @@ static void dense_be(const dq_morph_cable_t *cab, size_t stim_c, const dq_cable_
     for (size_t i = 0; i < n; ++i) {
         const double C = 1e-5 * cab->area[i], gm = 1e-5 * cab->area[i] * 0.1;
         A[i * n + i] += C / dt + gm;
-        b[i] = C / dt * V[i] + gm * -65.0 + (i == stim_c ? amp : 0.0);
+        b[i] += -gm * (V[i] - -65.0) + (i == stim_c ? amp : 0.0);
         if (cab->parent[i] >= 0) {
             const size_t p = (size_t)cab->parent[i];
             const double g = cab->g_axial[i];
@@ -378,10 +403,13 @@ static void dense_be(const dq_morph_cable_t *cab, size_t stim_c, const dq_cable_
             A[p * n + p] += g;
             A[i * n + p] -= g;
             A[p * n + i] -= g;
+            b[i] += g * (V[p] - V[i]);
+            b[p] -= g * (V[p] - V[i]);
         }
     }
     ck_assert_int_eq(dq_linalg_solve(A, n, b, 1), 0);
-    memcpy(V, b, n * sizeof *V);
+    for (size_t i = 0; i < n; ++i)
+        V[i] += b[i];
     free(A);
     free(b);
 }
@@ -419,6 +447,7 @@ START_TEST(test_cable_solver_steps_a_passive_cable_as_dense_backward_euler)
     }
     /* The clamp moved the cable: the comparison is not between two resting states. */
     ck_assert_double_gt(fabs(V[sc] + 65.0), 1.0);
+    printf("dense backward Euler %-20s %.3g mV over 200 steps\n", name, worst);
     ck_assert_msg(worst <= 1e-10, "%s: %.3g mV from dense backward Euler", name, worst);
     free(V);
     dq_system_free(sys);
