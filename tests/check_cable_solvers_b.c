@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/* check_cable_solvers_b.c -- <dq/cable_expm.h> against mathematics (CRAM-16 against exp on
+ * [-1e4, 0], the complex Hines solve against dense complex LU on random trees, the tree
+ * exponential against a dense expm of the junction-eliminated operator) and the split cable
+ * solvers (implicit_rk4, implicit_exp_euler, cn_rk4, cn_exp_euler, exp_exp_euler) on a small
+ * cell: their measured orders of convergence, a passive cable's steady state against the
+ * cosh attenuation of a sealed-end cable, the refusal of a model that is not a cable model. */
+#include <complex.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include <dq/cable_expm.h>
+#include <dq/linalg.h>
+
+/* A small deterministic generator (xorshift64*), uniform in [0, 1). */
+static unsigned long long rng_state = 0x2545F4914F6CDD1Dull;
+static double rng_uniform(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (double)((rng_state * 2685821657736338717ull) >> 11) * 0x1.0p-53;
+}
+
+static void random_tree(long *parent, size_t n)
+{
+    parent[0] = -1;
+    for (size_t i = 1; i < n; ++i)
+        parent[i] = rng_uniform() < 0.6 ? (long)i - 1 : (long)(rng_uniform() * (double)i);
+}
+
+/* CRAM-16 is within 1e-13 of e^x on [-1e4, 0]: a fine uniform grid on [-60, 0], where the
+ * error curve oscillates, and a geometric one out to -1e4 (beyond -60 e^x is below 1e-26,
+ * so the error is |r(x)| itself). */
+START_TEST(test_cram16_scalar_accuracy)
+{
+    double worst = 0.0, at = 0.0;
+    for (int k = 0; k <= 600000; ++k) {
+        double x = -60.0 * k / 600000.0, e = fabs(dq_cram16_scalar(x) - exp(x));
+        if (e > worst) {
+            worst = e;
+            at = x;
+        }
+    }
+    for (int k = 0; k <= 100000; ++k) {
+        double x = -60.0 * pow(1e4 / 60.0, k / 100000.0), e = fabs(dq_cram16_scalar(x) - exp(x));
+        if (e > worst) {
+            worst = e;
+            at = x;
+        }
+    }
+    if (getenv("DQ_TEST_VERBOSE"))
+        fprintf(stderr, "CRAM-16: max |r(x) - e^x| = %.3g at x = %g\n", worst, at);
+    ck_assert_msg(worst < 1e-13, "max |r(x) - e^x| = %g at x = %g", worst, at);
+    /* and not trivially: the approximation is a rational function, not exp itself */
+    ck_assert(worst > 0.0);
+}
+END_TEST
+
+/* Dense complex Gaussian elimination with partial pivoting: A (n x n) destroyed, b -> x. */
+static void dense_complex_solve(double complex *A, size_t n, double complex *b)
+{
+    for (size_t k = 0; k < n; ++k) {
+        size_t p = k;
+        for (size_t i = k + 1; i < n; ++i)
+            if (cabs(A[i * n + k]) > cabs(A[p * n + k]))
+                p = i;
+        for (size_t j = 0; j < n; ++j) {
+            double complex t = A[k * n + j];
+            A[k * n + j] = A[p * n + j];
+            A[p * n + j] = t;
+        }
+        double complex t = b[k];
+        b[k] = b[p];
+        b[p] = t;
+        for (size_t i = k + 1; i < n; ++i) {
+            double complex l = A[i * n + k] / A[k * n + k];
+            for (size_t j = k; j < n; ++j)
+                A[i * n + j] -= l * A[k * n + j];
+            b[i] -= l * b[k];
+        }
+    }
+    for (size_t k = n; k-- > 0;) {
+        double complex s = b[k];
+        for (size_t j = k + 1; j < n; ++j)
+            s -= A[k * n + j] * b[j];
+        b[k] = s / A[k * n + k];
+    }
+}
+
+/* dq_hines_solve_complex against dense complex LU: random trees of 1 to 200 nodes, 3
+ * lanes, the shifted cable matrices dt K + theta C of CRAM's poles (some C = 0, junctions)
+ * and general complex diagonals. */
+START_TEST(test_complex_hines_matches_dense)
+{
+    static const size_t sizes[] = {1, 2, 3, 8, 31, 200};
+    const size_t lanes = 3;
+    const double *tr, *ti, *ar, *ai;
+    double a0;
+    dq_cram16(&tr, &ti, &ar, &ai, &a0);
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; ++s) {
+        const size_t n = sizes[s];
+        long *parent = malloc(n * sizeof *parent);
+        double *off = malloc(n * sizeof *off), *gs = calloc(n, sizeof *gs);
+        double *dre = malloc(n * lanes * sizeof *dre), *dim = malloc(n * lanes * sizeof *dim);
+        double *rre = malloc(n * lanes * sizeof *rre), *rim = malloc(n * lanes * sizeof *rim);
+        double complex *A = malloc(n * n * sizeof *A), *x = malloc(n * sizeof *x);
+        double complex *sol = malloc(n * lanes * sizeof *sol);
+        ck_assert(parent && off && gs && dre && dim && rre && rim && A && x && sol);
+        for (int trial = 0; trial < 10; ++trial) {
+            random_tree(parent, n);
+            const double dt = pow(10.0, -2.0 + 3.0 * rng_uniform());
+            for (size_t i = 0; i < n; ++i)
+                gs[i] = 0.0;
+            off[0] = 0.0;
+            for (size_t i = 1; i < n; ++i) {
+                double g = 0.1 + 10.0 * rng_uniform();
+                off[i] = -dt * g;
+                gs[i] += g;
+                gs[parent[i]] += g;
+            }
+            const int k = trial % DQ_CRAM16_POLES, general = trial >= 8;
+            for (size_t i = 0; i < n; ++i)
+                for (size_t c = 0; c < lanes; ++c) {
+                    double cap = rng_uniform() < 0.2 ? 0.0 : 0.01 + rng_uniform();
+                    double gm = rng_uniform();
+                    size_t j = i * lanes + c;
+                    dre[j] = dt * (gs[i] + gm) + tr[k] * cap;
+                    dim[j] = ti[k] * cap;
+                    if (general) {
+                        dre[j] = 2.0 * dt * gs[i] + 1.0 + rng_uniform();
+                        dim[j] = 4.0 * (rng_uniform() - 0.5);
+                    }
+                    rre[j] = rng_uniform() - 0.5;
+                    rim[j] = rng_uniform() - 0.5;
+                }
+            /* the dense solution of every lane first: the tree solve overwrites r */
+            for (size_t c = 0; c < lanes; ++c) {
+                memset(A, 0, n * n * sizeof *A);
+                for (size_t i = 0; i < n; ++i) {
+                    A[i * n + i] = dre[i * lanes + c] + I * dim[i * lanes + c];
+                    sol[i * lanes + c] = rre[i * lanes + c] + I * rim[i * lanes + c];
+                    if (i > 0) {
+                        A[i * n + (size_t)parent[i]] = off[i];
+                        A[(size_t)parent[i] * n + i] = off[i];
+                    }
+                }
+                for (size_t i = 0; i < n; ++i)
+                    x[i] = sol[i * lanes + c];
+                dense_complex_solve(A, n, x);
+                for (size_t i = 0; i < n; ++i)
+                    sol[i * lanes + c] = x[i];
+            }
+            dq_hines_solve_complex(n, lanes, parent, off, off, dre, dim, rre, rim);
+            for (size_t c = 0; c < lanes; ++c) {
+                double e = 0, m = 0;
+                for (size_t i = 0; i < n; ++i) {
+                    double complex got = rre[i * lanes + c] + I * rim[i * lanes + c];
+                    e = fmax(e, cabs(got - sol[i * lanes + c]));
+                    m = fmax(m, cabs(sol[i * lanes + c]));
+                }
+                ck_assert_msg(e <= 1e-12 * m, "n = %zu trial %d lane %zu: error %g of %g", n, trial,
+                              c, e, m);
+            }
+        }
+        free(parent), free(off), free(gs), free(dre), free(dim), free(rre), free(rim);
+        free(A), free(x), free(sol);
+    }
+}
+END_TEST
+
+/* A tree of n compartments, junctions at the given indices (C = 0), random conductances. */
+typedef struct test_tree {
+    size_t n;
+    long parent[16];
+    double g[16], g_sum[16], cap[16], area[16];
+    dq_cable_t cb;
+} test_tree_t;
+
+static void test_tree_init(test_tree_t *t, size_t n, const int *junction)
+{
+    t->n = n;
+    random_tree(t->parent, n);
+    memset(t->g_sum, 0, sizeof t->g_sum);
+    t->g[0] = 0.0;
+    for (size_t i = 1; i < n; ++i) {
+        t->g[i] = 0.05 + 2.0 * rng_uniform();
+        t->g_sum[i] += t->g[i];
+        t->g_sum[t->parent[i]] += t->g[i];
+    }
+    for (size_t i = 0; i < n; ++i) {
+        t->cap[i] = junction[i] ? 0.0 : 0.005 + 0.05 * rng_uniform();
+        t->area[i] = t->cap[i] * 1e5;
+    }
+    memset(&t->cb, 0, sizeof t->cb);
+    t->cb.n = n;
+    t->cb.parent = t->parent;
+    t->cb.g = t->g;
+    t->cb.g_sum = t->g_sum;
+    t->cb.cap = t->cap;
+    t->cb.area = t->area;
+}
+
+/* dq_cable_expm against the dense exponential of the junction-eliminated operator: with K =
+ * G + diag(gm) split into capacitive (a) and junction (j) rows, S = K_aa - K_aj K_jj^-1 K_ja,
+ * A_e = -C_a^-1 S and f_e = f_a - K_aj K_jj^-1 f_j, the capacitive rows are
+ * expm([[dt A_e, dt C_a^-1 f_e], [0, 0]]) applied to (y_a, 1), and the junctions satisfy
+ * their rows, K_jj y_j = f_j - K_ja y_a. Steps from 0.01 (|dt A| ~ 1) to 100 (~1e5), with
+ * and without the membrane and affine terms. */
+START_TEST(test_cable_expm_matches_dense_eliminated)
+{
+    static const int junction[9] = {0, 1, 0, 0, 1, 0, 0, 1, 0};
+    static const double dts[] = {0.01, 0.3, 5.0, 100.0};
+    enum { N = 9, U = 2 };
+    double worst = 0.0, moved = 0.0;
+    for (int trial = 0; trial < 8; ++trial) {
+        test_tree_t t;
+        test_tree_init(&t, N, junction);
+        const double dt = dts[trial % 4];
+        const int affine = trial >= 4;
+        double gm[N * U], f[N * U], y[N * U], y0[N * U], work[DQ_CABLE_EXPM_WORK(N, U)];
+        for (size_t j = 0; j < N * U; ++j) {
+            gm[j] = junction[j / U] ? 0.0 : 0.01 * rng_uniform();
+            f[j] = rng_uniform() - 0.5;
+            y0[j] = y[j] = 10.0 * (rng_uniform() - 0.5);
+        }
+        dq_cable_expm(&t.cb, U, dt, affine ? gm : NULL, affine ? f : NULL, y, work);
+        for (size_t u = 0; u < U; ++u) {
+            double K[N][N] = {{0}};
+            for (size_t i = 0; i < N; ++i) {
+                K[i][i] = t.g_sum[i] + (affine ? gm[i * U + u] : 0.0);
+                if (i > 0) {
+                    K[i][t.parent[i]] = -t.g[i];
+                    K[t.parent[i]][i] = -t.g[i];
+                }
+            }
+            size_t ia[N], ij[N], na = 0, nj = 0;
+            for (size_t i = 0; i < N; ++i) {
+                if (junction[i])
+                    ij[nj++] = i;
+                else
+                    ia[na++] = i;
+            }
+            /* X = K_jj^-1 [K_ja | f_j] */
+            double Kjj[N * N], X[N * (N + 1)];
+            for (size_t p = 0; p < nj; ++p) {
+                for (size_t q = 0; q < nj; ++q)
+                    Kjj[p * nj + q] = K[ij[p]][ij[q]];
+                for (size_t q = 0; q < na; ++q)
+                    X[p * (na + 1) + q] = K[ij[p]][ia[q]];
+                X[p * (na + 1) + na] = affine ? f[ij[p] * U + u] : 0.0;
+            }
+            ck_assert_int_eq(dq_linalg_solve(Kjj, nj, X, na + 1), 0);
+            const size_t m = na + 1;
+            double Aug[(N + 1) * (N + 1)] = {0}, E[(N + 1) * (N + 1)];
+            double ework[DQ_LINALG_EXPM_WORK(N + 1)];
+            for (size_t p = 0; p < na; ++p) {
+                const double c = t.cap[ia[p]];
+                for (size_t q = 0; q < m; ++q) {
+                    /* S (q < na), -f_e (q = na) */
+                    const double sg = q < na ? 1.0 : -1.0;
+                    double s = q < na ? K[ia[p]][ia[q]] : -(affine ? f[ia[p] * U + u] : 0.0);
+                    for (size_t r = 0; r < nj; ++r)
+                        s -= sg * K[ia[p]][ij[r]] * X[r * (na + 1) + q];
+                    Aug[p * m + q] = -dt * s / c;
+                }
+            }
+            ck_assert_int_eq(dq_linalg_expm(Aug, m, E, ework), 0);
+            double err = 0.0, mag = 0.0, want_a[N];
+            for (size_t p = 0; p < na; ++p) {
+                double w = E[p * m + na];
+                for (size_t q = 0; q < na; ++q)
+                    w += E[p * m + q] * y0[ia[q] * U + u];
+                want_a[p] = w;
+                moved = fmax(moved, fabs(w - y0[ia[p] * U + u]));
+                err = fmax(err, fabs(y[ia[p] * U + u] - w));
+                mag = fmax(mag, fabs(w));
+            }
+            for (size_t r = 0; r < nj; ++r) {
+                double w = X[r * (na + 1) + na];
+                for (size_t q = 0; q < na; ++q)
+                    w -= X[r * (na + 1) + q] * want_a[q];
+                err = fmax(err, fabs(y[ij[r] * U + u] - w));
+            }
+            worst = fmax(worst, err / mag);
+            if (getenv("DQ_TEST_VERBOSE"))
+                fprintf(stderr, "expm trial %d dt %g: relative error %.3g\n", trial, dt, err / mag);
+            ck_assert_msg(err <= 1e-11 * mag, "trial %d dt %g lane %zu: error %g of %g", trial, dt,
+                          u, err, mag);
+        }
+    }
+    /* and the steps did something: the result is far from the start */
+    ck_assert_msg(moved > 0.5, "largest change %g", moved);
+}
+END_TEST
+
+Suite *cable_solvers_b_suite(void)
+{
+    Suite *s = suite_create("cable_solvers_b");
+    TCase *tc = tcase_create("expm");
+    tcase_add_test(tc, test_cram16_scalar_accuracy);
+    tcase_add_test(tc, test_complex_hines_matches_dense);
+    tcase_add_test(tc, test_cable_expm_matches_dense_eliminated);
+    suite_add_tcase(s, tc);
+    return s;
+}
