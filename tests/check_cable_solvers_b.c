@@ -14,6 +14,12 @@
 #include <check.h>
 
 #include <dq/cable_expm.h>
+#include <dq/dq.h>
+#include <dq/host/cable.h>
+#include <dq/host/loader.h>
+#include <dq/host/morph.h>
+#include <dq/host/registry.h>
+#include <dq/host/system.h>
 #include <dq/linalg.h>
 
 /* A small deterministic generator (xorshift64*), uniform in [0, 1). */
@@ -298,6 +304,189 @@ START_TEST(test_cable_expm_matches_dense_eliminated)
 }
 END_TEST
 
+/* ---- the solvers on the cell model ---------------------------------------------------------- */
+
+static dq_registry_t *reg;
+static dq_loader_t *loader;
+
+static void setup(void)
+{
+    dq_error_t err = {0};
+    reg = dq_registry_new();
+    loader = dq_loader_new(reg, &err);
+    ck_assert_ptr_nonnull(loader);
+    ck_assert_int_eq(dq_loader_load_dir(loader, DQ_TEST_PLUGIN_DIR, &err), DQ_OK);
+}
+
+static void teardown(void)
+{
+    dq_registry_free(reg);
+    dq_loader_free(loader);
+}
+
+static const char *const split_solvers[] = {"implicit_rk4", "implicit_exp_euler", "cn_rk4",
+                                            "cn_exp_euler", "exp_exp_euler"};
+#define N_SPLIT (sizeof split_solvers / sizeof *split_solvers)
+
+static const dq_model_desc_t *cell_model(void)
+{
+    dq_error_t err = {0};
+    const dq_model_entry_t *e = dq_registry_lookup_model(reg, "cell", &err);
+    ck_assert_msg(e != NULL, "%s", err.message);
+    return e->desc;
+}
+
+static dq_morph_t *morph_json(const char *text)
+{
+    dq_error_t err = {0};
+    dq_morph_t *m = dq_morph_parse_json(text, strlen(text), "test", &err);
+    ck_assert_msg(m != NULL, "%s", err.message);
+    return m;
+}
+
+/* A cell of `morph` (one cell, cell's defaults), one current clamp at soma(0.5), segments
+ * no longer than max_length µm, prepared with `solver` at dt. */
+static dq_system_t *cell_system(const dq_morph_t *morph, double max_length, double delay,
+                                double dur, double amp, const char *solver, double dt)
+{
+    dq_error_t err = {0};
+    dq_cable_opts_t o;
+    dq_cable_opts_init(&o);
+    o.discret.rule = DQ_MORPH_RULE_LENGTH;
+    o.discret.max_length = max_length;
+    const dq_cable_stim_t stim = {.at = "soma(0.5)", .delay = delay, .dur = dur, .amp = amp};
+    o.stim = &stim;
+    o.n_stim = 1;
+    dq_system_t *sys = dq_system_new_cable(cell_model(), NULL, 0, morph, &o, &err);
+    ck_assert_msg(sys != NULL, "%s", err.message);
+    const dq_integrator_entry_t *e = dq_registry_lookup(reg, solver, &err);
+    ck_assert_msg(e != NULL, "%s", err.message);
+    ck_assert_msg(dq_system_set_solver(sys, e, &err) == DQ_OK, "%s", err.message);
+    ck_assert_msg(dq_system_prepare(sys, 0.0, dt, &err) == DQ_OK, "%s: %s", solver, err.message);
+    return sys;
+}
+
+static double run_soma_v(const dq_morph_t *morph, const char *solver, double dt, double t_end,
+                         double amp)
+{
+    dq_error_t err = {0};
+    dq_system_t *sys = cell_system(morph, 25.0, 1.0, 2.0, amp, solver, dt);
+    ck_assert_msg(dq_system_run(sys, (uint64_t)llround(t_end / dt), &err) == DQ_OK, "%s: %s",
+                  solver, err.message);
+    long v = dq_system_state_index(sys, "V");
+    ck_assert_int_ge(v, 0);
+    double out = dq_system_value(sys, (size_t)v, 0);
+    dq_system_free(sys);
+    return out;
+}
+
+/* Two dendrites, one at each end of the soma (junctions at soma(0) and soma(1)). */
+static const char two_dendrites[] =
+    "{\"soma\": {\"length\": 20, \"diameter\": 20}, \"cylinders\": ["
+    "{\"name\": \"d1\", \"length\": 300, \"diameter\": 1, \"parent\": \"soma\", \"x\": 1},"
+    "{\"name\": \"d2\", \"length\": 200, \"diameter\": 1.5, \"parent\": \"soma\", \"x\": 0}]}";
+
+/* Each solver's soma V at t = 5 ms (a 2 ms current clamp from t = 1 ms that makes the soma
+ * spike) at dt = 0.1, 0.05, 0.025, 0.0125 against its own run at dt = 0.0125/16: the
+ * least-squares slope of log error against log dt is the declared order within 0.3. */
+START_TEST(test_split_solvers_converge_at_declared_order)
+{
+    const char *name = split_solvers[_i];
+    dq_error_t err = {0};
+    const dq_integrator_entry_t *e = dq_registry_lookup(reg, name, &err);
+    ck_assert_msg(e != NULL, "%s", err.message);
+    ck_assert_str_eq(e->category, DQ_CATEGORY_CABLE);
+    dq_morph_t *m = morph_json(two_dendrites);
+    const double amp = 0.3, t_end = 5.0;
+    const double ref = run_soma_v(m, name, 0.0125 / 16.0, t_end, amp);
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, errs[4];
+    for (int k = 0; k < 4; ++k) {
+        const double dt = 0.1 / (double)(1 << k);
+        errs[k] = fabs(run_soma_v(m, name, dt, t_end, amp) - ref);
+        const double x = log(dt), y = log(errs[k]);
+        sx += x, sy += y, sxx += x * x, sxy += x * y;
+    }
+    const double slope = (4 * sxy - sx * sy) / (4 * sxx - sx * sx);
+    if (getenv("DQ_TEST_VERBOSE"))
+        fprintf(stderr, "%s: V(5) = %.6f, errors %.3g %.3g %.3g %.3g, order %.2f (declared %d)\n",
+                name, ref, errs[0], errs[1], errs[2], errs[3], slope, e->order);
+    ck_assert_msg(fabs(slope - e->order) <= 0.3, "%s: measured order %.2f, declared %d", name,
+                  slope, e->order);
+    dq_morph_free(m);
+}
+END_TEST
+
+/* A passive dendrite (d = 1 µm, L = 500 µm, sealed end) hanging from a soma held below rest
+ * by a constant current: at steady state V - e_pas along it is cosh((L - x)/lambda) times
+ * its value at the dendrite's start, lambda = sqrt(d/(4 Ra g_pas)) = 840 µm. Every split
+ * solver's fixed point is the cable's steady state; 5 µm segments leave an O((h/lambda)^2)
+ * discretisation error, far below the 1e-3 asserted. */
+START_TEST(test_split_solvers_passive_steady_state_is_cosh)
+{
+    const char *name = split_solvers[_i];
+    dq_error_t err = {0};
+    dq_morph_t *m = morph_json("{\"soma\": {\"length\": 20, \"diameter\": 20}, \"cylinders\": ["
+                               "{\"name\": \"d\", \"length\": 500, \"diameter\": 1}]}");
+    const double dt = 0.1, L = 500.0, e_pas = -65.0;
+    dq_system_t *sys = cell_system(m, 5.0, 0.0, 1e9, -0.05, name, dt);
+    ck_assert_msg(dq_system_run(sys, 4000, &err) == DQ_OK, "%s", err.message);
+    const dq_morph_cable_t *cab = dq_system_cable(sys);
+    ck_assert_ptr_nonnull(cab);
+    const double lambda = 1e4 * sqrt(1e-4 / (4.0 * 35.4 * 1e-4)); /* µm */
+    /* the dendrite starts at the soma's x = 1 junction */
+    const long j = cab->sec_end[0];
+    ck_assert_int_ge(j, 0);
+    char nm[32];
+    snprintf(nm, sizeof nm, "V[%ld]", j);
+    const double vj = dq_system_value(sys, (size_t)dq_system_state_index(sys, nm), 0) - e_pas;
+    ck_assert_msg(vj < -1.0, "%s: the dendrite's start is only %g mV below rest", name, vj);
+    double worst = 0.0;
+    size_t checked = 0;
+    for (size_t c = 0; c < cab->n; ++c) {
+        if (cab->section[c] != 1 || cab->junction[c])
+            continue;
+        const double x = cab->dist[c] - cab->dist[j];
+        snprintf(nm, sizeof nm, "V[%zu]", c);
+        const double v = dq_system_value(sys, (size_t)dq_system_state_index(sys, nm), 0) - e_pas;
+        const double want = vj * cosh((L - x) / lambda) / cosh(L / lambda);
+        worst = fmax(worst, fabs(v - want) / fabs(vj));
+        ++checked;
+    }
+    ck_assert_uint_ge(checked, 50);
+    if (getenv("DQ_TEST_VERBOSE"))
+        fprintf(stderr, "%s: start %.4f mV below rest, max deviation from cosh %.3g\n", name, -vj,
+                worst);
+    ck_assert_msg(worst < 1e-3, "%s: steady state off the cosh profile by %g", name, worst);
+    dq_system_free(sys);
+    dq_morph_free(m);
+}
+END_TEST
+
+/* On a model that is not a cable model, every split solver refuses with DQ_EUSAGE and
+ * says what it needs. */
+START_TEST(test_split_solvers_refuse_point_models)
+{
+    const char *name = split_solvers[_i];
+    dq_error_t err = {0};
+    const dq_model_entry_t *hh = dq_registry_lookup_model(reg, "hh", &err);
+    ck_assert_ptr_nonnull(hh);
+    dq_system_t *sys = dq_system_new(hh->desc, NULL, 0, &err);
+    ck_assert_ptr_nonnull(sys);
+    const dq_integrator_entry_t *e = dq_registry_lookup(reg, name, &err);
+    ck_assert_ptr_nonnull(e);
+    int rc = dq_system_set_solver(sys, e, &err);
+    if (rc == DQ_OK)
+        rc = dq_system_prepare(sys, 0.0, 0.01, &err);
+    if (rc == DQ_OK)
+        rc = dq_system_step(sys, &err);
+    ck_assert_int_eq(rc, DQ_EUSAGE);
+    char want[160];
+    snprintf(want, sizeof want, "%s needs a cable model", name);
+    ck_assert_msg(strstr(err.message, want) != NULL, "message: %s", err.message);
+    dq_system_free(sys);
+}
+END_TEST
+
 Suite *cable_solvers_b_suite(void)
 {
     Suite *s = suite_create("cable_solvers_b");
@@ -305,6 +494,13 @@ Suite *cable_solvers_b_suite(void)
     tcase_add_test(tc, test_cram16_scalar_accuracy);
     tcase_add_test(tc, test_complex_hines_matches_dense);
     tcase_add_test(tc, test_cable_expm_matches_dense_eliminated);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("solvers");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_split_solvers_converge_at_declared_order, 0, (int)N_SPLIT);
+    tcase_add_loop_test(tc, test_split_solvers_passive_steady_state_is_cosh, 0, (int)N_SPLIT);
+    tcase_add_loop_test(tc, test_split_solvers_refuse_point_models, 0, (int)N_SPLIT);
     suite_add_tcase(s, tc);
     return s;
 }
