@@ -487,6 +487,30 @@ START_TEST(test_split_solvers_refuse_point_models)
 }
 END_TEST
 
+/* exp_euler on a cable model stops with DQ_EUSAGE naming the structured solvers. */
+START_TEST(test_exp_euler_on_a_cable_names_the_cable_solvers)
+{
+    dq_error_t err = {0};
+    dq_morph_t *m = morph_json(two_dendrites);
+    dq_cable_opts_t o;
+    dq_cable_opts_init(&o);
+    dq_system_t *sys = dq_system_new_cable(cell_model(), NULL, 0, m, &o, &err);
+    ck_assert_msg(sys != NULL, "%s", err.message);
+    const dq_integrator_entry_t *e = dq_registry_lookup(reg, "exp_euler", &err);
+    ck_assert_ptr_nonnull(e);
+    int rc = dq_system_set_solver(sys, e, &err);
+    if (rc == DQ_OK)
+        rc = dq_system_prepare(sys, 0.0, 0.025, &err);
+    if (rc == DQ_OK)
+        rc = dq_system_step(sys, &err);
+    ck_assert_int_eq(rc, DQ_EUSAGE);
+    ck_assert_msg(strstr(err.message, "exp_exp_euler") && strstr(err.message, "cn_exp_euler"),
+                  "message: %s", err.message);
+    dq_system_free(sys);
+    dq_morph_free(m);
+}
+END_TEST
+
 Suite *cable_solvers_b_suite(void)
 {
     Suite *s = suite_create("cable_solvers_b");
@@ -501,6 +525,7 @@ Suite *cable_solvers_b_suite(void)
     tcase_add_loop_test(tc, test_split_solvers_converge_at_declared_order, 0, (int)N_SPLIT);
     tcase_add_loop_test(tc, test_split_solvers_passive_steady_state_is_cosh, 0, (int)N_SPLIT);
     tcase_add_loop_test(tc, test_split_solvers_refuse_point_models, 0, (int)N_SPLIT);
+    tcase_add_test(tc, test_exp_euler_on_a_cable_names_the_cable_solvers);
     suite_add_tcase(s, tc);
     return s;
 }
