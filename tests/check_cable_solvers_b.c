@@ -328,7 +328,6 @@ static const char *const split_solvers[] = {"implicit_rk4", "implicit_exp_euler"
                                             "cn_exp_euler", "exp_exp_euler"};
 #define N_SPLIT (sizeof split_solvers / sizeof *split_solvers)
 
-#ifndef CABLE_B_NO_CORE
 static const dq_model_desc_t *cell_model(void)
 {
     dq_error_t err = {0};
@@ -488,7 +487,6 @@ START_TEST(test_split_solvers_refuse_point_models)
 }
 END_TEST
 
-#endif
 
 /* ---- the solvers against a host of the test's own ----------------------------------------- */
 
@@ -757,7 +755,6 @@ START_TEST(test_split_solvers_orders_on_own_host)
 }
 END_TEST
 
-#ifndef CABLE_B_NO_CORE
 /* exp_euler on a cable model stops with DQ_EUSAGE naming the structured solvers. */
 START_TEST(test_exp_euler_on_a_cable_names_the_cable_solvers)
 {
@@ -782,7 +779,6 @@ START_TEST(test_exp_euler_on_a_cable_names_the_cable_solvers)
 }
 END_TEST
 
-#endif
 
 Suite *cable_solvers_b_suite(void)
 {
@@ -795,7 +791,6 @@ Suite *cable_solvers_b_suite(void)
     tc = tcase_create("solvers");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
-#ifndef CABLE_B_NO_CORE
     tcase_add_loop_test(tc, test_split_solvers_converge_at_declared_order, 0, (int)N_SPLIT);
     tcase_add_loop_test(tc, test_split_solvers_passive_steady_state_is_cosh, 0, (int)N_SPLIT);
     tcase_add_loop_test(tc, test_split_solvers_refuse_point_models, 0, (int)N_SPLIT);
