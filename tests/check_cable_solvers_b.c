@@ -366,18 +366,30 @@ static dq_system_t *cell_system(const dq_morph_t *morph, double max_length, doub
     return sys;
 }
 
-static double run_soma_v(const dq_morph_t *morph, const char *solver, double dt, double t_end,
-                         double amp)
+/* The least-squares slope of log err[k] against log dt_k, dt_k = 0.1 / 2^k, k = 0..3. */
+static double order_slope(const double *err)
+{
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int k = 0; k < 4; ++k) {
+        const double x = log(0.1 / (double)(1 << k)), y = log(err[k]);
+        sx += x, sy += y, sxx += x * x, sxy += x * y;
+    }
+    return (4 * sxy - sx * sy) / (4 * sxx - sx * sx);
+}
+
+static void run_soma_vm(const dq_morph_t *morph, const char *solver, double dt, double t_end,
+                        double amp, double *vm)
 {
     dq_error_t err = {0};
     dq_system_t *sys = cell_system(morph, 25.0, 1.0, 2.0, amp, solver, dt);
     ck_assert_msg(dq_system_run(sys, (uint64_t)llround(t_end / dt), &err) == DQ_OK, "%s: %s",
                   solver, err.message);
-    long v = dq_system_state_index(sys, "V");
+    long v = dq_system_state_index(sys, "V"), m = dq_system_state_index(sys, "m@soma(0.5)");
     ck_assert_int_ge(v, 0);
-    double out = dq_system_value(sys, (size_t)v, 0);
+    ck_assert_int_ge(m, 0);
+    vm[0] = dq_system_value(sys, (size_t)v, 0);
+    vm[1] = dq_system_value(sys, (size_t)m, 0);
     dq_system_free(sys);
-    return out;
 }
 
 /* Two dendrites, one at each end of the soma (junctions at soma(0) and soma(1)). */
@@ -386,9 +398,13 @@ static const char two_dendrites[] =
     "{\"name\": \"d1\", \"length\": 300, \"diameter\": 1, \"parent\": \"soma\", \"x\": 1},"
     "{\"name\": \"d2\", \"length\": 200, \"diameter\": 1.5, \"parent\": \"soma\", \"x\": 0}]}";
 
-/* Each solver's soma V at t = 5 ms (a 2 ms current clamp from t = 1 ms that makes the soma
- * spike) at dt = 0.1, 0.05, 0.025, 0.0125 against its own run at dt = 0.0125/16: the
- * least-squares slope of log error against log dt is the declared order within 0.3. */
+/* Each solver's soma V and gate m at t = 5 ms (a 2 ms current clamp from t = 1 ms that
+ * makes the soma spike) at dt = 0.1, 0.05, 0.025, 0.0125 against its own run at
+ * dt = 0.0125/16. The measured order is the slope of log error against log dt between the
+ * two finest steps, the smaller of V's and m's: within 0.3 of the declared order. (The
+ * least-squares slope over all four is printed too; exp_exp_euler's m is not yet
+ * asymptotic at dt = 0.1, and its V alone converges at second order from a state at rest:
+ * see test_split_solvers_orders_on_own_host.) */
 START_TEST(test_split_solvers_converge_at_declared_order)
 {
     const char *name = split_solvers[_i];
@@ -398,20 +414,23 @@ START_TEST(test_split_solvers_converge_at_declared_order)
     ck_assert_str_eq(e->category, DQ_CATEGORY_CABLE);
     dq_morph_t *m = morph_json(two_dendrites);
     const double amp = 0.3, t_end = 5.0;
-    const double ref = run_soma_v(m, name, 0.0125 / 16.0, t_end, amp);
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, errs[4];
+    double ref[2], ev[4], em[4];
+    run_soma_vm(m, name, 0.0125 / 16.0, t_end, amp, ref);
     for (int k = 0; k < 4; ++k) {
-        const double dt = 0.1 / (double)(1 << k);
-        errs[k] = fabs(run_soma_v(m, name, dt, t_end, amp) - ref);
-        const double x = log(dt), y = log(errs[k]);
-        sx += x, sy += y, sxx += x * x, sxy += x * y;
+        double vm[2];
+        run_soma_vm(m, name, 0.1 / (double)(1 << k), t_end, amp, vm);
+        ev[k] = fabs(vm[0] - ref[0]);
+        em[k] = fabs(vm[1] - ref[1]);
     }
-    const double slope = (4 * sxy - sx * sy) / (4 * sxx - sx * sx);
+    const double pv = log2(ev[2] / ev[3]), pm = log2(em[2] / em[3]), p = fmin(pv, pm);
     if (getenv("DQ_TEST_VERBOSE"))
-        fprintf(stderr, "%s: V(5) = %.6f, errors %.3g %.3g %.3g %.3g, order %.2f (declared %d)\n",
-                name, ref, errs[0], errs[1], errs[2], errs[3], slope, e->order);
-    ck_assert_msg(fabs(slope - e->order) <= 0.3, "%s: measured order %.2f, declared %d", name,
-                  slope, e->order);
+        fprintf(stderr,
+                "%s: V(5) = %.4f, V errors %.3g %.3g %.3g %.3g (order %.2f, all four %.2f); m "
+                "errors %.3g %.3g %.3g %.3g (order %.2f, all four %.2f); declared %d\n",
+                name, ref[0], ev[0], ev[1], ev[2], ev[3], pv, order_slope(ev), em[0], em[1], em[2],
+                em[3], pm, order_slope(em), e->order);
+    ck_assert_msg(fabs(p - e->order) <= 0.3, "%s: measured orders %.2f (V) %.2f (m), declared %d",
+                  name, pv, pm, e->order);
     dq_morph_free(m);
 }
 END_TEST
@@ -486,7 +505,6 @@ START_TEST(test_split_solvers_refuse_point_models)
     dq_system_free(sys);
 }
 END_TEST
-
 
 /* ---- the solvers against a host of the test's own ----------------------------------------- */
 
@@ -650,8 +668,9 @@ static void mock_init(mock_t *m)
 #define MOCK_SAMPLES 50
 
 /* Lane u's soma V (out[(2 s) MOCK_U + u]) and gate m (out[(2 s + 1) MOCK_U + u]) at the
- * samples s = 0.1 (s + 1) ms of a run of `solver` at dt on the mock host. */
-static void mock_run(const char *solver, double dt, double *out)
+ * samples s = 0.1 (s + 1) ms of a run of `solver` at dt on the mock host; the gates start at
+ * rest, or with n = 0.6 instead of its 0.318 when off_rest. */
+static void mock_run(const char *solver, double dt, int off_rest, double *out)
 {
     static mock_t m;
     mock_init(&m);
@@ -668,7 +687,7 @@ static void mock_run(const char *solver, double dt, double *out)
         for (size_t c = 0; c < MOCK_N; ++c)
             y[c * MOCK_U + u] = -65.0;
         for (size_t k = 0; k < 3; ++k)
-            y[(MOCK_N + k) * MOCK_U + u] = a[k] / (a[k] + b[k]);
+            y[(MOCK_N + k) * MOCK_U + u] = off_rest && k == 2 ? 0.6 : a[k] / (a[k] + b[k]);
     }
     dq_ctx_t ctx = {.abi = DQ_ABI_HEADER_INIT(dq_ctx_t),
                     .host = &m.api,
@@ -699,25 +718,17 @@ static void mock_run(const char *solver, double dt, double *out)
     free(y), free(f), free(scratch);
 }
 
-/* The least-squares slope of log err[k] against log dt_k, dt_k = 0.1 / 2^k, k = 0..3. */
-static double order_slope(const double *err)
-{
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (int k = 0; k < 4; ++k) {
-        const double x = log(0.1 / (double)(1 << k)), y = log(err[k]);
-        sx += x, sy += y, sxx += x * x, sxy += x * y;
-    }
-    return (4 * sxy - sx * sy) / (4 * sxx - sx * sx);
-}
-
 /* On the mock host, per lane (from rest to a spike at 0.2 nA), each solver converges at
  * its declared order: the largest error over 0.1 .. 5 ms of the soma V and of the gate m
- * at dt = 0.1 .. 0.0125 against dt = 0.0125/16; below threshold the smaller of the two
- * least-squares slopes is within 0.3 of the order, through a spike V's is at least the
- * order less 0.3 (m, bounded by 1, saturates at the coarse steps of first-order methods).
- * (exp_exp_euler's V converges at second order here: a Lie splitting of two exact flows is
- * conjugate to Strang's, and its first-order offset sits in the gates, which start at rest; m shows
- * the first order.) */
+ * at dt = 0.1 .. 0.0125 against dt = 0.0125/16, least-squares slopes.
+ *  - Gates starting at rest: below threshold the smaller of V's and m's slope is within
+ *    0.3 of the order; through a spike V's is at least the order less 0.3 (m, bounded by
+ *    1, saturates at the coarse steps of first-order methods). exp_exp_euler's V converges
+ *    at second order here: a Lie splitting of two exact flows (V linear with the gates
+ *    held, HH gates linear with V held) is conjugate to Strang's, its first-order offset
+ *    h/2 F_gates sits in the gates, and F_gates = 0 at rest.
+ *  - Gates starting away from rest (n = 0.6): that offset reaches V, and V's slope alone is
+ *    within 0.3 of the declared order for every solver and lane. */
 START_TEST(test_split_solvers_orders_on_own_host)
 {
     const char *name = split_solvers[_i];
@@ -727,29 +738,37 @@ START_TEST(test_split_solvers_orders_on_own_host)
     enum { L = 2 * MOCK_SAMPLES * MOCK_U };
     double *ref = malloc(5 * L * sizeof *ref), *v = ref + L;
     ck_assert_ptr_nonnull(ref);
-    mock_run(name, 0.0125 / 16.0, ref);
-    for (int k = 0; k < 4; ++k)
-        mock_run(name, 0.1 / (double)(1 << k), v + k * L);
-    for (size_t u = 1; u < MOCK_U; ++u) {
-        double ev[4] = {0}, em[4] = {0};
+    for (int off_rest = 0; off_rest < 2; ++off_rest) {
+        mock_run(name, 0.0125 / 16.0, off_rest, ref);
         for (int k = 0; k < 4; ++k)
-            for (size_t smp = 0; smp < MOCK_SAMPLES; ++smp) {
-                const size_t iv = 2 * smp * MOCK_U + u, im = iv + MOCK_U;
-                ev[k] = fmax(ev[k], fabs(v[k * L + iv] - ref[iv]));
-                em[k] = fmax(em[k], fabs(v[k * L + im] - ref[im]));
-            }
-        const double pv = order_slope(ev), pm = order_slope(em), p = fmin(pv, pm);
-        if (getenv("DQ_TEST_VERBOSE"))
-            fprintf(stderr,
-                    "own host %-18s amp %.2f: V errors %.3g .. %.3g order %.2f, m order %.2f\n",
-                    name, mock_amp[u], ev[0], ev[3], pv, pm);
-        if (mock_amp[u] < 0.1)
-            ck_assert_msg(fabs(p - e->order) <= 0.3,
-                          "%s lane %zu: measured orders %.2f (V) %.2f (m), declared %d", name, u,
-                          pv, pm, e->order);
-        else /* a spike: m saturates at the coarse steps of the first-order methods */
-            ck_assert_msg(pv >= e->order - 0.3, "%s lane %zu: V converges at order %.2f only", name,
-                          u, pv);
+            mock_run(name, 0.1 / (double)(1 << k), off_rest, v + k * L);
+        for (size_t u = 1; u < MOCK_U; ++u) {
+            double ev[4] = {0}, em[4] = {0};
+            for (int k = 0; k < 4; ++k)
+                for (size_t smp = 0; smp < MOCK_SAMPLES; ++smp) {
+                    const size_t iv = 2 * smp * MOCK_U + u, im = iv + MOCK_U;
+                    ev[k] = fmax(ev[k], fabs(v[k * L + iv] - ref[iv]));
+                    em[k] = fmax(em[k], fabs(v[k * L + im] - ref[im]));
+                }
+            const double pv = order_slope(ev), pm = order_slope(em), p = fmin(pv, pm);
+            if (getenv("DQ_TEST_VERBOSE"))
+                fprintf(stderr,
+                        "own host %-18s %s amp %.2f: V errors %.3g .. %.3g order %.2f, m order "
+                        "%.2f\n",
+                        name, off_rest ? "off rest" : "at rest ", mock_amp[u], ev[0], ev[3], pv,
+                        pm);
+            if (off_rest)
+                ck_assert_msg(fabs(pv - e->order) <= 0.3,
+                              "%s lane %zu off rest: V converges at order %.2f, declared %d", name,
+                              u, pv, e->order);
+            else if (mock_amp[u] < 0.1)
+                ck_assert_msg(fabs(p - e->order) <= 0.3,
+                              "%s lane %zu: measured orders %.2f (V) %.2f (m), declared %d", name,
+                              u, pv, pm, e->order);
+            else
+                ck_assert_msg(pv >= e->order - 0.3, "%s lane %zu: V converges at order %.2f only",
+                              name, u, pv);
+        }
     }
     free(ref);
 }
@@ -779,7 +798,6 @@ START_TEST(test_exp_euler_on_a_cable_names_the_cable_solvers)
 }
 END_TEST
 
-
 Suite *cable_solvers_b_suite(void)
 {
     Suite *s = suite_create("cable_solvers_b");
@@ -795,7 +813,6 @@ Suite *cable_solvers_b_suite(void)
     tcase_add_loop_test(tc, test_split_solvers_passive_steady_state_is_cosh, 0, (int)N_SPLIT);
     tcase_add_loop_test(tc, test_split_solvers_refuse_point_models, 0, (int)N_SPLIT);
     tcase_add_test(tc, test_exp_euler_on_a_cable_names_the_cable_solvers);
-#endif
     tcase_add_loop_test(tc, test_split_solvers_orders_on_own_host, 0, (int)N_SPLIT);
     suite_add_tcase(s, tc);
     return s;
