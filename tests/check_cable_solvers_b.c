@@ -439,7 +439,7 @@ END_TEST
  * by a constant current: at steady state V - e_pas along it is cosh((L - x)/lambda) times
  * its value at the dendrite's start, lambda = sqrt(d/(4 Ra g_pas)) = 840 µm. Every split
  * solver's fixed point is the cable's steady state; 5 µm segments leave an O((h/lambda)^2)
- * discretisation error, far below the 1e-3 asserted. */
+ * discretisation error, below the 1e-4 asserted (4e-6 to 8e-6 measured). */
 START_TEST(test_split_solvers_passive_steady_state_is_cosh)
 {
     const char *name = split_solvers[_i];
@@ -475,7 +475,7 @@ START_TEST(test_split_solvers_passive_steady_state_is_cosh)
     if (getenv("DQ_TEST_VERBOSE"))
         fprintf(stderr, "%s: start %.4f mV below rest, max deviation from cosh %.3g\n", name, -vj,
                 worst);
-    ck_assert_msg(worst < 1e-3, "%s: steady state off the cosh profile by %g", name, worst);
+    ck_assert_msg(worst < 1e-4, "%s: steady state off the cosh profile by %g", name, worst);
     dq_system_free(sys);
     dq_morph_free(m);
 }
