@@ -344,10 +344,11 @@ static dq_morph_t *morph_json(const char *text)
     return m;
 }
 
-/* A cell of `morph` (one cell, cell's defaults), one current clamp at soma(0.5), segments
- * no longer than max_length µm, prepared with `solver` at dt. */
-static dq_system_t *cell_system(const dq_morph_t *morph, double max_length, double delay,
-                                double dur, double amp, const char *solver, double dt)
+/* `cells` cells of `morph` (cell's defaults), one current clamp at soma(0.5), segments no
+ * longer than max_length µm, prepared with `solver` at dt. */
+static dq_system_t *cells_system(const dq_morph_t *morph, size_t cells, double max_length,
+                                 double delay, double dur, double amp, const char *solver,
+                                 double dt)
 {
     dq_error_t err = {0};
     dq_cable_opts_t o;
@@ -357,13 +358,21 @@ static dq_system_t *cell_system(const dq_morph_t *morph, double max_length, doub
     const dq_cable_stim_t stim = {.at = "soma(0.5)", .delay = delay, .dur = dur, .amp = amp};
     o.stim = &stim;
     o.n_stim = 1;
-    dq_system_t *sys = dq_system_new_cable(cell_model(), NULL, 0, morph, &o, &err);
+    const double n = (double)cells;
+    const dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
+    dq_system_t *sys = dq_system_new_cable(cell_model(), args, 1, morph, &o, &err);
     ck_assert_msg(sys != NULL, "%s", err.message);
     const dq_integrator_entry_t *e = dq_registry_lookup(reg, solver, &err);
     ck_assert_msg(e != NULL, "%s", err.message);
     ck_assert_msg(dq_system_set_solver(sys, e, &err) == DQ_OK, "%s", err.message);
     ck_assert_msg(dq_system_prepare(sys, 0.0, dt, &err) == DQ_OK, "%s: %s", solver, err.message);
     return sys;
+}
+
+static dq_system_t *cell_system(const dq_morph_t *morph, double max_length, double delay,
+                                double dur, double amp, const char *solver, double dt)
+{
+    return cells_system(morph, 1, max_length, delay, dur, amp, solver, dt);
 }
 
 /* The least-squares slope of log err[k] against log dt_k, dt_k = 0.1 / 2^k, k = 0..3. */
@@ -503,6 +512,31 @@ START_TEST(test_split_solvers_refuse_point_models)
     snprintf(want, sizeof want, "%s needs a cable model", name);
     ck_assert_msg(strstr(err.message, want) != NULL, "message: %s", err.message);
     dq_system_free(sys);
+}
+END_TEST
+
+/* Cells are lanes: a cell's states after a spike are the same bits alone (one cell in a
+ * block of 8 lanes) and as every one of 13 cells (two blocks, five padding lanes). */
+START_TEST(test_split_solvers_give_a_cell_the_same_bits_in_any_population)
+{
+    const char *name = split_solvers[_i];
+    dq_error_t err = {0};
+    dq_morph_t *m = morph_json(two_dendrites);
+    dq_system_t *one = cells_system(m, 1, 25.0, 1.0, 2.0, 0.3, name, 0.025);
+    dq_system_t *many = cells_system(m, 13, 25.0, 1.0, 2.0, 0.3, name, 0.025);
+    ck_assert_msg(dq_system_run(one, 200, &err) == DQ_OK, "%s", err.message);
+    ck_assert_msg(dq_system_run(many, 200, &err) == DQ_OK, "%s", err.message);
+    ck_assert_uint_eq(dq_system_units(many), 13);
+    const size_t states = dq_system_state_count(one);
+    ck_assert_uint_eq(dq_system_state_count(many), states);
+    ck_assert_double_gt(dq_system_value(one, (size_t)dq_system_state_index(one, "V"), 0), -40.0);
+    for (size_t k = 0; k < states; ++k)
+        for (size_t u = 0; u < 13; ++u)
+            ck_assert_msg(dq_system_value(many, k, u) == dq_system_value(one, k, 0),
+                          "%s: %s of cell %zu differs", name, dq_system_state_name(one, k), u);
+    dq_system_free(one);
+    dq_system_free(many);
+    dq_morph_free(m);
 }
 END_TEST
 
@@ -813,6 +847,8 @@ Suite *cable_solvers_b_suite(void)
     tcase_add_loop_test(tc, test_split_solvers_passive_steady_state_is_cosh, 0, (int)N_SPLIT);
     tcase_add_loop_test(tc, test_split_solvers_refuse_point_models, 0, (int)N_SPLIT);
     tcase_add_test(tc, test_exp_euler_on_a_cable_names_the_cable_solvers);
+    tcase_add_loop_test(tc, test_split_solvers_give_a_cell_the_same_bits_in_any_population, 0,
+                        (int)N_SPLIT);
     tcase_add_loop_test(tc, test_split_solvers_orders_on_own_host, 0, (int)N_SPLIT);
     suite_add_tcase(s, tc);
     return s;
