@@ -559,6 +559,7 @@ typedef struct mock {
     double amp[MOCK_U];
     int fail_code;
     char message[256];
+    unsigned long n_pre, n_post; /* lifecycle calls */
 } mock_t;
 
 /* Rest, four subthreshold clamps, three that make a spike (0.10 nA, at threshold near
@@ -570,9 +571,15 @@ static mock_t *mock_of(dq_ctx_t *ctx)
     return (mock_t *)ctx->host_data;
 }
 
-static int mock_ok(dq_ctx_t *ctx)
+static int mock_pre(dq_ctx_t *ctx)
 {
-    (void)ctx;
+    ++mock_of(ctx)->n_pre;
+    return DQ_OK;
+}
+
+static int mock_post(dq_ctx_t *ctx)
+{
+    ++mock_of(ctx)->n_post;
     return DQ_OK;
 }
 
@@ -652,8 +659,8 @@ static void mock_init(mock_t *m)
 {
     memset(m, 0, sizeof *m);
     m->api = (dq_host_api_t){.abi = DQ_ABI_HEADER_INIT(dq_host_api_t),
-                             .pre_integral = mock_ok,
-                             .post_integral = mock_ok,
+                             .pre_integral = mock_pre,
+                             .post_integral = mock_post,
                              .report = mock_report,
                              .cable = mock_cable,
                              .cable_membrane = mock_membrane,
@@ -703,7 +710,8 @@ static void mock_init(mock_t *m)
 
 /* Lane u's soma V (out[(2 s) MOCK_U + u]) and gate m (out[(2 s + 1) MOCK_U + u]) at the
  * samples s = 0.1 (s + 1) ms of a run of `solver` at dt on the mock host; the gates start at
- * rest, or with n = 0.6 instead of its 0.318 when off_rest. */
+ * rest, or with n = 0.6 instead of its 0.318 when off_rest. Every step must call
+ * pre_integral and post_integral once. */
 static void mock_run(const char *solver, double dt, int off_rest, double *out)
 {
     static mock_t m;
@@ -743,6 +751,9 @@ static void mock_run(const char *solver, double dt, int off_rest, double *out)
         ctx.t = (double)k * dt;
         ctx.step = k;
         ck_assert_msg(e->step(&ctx) == DQ_OK, "%s: %s", solver, m.message);
+        /* the step contract: pre_integral and post_integral once per step */
+        ck_assert_uint_eq(m.n_pre, k + 1);
+        ck_assert_uint_eq(m.n_post, k + 1);
         if ((k + 1) % per == 0)
             for (size_t u = 0, smp = (k + 1) / per - 1; u < MOCK_U; ++u) {
                 out[2 * smp * MOCK_U + u] = y[u];
