@@ -107,9 +107,8 @@ START_TEST(test_cli_run_unknown_solver_suggests_and_exits_2)
 {
     ck_assert_int_eq(
         dqhost("run", "--model", "decay", "--solver", "eulr", "--dt", "0.1", "--t-end", "1"), 2);
-    ck_assert_contains(res.err,
-                       "dqhost: error: Unknown integrator 'eulr'. Did you mean "
-                       "'euler', 'exp_euler'? Available: backward_euler, bs3, dhs_voltage, dopri5, euler, ");
+    ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'eulr'. Did you mean "
+                                "'euler', 'exp_euler'? Available: backward_euler, bs3, ");
 }
 END_TEST
 
@@ -252,9 +251,8 @@ END_TEST
 START_TEST(test_cli_info_unknown_name_says_did_you_mean_and_exits_2)
 {
     ck_assert_int_eq(dqhost("info", "eulr"), 2);
-    ck_assert_contains(res.err,
-                       "dqhost: error: Unknown integrator 'eulr'. Did you mean "
-                       "'euler', 'exp_euler'? Available: backward_euler, bs3, dhs_voltage, dopri5, euler, ");
+    ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'eulr'. Did you mean "
+                                "'euler', 'exp_euler'? Available: backward_euler, bs3, ");
     ck_assert_int_eq(dqhost("info", "zzzzzz"), 2);
     ck_assert_contains(res.err, "Unknown integrator 'zzzzzz'. Available: ");
     ck_assert_int_eq(dqhost("info"), 2);
@@ -475,7 +473,13 @@ static const char *const builtin_solvers[] = {"euler",
                                               "rosenbrock23",
                                               "staggered",
                                               "dhs_voltage",
-                                              "splitting"};
+                                              "splitting",
+
+                                              "implicit_rk4",
+                                              "implicit_exp_euler",
+                                              "cn_rk4",
+                                              "cn_exp_euler",
+                                              "exp_exp_euler"};
 
 START_TEST(test_cli_list_shows_every_builtin_solver)
 {
@@ -520,7 +524,11 @@ START_TEST(test_cli_check_passes_every_builtin_solver)
         ck_assert_msg(strstr(row, "PASS") != NULL, "no PASS row for %s in:\n%s", builtin_solvers[i],
                       res.out);
     }
-    ck_assert_contains(res.out, "24 solver(s) checked, 24 passed, 0 failed.\n");
+    const size_t n_builtin = sizeof builtin_solvers / sizeof builtin_solvers[0];
+    char total[64];
+    snprintf(total, sizeof total, "%zu solver(s) checked, %zu passed, 0 failed.\n", n_builtin,
+             n_builtin);
+    ck_assert_contains(res.out, total);
     /* The models are checked too, in a table of their own. */
     char mrow[256];
     ck_assert_contains(res.out, "\nmodel ");
@@ -682,7 +690,7 @@ START_TEST(test_cli_check_usage_errors_exit_2)
     ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'nosuch'.");
     ck_assert_str_eq(res.out, "");
     ck_assert_int_eq(dqhost("check", "rk44"), 2);
-    ck_assert_contains(res.err, "Unknown integrator 'rk44'. Did you mean 'rk4'?");
+    ck_assert_contains(res.err, "Unknown integrator 'rk44'. Did you mean 'rk4', 'cn_rk4'?");
     ck_assert_int_eq(dqhost("check", "--timeout", "0"), 2);
     ck_assert_str_eq(res.err, "dqhost: error: check: --timeout must be a positive number of "
                               "seconds, got '0'\n");
@@ -1229,7 +1237,7 @@ START_TEST(test_cli_strings_long_unknown_name_is_cut_and_quick)
         name[i] = "decay"[i % 5];
     ck_assert_int_eq(dqhost("info", name), 2);
     ck_assert_contains(res.err, "dqhost: error: Unknown integrator 'decaydecay");
-    ck_assert_contains(res.err, "...'. Available: backward_euler, bs3, dhs_voltage, dopri5, euler, ");
+    ck_assert_contains(res.err, "...'. Available: backward_euler, bs3, ");
     ck_assert_uint_lt(strlen(res.err), 1024);
 }
 END_TEST

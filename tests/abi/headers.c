@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* headers.c -- every public header, compiled with -pedantic -Werror as C11 and C17 (and,
  * through headers.cpp, as C++), so a plugin author's compiler accepts them. */
+#include <dq/cable_expm.h>
 #include <dq/dq.h>
 #include <dq/hines.h>
 #include <dq/host/conform.h>
