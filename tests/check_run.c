@@ -63,14 +63,20 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
-/* Replaces "{spec}" in text by path. */
+/* Replaces "{spec}" in text by path, "{dir}" by its directory (where a spec's morphology
+ * is found). */
 static void expand(const char *text, const char *path, char *out, size_t cap)
 {
     size_t used = 0;
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path) : 1;
     for (const char *p = text; *p && used + 1 < cap;) {
         if (strncmp(p, "{spec}", 6) == 0) {
             used += (size_t)snprintf(out + used, cap - used, "%s", path);
             p += 6;
+        } else if (strncmp(p, "{dir}", 5) == 0) {
+            used += (size_t)snprintf(out + used, cap - used, "%.*s", dir_len, slash ? path : ".");
+            p += 5;
         } else
             out[used++] = *p++;
     }

@@ -48,8 +48,9 @@ static int run_cable_parse_stim(const char *text, run_mem_t *mem, dq_cable_stim_
     }
     static const char *const what[] = {"DELAY", "DUR", "AMP"};
     double v[3];
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 3; ++i)
         copy[c[i] - text] = '\0';
+    for (int i = 0; i < 3; ++i) {
         char label[64];
         snprintf(label, sizeof label, "run: --stim %s", what[i]);
         if (cli_parse_double(copy + (c[i] - text) + 1, label, &v[i]))
