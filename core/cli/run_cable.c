@@ -349,11 +349,12 @@ void run_cable_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t 
     d.Ra = Ra;
     char rule[160];
     long v = dq_system_state_index(sys, "V");
+    size_t junctions = run_cable_junctions(c);
     fprintf(out,
-            "cable: %s, %zu section%s, %zu compartments (%zu junctions) a cell; %s; Ra %g ohm "
-            "cm, cm %g uF/cm2, v_init %g mV; %zu stimul%s\n",
-            p->morph_path, c->n_sections, c->n_sections == 1 ? "" : "s", c->n,
-            run_cable_junctions(c), morph_rule_text(&d, rule, sizeof rule), Ra, cm, v_init,
+            "cable: %s, %zu section%s, %zu compartments (%zu junction%s) a cell; %s; Ra %g "
+            "ohm cm, cm %g uF/cm2, v_init %g mV; %zu stimul%s\n",
+            p->morph_path, c->n_sections, c->n_sections == 1 ? "" : "s", c->n, junctions,
+            junctions == 1 ? "" : "s", morph_rule_text(&d, rule, sizeof rule), Ra, cm, v_init,
             p->cable.n_stim, p->cable.n_stim == 1 ? "us" : "i");
     if (v >= 0)
         fprintf(out, "states of the root compartment (%s) below; --json gives all %zu\n",
