@@ -29,30 +29,10 @@ static void tmp_teardown(void)
     test_tmp_remove(tmp);
 }
 
-static int tmp_entries(void)
-{
-    DIR *d = opendir(tmp);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
-/* A CSV trajectory without its provenance header (the leading "# " lines). */
-static const char *csv_body(const char *csv)
-{
-    while (csv && strncmp(csv, "# ", 2) == 0) {
-        const char *e = strchr(csv, '\n');
-        csv = e ? e + 1 : csv + strlen(csv);
-    }
-    return csv;
-}
-
 /* The first line of a CSV body, without its newline. */
 static void csv_header(const char *csv, char *out, size_t cap)
 {
-    const char *b = csv_body(csv);
+    const char *b = test_csv_body(csv);
     snprintf(out, cap, "%.*s", (int)strcspn(b, "\n"), b);
 }
 
@@ -94,7 +74,7 @@ START_TEST(test_run_cable_bad_flags_exit_2_with_their_message_and_no_file)
         ck_assert_msg(status == 2, "%s %s: status %d\n%s", cases[i].flag, cases[i].value, status,
                       res.err);
         ck_assert_str_eq(res.err, want);
-        ck_assert_int_eq(tmp_entries(), 0);
+        ck_assert_int_eq(test_dir_entries(tmp), 0);
     }
 }
 END_TEST
@@ -178,7 +158,7 @@ START_TEST(test_run_cable_csv_columns_name_the_root_and_the_located_compartments
     snprintf(want, sizeof want, "t,V[%ld][0]", soma);
     ck_assert_str_eq(header, want);
     /* At rest the cell starts at v_init: the first row is t = 0, -65 mV. */
-    ck_assert(strstr(csv_body(csv), "\n0,-65\n") != NULL);
+    ck_assert(strstr(test_csv_body(csv), "\n0,-65\n") != NULL);
     free(csv);
     /* Names, numbers and locations, of unit 2 of three cells. */
     char v_last[32];
@@ -207,7 +187,7 @@ START_TEST(test_run_cable_location_without_a_section_is_named_at_its_place)
     ck_assert_contains(res.err, "dqhost: error: --stim 'dend[3](0.5):1:1:0.1': location "
                                 "'dend[3](0.5)': the morphology has no section 'dend[3]'. Did "
                                 "you mean 'dend'?");
-    ck_assert_int_eq(tmp_entries(), 0);
+    ck_assert_int_eq(test_dir_entries(tmp), 0);
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "cell", "--morphology", BALL, "--solver",
                                CABLE_SOLVER, "--dt", CABLE_DT, "--t-end", "0.1", "--stim",
                                "soma(1.5):1:1:0.1"),
@@ -220,7 +200,7 @@ START_TEST(test_run_cable_location_without_a_section_is_named_at_its_place)
                      2);
     ck_assert_contains(res.err, "dqhost: error: --record: location 'dnd(0.5)': the morphology has "
                                 "no section 'dnd'. Did you mean 'dend'?");
-    ck_assert_int_eq(tmp_entries(), 0);
+    ck_assert_int_eq(test_dir_entries(tmp), 0);
     /* In a spec: the JSON path of the stimulus and of the recorded state. */
     char spec[160], text[1024];
     snprintf(spec, sizeof spec, "%s/s.json", tmp);
@@ -340,7 +320,7 @@ START_TEST(test_run_cable_replay_finds_the_morphology_and_gives_the_same_traject
     ck_assert_contains(res.err, want);
     char *again = test_slurp(b);
     ck_assert_ptr_nonnull(again);
-    ck_assert_str_eq(csv_body(first), csv_body(again));
+    ck_assert_str_eq(test_csv_body(first), test_csv_body(again));
     free(again);
     free(first);
 
