@@ -236,12 +236,12 @@ END_TEST
 START_TEST(test_run_cable_summary_reports_the_cable_as_dqhost_morph_counts_it)
 {
     json_int_t n, junctions;
-    long soma = morph_compartment("--nseg", "3", 0, 0.5, &n, &junctions);
-    ck_assert_int_eq(n, 7); /* 3 + 3 segments and the junction at soma(1) */
+    long soma = morph_compartment("--seg-length", "200", 0, 0.5, &n, &junctions);
+    ck_assert_int_eq(n, 7); /* 1 + 5 segments and the junction at soma(1) */
     ck_assert_int_eq(junctions, 1);
     ck_assert_int_eq(dqhost("run", "--model", "cell", "--morphology", BALL, "--solver",
                             CABLE_SOLVER, "--dt", CABLE_DT, "--t-end", "0.1", "--discretisation",
-                            "nseg:3", "--cm", "2", "--json", "-q"),
+                            "length:200", "--cm", "2", "--json", "-q"),
                      0);
     json_t *doc = json_loads(res.out, 0, NULL);
     ck_assert_ptr_nonnull(doc);
@@ -252,8 +252,8 @@ START_TEST(test_run_cable_summary_reports_the_cable_as_dqhost_morph_counts_it)
     ck_assert_int_eq(json_integer_value(json_object_get(cable, "sections")), 2);
     ck_assert_str_eq(json_string_value(json_object_get(cable, "morphology")), BALL);
     json_t *d = json_object_get(cable, "discretisation");
-    ck_assert_str_eq(json_string_value(json_object_get(d, "rule")), "nseg");
-    ck_assert_int_eq(json_integer_value(json_object_get(d, "nseg")), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(d, "rule")), "length");
+    ck_assert_double_eq(json_number_value(json_object_get(d, "max_length")), 200.0);
     ck_assert_double_eq(json_number_value(json_object_get(cable, "cm")), 2.0);
     ck_assert_double_eq(json_number_value(json_object_get(cable, "Ra")), 35.4); /* the model's */
     ck_assert_double_eq(json_number_value(json_object_get(cable, "v_init")), -65.0);
@@ -266,12 +266,12 @@ START_TEST(test_run_cable_summary_reports_the_cable_as_dqhost_morph_counts_it)
 
     ck_assert_int_eq(dqhost("run", "--model", "cell", "--morphology", BALL, "--solver",
                             CABLE_SOLVER, "--dt", CABLE_DT, "--t-end", "0.1", "--discretisation",
-                            "nseg:3", "--stim", "soma:0:1:0.1"),
+                            "length:200", "--stim", "soma:0:1:0.1"),
                      0);
     char want[512];
     snprintf(want, sizeof want,
-             "cable: %s, 2 sections, 7 compartments (1 junction) a cell; nseg 3 in every "
-             "section; Ra 35.4 ohm cm, cm 1 uF/cm2, v_init -65 mV; 1 stimulus\n",
+             "cable: %s, 2 sections, 7 compartments (1 junction) a cell; segments of at most "
+             "200 um; Ra 35.4 ohm cm, cm 1 uF/cm2, v_init -65 mV; 1 stimulus\n",
              BALL);
     ck_assert_contains(res.out, want);
     snprintf(want, sizeof want, "\nV[%ld] = ", soma);
@@ -316,7 +316,7 @@ START_TEST(test_run_cable_replay_finds_the_morphology_and_gives_the_same_traject
     ck_assert_contains(first, "\"stimuli\":[{\"at\":\"soma(0.5)\"");
 
     ck_assert_int_eq(dqhost_in("/", "run", "--replay", a, "-o", b, "-q"), 0);
-    snprintf(want, sizeof want, "replay: morphology %s: same file", abs_morph);
+    snprintf(want, sizeof want, "replay: morphology: %s: same file", abs_morph);
     ck_assert_contains(res.err, want);
     char *again = test_slurp(b);
     ck_assert_ptr_nonnull(again);
@@ -328,7 +328,7 @@ START_TEST(test_run_cable_replay_finds_the_morphology_and_gives_the_same_traject
     snprintf(cmd, sizeof cmd, "sed -i 's/\"diameter\": 2/\"diameter\": 3/' '%s'", abs_morph);
     ck_assert_int_eq(system(cmd), 0);
     ck_assert_int_eq(dqhost_in("/", "run", "--replay", a, "-o", b, "-q"), 0);
-    snprintf(want, sizeof want, "replay: morphology %s: changed: sha256 ", abs_morph);
+    snprintf(want, sizeof want, "replay: morphology: %s: changed: sha256 ", abs_morph);
     ck_assert_contains(res.err, want);
 }
 END_TEST

@@ -118,10 +118,11 @@ typedef struct run_plan {
     const char *plot_path;  /* picture drawn from the trajectory after the run, or NULL */
     const char *plot_where; /* ".output.plot" or NULL (the flag) */
     /* Cable models (run_cable.c), from the spec and the flags. cable.stim points at stim. */
-    const char *morph_path;  /* the morphology file, or NULL */
-    const char *morph_where; /* ".morphology" or NULL (the flag) */
-    const char *cable_given; /* the first cable setting given (".stimuli", "--stim", ...),
-                                named when the model is not a cable model; or NULL */
+    const char *morph_path;    /* the morphology file, or NULL */
+    const char *morph_where;   /* ".morphology" or NULL (the flag) */
+    const char *cable_given;   /* the first cable setting given (".stimuli", "--stim", ...),
+                                  named when the model is not a cable model; or NULL */
+    const char *discret_where; /* ".discretisation", "--discretisation" or NULL (default) */
     dq_cable_opts_t cable;
     dq_cable_stim_t stim[RUN_MAX];
     const char *stim_where[RUN_MAX]; /* ".stimuli[i]" or "--stim" */

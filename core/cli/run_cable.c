@@ -135,6 +135,7 @@ int run_cable_plan(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
     }
     if (spec && spec->has_discret) {
         p->cable.discret = spec->discret;
+        p->discret_where = ".discretisation";
         run_cable_given(p, ".discretisation");
     }
     if (spec && spec->has_cable) {
@@ -165,6 +166,7 @@ int run_cable_plan(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
     if (o->discret) {
         if (run_cable_parse_discret(o->discret, &p->cable.discret))
             return -1;
+        p->discret_where = "--discretisation";
         run_cable_given(p, "--discretisation");
     }
     const struct {
@@ -229,6 +231,19 @@ int run_cable_prepare(run_plan_t *p, const dq_model_desc_t *model)
             morph_print_error(p->morph_path, &err);
         return -1;
     }
+    /* The rule on this morphology (the cm and Ra it sees are the run's): its errors are
+     * the discretisation's, said at its place before the system hides where they came from. */
+    dq_morph_discret_t d = p->cable.discret;
+    double v_init;
+    run_cable_values(p, &d.cm, &d.Ra, &v_init);
+    dq_morph_cable_t *c = dq_morph_cable_new(p->morph, &d, &err);
+    if (!c) {
+        const char *w = p->discret_where;
+        cli_errorf("%s: %s%s%s: %s", w && w[0] == '.' ? p->spec_path : "run", w ? w : "",
+                   w ? ": " : "", p->morph_path, err.message);
+        return -1;
+    }
+    dq_morph_cable_free(c);
     if (p->recording && !p->n_rec_states) {
         static const char *const root_v[] = {"V"};
         p->rec_states = root_v;
@@ -276,15 +291,53 @@ dq_system_t *run_cable_new(const run_plan_t *p, const dq_model_desc_t *model, dq
     return NULL;
 }
 
+/* The distinct state names of a cable system without their compartments: "V, m, h, n". */
+static void run_cable_state_bases(const dq_system_t *sys, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
+        const char *name = dq_system_state_name(sys, s);
+        char item[128];
+        snprintf(item, sizeof item, "%.*s", (int)strcspn(name, "["), name);
+        size_t len = strlen(item);
+        int seen = 0; /* a handful of names, each listed once */
+        for (const char *q = buf; !seen && (q = strstr(q, item)); q += len)
+            seen = (q == buf || q[-1] == ' ') && (q[len] == ',' || !q[len]);
+        if (!seen && used < cap)
+            used += (size_t)snprintf(buf + used, cap - used, "%s%s", used ? ", " : "", item);
+    }
+}
+
 int run_cable_states(const run_plan_t *p, const dq_system_t *sys)
 {
     if (!dq_system_cable(sys))
         return 0;
     for (size_t i = 0; i < p->n_rec_states; ++i) {
-        const char *at = strchr(p->rec_states[i], '@');
+        const char *name = p->rec_states[i], *at = strchr(name, '@');
         dq_error_t e = {0};
-        if (!at || dq_system_cable_locate(sys, at + 1, &e) >= 0)
+        long comp = at ? dq_system_cable_locate(sys, at + 1, &e) : 0;
+        if (comp >= 0 && dq_system_state_index(sys, name) >= 0)
             continue;
+        if (comp >= 0) { /* the location holds, the name does not */
+            char bases[512], base[128];
+            run_cable_state_bases(sys, bases, sizeof bases);
+            snprintf(base, sizeof base, "%.*s", (int)strcspn(name, "[@"), name);
+            size_t blen = strlen(base);
+            const char *q = strstr(bases, base);
+            int known = q && (q == bases || q[-1] == ' ') && (q[blen] == ',' || !q[blen]);
+            if (known && at)
+                dq_error_set(&e, DQ_EINVAL, NULL,
+                             "state '%s' is not at '%s' (compartment %ld): its mechanism is not "
+                             "in that region",
+                             base, at + 1, comp);
+            else
+                dq_error_set(&e, DQ_EINVAL, NULL,
+                             "model '%s' has no state '%s' (a cable model's states are %s, each "
+                             "as NAME for the root compartment, NAME[c] for compartment c of "
+                             "0 .. %zu, or NAME@LOCATION)",
+                             dq_system_model_name(sys), name, bases, dq_system_cable(sys)->n - 1);
+        }
         char where[512];
         if (p->rec_states_where && p->rec_states_where[0] == '.')
             snprintf(where, sizeof where, "%s[%zu]", p->rec_states_where, i);
