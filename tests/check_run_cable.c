@@ -333,6 +333,35 @@ START_TEST(test_run_cable_replay_finds_the_morphology_and_gives_the_same_traject
 }
 END_TEST
 
+/* The example's three 1 nA, 1 ms pulses at soma(0.5) (5, 20, 35 ms) make three spikes at
+ * the times NEURON 8.2 gives the same cell (hh soma, pas dendrite, d_lambda 0.1;
+ * Crank-Nicolson at dt 0.5 us, spike times on its step grid): 5.958, 21.0925, 36.0945 ms. */
+START_TEST(test_run_cable_example_spikes_where_neuron_does)
+{
+    ck_assert_int_eq(dqhost_in(tmp, "run", DQ_TEST_EXAMPLES_DIR "/ball_and_stick.json", "--solver",
+                               "rk4", "--dt", "0.005", "--spikes", "s.csv", "-o", "v.csv", "-q"),
+                     0);
+    char path[160];
+    snprintf(path, sizeof path, "%s/s.csv", tmp);
+    char *csv = test_slurp(path);
+    ck_assert_ptr_nonnull(csv);
+    const double neuron[] = {5.958, 21.0925, 36.0945};
+    const char *line = strchr(csv, '\n');
+    int k = 0;
+    for (; line && line[1]; line = strchr(line + 1, '\n'), ++k) {
+        double t;
+        unsigned unit;
+        ck_assert_int_eq(sscanf(line + 1, "%u,%lf,spike", &unit, &t), 2);
+        ck_assert_int_lt(k, 3);
+        ck_assert_uint_eq(unit, 0);
+        ck_assert_msg(fabs(t - neuron[k]) < 0.005, "spike %d at %.6f ms, NEURON %.4f", k, t,
+                      neuron[k]);
+    }
+    ck_assert_int_eq(k, 3);
+    free(csv);
+}
+END_TEST
+
 Suite *run_cable_suite(void)
 {
     Suite *s = suite_create("run_cable");
@@ -345,6 +374,7 @@ Suite *run_cable_suite(void)
     tcase_add_test(tc, test_run_cable_location_without_a_section_is_named_at_its_place);
     tcase_add_test(tc, test_run_cable_summary_reports_the_cable_as_dqhost_morph_counts_it);
     tcase_add_test(tc, test_run_cable_replay_finds_the_morphology_and_gives_the_same_trajectory);
+    tcase_add_test(tc, test_run_cable_example_spikes_where_neuron_does);
     suite_add_tcase(s, tc);
     return s;
 }
