@@ -36,7 +36,7 @@ static double k_ninf(double v)
 static int root_event(const dq_view_t *v)
 {
     for (size_t i = 0; i < v->units; ++i)
-        v->event[0][i] = v->value[0][i] + 20.0;
+        v->event[0][i] = v->value[0][i] + 55.0;
     return DQ_OK;
 }
 
@@ -80,7 +80,7 @@ static int k_init(const dq_view_t *v)
 
 static const dq_state_desc_t root_states[] = {{"V", "mV", "membrane potential", 0}};
 static const dq_state_desc_t k_states[] = {{"n", NULL, "K activation", 0}};
-static const dq_event_desc_t root_events[] = {{"spike", DQ_EVENT_UP, DQ_EVENT_SPIKE, "V at -20"}};
+static const dq_event_desc_t root_events[] = {{"spike", DQ_EVENT_UP, DQ_EVENT_SPIKE, "V at -55"}};
 
 DQ_MODULE(root_mod, .name = "", .parent = -1, .states = root_states, .n_states = 1,
           .events = root_events, .n_events = 1, .event = root_event);
@@ -147,6 +147,10 @@ static struct {
     const dq_cable_t *cb;
     size_t units, len;
     double y[4096], im[4096], gm[4096], f[4096], dg[4096], e[4096], q[4096], dd[4096];
+    /* the explicit form's f, and the mass-matrix form's F at y with the junctions set to
+     * their constraint (ys) */
+    double fx[4096], fm[4096], ys[4096], im2[4096];
+    double fdd[4096], yp[4096], fp[4096]; /* the diagonal by differences of the explicit f */
     int done;
 } probe;
 
@@ -163,6 +167,41 @@ static int probe_step(dq_ctx_t *ctx)
         probe.rc_gates = dq_cable_gates(ctx, t, ctx->y, probe.f, probe.dg);
         probe.rc_couplings = dq_cable_couplings(ctx, t, ctx->y, probe.e, probe.q);
         probe.rc_diag = dq_compute_derivative_diag(ctx, t, ctx->y, ctx->f, probe.dd);
+        memcpy(probe.fx, ctx->f, ctx->len * sizeof *ctx->f);
+        const dq_cable_t *cb = probe.cb;
+        if (cb) {
+            const size_t U = ctx->units;
+            memcpy(probe.ys, ctx->y, ctx->len * sizeof *ctx->y);
+            for (size_t j = 0; j < cb->n; ++j) {
+                if (cb->cap[j] != 0.0)
+                    continue;
+                /* V_j = (sum g V_k + I_stim,j) / sum g; i_j = -I_stim,j at a junction. */
+                double num = -probe.im[j * U];
+                for (size_t c = 0; c < cb->n; ++c) {
+                    if (cb->parent[c] == (long)j)
+                        num += cb->g[c] * ctx->y[c * U];
+                    if ((long)c == cb->parent[j])
+                        num += cb->g[j] * ctx->y[c * U];
+                }
+                for (size_t u = 0; u < U; ++u)
+                    probe.ys[j * U + u] = num / cb->g_sum[j];
+            }
+            memcpy(probe.yp, ctx->y, ctx->len * sizeof *ctx->y);
+            for (size_t c = 0; c < ctx->comps; ++c) {
+                const double h = 1e-6;
+                for (size_t u = 0; u < U; ++u)
+                    probe.yp[c * U + u] += h;
+                dq_compute_derivative(ctx, t, probe.yp, probe.fp);
+                for (size_t u = 0; u < U; ++u) {
+                    probe.yp[c * U + u] = ctx->y[c * U + u];
+                    probe.fdd[c * U + u] = (probe.fp[c * U + u] - probe.fx[c * U + u]) / h;
+                }
+            }
+            dq_cable_membrane(ctx, t, probe.ys, probe.im2, NULL);
+            dq_cable_axial(cb, U, probe.ys, probe.fm, 0);
+            for (size_t k = 0; k < cb->n * U; ++k)
+                probe.fm[k] -= probe.im2[k];
+        }
     }
     return DQ_OK;
 }
@@ -170,6 +209,22 @@ static int probe_step(dq_ctx_t *ctx)
 DQ_INTEGRATOR(probe_desc, .name = "test_probe", .category = DQ_CATEGORY_EXPLICIT, .order = 1,
               .description = "records the cable host calls", .step = probe_step,
               .flags = DQ_CAP_JACOBIAN);
+
+/* A solver that asks for the dense Jacobian, as a Newton method on point models does. */
+static int dense_step(dq_ctx_t *ctx)
+{
+    int rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
+    return rc ? rc : dq_jacobian(ctx, ctx->t, ctx->y, ctx->f, dq_scratch(ctx, 0));
+}
+
+static size_t dense_scratch(size_t comps, size_t units)
+{
+    return comps * comps * units;
+}
+
+DQ_INTEGRATOR(dense_desc, .name = "test_dense", .category = DQ_CATEGORY_IMPLICIT, .order = 1,
+              .description = "asks for dq_jacobian", .step = dense_step,
+              .scratch_size = dense_scratch, .flags = DQ_CAP_JACOBIAN);
 
 /* ---- fixtures -------------------------------------------------------------------------- */
 
@@ -185,6 +240,7 @@ static void setup(void)
     ck_assert_int_eq(dq_loader_load_dir(loader, DQ_TEST_PLUGIN_DIR, &err), DQ_OK);
     ck_assert_int_eq(dq_registry_register(reg, &be_desc, NULL, &err), DQ_OK);
     ck_assert_int_eq(dq_registry_register(reg, &probe_desc, NULL, &err), DQ_OK);
+    ck_assert_int_eq(dq_registry_register(reg, &dense_desc, NULL, &err), DQ_OK);
     memset(&probe, 0, sizeof probe);
 }
 
@@ -365,6 +421,40 @@ START_TEST(test_junction_voltage_is_the_weighted_mean_of_its_neighbours)
 }
 END_TEST
 
+/* An error-controlled solver (lanes at their own times) agrees with a fine rk4, and the root
+ * module's event sees the soma: the depolarised soma crosses -55 mV once, in both runs. */
+START_TEST(test_adaptive_runs_and_root_events_work_on_a_cable)
+{
+    dq_cable_stim_t st = {"soma", 0.5, 20, 1.0};
+    run_t fine = {.model = &kcell,
+                  .morph = Y_CELL,
+                  .nseg = 3,
+                  .dt = 0.0005,
+                  .t_end = 5,
+                  .stim = &st,
+                  .n_stim = 1,
+                  .gk = 36,
+                  .cells = 3};
+    run_t ad = fine;
+    ad.solver = "dopri5";
+    ad.dt = 0.25;
+    dq_system_t *a = run_to_end(&fine), *b = run_to_end(&ad);
+    ck_assert(dq_system_adaptive(b));
+    const long root = dq_system_state_index(a, "V");
+    const double va = dq_system_value(a, (size_t)root, 2), vb = dq_system_value(b, (size_t)root, 2);
+    fprintf(stderr, "soma V at 5 ms: rk4 %.9f, dopri5 %.9f\n", va, vb);
+    ck_assert_double_gt(va, -55);
+    ck_assert_double_eq_tol(va, vb, 1e-3);
+    ck_assert_uint_eq(dq_system_event_count(a), 1);
+    for (size_t u = 0; u < 3; ++u) {
+        ck_assert_uint_eq(dq_system_event_fired(a, 0, u), 1);
+        ck_assert_uint_eq(dq_system_event_fired(b, 0, u), 1);
+    }
+    dq_system_free(a);
+    dq_system_free(b);
+}
+END_TEST
+
 /* ---- host calls ------------------------------------------------------------------------ */
 
 START_TEST(test_host_calls_agree_with_direct_evaluation_and_a_dense_solve)
@@ -463,6 +553,54 @@ START_TEST(test_host_calls_agree_with_direct_evaluation_and_a_dense_solve)
 }
 END_TEST
 
+/* With a clamp at the junction itself: the explicit form is the mass-matrix form with the
+ * junction at its constraint (stimulus included), and the junction's derivative is the
+ * weighted mean of its neighbours'. */
+START_TEST(test_explicit_form_is_the_mass_matrix_form_with_junctions_eliminated)
+{
+    dq_cable_stim_t st = {"soma(1)", 0, 10, 0.4};
+    run_t rr = {.model = &kcell,
+                .morph = Y_CELL,
+                .nseg = 3,
+                .solver = "test_probe",
+                .dt = 0.01,
+                .t_end = 0.01,
+                .stim = &st,
+                .n_stim = 1,
+                .gk = 36,
+                .v_init = -58};
+    dq_system_t *sys = run_to_end(&rr);
+    const dq_cable_t *cb = probe.cb;
+    const size_t U = probe.units;
+    ck_assert_int_eq(dq_system_cable_locate(sys, "soma(1)", NULL), 3);
+    ck_assert_double_eq(cb->cap[3], 0);
+    /* The clamp is seen at the junction: V_j moves by I/sum g. */
+    ck_assert_double_eq_tol(probe.ys[3 * U] - probe.y[3 * U], 0.4 / cb->g_sum[3], 1e-12);
+    for (size_t c = 0; c < cb->n; ++c) {
+        if (cb->cap[c] == 0)
+            continue;
+        const double want = probe.fm[c * U] / cb->cap[c];
+        ck_assert_msg(fabs(probe.fx[c * U] - want) <= 1e-12 * (fabs(want) + 1),
+                      "V[%zu]: explicit %.17g, mass form %.17g", c, probe.fx[c * U], want);
+    }
+    double num = 0;
+    for (size_t c = 0; c < cb->n; ++c) {
+        if (cb->parent[c] == 3)
+            num += cb->g[c] * probe.fx[c * U];
+        if ((long)c == cb->parent[3])
+            num += cb->g[3] * probe.fx[c * U];
+    }
+    ck_assert_double_eq_tol(probe.fx[3 * U], num / cb->g_sum[3], 1e-12 * fabs(num / cb->g_sum[3]));
+    ck_assert_double_eq(probe.dd[3 * U], 0);
+    /* The explicit form's diagonal (junction couplings folded in) against differences. */
+    for (size_t k = 0; k < cb->n + cb->n_gates; ++k)
+        ck_assert_msg(fabs(probe.dd[k * U] - probe.fdd[k * U]) <=
+                          1e-5 * (fabs(probe.fdd[k * U]) + 1),
+                      "diag[%zu] %.10g vs differences %.10g", k, probe.dd[k * U], probe.fdd[k * U]);
+    dq_system_free(sys);
+}
+END_TEST
+
 START_TEST(test_host_calls_on_a_point_model_are_usage_errors)
 {
     const dq_model_entry_t *decay = dq_registry_lookup_model(reg, "decay", NULL);
@@ -491,8 +629,8 @@ START_TEST(test_dense_jacobian_is_refused_on_a_cable_model)
     dq_error_t err = {0};
     dq_system_t *sys = run_new(&r, &err);
     ck_assert_ptr_nonnull(sys);
-    ck_assert_int_eq(
-        dq_system_set_solver(sys, dq_registry_lookup(reg, "backward_euler", NULL), &err), DQ_OK);
+    ck_assert_int_eq(dq_system_set_solver(sys, dq_registry_lookup(reg, "test_dense", NULL), &err),
+                     DQ_OK);
     ck_assert_int_eq(dq_system_prepare(sys, 0, 0.025, &err), DQ_OK);
     ck_assert_int_eq(dq_system_step(sys, &err), DQ_EUSAGE);
     ck_assert_msg(strstr(err.message, "uses dense Jacobians") &&
@@ -623,7 +761,7 @@ START_TEST(test_validator_refuses_malformed_cable_models)
                       i, err.message);
     }
     dq_error_t err = {0};
-    ck_assert_int_eq(dq_registry_register_model(reg, &kcell, NULL, &err), DQ_OK);
+    ck_assert_int_eq(dq_registry_register_model(reg, &pcell, NULL, &err), DQ_OK);
 }
 END_TEST
 
@@ -672,7 +810,9 @@ Suite *cable_suite(void)
     tcase_add_test(tc, test_passive_cable_steady_state_is_second_order);
     tcase_add_test(tc, test_isopotential_cell_relaxes_with_the_membrane_time_constant);
     tcase_add_test(tc, test_junction_voltage_is_the_weighted_mean_of_its_neighbours);
+    tcase_add_test(tc, test_adaptive_runs_and_root_events_work_on_a_cable);
     tcase_add_test(tc, test_host_calls_agree_with_direct_evaluation_and_a_dense_solve);
+    tcase_add_test(tc, test_explicit_form_is_the_mass_matrix_form_with_junctions_eliminated);
     tcase_add_test(tc, test_host_calls_on_a_point_model_are_usage_errors);
     tcase_add_test(tc, test_dense_jacobian_is_refused_on_a_cable_model);
     tcase_add_test(tc, test_state_names_and_locations);
