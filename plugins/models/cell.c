@@ -31,6 +31,7 @@
 #include <dq/simd.h> /* before hh_eq.h: its exp and expm1 calls are then SIMD-callable */
 
 #include "hh_eq.h"
+#include "hh_gates.h" /* hh_gate_loop, hh.c's gates' pass */
 
 /* The root's variables. */
 enum { R_V };
@@ -80,38 +81,6 @@ static int hh_init(const dq_view_t *v)
 {
     hh_steady_loop(v->value[G_V], v->value[G_M], v->value[G_H], v->value[G_N], v->units);
     return DQ_OK;
-}
-
-/* x' = alpha (1 - x) - beta x and, with jm set, its diagonal -(alpha + beta): the rates
- * give it for free, so a Rush-Larsen step (NEURON's cnexp) costs one pass. */
-DQ_SIMD_CLONES static void hh_gate_loop(const double *restrict V, const double *restrict m,
-                                        const double *restrict h, const double *restrict n,
-                                        double *restrict dm, double *restrict dh,
-                                        double *restrict dn, double *restrict jm,
-                                        double *restrict jh, double *restrict jn, size_t units)
-{
-    if (jm) {
-        DQ_SIMD_LOOP
-        for (size_t i = 0; i < units; ++i) {
-            double am, bm, ah, bh, an, bn;
-            hh_rates(V[i], &am, &bm, &ah, &bh, &an, &bn);
-            dm[i] = hh_gate(am, bm, m[i]);
-            dh[i] = hh_gate(ah, bh, h[i]);
-            dn[i] = hh_gate(an, bn, n[i]);
-            jm[i] = hh_gate_dx(am, bm);
-            jh[i] = hh_gate_dx(ah, bh);
-            jn[i] = hh_gate_dx(an, bn);
-        }
-        return;
-    }
-    DQ_SIMD_LOOP
-    for (size_t i = 0; i < units; ++i) {
-        double am, bm, ah, bh, an, bn;
-        hh_rates(V[i], &am, &bm, &ah, &bh, &an, &bn);
-        dm[i] = hh_gate(am, bm, m[i]);
-        dh[i] = hh_gate(ah, bh, h[i]);
-        dn[i] = hh_gate(an, bn, n[i]);
-    }
 }
 
 static int hh_derivative(const dq_view_t *v)
