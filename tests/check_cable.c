@@ -151,6 +151,7 @@ static struct {
      * their constraint (ys) */
     double fx[4096], fm[4096], ys[4096], im2[4096];
     double fdd[4096], yp[4096], fp[4096]; /* the diagonal by differences of the explicit f */
+    double ylast[4096];                   /* the stored state after the last (Euler) step */
     int done;
 } probe;
 
@@ -203,6 +204,14 @@ static int probe_step(dq_ctx_t *ctx)
                 probe.fm[k] -= probe.im2[k];
         }
     }
+    /* Then an explicit Euler step, the stored state kept for the tests. */
+    int rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < ctx->len; ++k)
+        ctx->y[k] += ctx->dt * ctx->f[k];
+    if (ctx->unit0 == 0 && ctx->len <= 4096)
+        memcpy(probe.ylast, ctx->y, ctx->len * sizeof *ctx->y);
     return DQ_OK;
 }
 
@@ -387,17 +396,21 @@ END_TEST
  * weighted mean of its neighbours' at every step (its derivative follows the constraint). */
 START_TEST(test_junction_voltage_is_the_weighted_mean_of_its_neighbours)
 {
+    /* Stored values of an explicit (Euler) run: the junction's derivative keeps it on its
+     * constraint step after step. */
     dq_cable_stim_t st = {"soma", 0.5, 3, 0.2};
     run_t r = {.model = &kcell,
                .morph = Y_CELL,
                .nseg = 3,
-               .dt = 0.0005,
-               .t_end = 5,
+               .solver = "test_probe",
+               .dt = 0.0002,
+               .t_end = 3,
                .stim = &st,
                .n_stim = 1,
                .gk = 36};
     dq_system_t *sys = run_to_end(&r);
     const dq_morph_cable_t *mc = dq_system_cable(sys);
+    const size_t U = probe.units;
     size_t junctions = 0;
     for (size_t j = 0; j < mc->n; ++j) {
         if (!mc->junction[j])
@@ -406,17 +419,18 @@ START_TEST(test_junction_voltage_is_the_weighted_mean_of_its_neighbours)
         for (size_t c = 0; c < mc->n; ++c)
             if ((long)j == mc->parent[c] || (long)c == mc->parent[j]) {
                 size_t a = (long)j == mc->parent[c] ? c : j;
-                num += mc->g_axial[a] * dq_system_value(sys, c, 0);
+                num += mc->g_axial[a] * probe.ylast[c * U];
                 den += mc->g_axial[a];
             }
-        double vj = dq_system_value(sys, j, 0);
+        const double vj = probe.ylast[j * U];
         ck_assert_msg(fabs(vj - num / den) <= 1e-12 * fabs(vj), "junction %zu: %.17g vs %.17g", j,
                       vj, num / den);
+        ck_assert_double_eq(dq_system_value(sys, j, 0), num / den);
         junctions++;
     }
     ck_assert_uint_eq(junctions, 1);
     /* The stimulus moved the cell: the soma is well above rest. */
-    ck_assert_double_gt(dq_system_value(sys, (size_t)dq_system_state_index(sys, "V"), 0), -60);
+    ck_assert_double_gt(probe.ylast[(size_t)dq_system_state_index(sys, "V") * U], -60);
     dq_system_free(sys);
 }
 END_TEST
@@ -455,22 +469,28 @@ START_TEST(test_adaptive_runs_and_root_events_work_on_a_cable)
 }
 END_TEST
 
+/* One step of test_probe on the Y cell with a clamp of amp nA at `at`, from v_init. */
+static dq_system_t *probe_run(const char *at, double amp, double v_init)
+{
+    dq_cable_stim_t st = {at, 0, 10, amp};
+    run_t r = {.model = &kcell,
+               .morph = Y_CELL,
+               .nseg = 3,
+               .solver = "test_probe",
+               .dt = 0.01,
+               .t_end = 0.01,
+               .stim = &st,
+               .n_stim = 1,
+               .gk = 36,
+               .v_init = v_init};
+    return run_to_end(&r);
+}
+
 /* ---- host calls ------------------------------------------------------------------------ */
 
 START_TEST(test_host_calls_agree_with_direct_evaluation_and_a_dense_solve)
 {
-    dq_cable_stim_t st = {"dend(0.5)", 0, 10, 0.3};
-    run_t rr = {.model = &kcell,
-                .morph = Y_CELL,
-                .nseg = 3,
-                .solver = "test_probe",
-                .dt = 0.01,
-                .t_end = 0.01,
-                .stim = &st,
-                .n_stim = 1,
-                .gk = 36,
-                .v_init = -55};
-    dq_system_t *sys = run_to_end(&rr);
+    dq_system_t *sys = probe_run("dend(0.5)", 0.3, -55);
     ck_assert(probe.done);
     ck_assert_int_eq(probe.rc_membrane, DQ_OK);
     ck_assert_int_eq(probe.rc_gates, DQ_OK);
@@ -558,18 +578,7 @@ END_TEST
  * weighted mean of its neighbours'. */
 START_TEST(test_explicit_form_is_the_mass_matrix_form_with_junctions_eliminated)
 {
-    dq_cable_stim_t st = {"soma(1)", 0, 10, 0.4};
-    run_t rr = {.model = &kcell,
-                .morph = Y_CELL,
-                .nseg = 3,
-                .solver = "test_probe",
-                .dt = 0.01,
-                .t_end = 0.01,
-                .stim = &st,
-                .n_stim = 1,
-                .gk = 36,
-                .v_init = -58};
-    dq_system_t *sys = run_to_end(&rr);
+    dq_system_t *sys = probe_run("soma(1)", 0.4, -58);
     const dq_cable_t *cb = probe.cb;
     const size_t U = probe.units;
     ck_assert_int_eq(dq_system_cable_locate(sys, "soma(1)", NULL), 3);
@@ -690,6 +699,51 @@ START_TEST(test_point_system_of_a_cable_model_is_refused)
     ck_assert_int_eq(err.code, DQ_EINVAL);
     ck_assert_msg(strstr(err.message, "model 'cell' is a cable model: it needs a morphology"), "%s",
                   err.message);
+}
+END_TEST
+
+/* A mechanism reading another's state: the reader must be present only where the other is. */
+static int nread_current(const dq_view_t *v)
+{
+    for (size_t i = 0; i < v->units; ++i)
+        v->current[i] += v->value[0][i]; /* n, from kdr */
+    return DQ_OK;
+}
+DQ_MODULE(nread_everywhere, .name = "nread", .parent = 0, .reads = DQ_READS("n"),
+          .current = nread_current);
+DQ_MODULE(nread_soma, .name = "nread", .parent = 0, .reads = DQ_READS("n"),
+          .regions = DQ_REGION_SOMA, .current = nread_current);
+DQ_MODEL(nread_bad, .name = "nread_bad", .params = tparams, .n_params = DQ_COUNT(tparams),
+         .modules = (const dq_module_desc_t *const[]){&root_mod, &k_mod, &nread_everywhere, NULL},
+         .data_size = sizeof(tcell_t), .cable = &tcable);
+DQ_MODEL(nread_ok, .name = "nread_ok", .params = tparams, .n_params = DQ_COUNT(tparams),
+         .modules = (const dq_module_desc_t *const[]){&root_mod, &k_mod, &nread_soma, NULL},
+         .data_size = sizeof(tcell_t), .cable = &tcable);
+
+START_TEST(test_a_mechanism_reads_another_only_where_it_is_present)
+{
+    run_t r = {.model = &nread_bad, .morph = Y_CELL, .nseg = 3};
+    dq_error_t err = {0};
+    ck_assert_ptr_null(run_new(&r, &err));
+    ck_assert_msg(strstr(err.message, "mechanism 'nread' reads 'n' of mechanism 'kdr', which is "
+                                      "not present at compartment 4 (section 'dend')"),
+                  "%s", err.message);
+    /* Present where kdr is: membrane current = 1e-5 area (gk n^4 (V - ek) + n). */
+    r.model = &nread_ok;
+    r.solver = "test_probe";
+    r.dt = r.t_end = 0.01;
+    r.gk = 36;
+    dq_system_t *sys = run_to_end(&r);
+    const dq_cable_t *cb = probe.cb;
+    const dq_morph_cable_t *mc = dq_system_cable(sys);
+    const size_t U = probe.units;
+    for (size_t k = 0; k < cb->n_gates; ++k) {
+        const size_t c = cb->gate_comp[k];
+        const double n = probe.y[(cb->n + k) * U], V = probe.y[c * U];
+        const double want = 1e-5 * mc->area[c] * (36 * n * n * n * n * (V + 77) + n);
+        ck_assert_double_eq_tol(probe.im[c * U], want, 1e-12 * fabs(want));
+    }
+    dq_system_free(sys);
 }
 END_TEST
 
@@ -818,6 +872,7 @@ Suite *cable_suite(void)
     tcase_add_test(tc, test_state_names_and_locations);
     tcase_add_test(tc, test_point_system_of_a_cable_model_is_refused);
     tcase_add_test(tc, test_bad_stimuli_are_refused);
+    tcase_add_test(tc, test_a_mechanism_reads_another_only_where_it_is_present);
     tcase_add_test(tc, test_validator_refuses_malformed_cable_models);
     tcase_add_test(tc, test_each_cell_of_a_population_has_a_single_cells_bits);
     suite_add_tcase(s, tc);

@@ -60,6 +60,7 @@ typedef struct dq__cable {
     size_t *junc_nb; /* neighbours */
     double *junc_g;  /* their conductances */
     size_t n_junc;
+    long *junc_of; /* [n] the junction index of each compartment, or -1 */
     /* Per compartment: the junction coupling it loses to the elimination on its diagonal,
      * sum over junction neighbours j of g_cj^2 / g_sum_j (µS). */
     double *junc_diag;
@@ -92,6 +93,10 @@ int dq__cable_build(dq_system_t *sys, const dq_morph_t *morph, const dq_cable_op
 /* Stimuli, after the parameters (they need only the cable). */
 int dq__cable_stimuli(dq_system_t *sys, const dq_cable_opts_t *opts, dq_error_t *err);
 void dq__cable_free(dq__cable_t *cb);
+/* dq_system_value of a cable system: a junction's V is its constraint, the weighted mean of
+ * its neighbours' (with a clamp there, plus I_stim/sum g), whatever value the solver carried
+ * (an explicit solver carries exactly that; a per-state exponential one drifts from it). */
+double dq__cable_value(const dq_system_t *sys, size_t state, size_t unit);
 /* A cable system's state index for "V", "V@loc", "m@loc", or -1. */
 long dq__cable_state_index(const dq_system_t *sys, const char *name);
 
