@@ -130,6 +130,14 @@ _dqhost()
             _dqhost_files
             return
             ;;
+        run:--morphology)
+            _dqhost_files '@(*.swc|*.json)'
+            return
+            ;;
+        run:--discretisation)
+            _dqhost_words $'d_lambda\nd_lambda:\nlength:\nnseg:'
+            return
+            ;;
         list:--names)
             _dqhost_words $'solvers\nmodels'
             return

@@ -39,16 +39,6 @@ static void tmp_teardown(void)
         fprintf(stderr, "could not remove %s\n", tmp);
 }
 
-static int tmp_entries(void)
-{
-    DIR *d = opendir(tmp);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
 static int exists(const char *name)
 {
     char path[256];
@@ -140,7 +130,7 @@ START_TEST(test_h5_hh_equals_csv_to_the_last_bit)
 {
     ck_assert_int_eq(dqhost_in(tmp, HH_ARGS, "-o", "out.csv", "-q"), 0);
     ck_assert_int_eq(dqhost_in(tmp, HH_ARGS, "-o", "out.h5", "-q"), 0);
-    ck_assert_int_eq(tmp_entries(), 2);
+    ck_assert_int_eq(test_dir_entries(tmp), 2);
     char path[256];
     snprintf(path, sizeof path, "%s/out.csv", tmp);
     size_t rows, cols;
@@ -325,7 +315,7 @@ START_TEST(test_h5_failed_run_keeps_partial)
     ck_assert_contains(res.err, "samples) is kept in 'stiff.h5.partial'\n");
     ck_assert(!exists("stiff.h5"));
     ck_assert(exists("stiff.h5.partial"));
-    ck_assert_int_eq(tmp_entries(), 1);
+    ck_assert_int_eq(test_dir_entries(tmp), 1);
     char path[256];
     snprintf(path, sizeof path, "%s/stiff.h5.partial", tmp);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -373,7 +363,7 @@ START_TEST(test_h5_interrupted_run_keeps_partial)
     ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGINT);
     ck_assert(!exists("out.h5"));
     ck_assert(exists("out.h5.partial"));
-    ck_assert_int_eq(tmp_entries(), 1);
+    ck_assert_int_eq(test_dir_entries(tmp), 1);
     char path[256];
     snprintf(path, sizeof path, "%s/out.h5.partial", tmp);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -405,7 +395,7 @@ START_TEST(test_h5_refused_on_standard_output_and_streams)
                                "--t-end", "2", "--format", "h5x", "-o", "a"),
                      2);
     ck_assert_contains(res.err, "--format must be csv, json or h5");
-    ck_assert_int_eq(tmp_entries(), 0);
+    ck_assert_int_eq(test_dir_entries(tmp), 0);
 }
 END_TEST
 

@@ -34,27 +34,6 @@ static void tmp_teardown(void)
     test_tmp_remove(tmp);
 }
 
-/* Number of entries in the temporary directory. */
-static int tmp_entries(void)
-{
-    DIR *d = opendir(tmp);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
-/* A CSV trajectory without its provenance header (the leading "# " lines). */
-static const char *csv_body(const char *csv)
-{
-    while (csv && strncmp(csv, "# ", 2) == 0) {
-        const char *e = strchr(csv, '\n');
-        csv = e ? e + 1 : csv + strlen(csv);
-    }
-    return csv;
-}
-
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -63,14 +42,20 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
-/* Replaces "{spec}" in text by path. */
+/* Replaces "{spec}" in text by path, "{dir}" by its directory (where a spec's morphology
+ * is found). */
 static void expand(const char *text, const char *path, char *out, size_t cap)
 {
     size_t used = 0;
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path) : 1;
     for (const char *p = text; *p && used + 1 < cap;) {
         if (strncmp(p, "{spec}", 6) == 0) {
             used += (size_t)snprintf(out + used, cap - used, "%s", path);
             p += 6;
+        } else if (strncmp(p, "{dir}", 5) == 0) {
+            used += (size_t)snprintf(out + used, cap - used, "%.*s", dir_len, slash ? path : ".");
+            p += 5;
         } else
             out[used++] = *p++;
     }
@@ -102,7 +87,7 @@ START_TEST(test_run_every_invalid_spec_gives_its_message_status_2_and_no_file)
         ck_assert_msg(status == 2, "%s: status %d, stderr:\n%s", e->d_name, status, res.err);
         ck_assert_msg(strcmp(res.err, line) == 0, "%s:\nexpected: %sgot:      %s", e->d_name, line,
                       res.err);
-        ck_assert_msg(tmp_entries() == 0, "%s left a file behind", e->d_name);
+        ck_assert_msg(test_dir_entries(tmp) == 0, "%s left a file behind", e->d_name);
         checked++;
     }
     closedir(d);
@@ -120,16 +105,16 @@ START_TEST(test_run_writes_trajectory_atomically_and_summary_to_stdout)
     ck_assert_int_eq(dqhost_in(tmp, "run", spec), 0);
     ck_assert_contains(res.out, "model oscillator, solver rk4, dt 0.01 s, 1000 steps to t = 10 s");
     ck_assert_contains(res.out, "trajectory: 11 samples -> osc.csv (csv)\n");
-    ck_assert_int_eq(tmp_entries(), 2); /* the spec and osc.csv, no temporary file */
+    ck_assert_int_eq(test_dir_entries(tmp), 2); /* the spec and osc.csv, no temporary file */
     char path[160];
     snprintf(path, sizeof path, "%s/osc.csv", tmp);
     char *csv = test_slurp(path);
     ck_assert_ptr_nonnull(csv);
-    ck_assert(strncmp(csv_body(csv), "t,x[0],v[0]\n0,1,0\n", 18) == 0);
+    ck_assert(strncmp(test_csv_body(csv), "t,x[0],v[0]\n0,1,0\n", 18) == 0);
     /* The seed's oscillator with omega = 2 follows cos(2t): rk4 at dt = 0.01 within
      * 5e-8 up to t = 10 (global error ~ t * omega^5 * dt^4 / 120 = 2.7e-8). */
     int rows = 0;
-    for (char *line = strchr(csv_body(csv), '\n') + 1; line && *line;
+    for (char *line = strchr(test_csv_body(csv), '\n') + 1; line && *line;
          line = strchr(line, '\n') + 1) {
         double t, x, v;
         ck_assert_int_eq(sscanf(line, "%lf,%lf,%lf", &t, &x, &v), 3);
@@ -197,9 +182,9 @@ START_TEST(test_run_blow_up_keeps_partial_record_and_exits_1)
     strcat(path, ".partial");
     char *csv = test_slurp(path);
     ck_assert_ptr_nonnull(csv);
-    ck_assert(strncmp(csv_body(csv), "t,y0[0],y1[0]\n0,1,0\n", 20) == 0);
+    ck_assert(strncmp(test_csv_body(csv), "t,y0[0],y1[0]\n0,1,0\n", 20) == 0);
     free(csv);
-    ck_assert_int_eq(tmp_entries(), 1);
+    ck_assert_int_eq(test_dir_entries(tmp), 1);
 }
 END_TEST
 
@@ -263,7 +248,7 @@ START_TEST(test_run_trajectory_to_stdout_moves_the_summary_to_stderr)
     ck_assert_int_eq(dqhost("run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
                             "--t-end", "1", "--every", "2", "--quiet"),
                      0);
-    ck_assert_str_eq(csv_body(res.out), "t,y[0]\n0,1\n1,0.9025\n");
+    ck_assert_str_eq(test_csv_body(res.out), "t,y[0]\n0,1\n1,0.9025\n");
     ck_assert_str_eq(res.err, "");
 }
 END_TEST
@@ -528,7 +513,7 @@ START_TEST(test_run_output_target_is_checked_before_the_run_with_status_2)
         ck_assert_str_eq(res.out, "");
         ck_assert_msg(now_s() - t0 < 2.0, "%s: refused only after %.1f s", cases[i].out,
                       now_s() - t0);
-        ck_assert_int_eq(tmp_entries(), 5); /* nothing created */
+        ck_assert_int_eq(test_dir_entries(tmp), 5); /* nothing created */
     }
     snprintf(path, sizeof path, "%s/ro.csv", tmp);
     char *ro = test_slurp(path);
@@ -562,7 +547,7 @@ START_TEST(test_run_output_symlink_is_followed_and_stays_a_symlink)
     ck_assert_int_eq(lstat(link, &st), 0);
     ck_assert(S_ISLNK(st.st_mode));
     char *csv = test_slurp(real);
-    ck_assert_str_eq(csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(test_csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(csv);
     /* A symlink to a name that does not exist yet creates that name. */
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
@@ -572,9 +557,9 @@ START_TEST(test_run_output_symlink_is_followed_and_stays_a_symlink)
     ck_assert(S_ISLNK(st.st_mode));
     snprintf(real, sizeof real, "%s/made.csv", tmp);
     csv = test_slurp(real);
-    ck_assert_str_eq(csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(test_csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(csv);
-    ck_assert_int_eq(tmp_entries(), 4);
+    ck_assert_int_eq(test_dir_entries(tmp), 4);
 }
 END_TEST
 
@@ -603,9 +588,9 @@ START_TEST(test_run_output_hard_linked_file_is_rewritten_in_place_on_success_onl
     ck_assert_uint_eq(after.st_ino, before.st_ino);
     ck_assert_uint_eq(after.st_nlink, 2);
     text = test_slurp(b);
-    ck_assert_str_eq(csv_body(text), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(test_csv_body(text), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(text);
-    ck_assert_int_eq(tmp_entries(), 3); /* a.csv, b.csv, a.csv.partial */
+    ck_assert_int_eq(test_dir_entries(tmp), 3); /* a.csv, b.csv, a.csv.partial */
 }
 END_TEST
 
@@ -628,7 +613,7 @@ START_TEST(test_run_output_device_and_fifo_are_written_in_place)
     ck_assert_int_eq(stat(dev, &st), 0);
     if (own || strcmp(dev, "/dev/null") == 0)
         ck_assert(S_ISCHR(st.st_mode));
-    ck_assert_int_eq(tmp_entries(), own);
+    ck_assert_int_eq(test_dir_entries(tmp), own);
     if (own)
         unlink(dev);
     /* A FIFO: a reader child copies what comes through into a file. */
@@ -654,9 +639,9 @@ START_TEST(test_run_output_device_and_fifo_are_written_in_place)
     ck_assert_int_eq(lstat(fifo, &st), 0);
     ck_assert(S_ISFIFO(st.st_mode));
     char *csv = test_slurp(copy);
-    ck_assert_str_eq(csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(test_csv_body(csv), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     free(csv);
-    ck_assert_int_eq(tmp_entries(), 2); /* pipe and copy: no temporary file */
+    ck_assert_int_eq(test_dir_entries(tmp), 2); /* pipe and copy: no temporary file */
 }
 END_TEST
 
@@ -665,7 +650,7 @@ START_TEST(test_run_output_dash_is_standard_output)
     ck_assert_int_eq(dqhost_in(tmp, "run", "--model", "decay", "--solver", "euler", "--dt", "0.5",
                                "--t-end", "1", "-o", "-", "-q"),
                      0);
-    ck_assert_str_eq(csv_body(res.out), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
+    ck_assert_str_eq(test_csv_body(res.out), "t,y[0]\n0,1\n0.5,0.95\n1,0.9025\n");
     ck_assert_str_eq(res.err, "");
     char spec[256];
     snprintf(spec, sizeof spec, "%s/dash.json", tmp);
@@ -674,7 +659,7 @@ START_TEST(test_run_output_dash_is_standard_output)
     ck_assert_int_eq(dqhost_in(tmp, "run", spec), 0);
     ck_assert(strncmp(res.out, "{\"model\": \"decay\"", 17) == 0);
     ck_assert_contains(res.err, "trajectory: 3 samples -> standard output (json)\n");
-    ck_assert_int_eq(tmp_entries(), 1); /* the spec; no file named "-" */
+    ck_assert_int_eq(test_dir_entries(tmp), 1); /* the spec; no file named "-" */
 }
 END_TEST
 
@@ -735,7 +720,7 @@ static void run_interrupt(int sig, const char *name, const char *format)
         ck_assert_uint_ge(json_array_size(json_object_get(doc, "samples")), 1);
         json_decref(doc);
     } else {
-        ck_assert(strncmp(csv_body(kept), "t,y[0]\n0,1\n", 11) == 0);
+        ck_assert(strncmp(test_csv_body(kept), "t,y[0]\n0,1\n", 11) == 0);
         ck_assert(kept[strlen(kept) - 1] == '\n'); /* whole rows only */
     }
     free(kept);
@@ -747,7 +732,7 @@ START_TEST(test_run_signal_stops_between_steps_keeps_partial_and_exits_128_plus_
     run_interrupt(SIGINT, "SIGINT", "csv");
     run_interrupt(SIGTERM, "SIGTERM", "json");
     run_interrupt(SIGHUP, "SIGHUP", "csv");
-    ck_assert_int_eq(tmp_entries(), 0);
+    ck_assert_int_eq(test_dir_entries(tmp), 0);
     /* A run with no trajectory stops as promptly and says where it was. */
     char errpath[] = "/tmp/dqhost-run-err-XXXXXX";
     int efd = mkstemp(errpath);
@@ -944,7 +929,7 @@ START_TEST(test_run_spec_adaptive_section_merges_with_flags_and_names_each_place
     ck_assert_int_eq(dqhost_in(tmp, "run", spec, "--atol", "yy=1e-7"), 2);
     ck_assert_str_eq(res.err, "dqhost: error: --atol: model 'decay' has no integrated state 'yy'. "
                               "Did you mean 'y'? Integrated states: y.\n");
-    ck_assert_int_eq(tmp_entries(), 1);
+    ck_assert_int_eq(test_dir_entries(tmp), 1);
 
     /* fixed_step alone: nothing ignored, nothing said. */
     write_file(spec, "{\"model\": \"decay\", \"solver\": \"euler\", \"dt\": 0.5, \"t_end\": 1,"
@@ -965,7 +950,7 @@ START_TEST(test_run_spec_adaptive_section_merges_with_flags_and_names_each_place
     ck_assert_str_eq(res.err,
                      "dqhost: error: run: the trajectory and the spike file are the same file "
                      "'x.csv'\n");
-    ck_assert_int_eq(tmp_entries(), 1);
+    ck_assert_int_eq(test_dir_entries(tmp), 1);
 }
 END_TEST
 
@@ -1028,7 +1013,7 @@ START_TEST(test_run_spike_file_csv_and_json_written_atomically_and_counted)
                                "--t-end", "50", "--spikes", "s.csv", "--json"),
                      0);
     ck_assert_str_eq(res.err, "");
-    ck_assert_int_eq(tmp_entries(), 2); /* plugins/ and s.csv, no temporary file */
+    ck_assert_int_eq(test_dir_entries(tmp), 2); /* plugins/ and s.csv, no temporary file */
     json_t *doc = json_loads(res.out, 0, NULL);
     ck_assert_ptr_nonnull(doc);
     ck_assert(json_is_false(json_object_get(doc, "adaptive")));
@@ -1102,7 +1087,7 @@ START_TEST(test_run_spike_file_csv_and_json_written_atomically_and_counted)
     for (const char *c = res.out; *c; ++c)
         lines += *c == '\n';
     ck_assert_int_eq(lines, 15);
-    ck_assert_int_eq(tmp_entries(), 4); /* plugins/, s.csv, s.json, the spec */
+    ck_assert_int_eq(test_dir_entries(tmp), 4); /* plugins/, s.csv, s.json, the spec */
 }
 END_TEST
 
@@ -1137,7 +1122,7 @@ START_TEST(test_run_interrupted_run_keeps_its_spikes_as_partial)
     for (int u = 0; u < 64; ++u)
         I[u] = 1.5;
     ck_assert(run_read_spike_csv(path, I, 64, 1e6, 1e-6) >= 0);
-    ck_assert_int_eq(tmp_entries(), 2); /* plugins/ and s.csv.partial */
+    ck_assert_int_eq(test_dir_entries(tmp), 2); /* plugins/ and s.csv.partial */
 }
 END_TEST
 

@@ -3,6 +3,7 @@
  * tests/specs/invalid/ (spec.json + expected message) checked against dq_spec_load. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,72 @@ START_TEST(test_spec_first_error_wins)
 }
 END_TEST
 
+/* The cable sections: the morphology named relative to the spec's directory, the
+ * discretisation over dq_morph_discret_init's values, cm/Ra/v_init NaN until given, and a
+ * stimulus's delay 0 by default. */
+START_TEST(test_spec_cable_sections_resolve_the_morphology_and_fill_defaults)
+{
+    dq_error_t err = {0};
+    dq_spec_t *s = dq_spec_parse(
+        "{\"model\": \"cell\", \"morphology\": \"cells/pyr.swc\","
+        " \"discretisation\": {\"rule\": \"nseg\", \"nseg\": 3.0},"
+        " \"cable\": {\"Ra\": 100},"
+        " \"stimuli\": [{\"at\": \"soma(0.5)\", \"dur\": 2, \"amp\": -0.5},"
+        "               {\"amp\": 1, \"at\": \"dend[3](1)\", \"delay\": 4.5, \"dur\": 0}]}",
+        "runs/a/spec.json", &err);
+    ck_assert_msg(s != NULL, "%s", err.message);
+    ck_assert_str_eq(s->morphology, "runs/a/cells/pyr.swc");
+    ck_assert_int_eq(s->has_discret, 1);
+    ck_assert_int_eq(s->discret.rule, DQ_MORPH_RULE_NSEG);
+    ck_assert_int_eq(s->discret.nseg, 3);
+    ck_assert_double_eq(s->discret.d_lambda, 0.1); /* the rest as dq_morph_discret_init */
+    ck_assert_double_eq(s->discret.freq, 100.0);
+    ck_assert_int_eq(s->has_cable, 1);
+    ck_assert_double_eq(s->Ra, 100.0);
+    ck_assert(isnan(s->cm) && isnan(s->v_init));
+    ck_assert_int_eq(s->has_stimuli, 1);
+    ck_assert_uint_eq(s->n_stimuli, 2);
+    ck_assert_str_eq(s->stimuli[0].at, "soma(0.5)");
+    ck_assert_double_eq(s->stimuli[0].delay, 0.0);
+    ck_assert_double_eq(s->stimuli[0].dur, 2.0);
+    ck_assert_double_eq(s->stimuli[0].amp, -0.5);
+    ck_assert_str_eq(s->stimuli[0].where, ".stimuli[0]");
+    ck_assert_str_eq(s->stimuli[1].at, "dend[3](1)");
+    ck_assert_double_eq(s->stimuli[1].delay, 4.5);
+    ck_assert_double_eq(s->stimuli[1].dur, 0.0);
+    ck_assert_double_eq(s->stimuli[1].amp, 1.0);
+    ck_assert_str_eq(s->stimuli[1].where, ".stimuli[1]");
+    dq_spec_free(s);
+
+    /* An absolute name stays; a spec without a directory names files from the current one;
+     * an empty stimulus list is a list. */
+    s = dq_spec_parse("{\"morphology\": \"/data/c.swc\", \"stimuli\": []}", "d/s.json", &err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->morphology, "/data/c.swc");
+    ck_assert_int_eq(s->has_stimuli, 1);
+    ck_assert_uint_eq(s->n_stimuli, 0);
+    ck_assert_int_eq(s->has_discret, 0);
+    ck_assert_int_eq(s->has_cable, 0);
+    dq_spec_free(s);
+    s = dq_spec_parse("{\"morphology\": \"c.swc\", \"discretisation\": {\"rule\": \"length\","
+                      " \"max_length\": 20}}",
+                      NULL, &err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->morphology, "c.swc");
+    ck_assert_int_eq(s->discret.rule, DQ_MORPH_RULE_LENGTH);
+    ck_assert_double_eq(s->discret.max_length, 20.0);
+    dq_spec_free(s);
+
+    /* An empty spec has none of it. */
+    s = dq_spec_parse("{}", NULL, &err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_ptr_null(s->morphology);
+    ck_assert(!s->has_discret && !s->has_cable && !s->has_stimuli);
+    ck_assert_int_eq(s->discret.rule, DQ_MORPH_RULE_DLAMBDA);
+    dq_spec_free(s);
+}
+END_TEST
+
 Suite *spec_suite(void)
 {
     Suite *s = suite_create("spec");
@@ -468,6 +535,7 @@ Suite *spec_suite(void)
     tcase_add_test(tc, test_spec_parse_errors_name_the_source_and_value);
     tcase_add_test(tc, test_spec_duplicate_units_report_the_first_repeat);
     tcase_add_test(tc, test_spec_first_error_wins);
+    tcase_add_test(tc, test_spec_cable_sections_resolve_the_morphology_and_fill_defaults);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -99,10 +99,15 @@ t dqhost mor;                    [ "${COMPREPLY[*]}" = morph ] || fail "not just
 t dqhost morph --seg;            has --seg-length || fail "no morph flags"
 t dqhost morph --nseg "";        [ ${#COMPREPLY[@]} = 0 ] || fail "a value of --nseg offered"
 t dqhost list --names "";        has solvers && has models || fail "no solvers/models"
+t dqhost run --st;               has --stim || fail "no --stim"
+t dqhost run --v;                has --v-init || fail "no --v-init"
+t dqhost run --discretisation n; [ "${COMPREPLY[*]}" = nseg: ] || fail "not just nseg:"
+t dqhost run --Ra "";            [ ${#COMPREPLY[@]} = 0 ] || fail "a value of --Ra offered"
+t dqhost run --stim "";          [ ${#COMPREPLY[@]} = 0 ] || fail "a value of --stim offered"
 t dqhost run --model fix;        [ ${#COMPREPLY[@]} = 0 ] || fail "fixture model without --plugins"
 t dqhost --plugins "$extra" run --model fix
 has fixture_model_good || fail "--plugins DIR not honoured"
 t dqhost "--plugins=$extra" info fix
 has fixture_model_good || fail "--plugins=DIR not honoured"
-echo "ok   completion: commands, flags, solvers, models, --plugins"
+echo "ok   completion: commands, flags, solvers, models, cable flags, --plugins"
 ' bash "$comp" "$prefix/extra"

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* test_proc.c -- runs dqhost in a child process and captures its output and status. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,4 +98,25 @@ int test_put(const char *path, const char *text)
         return -1;
     int bad = fputs(text, f) < 0;
     return fclose(f) != 0 || bad ? -1 : 0;
+}
+
+int test_dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+const char *test_csv_body(const char *csv)
+{
+    while (csv && strncmp(csv, "# ", 2) == 0) {
+        const char *e = strchr(csv, '\n');
+        csv = e ? e + 1 : csv + strlen(csv);
+    }
+    return csv;
 }

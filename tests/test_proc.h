@@ -27,6 +27,10 @@ void test_tmp_remove(const char *dir);
 char *test_slurp(const char *path);
 /* Writes text to path; 0, or -1. */
 int test_put(const char *path, const char *text);
+/* Entries of a directory other than "." names (a test's leftovers); -1 when unreadable. */
+int test_dir_entries(const char *dir);
+/* A CSV trajectory without its provenance header (the leading "# " lines). */
+const char *test_csv_body(const char *csv);
 
 #define dqhost_env(env, ...) dqhost_run(NULL, env, __VA_ARGS__)
 #define dqhost(...) dqhost_run(NULL, NULL, __VA_ARGS__, (const char *)NULL)

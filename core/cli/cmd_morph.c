@@ -51,7 +51,7 @@ static size_t morph_row_of(int region)
 
 /* "FILE:LINE: message" (":COLUMN" too when known); messages that name their subject
  * (a file that cannot be read) as they are. */
-static void morph_print_error(const char *path, const dq_error_t *err)
+void morph_print_error(const char *path, const dq_error_t *err)
 {
     if (err->code == DQ_ESPEC && err->line > 0 && err->column > 0)
         cli_errorf("%s:%d:%d: %s", path, err->line, err->column, err->message);
@@ -91,7 +91,7 @@ static size_t morph_deepest(const dq_morph_t *m, const double *far, size_t *path
     return k;
 }
 
-static const char *morph_rule_text(const dq_morph_discret_t *o, char *buf, size_t cap)
+const char *morph_rule_text(const dq_morph_discret_t *o, char *buf, size_t cap)
 {
     switch (o->rule) {
     case DQ_MORPH_RULE_DLAMBDA:

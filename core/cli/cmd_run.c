@@ -72,7 +72,9 @@ static dq_system_t *run_build(dq_cli_t *cli, const run_plan_t *p)
         run_error(p, &e);
         return NULL;
     }
-    dq_system_t *sys = dq_system_new(model->desc, p->params, p->n_params, &err);
+    dq_system_t *sys = model->desc->cable
+                           ? run_cable_new(p, model->desc, &err)
+                           : dq_system_new(model->desc, p->params, p->n_params, &err);
     if (!sys || dq_system_set_solver(sys, solver, &err))
         goto fail;
     dq_system_set_warning_handler(sys, run_on_warning, NULL);
@@ -396,6 +398,9 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     }
     if (run_plan_build(p, spec, &o, &mem))
         goto done;
+    const dq_model_entry_t *cable_model = dq_registry_lookup_model(cli->reg, p->model, NULL);
+    if (cable_model && run_cable_prepare(p, cable_model->desc)) /* an unknown one: run_build */
+        goto done;
     if (p->recording && p->format == DQ_FORMAT_H5 && !p->out_path) {
         cli_errorf("run: HDF5 output cannot go to standard output: give -o NAME.h5");
         goto done;
@@ -436,6 +441,8 @@ int cmd_run(dq_cli_t *cli, int argc, char **argv)
     run_mpi_share(&share, dq_system_units(sys),
                   o.block_units ? DQ_UNITS_PADDED(o.block_units) : RUN_BLOCK_UNITS);
     if (run_mpi_size() > 1 && !(sys = run_build_share(cli, p, model->desc, &share, &mem, sys)))
+        goto done;
+    if (run_cable_states(p, sys))
         goto done;
     if (p->spikes_path && model && run_spike_events(model) == 0) {
         if (p->spikes_where)
@@ -620,6 +627,7 @@ done:
     dq_system_free(sys);
     dq_spec_free(spec);
     run_mem_free(&mem);
+    run_cable_free(p);
     free(p);
     return rc;
 }

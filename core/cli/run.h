@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <dq/host/cable.h>
 #include <dq/host/record.h>
 #include <dq/host/spec.h>
 
@@ -47,6 +48,11 @@ typedef struct run_opts {
     int json, quiet;
     int no_provenance;  /* --no-provenance */
     const char *replay; /* --replay OUTPUT */
+    /* Cable models (run_cable.c): --morphology, --discretisation, --cm, --Ra, --v-init and
+     * the --stim flags, as given (NULL: not given). */
+    const char *morphology, *discret, *cm, *Ra, *v_init;
+    const char *stims[RUN_MAX];
+    size_t n_stims;
 } run_opts_t;
 
 /* Everything the run needs, merged from the spec and the flags. */
@@ -111,6 +117,17 @@ typedef struct run_plan {
     int no_provenance;      /* the trajectory carries no provenance (--no-provenance, spec) */
     const char *plot_path;  /* picture drawn from the trajectory after the run, or NULL */
     const char *plot_where; /* ".output.plot" or NULL (the flag) */
+    /* Cable models (run_cable.c), from the spec and the flags. cable.stim points at stim. */
+    const char *morph_path;    /* the morphology file, or NULL */
+    const char *morph_where;   /* ".morphology" or NULL (the flag) */
+    const char *cable_given;   /* the first cable setting given (".stimuli", "--stim", ...),
+                                  named when the model is not a cable model; or NULL */
+    const char *discret_where; /* ".discretisation", "--discretisation" or NULL (default) */
+    dq_cable_opts_t cable;
+    dq_cable_stim_t stim[RUN_MAX];
+    const char *stim_where[RUN_MAX]; /* ".stimuli[i]" or "--stim" */
+    dq_morph_t *morph;               /* [owned: run_cable_free] loaded by run_cable_prepare */
+    const struct dq_cable_desc *cable_desc; /* the model's, once known; NULL: not a cable model */
 } run_plan_t;
 
 /* Whether the plan sets any value of the step control (fixed_step aside). */
@@ -261,6 +278,30 @@ int run_sweep_spec(run_plan_t *p, const dq_spec_t *spec);
 int run_sweep_flag(const char *name, const char *text, run_mem_t *mem, dq_param_arg_t *arg,
                    const dq_spec_param_t **gen);
 int run_sweep_expand(run_plan_t *p, run_mem_t *mem);
+
+/* Cable models (run_cable.c). run_cable_plan merges the spec's cable sections and the
+ * flags into the plan (called by run_plan_build); run_cable_prepare, once the model is
+ * known, refuses cable settings for another model and a cable model without a morphology,
+ * loads the morphology and makes "V" the default recording; run_cable_new builds the
+ * system (a stimulus location that names no section is reported at its place, with the
+ * closest section); run_cable_states checks recorded locations ("V@dend[3](0.5)") the same
+ * way. 0 / a system, or -1 / NULL after reporting. */
+int run_cable_plan(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, run_mem_t *mem);
+int run_cable_prepare(run_plan_t *p, const dq_model_desc_t *model);
+dq_system_t *run_cable_new(const run_plan_t *p, const dq_model_desc_t *model, dq_error_t *err);
+int run_cable_states(const run_plan_t *p, const dq_system_t *sys);
+void run_cable_free(run_plan_t *p);
+/* Whether the text summary shows state s: every state of other systems, the root
+ * compartment's of a cable system (its other compartments' are in --json). */
+int run_cable_state_shown(const dq_system_t *sys, size_t s);
+/* The summary's cable line(s) and its "cable" key; nothing for other systems. */
+void run_cable_summary_text(FILE *out, const dq_system_t *sys, const run_plan_t *p);
+json_t *run_cable_summary_json(const dq_system_t *sys, const run_plan_t *p);
+/* The resolved spec's cable keys (morphology as an absolute path, discretisation, cable,
+ * stimuli) added to spec; 0 or -1 (out of memory). */
+int run_cable_prov_spec(json_t *spec, const run_plan_t *p);
+/* The cable settings used: the run's values, else the model's, else NEURON's defaults. */
+void run_cable_values(const run_plan_t *p, double *cm, double *Ra, double *v_init);
 
 double run_now(void);
 void run_progress_update(run_progress_t *pg, double frac, double t, const char *unit);

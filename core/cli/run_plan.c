@@ -48,15 +48,38 @@ int run_parse(run_opts_t *o, int argc, char **argv)
 {
     static const struct {
         const char *name, *alias;
-    } names[] = {{"--model", NULL},     {"--solver", NULL},       {"--dt", NULL},
-                 {"--t-end", NULL},     {"--param", NULL},        {"--solver-opt", NULL},
-                 {"--submodule", NULL}, {"--record", NULL},       {"--every", NULL},
-                 {"--units", NULL},     {"--output", "-o"},       {"--format", NULL},
-                 {"--seed", NULL},      {"--block-units", NULL},  {"--threads", NULL},
-                 {"--max-steps", NULL}, {"--noise-refine", NULL}, {"--rtol", NULL},
-                 {"--atol", NULL},      {"--h0", NULL},           {"--hmin", NULL},
-                 {"--hmax", NULL},      {"--max-rejects", NULL},  {"--spikes", NULL},
-                 {"--replay", NULL},    {"--plot", NULL}};
+    } names[] = {{"--model", NULL},
+                 {"--solver", NULL},
+                 {"--dt", NULL},
+                 {"--t-end", NULL},
+                 {"--param", NULL},
+                 {"--solver-opt", NULL},
+                 {"--submodule", NULL},
+                 {"--record", NULL},
+                 {"--every", NULL},
+                 {"--units", NULL},
+                 {"--output", "-o"},
+                 {"--format", NULL},
+                 {"--seed", NULL},
+                 {"--block-units", NULL},
+                 {"--threads", NULL},
+                 {"--max-steps", NULL},
+                 {"--noise-refine", NULL},
+                 {"--rtol", NULL},
+                 {"--atol", NULL},
+                 {"--h0", NULL},
+                 {"--hmin", NULL},
+                 {"--hmax", NULL},
+                 {"--max-rejects", NULL},
+                 {"--spikes", NULL},
+                 {"--replay", NULL},
+                 {"--plot", NULL},
+                 {"--morphology", NULL},
+                 {"--stim", NULL},
+                 {"--discretisation", NULL},
+                 {"--cm", NULL},
+                 {"--Ra", NULL},
+                 {"--v-init", NULL}};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
@@ -192,6 +215,28 @@ int run_parse(run_opts_t *o, int argc, char **argv)
             break;
         case 25:
             o->plot = v;
+            break;
+        case 26:
+            o->morphology = v;
+            break;
+        case 27:
+            if (o->n_stims == RUN_MAX) {
+                cli_errorf("run: too many --stim options (at most %d)", RUN_MAX);
+                return -1;
+            }
+            o->stims[o->n_stims++] = v;
+            break;
+        case 28:
+            o->discret = v;
+            break;
+        case 29:
+            o->cm = v;
+            break;
+        case 30:
+            o->Ra = v;
+            break;
+        case 31:
+            o->v_init = v;
             break;
         case 13: {
             double b;
@@ -698,7 +743,7 @@ int run_plan_build(run_plan_t *p, const dq_spec_t *spec, const run_opts_t *o, ru
         }
         p->noise_refine = (unsigned)r;
     }
-    if (run_plan_flag_control(p, o, mem))
+    if (run_plan_flag_control(p, o, mem) || run_cable_plan(p, spec, o, mem))
         return -1;
     /* An -o name ending in .h5 is HDF5 unless --format says otherwise: the spec's format
      * was chosen for the spec's path, and CSV text in a .h5 file is never what is meant. */

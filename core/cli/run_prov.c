@@ -153,6 +153,8 @@ static json_t *run_prov_spec(const dq_system_t *sys, const dq_model_desc_t *mode
             bad |= json_object_set_new(a, "fixed_step", json_true());
         bad |= json_object_set_new(spec, "adaptive", a);
     }
+    if (!bad && run_cable_prov_spec(spec, p))
+        bad = 1;
     if (bad) {
         if (sweep && json_object_get(spec, "sweep") != sweep)
             json_decref(sweep);
@@ -221,10 +223,21 @@ int run_prov_build(run_prov_t *pv, dq_cli_t *cli, const dq_system_t *sys, const 
                                    i ? dq_system_module_name(sys, i) : NULL, e->origin);
     }
     json_t *spec = bad ? NULL : run_prov_spec(sys, model ? model->desc : NULL, p);
+    /* A cable model's morphology is an input like a plugin: its file and digest. */
+    char morph_hex[65];
+    const char *morph_abs = json_string_value(json_object_get(spec, "morphology"));
+    int morph_hashed = morph_abs && dq__sha256_file(morph_abs, morph_hex) == 0;
     pv->doc = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:s, s:s}", "dqhost", DQ_VERSION_STRING,
                         "abi", abi, "plugins", plugins, "spec", spec, "seed",
                         (json_int_t)(p->has_seed ? p->seed : 0), "threads",
                         (json_int_t)dq_system_threads(sys), "host", host, "start_time", when);
+    if (pv->doc && morph_abs &&
+        json_object_set_new(pv->doc, "morphology",
+                            json_pack("{s:s, s:s?}", "path", morph_abs, "sha256",
+                                      morph_hashed ? morph_hex : NULL))) {
+        json_decref(pv->doc);
+        pv->doc = NULL;
+    }
     if (!pv->doc || !(pv->json = json_dumps(pv->doc, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
         run_prov_free(pv);
         cli_errorf("out of memory");
@@ -244,6 +257,8 @@ int run_prov_build(run_prov_t *pv, dq_cli_t *cli, const dq_system_t *sys, const 
     fprintf(f, "dqhost %s, plugin ABI %s\n", DQ_VERSION_STRING, abi);
     for (size_t i = 0; i < json_array_size(plugins); ++i)
         run_prov_plugin_line(f, json_array_get(plugins, i));
+    if (morph_abs)
+        fprintf(f, "morphology %s sha256 %s\n", morph_abs, morph_hashed ? morph_hex : "unreadable");
     fprintf(f, "seed %llu, threads %zu, host %s, started %s\n",
             (unsigned long long)(p->has_seed ? p->seed : 0), dq_system_threads(sys), host, when);
     fprintf(f, "spec %s\n", spec_text);
@@ -312,8 +327,25 @@ json_t *run_prov_read(const char *path)
     return prov;
 }
 
+/* "same file", "missing (why)" or "changed: sha256 WAS now IS" of one recorded file. */
+static void run_prov_check_file(const char *prefix, const char *path, const char *was)
+{
+    char hex[65];
+    if (dq__sha256_file(path, hex) != 0)
+        fprintf(stderr, "replay: %s: %s: missing (%s)\n", prefix, path, strerror(errno));
+    else if (was && strcmp(was, hex) == 0)
+        fprintf(stderr, "replay: %s: %s: same file\n", prefix, path);
+    else
+        fprintf(stderr, "replay: %s: %s: changed: sha256 %s now %s\n", prefix, path,
+                was ? was : "unknown", hex);
+}
+
 void run_prov_check(const json_t *prov)
 {
+    const json_t *morph = json_object_get(prov, "morphology");
+    if (json_string_value(json_object_get(morph, "path")))
+        run_prov_check_file("morphology", json_string_value(json_object_get(morph, "path")),
+                            json_string_value(json_object_get(morph, "sha256")));
     const json_t *list = json_object_get(prov, "plugins");
     for (size_t i = 0; i < json_array_size(list); ++i) {
         const json_t *e = json_array_get(list, i);
@@ -327,13 +359,6 @@ void run_prov_check(const json_t *prov)
             fprintf(stderr, "replay: %s: built in\n", prefix);
             continue;
         }
-        char hex[65];
-        if (dq__sha256_file(path, hex) != 0)
-            fprintf(stderr, "replay: %s: %s: missing (%s)\n", prefix, path, strerror(errno));
-        else if (was && strcmp(was, hex) == 0)
-            fprintf(stderr, "replay: %s: %s: same file\n", prefix, path);
-        else
-            fprintf(stderr, "replay: %s: %s: changed: sha256 %s now %s\n", prefix, path,
-                    was ? was : "unknown", hex);
+        run_prov_check_file(prefix, path, was);
     }
 }

@@ -233,6 +233,7 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_final_t *fin,
     } else
         fprintf(out, "wall time %.3f s: %.4g steps/s, %.4g unit-steps/s\n", r->wall, sps,
                 sps * (double)units);
+    run_cable_summary_text(out, sys, p);
     if (p->recording)
         fprintf(out, "trajectory: %llu samples -> %s (%s)\n", (unsigned long long)r->samples,
                 p->out_path ? p->out_path : "standard output",
@@ -281,12 +282,16 @@ void run_summary_text(FILE *out, const dq_system_t *sys, const run_final_t *fin,
     if (units > 1) {
         fprintf(out, "ensemble of %zu units at the end (mean, variance across units):\n", units);
         for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
+            if (!run_cable_state_shown(sys, s))
+                continue;
             run_ensemble_t e = run_ensemble(fin, s);
             fprintf(out, "  %s: mean %.6g, variance %.6g (min %.6g, max %.6g)\n",
                     dq_system_state_name(sys, s), e.mean, e.var, e.lo, e.hi);
         }
     }
     for (size_t s = 0; s < dq_system_state_count(sys); ++s) {
+        if (!run_cable_state_shown(sys, s))
+            continue;
         fprintf(out, "%s = ", dq_system_state_name(sys, s));
         if (units == 1) {
             fprintf(out, "%.6g\n", run_value(fin, s, 0));
@@ -408,6 +413,11 @@ int run_summary_json(const dq_system_t *sys, const run_final_t *fin, const run_p
         json_object_set_new(doc, "ensemble", ensemble);
     else
         json_decref(ensemble);
+    if (doc && dq_system_cable(sys) &&
+        json_object_set_new(doc, "cable", run_cable_summary_json(sys, p))) {
+        json_decref(doc);
+        doc = NULL;
+    }
     if (doc && tu)
         json_object_set_new(doc, "time_unit", json_string(tu));
     if (doc && p->noise_refine > 1)

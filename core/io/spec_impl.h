@@ -2,7 +2,7 @@
 /* spec_impl.h -- what the run-spec reader's files share (spec_load.c reads the JSON,
  * spec_sections.c builds dq_spec_t from it, spec_values.c reads typed values, spec_where.c
  * names places and shows values in messages, spec_keys.c checks keys and reports,
- * spec_sweep.c reads generators and sweeps). */
+ * spec_sweep.c reads generators and sweeps, spec_cable.c the sections of cable models). */
 #ifndef DQ_SPEC_IMPL_H
 #define DQ_SPEC_IMPL_H
 
@@ -62,6 +62,8 @@ int dq__spec_read_string(dq__spec_ctx_t *c, const char *path, const json_t *v, c
 int dq__spec_read_positive(dq__spec_ctx_t *c, const char *path, const json_t *v, double *out);
 /* A finite number >= 0. */
 int dq__spec_read_nonneg(dq__spec_ctx_t *c, const char *path, const json_t *v, double *out);
+/* A finite number. */
+int dq__spec_read_number(dq__spec_ctx_t *c, const char *path, const json_t *v, double *out);
 /* true or false. */
 int dq__spec_read_bool(dq__spec_ctx_t *c, const char *path, const json_t *v, int *out);
 /* A whole number in [min, max]: an integer, or a real with no fractional part. */
@@ -82,6 +84,15 @@ int dq__spec_read_sweep(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *v);
 /* Refuses a parameter both swept and in "params", at the place read last (params_last: the
  * "params" entry, else the sweep axis). */
 int dq__spec_check_swept(dq__spec_ctx_t *c, const dq_spec_t *s, int params_last);
+
+/* ---- cable models (spec_cable.c) ---- */
+
+/* .morphology: a non-empty string, resolved against the directory of c->source. */
+int dq__spec_read_morphology(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *v);
+/* .discretisation, .cable and .stimuli: see dq_spec_t. */
+int dq__spec_read_discret(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj);
+int dq__spec_read_cable(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *obj);
+int dq__spec_read_stimuli(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *v);
 
 /* ---- sections (spec_sections.c) ---- */
 

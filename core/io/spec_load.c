@@ -31,6 +31,15 @@
  *                   values: non-empty array of numbers, linspace or logspace: [first, last]
  *                   with n: whole number >= 1}; parameters distinct and not in params; the
  *                   product of the counts (the units) at most 2^53
+ *   morphology      non-empty string: a morphology file (SWC or JSON cell) relative to the
+ *                   spec file's directory (cable models only, checked when the run is built)
+ *   discretisation  object {rule: "d_lambda" (default), "length" or "nseg"; d_lambda, freq:
+ *                   number > 0 (rule d_lambda); max_length: number > 0 (rule length,
+ *                   required there); nseg: whole number 1 .. 32767 (rule nseg)}; a key of
+ *                   another rule is refused
+ *   cable           object {cm, Ra: number > 0, v_init: number}
+ *   stimuli         array of {at: non-empty string, delay: number >= 0 (default 0),
+ *                   dur: number >= 0, amp: number}; at, dur and amp required
  * A spec file is at most DQ_SPEC_MAX_BYTES (64 MiB, a thousand times any real spec); a larger
  * one, or a stream like /dev/zero, is refused before it is read whole.
  * Names (params, options, modules, states) must be non-empty. Unknown keys are errors at
@@ -55,6 +64,7 @@
  *    compact JSON cut to about 40 characters, reals in their shortest round-trip form.
  *  - The first problem in document order is the one reported.
  * The sections are read in spec_sections.c, typed values in spec_values.c. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -164,6 +174,8 @@ static dq_spec_t *spec_parse_buffer(const char *text, size_t len, const char *na
         dq__spec_nomem(&c);
         return NULL;
     }
+    dq_morph_discret_init(&s->discret);
+    s->cm = s->Ra = s->v_init = NAN; /* the model's */
     int rc = dq__spec_read_top(&c, s, root);
     json_decref(root);
     if (rc) {
@@ -261,5 +273,11 @@ void dq_spec_free(dq_spec_t *spec)
     free(spec->state_atol);
     free(spec->spikes_path);
     free(spec->plot_path);
+    free(spec->morphology);
+    for (size_t i = 0; i < spec->n_stimuli; ++i) {
+        free(spec->stimuli[i].at);
+        free(spec->stimuli[i].where);
+    }
+    free(spec->stimuli);
     free(spec);
 }

@@ -328,12 +328,17 @@ enum spec_top_key {
     SPEC_NOISE_REFINE,
     SPEC_ADAPTIVE,
     SPEC_SWEEP,
+    SPEC_MORPHOLOGY,
+    SPEC_DISCRETISATION,
+    SPEC_CABLE,
+    SPEC_STIMULI,
     SPEC_N_TOP_KEYS
 };
 
 static const char *const spec_top_keys[SPEC_N_TOP_KEYS] = {
-    "model",  "params", "solver", "solver_options", "dt",       "t_end", "submodules",
-    "record", "output", "seed",   "noise_refine",   "adaptive", "sweep"};
+    "model",      "params",     "solver",         "solver_options", "dt",           "t_end",
+    "submodules", "record",     "output",         "seed",           "noise_refine", "adaptive",
+    "sweep",      "morphology", "discretisation", "cable",          "stimuli"};
 
 int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root)
 {
@@ -391,6 +396,18 @@ int dq__spec_read_top(dq__spec_ctx_t *c, dq_spec_t *s, const json_t *root)
             rc = dq__spec_read_sweep(c, s, v);
             if (!rc)
                 rc = dq__spec_check_swept(c, s, 0);
+            break;
+        case SPEC_MORPHOLOGY:
+            rc = dq__spec_read_morphology(c, s, v);
+            break;
+        case SPEC_DISCRETISATION:
+            rc = dq__spec_read_discret(c, s, v);
+            break;
+        case SPEC_CABLE:
+            rc = dq__spec_read_cable(c, s, v);
+            break;
+        case SPEC_STIMULI:
+            rc = dq__spec_read_stimuli(c, s, v);
             break;
         }
         if (rc)

@@ -42,6 +42,15 @@ int dq__spec_read_nonneg(dq__spec_ctx_t *c, const char *path, const json_t *v, d
     return DQ_OK;
 }
 
+int dq__spec_read_number(dq__spec_ctx_t *c, const char *path, const json_t *v, double *out)
+{
+    double d = json_is_number(v) ? json_number_value(v) : NAN;
+    if (!isfinite(d))
+        return dq__spec_expected(c, path, "a number", v);
+    *out = d;
+    return DQ_OK;
+}
+
 int dq__spec_read_bool(dq__spec_ctx_t *c, const char *path, const json_t *v, int *out)
 {
     if (!json_is_boolean(v))

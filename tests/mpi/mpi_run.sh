@@ -94,6 +94,9 @@ compare "2 3" "lif, dopri5 (error control, events)" lif_ad.csv spikes.json "$exa
     --solver dopri5 --t-end 40 --block-units 8 --units 3,49,10,22
 compare 3 "hh, equal spike times on every rank" hh_tie.csv spikes_tie.csv --model hh --solver rk4 \
     --param n=24 --param I_ext=10 --dt 0.01 --t-end 30 --every 100 --block-units 8
+# A cable model: cells are the units (every rank holds whole cells of one morphology).
+compare "1 2 3" "cell, ball and stick (cable)" cell.csv spikes_cell.csv \
+    "$examples/ball_and_stick.json" --param n=20 --t-end 8 --block-units 8 --units 0,7,8,19
 cat >sweep.json <<'EOF'
 {"model": "hh", "solver": "euler_maruyama", "dt": 0.01, "t_end": 5, "seed": 4,
  "sweep": [{"parameter": "I_ext", "linspace": [0, 20], "n": 7},

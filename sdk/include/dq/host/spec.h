@@ -11,6 +11,11 @@
  *     "adaptive": {"rtol": 1e-6, "atol": {"V": 1e-6, "m": 1e-8}, "hmax": 0.5},
  *     "sweep": [{"parameter": "I_ext", "linspace": [0, 20], "n": 100},
  *               {"parameter": "sigma", "values": [0, 1, 2]}] }
+ * and for a cable model (<dq/host/cable.h>) the cell:
+ *   { "model": "cell", "morphology": "pyramid.swc",
+ *     "discretisation": {"rule": "d_lambda", "d_lambda": 0.1, "freq": 100},
+ *     "cable": {"cm": 1, "Ra": 35.4, "v_init": -65},
+ *     "stimuli": [{"at": "soma(0.5)", "delay": 1, "dur": 5, "amp": 0.5}], ... }
  * A per-unit parameter may be a generator, {"linspace": [first, last]} or
  * {"logspace": [first, last]}, spanning every unit of the run; "sweep" gives the Cartesian
  * product of its axes (units = the product of their counts). Neither is expanded here: the
@@ -27,6 +32,7 @@
 #include <stdint.h>
 
 #include <dq/host/error.h>
+#include <dq/host/morph.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -83,6 +89,16 @@ typedef struct dq_spec_atol {
     char *where;  /* ".adaptive.atol.<state>" */
 } dq_spec_atol_t;
 
+/* One current clamp of "stimuli": amp nA into the compartment at `at` for
+ * delay <= t < delay + dur (dq_cable_stim_t). */
+typedef struct dq_spec_stim {
+    char *at;     /* a location as dq_system_cable_locate reads it: "soma(0.5)", "dend[3](1)" */
+    double delay; /* >= 0; 0 when not given */
+    double dur;   /* >= 0 */
+    double amp;   /* finite */
+    char *where;  /* ".stimuli[i]" */
+} dq_spec_stim_t;
+
 typedef enum dq_output_format {
     DQ_FORMAT_DEFAULT = 0, /* from the output path's extension (".json", ".h5"), else CSV */
     DQ_FORMAT_CSV,
@@ -135,6 +151,19 @@ typedef struct dq_spec {
     dq_spec_param_t *sweep;
     size_t n_sweep;
     size_t sweep_units; /* the product of the axes' counts; 0 without a sweep */
+    /* Cable models (<dq/host/cable.h>). Whether the model is one is known only when the run
+     * is built: these are read and checked here, and refused there for any other model. */
+    char *morphology;           /* .morphology: the file, relative to the spec file's directory
+                                   (resolved here: "dir/spec.json" with "cell.swc" gives
+                                   "dir/cell.swc"); NULL when absent */
+    int has_discret;            /* .discretisation is present */
+    dq_morph_discret_t discret; /* dq_morph_discret_init's values, then the section's: "rule"
+                                   ("d_lambda" by default) and only the keys of that rule */
+    int has_cable;              /* .cable is present */
+    double cm, Ra, v_init;      /* .cable's values; NaN when not given (cm, Ra > 0) */
+    int has_stimuli;            /* .stimuli is present (it may be empty: no stimulus) */
+    dq_spec_stim_t *stimuli;
+    size_t n_stimuli;
 } dq_spec_t;
 
 /* The largest spec file dq_spec_load reads (64 MiB); a larger file, or a stream such as
