@@ -48,6 +48,8 @@ typedef struct bench_problem {
     double sigma;
 } bench_problem_t;
 
+#define BENCH_SPIKE_TIMES 16
+
 typedef struct bench_values {
     double first;   /* V (y) of unit 0 */
     double last;    /* V (y) of unit n-1 */
@@ -56,11 +58,10 @@ typedef struct bench_values {
     double threads; /* threads that stepped the population (dqhost), else 0 */
     /* Cable workloads: the soma spike times of cell 0 (the first BENCH_SPIKE_TIMES; ms) and
      * the compartments of a cell (segments, junctions left out). */
-    double spike_t[16];
+    double spike_t[BENCH_SPIKE_TIMES];
     int n_spike_t;
     double compartments;
 } bench_values_t;
-#define BENCH_SPIKE_TIMES 16
 
 #define BENCH_MSG_MAX 512
 
