@@ -14,17 +14,7 @@
 set -euo pipefail
 build=$1
 shift
-py=""
-for p in python3 /usr/bin/python3; do
-    if "$p" -c 'import neuron' >/dev/null 2>&1; then
-        py=$p
-        break
-    fi
-done
-if [ -z "$py" ]; then
-    echo "skip: NEURON's python module is not installed (Debian: python3-neuron)"
-    exit 77
-fi
+. "$(dirname "$0")/neuron_python.sh"
 tmp=$(mktemp -d /tmp/dqhost-morph-nrn-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 for f in "$@"; do

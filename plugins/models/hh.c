@@ -32,6 +32,7 @@
 #include <dq/simd.h> /* before hh_eq.h: its exp and expm1 calls are then SIMD-callable */
 
 #include "hh_eq.h"
+#include "hh_gates.h" /* hh_gate_loop: the gates' pass, shared with cell.c */
 
 /* The root's variables: its states, then what it reads. */
 enum { R_V, R_SPIKES, R_V_PREV, R_M, R_H, R_N };
@@ -242,38 +243,6 @@ static int hh_gates_init(const dq_view_t *v)
         n[i] = n0;
     }
     return DQ_OK;
-}
-
-/* dx/dt = a (1 - x) - b x for the three gates, and with diag set d(dx/dt)/dx = -(a + b),
- * which the rates give for free (so a per-state exponential step costs one pass). */
-DQ_SIMD_CLONES static void hh_gate_loop(const double *restrict V, const double *restrict m,
-                                        const double *restrict h, const double *restrict n,
-                                        double *restrict dm, double *restrict dh,
-                                        double *restrict dn, double *restrict jm,
-                                        double *restrict jh, double *restrict jn, size_t units)
-{
-    if (jm) {
-        DQ_SIMD_LOOP
-        for (size_t i = 0; i < units; ++i) {
-            double am, bm, ah, bh, an, bn;
-            hh_rates(V[i], &am, &bm, &ah, &bh, &an, &bn);
-            dm[i] = hh_gate(am, bm, m[i]);
-            dh[i] = hh_gate(ah, bh, h[i]);
-            dn[i] = hh_gate(an, bn, n[i]);
-            jm[i] = hh_gate_dx(am, bm);
-            jh[i] = hh_gate_dx(ah, bh);
-            jn[i] = hh_gate_dx(an, bn);
-        }
-        return;
-    }
-    DQ_SIMD_LOOP
-    for (size_t i = 0; i < units; ++i) {
-        double am, bm, ah, bh, an, bn;
-        hh_rates(V[i], &am, &bm, &ah, &bh, &an, &bn);
-        dm[i] = hh_gate(am, bm, m[i]);
-        dh[i] = hh_gate(ah, bh, h[i]);
-        dn[i] = hh_gate(an, bn, n[i]);
-    }
 }
 
 static int hh_gates_derivative(const dq_view_t *v)
