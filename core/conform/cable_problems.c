@@ -12,7 +12,7 @@
 #include <dq/plugin.h>
 
 #include "cable_problem.h"
-#include "hh_eq.h"
+#include "hh_gates.h" /* after <dq/simd.h> (through <dq/cable.h>) */
 
 /* ---- the model ---- */
 
@@ -55,19 +55,13 @@ static int hh_init(const dq_view_t *v)
     return DQ_OK;
 }
 
-/* x' = a (1 - x) - b x for each gate; diag (may be NULL) = -(a + b). */
+/* The gates by the point neuron's own loop (hh_gates.h); with diag, their diagonal too. */
 static void hh_gates(const dq_view_t *v, double *const *diag)
 {
-    for (size_t i = 0; i < v->units; ++i) {
-        double a[3], b[3];
-        hh_rates(v->value[HH_V][i], &a[0], &b[0], &a[1], &b[1], &a[2], &b[2]);
-        for (int k = 0; k < 3; ++k) {
-            const double x = v->value[k][i];
-            v->derivative[k][i] = a[k] * (1.0 - x) - b[k] * x;
-            if (diag)
-                diag[k][i] = -(a[k] + b[k]);
-        }
-    }
+    hh_gate_loop(v->value[HH_V], v->value[HH_M], v->value[HH_H], v->value[HH_N],
+                 v->derivative[HH_M], v->derivative[HH_H], v->derivative[HH_N],
+                 diag ? diag[HH_M] : NULL, diag ? diag[HH_H] : NULL, diag ? diag[HH_N] : NULL,
+                 v->units);
 }
 
 static int hh_deriv(const dq_view_t *v)
