@@ -1331,7 +1331,7 @@ static void assert_cable_orders(const dq_conform_result_t *r, double order, doub
 START_TEST(test_conform_cable_solver_of_its_declared_order_passes_on_the_cable_problem)
 {
     dq_conform_result_t r;
-    conform(load(DQ_TEST_FIXTURE_DIR, "check_cable.so", "fixture_cable_euler"), &r);
+    conform(load(DQ_TEST_FIXTURE_DIR, "check_cable_euler.so", "fixture_cable_euler"), &r);
     ck_assert_msg(r.passed, "%s", r.checks[DQ_CHECK_CABLE].detail);
     ck_assert_int_eq(r.is_cable, 1);
     assert_status(&r, DQ_CHECK_CABLE, DQ_CONFORM_PASS);
@@ -1369,7 +1369,7 @@ END_TEST
 START_TEST(test_conform_cable_solver_claiming_a_higher_order_fails_the_cable_check)
 {
     dq_conform_result_t r;
-    conform(load(DQ_TEST_FIXTURE_DIR, "check_cable.so", "fixture_cable_fake_order"), &r);
+    conform(load(DQ_TEST_FIXTURE_DIR, "check_cable_euler.so", "fixture_cable_fake_order"), &r);
     assert_fails_only(&r, DQ_CHECK_CABLE);
     assert_cable_orders(&r, 1.0, 0.1);
     ck_assert_msg(has_prefix(r.checks[DQ_CHECK_CABLE].detail,
