@@ -32,7 +32,8 @@ import json
 import math
 import os
 import sys
-import time
+
+from neuron_hh import fixed_step_run  # the same stepping and timing as the HH rows
 
 
 def parse_args():
@@ -117,25 +118,7 @@ def main():
         ncs.append(nc)
         tvecs.append(tv)
     segments = sum(sec.nseg for sec in cells[0].secs)
-    h.cvode_active(0)
-    h.CVode().cache_efficient(1)
-    h.secondorder = 0
-    h.dt = a.dt
-    h.steps_per_ms = 1.0 / a.dt
-    pc = h.ParallelContext()
-    pc.set_maxstep(10)  # psolve needs a positive minimum delay; these NetCons have no target
-    h.finitialize(-65.0)
-    for _ in range(a.warm):
-        h.fadvance()
-    t_start = h.t
-    t_stop = t_start + a.steps * a.dt
-    t0 = time.perf_counter()
-    if a.steps:
-        pc.psolve(t_stop)
-    run_s = time.perf_counter() - t0
-    taken = round((h.t - t_start) / a.dt)
-    if taken != a.steps:
-        raise SystemExit("neuron_cable: psolve took %d steps, not %d" % (taken, a.steps))
+    run_s = fixed_step_run(h, a.dt, a.warm, a.steps, 1, "neuron_cable")
     v = [c.soma[0](0.5).v for c in cells]
     spikes = sum(len(tv) for tv in tvecs)
     out = {"neuron": version, "n": a.n, "steps": a.steps, "warm": a.warm, "dt_ms": a.dt,

@@ -52,25 +52,14 @@ size_t bench_make_cable_workloads(bench_workload_t *w, int quick, double f, cons
     return k;
 }
 
-static int cable_row(bench_workload_t *w, const bench_impl_t *impl, bench_scheme_t scheme,
-                     const char *what)
-{
-    bench_problem_t p = w->p;
-    p.scheme = scheme;
-    char label[112];
-    snprintf(label, sizeof label, "%s, %s", impl->label, what);
-    bench_row_add(w, impl, &p, label);
-    return (int)w->n_rows - 1;
-}
-
 void bench_rows_cable(bench_workload_t *w)
 {
-    const int d_step = cable_row(w, &bench_impl_dqhost, BENCH_STAGGERED, "staggered");
-    const int d_run = cable_row(w, &bench_impl_dqhost_run1, BENCH_STAGGERED, "staggered");
+    const int d_step = bench_sim_row(w, &bench_impl_dqhost, BENCH_STAGGERED, "staggered");
+    const int d_run = bench_sim_row(w, &bench_impl_dqhost_run1, BENCH_STAGGERED, "staggered");
     /* The check's reference first: NEURON without tables computes the rates as dqhost does. */
     const int nrn[2] = {
-        cable_row(w, &bench_impl_neuron_exact, BENCH_NEURON_FIXED, "fixed step (staggered)"),
-        cable_row(w, &bench_impl_neuron, BENCH_NEURON_FIXED, "fixed step (staggered)")};
+        bench_sim_row(w, &bench_impl_neuron_exact, BENCH_NEURON_FIXED, "fixed step (staggered)"),
+        bench_sim_row(w, &bench_impl_neuron, BENCH_NEURON_FIXED, "fixed step (staggered)")};
     const int den[2] = {d_step, d_run};
     static const char *const labels[2] = {
         "NEURON, faster of tables and no tables / dqhost staggered (dq_system_step, 1 thread)",

@@ -168,6 +168,9 @@ int bench_selected(const char *id, const char *only);
  * N = 1 000 only) and returns how many. */
 size_t bench_make_sim_workloads(bench_workload_t *w, int quick, double f, const char *only);
 void bench_rows_sim(bench_workload_t *w);
+/* Adds impl on the workload's problem with `scheme`, labelled "IMPL, WHAT"; its index. */
+int bench_sim_row(bench_workload_t *w, const bench_impl_t *impl, bench_scheme_t scheme,
+                  const char *what);
 /* Names NEURON (or why it cannot run) among the peers when a simulator workload is selected. */
 void bench_sim_peers(bench_run_t *run);
 void bench_rows_cli(bench_workload_t *w);
