@@ -6,12 +6,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cable_impl.h"
 #include "driver_impl.h"
 #include "internal.h"
 
 static dq__lane_group_t *host_lg(dq_ctx_t *ctx)
 {
     return ctx->host_data;
+}
+
+/* A cable system's call at t (per-lane mode: the fraction of each lane's step). */
+static void host_cable_call(dq__lane_group_t *lg, double t, dq__cable_call_t *c)
+{
+    const dq_ctx_t *ctx = &lg->ctx;
+    *c = (dq__cable_call_t){.l = lg->lane,
+                            .unit0 = ctx->unit0,
+                            .units = ctx->units,
+                            .t = t,
+                            .dt = ctx->dt,
+                            .step = ctx->step};
+    if (ctx->lane_t) {
+        for (size_t u = 0; u < ctx->units; ++u)
+            lg->tview[u] = ctx->lane_t[u] + t * ctx->lane_dt[u];
+        c->tl = lg->tview;
+        c->t = lg->tview[0];
+        c->dt = ctx->lane_dt[0];
+    }
 }
 
 void dq__driver_view(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd)
@@ -183,6 +203,11 @@ static int host_pre_integral(dq_ctx_t *ctx)
 int dq__driver_eval(dq__lane_group_t *lg, double t, const double *y, double *f, double *gd)
 {
     lg->n_eval++;
+    if (lg->lane->sys->cable) {
+        dq__cable_call_t c;
+        host_cable_call(lg, t, &c);
+        return dq__cable_derivative(&c, y, f, NULL);
+    }
     return host_call(lg, DQ__CALL_DERIV, t, y, f, gd);
 }
 
@@ -293,6 +318,10 @@ static int host_jacobian_into(dq_ctx_t *ctx, double t, const double *y, const do
 static int host_jacobian(dq_ctx_t *ctx, double t, const double *y, const double *fy, double *J)
 {
     host_lg(ctx)->n_jac++;
+    if (host_lg(ctx)->lane->sys->cable)
+        return dq__driver_report(ctx, DQ_EUSAGE, (size_t)-1,
+                                 "it uses dense Jacobians (dq_jacobian); on cable models use a "
+                                 "cable solver or a solver with structured support");
     int rc = host_jacobian_allowed(ctx);
     return rc ? rc : host_jacobian_into(ctx, t, y, fy, J);
 }
@@ -312,6 +341,12 @@ static int host_jacobian_diag_into(dq_ctx_t *ctx, double t, const double *y, con
     dq__lane_group_t *lg = host_lg(ctx);
     const dq__group_t *g = lg->group;
     const size_t m = ctx->comps, units = ctx->units;
+    if (lg->lane->sys->cable) {
+        /* The diagonal comes with the derivative; lg->jac_f takes the derivative. */
+        dq__cable_call_t c;
+        host_cable_call(lg, t, &c);
+        return dq__cable_derivative(&c, y, lg->jac_f, d);
+    }
     if (g->analytic_diag) {
         host_diag_table(lg, d);
         dq__driver_view(lg, t, y, lg->jac_f, NULL);
@@ -343,6 +378,12 @@ static int host_derivative_diag(dq_ctx_t *ctx, double t, const double *y, double
     int rc = host_jacobian_allowed(ctx);
     if (rc)
         return rc;
+    if (lg->lane->sys->cable) {
+        dq__cable_call_t c;
+        host_cable_call(lg, t, &c);
+        lg->n_eval++;
+        return dq__cable_derivative(&c, y, f, d);
+    }
     if (!lg->group->fused_diag) {
         rc = host_compute_derivative(ctx, t, y, f);
         return rc ? rc : host_jacobian_diag_into(ctx, t, y, f, d);
@@ -354,6 +395,48 @@ static int host_derivative_diag(dq_ctx_t *ctx, double t, const double *y, double
                               "compute_derivative_diag", 0);
     lg->lane->diag_on = 0;
     return rc;
+}
+
+/* ---- cable models (ABI 2.3) ----------------------------------------------------------- */
+
+static const dq_cable_t *host_cable(dq_ctx_t *ctx)
+{
+    const dq__cable_t *cb = host_lg(ctx)->lane->sys->cable;
+    return cb ? &cb->pub : NULL;
+}
+
+/* The cable call for ctx, or DQ_EUSAGE reported when the model is not a cable model. */
+static int host_cable_begin(dq_ctx_t *ctx, double t, const char *what, dq__cable_call_t *c)
+{
+    dq__lane_group_t *lg = host_lg(ctx);
+    if (!lg->lane->sys->cable) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s needs a cable model (a model with compartments)", what);
+        return dq__driver_report(ctx, DQ_EUSAGE, (size_t)-1, msg);
+    }
+    host_cable_call(lg, t, c);
+    return DQ_OK;
+}
+
+static int host_cable_membrane(dq_ctx_t *ctx, double t, const double *y, double *i, double *g)
+{
+    dq__cable_call_t c;
+    int rc = host_cable_begin(ctx, t, "dq_cable_membrane", &c);
+    return rc ? rc : dq__cable_membrane(&c, y, i, g);
+}
+
+static int host_cable_gates(dq_ctx_t *ctx, double t, const double *y, double *f, double *d)
+{
+    dq__cable_call_t c;
+    int rc = host_cable_begin(ctx, t, "dq_cable_gates", &c);
+    return rc ? rc : dq__cable_gates(&c, y, f, d);
+}
+
+static int host_cable_couplings(dq_ctx_t *ctx, double t, const double *y, double *e, double *q)
+{
+    dq__cable_call_t c;
+    int rc = host_cable_begin(ctx, t, "dq_cable_couplings", &c);
+    return rc ? rc : dq__cable_couplings(&c, y, e, q);
 }
 
 /* A group whose modules have no pre_integral (or post_integral) gets a table whose entry
@@ -371,7 +454,8 @@ static int host_nothing(dq_ctx_t *ctx)
         .report = dq__driver_report, .jacobian = host_jacobian,                                    \
         .jacobian_diag = host_jacobian_diag, .derivative_diag = host_derivative_diag,              \
         .drift_diffusion = dq__host_drift_diffusion, .diffusion_diag = dq__host_diffusion_diag,    \
-        .brownian = dq__host_brownian                                                              \
+        .brownian = dq__host_brownian, .cable = host_cable, .cable_membrane = host_cable_membrane, \
+        .cable_gates = host_cable_gates, .cable_couplings = host_cable_couplings                   \
     }
 
 /* [has_pre][has_post] */

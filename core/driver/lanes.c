@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cable_impl.h"
 #include "driver_impl.h"
 #include "internal.h"
 
@@ -183,6 +184,8 @@ int dq__lanes_start(dq_system_t *sys)
         l->lg = calloc(sys->n_groups, sizeof *l->lg);
         if (!l->lg || dq__lane_views_init(l))
             return DQ_ENOMEM;
+        if (sys->cable && !(l->cable = dq__cable_scratch_new(sys, l)))
+            return DQ_ENOMEM;
         for (size_t gi = 0; gi < sys->n_groups; ++gi) {
             dq__group_t *g = &sys->groups[gi];
             dq__lane_group_t *lg = &l->lg[gi];
@@ -254,6 +257,7 @@ void dq__lanes_stop(dq_system_t *sys)
         free(l->spk);
         free(l->ahead);
         free(l->lg);
+        dq__cable_scratch_free(l->cable);
         dq__lane_views_free(l);
     }
     free(sys->lanes);

@@ -21,6 +21,16 @@ int dq__validate_sde(const dq_integrator_desc_t *d, const char *who, const char 
 int dq__validate_adaptive(const dq_integrator_desc_t *d, const char *who, const char *source,
                           dq_error_t *err);
 
+/* Cable models (since 2.3, validate_cable.c): the root holds "V" alone, every other module
+ * is a mechanism with a `current`, no per-unit parameters; a `current` in a model that is
+ * not a cable model is refused. Runs after the module checks. */
+struct dq_cable_desc;
+int dq__validate_cable(const dq_model_desc_t *m, const char *who, const char *source,
+                       dq_error_t *err);
+/* The model's cable descriptor into the host's layout. */
+int dq__cable_desc_read(const dq_model_desc_t *m, const char *source, struct dq_cable_desc *out,
+                        dq_error_t *err);
+
 /* Reads an integrator descriptor into the host's layout (`out`, ABI rules) and checks it
  * whole: names, aliases, category, step, options table. *n_options receives the number of
  * options before the NULL-name end. `source` is the plugin path or NULL. Returns DQ_OK,

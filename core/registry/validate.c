@@ -381,7 +381,8 @@ static int validate_module(const validate_model_t *v, const dq_module_desc_t *mo
             return dq_error_set(err, DQ_EDESC, src, "%s declares state '%s' twice.", who, s->name);
         integrated += !(s->flags & DQ_STATE_AUX);
     }
-    if (integrated && !md->compute_derivative)
+    /* A cable model's root holds V, whose derivative the host writes (validate_cable.c). */
+    if (integrated && !md->compute_derivative && !(i == 0 && v->m->cable))
         return dq_error_set(err, DQ_EDESC, src,
                             "%s: %s has integrated states but no compute_derivative.", who, what);
     if ((rc = validate_events(v, mods, i, what, err)))
@@ -514,5 +515,7 @@ int dq__model_desc_check(const dq_model_desc_t *desc, const char *source, dq_mod
     if (!m->modules || !m->modules[0])
         return dq_error_set(err, DQ_EDESC, source, "%s has %s.", v.who,
                             m->modules ? "an empty module list" : "no module list (NULL)");
-    return validate_modules(&v, err);
+    if ((rc = validate_modules(&v, err)))
+        return rc;
+    return dq__validate_cable(m, v.who, source, err);
 }

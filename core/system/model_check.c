@@ -73,6 +73,11 @@ int dq__system_check_model(dq_system_t *sys, const dq_model_desc_t *desc, dq_err
     /* The same validator the loader and the registry use: an embedder's own descriptor
      * gets the same checks and messages as a plugin's. */
     int rc = dq__model_desc_check(desc, NULL, &sys->model, err);
+    if (rc == DQ_OK && sys->model.cable)
+        rc = dq_error_set(err, DQ_EINVAL, NULL,
+                          "model '%s' is a cable model: it needs a morphology (a run spec's "
+                          "\"morphology\", or dq_system_new_cable)",
+                          sys->model.name);
     if (rc == DQ_OK)
         rc = check_tables(sys, err);
     if (rc == DQ_OK)

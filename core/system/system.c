@@ -7,8 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cable_impl.h"
 #include "internal.h"
+#include "registry_private.h"
 #include "system_impl.h"
+
+/* What every system needs past its model: solver slots, block size, threads. */
+static dq_system_t *system_finish(dq_system_t *sys, dq_error_t *err)
+{
+    sys->mod_solver = calloc(sys->n_modules, sizeof *sys->mod_solver);
+    sys->mod_substeps = calloc(sys->n_modules, sizeof *sys->mod_substeps);
+    if (!sys->mod_solver || !sys->mod_substeps) {
+        dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+        dq_system_free(sys);
+        return NULL;
+    }
+    sys->block_units = DQ__DEFAULT_BLOCK_UNITS;
+    sys->noise_refine = 1;
+    /* One thread unless asked: an embedding program's model callbacks need not be
+     * thread-safe. The command line asks for one per core. */
+    sys->threads_wanted = 1;
+    return sys;
+}
 
 dq_system_t *dq_system_new(const dq_model_desc_t *model, const dq_param_arg_t *args, size_t n_args,
                            dq_error_t *err)
@@ -22,23 +42,42 @@ dq_system_t *dq_system_new(const dq_model_desc_t *model, const dq_param_arg_t *a
         dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
         return NULL;
     }
-    if (dq__system_check_model(sys, model, err) || dq__system_bind_params(sys, args, n_args, err))
-        goto fail;
-    sys->mod_solver = calloc(sys->n_modules, sizeof *sys->mod_solver);
-    sys->mod_substeps = calloc(sys->n_modules, sizeof *sys->mod_substeps);
-    if (!sys->mod_solver || !sys->mod_substeps) {
-        dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
-        goto fail;
+    if (dq__system_check_model(sys, model, err) || dq__system_bind_params(sys, args, n_args, err)) {
+        dq_system_free(sys);
+        return NULL;
     }
-    sys->block_units = DQ__DEFAULT_BLOCK_UNITS;
-    sys->noise_refine = 1;
-    /* One thread unless asked: an embedding program's model callbacks need not be
-     * thread-safe. The command line asks for one per core. */
-    sys->threads_wanted = 1;
-    return sys;
-fail:
-    dq_system_free(sys);
-    return NULL;
+    return system_finish(sys, err);
+}
+
+dq_system_t *dq_system_new_cable(const dq_model_desc_t *model, const dq_param_arg_t *args,
+                                 size_t n_args, const dq_morph_t *morph,
+                                 const dq_cable_opts_t *opts, dq_error_t *err)
+{
+    if (!model || !morph || !opts) {
+        dq_error_set(err, DQ_EINVAL, NULL, "no model, morphology or cable options given");
+        return NULL;
+    }
+    dq_system_t *sys = calloc(1, sizeof *sys);
+    if (!sys) {
+        dq_error_set(err, DQ_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    int rc = dq__model_desc_check(model, NULL, &sys->model, err);
+    if (rc == DQ_OK && !sys->model.cable)
+        rc = dq_error_set(err, DQ_EINVAL, NULL,
+                          "model '%s' is not a cable model: it takes no morphology",
+                          sys->model.name);
+    if (rc == DQ_OK)
+        rc = dq__cable_build(sys, morph, opts, err);
+    if (rc == DQ_OK)
+        rc = dq__system_bind_params(sys, args, n_args, err);
+    if (rc == DQ_OK)
+        rc = dq__cable_stimuli(sys, opts, err);
+    if (rc) {
+        dq_system_free(sys);
+        return NULL;
+    }
+    return system_finish(sys, err);
 }
 
 void dq_system_free(dq_system_t *sys)
@@ -60,6 +99,7 @@ void dq_system_free(dq_system_t *sys)
     free(sys->states);
     free(sys->state_module);
     free(sys->modules);
+    dq__cable_free(sys->cable);
     free(sys);
 }
 
@@ -139,6 +179,11 @@ int dq_system_set_module_solver(dq_system_t *sys, const char *module,
     const char *w = dq__where_prefix(where, wb, sizeof wb);
     if (sys->prepared)
         return dq_error_set(err, DQ_EUSAGE, NULL, "sub-module solvers are set before prepare");
+    if (sys->cable && (solver || substeps))
+        return dq_error_set(err, DQ_EUSAGE, NULL,
+                            "model '%s' is a cable model: one solver integrates the whole cable "
+                            "(no sub-module solvers)",
+                            sys->model.name);
     if (!module)
         module = "";
     size_t i = 1;
@@ -344,7 +389,17 @@ static int system_init_states(dq_system_t *sys, dq_error_t *err)
     for (size_t b = 0; b < sys->n_blocks; ++b) {
         size_t base = b * root->m * sys->block_units;
         dq__group_view(l, root, b, root->y + base, root->f + base, NULL);
-        for (size_t i = 0; i < sys->n_modules; ++i) {
+        if (sys->cable) {
+            dq__cable_call_t c = {.l = l,
+                                  .unit0 = b * sys->block_units,
+                                  .units = dq__block_lanes(sys, b),
+                                  .t = sys->t0,
+                                  .dt = sys->dt};
+            int rc = dq__cable_init(&c, root->y + base);
+            if (rc)
+                return dq_error_set(err, rc, NULL, "%s", l->err.message);
+        }
+        for (size_t i = 0; !sys->cable && i < sys->n_modules; ++i) {
             if (!sys->modules[i].init_state)
                 continue;
             int rc = sys->modules[i].init_state(dq__module_view(l, i, NULL, 0));
@@ -487,7 +542,7 @@ long dq_system_state_index(const dq_system_t *sys, const char *name)
     for (size_t s = 0; s < sys->n_states; ++s)
         if (strcmp(sys->states[s]->name, name) == 0)
             return (long)s;
-    return -1;
+    return sys->cable ? dq__cable_state_index(sys, name) : -1;
 }
 
 double dq_system_value(const dq_system_t *sys, size_t state, size_t unit)

@@ -94,6 +94,8 @@ typedef struct dq__adaptive {
 } dq__adaptive_t;
 
 typedef struct dq__lane dq__lane_t;
+struct dq__cable;
+struct dq__cable_scratch;
 
 /* The module callbacks of one kind that a group runs (driver/host_api.c), for the fast
  * call: while the lane's tables are those of the block (the same view generation), a call
@@ -191,7 +193,8 @@ struct dq__lane {
     int failed;
     uint64_t fail_step;
     size_t fail_block;
-    uint64_t run_from, run_steps; /* the job: steps [run_from, run_from + run_steps) */
+    uint64_t run_from, run_steps;    /* the job: steps [run_from, run_from + run_steps) */
+    struct dq__cable_scratch *cable; /* a cable system's scratch (core/cable), or NULL */
 };
 
 struct dq_system {
@@ -249,6 +252,8 @@ struct dq_system {
     uint64_t *unit_acc, *unit_fev;         /* fixed steps: extra work of single units (event
                                               remainders), [capacity] */
     uint64_t *blk_acc, *blk_fev, *blk_jac; /* fixed steps: per block */
+    /* A cable model expanded over its compartments (core/cable/cable_impl.h), or NULL. */
+    struct dq__cable *cable;
 };
 
 /* ---- set-up (core/system) ---------------------------------------------------------- */

@@ -127,7 +127,8 @@ int dq__lane_views_init(dq__lane_t *l)
     l->val = calloc(ns, sizeof *l->val);
     l->der = calloc(ns, sizeof *l->der);
     l->dif = calloc(ns, sizeof *l->dif);
-    l->jac = calloc(ns * ns, sizeof *l->jac);
+    /* A cable system has thousands of states and no dense Jacobian (host_api.c refuses it). */
+    l->jac = calloc(sys->cable ? 1 : ns * ns, sizeof *l->jac);
     l->jdiag = calloc(ns, sizeof *l->jdiag);
     l->mview = calloc(sys->n_modules, sizeof *l->mview);
     l->mtab_off = calloc(sys->n_modules, sizeof *l->mtab_off);
