@@ -289,7 +289,9 @@ static void cable_judge(dq_conform_result_t *r, const dq_integrator_entry_t *s)
     const double fine = k->order[0].dt[k->order[0].sizes - 1];
     if (isinf(p)) {
         dq_conform_set(r, DQ_CHECK_CABLE, DQ_CONFORM_INFO,
-                       "exact on the cable problem, no order to measure (%s)", list);
+                       "exact on the cable problem: every error below the floor from dt = %g, "
+                       "no order to measure (%s)",
+                       k->order[0].dt[0], list);
         return;
     }
     if (r->is_cable)
@@ -301,6 +303,11 @@ static void cable_judge(dq_conform_result_t *r, const dq_integrator_entry_t *s)
     else if (p >= s->order - DQ_CONFORM_ORDER_BELOW && p <= s->order + DQ_CONFORM_ORDER_ABOVE)
         dq_conform_set(r, DQ_CHECK_CABLE, DQ_CONFORM_PASS,
                        "declared %d, measured %.2f (%s; dt %g .. %g)", s->order, p, list,
+                       k->order[0].dt[0], fine);
+    else if (!r->is_cable && r->checks[DQ_CHECK_ORDER].status == DQ_CONFORM_FAIL)
+        /* The order check has said so already, on every problem. */
+        dq_conform_set(r, DQ_CHECK_CABLE, DQ_CONFORM_INFO,
+                       "declared %d, measured %.2f here too (%s; dt %g .. %g)", s->order, p, list,
                        k->order[0].dt[0], fine);
     else
         dq_conform_set(r, DQ_CHECK_CABLE, DQ_CONFORM_FAIL,

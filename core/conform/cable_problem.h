@@ -26,6 +26,13 @@ extern const cable_problem_t dq__conform_cable_problem;
  * current clamp. [owned: free with dq_system_free] */
 dq_system_t *dq__conform_cable_system(const dq_morph_t *morph, dq_error_t *err);
 
+/* Any cable model on morph, discretised as the problem's cell, with the problem's clamp when
+ * `clamp` (the model checks run cable models so, without it). [owned: free with
+ * dq_system_free] */
+dq_system_t *dq__conform_cable_on(const dq_model_desc_t *model, const dq_param_arg_t *args,
+                                  size_t n_args, const dq_morph_t *morph, int clamp,
+                                  dq_error_t *err);
+
 /* The engine's classical RK4, the reference of every cable ladder. */
 extern const dq_integrator_desc_t *const dq__conform_cable_reference;
 

@@ -140,11 +140,11 @@ const cable_problem_t dq__conform_cable_problem = {
     .gbar_max = CELL_GNA + CELL_GK + CELL_GL + CELL_GPAS,
 };
 
-dq_system_t *dq__conform_cable_system(const dq_morph_t *morph, dq_error_t *err)
+dq_system_t *dq__conform_cable_on(const dq_model_desc_t *model, const dq_param_arg_t *args,
+                                  size_t n_args, const dq_morph_t *morph, int clamp,
+                                  dq_error_t *err)
 {
     const cable_problem_t *p = &dq__conform_cable_problem;
-    const double one = 1.0;
-    const dq_param_arg_t n = {.name = "n", .v = &one, .len = 1};
     /* On from t = 0 to past t_end: no switch inside the run. */
     const dq_cable_stim_t stim = {
         .at = p->stim_at, .delay = 0.0, .dur = 10.0 * p->t_end, .amp = p->stim_amp};
@@ -152,9 +152,16 @@ dq_system_t *dq__conform_cable_system(const dq_morph_t *morph, dq_error_t *err)
     dq_cable_opts_init(&o);
     o.discret.rule = DQ_MORPH_RULE_LENGTH;
     o.discret.max_length = p->max_length;
-    o.stim = &stim;
-    o.n_stim = 1;
-    return dq_system_new_cable(p->model, &n, 1, morph, &o, err);
+    o.stim = clamp ? &stim : NULL;
+    o.n_stim = clamp ? 1 : 0;
+    return dq_system_new_cable(model, args, n_args, morph, &o, err);
+}
+
+dq_system_t *dq__conform_cable_system(const dq_morph_t *morph, dq_error_t *err)
+{
+    const double one = 1.0;
+    const dq_param_arg_t n = {.name = "n", .v = &one, .len = 1};
+    return dq__conform_cable_on(dq__conform_cable_problem.model, &n, 1, morph, 1, err);
 }
 
 /* ---- the reference: classical RK4 on the host's ODE form ---- */

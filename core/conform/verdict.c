@@ -421,8 +421,20 @@ static int conform_checks(dq__conform_t *c, dq_conform_result_t *r, const dq_int
     /* With noise, through the host's own driver. */
     if ((rc = dq__conform_sde_checks(s, r)) != DQ_OK)
         return rc;
-    /* On a cable model too, when it runs on one. */
-    if ((rc = dq__conform_cable_checks(s, r, DQ_OK, "")) != DQ_OK)
+    /* On a cable model too, through the real host, which does not guard against a solver's
+     * memory faults (they would take the verdict with them) nor hand a noise slot to a
+     * model without noise. */
+    const char *broken = r->checks[DQ_CHECK_MEMORY].status == DQ_CONFORM_FAIL      ? "memory"
+                         : r->checks[DQ_CHECK_STATUS].status == DQ_CONFORM_FAIL    ? "status"
+                         : r->checks[DQ_CHECK_LIFECYCLE].status == DQ_CONFORM_FAIL ? "lifecycle"
+                                                                                   : NULL;
+    if (s->flags & DQ_CAP_DIFFUSION)
+        dq_conform_set(r, DQ_CHECK_CABLE, DQ_CONFORM_SKIP,
+                       "not run: an SDE solver (the cable problem has no noise)");
+    else if (broken)
+        dq_conform_set(r, DQ_CHECK_CABLE, DQ_CONFORM_SKIP,
+                       "not run: the solver failed '%s' on the ordinary problems", broken);
+    else if ((rc = dq__conform_cable_checks(s, r, DQ_OK, "")) != DQ_OK)
         return rc;
     dq_conform_set(r, DQ_CHECK_RUN, DQ_CONFORM_PASS, "completed");
     return DQ_OK;

@@ -128,7 +128,7 @@
  * the soma (NEURON's hh.mod at 6.3 °C: 120, 36, 0.3 mS/cm², 50, -77, -54.3 mV), cm 1, Ra
  * 35.4, v_init -65, one cell, and an IClamp of 0.3 nA at soma(0.5) on from t = 0 to past
  * t_end = 5 ms (on throughout: a switch inside the run would cost every method above
- * first order its order), which fires one spike near 2.2 ms. The ladder runs the solver at
+ * first order its order), which fires one spike (0 mV crossed upward at 1.77 ms). The ladder runs the solver at
  * dt = DQ_CONFORM_CABLE_DT0 / 2^k, k = 0 .. DQ_CONFORM_REFINE - 1 (fewer when the errors
  * reach DQ_CONFORM_CABLE_FLOOR times max(1, |y|)), and measures at t_end the error of soma
  * V, of every compartment's V and of the soma's gates against the reference, fitted as for
@@ -431,7 +431,7 @@ typedef enum dq_conform_cable_quantity {
 } dq_conform_cable_quantity_t;
 
 #define DQ_CONFORM_CABLE_DT0 0.025    /* ms: the first step of the ladder, NEURON's default */
-#define DQ_CONFORM_CABLE_FLOOR 1e-10 /* errors below this (times max(1, |y|)) are not fitted */
+#define DQ_CONFORM_CABLE_FLOOR 1e-12 /* errors below this (times max(1, |y|)) are not fitted */
 
 typedef struct dq_conform_cable {
     int ran;              /* the ladder ran to the end (else the cable check says why) */
