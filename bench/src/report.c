@@ -180,8 +180,9 @@ void bench_print_workload(const bench_workload_t *w)
     for (size_t i = 0; i < w->n_rows; ++i)
         if (w->rows[i].status != ROW_SKIPPED && (int)strlen(w->rows[i].label) > wl)
             wl = (int)strlen(w->rows[i].label);
-    printf("  %-*s %12s %10s %9s %9s  %s\n", wl, "implementation", "ns/unit-step", "min", "x hand",
-           "x SIMD", "check");
+    printf("  %-*s %12s %10s %9s %9s  %s\n", wl, "implementation",
+           w->kind == BENCH_KIND_CABLE ? "ns/comp-step" : "ns/unit-step", "min", "x hand", "x SIMD",
+           "check");
     for (size_t i = 0; i < w->n_rows; ++i) {
         const bench_row_t *r = &w->rows[i];
         if (r->status == ROW_SKIPPED) {
