@@ -128,15 +128,15 @@
  * the soma (NEURON's hh.mod at 6.3 °C: 120, 36, 0.3 mS/cm², 50, -77, -54.3 mV), cm 1, Ra
  * 35.4, v_init -65, one cell, and an IClamp of 0.3 nA at soma(0.5) on from t = 0 to past
  * t_end = 5 ms (on throughout: a switch inside the run would cost every method above
- * first order its order), which fires one spike (0 mV crossed upward at 1.77 ms). The ladder runs the solver at
- * dt = DQ_CONFORM_CABLE_DT0 / 2^k, k = 0 .. DQ_CONFORM_REFINE - 1 (fewer when the errors
+ * first order its order), which fires one spike (0 mV crossed upward at 1.77 ms). The
+ * ladder runs the solver at dt = DQ_CONFORM_CABLE_DT0 / 2^k, k = 0 .. DQ_CONFORM_REFINE - 1 (fewer when the errors
  * reach DQ_CONFORM_CABLE_FLOOR times max(1, |y|)), and measures at t_end the error of soma
  * V, of every compartment's V and of the soma's gates against the reference, fitted as for
  * `order` (the finest pair above the floor). The reference is independent of the solver
  * under test: the engine's own classical RK4 on the host's ODE form (the junctions
- * eliminated, as any explicit solver sees the cell) at the finest dt / 32 and / 64 (or
- * smaller, within RK4's stability limit 2.78 / lambda, lambda the Gershgorin bound of the
- * Jacobian), Richardson-extrapolated; its error estimate, |y(h) - y(h/2)| / 15, is reported
+ * eliminated, as any explicit solver sees the cell) at the finest dt / 8 and / 16 (or
+ * smaller, within 1 / lambda, lambda the Gershgorin bound of the Jacobian: 232 /ms),
+ * Richardson-extrapolated; its error estimate, |y(h) - y(h/2)| / 15, is reported
  * and is far below the floor. The checks:
  *
  *   cable    a solver of category "cable": PASS when the measured order (the minimum over
@@ -146,11 +146,15 @@
  *            run returned DQ_OK; `determinism` compares two runs' bits; order, time, stiff,
  *            reset, lifecycle, memory and the adaptive checks SKIP. Any other solver runs
  *            the same ladder as a row of its own when it runs on cable models: PASS or
- *            FAIL by its declared order as above, INFO with the reason when it does not run
- *            (its init or first step returns an error) and "not run: explicit step limit"
- *            when an explicit solver would need dt below DQ_CONFORM_CABLE_DT0 / 8 to stay
- *            within 2 / lambda (so any explicit ladder starts at the largest
- *            DQ_CONFORM_CABLE_DT0 / 2^k below it)
+ *            FAIL by its declared order as above (INFO when `order` failed already, and
+ *            when every error is below the floor: "exact"), INFO "not run: " and the
+ *            host's message when its first run fails (it refuses cable models, or needs
+ *            dense Jacobians), "not run: explicit step limit" when an explicit solver
+ *            would need dt below DQ_CONFORM_CABLE_DT0 / 8 to stay within 2 / lambda (any
+ *            explicit ladder starts at the largest DQ_CONFORM_CABLE_DT0 / 2^k within it:
+ *            0.00625 here). SKIP for an SDE solver (the problem has no noise: the real host
+ *            gives it no diffusion slot) and for a solver that failed status, lifecycle or
+ *            memory (the real host does not guard against what those found)
  *
  * MODELS. dq_conform_model_run() builds the model with its default parameters and a
  * population of DQ_CONFORM_MODEL_UNITS (when it has a population parameter) through the
