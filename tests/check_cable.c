@@ -36,7 +36,7 @@ static double k_ninf(double v)
 static int root_event(const dq_view_t *v)
 {
     for (size_t i = 0; i < v->units; ++i)
-        v->event[0][i] = v->value[0][i] + 20.0;
+        v->event[0][i] = v->value[0][i] + 55.0;
     return DQ_OK;
 }
 
@@ -80,7 +80,7 @@ static int k_init(const dq_view_t *v)
 
 static const dq_state_desc_t root_states[] = {{"V", "mV", "membrane potential", 0}};
 static const dq_state_desc_t k_states[] = {{"n", NULL, "K activation", 0}};
-static const dq_event_desc_t root_events[] = {{"spike", DQ_EVENT_UP, DQ_EVENT_SPIKE, "V at -20"}};
+static const dq_event_desc_t root_events[] = {{"spike", DQ_EVENT_UP, DQ_EVENT_SPIKE, "V at -55"}};
 
 DQ_MODULE(root_mod, .name = "", .parent = -1, .states = root_states, .n_states = 1,
           .events = root_events, .n_events = 1, .event = root_event);
@@ -365,6 +365,33 @@ START_TEST(test_junction_voltage_is_the_weighted_mean_of_its_neighbours)
 }
 END_TEST
 
+/* An error-controlled solver (lanes at their own times) agrees with a fine rk4, and the root
+ * module's event sees the soma: the depolarised soma crosses -55 mV once, in both runs. */
+START_TEST(test_adaptive_runs_and_root_events_work_on_a_cable)
+{
+    dq_cable_stim_t st = {"soma", 0.5, 20, 1.0};
+    run_t fine = {.model = &kcell, .morph = Y_CELL, .nseg = 3, .dt = 0.0005, .t_end = 5,
+                  .stim = &st, .n_stim = 1, .gk = 36, .cells = 3};
+    run_t ad = fine;
+    ad.solver = "dopri5";
+    ad.dt = 0.25;
+    dq_system_t *a = run_to_end(&fine), *b = run_to_end(&ad);
+    ck_assert(dq_system_adaptive(b));
+    const long root = dq_system_state_index(a, "V");
+    const double va = dq_system_value(a, (size_t)root, 2), vb = dq_system_value(b, (size_t)root, 2);
+    fprintf(stderr, "soma V at 5 ms: rk4 %.9f, dopri5 %.9f\n", va, vb);
+    ck_assert_double_gt(va, -55);
+    ck_assert_double_eq_tol(va, vb, 1e-3);
+    ck_assert_uint_eq(dq_system_event_count(a), 1);
+    for (size_t u = 0; u < 3; ++u) {
+        ck_assert_uint_eq(dq_system_event_fired(a, 0, u), 1);
+        ck_assert_uint_eq(dq_system_event_fired(b, 0, u), 1);
+    }
+    dq_system_free(a);
+    dq_system_free(b);
+}
+END_TEST
+
 /* ---- host calls ------------------------------------------------------------------------ */
 
 START_TEST(test_host_calls_agree_with_direct_evaluation_and_a_dense_solve)
@@ -491,8 +518,9 @@ START_TEST(test_dense_jacobian_is_refused_on_a_cable_model)
     dq_error_t err = {0};
     dq_system_t *sys = run_new(&r, &err);
     ck_assert_ptr_nonnull(sys);
-    ck_assert_int_eq(
-        dq_system_set_solver(sys, dq_registry_lookup(reg, "backward_euler", NULL), &err), DQ_OK);
+    /* exp_euler: backward_euler and implicit_euler take cable models in mass-matrix form. */
+    ck_assert_int_eq(dq_system_set_solver(sys, dq_registry_lookup(reg, "exp_euler", NULL), &err),
+                     DQ_OK);
     ck_assert_int_eq(dq_system_prepare(sys, 0, 0.025, &err), DQ_OK);
     ck_assert_int_eq(dq_system_step(sys, &err), DQ_EUSAGE);
     ck_assert_msg(strstr(err.message, "uses dense Jacobians") &&
@@ -672,6 +700,7 @@ Suite *cable_suite(void)
     tcase_add_test(tc, test_passive_cable_steady_state_is_second_order);
     tcase_add_test(tc, test_isopotential_cell_relaxes_with_the_membrane_time_constant);
     tcase_add_test(tc, test_junction_voltage_is_the_weighted_mean_of_its_neighbours);
+    tcase_add_test(tc, test_adaptive_runs_and_root_events_work_on_a_cable);
     tcase_add_test(tc, test_host_calls_agree_with_direct_evaluation_and_a_dense_solve);
     tcase_add_test(tc, test_host_calls_on_a_point_model_are_usage_errors);
     tcase_add_test(tc, test_dense_jacobian_is_refused_on_a_cable_model);

@@ -83,6 +83,9 @@ START_TEST(test_driver_every_solver_gives_a_unit_the_same_bits_whatever_surround
     size_t checked = 0;
     for (size_t k = 0; k < n; ++k) {
         const dq_integrator_entry_t *e = dq_registry_at(reg, k);
+        /* Cable solvers refuse a point neuron (check_cable_solvers runs them on cells). */
+        if (strcmp(e->category, DQ_CATEGORY_CABLE) == 0)
+            continue;
         dq_system_t *ref = hh_new(e->name, 0, HH_N, HH_N, 1);
         /* The population fires: spikes and resting units are both compared. */
         ck_assert_double_gt(dq_system_value(ref, 1, HH_N - 1), 0.0);

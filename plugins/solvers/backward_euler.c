@@ -2,19 +2,57 @@
 /* backward_euler.c -- linearly implicit (Rosenbrock) backward Euler: per unit,
  *   (I - dt*J) delta = dt * f(t0, y0),   y1 = y0 + delta,   J = dF/dy at (t0, y0).
  * One linear solve per unit and step; A-stable, first order; for a linear system it is the
- * backward Euler step exactly: y1 = (I - dt*A)^-1 y0. */
-#include <dq/dq.h>
-#include <dq/linalg.h>
+ * backward Euler step exactly: y1 = (I - dt*A)^-1 y0.
+ * A cable model (dq/cable.h) takes the same step in its mass-matrix form M y' = F,
+ *   (M - dt*J) delta = dt * F(t0, y0),   y1 = y0 + delta,
+ * with J's tree, gate diagonal and couplings from the host's cable calls, solved in O(n) per
+ * cell by dq_cable_solve (the host refuses the dense Jacobian of a cable model). */
+#include "cable_step.h"
 
-/* The units' Jacobian blocks, then one dense system and its right-hand side. */
+/* Dense: the units' Jacobian blocks, then one dense system and its right-hand side. Cable:
+ * the right-hand side, the gates' diagonal, e and q (len each), dI/dV and the pivots
+ * (n*units each, n <= comps), offd (n). */
 static size_t backward_euler_scratch(size_t comps, size_t units)
 {
-    return comps * comps * units + comps * comps + comps;
+    size_t dense = comps * comps * units + comps * comps + comps;
+    size_t cable = 6 * comps * units + comps;
+    return dense > cable ? dense : cable;
+}
+
+static int backward_euler_cable(dq_ctx_t *ctx, const dq_cable_t *cb)
+{
+    const size_t units = ctx->units, nu = cb->n * units, len = ctx->len;
+    double *r = ctx->scratch, *dg = r + len, *e = dg + len, *q = e + len, *gm = q + len;
+    double *work = gm + nu, *offd = work + nu, *y = ctx->y, *f = ctx->f;
+    const double t = ctx->t, dt = ctx->dt;
+    /* F(t0, y0) into ctx->f: V rows -I + axial + I_stim (work holds I - I_stim), gates'
+     * rows their derivatives. */
+    int rc = dq_cable_membrane(ctx, t, y, work, gm);
+    if (rc == DQ_OK)
+        rc = dq_cable_gates(ctx, t, y, f, dg);
+    if (rc == DQ_OK)
+        rc = dq_cable_couplings(ctx, t, y, e, q);
+    if (rc)
+        return rc;
+    cable_rhs_v(cb, units, 1.0, work, y, f);
+    DQ_SIMD_LOOP
+    for (size_t k = 0; k < len; ++k)
+        r[k] = dt * f[k];
+    dq_cable_solve(cb, units, dt, gm, dg, e, q, r, work, offd);
+    DQ_SIMD_LOOP
+    for (size_t k = 0; k < len; ++k)
+        y[k] += r[k];
+    return dq_post_integral(ctx);
 }
 
 static int backward_euler_step(dq_ctx_t *ctx)
 {
     int rc = dq_pre_integral(ctx);
+    if (rc)
+        return rc;
+    const dq_cable_t *cb = dq_cable(ctx);
+    if (cb)
+        return backward_euler_cable(ctx, cb);
     if (rc == DQ_OK)
         rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
     const size_t m = ctx->comps, units = ctx->units;
