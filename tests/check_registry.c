@@ -1505,7 +1505,7 @@ START_TEST(test_suggest_ten_megabyte_name_against_builtins_is_cut_off_by_length)
     /* The name is shown cut, so the message still lists what exists. */
     const char *head =
         "Unknown integrator 'euler_k4euler_k4euler_k4euler_k4euler_k4euler_k4"
-        "euler_k4euler_k4euler_k4euler...'. Available: backward_euler, bs3, dopri5, euler, ";
+        "euler_k4euler_k4euler_k4euler...'. Available: backward_euler, bs3, ";
     ck_assert_msg(strncmp(err.message, head, strlen(head)) == 0, "%s", err.message);
     ck_assert_str_eq(dq_err_name(merr.code), "ENOTFOUND");
     ck_assert_int_eq(strncmp(merr.message, "Unknown model 'euler_k4euler_k4", 31), 0);

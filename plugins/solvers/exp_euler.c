@@ -23,9 +23,25 @@ static size_t exp_euler_scratch(size_t comps, size_t units)
     return comps * comps * units + comps * units + 2 * a * a + DQ_LINALG_EXPM_WORK(a);
 }
 
+/* A cable model's units are whole cells: their Jacobian is a tree coupled to the gates, which
+ * the host does not hand out densely, and CRAM (what the tree solvers use for exponentials)
+ * is accurate only for spectra on the negative real axis, which the coupled V-gate Jacobian
+ * leaves during a spike. So the structured exponential solvers are named instead. */
+static int exp_euler_refuse_cable(dq_ctx_t *ctx)
+{
+    if (!dq_cable(ctx))
+        return DQ_OK;
+    return dq_fail(ctx, DQ_EUSAGE, (size_t)-1,
+                   "exp_euler exponentiates each unit's dense Jacobian, which a cable model does "
+                   "not have: use exp_exp_euler or cn_exp_euler (category cable)");
+}
+
 static int exp_euler_step(dq_ctx_t *ctx)
 {
-    int rc = dq_pre_integral(ctx);
+    int rc = exp_euler_refuse_cable(ctx);
+    if (rc)
+        return rc;
+    rc = dq_pre_integral(ctx);
     if (rc == DQ_OK)
         rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
     const size_t m = ctx->comps, units = ctx->units, len = ctx->len;
@@ -79,6 +95,7 @@ static int exp_euler_step(dq_ctx_t *ctx)
 
 DQ_INTEGRATOR(exp_euler_desc, .name = "exp_euler", .category = DQ_CATEGORY_EXPONENTIAL, .order = 2,
               .description = "Coupled exponential Euler step linearizing the full state vector.",
-              .flags = DQ_CAP_JACOBIAN, .step = exp_euler_step, .scratch_size = exp_euler_scratch);
+              .flags = DQ_CAP_JACOBIAN, .step = exp_euler_step, .init = exp_euler_refuse_cable,
+              .scratch_size = exp_euler_scratch);
 
 DQ_PLUGIN_INTEGRATOR(exp_euler_desc)
