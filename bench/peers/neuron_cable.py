@@ -33,7 +33,7 @@ import math
 import os
 import sys
 
-from neuron_hh import fixed_step_run  # the same stepping and timing as the HH rows
+from neuron_hh import fixed_step_run, start_neuron  # as the HH rows start, step and time
 
 
 def parse_args():
@@ -94,15 +94,10 @@ def build(h, a):
 
 def main():
     a = parse_args()
-    os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
-    from neuron import h
-    version = h.nrnversion(0)
-    if a.version:
-        print(json.dumps({"neuron": version, "python": sys.version.split()[0],
-                          "full": h.nrnversion(2)}))
+    h = start_neuron(a.version)
+    if h is None:
         return 0
-    h.load_file("stdrun.hoc")
-    h.celsius = 6.3  # q10 = 1
+    version = h.nrnversion(0)
     cells = build(h, a)
     h.usetable_hh = a.table
     clamps, ncs, tvecs = [], [], []

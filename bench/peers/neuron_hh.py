@@ -82,6 +82,21 @@ def check_rates(h, sec):
     return worst
 
 
+def start_neuron(version_only):
+    """NEURON without its GUI, stdrun.hoc loaded, celsius 6.3 (hh's q10 = 1); with
+    version_only, prints its version as JSON and returns None. neuron_cable.py starts so
+    too."""
+    os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
+    from neuron import h
+    if version_only:
+        print(json.dumps({"neuron": h.nrnversion(0), "python": sys.version.split()[0],
+                          "full": h.nrnversion(2)}))
+        return None
+    h.load_file("stdrun.hoc")
+    h.celsius = 6.3  # q10 = 1
+    return h
+
+
 def fixed_step_run(h, dt, warm, steps, cache_efficient, who):
     """NEURON's fixed step (cvode off, secondorder 0) from finitialize(-65): `warm` untimed
     fadvance steps, then `steps` by ParallelContext.psolve, whose seconds it returns (the
@@ -109,15 +124,10 @@ def fixed_step_run(h, dt, warm, steps, cache_efficient, who):
 
 def main():
     a = parse_args()
-    os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
-    from neuron import h
-    version = h.nrnversion(0)
-    if a.version:
-        print(json.dumps({"neuron": version, "python": sys.version.split()[0],
-                          "full": h.nrnversion(2)}))
+    h = start_neuron(a.version)
+    if h is None:
         return 0
-    h.load_file("stdrun.hoc")
-    h.celsius = 6.3  # q10 = 1
+    version = h.nrnversion(0)
     h.usetable_hh = 0
     side = math.sqrt(1e5 / math.pi)  # um: area pi d L = 1e5 um^2 = 1e-3 cm^2
     cells, clamps, ncs, tvecs = [], [], [], []
