@@ -30,7 +30,6 @@ cell 0 and n-1 and their mean, the spike count, and cell 0's spike times.
 import argparse
 import json
 import math
-import os
 import sys
 
 from neuron_hh import fixed_step_run, start_neuron  # as the HH rows start, step and time
