@@ -474,7 +474,6 @@ static const char *const builtin_solvers[] = {"euler",
                                               "staggered",
                                               "dhs_voltage",
                                               "splitting",
-
                                               "implicit_rk4",
                                               "implicit_exp_euler",
                                               "cn_rk4",
@@ -529,6 +528,9 @@ START_TEST(test_cli_check_passes_every_builtin_solver)
     snprintf(total, sizeof total, "%zu solver(s) checked, %zu passed, 0 failed.\n", n_builtin,
              n_builtin);
     ck_assert_contains(res.out, total);
+    /* The cable problem's table: the cable solvers and every solver that runs on a cell. */
+    ck_assert_contains(res.out, "\ncable solver ");
+    ck_assert_contains(res.out, "staggered: cable: declared 1, measured 1.0");
     /* The models are checked too, in a table of their own. */
     char mrow[256];
     ck_assert_contains(res.out, "\nmodel ");
@@ -564,6 +566,17 @@ START_TEST(test_cli_check_json_has_every_check_and_order)
         }
         ck_assert_str_eq(json_string_value(json_object_get(s, "kind")), "solver");
         n_solvers++;
+        if (strcmp(json_string_value(json_object_get(s, "category")), "cable") == 0) {
+            /* Judged on the cable problem alone: its ladders, the cable check passed. */
+            ck_assert_str_eq(
+                json_string_value(json_object_get(json_object_get(checks, "cable"), "status")),
+                "pass");
+            json_t *v =
+                json_object_get(json_object_get(json_object_get(s, "cable"), "orders"), "soma_V");
+            ck_assert_str_eq(json_string_value(json_object_get(v, "status")), "measured");
+            ck_assert_uint_eq(json_array_size(json_object_get(v, "error")) >= 2, 1);
+            continue;
+        }
         const char *names[] = {"run",    "names",     "category", "exports",
                                "status", "lifecycle", "memory",   "determinism",
                                "order",  "time",      "stiff",    "reset"};
@@ -582,7 +595,7 @@ START_TEST(test_cli_check_json_has_every_check_and_order)
         ck_assert_str_eq(json_string_value(json_object_get(logistic, "status")), "measured");
         ck_assert_uint_eq(json_array_size(json_object_get(logistic, "error")) >= 2, 1);
     }
-    ck_assert_uint_eq(n_solvers, 24);
+    ck_assert_uint_eq(n_solvers, 32);
     json_decref(doc);
 }
 END_TEST
@@ -594,6 +607,19 @@ START_TEST(test_cli_check_by_alias_and_name)
     ck_assert_contains(check_row(res.out, "euler", row, sizeof row), "PASS");
     ck_assert_contains(check_row(res.out, "rk4", row, sizeof row), "PASS");
     ck_assert_contains(res.out, "2 solver(s) checked, 2 passed, 0 failed.\n");
+}
+END_TEST
+
+START_TEST(test_cli_check_cable_solver_of_a_wrong_declared_order_fails)
+{
+    ck_assert_int_eq(dqhost("check", DQ_TEST_FIXTURE_DIR "/check_cable_euler.so"), 1);
+    char row[256];
+    ck_assert_contains(check_row(res.out, "fixture_cable_euler", row, sizeof row), "PASS");
+    ck_assert_contains(check_row(res.out, "fixture_cable_fake_order", row, sizeof row),
+                       "FAIL (cable)");
+    ck_assert_contains(res.out, "fixture_cable_fake_order: cable: order mismatch on the cable "
+                                "problem: declared 2, measured 1.0");
+    ck_assert_contains(res.out, "2 solver(s) checked, 1 passed, 1 failed.\n");
 }
 END_TEST
 
@@ -982,6 +1008,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_check_crash_is_a_verdict);
     tcase_add_test(tc, test_cli_check_hang_times_out);
     tcase_add_test(tc, test_cli_check_fake_order_is_a_mismatch);
+    tcase_add_test(tc, test_cli_check_cable_solver_of_a_wrong_declared_order_fails);
     tcase_add_test(tc, test_cli_check_missing_post_integral_is_a_lifecycle_failure);
     tcase_add_test(tc, test_cli_check_write_outside_block_is_a_memory_failure);
     tcase_add_test(tc, test_cli_check_file_that_does_not_load_fails);

@@ -582,6 +582,8 @@ START_TEST(test_conform_sde_euler_maruyama_measures_strong_half_and_weak_one)
     dq_conform_result_t r;
     conform(&e, &r);
     assert_sde_passes(&r, &e);
+    /* The cable problem has no noise: an SDE solver does not run it. */
+    assert_status(&r, DQ_CHECK_CABLE, DQ_CONFORM_SKIP);
     /* Measured, not merely consistent: the weak order of Euler-Maruyama is 1 within 0.15. */
     ck_assert_int_eq(r.sde.weak.status, DQ_ORDER_MEASURED);
     ck_assert_double_eq_tol(r.sde.weak.order, 1.0, 0.15);
@@ -844,6 +846,11 @@ static void assert_adaptive_passes(const dq_conform_result_t *r)
         int want = c == DQ_CHECK_STIFF ? DQ_CONFORM_INFO : DQ_CONFORM_PASS;
         if (c == DQ_CHECK_EXPORTS && strcmp(r->origin, DQ_ORIGIN_BUILTIN) == 0)
             want = DQ_CONFORM_INFO; /* an in-test entry */
+        /* The cable problem: exact for fifth-order pairs (below the floor at every dt within
+         * the explicit step limit), not run by a solver that needs dense Jacobians. */
+        if (c == DQ_CHECK_CABLE && (has_prefix(r->checks[c].detail, "exact on the cable") ||
+                                    has_prefix(r->checks[c].detail, "not run: ")))
+            want = DQ_CONFORM_INFO;
         ck_assert_msg(r->checks[c].status == want, "%s: %s is %s: %s", r->solver,
                       dq_conform_check_name(c), dq_conform_status_name(r->checks[c].status),
                       r->checks[c].detail);
@@ -1313,6 +1320,141 @@ START_TEST(test_conform_names)
 }
 END_TEST
 
+/* ---- the cable problem ---- */
+
+/* Each quantity of the cable ladder measured at `order` within tol. */
+static void assert_cable_orders(const dq_conform_result_t *r, double order, double tol)
+{
+    ck_assert_int_eq(r->cable.ran, 1);
+    for (int q = 0; q < DQ_CONFORM_N_CABLE_QUANTITIES; ++q) {
+        const dq_conform_order_t *o = &r->cable.order[q];
+        ck_assert_msg(o->status == DQ_ORDER_MEASURED && fabs(o->order - order) <= tol,
+                      "%s: %s measured %.3f (status %d), expected %.1f: %s", r->solver,
+                      dq_conform_cable_quantity_name(q), o->order, o->status, order,
+                      r->checks[DQ_CHECK_CABLE].detail);
+    }
+}
+
+START_TEST(test_conform_cable_solver_of_its_declared_order_passes_on_the_cable_problem)
+{
+    dq_conform_result_t r;
+    conform(load(DQ_TEST_FIXTURE_DIR, "check_cable_euler.so", "fixture_cable_euler"), &r);
+    ck_assert_msg(r.passed, "%s", r.checks[DQ_CHECK_CABLE].detail);
+    ck_assert_int_eq(r.is_cable, 1);
+    assert_status(&r, DQ_CHECK_CABLE, DQ_CONFORM_PASS);
+    assert_cable_orders(&r, 1.0, 0.1);
+    ck_assert_double_eq_tol(r.measured_order, 1.0, 0.1);
+    ck_assert_msg(has_prefix(r.checks[DQ_CHECK_CABLE].detail, "declared 1, measured 1.0") ||
+                      has_prefix(r.checks[DQ_CHECK_CABLE].detail, "declared 1, measured 0.9"),
+                  "%s", r.checks[DQ_CHECK_CABLE].detail);
+    /* It refuses the ordinary problems, which are not judged. */
+    assert_status(&r, DQ_CHECK_STATUS, DQ_CONFORM_PASS);
+    ck_assert_str_eq(r.checks[DQ_CHECK_STATUS].detail,
+                     "refuses 'decay' with DQ_EUSAGE; every cable run returned OK");
+    assert_status(&r, DQ_CHECK_DETERMINISM, DQ_CONFORM_PASS);
+    for (int c = DQ_CHECK_ORDER; c <= DQ_CHECK_TOLERANCE; ++c)
+        if (c != DQ_CHECK_DETERMINISM)
+            assert_status(&r, c, DQ_CONFORM_SKIP);
+    for (int p = 0; p < DQ_CONFORM_N_PROBLEMS; ++p)
+        ck_assert_int_eq(r.orders[p].status, DQ_ORDER_NOT_RUN);
+    /* The ladder starts at NEURON's default dt and halves; the cell has junctions. */
+    ck_assert_double_eq(r.cable.order[DQ_CABLE_SOMA_V].dt[0], 0.025);
+    ck_assert_double_eq(r.cable.order[DQ_CABLE_SOMA_V].dt[1], 0.0125);
+    ck_assert_uint_eq(r.cable.junctions, 3);
+    ck_assert_uint_eq(r.cable.gates, 3);
+    ck_assert_uint_eq(r.cable.compartments, 12);
+    /* The reference is far more accurate than the floor below which nothing is fitted. */
+    ck_assert_msg(r.cable.ref_error < 1e-2 * r.cable.order[DQ_CABLE_SOMA_V].floor,
+                  "reference error %g, floor %g", r.cable.ref_error,
+                  r.cable.order[DQ_CABLE_SOMA_V].floor);
+    ck_assert_double_eq_tol(r.cable.order[DQ_CABLE_SOMA_V].floor, 70.7 * DQ_CONFORM_CABLE_FLOOR,
+                            0.1 * DQ_CONFORM_CABLE_FLOOR);
+    /* First order: halving dt halves the error of soma V (within 10 %) at the finest pair. */
+    const dq_conform_order_t *v = &r.cable.order[DQ_CABLE_SOMA_V];
+    const double ratio = v->error[v->fit - 1] / v->error[v->fit];
+    ck_assert_msg(ratio > 1.8 && ratio < 2.2, "error ratio %g", ratio);
+}
+END_TEST
+
+START_TEST(test_conform_cable_solver_claiming_a_higher_order_fails_the_cable_check)
+{
+    dq_conform_result_t r;
+    conform(load(DQ_TEST_FIXTURE_DIR, "check_cable_euler.so", "fixture_cable_fake_order"), &r);
+    assert_fails_only(&r, DQ_CHECK_CABLE);
+    assert_cable_orders(&r, 1.0, 0.1);
+    ck_assert_msg(has_prefix(r.checks[DQ_CHECK_CABLE].detail,
+                             "order mismatch on the cable problem: declared 2, measured "),
+                  "%s", r.checks[DQ_CHECK_CABLE].detail);
+}
+END_TEST
+
+START_TEST(test_conform_cable_solver_must_refuse_a_model_without_compartments)
+{
+    /* Forward Euler filed as a cable solver: it runs decay instead of refusing it. */
+    dq_integrator_entry_t e = entry_of("cable_liar", DQ_CATEGORY_CABLE, 1, 0, euler_step);
+    dq_conform_result_t r;
+    conform(&e, &r);
+    assert_fails_only(&r, DQ_CHECK_STATUS);
+    ck_assert_str_eq(r.checks[DQ_CHECK_STATUS].detail,
+                     "a cable solver must refuse a model without compartments with DQ_EUSAGE; "
+                     "on 'decay' it returned OK");
+    /* Explicit Euler on the cable ODE (junctions eliminated by the host) is first order. */
+    assert_status(&r, DQ_CHECK_CABLE, DQ_CONFORM_PASS);
+    assert_cable_orders(&r, 1.0, 0.1);
+}
+END_TEST
+
+START_TEST(test_conform_explicit_solver_gets_a_cable_row_within_its_step_limit)
+{
+    dq_conform_result_t r;
+    conform(builtin(&undeclared_desc), &r);
+    ck_assert_int_eq(r.is_cable, 0);
+    ck_assert_int_eq(r.cable.ran, 1);
+    /* lambda (the Gershgorin bound with hh's full conductance) puts 0.025 past Euler's 2 /
+     * lambda: the ladder starts lower. */
+    ck_assert_double_gt(r.cable.lambda * DQ_CONFORM_CABLE_DT0, 2.0);
+    const double dt0 = r.cable.order[DQ_CABLE_SOMA_V].dt[0];
+    ck_assert_double_le(dt0 * r.cable.lambda, 2.0);
+    ck_assert_double_gt(dt0 * r.cable.lambda, 1.0);
+    assert_status(&r, DQ_CHECK_CABLE, DQ_CONFORM_INFO);
+    ck_assert_msg(has_prefix(r.checks[DQ_CHECK_CABLE].detail, "measured 1.0") ||
+                      has_prefix(r.checks[DQ_CHECK_CABLE].detail, "measured 0.9"),
+                  "%s", r.checks[DQ_CHECK_CABLE].detail);
+    /* Its ordinary battery still runs. */
+    ck_assert_int_eq(r.orders[DQ_PROBLEM_DECAY].status, DQ_ORDER_MEASURED);
+}
+END_TEST
+
+/* Euler on models without compartments; a cable model it refuses. */
+static int point_only_step(dq_ctx_t *ctx)
+{
+    if (dq_cable(ctx))
+        return dq_fail(ctx, DQ_EUSAGE, (size_t)-1, "point models only");
+    return euler_step(ctx);
+}
+
+START_TEST(test_conform_solver_refusing_cable_models_is_noted_not_run)
+{
+    dq_integrator_entry_t e = entry_of("point_only", DQ_CATEGORY_EXPLICIT, 1, 0, point_only_step);
+    dq_conform_result_t r;
+    conform(&e, &r);
+    ck_assert_msg(r.passed, "%s", r.checks[DQ_CHECK_CABLE].detail);
+    assert_status(&r, DQ_CHECK_CABLE, DQ_CONFORM_INFO);
+    ck_assert_msg(has_prefix(r.checks[DQ_CHECK_CABLE].detail, "not run: dt = 0.00625: ") &&
+                      strstr(r.checks[DQ_CHECK_CABLE].detail, "point models only"),
+                  "%s", r.checks[DQ_CHECK_CABLE].detail);
+    ck_assert_int_eq(r.cable.ran, 0);
+    /* A solver that fails the ordinary problems is not run through the real host. */
+    conform(builtin(&failing_desc), &r);
+    assert_status(&r, DQ_CHECK_CABLE, DQ_CONFORM_SKIP);
+    ck_assert_str_eq(r.checks[DQ_CHECK_CABLE].detail,
+                     "not run: the solver failed 'status' on the ordinary problems");
+    ck_assert_str_eq(dq_conform_check_name(DQ_CHECK_CABLE), "cable");
+    ck_assert_str_eq(dq_conform_cable_quantity_name(DQ_CABLE_GATES), "gates");
+    ck_assert_ptr_null(dq_conform_cable_quantity_name(DQ_CONFORM_N_CABLE_QUANTITIES));
+}
+END_TEST
+
 Suite *conform_suite(void)
 {
     Suite *s = suite_create("conform");
@@ -1358,6 +1500,11 @@ Suite *conform_suite(void)
     tcase_add_test(tc, test_conform_elf_exports_of_libdqcore_lists_its_api);
     tcase_add_test(tc, test_conform_elf_exports_of_bad_files_are_errors);
     tcase_add_test(tc, test_conform_names);
+    tcase_add_test(tc, test_conform_cable_solver_of_its_declared_order_passes_on_the_cable_problem);
+    tcase_add_test(tc, test_conform_cable_solver_claiming_a_higher_order_fails_the_cable_check);
+    tcase_add_test(tc, test_conform_cable_solver_must_refuse_a_model_without_compartments);
+    tcase_add_test(tc, test_conform_explicit_solver_gets_a_cable_row_within_its_step_limit);
+    tcase_add_test(tc, test_conform_solver_refusing_cable_models_is_noted_not_run);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -6,8 +6,8 @@
 #include <string.h>
 
 typedef struct run_result {
-    int status; /* exit status, or -1 when killed by a signal */
-    char out[1 << 18];
+    int status;        /* exit status, or -1 when killed by a signal */
+    char out[1 << 20]; /* dqhost check --json over every built-in solver: 273 KB */
     char err[1 << 15];
 } run_result_t;
 

@@ -82,17 +82,52 @@ def check_rates(h, sec):
     return worst
 
 
-def main():
-    a = parse_args()
+def start_neuron(version_only):
+    """NEURON without its GUI, stdrun.hoc loaded, celsius 6.3 (hh's q10 = 1); with
+    version_only, prints its version as JSON and returns None. neuron_cable.py starts so
+    too."""
     os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
     from neuron import h
-    version = h.nrnversion(0)
-    if a.version:
-        print(json.dumps({"neuron": version, "python": sys.version.split()[0],
+    if version_only:
+        print(json.dumps({"neuron": h.nrnversion(0), "python": sys.version.split()[0],
                           "full": h.nrnversion(2)}))
-        return 0
+        return None
     h.load_file("stdrun.hoc")
     h.celsius = 6.3  # q10 = 1
+    return h
+
+
+def fixed_step_run(h, dt, warm, steps, cache_efficient, who):
+    """NEURON's fixed step (cvode off, secondorder 0) from finitialize(-65): `warm` untimed
+    fadvance steps, then `steps` by ParallelContext.psolve, whose seconds it returns (the
+    time of psolve alone, by time.perf_counter). neuron_cable.py runs its cells so too."""
+    h.cvode_active(0)
+    h.CVode().cache_efficient(cache_efficient)
+    h.secondorder = 0
+    h.dt = dt
+    h.steps_per_ms = 1.0 / dt
+    pc = h.ParallelContext()
+    pc.set_maxstep(10)  # psolve needs a positive minimum delay; these NetCons have no target
+    h.finitialize(-65.0)
+    for _ in range(warm):
+        h.fadvance()
+    t_start = h.t
+    t0 = time.perf_counter()
+    if steps:
+        pc.psolve(t_start + steps * dt)
+    run_s = time.perf_counter() - t0
+    taken = round((h.t - t_start) / dt)
+    if taken != steps:
+        raise SystemExit("%s: psolve took %d steps, not %d" % (who, taken, steps))
+    return run_s
+
+
+def main():
+    a = parse_args()
+    h = start_neuron(a.version)
+    if h is None:
+        return 0
+    version = h.nrnversion(0)
     h.usetable_hh = 0
     side = math.sqrt(1e5 / math.pi)  # um: area pi d L = 1e5 um^2 = 1e-3 cm^2
     cells, clamps, ncs, tvecs = [], [], [], []
@@ -125,25 +160,7 @@ def main():
         raise SystemExit("neuron_hh: NEURON's hh rates differ from hh_eq.h's by %.3g "
                          "relative" % rate_err)
     h.usetable_hh = a.table
-    h.cvode_active(0)
-    h.CVode().cache_efficient(a.cache_efficient)
-    h.secondorder = 0
-    h.dt = a.dt
-    h.steps_per_ms = 1.0 / a.dt
-    pc = h.ParallelContext()
-    pc.set_maxstep(10)  # psolve needs a positive minimum delay; these NetCons have no target
-    h.finitialize(-65.0)
-    for _ in range(a.warm):
-        h.fadvance()
-    t_start = h.t
-    t_stop = t_start + a.steps * a.dt
-    t0 = time.perf_counter()
-    if a.steps:
-        pc.psolve(t_stop)
-    run_s = time.perf_counter() - t0
-    taken = round((h.t - t_start) / a.dt)
-    if taken != a.steps:
-        raise SystemExit("neuron_hh: psolve took %d steps, not %d" % (taken, a.steps))
+    run_s = fixed_step_run(h, a.dt, a.warm, a.steps, a.cache_efficient, "neuron_hh")
     v = [c(0.5).v for c in cells]
     sp = [float(len(tv)) for tv in tvecs]
     out = {"neuron": version, "n": a.n, "steps": a.steps, "warm": a.warm, "dt_ms": a.dt,

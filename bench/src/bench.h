@@ -16,7 +16,13 @@
 extern "C" {
 #endif
 
-typedef enum bench_model { BENCH_HH = 0, BENCH_DECAY, BENCH_OU, BENCH_LORENZ } bench_model_t;
+typedef enum bench_model {
+    BENCH_HH = 0,
+    BENCH_DECAY,
+    BENCH_OU,
+    BENCH_LORENZ,
+    BENCH_CABLE /* n copies of a pyramidal cell, the `cell` model (cable_rows.c) */
+} bench_model_t;
 typedef enum bench_scheme {
     BENCH_EULER = 0,
     BENCH_RK4,
@@ -26,6 +32,7 @@ typedef enum bench_scheme {
     BENCH_MIDPOINT,       /* explicit midpoint: euler plus one drift evaluation (noise cost) */
     BENCH_BACKWARD_EULER, /* linearly implicit backward Euler (issue #14's simulator rows) */
     BENCH_NEURON_FIXED,   /* NEURON's fixed step: V by backward Euler, staggered cnexp gates */
+    BENCH_STAGGERED,      /* dqhost's cable solver of that scheme (the cable rows) */
     BENCH_N_SCHEMES
 } bench_scheme_t;
 /* The schemes of the HH peer suite: the first four. */
@@ -41,12 +48,19 @@ typedef struct bench_problem {
     double sigma;
 } bench_problem_t;
 
+#define BENCH_SPIKE_TIMES 16
+
 typedef struct bench_values {
     double first;   /* V (y) of unit 0 */
     double last;    /* V (y) of unit n-1 */
     double mean;    /* mean of V (y) over the units */
     double spikes;  /* upward crossings of 0 mV summed over units (0 for decay) */
     double threads; /* threads that stepped the population (dqhost), else 0 */
+    /* Cable workloads: the soma spike times of cell 0 (the first BENCH_SPIKE_TIMES; ms) and
+     * the compartments of a cell (segments, junctions left out). */
+    double spike_t[BENCH_SPIKE_TIMES];
+    int n_spike_t;
+    double compartments;
 } bench_values_t;
 
 #define BENCH_MSG_MAX 512
@@ -110,7 +124,8 @@ const char *bench_brian2_version(char *msg, size_t len);
 void bench_brian2_cleanup(void);
 
 /* NEURON (peer_neuron.c, bench/peers/neuron_hh.py): N single-compartment cells with hh, fixed
- * step, with hh.mod's rate tables (NEURON's default) and without. */
+ * step, with hh.mod's rate tables (NEURON's default) and without. On BENCH_CABLE the same two
+ * rows run bench/peers/neuron_cable.py: n copies of the pyramidal cell. */
 extern const bench_impl_t bench_impl_neuron;
 extern const bench_impl_t bench_impl_neuron_exact;
 /* Sets the Python that runs NEURON ("" or NULL: the NEURON rows are skipped). */

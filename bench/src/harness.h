@@ -77,7 +77,8 @@ enum bench_kind {
     BENCH_KIND_NOISY_HH,   /* HH with noise: EM rows, euler rows on the same model, Brian2 */
     BENCH_KIND_NOISE_COST, /* ou euler / EM and decay euler / midpoint: what the noise costs */
     BENCH_KIND_SIMULATORS, /* issue #14: NEURON and Brian2 beside dqhost, checked vs a reference */
-    BENCH_KIND_CLI /* issue #14: whole processes, dqhost run beside a hand-written program */
+    BENCH_KIND_CLI,  /* issue #14: whole processes, dqhost run beside a hand-written program */
+    BENCH_KIND_CABLE /* issue #13: a pyramidal cell, dqhost staggered beside NEURON */
 };
 
 /* A number made of several rows' times in the same round, its median over rounds reported.
@@ -108,6 +109,8 @@ typedef struct bench_workload {
     bench_derived_t derived[BENCH_MAX_DERIVED];
     size_t n_derived;
     double wall_s; /* time the workload took, checks included */
+    /* Cable workloads: compartments per cell; times are then per compartment-step */
+    double compartments;
 } bench_workload_t;
 
 typedef struct bench_machine {
@@ -165,6 +168,9 @@ int bench_selected(const char *id, const char *only);
  * N = 1 000 only) and returns how many. */
 size_t bench_make_sim_workloads(bench_workload_t *w, int quick, double f, const char *only);
 void bench_rows_sim(bench_workload_t *w);
+/* Adds impl on the workload's problem with `scheme`, labelled "IMPL, WHAT"; its index. */
+int bench_sim_row(bench_workload_t *w, const bench_impl_t *impl, bench_scheme_t scheme,
+                  const char *what);
 /* Names NEURON (or why it cannot run) among the peers when a simulator workload is selected. */
 void bench_sim_peers(bench_run_t *run);
 void bench_rows_cli(bench_workload_t *w);
@@ -174,6 +180,16 @@ void bench_sim_check(const bench_workload_t *w, bench_row_t *r);
 /* The reference's tolerances, for the reports. */
 extern const double bench_sim_tol_mv, bench_sim_tol_spikes;
 extern const unsigned bench_sim_ref_substeps;
+
+/* cable_rows.c: issue #13's workloads cable/pyramid/n=1 and n=1000 (dqhost staggered,
+ * dq_system_step and dq_system_run on one thread, beside NEURON's fixed step with and
+ * without rate tables), their rows, and the check: every row's soma spike times of cell 0
+ * within bench_cable_tol_ms of NEURON's (dqhost's step row when NEURON is off), the same
+ * spike count, the same compartments. */
+size_t bench_make_cable_workloads(bench_workload_t *w, int quick, double f, const char *only);
+void bench_rows_cable(bench_workload_t *w);
+void bench_cable_check(bench_workload_t *w);
+extern const double bench_cable_tol_ms;
 
 /* The measured call, out of line so that callgrind can count inside it alone. */
 int bench_measured_run(const bench_impl_t *impl, void *state, unsigned long steps, char *msg,

@@ -8,10 +8,17 @@
  * implementation here (the comparison); "dqhost_run1" calls dq_system_run for the whole
  * run on one thread, which takes each block through all the steps while it is in cache
  * (what the dqhost command line does); "dqhost_mt" does the same with one thread per core
- * (fewer for small populations). */
+ * (fewer for small populations).
+ *
+ * The cable workloads (cable_rows.c) build model `cell` on examples/pyramid.swc with
+ * dq_system_new_cable (d_lambda 0.1 at 100 Hz, the pulses of workload.h at soma(0.5)); the
+ * soma's spikes are taken from the host at the end of each run call (one spike per cell at
+ * most in a timed run: a few microseconds beside the steps). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <dq/host/cable.h>
 #include <dq/host/loader.h>
 #include <dq/host/registry.h>
 #include <dq/host/system.h>
@@ -19,6 +26,9 @@
 #include "bench.h"
 #include "workload.h"
 
+#ifndef BENCH_CABLE_SWC
+#error "BENCH_CABLE_SWC must name examples/pyramid.swc"
+#endif
 #ifndef BENCH_PLUGIN_DIR
 #error "BENCH_PLUGIN_DIR must name the build tree's plugin directory"
 #endif
@@ -32,6 +42,11 @@ typedef struct dqb_state {
     dq_system_t *sys;
     size_t s_value; /* V or y */
     long s_spikes;  /* -1 for decay */
+    /* cable: spikes taken from the host so far, and cell 0's first times */
+    double n_spikes;
+    double spike_t[BENCH_SPIKE_TIMES];
+    int n_spike_t;
+    double compartments;
 } dqb_state_t;
 
 void bench_dqhost_cleanup(void)
@@ -65,7 +80,47 @@ static const char *dqb_solver_name(bench_scheme_t s)
 
 static const char *dqb_model_name(bench_model_t m)
 {
-    return m == BENCH_HH ? "hh" : m == BENCH_DECAY ? "decay" : m == BENCH_LORENZ ? "lorenz" : "ou";
+    return m == BENCH_HH       ? "hh"
+           : m == BENCH_DECAY  ? "decay"
+           : m == BENCH_LORENZ ? "lorenz"
+           : m == BENCH_CABLE  ? "cell"
+                               : "ou";
+}
+
+/* n copies of the pyramidal cell with the pulses of workload.h at soma(0.5). */
+static dq_system_t *dqb_cable_system(const dq_model_desc_t *model, size_t n, dq_error_t *err)
+{
+    dq_morph_t *morph = dq_morph_load(BENCH_CABLE_SWC, err);
+    if (!morph)
+        return NULL;
+    dq_cable_stim_t stim[CABLE_PULSES];
+    for (int k = 0; k < CABLE_PULSES; ++k)
+        stim[k] = (dq_cable_stim_t){.at = "soma(0.5)",
+                                    .delay = CABLE_DELAY + k * CABLE_PERIOD,
+                                    .dur = CABLE_DUR,
+                                    .amp = CABLE_AMP};
+    dq_cable_opts_t o;
+    dq_cable_opts_init(&o); /* d_lambda 0.1 at 100 Hz; the model's cm, Ra, v_init */
+    o.stim = stim;
+    o.n_stim = CABLE_PULSES;
+    const double cells = (double)n;
+    const dq_param_arg_t args[] = {{.name = "n", .v = &cells, .len = 1}};
+    dq_system_t *sys = dq_system_new_cable(model, args, 1, morph, &o, err);
+    dq_morph_free(morph);
+    return sys;
+}
+
+/* Moves the host's spikes into the state: cell 0's times, and the count. */
+static void dqb_take_spikes(dqb_state_t *s)
+{
+    dq_spike_t buf[256];
+    size_t got;
+    while ((got = dq_system_spikes_take(s->sys, buf, sizeof buf / sizeof buf[0])) > 0)
+        for (size_t i = 0; i < got; ++i) {
+            s->n_spikes += 1.0;
+            if (buf[i].unit == 0 && s->n_spike_t < BENCH_SPIKE_TIMES)
+                s->spike_t[s->n_spike_t++] = buf[i].t;
+        }
 }
 
 static int dqb_supports(const bench_problem_t *p, char *msg, size_t len)
@@ -126,6 +181,8 @@ static void *dqb_setup_mode(const bench_problem_t *p, int whole_run, char *msg, 
                                            {.name = "I_ext", .v = I, .len = p->n},
                                            {.name = "sigma", .v = &sigma, .len = 1}};
             s->sys = dq_system_new(model->desc, args, p->sigma != 0.0 ? 3 : 2, &err);
+        } else if (p->model == BENCH_CABLE) {
+            s->sys = dqb_cable_system(model->desc, p->n, &err);
         } else if (p->model == BENCH_LORENZ) { /* lorenz.c's defaults are the workload's */
             const dq_param_arg_t args[] = {{.name = "n", .v = &n, .len = 1}};
             s->sys = dq_system_new(model->desc, args, 1, &err);
@@ -152,9 +209,16 @@ static void *dqb_setup_mode(const bench_problem_t *p, int whole_run, char *msg, 
         dqb_teardown(s);
         return NULL;
     }
-    const char *value = p->model == BENCH_HH ? "V" : p->model == BENCH_DECAY ? "y" : "x";
+    const char *value = p->model == BENCH_HH || p->model == BENCH_CABLE ? "V"
+                        : p->model == BENCH_DECAY                       ? "y"
+                                                                        : "x";
     s->s_value = (size_t)dq_system_state_index(s->sys, value);
     s->s_spikes = p->model == BENCH_HH ? dq_system_state_index(s->sys, "spikes") : -1;
+    if (p->model == BENCH_CABLE) {
+        const dq_morph_cable_t *cb = dq_system_cable(s->sys);
+        for (size_t c = 0; cb && c < cb->n; ++c)
+            s->compartments += !cb->junction[c];
+    }
     /* The hand loops draw the noise of model-wide state 0 (hand_kernels.h). */
     if (p->sigma != 0.0 && s->s_value != 0) {
         snprintf(msg, len, "%s is state %zu of %s, the hand loops assume 0", value, s->s_value,
@@ -184,18 +248,17 @@ static int dqb_run(void *state, unsigned long steps, char *msg, size_t len)
 {
     dqb_state_t *s = state;
     dq_error_t err = {0};
-    if (s->whole_run) {
-        if (dq_system_run(s->sys, steps, &err) != DQ_OK) {
-            snprintf(msg, len, "%s", err.message);
-            return 1;
-        }
-        return 0;
+    int rc = DQ_OK;
+    if (s->whole_run)
+        rc = dq_system_run(s->sys, steps, &err);
+    for (unsigned long k = 0; !s->whole_run && rc == DQ_OK && k < steps; ++k)
+        rc = dq_system_step(s->sys, &err);
+    if (rc != DQ_OK) {
+        snprintf(msg, len, "%s", err.message);
+        return 1;
     }
-    for (unsigned long k = 0; k < steps; ++k)
-        if (dq_system_step(s->sys, &err) != DQ_OK) {
-            snprintf(msg, len, "%s", err.message);
-            return 1;
-        }
+    if (s->p.model == BENCH_CABLE)
+        dqb_take_spikes(s);
     return 0;
 }
 
@@ -212,8 +275,11 @@ static void dqb_read(const void *state, bench_values_t *out)
     out->first = dq_system_value(s->sys, s->s_value, 0);
     out->last = dq_system_value(s->sys, s->s_value, n - 1);
     out->mean = sum / (double)n;
-    out->spikes = sp;
+    out->spikes = s->p.model == BENCH_CABLE ? s->n_spikes : sp;
     out->threads = (double)dq_system_threads(s->sys);
+    memcpy(out->spike_t, s->spike_t, sizeof out->spike_t);
+    out->n_spike_t = s->n_spike_t;
+    out->compartments = s->compartments;
 }
 
 static int dqb_read_all(const void *state, double *v, double *spikes, size_t n)

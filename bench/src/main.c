@@ -45,7 +45,8 @@ const char *bench_scheme_name(bench_scheme_t s)
 {
     static const char *const names[] = {
         "euler",          "rk4",      "ind_exp_euler",  "exp_euler",
-        "euler_maruyama", "midpoint", "backward_euler", "neuron_fixed_step"};
+        "euler_maruyama", "midpoint", "backward_euler", "neuron_fixed_step",
+        "staggered"};
     return (unsigned)s < BENCH_N_SCHEMES ? names[s] : "?";
 }
 
@@ -72,7 +73,11 @@ static void bench_impls_init(void)
 
 const char *bench_model_name(bench_model_t m)
 {
-    return m == BENCH_HH ? "hh" : m == BENCH_DECAY ? "decay" : m == BENCH_LORENZ ? "lorenz" : "ou";
+    return m == BENCH_HH       ? "hh"
+           : m == BENCH_DECAY  ? "decay"
+           : m == BENCH_LORENZ ? "lorenz"
+           : m == BENCH_CABLE  ? "cable"
+                               : "ou";
 }
 
 static const bench_impl_t *bench_impl_by_name(const char *name)
@@ -310,7 +315,8 @@ static size_t bench_make_workloads(bench_workload_t *w, int quick, double scale,
     bench_noise_cost_init(&w[k], nc,
                           (unsigned long)fmax(10.0, round(BENCH_NOISE_COST_BUDGET * f / nc)));
     k += bench_selected(w[k].id, only);
-    k += bench_make_sim_workloads(&w[k], quick, f, only); /* issue #14 */
+    k += bench_make_sim_workloads(&w[k], quick, f, only);   /* issue #14 */
+    k += bench_make_cable_workloads(&w[k], quick, f, only); /* issue #13 */
     return k;
 }
 
@@ -493,6 +499,10 @@ static void bench_rows_init(bench_workload_t *w)
         bench_rows_noise_cost(w);
         return;
     }
+    if (w->kind == BENCH_KIND_CABLE) { /* cable_rows.c */
+        bench_rows_cable(w);
+        return;
+    }
     if (w->kind == BENCH_KIND_SIMULATORS || w->kind == BENCH_KIND_CLI) { /* sim_rows.c */
         (w->kind == BENCH_KIND_CLI ? bench_rows_cli : bench_rows_sim)(w);
         return;
@@ -669,6 +679,10 @@ static int bench_stat_check(const bench_workload_t *w, bench_row_t *r)
 static void bench_check(bench_workload_t *w)
 {
     char msg[BENCH_MSG_MAX];
+    if (w->kind == BENCH_KIND_CABLE) { /* spike times against NEURON's: cable_rows.c */
+        bench_cable_check(w);
+        return;
+    }
     for (size_t i = 0; i < w->n_rows; ++i) {
         bench_row_t *r = &w->rows[i];
         if (r->status != ROW_OK)
@@ -795,7 +809,10 @@ static void bench_time(bench_workload_t *w, unsigned rounds)
                 fprintf(stderr, "dq_bench: %s: %s: %s\n", w->id, r->label, r->msg);
                 continue;
             }
-            r->ns[round] = 1e9 * s / ((double)r->p.n * (double)w->steps);
+            /* per unit-step, or per compartment-step on a cable workload */
+            r->ns[round] = 1e9 * s /
+                           ((double)r->p.n * (double)w->steps *
+                            (w->compartments > 0.0 ? w->compartments : 1.0));
             if (isfinite(comp)) /* the first round builds afresh: the largest is the real one */
                 r->compile_s = isfinite(r->compile_s) ? fmax(r->compile_s, comp) : comp;
             if (round == 0)

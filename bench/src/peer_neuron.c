@@ -9,7 +9,12 @@
  * step (cvode off, secondorder 0: NEURON's default staggered scheme). The script times the
  * stepping alone and prints JSON with V(t_end) and the spike counts (NetCon at 0 mV).
  * Two rows: hh.mod's rate tables on (NEURON's default) and off (the rates computed, as every
- * other implementation computes them). Check runs (no warm-up) are remembered. */
+ * other implementation computes them). Check runs (no warm-up) are remembered.
+ *
+ * On the cable workloads (cable_rows.c) the same two rows run bench/peers/neuron_cable.py
+ * instead: n copies of examples/pyramid.swc by Import3d, d_lambda 0.1 at 100 Hz, hh in the
+ * soma and pas elsewhere, the pulses of workload.h, which prints cell 0's spike times and the
+ * compartments (segments) of a cell as well. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
@@ -18,11 +23,16 @@
 
 #include "bench.h"
 #include "peer_proc.h"
+#include "workload.h"
 
+#ifndef BENCH_CABLE_SWC
+#error "BENCH_CABLE_SWC must name examples/pyramid.swc"
+#endif
 #ifndef BENCH_PEERS_DIR
 #error "BENCH_PEERS_DIR must name bench/peers"
 #endif
 #define PN_SCRIPT BENCH_PEERS_DIR "/neuron_hh.py"
+#define PN_CABLE_SCRIPT BENCH_PEERS_DIR "/neuron_cable.py"
 
 static char pn_python[1024]; /* "" : the rows are off */
 static int pn_version_state; /* 0 not asked, 1 ok, -1 cannot run */
@@ -73,8 +83,11 @@ const char *bench_neuron_version(char *msg, size_t len)
 
 static int pn_supports(const bench_problem_t *p, char *msg, size_t len)
 {
-    if (p->model != BENCH_HH || p->scheme != BENCH_NEURON_FIXED || p->sigma != 0.0) {
-        snprintf(msg, len, "the NEURON script runs deterministic HH with its fixed step only");
+    if ((p->model != BENCH_HH && p->model != BENCH_CABLE) || p->scheme != BENCH_NEURON_FIXED ||
+        p->sigma != 0.0) {
+        snprintf(msg, len,
+                 "the NEURON scripts run deterministic HH and the cable cell with their fixed "
+                 "step only");
         return 0;
     }
     return bench_neuron_version(msg, len) != NULL;
@@ -113,6 +126,24 @@ static void pn_teardown(void *state)
     free(state);
 }
 
+/* The "spike_times" array of the script's JSON into v (the first BENCH_SPIKE_TIMES). */
+static void pn_spike_times(const char *js, bench_values_t *v)
+{
+    v->n_spike_t = 0;
+    const char *p = strstr(js, "\"spike_times\"");
+    p = p ? strchr(p, '[') : NULL;
+    while (p && *p && *p != ']' && v->n_spike_t < BENCH_SPIKE_TIMES) {
+        char *end;
+        const double t = strtod(p + 1, &end);
+        if (end == p + 1)
+            break;
+        v->spike_t[v->n_spike_t++] = t;
+        p = end;
+        while (*p == ' ')
+            ++p;
+    }
+}
+
 static int pn_run_self_timed(void *state, unsigned long warm, unsigned long steps, double *seconds,
                              double *compile_s, char *msg, size_t len)
 {
@@ -122,7 +153,8 @@ static int pn_run_self_timed(void *state, unsigned long warm, unsigned long step
     if (warm == 0) /* a check run: deterministic, the same values every time */
         for (size_t i = 0; i < pn_n_memo; ++i)
             if (pn_memo[i].table == s->table && pn_memo[i].steps == steps &&
-                pn_memo[i].p.n == p->n && pn_memo[i].p.dt == p->dt) {
+                pn_memo[i].p.n == p->n && pn_memo[i].p.dt == p->dt &&
+                pn_memo[i].p.model == p->model) {
                 s->vals = pn_memo[i].vals;
                 return 0;
             }
@@ -136,15 +168,34 @@ static int pn_run_self_timed(void *state, unsigned long warm, unsigned long step
     snprintf(a_steps, sizeof a_steps, "%lu", steps);
     snprintf(a_warm, sizeof a_warm, "%lu", warm);
     snprintf(a_dt, sizeof a_dt, "%.17g", p->dt);
-    char *argv[] = {pn_python, PN_SCRIPT, "--n",  a_n,  "--steps", a_steps,
-                    "--warm",  a_warm,    "--dt", a_dt, "--table", s->table ? "1" : "0",
+    const int cable = p->model == BENCH_CABLE;
+    const char *script = cable ? PN_CABLE_SCRIPT : PN_SCRIPT;
+    char a_delay[32], a_dur[32], a_amp[32], a_pulses[32], a_period[32];
+    snprintf(a_delay, sizeof a_delay, "%.17g", CABLE_DELAY);
+    snprintf(a_dur, sizeof a_dur, "%.17g", CABLE_DUR);
+    snprintf(a_amp, sizeof a_amp, "%.17g", CABLE_AMP);
+    snprintf(a_pulses, sizeof a_pulses, "%d", CABLE_PULSES);
+    snprintf(a_period, sizeof a_period, "%.17g", CABLE_PERIOD);
+    char *argv[] = {pn_python, (char *)script, "--n",  a_n,  "--steps", a_steps,
+                    "--warm",  a_warm,         "--dt", a_dt, "--table", s->table ? "1" : "0",
+                    NULL,      NULL,           NULL,   NULL, NULL,      NULL,
+                    NULL,      NULL,           NULL,   NULL, NULL,      NULL,
                     NULL};
+    if (cable) {
+        char *more[] = {"--swc", BENCH_CABLE_SWC, "--delay",  a_delay,  "--dur",    a_dur,
+                        "--amp", a_amp,           "--pulses", a_pulses, "--period", a_period};
+        memcpy(argv + 12, more, sizeof more);
+    }
     const int rc = bench_peer_spawn(argv, log, out, sizeof out);
     const double run_s = bench_peer_json_num(out, "run_s");
     if (rc != 0 || !isfinite(run_s)) {
         bench_peer_tail(log, tail, sizeof tail, 300);
-        snprintf(msg, len, "%s failed (exit %d): %s", PN_SCRIPT, rc, tail);
+        snprintf(msg, len, "%s failed (exit %d): %s", script, rc, tail);
         return 1;
+    }
+    if (cable) {
+        s->vals.compartments = bench_peer_json_num(out, "compartments");
+        pn_spike_times(out, &s->vals);
     }
     s->vals.first = bench_peer_json_num(out, "first");
     s->vals.last = bench_peer_json_num(out, "last");

@@ -12,6 +12,7 @@
 
 #include "harness.h"
 #include "machine.h"
+#include "workload.h"
 
 #ifndef BENCH_CXX_ID
 #define BENCH_CXX_ID ""
@@ -120,6 +121,14 @@ static const char *report_check_ref(char *buf, size_t len, const bench_row_t *r)
 static const char *report_check(char *buf, size_t len, const bench_row_t *r)
 {
     double zmax = 0.0;
+    if (r->p.model == BENCH_CABLE && r->status != ROW_FAILED) { /* cable_rows.c */
+        if (r->status == ROW_CHECK_FAILED)
+            snprintf(buf, len, "**disagrees** (spike times)");
+        else
+            snprintf(buf, len, "ok: %.0f spikes, times within %.3f ms of the reference's",
+                     r->check_vals.spikes, r->check_err);
+        return buf;
+    }
     if (r->ref_done && r->status != ROW_FAILED)
         return report_check_ref(buf, len, r);
     for (int i = 0; i < BENCH_STAT_Z; ++i)
@@ -171,13 +180,14 @@ void bench_print_workload(const bench_workload_t *w)
     for (size_t i = 0; i < w->n_rows; ++i)
         if (w->rows[i].status != ROW_SKIPPED && (int)strlen(w->rows[i].label) > wl)
             wl = (int)strlen(w->rows[i].label);
-    printf("  %-*s %12s %10s %9s %9s  %s\n", wl, "implementation", "ns/unit-step", "min", "x hand",
-           "x SIMD", "check");
+    printf("  %-*s %12s %10s %9s %9s  %s\n", wl, "implementation",
+           w->kind == BENCH_KIND_CABLE ? "ns/comp-step" : "ns/unit-step", "min", "x hand", "x SIMD",
+           "check");
     for (size_t i = 0; i < w->n_rows; ++i) {
         const bench_row_t *r = &w->rows[i];
         if (r->status == ROW_SKIPPED) {
-            if (r->impl->own_noise ||
-                w->kind == BENCH_KIND_SIMULATORS) /* why a peer is not there */
+            if (r->impl->own_noise || w->kind == BENCH_KIND_SIMULATORS ||
+                w->kind == BENCH_KIND_CABLE) /* why a peer is not there */
                 printf("  %-*s skipped: %s\n", wl, r->label, r->msg);
             continue;
         }
@@ -355,6 +365,10 @@ int bench_write_json(const bench_run_t *run, const char *path)
         fprintf(f, ", \"check_n\": %zu, \"check_steps\": %lu, \"wall_s\": ", w->check_n,
                 w->check_steps);
         json_num(f, w->wall_s);
+        if (w->kind == BENCH_KIND_CABLE) { /* its times are per compartment-step */
+            fputs(", \"unit\": \"ns per compartment-step\", \"compartments_per_cell\": ", f);
+            json_num(f, w->compartments);
+        }
         fputs(", \"results\": [", f);
         int first = 1;
         for (size_t j = 0; j < w->n_rows; ++j) {
@@ -542,13 +556,15 @@ static void md_workload(FILE *f, const bench_workload_t *w)
     const int cli = w->kind == BENCH_KIND_CLI;
     bench_group_digits(s, sizeof s, w->steps);
     fprintf(f,
-            "\n### %s, %s steps\n\n| implementation | ns / unit-step | × hand | × hand SIMD | "
+            "\n### %s, %s steps\n\n| implementation | ns / %s | × hand | × hand SIMD | "
             "check | %s |\n|---|---:|---:|---:|---|---:|\n",
-            w->label, s, cli ? "start-up (1-step run)" : "compile");
+            w->label, s, w->kind == BENCH_KIND_CABLE ? "compartment-step" : "unit-step",
+            cli ? "start-up (1-step run)" : "compile");
     for (size_t j = 0; j < w->n_rows; ++j) {
         const bench_row_t *r = &w->rows[j];
         if (r->status == ROW_SKIPPED) {
-            if (r->impl->own_noise || w->kind == BENCH_KIND_SIMULATORS)
+            if (r->impl->own_noise || w->kind == BENCH_KIND_SIMULATORS ||
+                w->kind == BENCH_KIND_CABLE)
                 fprintf(f, "| %s | skipped: %s | | | | |\n", r->label, r->msg);
             continue;
         }
@@ -658,6 +674,31 @@ static void md_sims(FILE *f, const bench_run_t *run)
             md_workload(f, &run->w[i]);
 }
 
+/* The cable rows (issue #13): what they run, then a table per workload. */
+static void md_cable(FILE *f, const bench_run_t *run)
+{
+    fprintf(f,
+            "\n## Cable (issue #13)\n\n"
+            "A reconstructed pyramidal cell (`examples/pyramid.swc`, NEURON's demo cell), "
+            "d_lambda 0.1 at 100 Hz (153 compartments), the `cell` model (hh in the soma, pas "
+            "elsewhere; cm 1 µF/cm², Ra 35.4 Ω·cm, v_init −65 mV), %d current pulses of %g nA "
+            "for %g ms every %g ms from t = %g ms at soma(0.5), dt = %g ms, one thread: "
+            "dqhost's `staggered` through `dq_system_step` and `dq_system_run` beside NEURON "
+            "8.2's fixed step (`secondorder` 0, `cache_efficient`, Import3d of the same file, "
+            "the same rule; `bench/peers/neuron_cable.py`, timing `psolve` alone) with and "
+            "without hh's rate tables. n = 1 000 is 1 000 copies in one population (dqhost) "
+            "or one process (NEURON). Time per compartment-step (segments; dqhost's zero-area "
+            "junctions are not counted, as NEURON's own are not). Before timing, each row's "
+            "soma spike times of cell 0 over 100 ms must be within %g ms of NEURON's without "
+            "tables (which computes the rates as dqhost does), with the same spike count and "
+            "compartments. Issue #13's target: NEURON / dqhost >= 2.\n",
+            CABLE_PULSES, CABLE_AMP, CABLE_DUR, CABLE_PERIOD, CABLE_DELAY, CABLE_DT,
+            bench_cable_tol_ms);
+    for (size_t i = 0; i < run->n_w; ++i)
+        if (run->w[i].kind == BENCH_KIND_CABLE)
+            md_workload(f, &run->w[i]);
+}
+
 int bench_write_markdown(const bench_run_t *run, const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -713,6 +754,11 @@ int bench_write_markdown(const bench_run_t *run, const char *path)
         md_noise(f, run);
     if (n_sims)
         md_sims(f, run);
+    for (size_t i = 0; i < run->n_w; ++i)
+        if (run->w[i].kind == BENCH_KIND_CABLE) {
+            md_cable(f, run);
+            break;
+        }
     int notes = 0;
     for (size_t i = 0; i < run->n_w; ++i)
         for (size_t j = 0; j < run->w[i].n_rows; ++j) {

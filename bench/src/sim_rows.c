@@ -84,16 +84,15 @@ size_t bench_make_sim_workloads(bench_workload_t *w, int quick, double f, const 
     return k;
 }
 
-/* Adds impl on scheme with the label "IMPL, SCHEME"; its index. */
-static int sim_row(bench_workload_t *w, const bench_impl_t *impl, bench_scheme_t scheme,
-                   const char *what)
+int bench_sim_row(bench_workload_t *w, const bench_impl_t *impl, bench_scheme_t scheme,
+                  const char *what)
 {
     bench_problem_t p = w->p;
     p.scheme = scheme;
     char label[112];
     snprintf(label, sizeof label, "%s, %s", impl->label, what);
     bench_row_add(w, impl, &p, label);
-    return bench_row_index(w, impl, scheme, BENCH_HH);
+    return bench_row_index(w, impl, scheme, w->p.model);
 }
 
 /* A derived ratio min(num) / min(den), no target. */
@@ -110,22 +109,22 @@ static void sim_ratio(bench_workload_t *w, const char *label, const int *num, in
 void bench_rows_sim(bench_workload_t *w)
 {
     const bench_scheme_t iee = BENCH_IND_EXP_EULER, be = BENCH_BACKWARD_EULER;
-    sim_row(w, &bench_impl_hand, iee, "ind_exp_euler");
-    sim_row(w, &bench_impl_hand_simd, iee, "ind_exp_euler");
-    const int d_iee = sim_row(w, &bench_impl_dqhost, iee, "ind_exp_euler");
-    sim_row(w, &bench_impl_dqhost_run1, iee, "ind_exp_euler");
-    const int d_be = sim_row(w, &bench_impl_dqhost, be, "backward_euler");
-    sim_row(w, &bench_impl_dqhost_run1, be, "backward_euler");
+    bench_sim_row(w, &bench_impl_hand, iee, "ind_exp_euler");
+    bench_sim_row(w, &bench_impl_hand_simd, iee, "ind_exp_euler");
+    const int d_iee = bench_sim_row(w, &bench_impl_dqhost, iee, "ind_exp_euler");
+    bench_sim_row(w, &bench_impl_dqhost_run1, iee, "ind_exp_euler");
+    const int d_be = bench_sim_row(w, &bench_impl_dqhost, be, "backward_euler");
+    bench_sim_row(w, &bench_impl_dqhost_run1, be, "backward_euler");
     const int nrn[2] = {
-        sim_row(w, &bench_impl_neuron, BENCH_NEURON_FIXED, "fixed step (staggered)"),
-        sim_row(w, &bench_impl_neuron_exact, BENCH_NEURON_FIXED, "fixed step (staggered)")};
-    const int b_ee[2] = {sim_row(w, &bench_impl_brian2_cpp, iee, "exponential_euler"),
-                         sim_row(w, &bench_impl_brian2_cython, iee, "exponential_euler")};
-    sim_row(w, &bench_impl_hand, BENCH_RK4, "rk4");
-    sim_row(w, &bench_impl_hand_simd, BENCH_RK4, "rk4");
-    const int d_rk4 = sim_row(w, &bench_impl_dqhost, BENCH_RK4, "rk4");
-    sim_row(w, &bench_impl_dqhost_run1, BENCH_RK4, "rk4");
-    const int b_rk4 = sim_row(w, &bench_impl_brian2_cython, BENCH_RK4, "rk4");
+        bench_sim_row(w, &bench_impl_neuron, BENCH_NEURON_FIXED, "fixed step (staggered)"),
+        bench_sim_row(w, &bench_impl_neuron_exact, BENCH_NEURON_FIXED, "fixed step (staggered)")};
+    const int b_ee[2] = {bench_sim_row(w, &bench_impl_brian2_cpp, iee, "exponential_euler"),
+                         bench_sim_row(w, &bench_impl_brian2_cython, iee, "exponential_euler")};
+    bench_sim_row(w, &bench_impl_hand, BENCH_RK4, "rk4");
+    bench_sim_row(w, &bench_impl_hand_simd, BENCH_RK4, "rk4");
+    const int d_rk4 = bench_sim_row(w, &bench_impl_dqhost, BENCH_RK4, "rk4");
+    bench_sim_row(w, &bench_impl_dqhost_run1, BENCH_RK4, "rk4");
+    const int b_rk4 = bench_sim_row(w, &bench_impl_brian2_cython, BENCH_RK4, "rk4");
     sim_ratio(w, "NEURON (rate tables) / dqhost ind_exp_euler (dq_system_step, 1 thread)", nrn, 1,
               d_iee);
     sim_ratio(w, "NEURON (rate tables) / dqhost backward_euler (dq_system_step, 1 thread)", nrn, 1,
@@ -141,8 +140,8 @@ void bench_rows_sim(bench_workload_t *w)
 
 void bench_rows_cli(bench_workload_t *w)
 {
-    const int hand = sim_row(w, &bench_impl_cli_hand, w->p.scheme, "whole process");
-    const int dq = sim_row(w, &bench_impl_cli_dqhost, w->p.scheme, "whole process");
+    const int hand = bench_sim_row(w, &bench_impl_cli_hand, w->p.scheme, "whole process");
+    const int dq = bench_sim_row(w, &bench_impl_cli_dqhost, w->p.scheme, "whole process");
     char label[200];
     snprintf(label, sizeof label,
              "dqhost run --threads 1 / the hand-written SIMD program, %s, whole processes "

@@ -57,6 +57,16 @@
 #define LORENZ_BETA (8.0 / 3.0)
 #define LORENZ_X0 1.0 /* x0 = y0 = z0 */
 #define LORENZ_DT 1e-3
+
+/* The cable workloads (cable_rows.c): examples/pyramid.swc, d_lambda 0.1 at 100 Hz, the
+ * `cell` model (hh in the soma, pas elsewhere), a train of CABLE_PULSES current pulses at
+ * soma(0.5) (under a steady current this soma fires once, then stays depolarised). */
+#define CABLE_DT 0.025 /* ms, NEURON's default */
+#define CABLE_PULSES 5
+#define CABLE_DELAY 2.0   /* ms, the first pulse */
+#define CABLE_PERIOD 20.0 /* ms between pulses */
+#define CABLE_DUR 3.0     /* ms */
+#define CABLE_AMP 2.0     /* nA: one spike a pulse */
 typedef struct lorenz_params {
     double sigma, rho, beta;
 } lorenz_params_t;

@@ -250,6 +250,48 @@ static void check_print_adaptive(const check_list_t *list)
     }
 }
 
+/* The cable problem: every solver that ran it or is a cable solver, the order per quantity
+ * (soma V, every V, the soma's gates) and the cable check; then the details that passed. */
+static void check_print_cable(const check_list_t *list)
+{
+    int w = 12;
+    size_t n = 0;
+    for (size_t i = 0; i < list->n_solvers; ++i)
+        if (list->solvers[i].cable.ran || list->solvers[i].is_cable) {
+            w = name_width(w, list->solvers[i].solver);
+            n++;
+        }
+    if (!n)
+        return;
+    printf("\n%-*s  %-8s  %5s", w, "cable solver", "category", "order");
+    for (int q = 0; q < DQ_CONFORM_N_CABLE_QUANTITIES; ++q)
+        printf("  %7s", dq_conform_cable_quantity_name(q));
+    printf("  %-5s  %s\n", "cable", "verdict");
+    for (size_t i = 0; i < list->n_solvers; ++i) {
+        const dq_conform_result_t *r = &list->solvers[i];
+        if (!r->cable.ran && !r->is_cable)
+            continue;
+        char declared[16] = "-";
+        if (r->declared_order)
+            snprintf(declared, sizeof declared, "%d", r->declared_order);
+        cli_text_cell(stdout, r->solver, 0, (size_t)w);
+        printf("  %-8.8s  %5s", r->category, declared);
+        for (int q = 0; q < DQ_CONFORM_N_CABLE_QUANTITIES; ++q) {
+            char cell[16];
+            check_order_cell(&r->cable.order[q], cell, sizeof cell);
+            printf("  %7s", cell);
+        }
+        printf("  %-5s  ", dq_conform_status_name(r->checks[DQ_CHECK_CABLE].status));
+        check_solver_verdict(r);
+        printf("\n");
+    }
+    printf("\nCable measurements:\n");
+    for (size_t i = 0; i < list->n_solvers; ++i)
+        if (list->solvers[i].checks[DQ_CHECK_CABLE].status == DQ_CONFORM_PASS)
+            check_print_line(list->solvers[i].solver, "cable",
+                             list->solvers[i].checks[DQ_CHECK_CABLE].detail);
+}
+
 static void check_print_models(const check_list_t *list)
 {
     int w = 5;
@@ -314,6 +356,7 @@ void check_print_table(const check_list_t *list)
         check_print_solvers(list);
         check_print_sde(list);
         check_print_adaptive(list);
+        check_print_cable(list);
     }
     if (list->n_solvers && list->n_models)
         printf("\n");
@@ -467,6 +510,27 @@ static json_t *check_json_adaptive(const dq_conform_result_t *r)
                      "tolerance", tolerance);
 }
 
+/* The cable problem's ladders, or null when it did not run. */
+static json_t *check_json_cable(const dq_conform_result_t *r)
+{
+    const dq_conform_cable_t *k = &r->cable;
+    if (!k->ran)
+        return json_null();
+    json_t *orders = json_object();
+    for (int q = 0; q < DQ_CONFORM_N_CABLE_QUANTITIES; ++q) {
+        const dq_conform_order_t *o = &k->order[q];
+        json_object_set_new(orders, dq_conform_cable_quantity_name(q),
+                            check_json_ladder(o->status, o->order, o->fit, o->floor, o->dt,
+                                              o->error, o->sizes, DQ_CONFORM_STEP_SIZES));
+    }
+    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "compartments",
+                     (json_int_t)k->compartments, "junctions", (json_int_t)k->junctions, "gates",
+                     (json_int_t)k->gates, "t_end", check_json_real(k->t_end), "lambda",
+                     check_json_real(k->lambda), "reference_dt", check_json_real(k->dt_ref),
+                     "reference_error", check_json_real(k->ref_error), "soma_V_end",
+                     check_json_real(k->v_end), "orders", orders);
+}
+
 static json_t *check_json_solver(const dq_conform_result_t *r)
 {
     json_t *orders = json_object();
@@ -482,12 +546,13 @@ static json_t *check_json_solver(const dq_conform_result_t *r)
     if (checks && sde)
         json_object_update(checks, sde);
     json_decref(sde);
-    return json_pack("{s:s, s:o, s:o, s:o, s:i, s:o, s:s, s:o, s:o, s:o, s:o}", "kind", "solver",
-                     "name", cli_json_str(r->solver), "category", cli_json_str(r->category),
-                     "origin", cli_json_str(r->origin), "declared_order", r->declared_order,
-                     "measured_order", check_json_real(r->measured_order), "verdict",
-                     r->passed ? "pass" : "fail", "checks", checks, "orders", orders, "sde",
-                     check_json_sde(r), "adaptive", check_json_adaptive(r));
+    return json_pack("{s:s, s:o, s:o, s:o, s:i, s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "kind",
+                     "solver", "name", cli_json_str(r->solver), "category",
+                     cli_json_str(r->category), "origin", cli_json_str(r->origin), "declared_order",
+                     r->declared_order, "measured_order", check_json_real(r->measured_order),
+                     "verdict", r->passed ? "pass" : "fail", "checks", checks, "orders", orders,
+                     "sde", check_json_sde(r), "adaptive", check_json_adaptive(r), "cable",
+                     check_json_cable(r));
 }
 
 static json_t *check_json_model(const dq_conform_model_result_t *r)

@@ -10,6 +10,7 @@
 
 #include <dq/host/system.h>
 
+#include "cable_problem.h"
 #include "model_probe.h"
 
 #define MODEL_STEPS 10
@@ -86,7 +87,16 @@ static int model_build(probe_session_t *s, const dq_integrator_entry_t *probe, m
     for (size_t k = 0; k < s->desc.n_params; ++k)
         if (s->desc.params[k].flags & DQ_PARAM_POPULATION)
             args[n_args++] = (dq_param_arg_t){s->desc.params[k].name, &pop, 1, "check"};
-    dq_system_t *sys = dq_system_new(&s->desc, args, n_args, err);
+    dq_system_t *sys = NULL;
+    if (s->desc.cable) {
+        /* A cable model runs on the cable problem's cell (cable_problems.c). */
+        const char *cell = dq__conform_cable_problem.morphology;
+        dq_morph_t *morph = dq_morph_parse_json(cell, strlen(cell), "conform_cell", err);
+        sys = morph ? dq__conform_cable_on(&s->desc, args, n_args, morph, 0, err) : NULL;
+        dq_morph_free(morph);
+    } else {
+        sys = dq_system_new(&s->desc, args, n_args, err);
+    }
     if (!sys)
         return err ? err->code : DQ_EMODEL;
     int rc = dq_system_set_solver(sys, probe, err);

@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cable_problem.h"
 #include "conform_impl.h"
 #include "internal.h"
 #include "strbuf.h"
 
 static const char *const conform_check_names[DQ_CONFORM_N_CHECKS] = {
-    "run",   "names", "category", "exports", "status",   "lifecycle", "memory",   "determinism",
-    "order", "time",  "stiff",    "reset",   "embedded", "dense",     "tolerance"};
+    "run",   "names", "category", "exports", "status",   "lifecycle", "memory",    "determinism",
+    "order", "time",  "stiff",    "reset",   "embedded", "dense",     "tolerance", "cable"};
 
 const char *dq_conform_check_name(int id)
 {
@@ -59,6 +60,15 @@ void dq_conform_result_init(dq_conform_result_t *out, const dq_integrator_entry_
         for (int k = 0; k < DQ_CONFORM_STEP_SIZES; ++k)
             out->orders[p].dt[k] = out->orders[p].error[k] = NAN;
     }
+    for (int q = 0; q < DQ_CONFORM_N_CABLE_QUANTITIES; ++q) {
+        dq_conform_order_t *o = &out->cable.order[q];
+        o->status = DQ_ORDER_NOT_RUN;
+        o->order = o->floor = NAN;
+        for (int k = 0; k < DQ_CONFORM_STEP_SIZES; ++k)
+            o->dt[k] = o->error[k] = NAN;
+    }
+    out->cable.t_end = out->cable.lambda = out->cable.dt_ref = NAN;
+    out->cable.ref_error = out->cable.v_end = NAN;
     dq__conform_sde_init(out, solver);
     dq__conform_adaptive_init(out, solver);
     out->passed = 1;
@@ -345,6 +355,24 @@ static int judge_reset(dq__conform_t *c, dq_conform_result_t *r, const dq_integr
     return DQ_OK;
 }
 
+/* A solver of category "cable": it must refuse the ordinary problems (one step of decay
+ * shows it), and is judged on the cable problem alone. */
+static int conform_cable_solver(dq__conform_t *c, dq_conform_result_t *r,
+                                const dq_integrator_entry_t *s)
+{
+    r->is_cable = 1;
+    const conform_problem_t *p = &dq__conform_problems[DQ_PROBLEM_DECAY];
+    conform_run_t run = {.prob = p, .h = 0.1, .h2 = 0.1, .steps = 1, .switch_at = 1};
+    int refused = dq__conform_integrate(c, &run);
+    if (refused == DQ_ENOMEM)
+        return refused;
+    int rc = dq__conform_cable_checks(s, r, refused, dq__conform_status_fail(c));
+    if (rc)
+        return rc;
+    dq_conform_set(r, DQ_CHECK_RUN, DQ_CONFORM_PASS, "completed");
+    return DQ_OK;
+}
+
 static int conform_checks(dq__conform_t *c, dq_conform_result_t *r, const dq_integrator_entry_t *s)
 {
     judge_names(r, s);
@@ -352,6 +380,8 @@ static int conform_checks(dq__conform_t *c, dq_conform_result_t *r, const dq_int
     int rc = judge_exports(r, s);
     if (rc)
         return rc;
+    if (is_category(s, DQ_CATEGORY_CABLE))
+        return conform_cable_solver(c, r, s);
 
     char diff[DQ_CONFORM_DETAIL_MAX] = "";
     int compared = 0, differ = 0;
@@ -390,6 +420,21 @@ static int conform_checks(dq__conform_t *c, dq_conform_result_t *r, const dq_int
                    "wrote only ctx->y, ctx->f, ctx->scratch and ctx->state");
     /* With noise, through the host's own driver. */
     if ((rc = dq__conform_sde_checks(s, r)) != DQ_OK)
+        return rc;
+    /* On a cable model too, through the real host, which does not guard against a solver's
+     * memory faults (they would take the verdict with them) nor hand a noise slot to a
+     * model without noise. */
+    const char *broken = r->checks[DQ_CHECK_MEMORY].status == DQ_CONFORM_FAIL      ? "memory"
+                         : r->checks[DQ_CHECK_STATUS].status == DQ_CONFORM_FAIL    ? "status"
+                         : r->checks[DQ_CHECK_LIFECYCLE].status == DQ_CONFORM_FAIL ? "lifecycle"
+                                                                                   : NULL;
+    if (s->flags & DQ_CAP_DIFFUSION)
+        dq_conform_set(r, DQ_CHECK_CABLE, DQ_CONFORM_SKIP,
+                       "not run: an SDE solver (the cable problem has no noise)");
+    else if (broken)
+        dq_conform_set(r, DQ_CHECK_CABLE, DQ_CONFORM_SKIP,
+                       "not run: the solver failed '%s' on the ordinary problems", broken);
+    else if ((rc = dq__conform_cable_checks(s, r, DQ_OK, "")) != DQ_OK)
         return rc;
     dq_conform_set(r, DQ_CHECK_RUN, DQ_CONFORM_PASS, "completed");
     return DQ_OK;

@@ -119,6 +119,43 @@
  * A step that fails (a nonzero return) is a FAIL of `status`, except in the stiff run, where
  * failing is one way of being unstable.
  *
+ * CABLE. The cable problem is a cable model (<dq/cable.h>) coded in the engine, built with
+ * dq_system_new_cable (<dq/host/cable.h>) and run through the host's driver, so `check`
+ * needs no model plugin: a JSON cell (soma 20 x 20 µm; an apical trunk 200 x 1 µm from
+ * soma(1) that branches at its end into two 150 x 0.8 µm dendrites; a basal 150 x 1 µm from
+ * soma(0)), 2 segments a dendrite, so zero-area junctions sit at soma(0), soma(1) and the
+ * branch point; a root module with "V", `pas` everywhere (0.1 mS/cm², -65 mV) and `hh` in
+ * the soma (NEURON's hh.mod at 6.3 °C: 120, 36, 0.3 mS/cm², 50, -77, -54.3 mV), cm 1, Ra
+ * 35.4, v_init -65, one cell, and an IClamp of 0.3 nA at soma(0.5) on from t = 0 to past
+ * t_end = 5 ms (on throughout: a switch inside the run would cost every method above
+ * first order its order), which fires one spike (0 mV crossed upward at 1.77 ms). The
+ * ladder runs the solver at dt = DQ_CONFORM_CABLE_DT0 / 2^k, k = 0 .. DQ_CONFORM_REFINE - 1 (fewer when the errors
+ * reach DQ_CONFORM_CABLE_FLOOR times max(1, |y|)), and measures at t_end the error of soma
+ * V, of every compartment's V and of the soma's gates against the reference, fitted as for
+ * `order` (the finest pair above the floor). The reference is independent of the solver
+ * under test: the engine's own classical RK4 on the host's ODE form (the junctions
+ * eliminated, as any explicit solver sees the cell) at the finest dt / 8 and / 16 (or
+ * smaller, within 1 / lambda, lambda the Gershgorin bound of the Jacobian: 232 /ms),
+ * Richardson-extrapolated; its error estimate, |y(h) - y(h/2)| / 15, is reported
+ * and is far below the floor. The checks:
+ *
+ *   cable    a solver of category "cable": PASS when the measured order (the minimum over
+ *            the three quantities) is within [declared - 0.2, declared + 0.6], as `order`.
+ *            Its ordinary problems are not run (it refuses models without compartments):
+ *            `status` checks that it does refuse one, with DQ_EUSAGE, and that every cable
+ *            run returned DQ_OK; `determinism` compares two runs' bits; order, time, stiff,
+ *            reset, lifecycle, memory and the adaptive checks SKIP. Any other solver runs
+ *            the same ladder as a row of its own when it runs on cable models: PASS or
+ *            FAIL by its declared order as above (INFO when `order` failed already, and
+ *            when every error is below the floor: "exact"), INFO "not run: " and the
+ *            host's message when its first run fails (it refuses cable models, or needs
+ *            dense Jacobians), "not run: explicit step limit" when an explicit solver
+ *            would need dt below DQ_CONFORM_CABLE_DT0 / 8 to stay within 2 / lambda (any
+ *            explicit ladder starts at the largest DQ_CONFORM_CABLE_DT0 / 2^k within it:
+ *            0.00625 here). SKIP for an SDE solver (the problem has no noise: the real host
+ *            gives it no diffusion slot) and for a solver that failed status, lifecycle or
+ *            memory (the real host does not guard against what those found)
+ *
  * MODELS. dq_conform_model_run() builds the model with its default parameters and a
  * population of DQ_CONFORM_MODEL_UNITS (when it has a population parameter) through the
  * embedding API (<dq/host/system.h>), with every module callback wrapped, and a probe
@@ -236,6 +273,7 @@ typedef enum dq_conform_check_id {
     DQ_CHECK_EMBEDDED, /* DQ_CAP_ADAPTIVE solvers only; SKIP for the others */
     DQ_CHECK_DENSE,
     DQ_CHECK_TOLERANCE,
+    DQ_CHECK_CABLE, /* the cable problem: every solver that runs on cable models */
     DQ_CONFORM_N_CHECKS
 } dq_conform_check_id_t;
 
@@ -386,6 +424,32 @@ typedef struct dq_conform_sde {
     dq_conform_check_t checks[DQ_CONFORM_N_SDE_CHECKS];      /* by dq_conform_sde_check_id */
 } dq_conform_sde_t;
 
+/* ---- the cable problem (cable models, <dq/cable.h>) ---- */
+
+/* What the cable problem's ladders measure, each with its own order. */
+typedef enum dq_conform_cable_quantity {
+    DQ_CABLE_SOMA_V = 0, /* V at soma(0.5) */
+    DQ_CABLE_ALL_V,      /* V of every compartment (max norm), junctions included */
+    DQ_CABLE_GATES,      /* hh's m, h, n at the soma (max norm) */
+    DQ_CONFORM_N_CABLE_QUANTITIES
+} dq_conform_cable_quantity_t;
+
+#define DQ_CONFORM_CABLE_DT0 0.025    /* ms: the first step of the ladder, NEURON's default */
+#define DQ_CONFORM_CABLE_FLOOR 1e-12 /* errors below this (times max(1, |y|)) are not fitted */
+
+typedef struct dq_conform_cable {
+    int ran;              /* the ladder ran to the end (else the cable check says why) */
+    size_t compartments;  /* of the cell, junctions included */
+    size_t junctions;     /* zero-area nodes */
+    size_t gates;         /* mechanism states (components past the compartments) */
+    double t_end;         /* ms */
+    double lambda;        /* Gershgorin bound of the largest |eigenvalue| of the ODE, 1/ms */
+    double dt_ref;        /* the reference's finer step, ms */
+    double ref_error;     /* the reference's own error estimate (max over quantities) */
+    double v_end;         /* the reference's soma V at t_end, mV */
+    dq_conform_order_t order[DQ_CONFORM_N_CABLE_QUANTITIES]; /* by dq_conform_cable_quantity */
+} dq_conform_cable_t;
+
 /* The verdict on one solver. Plain fixed-size data: no pointers, so it can be copied,
  * written through a pipe as bytes or serialised field by field. */
 typedef struct dq_conform_result {
@@ -401,6 +465,8 @@ typedef struct dq_conform_result {
     dq_conform_sde_t sde; /* checks SKIP ("not an SDE solver") otherwise */
     int is_adaptive;      /* the solver declares DQ_CAP_ADAPTIVE: `adaptive` holds its numbers */
     dq_conform_adaptive_t adaptive;
+    int is_cable;           /* category "cable": judged on the cable problem alone */
+    dq_conform_cable_t cable; /* the cable problem's ladders (every solver that runs it) */
 } dq_conform_result_t;
 
 /* Runs every check on `solver` and fills `out` (which is zeroed first). Returns DQ_OK when
@@ -426,7 +492,10 @@ DQ_API void dq_conform_sde_set(dq_conform_result_t *out, dq_conform_sde_check_id
 /* Recomputes out->passed from the checks (the SDE ones included). */
 DQ_API void dq_conform_update(dq_conform_result_t *out);
 
-/* Short names: "run", "names", ..., "stiff", "reset", "embedded", "dense", "tolerance"; "decay",
+/* "soma_V", "all_V", "gates"; NULL past the end. */
+DQ_API const char *dq_conform_cable_quantity_name(int id);
+
+/* Short names: "run", "names", ..., "stiff", "reset", "embedded", "dense", "tolerance", "cable"; "decay",
  * "oscillator", "logistic", "riccati"; "pass", "fail", "info", "skip". NULL past the end. */
 DQ_API const char *dq_conform_check_name(int id);
 DQ_API const char *dq_conform_problem_name(int id);
