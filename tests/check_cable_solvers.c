@@ -568,6 +568,32 @@ START_TEST(test_implicit_euler_on_a_cable_fails_naming_the_iterations_when_newto
 }
 END_TEST
 
+/* backward_euler and implicit_euler keep a dense path for point models; on a cable the host
+ * asks their cable_scratch_size (ABI 2.3), linear in the components, so a long cell steps
+ * without a comps² block a lane (about 2000 components: 4 million doubles a lane densely). */
+START_TEST(test_implicit_solvers_ask_linear_scratch_on_a_cable_and_step_a_long_cell)
+{
+    const char *names[] = {"backward_euler", "implicit_euler"};
+    for (size_t i = 0; i < 2; ++i) {
+        dq_error_t err = {0};
+        const dq_integrator_entry_t *e = dq_registry_lookup(reg, names[i], &err);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_ptr_nonnull(e->cable_scratch_size);
+        ck_assert_uint_lt(e->cable_scratch_size(2006, 64), 8 * 2006 * 64 + 4 * 64 + 2006 + 1);
+        ck_assert_uint_gt(e->scratch_size(2006, 64), (size_t)2006 * 2006 * 64);
+        run_t r = CABLE_RUN;
+        r.discret.rule = DQ_MORPH_RULE_NSEG;
+        r.discret.nseg = 2001;
+        r.cells = 64;
+        const cable_case_t c = {names[i], NULL, 0, 1, 1};
+        dq_system_t *sys = run_new(&r, &c, 0.025);
+        run_steps(sys, 10, names[i]);
+        ck_assert(isfinite(value_at(sys, "V", 63)));
+        dq_system_free(sys);
+    }
+}
+END_TEST
+
 /* ---- refusals ----------------------------------------------------------------------------------
  */
 
@@ -613,6 +639,7 @@ Suite *cable_solvers_suite(void)
     tcase_add_loop_test(tc, test_cable_solver_steps_a_lone_soma_as_its_definition_says, 0, N_CASES);
     tcase_add_test(
         tc, test_implicit_euler_on_a_cable_fails_naming_the_iterations_when_newton_is_cut_short);
+    tcase_add_test(tc, test_implicit_solvers_ask_linear_scratch_on_a_cable_and_step_a_long_cell);
     tcase_add_test(tc, test_cable_solvers_refuse_a_model_without_compartments);
     suite_add_tcase(s, tc);
     return s;

@@ -111,8 +111,7 @@ void dq__driver_ctx_block(dq__lane_group_t *lg, size_t b)
     ctx->y = g->y + base;
     ctx->f = g->f + base;
     ctx->g = g->g ? g->g + base : NULL;
-    ctx->scratch_len = g->solver->scratch_size ? g->solver->scratch_size(g->m, ub)
-                                               : (size_t)g->solver->scratch_vectors * ctx->len;
+    ctx->scratch_len = dq__scratch_len(sys, g->solver, g->m, ub);
     const size_t sv = g->solver->state_vectors;
     ctx->state = g->state ? g->state + sv * base : NULL;
     ctx->state_len = sv * ctx->len;

@@ -295,6 +295,7 @@ int dq__registry_add(dq_registry_t *reg, const dq_integrator_desc_t *desc, const
         .error_order = d.error_order,
         .dense = d.dense,
         .dense_order = d.dense_order,
+        .cable_scratch_size = d.cable_scratch_size,
     };
 
     if (old)

@@ -131,8 +131,7 @@ static int layout_group_memory(dq_system_t *sys, dq__group_t *g)
         }
     }
     const dq_integrator_entry_t *sv = g->solver;
-    g->scratch_len = sv->scratch_size ? sv->scratch_size(g->m, sys->block_units)
-                                      : (size_t)sv->scratch_vectors * g->m * sys->block_units;
+    g->scratch_len = dq__scratch_len(sys, sv, g->m, sys->block_units);
     g->y = dq__alloc_doubles(total);
     g->f = dq__alloc_doubles(total);
     g->g = noisy ? dq__alloc_doubles(total) : NULL;

@@ -283,6 +283,18 @@ static inline size_t dq__block_lanes(const dq_system_t *sys, size_t b)
     return DQ_UNITS_PADDED(dq__block_live(sys, b));
 }
 
+/* Scratch doubles a block of `units` lanes of `m` components needs from `solver`: its
+ * cable_scratch_size on a cable system when it has one (ABI 2.3), else scratch_size, else
+ * scratch_vectors vectors. */
+static inline size_t dq__scratch_len(const dq_system_t *sys, const dq_integrator_entry_t *solver,
+                                     size_t m, size_t units)
+{
+    if (sys->cable && solver->cable_scratch_size)
+        return solver->cable_scratch_size(m, units);
+    return solver->scratch_size ? solver->scratch_size(m, units)
+                                : (size_t)solver->scratch_vectors * m * units;
+}
+
 /* A state's value as the arena (or an adaptive run's sample) holds it; dq_system_value
  * without its checks, and without a cable junction's constraint (cable_system.c). */
 double dq__system_stored_value(const dq_system_t *sys, size_t state, size_t unit);

@@ -9,14 +9,17 @@
  * cell by dq_cable_solve (the host refuses the dense Jacobian of a cable model). */
 #include "cable_step.h"
 
-/* Dense: the units' Jacobian blocks, then one dense system and its right-hand side. Cable:
- * the right-hand side, the gates' diagonal, e and q (len each), dI/dV and the pivots
- * (n*units each, n <= comps), offd (n). */
+/* Dense: the units' Jacobian blocks, then one dense system and its right-hand side. */
 static size_t backward_euler_scratch(size_t comps, size_t units)
 {
-    size_t dense = comps * comps * units + comps * comps + comps;
-    size_t cable = 6 * comps * units + comps;
-    return dense > cable ? dense : cable;
+    return comps * comps * units + comps * comps + comps;
+}
+
+/* Cable (ABI 2.3, asked for cable models only): the right-hand side, the gates' diagonal, e
+ * and q (len each), dI/dV and the pivots (n*units each, n <= comps), offd (n). */
+static size_t backward_euler_cable_scratch(size_t comps, size_t units)
+{
+    return 6 * comps * units + comps;
 }
 
 static int backward_euler_cable(dq_ctx_t *ctx, const dq_cable_t *cb)
@@ -77,6 +80,7 @@ DQ_INTEGRATOR(backward_euler_desc, .name = "backward_euler", .category = DQ_CATE
               .order = 1,
               .description = "Backward (implicit) Euler method via local Jacobian linearization.",
               .flags = DQ_CAP_JACOBIAN, .step = backward_euler_step,
-              .scratch_size = backward_euler_scratch);
+              .scratch_size = backward_euler_scratch,
+              .cable_scratch_size = backward_euler_cable_scratch);
 
 DQ_PLUGIN_INTEGRATOR(backward_euler_desc)

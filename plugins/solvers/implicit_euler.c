@@ -20,14 +20,18 @@
 enum { OPT_TOL, OPT_MAX_ITER };
 
 /* Dense: y0, F(y1), per-unit Jacobian blocks, a converged flag per lane, one dense system
- * and its right-hand side. Cable: y0, the Newton correction, the gates' diagonal, e and q
- * (len each), dI/dV and the pivots (n*units each, n <= comps), four per-lane values, offd
- * (n); F is ctx->f. */
+ * and its right-hand side. */
 static size_t implicit_euler_scratch(size_t comps, size_t units)
 {
-    size_t dense = 2 * comps * units + comps * comps * units + units + comps * comps + comps;
-    size_t cable = 7 * comps * units + 4 * units + comps;
-    return dense > cable ? dense : cable;
+    return 2 * comps * units + comps * comps * units + units + comps * comps + comps;
+}
+
+/* Cable (ABI 2.3, asked for cable models only): y0, the Newton correction, the gates'
+ * diagonal, e and q (len each), dI/dV and the pivots (n*units each, n <= comps), four
+ * per-lane values, offd (n); F is ctx->f. */
+static size_t implicit_euler_cable_scratch(size_t comps, size_t units)
+{
+    return 7 * comps * units + 4 * units + comps;
 }
 
 static int implicit_euler_fail(dq_ctx_t *ctx, int max_iter, double worst_res, size_t worst_unit)
@@ -184,6 +188,7 @@ DQ_INTEGRATOR(implicit_euler_desc, .name = "implicit_euler", .category = DQ_CATE
               .description = "Fully implicit backward Euler solved by Newton iteration per unit.",
               .flags = DQ_CAP_JACOBIAN, .step = implicit_euler_step,
               .scratch_size = implicit_euler_scratch,
+              .cable_scratch_size = implicit_euler_cable_scratch,
               .options = DQ_OPTIONS({.name = "newton_tol",
                                      .def = 1e-10,
                                      .doc = "relative size of the last Newton correction",

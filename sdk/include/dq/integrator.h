@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dq/integrator.h -- the integrator descriptor a solver plugin exports (plugin ABI 2.2).
+/* dq/integrator.h -- the integrator descriptor a solver plugin exports (plugin ABI 2.3).
  *
  * A descriptor is static const data, the C form of braincell's
  *   @register_integrator("name", aliases=(...), category=..., order=..., description=...,
@@ -143,6 +143,11 @@ typedef struct dq_integrator_desc {
                           equal to order when the step keeps the lower-order solution (ode23s) */
     dq_dense_fn dense; /* the continuous extension (required with DQ_CAP_ADAPTIVE) */
     int dense_order;   /* its order: the interpolation error is O(h^(dense_order+1)) */
+    /* since ABI 2.3: the scratch the step needs on a cable model (<dq/cable.h>), used there
+     * instead of scratch_size / scratch_vectors, or NULL for the same as on other models. A
+     * solver with a dense path for point models and a tree path for cables (backward_euler)
+     * would otherwise ask comps² doubles a lane on a cell of thousands of compartments. */
+    dq_scratch_size_fn cable_scratch_size;
 } dq_integrator_desc_t;
 
 /* The authoring macros below use designated initializers and compound literals: they are

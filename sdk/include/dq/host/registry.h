@@ -68,6 +68,7 @@ typedef struct dq_integrator_entry {
     int error_order;
     dq_dense_fn dense;
     int dense_order;
+    dq_scratch_size_fn cable_scratch_size; /* on cable models, when not NULL (ABI 2.3) */
 } dq_integrator_entry_t;
 
 typedef struct dq_model_entry {
