@@ -113,8 +113,11 @@ static inline const dq_cable_t *dq_cable(dq_ctx_t *ctx)
 
 /* i[c*units + u] = I_c - I_stim,c(t): the membrane current out of compartment c of cell u,
  * nA, at time t with the V and the gates of y; g (may be NULL) receives dI_c/dV_c, µS, the
- * mechanisms' own derivatives. Rows 0 .. n-1 of i and g are written (0 at junctions).
- * t = -INFINITY (before every stimulus) gives the mechanisms' current I_c alone. */
+ * mechanisms' own derivatives. Rows 0 .. n-1 of i and g are written; a junction has no
+ * membrane, so its row is 0, or -I_stim when a clamp sits there. t = -INFINITY (before
+ * every stimulus) gives the mechanisms' current I_c alone. In per-lane mode (adaptive runs,
+ * ctx->lane_t set) t is the fraction of each lane's step, as in dq_compute_derivative; the
+ * same holds for the other cable calls. */
 static inline int dq_cable_membrane(dq_ctx_t *ctx, double t, const double *y, double *i,
                                     double *g)
 {
