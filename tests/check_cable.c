@@ -19,6 +19,8 @@
 #include <dq/host/system.h>
 #include <dq/linalg.h>
 
+#include "test_alloc.h"
+
 #define PI 3.14159265358979323846
 
 /* ---- the test model: root V, a leak everywhere, a K-like gate at the soma ------------- */
@@ -147,6 +149,11 @@ static struct {
     const dq_cable_t *cb;
     size_t units, len;
     double y[4096], im[4096], gm[4096], f[4096], dg[4096], e[4096], q[4096], dd[4096];
+    /* the explicit form's f, and the mass-matrix form's F at y with the junctions set to
+     * their constraint (ys) */
+    double fx[4096], fm[4096], ys[4096], im2[4096];
+    double fdd[4096], yp[4096], fp[4096]; /* the diagonal by differences of the explicit f */
+    double ylast[4096];                   /* the stored state after the last (Euler) step */
     int done;
 } probe;
 
@@ -163,13 +170,72 @@ static int probe_step(dq_ctx_t *ctx)
         probe.rc_gates = dq_cable_gates(ctx, t, ctx->y, probe.f, probe.dg);
         probe.rc_couplings = dq_cable_couplings(ctx, t, ctx->y, probe.e, probe.q);
         probe.rc_diag = dq_compute_derivative_diag(ctx, t, ctx->y, ctx->f, probe.dd);
+        memcpy(probe.fx, ctx->f, ctx->len * sizeof *ctx->f);
+        const dq_cable_t *cb = probe.cb;
+        if (cb) {
+            const size_t U = ctx->units;
+            memcpy(probe.ys, ctx->y, ctx->len * sizeof *ctx->y);
+            for (size_t j = 0; j < cb->n; ++j) {
+                if (cb->cap[j] != 0.0)
+                    continue;
+                /* V_j = (sum g V_k + I_stim,j) / sum g; i_j = -I_stim,j at a junction. */
+                double num = -probe.im[j * U];
+                for (size_t c = 0; c < cb->n; ++c) {
+                    if (cb->parent[c] == (long)j)
+                        num += cb->g[c] * ctx->y[c * U];
+                    if ((long)c == cb->parent[j])
+                        num += cb->g[j] * ctx->y[c * U];
+                }
+                for (size_t u = 0; u < U; ++u)
+                    probe.ys[j * U + u] = num / cb->g_sum[j];
+            }
+            memcpy(probe.yp, ctx->y, ctx->len * sizeof *ctx->y);
+            for (size_t c = 0; c < ctx->comps; ++c) {
+                const double h = 1e-6;
+                for (size_t u = 0; u < U; ++u)
+                    probe.yp[c * U + u] += h;
+                dq_compute_derivative(ctx, t, probe.yp, probe.fp);
+                for (size_t u = 0; u < U; ++u) {
+                    probe.yp[c * U + u] = ctx->y[c * U + u];
+                    probe.fdd[c * U + u] = (probe.fp[c * U + u] - probe.fx[c * U + u]) / h;
+                }
+            }
+            dq_cable_membrane(ctx, t, probe.ys, probe.im2, NULL);
+            dq_cable_axial(cb, U, probe.ys, probe.fm, 0);
+            for (size_t k = 0; k < cb->n * U; ++k)
+                probe.fm[k] -= probe.im2[k];
+        }
     }
+    /* Then an explicit Euler step, the stored state kept for the tests. */
+    int rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < ctx->len; ++k)
+        ctx->y[k] += ctx->dt * ctx->f[k];
+    if (ctx->unit0 == 0 && ctx->len <= 4096)
+        memcpy(probe.ylast, ctx->y, ctx->len * sizeof *ctx->y);
     return DQ_OK;
 }
 
 DQ_INTEGRATOR(probe_desc, .name = "test_probe", .category = DQ_CATEGORY_EXPLICIT, .order = 1,
               .description = "records the cable host calls", .step = probe_step,
               .flags = DQ_CAP_JACOBIAN);
+
+/* A solver that asks for the dense Jacobian, as a Newton method on point models does. */
+static int dense_step(dq_ctx_t *ctx)
+{
+    int rc = dq_compute_derivative(ctx, ctx->t, ctx->y, ctx->f);
+    return rc ? rc : dq_jacobian(ctx, ctx->t, ctx->y, ctx->f, dq_scratch(ctx, 0));
+}
+
+static size_t dense_scratch(size_t comps, size_t units)
+{
+    return comps * comps * units;
+}
+
+DQ_INTEGRATOR(dense_desc, .name = "test_dense", .category = DQ_CATEGORY_IMPLICIT, .order = 1,
+              .description = "asks for dq_jacobian", .step = dense_step,
+              .scratch_size = dense_scratch, .flags = DQ_CAP_JACOBIAN);
 
 /* ---- fixtures -------------------------------------------------------------------------- */
 
@@ -185,6 +251,7 @@ static void setup(void)
     ck_assert_int_eq(dq_loader_load_dir(loader, DQ_TEST_PLUGIN_DIR, &err), DQ_OK);
     ck_assert_int_eq(dq_registry_register(reg, &be_desc, NULL, &err), DQ_OK);
     ck_assert_int_eq(dq_registry_register(reg, &probe_desc, NULL, &err), DQ_OK);
+    ck_assert_int_eq(dq_registry_register(reg, &dense_desc, NULL, &err), DQ_OK);
     memset(&probe, 0, sizeof probe);
 }
 
@@ -278,6 +345,12 @@ static double passive_cable_error(int nseg)
     dq_system_t *sys = run_to_end(&r);
     const dq_morph_cable_t *mc = dq_system_cable(sys);
     ck_assert_uint_eq(mc->n, (size_t)nseg);
+    /* 100 steps, each one membrane pass and one coupling pass. */
+    dq_step_stats_t stats;
+    ck_assert_int_eq(dq_system_unit_stats(sys, 0, &stats), DQ_OK);
+    ck_assert_uint_eq(stats.accepted, 100);
+    ck_assert_uint_eq(stats.evaluations, 100);
+    ck_assert_uint_eq(stats.jacobians, 100);
     /* Rm in Ω cm², lengths in cm: λ in cm, r_a in Ω/cm; I r_a λ in V → mV. */
     const double Rm = 1.0 / (gpas * 1e-3), dcm = d * 1e-4, Lcm = L * 1e-4;
     const double lam = sqrt(Rm * dcm / (4 * Ra)), ra = 4 * Ra / (PI * dcm * dcm);
@@ -331,17 +404,21 @@ END_TEST
  * weighted mean of its neighbours' at every step (its derivative follows the constraint). */
 START_TEST(test_junction_voltage_is_the_weighted_mean_of_its_neighbours)
 {
+    /* Stored values of an explicit (Euler) run: the junction's derivative keeps it on its
+     * constraint step after step. */
     dq_cable_stim_t st = {"soma", 0.5, 3, 0.2};
     run_t r = {.model = &kcell,
                .morph = Y_CELL,
                .nseg = 3,
-               .dt = 0.0005,
-               .t_end = 5,
+               .solver = "test_probe",
+               .dt = 0.0002,
+               .t_end = 3,
                .stim = &st,
                .n_stim = 1,
                .gk = 36};
     dq_system_t *sys = run_to_end(&r);
     const dq_morph_cable_t *mc = dq_system_cable(sys);
+    const size_t U = probe.units;
     size_t junctions = 0;
     for (size_t j = 0; j < mc->n; ++j) {
         if (!mc->junction[j])
@@ -350,17 +427,18 @@ START_TEST(test_junction_voltage_is_the_weighted_mean_of_its_neighbours)
         for (size_t c = 0; c < mc->n; ++c)
             if ((long)j == mc->parent[c] || (long)c == mc->parent[j]) {
                 size_t a = (long)j == mc->parent[c] ? c : j;
-                num += mc->g_axial[a] * dq_system_value(sys, c, 0);
+                num += mc->g_axial[a] * probe.ylast[c * U];
                 den += mc->g_axial[a];
             }
-        double vj = dq_system_value(sys, j, 0);
+        const double vj = probe.ylast[j * U];
         ck_assert_msg(fabs(vj - num / den) <= 1e-12 * fabs(vj), "junction %zu: %.17g vs %.17g", j,
                       vj, num / den);
+        ck_assert_double_eq(dq_system_value(sys, j, 0), num / den);
         junctions++;
     }
     ck_assert_uint_eq(junctions, 1);
     /* The stimulus moved the cell: the soma is well above rest. */
-    ck_assert_double_gt(dq_system_value(sys, (size_t)dq_system_state_index(sys, "V"), 0), -60);
+    ck_assert_double_gt(probe.ylast[(size_t)dq_system_state_index(sys, "V") * U], -60);
     dq_system_free(sys);
 }
 END_TEST
@@ -370,8 +448,15 @@ END_TEST
 START_TEST(test_adaptive_runs_and_root_events_work_on_a_cable)
 {
     dq_cable_stim_t st = {"soma", 0.5, 20, 1.0};
-    run_t fine = {.model = &kcell, .morph = Y_CELL, .nseg = 3, .dt = 0.0005, .t_end = 5,
-                  .stim = &st, .n_stim = 1, .gk = 36, .cells = 3};
+    run_t fine = {.model = &kcell,
+                  .morph = Y_CELL,
+                  .nseg = 3,
+                  .dt = 0.0005,
+                  .t_end = 5,
+                  .stim = &st,
+                  .n_stim = 1,
+                  .gk = 36,
+                  .cells = 3};
     run_t ad = fine;
     ad.solver = "dopri5";
     ad.dt = 0.25;
@@ -382,6 +467,17 @@ START_TEST(test_adaptive_runs_and_root_events_work_on_a_cable)
     fprintf(stderr, "soma V at 5 ms: rk4 %.9f, dopri5 %.9f\n", va, vb);
     ck_assert_double_gt(va, -55);
     ck_assert_double_eq_tol(va, vb, 1e-3);
+    /* Per-lane steps: a cell's bits do not depend on its block or thread either. */
+    run_t ad2 = ad;
+    ad2.cells = 21;
+    ad2.threads = 2;
+    ad2.block = 8;
+    dq_system_t *c = run_to_end(&ad2);
+    for (size_t s = 0; s < dq_system_state_count(b); ++s)
+        for (size_t u = 0; u < 21; ++u)
+            ck_assert_msg(dq_system_value(c, s, u) == dq_system_value(b, s, 0),
+                          "state %zu unit %zu", s, u);
+    dq_system_free(c);
     ck_assert_uint_eq(dq_system_event_count(a), 1);
     for (size_t u = 0; u < 3; ++u) {
         ck_assert_uint_eq(dq_system_event_fired(a, 0, u), 1);
@@ -392,22 +488,33 @@ START_TEST(test_adaptive_runs_and_root_events_work_on_a_cable)
 }
 END_TEST
 
+/* One step of test_probe on the Y cell with a clamp of amp nA at `at`, from v_init. */
+static dq_system_t *probe_run_on(const char *morph, const char *at, double amp, double v_init)
+{
+    dq_cable_stim_t st = {at, 0, 10, amp};
+    run_t r = {.model = &kcell,
+               .morph = morph,
+               .nseg = 3,
+               .solver = "test_probe",
+               .dt = 0.01,
+               .t_end = 0.01,
+               .stim = &st,
+               .n_stim = 1,
+               .gk = 36,
+               .v_init = v_init};
+    return run_to_end(&r);
+}
+
+static dq_system_t *probe_run(const char *at, double amp, double v_init)
+{
+    return probe_run_on(Y_CELL, at, amp, v_init);
+}
+
 /* ---- host calls ------------------------------------------------------------------------ */
 
 START_TEST(test_host_calls_agree_with_direct_evaluation_and_a_dense_solve)
 {
-    dq_cable_stim_t st = {"dend(0.5)", 0, 10, 0.3};
-    run_t rr = {.model = &kcell,
-                .morph = Y_CELL,
-                .nseg = 3,
-                .solver = "test_probe",
-                .dt = 0.01,
-                .t_end = 0.01,
-                .stim = &st,
-                .n_stim = 1,
-                .gk = 36,
-                .v_init = -55};
-    dq_system_t *sys = run_to_end(&rr);
+    dq_system_t *sys = probe_run("dend(0.5)", 0.3, -55);
     ck_assert(probe.done);
     ck_assert_int_eq(probe.rc_membrane, DQ_OK);
     ck_assert_int_eq(probe.rc_gates, DQ_OK);
@@ -490,6 +597,106 @@ START_TEST(test_host_calls_agree_with_direct_evaluation_and_a_dense_solve)
 }
 END_TEST
 
+/* With a clamp at the junction itself: the explicit form is the mass-matrix form with the
+ * junction at its constraint (stimulus included), and the junction's derivative is the
+ * weighted mean of its neighbours'. */
+/* A basal dendrite at soma(0) (the root junction), a trunk at soma(1), two tufts at the
+ * trunk's end and an oblique at its middle: three junctions. */
+#define BRANCHY_CELL                                                                               \
+    "{\"soma\": {\"length\": 30, \"diameter\": 12}, \"cylinders\": ["                              \
+    "{\"name\": \"basal\", \"length\": 120, \"diameter\": 1.5, \"x\": 0},"                         \
+    "{\"name\": \"trunk\", \"length\": 200, \"diameter\": 3, \"region\": \"apical\"},"             \
+    "{\"name\": \"tuft1\", \"length\": 90, \"diameter\": 1, \"parent\": \"trunk\"},"               \
+    "{\"name\": \"tuft2\", \"length\": 110, \"diameter\": 1.2, \"parent\": \"trunk\"},"            \
+    "{\"name\": \"obl\", \"length\": 60, \"diameter\": 0.8, \"parent\": \"trunk\", \"x\": 0.5}]}"
+
+/* The probe's explicit f against the mass-matrix form with every junction at its constraint
+ * (its clamp included), the junctions' derivatives the weighted mean of their neighbours',
+ * the diagonal against differences. Returns how many junctions there were. */
+static size_t check_explicit_form(const dq_cable_t *cb)
+{
+    const size_t U = probe.units;
+    size_t junctions = 0;
+    for (size_t c = 0; c < cb->n; ++c) {
+        if (cb->cap[c] != 0) {
+            const double want = probe.fm[c * U] / cb->cap[c];
+            ck_assert_msg(fabs(probe.fx[c * U] - want) <= 1e-12 * (fabs(want) + 1),
+                          "V[%zu]: explicit %.17g, mass form %.17g", c, probe.fx[c * U], want);
+            continue;
+        }
+        double num = 0;
+        for (size_t k = 0; k < cb->n; ++k) {
+            if (cb->parent[k] == (long)c)
+                num += cb->g[k] * probe.fx[k * U];
+            if ((long)k == cb->parent[c])
+                num += cb->g[c] * probe.fx[k * U];
+        }
+        ck_assert_double_eq_tol(probe.fx[c * U], num / cb->g_sum[c],
+                                1e-12 * fabs(num / cb->g_sum[c]) + 1e-300);
+        ck_assert_double_eq(probe.dd[c * U], 0);
+        junctions++;
+    }
+    for (size_t k = 0; k < cb->n + cb->n_gates; ++k)
+        ck_assert_msg(fabs(probe.dd[k * U] - probe.fdd[k * U]) <=
+                          1e-5 * (fabs(probe.fdd[k * U]) + 1),
+                      "diag[%zu] %.10g vs differences %.10g", k, probe.dd[k * U], probe.fdd[k * U]);
+    return junctions;
+}
+
+START_TEST(test_explicit_form_is_the_mass_matrix_form_with_junctions_eliminated)
+{
+    dq_system_t *sys = probe_run("soma(1)", 0.4, -58);
+    const dq_cable_t *cb = probe.cb;
+    const size_t U = probe.units;
+    ck_assert_int_eq(dq_system_cable_locate(sys, "soma(1)", NULL), 3);
+    ck_assert_double_eq(cb->cap[3], 0);
+    /* The clamp is seen at the junction: V_j moves by I/sum g. */
+    ck_assert_double_eq_tol(probe.ys[3 * U] - probe.y[3 * U], 0.4 / cb->g_sum[3], 1e-12);
+    ck_assert_uint_eq(check_explicit_form(cb), 1);
+    dq_system_free(sys);
+
+    memset(&probe, 0, sizeof probe);
+    sys = probe_run_on(BRANCHY_CELL, "trunk(1)", 0.3, -61);
+    cb = probe.cb;
+    ck_assert_uint_eq(check_explicit_form(cb), 3);
+    const long j = dq_system_cable_locate(sys, "trunk(1)", NULL);
+    ck_assert_double_eq(cb->cap[j], 0);
+    ck_assert_double_eq_tol(probe.ys[(size_t)j * U] - probe.y[(size_t)j * U], 0.3 / cb->g_sum[j],
+                            1e-12);
+    dq_system_free(sys);
+}
+END_TEST
+
+/* IClamp semantics at t = 0: on for delay <= t < delay + dur; clamps on one compartment add. */
+START_TEST(test_stimuli_add_and_are_on_from_delay_to_delay_plus_dur)
+{
+    const dq_cable_stim_t st[] = {{"dend(0.4)", 0, 1, 0.1},     /* on */
+                                  {"dend(0.5)", 0, 1, 0.2},     /* on, same compartment */
+                                  {"dend(0.45)", 0, 0, 1.0},    /* dur 0: never on */
+                                  {"dend(0.5)", 0.001, 1, 2.0}, /* not yet */
+                                  {"dend(0.5)", -2, 2, 4.0}};   /* over at t = 0 */
+    run_t r = {.model = &pcell,
+               .morph = Y_CELL,
+               .nseg = 3,
+               .solver = "test_probe",
+               .dt = 0.01,
+               .t_end = 0.01,
+               .stim = st,
+               .n_stim = 5};
+    dq_system_t *sys = run_to_end(&r);
+    const dq_morph_cable_t *mc = dq_system_cable(sys);
+    const long c = dq_system_cable_locate(sys, "dend(0.5)", NULL);
+    const size_t U = probe.units;
+    ck_assert_int_eq(c, dq_system_cable_locate(sys, "dend(0.4)", NULL));
+    for (size_t k = 0; k < mc->n; ++k) {
+        /* At rest (V = e_pas) the membrane current is the clamps' alone. */
+        const double want = (long)k == c ? -0.3 : 0.0;
+        ck_assert_msg(fabs(probe.im[k * U] - want) <= 1e-15, "i[%zu] = %.17g", k, probe.im[k * U]);
+    }
+    dq_system_free(sys);
+}
+END_TEST
+
 START_TEST(test_host_calls_on_a_point_model_are_usage_errors)
 {
     const dq_model_entry_t *decay = dq_registry_lookup_model(reg, "decay", NULL);
@@ -518,8 +725,7 @@ START_TEST(test_dense_jacobian_is_refused_on_a_cable_model)
     dq_error_t err = {0};
     dq_system_t *sys = run_new(&r, &err);
     ck_assert_ptr_nonnull(sys);
-    /* exp_euler: backward_euler and implicit_euler take cable models in mass-matrix form. */
-    ck_assert_int_eq(dq_system_set_solver(sys, dq_registry_lookup(reg, "exp_euler", NULL), &err),
+    ck_assert_int_eq(dq_system_set_solver(sys, dq_registry_lookup(reg, "test_dense", NULL), &err),
                      DQ_OK);
     ck_assert_int_eq(dq_system_prepare(sys, 0, 0.025, &err), DQ_OK);
     ck_assert_int_eq(dq_system_step(sys, &err), DQ_EUSAGE);
@@ -527,6 +733,41 @@ START_TEST(test_dense_jacobian_is_refused_on_a_cable_model)
                       strstr(err.message, "on cable models use a cable solver"),
                   "%s", err.message);
     dq_system_free(sys);
+}
+END_TEST
+
+/* The step loop allocates nothing: derivatives, diagonals, the four cable host calls and
+ * events run in scratch sized at prepare. */
+START_TEST(test_cable_steps_allocate_nothing)
+{
+    const char *solvers[] = {"rk4", "ind_exp_euler", "test_be", "dopri5"};
+    for (int i = 0; i < 4; ++i) {
+        dq_cable_stim_t st = {"soma", 0.1, 1, 0.5};
+        run_t r = {.model = &kcell,
+                   .morph = Y_CELL,
+                   .nseg = 3,
+                   .stim = &st,
+                   .n_stim = 1,
+                   .gk = 36,
+                   .cells = 11};
+        dq_error_t err = {0};
+        dq_system_t *sys = run_new(&r, &err);
+        ck_assert_msg(sys != NULL, "%s", err.message);
+        ck_assert_int_eq(dq_system_set_solver(sys, dq_registry_lookup(reg, solvers[i], NULL), &err),
+                         DQ_OK);
+        ck_assert_int_eq(dq_system_set_threads(sys, 2, &err), DQ_OK);
+        ck_assert_int_eq(dq_system_set_block_units(sys, 8, &err), DQ_OK);
+        ck_assert_int_eq(dq_system_prepare(sys, 0, 0.0005, &err), DQ_OK);
+        ck_assert_int_eq(dq_system_run(sys, 10, &err), DQ_OK);
+        /* No Check assertion between the counts: Check allocates to record locations. */
+        long before = allocs;
+        int rc = dq_system_run(sys, 400, &err);
+        long during = allocs - before;
+        ck_assert_msg(rc == DQ_OK, "%s", err.message);
+        if (DQ_TEST_COUNT_ALLOCS)
+            ck_assert_msg(during == 0, "%s: %ld allocations in 400 steps", solvers[i], during);
+        dq_system_free(sys);
+    }
 }
 END_TEST
 
@@ -553,6 +794,13 @@ START_TEST(test_state_names_and_locations)
     ck_assert_int_eq(dq_system_cable_locate(sys, "7", &err), 7);
     ck_assert_int_eq(dq_system_state_index(sys, "V"), 1);
     ck_assert_int_eq(dq_system_state_index(sys, "V[5]"), 5);
+    for (size_t k = 0; k < dq_system_state_count(sys); ++k)
+        ck_assert_int_eq(dq_system_state_index(sys, dq_system_state_name(sys, k)), (long)k);
+    ck_assert_int_eq(dq_system_state_index(sys, "V[07]"), -1);
+    ck_assert_int_eq(dq_system_state_index(sys, "V[10]"), -1);
+    ck_assert_int_eq(dq_system_state_index(sys, "V[]"), -1);
+    ck_assert_int_eq(dq_system_state_index(sys, "n[4]"), -1);
+    ck_assert_int_eq(dq_system_state_index(sys, "m[0]"), -1);
     ck_assert_int_eq(dq_system_state_index(sys, "V@apic(0.9)"), 9);
     ck_assert_int_eq(dq_system_state_index(sys, "n@soma(0.9)"), 12);
     ck_assert_int_eq(dq_system_state_index(sys, "n"), 11);
@@ -580,6 +828,51 @@ START_TEST(test_point_system_of_a_cable_model_is_refused)
     ck_assert_int_eq(err.code, DQ_EINVAL);
     ck_assert_msg(strstr(err.message, "model 'cell' is a cable model: it needs a morphology"), "%s",
                   err.message);
+}
+END_TEST
+
+/* A mechanism reading another's state: the reader must be present only where the other is. */
+static int nread_current(const dq_view_t *v)
+{
+    for (size_t i = 0; i < v->units; ++i)
+        v->current[i] += v->value[0][i]; /* n, from kdr */
+    return DQ_OK;
+}
+DQ_MODULE(nread_everywhere, .name = "nread", .parent = 0, .reads = DQ_READS("n"),
+          .current = nread_current);
+DQ_MODULE(nread_soma, .name = "nread", .parent = 0, .reads = DQ_READS("n"),
+          .regions = DQ_REGION_SOMA, .current = nread_current);
+DQ_MODEL(nread_bad, .name = "nread_bad", .params = tparams, .n_params = DQ_COUNT(tparams),
+         .modules = (const dq_module_desc_t *const[]){&root_mod, &k_mod, &nread_everywhere, NULL},
+         .data_size = sizeof(tcell_t), .cable = &tcable);
+DQ_MODEL(nread_ok, .name = "nread_ok", .params = tparams, .n_params = DQ_COUNT(tparams),
+         .modules = (const dq_module_desc_t *const[]){&root_mod, &k_mod, &nread_soma, NULL},
+         .data_size = sizeof(tcell_t), .cable = &tcable);
+
+START_TEST(test_a_mechanism_reads_another_only_where_it_is_present)
+{
+    run_t r = {.model = &nread_bad, .morph = Y_CELL, .nseg = 3};
+    dq_error_t err = {0};
+    ck_assert_ptr_null(run_new(&r, &err));
+    ck_assert_msg(strstr(err.message, "mechanism 'nread' reads 'n' of mechanism 'kdr', which is "
+                                      "not present at compartment 4 (section 'dend')"),
+                  "%s", err.message);
+    /* Present where kdr is: membrane current = 1e-5 area (gk n^4 (V - ek) + n). */
+    r.model = &nread_ok;
+    r.solver = "test_probe";
+    r.dt = r.t_end = 0.01;
+    r.gk = 36;
+    dq_system_t *sys = run_to_end(&r);
+    const dq_cable_t *cb = probe.cb;
+    const dq_morph_cable_t *mc = dq_system_cable(sys);
+    const size_t U = probe.units;
+    for (size_t k = 0; k < cb->n_gates; ++k) {
+        const size_t c = cb->gate_comp[k];
+        const double n = probe.y[(cb->n + k) * U], V = probe.y[c * U];
+        const double want = 1e-5 * mc->area[c] * (36 * n * n * n * n * (V + 77) + n);
+        ck_assert_double_eq_tol(probe.im[c * U], want, 1e-12 * fabs(want));
+    }
+    dq_system_free(sys);
 }
 END_TEST
 
@@ -635,15 +928,23 @@ DQ_MODEL(rootu_cell, .name = "rootu", .params = tparams, .n_params = 1,
          .modules = (const dq_module_desc_t *const[]){&rootu_mod, &pasu_mod, NULL},
          .data_size = sizeof(tcell_t), .cable = &tcable);
 
+DQ_MODULE(rooti_mod, .name = "", .parent = -1, .states = root_states, .n_states = 1,
+          .init_state = k_init);
+DQ_MODEL(rooti_cell, .name = "rooti", .params = tparams, .n_params = 1,
+         .modules = (const dq_module_desc_t *const[]){&rooti_mod, &pas_mod, NULL},
+         .data_size = sizeof(tcell_t), .cable = &tcable);
+
 START_TEST(test_validator_refuses_malformed_cable_models)
 {
-    const dq_model_desc_t *bad[] = {&pu_cell, &nocur_cell, &rootd_cell, &point_cur, &rootu_cell};
+    const dq_model_desc_t *bad[] = {&pu_cell,   &nocur_cell, &rootd_cell,
+                                    &point_cur, &rootu_cell, &rooti_cell};
     const char *want[] = {"parameter 'g' is DQ_PARAM_PER_UNIT",
                           "module 'leak' is a mechanism and needs a `current`",
                           "root module has a compute_derivative",
                           "module 'pas' has a `current`, which only a cable model's",
-                          "root module must declare exactly one state, \"V\""};
-    for (int i = 0; i < 5; ++i) {
+                          "root module must declare exactly one state, \"V\"",
+                          "root module has an init_state"};
+    for (int i = 0; i < 6; ++i) {
         dq_error_t err = {0};
         int rc = dq_registry_register_model(reg, bad[i], NULL, &err);
         ck_assert_int_eq(rc, DQ_EDESC);
@@ -651,7 +952,7 @@ START_TEST(test_validator_refuses_malformed_cable_models)
                       i, err.message);
     }
     dq_error_t err = {0};
-    ck_assert_int_eq(dq_registry_register_model(reg, &kcell, NULL, &err), DQ_OK);
+    ck_assert_int_eq(dq_registry_register_model(reg, &pcell, NULL, &err), DQ_OK);
 }
 END_TEST
 
@@ -702,11 +1003,15 @@ Suite *cable_suite(void)
     tcase_add_test(tc, test_junction_voltage_is_the_weighted_mean_of_its_neighbours);
     tcase_add_test(tc, test_adaptive_runs_and_root_events_work_on_a_cable);
     tcase_add_test(tc, test_host_calls_agree_with_direct_evaluation_and_a_dense_solve);
+    tcase_add_test(tc, test_explicit_form_is_the_mass_matrix_form_with_junctions_eliminated);
+    tcase_add_test(tc, test_stimuli_add_and_are_on_from_delay_to_delay_plus_dur);
     tcase_add_test(tc, test_host_calls_on_a_point_model_are_usage_errors);
     tcase_add_test(tc, test_dense_jacobian_is_refused_on_a_cable_model);
+    tcase_add_test(tc, test_cable_steps_allocate_nothing);
     tcase_add_test(tc, test_state_names_and_locations);
     tcase_add_test(tc, test_point_system_of_a_cable_model_is_refused);
     tcase_add_test(tc, test_bad_stimuli_are_refused);
+    tcase_add_test(tc, test_a_mechanism_reads_another_only_where_it_is_present);
     tcase_add_test(tc, test_validator_refuses_malformed_cable_models);
     tcase_add_test(tc, test_each_cell_of_a_population_has_a_single_cells_bits);
     suite_add_tcase(s, tc);

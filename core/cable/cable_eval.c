@@ -32,11 +32,10 @@ dq__cable_scratch_t *dq__cable_scratch_new(const dq_system_t *sys, dq__lane_t *l
     s->vw = dq__alloc_doubles(n * U);
     s->yp = dq__alloc_doubles(sys->n_states * U);
     s->fp = dq__alloc_doubles(sys->n_states * U);
-    s->tl = dq__alloc_doubles(U);
     s->tle = dq__alloc_doubles(mc * U);
     s->tab = calloc(cb->max_vars + 3 * cb->max_own + 1, sizeof *s->tab);
     if (!s->vg || !s->cur || !s->cnd || !s->pert || !s->mf || !s->I || !s->G || !s->S || !s->vw ||
-        !s->yp || !s->fp || !s->tl || !s->tle || !s->tab) {
+        !s->yp || !s->fp || !s->tle || !s->tab) {
         dq__cable_scratch_free(s);
         return NULL;
     }
@@ -63,7 +62,6 @@ void dq__cable_scratch_free(dq__cable_scratch_t *s)
     free(s->vw);
     free(s->yp);
     free(s->fp);
-    free(s->tl);
     free(s->tle);
     free(s->tab);
     free(s);
@@ -212,7 +210,7 @@ static int cable_mech_fd_diag(const dq__cable_call_t *c, const dq__cable_mech_t 
 {
     dq__cable_scratch_t *s = c->l->cable;
     const size_t U = c->units, rows = mk->n_mc * U;
-    dq_view_t *v = cable_view(c, mk, y, s->mf, NULL);
+    dq_view_t *v = cable_view(c, mk, y, NULL, NULL);
     double **value = (double **)v->value, **der = (double **)v->derivative;
     for (size_t k = 0; k < mk->n_own; ++k)
         der[k] = s->mf + k * rows;

@@ -60,13 +60,13 @@ typedef struct dq__cable {
     size_t *junc_nb; /* neighbours */
     double *junc_g;  /* their conductances */
     size_t n_junc;
+    long *junc_of; /* [n] the junction index of each compartment, or -1 */
     /* Per compartment: the junction coupling it loses to the elimination on its diagonal,
      * sum over junction neighbours j of g_cj^2 / g_sum_j (µS). */
     double *junc_diag;
     dq__cable_stim_in_t *stim;
     size_t n_stim;
-    char **stim_at; /* [n_stim] the locations as given (messages) */
-    long root;      /* the root compartment */
+    long root; /* the root compartment */
 } dq__cable_t;
 
 /* Per-lane scratch, sized at prepare for the largest block: nothing a call allocates. */
@@ -79,9 +79,8 @@ typedef struct dq__cable_scratch {
     double *S;         /* [n * lanes] stimulus current, nA */
     double *vw;        /* [n * lanes] V with the junctions' constraint values */
     double *yp, *fp;   /* [comps * lanes] a perturbed state, its derivatives */
-    double *tl;        /* [lanes] the lanes' times */
-    double *tle;       /* [max_mc * lanes] those times per (compartment, cell) lane */
-    double **tab;      /* value [max_vars], derivative [max_own], diagonal [max_own] */
+    double *tle;       /* [max_mc * lanes] per-lane times per (compartment, cell) lane */
+    double **tab;      /* value [max_vars], derivative, diffusion (NULL), diagonal [max_own] */
     dq_view_t view;
 } dq__cable_scratch_t;
 
@@ -92,6 +91,10 @@ int dq__cable_build(dq_system_t *sys, const dq_morph_t *morph, const dq_cable_op
 /* Stimuli, after the parameters (they need only the cable). */
 int dq__cable_stimuli(dq_system_t *sys, const dq_cable_opts_t *opts, dq_error_t *err);
 void dq__cable_free(dq__cable_t *cb);
+/* dq_system_value of a cable system: a junction's V is its constraint, the weighted mean of
+ * its neighbours' (with a clamp there, plus I_stim/sum g), whatever value the solver carried
+ * (an explicit solver carries exactly that; a per-state exponential one drifts from it). */
+double dq__cable_value(const dq_system_t *sys, size_t state, size_t unit);
 /* A cable system's state index for "V", "V@loc", "m@loc", or -1. */
 long dq__cable_state_index(const dq_system_t *sys, const char *name);
 

@@ -82,6 +82,7 @@ void dq__cable_free(dq__cable_t *cb)
     free(cb->junc_nb);
     free(cb->junc_g);
     free(cb->junc_diag);
+    free(cb->junc_of);
     free(cb->stim);
     free(cb);
 }
@@ -179,7 +180,7 @@ static int cable_tree(dq__cable_t *cb, dq_error_t *err)
         }
     }
     free(deg);
-    free(where);
+    cb->junc_of = where; /* kept: dq__cable_value */
     cb->pub = (dq_cable_t){.abi = DQ_ABI_HEADER_INIT(dq_cable_t),
                            .n = n,
                            .parent = mc->parent,
@@ -544,6 +545,23 @@ int dq__cable_stimuli(dq_system_t *sys, const dq_cable_opts_t *opts, dq_error_t 
     return DQ_OK;
 }
 
+double dq__cable_value(const dq_system_t *sys, size_t state, size_t unit)
+{
+    const dq__cable_t *cb = sys->cable;
+    if (state >= cb->mc->n || cb->junc_of[state] < 0)
+        return dq__system_stored_value(sys, state, unit);
+    const size_t q = (size_t)cb->junc_of[state];
+    const double t = dq_system_time(sys);
+    double v = 0.0;
+    for (size_t k = 0; k < cb->n_stim; ++k)
+        if (cb->stim[k].comp == state && t >= cb->stim[k].delay &&
+            t < cb->stim[k].delay + cb->stim[k].dur)
+            v += cb->stim[k].amp;
+    for (size_t p = cb->junc_at[q]; p < cb->junc_at[q + 1]; ++p)
+        v += cb->junc_g[p] * dq__system_stored_value(sys, cb->junc_nb[p], unit);
+    return v / cb->g_sum[state];
+}
+
 long dq__cable_state_index(const dq_system_t *sys, const char *name)
 {
     const dq__cable_t *cb = sys->cable;
@@ -552,6 +570,21 @@ long dq__cable_state_index(const dq_system_t *sys, const char *name)
     long comp = cb->root;
     if (atp && (comp = cable_locate(cb, atp + 1, NULL)) < 0)
         return -1;
+    /* "m[17]": the state's own name, found without a scan of every state's. */
+    const char *br = atp ? NULL : strchr(name, '[');
+    if (br && nlen > (size_t)(br - name) + 2 && name[nlen - 1] == ']') {
+        const size_t dlen = nlen - (size_t)(br - name) - 2;
+        char num[24];
+        if (dlen >= sizeof num || strspn(br + 1, "0123456789") != dlen)
+            return -1;
+        memcpy(num, br + 1, dlen);
+        num[dlen] = '\0';
+        if (dlen > 1 && num[0] == '0')
+            return -1; /* "V[07]" names nothing */
+        if ((comp = cable_locate(cb, num, NULL)) < 0)
+            return -1;
+        nlen = (size_t)(br - name);
+    }
     const char *vname = sys->modules[0].states[0].name;
     size_t vlen = strcspn(vname, "[");
     if (nlen == vlen && strncmp(name, vname, nlen) == 0)

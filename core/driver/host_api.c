@@ -422,7 +422,12 @@ static int host_cable_membrane(dq_ctx_t *ctx, double t, const double *y, double 
 {
     dq__cable_call_t c;
     int rc = host_cable_begin(ctx, t, "dq_cable_membrane", &c);
-    return rc ? rc : dq__cable_membrane(&c, y, i, g);
+    if (rc)
+        return rc;
+    /* The statistics count a membrane pass as a derivative evaluation, a coupling pass as
+     * a Jacobian one. */
+    host_lg(ctx)->n_eval++;
+    return dq__cable_membrane(&c, y, i, g);
 }
 
 static int host_cable_gates(dq_ctx_t *ctx, double t, const double *y, double *f, double *d)
@@ -436,7 +441,10 @@ static int host_cable_couplings(dq_ctx_t *ctx, double t, const double *y, double
 {
     dq__cable_call_t c;
     int rc = host_cable_begin(ctx, t, "dq_cable_couplings", &c);
-    return rc ? rc : dq__cable_couplings(&c, y, e, q);
+    if (rc)
+        return rc;
+    host_lg(ctx)->n_jac++;
+    return dq__cable_couplings(&c, y, e, q);
 }
 
 /* A group whose modules have no pre_integral (or post_integral) gets a table whose entry

@@ -63,6 +63,11 @@ static int cable_root_check(const dq_module_desc_t *md, const char *who, const c
                             "%s is a cable model: its root module has a compute_derivative (or "
                             "Jacobian); the host writes dV/dt from the mechanisms' currents.",
                             who);
+    if (md->init_state)
+        return dq_error_set(err, DQ_EDESC, source,
+                            "%s is a cable model: its root module has an init_state; every "
+                            "compartment's V starts at the cable's v_init.",
+                            who);
     if (md->reads && md->reads[0])
         return dq_error_set(err, DQ_EDESC, source,
                             "%s is a cable model: its root module reads '%s'; the root sees "

@@ -12,6 +12,16 @@
 #include "registry_private.h"
 #include "system_impl.h"
 
+/* The block size when none is asked: 256 lanes, or for a cable, whose cells have thousands
+ * of components, about 2^17 doubles a vector (1 MiB), so a block's vectors stay in cache. */
+static size_t system_default_block(const dq_system_t *sys)
+{
+    if (!sys->cable)
+        return DQ__DEFAULT_BLOCK_UNITS;
+    size_t b = ((size_t)1 << 17) / (sys->n_states ? sys->n_states : 1);
+    return b < DQ_LANES ? DQ_LANES : b > DQ__DEFAULT_BLOCK_UNITS ? DQ__DEFAULT_BLOCK_UNITS : b;
+}
+
 /* What every system needs past its model: solver slots, block size, threads. */
 static dq_system_t *system_finish(dq_system_t *sys, dq_error_t *err)
 {
@@ -22,7 +32,7 @@ static dq_system_t *system_finish(dq_system_t *sys, dq_error_t *err)
         dq_system_free(sys);
         return NULL;
     }
-    sys->block_units = DQ__DEFAULT_BLOCK_UNITS;
+    sys->block_units = DQ_UNITS_PADDED(system_default_block(sys));
     sys->noise_refine = 1;
     /* One thread unless asked: an embedding program's model callbacks need not be
      * thread-safe. The command line asks for one per core. */
@@ -253,7 +263,7 @@ int dq_system_set_block_units(dq_system_t *sys, size_t units, dq_error_t *err)
         return dq_error_set(err, DQ_EUSAGE, NULL, "the block size is set before prepare");
     if (units > ((size_t)1 << 40))
         return dq_error_set(err, DQ_EINVAL, NULL, "block size %zu is too large", units);
-    sys->block_units = DQ_UNITS_PADDED(units ? units : DQ__DEFAULT_BLOCK_UNITS);
+    sys->block_units = DQ_UNITS_PADDED(units ? units : system_default_block(sys));
     return DQ_OK;
 }
 
@@ -539,16 +549,17 @@ uint32_t dq_system_state_flags(const dq_system_t *sys, size_t state)
 
 long dq_system_state_index(const dq_system_t *sys, const char *name)
 {
+    /* A cable's thousands of states: by compartment, not by a scan of every name. */
+    if (sys->cable)
+        return dq__cable_state_index(sys, name);
     for (size_t s = 0; s < sys->n_states; ++s)
         if (strcmp(sys->states[s]->name, name) == 0)
             return (long)s;
-    return sys->cable ? dq__cable_state_index(sys, name) : -1;
+    return -1;
 }
 
-double dq_system_value(const dq_system_t *sys, size_t state, size_t unit)
+double dq__system_stored_value(const dq_system_t *sys, size_t state, size_t unit)
 {
-    if (!sys->prepared || state >= sys->n_states || unit >= sys->units)
-        return NAN;
     int gi = sys->state_group[state];
     if (gi < 0)
         return sys->aux[state][unit];
@@ -558,4 +569,13 @@ double dq_system_value(const dq_system_t *sys, size_t state, size_t unit)
     /* Adaptive runs: the values at the sample time, from the continuous extension. */
     const double *y = sys->ad.on ? sys->ad.yo : g->y;
     return y[b * g->m * sys->block_units + sys->state_comp[state] * ub + unit % sys->block_units];
+}
+
+double dq_system_value(const dq_system_t *sys, size_t state, size_t unit)
+{
+    if (!sys->prepared || state >= sys->n_states || unit >= sys->units)
+        return NAN;
+    if (sys->cable)
+        return dq__cable_value(sys, state, unit);
+    return dq__system_stored_value(sys, state, unit);
 }

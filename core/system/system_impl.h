@@ -283,6 +283,10 @@ static inline size_t dq__block_lanes(const dq_system_t *sys, size_t b)
     return DQ_UNITS_PADDED(dq__block_live(sys, b));
 }
 
+/* A state's value as the arena (or an adaptive run's sample) holds it; dq_system_value
+ * without its checks, and without a cable junction's constraint (cable_system.c). */
+double dq__system_stored_value(const dq_system_t *sys, size_t state, size_t unit);
+
 /* 64-byte aligned, zeroed doubles (at least one); free with free(). NULL when out of
  * memory. */
 double *dq__alloc_doubles(size_t n);

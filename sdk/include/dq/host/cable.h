@@ -8,7 +8,9 @@
  * dq_system_state_index also accepts "V" (the root compartment, soma(0.5) for a cell with
  * a soma) and a location "V@dend[3](0.5)" or "m@soma(0.5)" (the compartment holding that
  * point, as dq_system_cable_locate finds it). Values, recording and events work as for any
- * system; the population is the number of cells.
+ * system; the population is the number of cells. dq_system_value of a junction's V (a
+ * zero-area node) is its constraint, the conductance-weighted mean of its neighbours' (plus
+ * I_stim / sum g under a clamp), whatever value the solver carries there.
  *
  * Units: nA for stimuli, ms for their times, µF/cm², Ω·cm, mV (see <dq/cable.h>). */
 #ifndef DQ_HOST_CABLE_H
