@@ -25,7 +25,9 @@ the two are compared like with like (the NetCon times are printed too).
           compartments with cell.so's callbacks) gives NEURON's V to 1e-4 mV (it differs
           by NEURON's single-precision 3-D points only) and its spike times to 1e-6 ms;
         - subthreshold: soma V within 0.1 mV of NEURON at every step (dt 0.025 ms);
-        - suprathreshold: the same number of spikes (several), each within 0.02 ms;
+        - suprathreshold: the same number of spikes (several), each within 0.02 ms, in
+          both cells of a population of two, and V within 1e-6 mV of cable_ref's (the
+          solver is NEURON's step);
         - convergence: at dt 0.1, 0.05, 0.025, 0.0125 ms the error of each against NEURON
           at dt 0.001 ms decreases, and dqhost and NEURON approach one limit.
       Exit 0 when all hold, 1 otherwise.
@@ -231,10 +233,12 @@ def check(build, morph):
         dv, ds = dqhost_run(dqhost, tmp, morph, dt, T_SUPRA, stims["supra"], 1, n=2)
         d0 = ds.get(0, [])
         worst = max((abs(a - b) for a, b in zip(ns, d0)), default=float("inf"))
-        ok = len(ns) >= 3 and len(d0) == len(ns) and ds.get(1) == d0 and worst < 0.02
+        # Beyond the bound: the solver is NEURON's step, so it gives cable_ref's V to rounding.
+        same_step = maxdiff(dv, rv) < 1e-6
+        ok = len(ns) >= 3 and len(d0) == len(ns) and ds.get(1) == d0 and worst < 0.02 and same_step
         print("%s %s suprathreshold (%g nA): NEURON %d spikes at %s ms (NetCon: %s), dqhost %s "
               "(cell 1: %s); max |dt_spike| = %.3g ms (bound 0.02); max |V_dqhost - V_neuron| "
-              "%.3g mV, against NEURON's step on our compartments %.3g mV"
+              "%.3g mV, against NEURON's step on our compartments %.3g mV (bound 1e-6)"
               % ("ok  " if ok else "FAIL", name, stims["supra"][0][2], len(ns),
                  " ".join("%.4f" % t for t in ns), " ".join("%g" % t for t in nc),
                  " ".join("%.4f" % t for t in d0),
@@ -266,8 +270,8 @@ def check(build, morph):
         decreasing = all(b < a for a, b in zip(e_n, e_n[1:])) and all(
             b < a for a, b in zip(e_d, e_d[1:]))
         # One limit: at the finest dt the two differ by a tenth of what they did at the
-        # coarsest, or by less than a hundredth of the error itself (the same scheme: its
-        # difference is rounding at every dt).
+        # coarsest, or by less than a hundredth of the error itself (the same scheme: the
+        # difference is then rounding and NEURON's single-precision 3-D points at every dt).
         same_limit = diffs[-1] < 0.1 * diffs[0] or diffs[-1] < 0.01 * e_n[-1]
         ok = decreasing and same_limit
         print("%s %s convergence: errors %s, difference at dt %g %.3g mV vs %.3g at dt %g"
