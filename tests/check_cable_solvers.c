@@ -454,6 +454,120 @@ START_TEST(test_cable_solver_steps_a_passive_cable_as_dense_backward_euler)
 }
 END_TEST
 
+/* ---- one step on a lone soma, by the definitions -------------------------------------------- */
+
+/* One hh compartment with the clamp on: each new solver's step written out from its
+ * definition (the header comment of its file), against the host's run. */
+static const run_t SOMA_RUN = {.model = &tcell_desc,
+                               .morph = "{\"soma\": {\"length\": 20, \"diameter\": 20}}",
+                               .discret = {.rule = DQ_MORPH_RULE_NSEG,
+                                           .nseg = 1,
+                                           .Ra = 35.4,
+                                           .cm = 1.0,
+                                           .d_lambda = 0.1,
+                                           .freq = 100},
+                               .stim = {.at = "soma(0.5)", .delay = 0.0, .dur = 10, .amp = 0.2},
+                               .cells = 1};
+
+typedef struct soma_state {
+    double V, x[3]; /* m, h, n */
+} soma_state_t;
+
+/* I (nA, stimulus not included), dI/dV (µS), the gates' f and d at (V, x). */
+static void soma_rates(double area, soma_state_t s, double *I, double *gm, double f[3], double d[3])
+{
+    const hh_params_t P = {1, 120, 36, 0.3, 50, -77, -54.3};
+    const double gna = hh_g_na(&P, s.x[0], s.x[1]), gk = hh_g_k(&P, s.x[2]);
+    *I = 1e-5 * area * (gna * (s.V - 50) + gk * (s.V + 77) + 0.3 * (s.V + 54.3));
+    *gm = 1e-5 * area * (gna + gk + 0.3);
+    double a[3], b[3];
+    hh_rates(s.V, &a[0], &b[0], &a[1], &b[1], &a[2], &b[2]);
+    for (int k = 0; k < 3; ++k) {
+        f[k] = hh_gate(a[k], b[k], s.x[k]);
+        d[k] = hh_gate_dx(a[k], b[k]);
+    }
+}
+
+static double phi1(double z)
+{
+    return z == 0.0 ? 1.0 : expm1(z) / z;
+}
+
+/* The step of case c from s by its definition; the clamp is on throughout. */
+static soma_state_t soma_step(const cable_case_t *c, double area, double dt, soma_state_t s)
+{
+    const double C = 1e-5 * area, amp = SOMA_RUN.stim.amp;
+    double I, gm, f[3], d[3];
+    soma_rates(area, s, &I, &gm, f, d);
+    soma_state_t n = s;
+    if (strcmp(c->solver, "splitting") == 0) {
+        /* Lie: the channel by exponential Euler, then the clamp alone (no axial current). */
+        n.V = s.V + dt * phi1(-dt * gm / C) * (-I / C);
+        for (int k = 0; k < 3; ++k)
+            n.x[k] = s.x[k] + dt * phi1(dt * d[k]) * f[k];
+        n.V += dt * amp / C;
+        return n;
+    }
+    const int cn = c->option && strcmp(c->option, "cn") == 0;
+    const double gamma = cn ? dt / 2 : dt;
+    n.V = s.V + (cn ? 2 : 1) * gamma * (amp - I) / (C + gamma * gm);
+    soma_rates(area, n, &I, &gm, f, d);
+    for (int k = 0; k < 3; ++k)
+        n.x[k] = strcmp(c->solver, "dhs_voltage") == 0 ? s.x[k] + dt * f[k] / (1 - dt * d[k])
+                                                       : s.x[k] + dt * phi1(dt * d[k]) * f[k];
+    return n;
+}
+
+START_TEST(test_cable_solver_steps_a_lone_soma_as_its_definition_says)
+{
+    const cable_case_t *c = &CASES[_i];
+    if (strcmp(c->solver, "staggered") != 0 && strcmp(c->solver, "dhs_voltage") != 0 &&
+        !(strcmp(c->solver, "splitting") == 0 && !c->option))
+        return;
+    char name[64];
+    case_name(c, name, sizeof name);
+    const double dt = 0.025;
+    dq_system_t *sys = run_new(&SOMA_RUN, c, dt);
+    ck_assert_uint_eq(dq_system_cable(sys)->n, 1);
+    const double area = dq_system_cable(sys)->area[0];
+    soma_state_t s = {
+        .V = value_at(sys, "V", 0),
+        .x = {value_at(sys, "m[0]", 0), value_at(sys, "h[0]", 0), value_at(sys, "n[0]", 0)}};
+    ck_assert_double_eq(s.V, -65.0);
+    double worst = 0.0;
+    for (int k = 0; k < 100; ++k) { /* through the upstroke of a spike */
+        s = soma_step(c, area, dt, s);
+        run_steps(sys, 1, name);
+        worst = fmax(worst, fabs(value_at(sys, "V", 0) - s.V) / (1 + fabs(s.V)));
+        const char *gate[] = {"m[0]", "h[0]", "n[0]"};
+        for (int g = 0; g < 3; ++g)
+            worst = fmax(worst, fabs(value_at(sys, gate[g], 0) - s.x[g]));
+    }
+    ck_assert_double_gt(s.V, 0.0); /* it spiked: the step was not taken at rest */
+    printf("definition %-20s %.3g over 100 steps, V %.3f mV\n", name, worst, s.V);
+    ck_assert_msg(worst <= 1e-12, "%s: %.3g from its definition", name, worst);
+    dq_system_free(sys);
+}
+END_TEST
+
+/* ---- Newton on a cable
+ * --------------------------------------------------------------------------- */
+
+START_TEST(test_implicit_euler_on_a_cable_fails_naming_the_iterations_when_newton_is_cut_short)
+{
+    const cable_case_t c = {"implicit_euler", "newton_max_iter", 1, 1, 1};
+    dq_system_t *sys = run_new(&ORDER_RUN, &c, 0.025);
+    dq_error_t err = {0};
+    /* One iteration from y0 is the linearised step: its correction is never below the
+     * tolerance while the cell moves (the clamp starts at 1 ms). */
+    ck_assert_int_eq(dq_system_run(sys, 80, &err), DQ_ENEWTON);
+    ck_assert_msg(strstr(err.message, "Newton iteration did not converge in 1 iterations") &&
+                      strstr(err.message, "newton_tol 1e-10"),
+                  "%s", err.message);
+    dq_system_free(sys);
+}
+END_TEST
+
 /* ---- refusals ----------------------------------------------------------------------------------
  */
 
@@ -496,6 +610,9 @@ Suite *cable_solvers_suite(void)
         tc, test_cable_solver_reaches_the_cosh_attenuation_of_a_sealed_passive_cable, 0, N_CASES);
     tcase_add_loop_test(tc, test_cable_solver_steps_a_passive_cable_as_dense_backward_euler, 0,
                         N_CASES);
+    tcase_add_loop_test(tc, test_cable_solver_steps_a_lone_soma_as_its_definition_says, 0, N_CASES);
+    tcase_add_test(
+        tc, test_implicit_euler_on_a_cable_fails_naming_the_iterations_when_newton_is_cut_short);
     tcase_add_test(tc, test_cable_solvers_refuse_a_model_without_compartments);
     suite_add_tcase(s, tc);
     return s;

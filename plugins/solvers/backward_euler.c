@@ -25,16 +25,10 @@ static int backward_euler_cable(dq_ctx_t *ctx, const dq_cable_t *cb)
     double *r = ctx->scratch, *dg = r + len, *e = dg + len, *q = e + len, *gm = q + len;
     double *work = gm + nu, *offd = work + nu, *y = ctx->y, *f = ctx->f;
     const double t = ctx->t, dt = ctx->dt;
-    /* F(t0, y0) into ctx->f: V rows -I + axial + I_stim (work holds I - I_stim), gates'
-     * rows their derivatives. */
-    int rc = dq_cable_membrane(ctx, t, y, work, gm);
-    if (rc == DQ_OK)
-        rc = dq_cable_gates(ctx, t, y, f, dg);
-    if (rc == DQ_OK)
-        rc = dq_cable_couplings(ctx, t, y, e, q);
+    /* F(t0, y0) into ctx->f, J's parts beside it. */
+    int rc = cable_mass_form(ctx, cb, t, y, f, work, gm, dg, e, q);
     if (rc)
         return rc;
-    cable_rhs_v(cb, units, 1.0, work, y, f);
     DQ_SIMD_LOOP
     for (size_t k = 0; k < len; ++k)
         r[k] = dt * f[k];

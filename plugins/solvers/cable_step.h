@@ -82,6 +82,24 @@ static inline void cable_membrane_rates(const dq_cable_t *cb, size_t units, doub
     }
 }
 
+/* The mass-matrix form at (t, y): F (V rows -I + axial + I_stim, the gates' rows their
+ * derivatives) and the parts of its Jacobian dq_cable_solve takes: gm = dI/dV, dg the gates'
+ * diagonal, e and q the couplings. I is n*units doubles of scratch (left holding
+ * I - I_stim). */
+static inline int cable_mass_form(dq_ctx_t *ctx, const dq_cable_t *cb, double t, const double *y,
+                                  double *F, double *I, double *gm, double *dg, double *e,
+                                  double *q)
+{
+    int rc = dq_cable_membrane(ctx, t, y, I, gm);
+    if (rc == DQ_OK)
+        rc = dq_cable_gates(ctx, t, y, F, dg);
+    if (rc == DQ_OK)
+        rc = dq_cable_couplings(ctx, t, y, e, q);
+    if (rc == DQ_OK)
+        cable_rhs_v(cb, ctx->units, 1.0, I, y, F);
+    return rc;
+}
+
 /* y[k] += s * x[k] for the V rows. */
 static inline void cable_add_v(const dq_cable_t *cb, size_t units, double s, const double *x,
                                double *y)

@@ -57,14 +57,9 @@ static int implicit_euler_cable(dq_ctx_t *ctx, const dq_cable_t *cb)
     size_t worst_unit = 0;
     for (int it = 1; it <= max_iter; ++it) {
         /* F(t1, y1) and J(y1) for the whole block: converged lanes too, and ignored. */
-        int rc = dq_cable_membrane(ctx, t1, y, work, gm);
-        if (rc == DQ_OK)
-            rc = dq_cable_gates(ctx, t1, y, F, dg);
-        if (rc == DQ_OK)
-            rc = dq_cable_couplings(ctx, t1, y, e, q);
+        int rc = cable_mass_form(ctx, cb, t1, y, F, work, gm, dg, e, q);
         if (rc)
             return rc;
-        cable_rhs_v(cb, units, 1.0, work, y, F);
         /* b = -G(y1): the V rows with their capacitance, the gates' rows with 1. */
         for (size_t u = 0; u < units; ++u)
             res[u] = dmax[u] = ymax[u] = 0.0;
