@@ -344,10 +344,11 @@ static dq_morph_t *morph_json(const char *text)
     return m;
 }
 
-/* A cell of `morph` (one cell, cell's defaults), one current clamp at soma(0.5), segments
- * no longer than max_length µm, prepared with `solver` at dt. */
-static dq_system_t *cell_system(const dq_morph_t *morph, double max_length, double delay,
-                                double dur, double amp, const char *solver, double dt)
+/* `cells` cells of `morph` (cell's defaults), one current clamp at soma(0.5), segments no
+ * longer than max_length µm, prepared with `solver` at dt. */
+static dq_system_t *cells_system(const dq_morph_t *morph, size_t cells, double max_length,
+                                 double delay, double dur, double amp, const char *solver,
+                                 double dt)
 {
     dq_error_t err = {0};
     dq_cable_opts_t o;
@@ -357,13 +358,21 @@ static dq_system_t *cell_system(const dq_morph_t *morph, double max_length, doub
     const dq_cable_stim_t stim = {.at = "soma(0.5)", .delay = delay, .dur = dur, .amp = amp};
     o.stim = &stim;
     o.n_stim = 1;
-    dq_system_t *sys = dq_system_new_cable(cell_model(), NULL, 0, morph, &o, &err);
+    const double n = (double)cells;
+    const dq_param_arg_t args[] = {{"n", &n, 1, NULL}};
+    dq_system_t *sys = dq_system_new_cable(cell_model(), args, 1, morph, &o, &err);
     ck_assert_msg(sys != NULL, "%s", err.message);
     const dq_integrator_entry_t *e = dq_registry_lookup(reg, solver, &err);
     ck_assert_msg(e != NULL, "%s", err.message);
     ck_assert_msg(dq_system_set_solver(sys, e, &err) == DQ_OK, "%s", err.message);
     ck_assert_msg(dq_system_prepare(sys, 0.0, dt, &err) == DQ_OK, "%s: %s", solver, err.message);
     return sys;
+}
+
+static dq_system_t *cell_system(const dq_morph_t *morph, double max_length, double delay,
+                                double dur, double amp, const char *solver, double dt)
+{
+    return cells_system(morph, 1, max_length, delay, dur, amp, solver, dt);
 }
 
 /* The least-squares slope of log err[k] against log dt_k, dt_k = 0.1 / 2^k, k = 0..3. */
@@ -506,6 +515,31 @@ START_TEST(test_split_solvers_refuse_point_models)
 }
 END_TEST
 
+/* Cells are lanes: a cell's states after a spike are the same bits alone (one cell in a
+ * block of 8 lanes) and as every one of 13 cells (two blocks, five padding lanes). */
+START_TEST(test_split_solvers_give_a_cell_the_same_bits_in_any_population)
+{
+    const char *name = split_solvers[_i];
+    dq_error_t err = {0};
+    dq_morph_t *m = morph_json(two_dendrites);
+    dq_system_t *one = cells_system(m, 1, 25.0, 1.0, 2.0, 0.3, name, 0.025);
+    dq_system_t *many = cells_system(m, 13, 25.0, 1.0, 2.0, 0.3, name, 0.025);
+    ck_assert_msg(dq_system_run(one, 200, &err) == DQ_OK, "%s", err.message);
+    ck_assert_msg(dq_system_run(many, 200, &err) == DQ_OK, "%s", err.message);
+    ck_assert_uint_eq(dq_system_units(many), 13);
+    const size_t states = dq_system_state_count(one);
+    ck_assert_uint_eq(dq_system_state_count(many), states);
+    ck_assert_double_gt(dq_system_value(one, (size_t)dq_system_state_index(one, "V"), 0), -40.0);
+    for (size_t k = 0; k < states; ++k)
+        for (size_t u = 0; u < 13; ++u)
+            ck_assert_msg(dq_system_value(many, k, u) == dq_system_value(one, k, 0),
+                          "%s: %s of cell %zu differs", name, dq_system_state_name(one, k), u);
+    dq_system_free(one);
+    dq_system_free(many);
+    dq_morph_free(m);
+}
+END_TEST
+
 /* ---- the solvers against a host of the test's own ----------------------------------------- */
 
 /* A soma with NEURON's hh (gates m, h, n; celsius 6.3) and a passive tree hanging from it,
@@ -525,6 +559,7 @@ typedef struct mock {
     double amp[MOCK_U];
     int fail_code;
     char message[256];
+    unsigned long n_pre, n_post; /* lifecycle calls */
 } mock_t;
 
 /* Rest, four subthreshold clamps, three that make a spike (0.10 nA, at threshold near
@@ -536,9 +571,15 @@ static mock_t *mock_of(dq_ctx_t *ctx)
     return (mock_t *)ctx->host_data;
 }
 
-static int mock_ok(dq_ctx_t *ctx)
+static int mock_pre(dq_ctx_t *ctx)
 {
-    (void)ctx;
+    ++mock_of(ctx)->n_pre;
+    return DQ_OK;
+}
+
+static int mock_post(dq_ctx_t *ctx)
+{
+    ++mock_of(ctx)->n_post;
     return DQ_OK;
 }
 
@@ -618,8 +659,8 @@ static void mock_init(mock_t *m)
 {
     memset(m, 0, sizeof *m);
     m->api = (dq_host_api_t){.abi = DQ_ABI_HEADER_INIT(dq_host_api_t),
-                             .pre_integral = mock_ok,
-                             .post_integral = mock_ok,
+                             .pre_integral = mock_pre,
+                             .post_integral = mock_post,
                              .report = mock_report,
                              .cable = mock_cable,
                              .cable_membrane = mock_membrane,
@@ -669,7 +710,8 @@ static void mock_init(mock_t *m)
 
 /* Lane u's soma V (out[(2 s) MOCK_U + u]) and gate m (out[(2 s + 1) MOCK_U + u]) at the
  * samples s = 0.1 (s + 1) ms of a run of `solver` at dt on the mock host; the gates start at
- * rest, or with n = 0.6 instead of its 0.318 when off_rest. */
+ * rest, or with n = 0.6 instead of its 0.318 when off_rest. Every step must call
+ * pre_integral and post_integral once. */
 static void mock_run(const char *solver, double dt, int off_rest, double *out)
 {
     static mock_t m;
@@ -709,6 +751,9 @@ static void mock_run(const char *solver, double dt, int off_rest, double *out)
         ctx.t = (double)k * dt;
         ctx.step = k;
         ck_assert_msg(e->step(&ctx) == DQ_OK, "%s: %s", solver, m.message);
+        /* the step contract: pre_integral and post_integral once per step */
+        ck_assert_uint_eq(m.n_pre, k + 1);
+        ck_assert_uint_eq(m.n_post, k + 1);
         if ((k + 1) % per == 0)
             for (size_t u = 0, smp = (k + 1) / per - 1; u < MOCK_U; ++u) {
                 out[2 * smp * MOCK_U + u] = y[u];
@@ -813,6 +858,8 @@ Suite *cable_solvers_b_suite(void)
     tcase_add_loop_test(tc, test_split_solvers_passive_steady_state_is_cosh, 0, (int)N_SPLIT);
     tcase_add_loop_test(tc, test_split_solvers_refuse_point_models, 0, (int)N_SPLIT);
     tcase_add_test(tc, test_exp_euler_on_a_cable_names_the_cable_solvers);
+    tcase_add_loop_test(tc, test_split_solvers_give_a_cell_the_same_bits_in_any_population, 0,
+                        (int)N_SPLIT);
     tcase_add_loop_test(tc, test_split_solvers_orders_on_own_host, 0, (int)N_SPLIT);
     suite_add_tcase(s, tc);
     return s;

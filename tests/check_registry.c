@@ -1503,9 +1503,8 @@ START_TEST(test_suggest_ten_megabyte_name_against_builtins_is_cut_off_by_length)
     ck_assert_msg(grown < 32 * 1024, "suggestions for a 10 MB name grew memory by %ld KiB", grown);
     ck_assert_str_eq(dq_err_name(err.code), "ENOTFOUND");
     /* The name is shown cut, so the message still lists what exists. */
-    const char *head =
-        "Unknown integrator 'euler_k4euler_k4euler_k4euler_k4euler_k4euler_k4"
-        "euler_k4euler_k4euler_k4euler...'. Available: backward_euler, bs3, ";
+    const char *head = "Unknown integrator 'euler_k4euler_k4euler_k4euler_k4euler_k4euler_k4"
+                       "euler_k4euler_k4euler_k4euler...'. Available: backward_euler, bs3, ";
     ck_assert_msg(strncmp(err.message, head, strlen(head)) == 0, "%s", err.message);
     ck_assert_str_eq(dq_err_name(merr.code), "ENOTFOUND");
     ck_assert_int_eq(strncmp(merr.message, "Unknown model 'euler_k4euler_k4", 31), 0);

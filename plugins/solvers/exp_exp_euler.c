@@ -6,9 +6,9 @@
  *     A = -C^{-1}(G_axial + dI/dV),
  * applied with CRAM of degree 16 (eight complex shifted tree solves, <dq/cable_expm.h>);
  * then the gates by exponential Euler over dt at the new V. First order (exact for a
- * passive cable under a constant clamp). Both substeps are exact flows for HH-type gates, so the step is a Lie
- * splitting, conjugate to Strang's: its first-order error is an offset h/2 F_gates in the
- * gates, and V converges at second order when the gates start at rest (F_gates = 0), as the
+ * passive cable under a constant clamp). Both substeps are exact flows for HH-type gates, so the
+ * step is a Lie splitting, conjugate to Strang's: its first-order error is an offset h/2 F_gates in
+ * the gates, and V converges at second order when the gates start at rest (F_gates = 0), as the
  * host initialises them; from gates away from rest V is first order as well (tested).
  * (braincell's exp_exp_euler has its matrix exponential commented out.) */
 #include "cable_split.h"

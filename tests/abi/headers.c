@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* headers.c -- every public header, compiled with -pedantic -Werror as C11 and C17 (and,
  * through headers.cpp, as C++), so a plugin author's compiler accepts them. */
-#include <dq/dq.h>
 #include <dq/cable_expm.h>
+#include <dq/dq.h>
 #include <dq/hines.h>
 #include <dq/host/conform.h>
 #include <dq/host/error.h>
