@@ -200,6 +200,50 @@ START_TEST(test_cable_chain)
 END_TEST
 
 /* n == 0 and lanes == 0 touch nothing. */
+/* The kept factorisation (dq_hines_refactor, dq_hines_solve_factored) gives the bits of
+ * dq_hines_solve, whether it refactors everything, nothing, or one node's path to the root
+ * after that node's diagonal changed; and it refactors exactly that path. */
+START_TEST(test_kept_factorisation_gives_the_bits_of_a_full_solve)
+{
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; ++si)
+        for (size_t li = 0; li < sizeof lane_counts / sizeof lane_counts[0]; ++li) {
+            const size_t n = sizes[si], lanes = lane_counts[li], nl = n * lanes;
+            long *parent = malloc(n * sizeof *parent);
+            double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+            double *d = malloc(nl * sizeof *d), *r = malloc(nl * sizeof *r);
+            double *d0 = malloc(nl * sizeof *d0), *r0 = malloc(nl * sizeof *r0);
+            double *x = malloc(nl * sizeof *x), *w_prev = malloc(nl * sizeof *w_prev);
+            double *piv = malloc(nl * sizeof *piv), *dd = malloc(nl * sizeof *dd);
+            unsigned char *dirty = malloc(n);
+            random_tree(parent, n, 0.7);
+            random_system(n, lanes, parent, a, b, 0, d0, r0);
+            for (int round = 0; round < 3; ++round) {
+                size_t changed = n - 1 - (size_t)round % n;
+                if (round == 2) /* one node's diagonal moves */
+                    d0[changed * lanes + lanes - 1] *= 1.5;
+                size_t want = 0;
+                if (round == 0)
+                    want = n;
+                else if (round == 2)
+                    for (long i = (long)changed; i >= 0; i = parent[i])
+                        ++want;
+                memcpy(d, d0, nl * sizeof *d);
+                memcpy(r, r0, nl * sizeof *r);
+                dq_hines_solve(n, lanes, parent, a, b, d, r);
+                memcpy(x, r0, nl * sizeof *x);
+                size_t got = dq_hines_refactor(n, lanes, parent, a, b, d0, w_prev, piv, round > 0,
+                                               dirty, dd);
+                dq_hines_solve_factored(n, lanes, parent, a, b, piv, x);
+                ck_assert_uint_eq(got, want);
+                ck_assert_msg(memcmp(x, r, nl * sizeof *x) == 0,
+                              "n %zu lanes %zu round %d: not the same bits", n, lanes, round);
+            }
+            free(parent), free(a), free(b), free(d), free(r), free(d0), free(r0), free(x);
+            free(w_prev), free(piv), free(dd), free(dirty);
+        }
+}
+END_TEST
+
 START_TEST(test_empty)
 {
     long parent[1] = {-1};
@@ -220,6 +264,7 @@ Suite *hines_suite(void)
     tcase_add_test(tc, test_random_trees_per_lane);
     tcase_add_test(tc, test_lanes_independent);
     tcase_add_test(tc, test_cable_chain);
+    tcase_add_test(tc, test_kept_factorisation_gives_the_bits_of_a_full_solve);
     tcase_add_test(tc, test_empty);
     suite_add_tcase(s, tc);
     return s;

@@ -169,7 +169,7 @@ static int hh_current(const dq_view_t *v)
 
 /* ---- pas ------------------------------------------------------------------------------------ */
 
-static int pas_current(const dq_view_t *v)
+DQ_SIMD_CLONES static int pas_current(const dq_view_t *v)
 {
     const cell_t *d = v->data;
     const double g = d->g_pas, e = d->e_pas;

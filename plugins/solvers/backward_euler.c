@@ -22,7 +22,7 @@ static size_t backward_euler_cable_scratch(size_t comps, size_t units)
     return 6 * comps * units + comps;
 }
 
-static int backward_euler_cable(dq_ctx_t *ctx, const dq_cable_t *cb)
+DQ_SIMD_CLONES static int backward_euler_cable(dq_ctx_t *ctx, const dq_cable_t *cb)
 {
     const size_t units = ctx->units, nu = cb->n * units, len = ctx->len;
     double *r = ctx->scratch, *dg = r + len, *e = dg + len, *q = e + len, *gm = q + len;

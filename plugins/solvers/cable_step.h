@@ -100,6 +100,22 @@ static inline int cable_mass_form(dq_ctx_t *ctx, const dq_cable_t *cb, double t,
     return rc;
 }
 
+/* The matrix dq_cable_solve_v solves: diagonal w = C + gamma (g_sum + gm) (n*units) and
+ * the shared off-diagonal offd = -gamma g (n), for dq_hines_refactor. */
+static inline void cable_diag_v(const dq_cable_t *cb, size_t units, double gamma, const double *gm,
+                                double *w, double *offd)
+{
+    for (size_t c = 0; c < cb->n; ++c) {
+        double *wc = w + c * units;
+        const double base = cb->cap[c] + gamma * cb->g_sum[c];
+        const double *gc = gm + c * units;
+        DQ_SIMD_LOOP
+        for (size_t u = 0; u < units; ++u)
+            wc[u] = base + gamma * gc[u];
+        offd[c] = -gamma * cb->g[c];
+    }
+}
+
 /* y[k] += s * x[k] for the V rows. */
 static inline void cable_add_v(const dq_cable_t *cb, size_t units, double s, const double *x,
                                double *y)

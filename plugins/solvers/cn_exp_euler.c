@@ -13,7 +13,7 @@ static int cn_exp_euler_init(dq_ctx_t *ctx)
     return cable_split_begin(ctx, "cn_exp_euler", &s);
 }
 
-static int cn_exp_euler_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int cn_exp_euler_step(dq_ctx_t *ctx)
 {
     cable_split_t s = {0};
     const double t = ctx->t, dt = ctx->dt;

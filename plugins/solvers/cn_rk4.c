@@ -13,7 +13,7 @@ static int cn_rk4_init(dq_ctx_t *ctx)
     return cable_split_begin(ctx, "cn_rk4", &s);
 }
 
-static int cn_rk4_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int cn_rk4_step(dq_ctx_t *ctx)
 {
     cable_split_t s = {0};
     const double t = ctx->t, dt = ctx->dt;

@@ -23,7 +23,7 @@ static int dhs_voltage_init(dq_ctx_t *ctx)
     return DQ_OK;
 }
 
-static int dhs_voltage_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int dhs_voltage_step(dq_ctx_t *ctx)
 {
     const dq_cable_t *cb = dq_cable(ctx);
     if (!cb)

@@ -44,7 +44,7 @@ static int implicit_euler_fail(dq_ctx_t *ctx, int max_iter, double worst_res, si
     return dq_fail(ctx, DQ_ENEWTON, worst_unit, msg);
 }
 
-static int implicit_euler_cable(dq_ctx_t *ctx, const dq_cable_t *cb)
+DQ_SIMD_CLONES static int implicit_euler_cable(dq_ctx_t *ctx, const dq_cable_t *cb)
 {
     const size_t units = ctx->units, n = cb->n, nu = n * units, len = ctx->len;
     double *y0 = ctx->scratch, *b = y0 + len, *dg = b + len, *e = dg + len, *q = e + len;

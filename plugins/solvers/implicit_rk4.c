@@ -12,7 +12,7 @@ static int implicit_rk4_init(dq_ctx_t *ctx)
     return cable_split_begin(ctx, "implicit_rk4", &s);
 }
 
-static int implicit_rk4_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int implicit_rk4_step(dq_ctx_t *ctx)
 {
     cable_split_t s = {0};
     const double t = ctx->t, dt = ctx->dt;

@@ -69,7 +69,7 @@ static int splitting_channel(dq_ctx_t *ctx, const dq_cable_t *cb, double h, int 
     return DQ_OK;
 }
 
-static int splitting_step(dq_ctx_t *ctx)
+DQ_SIMD_CLONES static int splitting_step(dq_ctx_t *ctx)
 {
     const dq_cable_t *cb = dq_cable(ctx);
     if (!cb)

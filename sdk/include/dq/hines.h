@@ -98,6 +98,157 @@ static inline void dq_hines_solve_lanes(size_t n, size_t lanes, const long *pare
     dq__hines_solve(n, lanes, parent, a, b, lanes, 1, d, r);
 }
 
+/* ---- a factorisation kept across steps ------------------------------------------------------
+ * A fixed-step cable solver's matrix changes little from step to step: C/dt and the axial
+ * terms are constant, and dI/dV changes only where a channel's conductance moves (an HH soma
+ * in passive dendrites: the root alone). The pivots of node i depend only on the diagonal
+ * of i's subtree, so a solver may keep them and redo the elimination only for the nodes
+ * whose subtree changed (dq_hines_refactor), then solve with the kept pivots
+ * (dq_hines_solve_factored): the division, whose latency chains the elimination along a
+ * section, leaves the step. Both give the bits dq_hines_solve gives for the same d and r. */
+
+/* Pivots (reciprocals) of the system with diagonal w into piv (n*lanes each) for the nodes
+ * marked in `dirty` (n bytes; a node must be marked when its own diagonal changed or a
+ * node of its subtree is marked: dq_hines_refactor marks them so). dd is n*lanes of work. */
+static inline void dq__hines_factor_marked(size_t n, size_t lanes, const long *parent,
+                                           const double *a, const double *b,
+                                           const unsigned char *dirty, const double *w, double *piv,
+                                           double *dd)
+{
+    for (size_t i = 0; i < n; ++i)
+        if (dirty[i]) {
+            const double *wi = w + i * lanes;
+            double *di = dd + i * lanes;
+            DQ_SIMD_LOOP
+            for (size_t c = 0; c < lanes; ++c)
+                di[c] = wi[c];
+        }
+    for (size_t i = n - 1; i > 0; --i) {
+        const size_t p = (size_t)parent[i];
+        double *pi = piv + i * lanes;
+        if (dirty[i]) {
+            const double *di = dd + i * lanes;
+            DQ_SIMD_LOOP
+            for (size_t c = 0; c < lanes; ++c)
+                pi[c] = 1.0 / di[c];
+        }
+        if (dirty[p]) {
+            double *dp = dd + p * lanes;
+            DQ_SIMD_LOOP
+            for (size_t c = 0; c < lanes; ++c)
+                dp[c] -= (b[i] * pi[c]) * a[i];
+        }
+    }
+    if (dirty[0]) {
+        DQ_SIMD_LOOP
+        for (size_t c = 0; c < lanes; ++c)
+            piv[c] = 1.0 / dd[c];
+    }
+}
+
+/* Brings the pivots piv up to date with the diagonal w (a and b shared by the cells, as in
+ * dq_hines_solve): compares w with w_prev (the diagonal the pivots belong to), marks the
+ * nodes that changed and their ancestors, and refactors those. `valid` 0 (a first step, or
+ * after a change of dt) refactors everything. w_prev is updated; dirty and dd are work (n
+ * bytes, n*lanes doubles). Returns the number of nodes refactored. */
+static inline size_t dq_hines_refactor(size_t n, size_t lanes, const long *parent, const double *a,
+                                       const double *b, const double *w, double *w_prev,
+                                       double *piv, int valid, unsigned char *dirty, double *dd)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; ++i) {
+        const double *wi = w + i * lanes;
+        double *wp = w_prev + i * lanes;
+        unsigned char ch = !valid;
+        for (size_t c = 0; c < lanes; ++c)
+            ch |= wi[c] != wp[c];
+        dirty[i] = ch;
+    }
+    size_t marked = 0;
+    for (size_t i = n - 1; i > 0; --i)
+        if (dirty[i])
+            dirty[parent[i]] = 1;
+    for (size_t i = 0; i < n; ++i)
+        if (dirty[i]) {
+            ++marked;
+            const double *wi = w + i * lanes;
+            double *wp = w_prev + i * lanes;
+            for (size_t c = 0; c < lanes; ++c)
+                wp[c] = wi[c];
+        }
+    if (marked)
+        dq__hines_factor_marked(n, lanes, parent, a, b, dirty, w, piv, dd);
+    return marked;
+}
+
+/* The solve below for a constant lane count: along a section (parent[i] == i - 1, most of
+ * a tree) the running value stays in registers instead of going through memory, whose
+ * store-to-load forwarding would otherwise sit on the chain of every node. */
+#define DQ__HINES_SOLVE_FACTORED(L)                                                                \
+    do {                                                                                           \
+        double x_[L];                                                                              \
+        for (size_t c = 0; c < (L); ++c)                                                           \
+            x_[c] = r[(n - 1) * (L) + c];                                                          \
+        for (size_t i = n - 1; i > 0; --i) {                                                       \
+            const size_t p = (size_t)parent[i];                                                    \
+            const double *pi = piv + i * (L);                                                      \
+            for (size_t c = 0; c < (L); ++c)                                                       \
+                r[i * (L) + c] = x_[c];                                                            \
+            if (p == i - 1) {                                                                      \
+                for (size_t c = 0; c < (L); ++c)                                                   \
+                    x_[c] = r[p * (L) + c] - (b[i] * pi[c]) * x_[c];                               \
+            } else {                                                                               \
+                for (size_t c = 0; c < (L); ++c) {                                                 \
+                    r[p * (L) + c] -= (b[i] * pi[c]) * x_[c];                                      \
+                    x_[c] = r[(i - 1) * (L) + c];                                                  \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        for (size_t c = 0; c < (L); ++c)                                                           \
+            x_[c] = r[c] = x_[c] * piv[c];                                                         \
+        for (size_t i = 1; i < n; ++i) {                                                           \
+            const size_t p = (size_t)parent[i];                                                    \
+            const double *pi = piv + i * (L);                                                      \
+            if (p != i - 1)                                                                        \
+                for (size_t c = 0; c < (L); ++c)                                                   \
+                    x_[c] = r[p * (L) + c];                                                        \
+            for (size_t c = 0; c < (L); ++c)                                                       \
+                x_[c] = r[i * (L) + c] = (r[i * (L) + c] - a[i] * x_[c]) * pi[c];                  \
+        }                                                                                          \
+    } while (0)
+
+/* Solves in place in r with the pivots of dq_hines_refactor (a and b shared by the cells):
+ * the elimination of r and the substitution, one multiply-add a node each way. */
+static inline void dq_hines_solve_factored(size_t n, size_t lanes, const long *parent,
+                                           const double *a, const double *b, const double *piv,
+                                           double *r)
+{
+    if (n == 0)
+        return;
+    if (lanes == 8) {
+        DQ__HINES_SOLVE_FACTORED(8);
+        return;
+    }
+    for (size_t i = n - 1; i > 0; --i) {
+        const double *pi = piv + i * lanes, *ri = r + i * lanes;
+        double *rp = r + (size_t)parent[i] * lanes;
+        DQ_SIMD_LOOP
+        for (size_t c = 0; c < lanes; ++c)
+            rp[c] -= (b[i] * pi[c]) * ri[c];
+    }
+    DQ_SIMD_LOOP
+    for (size_t c = 0; c < lanes; ++c)
+        r[c] *= piv[c];
+    for (size_t i = 1; i < n; ++i) {
+        const double *pi = piv + i * lanes, *xp = r + (size_t)parent[i] * lanes;
+        double *ri = r + i * lanes;
+        DQ_SIMD_LOOP
+        for (size_t c = 0; c < lanes; ++c)
+            ri[c] = (ri[c] - a[i] * xp[c]) * pi[c];
+    }
+}
+
 #ifdef __cplusplus
 }
 #endif
