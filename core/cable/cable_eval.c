@@ -47,6 +47,30 @@ dq__cable_scratch_t *dq__cable_scratch_new(const dq_system_t *sys, dq__lane_t *l
     return s;
 }
 
+/* Row kernels for the common lone-cell block of DQ_LANES lanes: with the lane count a
+ * constant each is a few vector moves, without a call to memcpy or loop control; a small
+ * cell's step is mostly such rows. */
+static inline void rows_copy(double *restrict dst, const double *restrict src, size_t U)
+{
+    if (U == DQ_LANES) {
+        for (size_t u = 0; u < DQ_LANES; ++u)
+            dst[u] = src[u];
+        return;
+    }
+    memcpy(dst, src, U * sizeof *dst);
+}
+
+static inline void rows_axpy(double *restrict y, double a, const double *restrict x, size_t U)
+{
+    if (U == DQ_LANES) {
+        for (size_t u = 0; u < DQ_LANES; ++u)
+            y[u] += a * x[u];
+        return;
+    }
+    for (size_t u = 0; u < U; ++u)
+        y[u] += a * x[u];
+}
+
 void dq__cable_scratch_free(dq__cable_scratch_t *s)
 {
     if (!s)
@@ -113,7 +137,7 @@ static dq_view_t *cable_view(const dq__cable_call_t *c, const dq__cable_mech_t *
         }
         double *g = s->vg + r * stride;
         for (size_t k = 0; k < mk->n_mc; ++k)
-            memcpy(g + k * U, y + src[k] * U, U * sizeof *g);
+            rows_copy(g + k * U, y + src[k] * U, U);
         value[mk->n_own + r] = g;
     }
     dq_view_t *v = &s->view;
@@ -171,16 +195,9 @@ static int cable_currents(const dq__cable_call_t *c, const double *y, double *I,
         for (size_t k = 0; k < mk->n_mc; ++k) {
             const size_t comp = mk->comps[k];
             const double a = CABLE_AREA_UNIT * cb->mc->area[comp];
-            double *Ic = I + comp * U;
-            const double *cu = s->cur + k * U;
-            for (size_t u = 0; u < U; ++u)
-                Ic[u] += a * cu[u];
-            if (!G)
-                continue;
-            double *Gc = G + comp * U;
-            const double *cn = s->cnd + k * U;
-            for (size_t u = 0; u < U; ++u)
-                Gc[u] += a * cn[u];
+            rows_axpy(I + comp * U, a, s->cur + k * U, U);
+            if (G)
+                rows_axpy(G + comp * U, a, s->cnd + k * U, U);
         }
     }
     return DQ_OK;
@@ -270,15 +287,22 @@ int dq__cable_gates(const dq__cable_call_t *c, const double *y, double *f, doubl
 
 int dq__cable_membrane(const dq__cable_call_t *c, const double *y, double *i, double *g)
 {
-    dq__cable_scratch_t *s = c->l->cable;
-    const size_t len = c->l->sys->cable->mc->n * c->units;
     cable_times(c);
     int rc = cable_currents(c, y, i, g);
     if (rc)
         return rc;
-    cable_stimulus(c, s->S);
-    for (size_t k = 0; k < len; ++k)
-        i[k] -= s->S[k];
+    /* The clamps straight into their rows: most compartments have none. */
+    const dq__cable_t *cb = c->l->sys->cable;
+    const size_t U = c->units;
+    for (size_t k = 0; k < cb->n_stim; ++k) {
+        const dq__cable_stim_in_t *st = &cb->stim[k];
+        double *ic = i + st->comp * U;
+        for (size_t u = 0; u < U; ++u) {
+            const double t = c->tl ? c->tl[u] : c->t;
+            if (t >= st->delay && t < st->delay + st->dur)
+                ic[u] -= st->amp;
+        }
+    }
     return DQ_OK;
 }
 
