@@ -39,6 +39,7 @@
 #define DQ_HINES_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include <dq/simd.h>
 
@@ -158,12 +159,9 @@ static inline size_t dq_hines_refactor(size_t n, size_t lanes, const long *paren
     if (n == 0)
         return 0;
     for (size_t i = 0; i < n; ++i) {
-        const double *wi = w + i * lanes;
-        double *wp = w_prev + i * lanes;
-        unsigned char ch = !valid;
-        for (size_t c = 0; c < lanes; ++c)
-            ch |= wi[c] != wp[c];
-        dirty[i] = ch;
+        /* Bits, not values: equal bits are equal values, and the stale NaN a solver may
+         * start w_prev with never matches a finite diagonal. */
+        dirty[i] = !valid || memcmp(w + i * lanes, w_prev + i * lanes, lanes * sizeof *w) != 0;
     }
     size_t marked = 0;
     for (size_t i = n - 1; i > 0; --i)
@@ -172,10 +170,7 @@ static inline size_t dq_hines_refactor(size_t n, size_t lanes, const long *paren
     for (size_t i = 0; i < n; ++i)
         if (dirty[i]) {
             ++marked;
-            const double *wi = w + i * lanes;
-            double *wp = w_prev + i * lanes;
-            for (size_t c = 0; c < lanes; ++c)
-                wp[c] = wi[c];
+            memcpy(w_prev + i * lanes, w + i * lanes, lanes * sizeof *w);
         }
     if (marked)
         dq__hines_factor_marked(n, lanes, parent, a, b, dirty, w, piv, dd);
