@@ -129,9 +129,9 @@
  * 35.4, v_init -65, one cell, and an IClamp of 0.3 nA at soma(0.5) on from t = 0 to past
  * t_end = 5 ms (on throughout: a switch inside the run would cost every method above
  * first order its order), which fires one spike (0 mV crossed upward at 1.77 ms). The
- * ladder runs the solver at dt = DQ_CONFORM_CABLE_DT0 / 2^k, k = 0 .. DQ_CONFORM_REFINE - 1 (fewer when the errors
- * reach DQ_CONFORM_CABLE_FLOOR times max(1, |y|)), and measures at t_end the error of soma
- * V, of every compartment's V and of the soma's gates against the reference, fitted as for
+ * ladder runs the solver at dt = DQ_CONFORM_CABLE_DT0 / 2^k, k = 0 .. DQ_CONFORM_REFINE - 1 (fewer
+ * when the errors reach DQ_CONFORM_CABLE_FLOOR times max(1, |y|)), and measures at t_end the error
+ * of soma V, of every compartment's V and of the soma's gates against the reference, fitted as for
  * `order` (the finest pair above the floor). The reference is independent of the solver
  * under test: the engine's own classical RK4 on the host's ODE form (the junctions
  * eliminated, as any explicit solver sees the cell) at the finest dt / 8 and / 16 (or
@@ -434,19 +434,19 @@ typedef enum dq_conform_cable_quantity {
     DQ_CONFORM_N_CABLE_QUANTITIES
 } dq_conform_cable_quantity_t;
 
-#define DQ_CONFORM_CABLE_DT0 0.025    /* ms: the first step of the ladder, NEURON's default */
+#define DQ_CONFORM_CABLE_DT0 0.025   /* ms: the first step of the ladder, NEURON's default */
 #define DQ_CONFORM_CABLE_FLOOR 1e-12 /* errors below this (times max(1, |y|)) are not fitted */
 
 typedef struct dq_conform_cable {
-    int ran;              /* the ladder ran to the end (else the cable check says why) */
-    size_t compartments;  /* of the cell, junctions included */
-    size_t junctions;     /* zero-area nodes */
-    size_t gates;         /* mechanism states (components past the compartments) */
-    double t_end;         /* ms */
-    double lambda;        /* Gershgorin bound of the largest |eigenvalue| of the ODE, 1/ms */
-    double dt_ref;        /* the reference's finer step, ms */
-    double ref_error;     /* the reference's own error estimate (max over quantities) */
-    double v_end;         /* the reference's soma V at t_end, mV */
+    int ran;             /* the ladder ran to the end (else the cable check says why) */
+    size_t compartments; /* of the cell, junctions included */
+    size_t junctions;    /* zero-area nodes */
+    size_t gates;        /* mechanism states (components past the compartments) */
+    double t_end;        /* ms */
+    double lambda;       /* Gershgorin bound of the largest |eigenvalue| of the ODE, 1/ms */
+    double dt_ref;       /* the reference's finer step, ms */
+    double ref_error;    /* the reference's own error estimate (max over quantities) */
+    double v_end;        /* the reference's soma V at t_end, mV */
     dq_conform_order_t order[DQ_CONFORM_N_CABLE_QUANTITIES]; /* by dq_conform_cable_quantity */
 } dq_conform_cable_t;
 
@@ -465,7 +465,7 @@ typedef struct dq_conform_result {
     dq_conform_sde_t sde; /* checks SKIP ("not an SDE solver") otherwise */
     int is_adaptive;      /* the solver declares DQ_CAP_ADAPTIVE: `adaptive` holds its numbers */
     dq_conform_adaptive_t adaptive;
-    int is_cable;           /* category "cable": judged on the cable problem alone */
+    int is_cable;             /* category "cable": judged on the cable problem alone */
     dq_conform_cable_t cable; /* the cable problem's ladders (every solver that runs it) */
 } dq_conform_result_t;
 
@@ -495,8 +495,9 @@ DQ_API void dq_conform_update(dq_conform_result_t *out);
 /* "soma_V", "all_V", "gates"; NULL past the end. */
 DQ_API const char *dq_conform_cable_quantity_name(int id);
 
-/* Short names: "run", "names", ..., "stiff", "reset", "embedded", "dense", "tolerance", "cable"; "decay",
- * "oscillator", "logistic", "riccati"; "pass", "fail", "info", "skip". NULL past the end. */
+/* Short names: "run", "names", ..., "stiff", "reset", "embedded", "dense", "tolerance", "cable";
+ * "decay", "oscillator", "logistic", "riccati"; "pass", "fail", "info", "skip". NULL past the end.
+ */
 DQ_API const char *dq_conform_check_name(int id);
 DQ_API const char *dq_conform_problem_name(int id);
 DQ_API const char *dq_conform_status_name(int status);
