@@ -91,13 +91,13 @@ typedef struct dq_cable_desc {
  * array is the host's and valid during the call; all cells of a run share one tree. */
 typedef struct dq_cable {
     dq_abi_header_t abi;
-    size_t n;            /* compartments: components 0 .. n-1 of a block are their V */
-    const long *parent;  /* [n] parent compartment, parent[c] < c; parent[0] = -1 */
-    const double *g;     /* [n] axial conductance to the parent, µS (g[0] = 0) */
-    const double *g_sum; /* [n] sum of the axial conductances at c (parent and children) */
-    const double *cap;   /* [n] capacitance C_c, nF; 0 at junctions */
-    const double *area;  /* [n] membrane area, µm²; 0 at junctions */
-    size_t n_gates;      /* mechanism states: components n .. n+n_gates-1 (= comps - n) */
+    size_t n;                /* compartments: components 0 .. n-1 of a block are their V */
+    const long *parent;      /* [n] parent compartment, parent[c] < c; parent[0] = -1 */
+    const double *g;         /* [n] axial conductance to the parent, µS (g[0] = 0) */
+    const double *g_sum;     /* [n] sum of the axial conductances at c (parent and children) */
+    const double *cap;       /* [n] capacitance C_c, nF; 0 at junctions */
+    const double *area;      /* [n] membrane area, µm²; 0 at junctions */
+    size_t n_gates;          /* mechanism states: components n .. n+n_gates-1 (= comps - n) */
     const size_t *gate_comp; /* [n_gates] compartment of each */
     size_t root;             /* the compartment the root module's events see (soma(0.5)) */
 } dq_cable_t;
@@ -118,8 +118,7 @@ static inline const dq_cable_t *dq_cable(dq_ctx_t *ctx)
  * every stimulus) gives the mechanisms' current I_c alone. In per-lane mode (adaptive runs,
  * ctx->lane_t set) t is the fraction of each lane's step, as in dq_compute_derivative; the
  * same holds for the other cable calls. */
-static inline int dq_cable_membrane(dq_ctx_t *ctx, double t, const double *y, double *i,
-                                    double *g)
+static inline int dq_cable_membrane(dq_ctx_t *ctx, double t, const double *y, double *i, double *g)
 {
     return ctx->host->cable_membrane(ctx, t, y, i, g);
 }
@@ -135,8 +134,7 @@ static inline int dq_cable_gates(dq_ctx_t *ctx, double t, const double *y, doubl
  * q[k*units + u] = dI_c/dgate_k (nA), the couplings of the mass-matrix Jacobian (rows below
  * n untouched). Finite differences when the mechanism has no analytic form; the
  * compartments are independent, so one perturbation serves them all. */
-static inline int dq_cable_couplings(dq_ctx_t *ctx, double t, const double *y, double *e,
-                                     double *q)
+static inline int dq_cable_couplings(dq_ctx_t *ctx, double t, const double *y, double *e, double *q)
 {
     return ctx->host->cable_couplings(ctx, t, y, e, q);
 }
