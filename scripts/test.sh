@@ -34,7 +34,9 @@ ctest --test-dir "$root/build-release" --output-on-failure -j "$(nproc)"
 
 stage "sanitizer build (ASan + UBSan)"
 "$root/scripts/build.sh" "$root/build-sanitize" -DDQ_WERROR=ON -DDQ_SANITIZE=ON
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+# CK_TIMEOUT_MULTIPLIER: the suites that run `dqhost check` over every solver (the cable
+# problem included) take several times longer under the sanitizers than the 60 s a test has.
+CK_TIMEOUT_MULTIPLIER=5 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$root/build-sanitize" --output-on-failure -j "$(nproc)"
 
 stage "ThreadSanitizer build: the suites that step populations on several threads"
