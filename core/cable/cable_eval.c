@@ -203,21 +203,28 @@ static int cable_currents(const dq__cable_call_t *c, const double *y, double *I,
     return DQ_OK;
 }
 
-/* The stimulus current per compartment row into S (nA) at the call's time(s). */
-static void cable_stimulus(const dq__cable_call_t *c, double *S)
+/* Adds sign * the stimulus current (nA) at the call's time(s) to the rows of the clamped
+ * compartments: +1 for the explicit form's I_stim, -1 for dq_cable_membrane's I - I_stim. */
+static void cable_stimulus_add(const dq__cable_call_t *c, double *rows, double sign)
 {
     const dq__cable_t *cb = c->l->sys->cable;
     const size_t U = c->units;
-    memset(S, 0, cb->mc->n * U * sizeof *S);
     for (size_t k = 0; k < cb->n_stim; ++k) {
         const dq__cable_stim_in_t *st = &cb->stim[k];
-        double *Sc = S + st->comp * U;
+        double *rc = rows + st->comp * U;
         for (size_t u = 0; u < U; ++u) {
             const double t = c->tl ? c->tl[u] : c->t;
             if (t >= st->delay && t < st->delay + st->dur)
-                Sc[u] += st->amp;
+                rc[u] += sign * st->amp;
         }
     }
+}
+
+/* The stimulus current per compartment row into S (nA) at the call's time(s). */
+static void cable_stimulus(const dq__cable_call_t *c, double *S)
+{
+    memset(S, 0, c->l->sys->cable->mc->n * c->units * sizeof *S);
+    cable_stimulus_add(c, S, 1.0);
 }
 
 /* dF/dy of the mechanism's own states by forward differences, one state row at a time
@@ -292,17 +299,7 @@ int dq__cable_membrane(const dq__cable_call_t *c, const double *y, double *i, do
     if (rc)
         return rc;
     /* The clamps straight into their rows: most compartments have none. */
-    const dq__cable_t *cb = c->l->sys->cable;
-    const size_t U = c->units;
-    for (size_t k = 0; k < cb->n_stim; ++k) {
-        const dq__cable_stim_in_t *st = &cb->stim[k];
-        double *ic = i + st->comp * U;
-        for (size_t u = 0; u < U; ++u) {
-            const double t = c->tl ? c->tl[u] : c->t;
-            if (t >= st->delay && t < st->delay + st->dur)
-                ic[u] -= st->amp;
-        }
-    }
+    cable_stimulus_add(c, i, -1.0);
     return DQ_OK;
 }
 

@@ -177,42 +177,6 @@ static inline size_t dq_hines_refactor(size_t n, size_t lanes, const long *paren
     return marked;
 }
 
-/* The solve below for a constant lane count: along a section (parent[i] == i - 1, most of
- * a tree) the running value stays in registers instead of going through memory, whose
- * store-to-load forwarding would otherwise sit on the chain of every node. */
-#define DQ__HINES_SOLVE_FACTORED(L)                                                                \
-    do {                                                                                           \
-        double x_[L];                                                                              \
-        for (size_t c = 0; c < (L); ++c)                                                           \
-            x_[c] = r[(n - 1) * (L) + c];                                                          \
-        for (size_t i = n - 1; i > 0; --i) {                                                       \
-            const size_t p = (size_t)parent[i];                                                    \
-            const double *pi = piv + i * (L);                                                      \
-            for (size_t c = 0; c < (L); ++c)                                                       \
-                r[i * (L) + c] = x_[c];                                                            \
-            if (p == i - 1) {                                                                      \
-                for (size_t c = 0; c < (L); ++c)                                                   \
-                    x_[c] = r[p * (L) + c] - (b[i] * pi[c]) * x_[c];                               \
-            } else {                                                                               \
-                for (size_t c = 0; c < (L); ++c) {                                                 \
-                    r[p * (L) + c] -= (b[i] * pi[c]) * x_[c];                                      \
-                    x_[c] = r[(i - 1) * (L) + c];                                                  \
-                }                                                                                  \
-            }                                                                                      \
-        }                                                                                          \
-        for (size_t c = 0; c < (L); ++c)                                                           \
-            x_[c] = r[c] = x_[c] * piv[c];                                                         \
-        for (size_t i = 1; i < n; ++i) {                                                           \
-            const size_t p = (size_t)parent[i];                                                    \
-            const double *pi = piv + i * (L);                                                      \
-            if (p != i - 1)                                                                        \
-                for (size_t c = 0; c < (L); ++c)                                                   \
-                    x_[c] = r[p * (L) + c];                                                        \
-            for (size_t c = 0; c < (L); ++c)                                                       \
-                x_[c] = r[i * (L) + c] = (r[i * (L) + c] - a[i] * x_[c]) * pi[c];                  \
-        }                                                                                          \
-    } while (0)
-
 /* Solves in place in r with the pivots of dq_hines_refactor (a and b shared by the cells):
  * the elimination of r and the substitution, one multiply-add a node each way. */
 static inline void dq_hines_solve_factored(size_t n, size_t lanes, const long *parent,
@@ -221,10 +185,6 @@ static inline void dq_hines_solve_factored(size_t n, size_t lanes, const long *p
 {
     if (n == 0)
         return;
-    if (lanes == 8) {
-        DQ__HINES_SOLVE_FACTORED(8);
-        return;
-    }
     for (size_t i = n - 1; i > 0; --i) {
         const double *pi = piv + i * lanes, *ri = r + i * lanes;
         double *rp = r + (size_t)parent[i] * lanes;
